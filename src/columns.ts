@@ -1,0 +1,79 @@
+/**
+ * Column builders of the event and link tables. Each helper returns Drizzle builders whose types flow
+ * into `pgTable` untouched; the table types in `event-table.ts` and `link-table.ts` are made of these.
+ *
+ * @module
+ */
+import { customType, integer, jsonb, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+
+/**
+ * A `bytea` column (drizzle-orm 0.45 has no built-in one). Values are `Uint8Array`s (postgres.js hands
+ * back `Buffer`s, which are `Uint8Array`s too).
+ *
+ * @example
+ * ```ts
+ * const t = pgTable("blobs", { data: bytea("data") });
+ * ```
+ */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+});
+
+/** The current time in UTC, as Ecto (and so Spector) stores `timestamp` columns. */
+const utcNow = () => sql`(now() AT TIME ZONE 'utc')`;
+
+/**
+ * A `timestamp` (without time zone, so microsecond precision) column in Drizzle's string mode:
+ * PostgreSQL's own text, with all six fractional digits, e.g. `"2026-11-26 06:21:56.123456"`. The
+ * `date` mode would drop the microseconds that order events written in the same millisecond.
+ *
+ * It defaults to the current UTC time twice over: in the database (for writers that leave it out,
+ * such as raw SQL) and in Drizzle's inserts (so inserts also work on tables made by Spector itself,
+ * which have no database default).
+ */
+function microsecondTimestamp<N extends string>(name: N) {
+  return timestamp(name, { mode: "string" }).notNull().default(utcNow()).$defaultFn(utcNow);
+}
+
+/** `id`, `parent_id`, `payload`, `schema`, `action`: the leading columns, in Spector's order. */
+export function eventLeadingColumns() {
+  return {
+    id: uuid("id").notNull().$defaultFn(() => uuidv7()),
+    parentId: uuid("parent_id").notNull(),
+    payload: jsonb("payload"),
+    schema: integer("schema").notNull(),
+    action: integer("action").notNull(),
+  };
+}
+
+/** `hash`: only on hashed tables. */
+export function eventHashColumn() {
+  return { hash: bytea("hash") };
+}
+
+/** `inserted_at`. */
+export function eventInsertedAtColumn() {
+  return { insertedAt: microsecondTimestamp("inserted_at") };
+}
+
+/** `updated_at`: the current UTC time on insert, and set again by Drizzle on every update. */
+export function eventUpdatedAtColumn() {
+  return { updatedAt: microsecondTimestamp("updated_at").$onUpdateFn(utcNow) };
+}
+
+/** `event_id`: the first end of a link. */
+export function linkEventIdColumn() {
+  return { eventId: uuid("event_id").notNull() };
+}
+
+/** The link's foreign key column, e.g. `ancestor_id`: the other end. */
+export function linkForeignKeyColumn<N extends string>(name: N) {
+  return uuid(name).notNull();
+}
+
+/** `type`: only on typed links. */
+export function linkTypeColumn() {
+  return { type: integer("type").notNull() };
+}

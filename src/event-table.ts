@@ -1,0 +1,138 @@
+/**
+ * The events table: Spector's `up/1` for one table.
+ *
+ * @module
+ */
+import type { BuildColumns } from "drizzle-orm";
+import {
+  foreignKey,
+  index,
+  pgSchema,
+  pgTable,
+  primaryKey,
+  type PgColumnBuilderBase,
+  type PgTableWithColumns,
+  type TableConfig,
+} from "drizzle-orm/pg-core";
+import { eventHashColumn, eventInsertedAtColumn, eventLeadingColumns, eventUpdatedAtColumn } from "./columns.js";
+import { getMeta, setMeta, type EventTableMeta } from "./meta.js";
+import { names } from "./naming.js";
+import {
+  SpectorOptionError,
+  checkEventTableOptions,
+  eventTableObjectNames,
+  type EventTableOptions,
+  type EventTablePlan,
+} from "./options.js";
+import { checkTableName } from "./options.js";
+
+/** The column builders of an events table, `hash` only when hashed, `updatedAt` unless turned off. */
+export type EventColumns<THashed extends boolean, TUpdatedAt extends boolean> = ReturnType<typeof eventLeadingColumns> &
+  (THashed extends true ? ReturnType<typeof eventHashColumn> : {}) &
+  ReturnType<typeof eventInsertedAtColumn> &
+  (TUpdatedAt extends true ? ReturnType<typeof eventUpdatedAtColumn> : {});
+
+/**
+ * The Drizzle type of an events table named `TName` in PostgreSQL schema `TSchema` (`undefined` for
+ * the default schema).
+ *
+ * @example
+ * ```ts
+ * type Row = EventTable<"events", undefined, true, true>["$inferSelect"];
+ * // { id: string; parentId: string; payload: unknown; schema: number; action: number;
+ * //   hash: Uint8Array | null; insertedAt: string; updatedAt: string }
+ * ```
+ */
+export type EventTable<
+  TName extends string = string,
+  TSchema extends string | undefined = string | undefined,
+  THashed extends boolean = boolean,
+  TUpdatedAt extends boolean = boolean,
+> = SpectorPgTable<TName, TSchema, EventColumns<THashed, TUpdatedAt>>;
+
+/**
+ * The `pgTable` type for a name, schema and column builders: what `pgTable(name, columns)` returns.
+ * (The conditional lets TypeScript accept generic column maps, which it cannot check up front.)
+ */
+export type SpectorPgTable<TName extends string, TSchema extends string | undefined, TColumns> = PgTableWithColumns<
+  {
+    name: TName;
+    schema: TSchema;
+    columns: BuildColumns<TName, TColumns & Record<string, PgColumnBuilderBase>, "pg">;
+    dialect: "pg";
+  } extends infer C extends TableConfig
+    ? C
+    : never
+>;
+
+/** Any events table built by drizzle-spector, whatever its options. */
+export type AnyEventTable = EventTable<string, string | undefined, boolean, boolean>;
+
+/** `true` when the options say `hashed: true`. */
+export type HashedOf<O> = O extends { readonly hashed: true } ? true : false;
+/** `false` when the options say `updatedAt: false`. */
+export type UpdatedAtOf<O> = O extends { readonly updatedAt: false } ? false : true;
+/** The PostgreSQL schema of the options, `undefined` for the default one. */
+export type PgSchemaOf<O> = O extends { readonly pgSchema: infer S extends string } ? (S extends "public" ? undefined : S) : undefined;
+
+/** The table function for a schema: `pgTable` for the default one, as Drizzle wants. */
+export function tableFunction(schema: string | undefined): typeof pgTable {
+  return (schema === undefined ? pgTable : pgSchema(schema).table) as typeof pgTable;
+}
+
+/** Builds a checked events table. */
+export function buildEventTable(plan: EventTablePlan, schema: string | undefined): AnyEventTable {
+  const columns = {
+    ...eventLeadingColumns(),
+    ...(plan.hashed ? eventHashColumn() : {}),
+    ...eventInsertedAtColumn(),
+    ...(plan.updatedAt ? eventUpdatedAtColumn() : {}),
+  };
+  const table = tableFunction(schema)(plan.name, columns, (t) => [
+    primaryKey({ name: names.primaryKey(plan.name), columns: [t.id] }),
+    foreignKey({ name: names.foreignKey(plan.name, "parent_id"), columns: [t.parentId], foreignColumns: [t.id] }),
+    index(names.index(plan.name, ["schema"])).on(t.schema),
+    index(names.index(plan.name, ["parent_id"])).on(t.parentId),
+    index(names.index(plan.name, ["inserted_at"])).on(t.insertedAt),
+  ]);
+  const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan };
+  return setMeta(table, meta) as unknown as AnyEventTable;
+}
+
+/**
+ * Defines one events table, as Spector's `up(table: name)` does: `id`, `parent_id`, `payload`,
+ * `schema`, `action`, `hash` (when `hashed`), `inserted_at`, `updated_at` (unless `updatedAt: false`),
+ * with Spector's primary key, self-referencing foreign key and indexes. Use {@link linkTable} to add
+ * link tables to it.
+ *
+ * @example
+ * ```ts
+ * // src/db/schema.ts
+ * export const events = eventTable("events", { hashed: true });
+ * export const event_ancestors = linkTable(events, ["event_ancestors", "ancestor_id"]);
+ * ```
+ * @throws {SpectorOptionError} for a bad name or option, before anything is built.
+ */
+export function eventTable<const TName extends string, const O extends EventTableOptions = {}>(
+  name: TName,
+  options?: O,
+): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>> {
+  checkTableName("name", name, "an events table name", eventTableObjectNames);
+  const { hashed, updatedAt, pgSchema } = checkEventTableOptions(options);
+  return buildEventTable({ name, hashed, updatedAt }, pgSchema) as never;
+}
+
+/** Reads the metadata of an events table built here, or throws naming `option`. */
+export function eventTableMeta(option: string, value: unknown): EventTableMeta {
+  const meta = getMeta(value);
+  if (meta?.kind !== "events") {
+    throw new SpectorOptionError(option, describeTable(value), "an events table made by `spectorTables` or `eventTable`");
+  }
+  return meta;
+}
+
+function describeTable(value: unknown): unknown {
+  const meta = getMeta(value);
+  if (meta) return `${meta.kind} table ${meta.name}`;
+  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : value;
+}

@@ -1,0 +1,29 @@
+/**
+ * drizzle-spector: Spector's event-sourcing tables for PostgreSQL with Drizzle ORM.
+ *
+ * @example
+ * ```ts
+ * import { spectorTables } from "drizzle-spector";
+ * export const { events, event_ancestors } = spectorTables({
+ *   table: "events",
+ *   links: [["event_ancestors", "ancestor_id"]],
+ * });
+ * ```
+ * @module
+ */
+export { spectorTables, type SpectorTables, type EventNamesOf } from "./spector-tables.js";
+export { eventTable, type EventTable, type AnyEventTable, type EventColumns } from "./event-table.js";
+export { linkTable, type LinkTable, type LinkColumns } from "./link-table.js";
+export { spectorTriggerSql } from "./sql/trigger-sql.js";
+export { spectorDownSql } from "./sql/down-sql.js";
+export { quoteIdent } from "./sql/quote.js";
+export { STATEMENT_BREAKPOINT, splitStatements } from "./sql/statements.js";
+export { bytea } from "./columns.js";
+export { camelCase, type CamelCase } from "./naming.js";
+export {
+  SpectorOptionError,
+  type SpectorOptions,
+  type EventTableOptions,
+  type LinkSpec,
+  type LinkOptions,
+} from "./options.js";

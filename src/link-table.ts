@@ -1,0 +1,88 @@
+/**
+ * Link tables: Spector's `link_up/2`.
+ *
+ * @module
+ */
+import { foreignKey, index, uniqueIndex } from "drizzle-orm/pg-core";
+import { linkEventIdColumn, linkForeignKeyColumn, linkTypeColumn } from "./columns.js";
+import { eventTableMeta, tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
+import { setMeta, type LinkTableMeta } from "./meta.js";
+import { camelCase, names, type CamelCase } from "./naming.js";
+import { SpectorOptionError, checkLinkSpec, type LinkSpec, type LinkTablePlan } from "./options.js";
+
+/** The column builders of a link table with foreign key `TForeignKey`, `type` only when typed. */
+export type LinkColumns<TForeignKey extends string, TTyped extends boolean> = ReturnType<typeof linkEventIdColumn> & {
+  [K in CamelCase<TForeignKey>]: ReturnType<typeof linkForeignKeyColumn<TForeignKey>>;
+} & (TTyped extends true ? ReturnType<typeof linkTypeColumn> : {});
+
+/**
+ * The Drizzle type of a link table named `TName` whose foreign key column is `TForeignKey`.
+ *
+ * @example
+ * ```ts
+ * type Row = LinkTable<"event_links", undefined, "linked_id", true>["$inferSelect"];
+ * // { eventId: string; linkedId: string; type: number }
+ * ```
+ */
+export type LinkTable<
+  TName extends string = string,
+  TSchema extends string | undefined = string | undefined,
+  TForeignKey extends string = string,
+  TTyped extends boolean = boolean,
+> = SpectorPgTable<TName, TSchema, LinkColumns<TForeignKey, TTyped>>;
+
+/** `true` when a link spec says `typed: true`. */
+export type TypedOf<L> = L extends readonly [string, string, { readonly typed: true }] ? true : false;
+
+/** Builds a checked link table pointing at `events`. */
+export function buildLinkTable(plan: LinkTablePlan, events: AnyEventTable, schema: string | undefined): LinkTable {
+  const foreignKeyKey = camelCase(plan.foreignKey);
+  const columns = {
+    ...linkEventIdColumn(),
+    [foreignKeyKey]: linkForeignKeyColumn(plan.foreignKey),
+    ...(plan.typed ? linkTypeColumn() : {}),
+  } as ReturnType<typeof linkEventIdColumn> & { other: ReturnType<typeof linkForeignKeyColumn> } & Partial<ReturnType<typeof linkTypeColumn>>;
+  const table = tableFunction(schema)(plan.name, columns, (t) => {
+    const other = (t as unknown as Record<string, typeof t.eventId>)[foreignKeyKey]!;
+    const unique = plan.typed ? ["event_id", plan.foreignKey, "type"] : ["event_id", plan.foreignKey];
+    return [
+      foreignKey({ name: names.foreignKey(plan.name, "event_id"), columns: [t.eventId], foreignColumns: [events.id] }).onDelete("cascade"),
+      foreignKey({ name: names.foreignKey(plan.name, plan.foreignKey), columns: [other], foreignColumns: [events.id] }).onDelete("cascade"),
+      index(names.index(plan.name, ["event_id"])).on(t.eventId),
+      index(names.index(plan.name, [plan.foreignKey])).on(other),
+      plan.typed
+        ? uniqueIndex(names.index(plan.name, unique)).on(t.eventId, other, t.type!)
+        : uniqueIndex(names.index(plan.name, unique)).on(t.eventId, other),
+    ];
+  });
+  const meta: LinkTableMeta = { kind: "link", pgSchema: schema, ...plan };
+  return setMeta(table, meta) as unknown as LinkTable;
+}
+
+/**
+ * Defines one link table on an existing events table, as Spector's `link_up/2`: `event_id` and the
+ * foreign key column (both `uuid`, both cascading on delete), `type` when `typed`, Spector's indexes,
+ * and (when `constrained`, the default) the same-parent rule, whose SQL `spectorTriggerSql` and the
+ * `drizzle-spector generate` command write. The link table lives in the events table's schema.
+ *
+ * @example
+ * ```ts
+ * export const events = eventTable("events");
+ * export const event_links = linkTable(events, ["event_links", "linked_id", { typed: true }]);
+ * // later: one link table per shard, named your way
+ * export const { events_0, events_1 } = spectorTables({ shards: ["events_0", "events_1"] });
+ * export const ancestors_of_0 = linkTable(events_0, ["ancestors_of_0", "ancestor_id"]);
+ * ```
+ * @throws {SpectorOptionError} for a bad spec, or when `events` was not made by drizzle-spector.
+ */
+export function linkTable<const TEvents extends AnyEventTable, const L extends LinkSpec>(
+  events: TEvents,
+  spec: L,
+): LinkTable<L[0], TEvents["_"]["schema"], L[1], TypedOf<L>> {
+  const eventsMeta = eventTableMeta("events", events);
+  const plan = checkLinkSpec("spec", spec, eventsMeta.name);
+  if (plan.name === eventsMeta.name) {
+    throw new SpectorOptionError("spec[0]", plan.name, "a link table name other than its events table's name");
+  }
+  return buildLinkTable(plan, events, eventsMeta.pgSchema) as never;
+}

@@ -1,0 +1,77 @@
+/**
+ * Every name drizzle-spector derives (shard link tables, indexes, constraints, trigger functions,
+ * triggers, TypeScript keys) comes from this module, so that no name is spelled twice.
+ *
+ * The database names follow Spector (an Elixir library) and Ecto's conventions exactly, so that tables
+ * built here and tables built by Spector are interchangeable.
+ *
+ * @module
+ */
+
+/** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated. */
+export const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * Converts a snake_case database name to the camelCase TypeScript key drizzle-spector uses for it:
+ * each `_` followed by a lowercase letter becomes that letter in upper case.
+ *
+ * @example
+ * ```ts
+ * camelCase("ancestor_id"); // "ancestorId"
+ * camelCase("v_2");         // "v_2" (only letters are raised, so the mapping stays one-to-one)
+ * ```
+ */
+export function camelCase<S extends string>(name: S): CamelCase<S> {
+  return name.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase()) as CamelCase<S>;
+}
+
+/**
+ * The type-level twin of {@link camelCase}.
+ *
+ * @example
+ * ```ts
+ * type K = CamelCase<"linked_event_id">; // "linkedEventId"
+ * ```
+ */
+export type CamelCase<S extends string> = S extends `${infer Head}_${infer C}${infer Rest}`
+  ? Uppercase<C> extends C
+    ? `${Head}_${CamelCase<`${C}${Rest}`>}`
+    : `${Head}${Uppercase<C>}${CamelCase<Rest>}`
+  : S;
+
+/**
+ * The name of a shard's link table: `<shard>_<link>`, as Spector names it.
+ *
+ * @example
+ * ```ts
+ * shardLinkTableName("events_0", "ancestors"); // "events_0_ancestors"
+ * ```
+ */
+export function shardLinkTableName<S extends string, L extends string>(shard: S, link: L): `${S}_${L}` {
+  return `${shard}_${link}`;
+}
+
+/**
+ * Every database name derived from one table, in one place. Ecto names indexes
+ * `<table>_<columns joined by _>_index` and constraints `<table>_<column>_fkey` / `<table>_pkey`;
+ * Spector names its trigger `enforce_same_parent_<link>` and its function `check_link_same_parent_<link>`.
+ */
+export const names = {
+  /** `T_pkey`: the primary key constraint (and its index) of an events table. */
+  primaryKey: (table: string) => `${table}_pkey`,
+  /** `T_<column>_fkey`: a foreign key constraint. */
+  foreignKey: (table: string, column: string) => `${table}_${column}_fkey`,
+  /** `T_<c1>_<c2>_index`: an index, named the way Ecto names it. */
+  index: (table: string, columns: readonly string[]) => `${table}_${columns.join("_")}_index`,
+  /** `check_link_same_parent_L`: the function behind the INSERT trigger (Spector's name). */
+  insertFunction: (link: string) => `check_link_same_parent_${link}`,
+  /** `enforce_same_parent_L`: the INSERT trigger (Spector's name, dropped by Spector's `link_down`). */
+  insertTrigger: (link: string) => `enforce_same_parent_${link}`,
+  /** `check_link_same_parent_L_update`: the function behind the UPDATE trigger (ours; Spector has none). */
+  updateFunction: (link: string) => `check_link_same_parent_${link}_update`,
+  /** `enforce_same_parent_L_update`: the UPDATE trigger (ours). */
+  updateTrigger: (link: string) => `enforce_same_parent_${link}_update`,
+} as const;
+
+/** Names that may not be used as a link's foreign key: they are the link table's other columns. */
+export const RESERVED_LINK_COLUMNS: readonly string[] = ["id", "event_id", "type"];

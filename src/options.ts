@@ -1,0 +1,375 @@
+/**
+ * The options of the factories, and their validation. Everything a user passes is checked here, before
+ * any table is built or any SQL is written; bad input gets a {@link SpectorOptionError} (a `TypeError`)
+ * that names the option, shows the value and says what is expected.
+ *
+ * @module
+ */
+import { MAX_IDENTIFIER_BYTES, RESERVED_LINK_COLUMNS, names, shardLinkTableName } from "./naming.js";
+
+/**
+ * Options of one link (the third element of a link spec).
+ *
+ * @example
+ * ```ts
+ * const spec: LinkSpec = ["event_links", "linked_id", { typed: true, constrained: true }];
+ * ```
+ */
+export interface LinkOptions {
+  /** Add an integer `type` column (part of the unique index) to tell relationship kinds apart. Default `false`. */
+  readonly typed?: boolean;
+  /** Enforce that both ends of a link belong to the same record (same `parent_id`). Default `true`. */
+  readonly constrained?: boolean;
+}
+
+/**
+ * One link table: `[linkTable, foreignKey]` or `[linkTable, foreignKey, options]`, as Spector's
+ * `{"event_ancestors", :ancestor_id, typed: true}`.
+ *
+ * @example
+ * ```ts
+ * const ancestors: LinkSpec = ["event_ancestors", "ancestor_id"];
+ * const typedLinks: LinkSpec = ["event_links", "linked_id", { typed: true }];
+ * ```
+ */
+export type LinkSpec =
+  | readonly [table: string, foreignKey: string]
+  | readonly [table: string, foreignKey: string, options: LinkOptions];
+
+/**
+ * Options shared by {@link spectorTables} and {@link eventTable}.
+ *
+ * @example
+ * ```ts
+ * const common: EventTableOptions = { hashed: true, pgSchema: "audit", updatedAt: false };
+ * ```
+ */
+export interface EventTableOptions {
+  /** Add a nullable `hash bytea` column for hash-chain integrity. Default `false`. */
+  readonly hashed?: boolean;
+  /** PostgreSQL schema holding the tables. Default: none given, i.e. `public` (the search path). */
+  readonly pgSchema?: string;
+  /** Add the `updated_at` column (the seed lists it; Spector 0.6+ leaves it out). Default `true`. */
+  readonly updatedAt?: boolean;
+}
+
+/**
+ * Options of {@link spectorTables}, the port of Spector's `Spector.Migration.up/1`: exactly one of
+ * `table` and `shards`, plus `hashed`, `links`, `pgSchema` and `updatedAt`.
+ *
+ * @example
+ * ```ts
+ * const single: SpectorOptions = { table: "events", links: [["event_ancestors", "ancestor_id"]] };
+ * const sharded: SpectorOptions = { shards: ["events_0", "events_1"], hashed: true };
+ * ```
+ */
+export type SpectorOptions = EventTableOptions & {
+  /** Link tables to create; with `shards`, each shard gets its own, named `<shard>_<link>`. */
+  readonly links?: readonly LinkSpec[];
+} & (
+    | { readonly table: string; readonly shards?: undefined }
+    | { readonly shards: readonly string[]; readonly table?: undefined }
+  );
+
+/**
+ * Thrown for bad options, before anything is built or written. It is a `TypeError`; `option` is the
+ * path of the offending option (e.g. `links[1][1]`) and `value` the value that was given.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   spectorTables({ table: "events", links: [["event_links", "id"]] });
+ * } catch (error) {
+ *   if (error instanceof SpectorOptionError) console.log(error.option); // "links[0][1]"
+ * }
+ * ```
+ */
+export class SpectorOptionError extends TypeError {
+  override name = "SpectorOptionError";
+  constructor(
+    /** Path of the option, as the caller wrote it. */
+    readonly option: string,
+    /** The value that was given. */
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`drizzle-spector: expected \`${option}\` to be ${expected}, got ${show(value)}`);
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string of ${Buffer.byteLength(value)} bytes)`;
+  if (value === null) return "`null`";
+  if (Array.isArray(value)) return `\`${safeJson(value)}\` (array)`;
+  return `\`${typeof value === "object" ? safeJson(value) : String(value)}\` (${typeof value})`;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** What drizzle-spector accepts as a name: what PostgreSQL makes of an unquoted identifier. */
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const IDENTIFIER_RULE =
+  "a PostgreSQL name of lowercase letters, digits and underscores, not starting with a digit, at most 63 bytes " +
+  "(drizzle-kit does not escape quotes in names, and Spector writes names unquoted, so other names are refused)";
+
+/** A checked events table. */
+export interface EventTablePlan {
+  readonly name: string;
+  readonly hashed: boolean;
+  readonly updatedAt: boolean;
+}
+
+/** A checked link table. */
+export interface LinkTablePlan {
+  readonly name: string;
+  /** Name of the events table both ends point at. */
+  readonly events: string;
+  readonly foreignKey: string;
+  readonly typed: boolean;
+  readonly constrained: boolean;
+}
+
+/** The checked, normalised form of {@link SpectorOptions}: every table the options define. */
+export interface SchemaPlan {
+  /** `undefined` for the default schema (`public`). */
+  readonly pgSchema: string | undefined;
+  readonly events: readonly EventTablePlan[];
+  readonly links: readonly LinkTablePlan[];
+}
+
+function checkName(option: string, value: unknown, what: string): string {
+  if (typeof value !== "string" || !IDENTIFIER.test(value) || Buffer.byteLength(value) > MAX_IDENTIFIER_BYTES) {
+    throw new SpectorOptionError(option, value, `${what}: ${IDENTIFIER_RULE}`);
+  }
+  return value;
+}
+
+function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new SpectorOptionError(option, value, "a boolean (`true` or `false`) or left out");
+  return value;
+}
+
+function checkObject(option: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new SpectorOptionError(option, value, `an object with optional keys ${keys.map((k) => `\`${k}\``).join(", ")}`);
+  }
+  const unknown = Object.keys(value).filter((key) => !keys.includes(key));
+  if (unknown.length > 0) {
+    throw new SpectorOptionError(
+      `${option}.${unknown[0]}`,
+      (value as Record<string, unknown>)[unknown[0]!],
+      `left out: it is not an option (known options: ${keys.map((k) => `\`${k}\``).join(", ")})`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Checks that a derived name fits PostgreSQL's limit; `option` is the option the name comes from. */
+function checkDerived(option: string, value: string, derived: string, what: string): void {
+  const bytes = Buffer.byteLength(derived);
+  if (bytes > MAX_IDENTIFIER_BYTES) {
+    throw new SpectorOptionError(
+      option,
+      value,
+      `short enough that the ${what} name \`${derived}\` (${bytes} bytes) fits PostgreSQL's ` +
+        `${MAX_IDENTIFIER_BYTES}-byte limit (PostgreSQL would truncate it, and truncated names can collide)`,
+    );
+  }
+}
+
+/** The database names an events table brings, with what each one is. */
+export function eventTableObjectNames(table: string): [name: string, what: string][] {
+  return [
+    [table, "table"],
+    [names.primaryKey(table), "primary key"],
+    [names.foreignKey(table, "parent_id"), "foreign key"],
+    [names.index(table, ["schema"]), "index"],
+    [names.index(table, ["parent_id"]), "index"],
+    [names.index(table, ["inserted_at"]), "index"],
+  ];
+}
+
+/** The database names a link table brings, with what each one is. */
+export function linkTableObjectNames(link: LinkTablePlan): [name: string, what: string][] {
+  const unique = link.typed ? ["event_id", link.foreignKey, "type"] : ["event_id", link.foreignKey];
+  const objects: [string, string][] = [
+    [link.name, "table"],
+    [names.foreignKey(link.name, "event_id"), "foreign key"],
+    [names.foreignKey(link.name, link.foreignKey), "foreign key"],
+    [names.index(link.name, ["event_id"]), "index"],
+    [names.index(link.name, [link.foreignKey]), "index"],
+    [names.index(link.name, unique), "unique index"],
+  ];
+  // The trigger names are derived even for unconstrained links: turning `constrained` on later must not
+  // surprise anyone, and `spectorDownSql` drops them whatever the option says.
+  objects.push(
+    [names.insertFunction(link.name), "trigger function"],
+    [names.insertTrigger(link.name), "trigger"],
+    [names.updateFunction(link.name), "trigger function"],
+    [names.updateTrigger(link.name), "trigger"],
+  );
+  return objects;
+}
+
+/** Tables, indexes and primary keys share one namespace per schema (pg_class); so do functions. */
+const SCHEMA_WIDE = new Set(["table", "primary key", "index", "unique index", "trigger function"]);
+
+/**
+ * Checks `options.hashed`, `options.updatedAt` and `options.pgSchema` of {@link EventTableOptions}.
+ */
+export function checkEventTableOptions(
+  options: unknown,
+  path = "options",
+  extraKeys: readonly string[] = [],
+): { hashed: boolean; updatedAt: boolean; pgSchema: string | undefined } {
+  const object = checkObject(path, options, ["hashed", "pgSchema", "updatedAt", ...extraKeys]);
+  const hashed = checkBoolean(`hashed`, object.hashed, false);
+  const updatedAt = checkBoolean(`updatedAt`, object.updatedAt, true);
+  let pgSchema: string | undefined;
+  if (object.pgSchema !== undefined) {
+    pgSchema = checkName("pgSchema", object.pgSchema, "a schema name");
+    if (pgSchema.startsWith("pg_")) {
+      throw new SpectorOptionError("pgSchema", pgSchema, "a schema name not starting with `pg_` (reserved by PostgreSQL)");
+    }
+    if (pgSchema === "public") pgSchema = undefined; // Drizzle's own rule: public is pgTable, not pgSchema("public").
+  }
+  return { hashed, updatedAt, pgSchema };
+}
+
+/**
+ * Checks one link spec; `path` names it in errors (e.g. `links[1]`).
+ */
+export function checkLinkSpec(path: string, spec: unknown, events: string, linkName?: (name: string) => string): LinkTablePlan {
+  if (!Array.isArray(spec) || spec.length < 2 || spec.length > 3) {
+    throw new SpectorOptionError(path, spec, "a link spec `[linkTable, foreignKey]` or `[linkTable, foreignKey, { typed, constrained }]`");
+  }
+  const table = checkName(`${path}[0]`, spec[0], "a link table name");
+  const foreignKey = checkName(`${path}[1]`, spec[1], "a foreign key column name");
+  if (RESERVED_LINK_COLUMNS.includes(foreignKey)) {
+    throw new SpectorOptionError(
+      `${path}[1]`,
+      foreignKey,
+      `a foreign key column name other than ${RESERVED_LINK_COLUMNS.map((c) => `\`${c}\``).join(", ")} (the link table's own columns)`,
+    );
+  }
+  const options = checkObject(`${path}[2]`, spec[2], ["typed", "constrained"]);
+  const plan: LinkTablePlan = {
+    name: linkName ? linkName(table) : table,
+    events,
+    foreignKey,
+    typed: checkBoolean(`${path}[2].typed`, options.typed, false),
+    constrained: checkBoolean(`${path}[2].constrained`, options.constrained, true),
+  };
+  if (linkName) checkName(`${path}[0]`, plan.name, `a link table name that, prefixed with the shard name, gives ${JSON.stringify(plan.name)} which is`);
+  for (const [derived, what] of linkTableObjectNames(plan)) checkDerived(`${path}[0]`, table, derived, what);
+  return plan;
+}
+
+/**
+ * Checks every option of {@link spectorTables} and returns the tables they define. Throws a
+ * {@link SpectorOptionError} on the first problem; nothing is built before this returns.
+ *
+ * @example
+ * ```ts
+ * const plan = planSchema({ shards: ["events_0", "events_1"], links: [["ancestors", "ancestor_id"]] });
+ * plan.links.map((l) => l.name); // ["events_0_ancestors", "events_1_ancestors"]
+ * ```
+ */
+export function planSchema(options: unknown): SchemaPlan {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new SpectorOptionError("options", options, "an object with `table` or `shards`");
+  }
+  const object = options as Record<string, unknown>;
+  const { hashed, updatedAt, pgSchema } = checkEventTableOptions(options, "options", ["table", "shards", "links"]);
+
+  const hasTable = object.table !== undefined;
+  const hasShards = object.shards !== undefined;
+  if (hasTable === hasShards) {
+    throw new SpectorOptionError(
+      hasTable ? "shards" : "table",
+      hasTable ? object.shards : object.table,
+      hasTable
+        ? "left out when `table` is given (give exactly one of `table` and `shards`)"
+        : "a table name, or `shards` a list of table names (give exactly one of `table` and `shards`)",
+    );
+  }
+  let eventNames: string[];
+  if (hasTable) {
+    eventNames = [checkName("table", object.table, "an events table name")];
+  } else {
+    if (!Array.isArray(object.shards) || object.shards.length === 0) {
+      throw new SpectorOptionError("shards", object.shards, "a non-empty array of events table names");
+    }
+    eventNames = object.shards.map((shard, i) => checkName(`shards[${i}]`, shard, "an events table name"));
+  }
+  eventNames.forEach((name, i) => {
+    const option = hasTable ? "table" : `shards[${i}]`;
+    for (const [derived, what] of eventTableObjectNames(name)) checkDerived(option, name, derived, what);
+  });
+
+  if (object.links !== undefined && !Array.isArray(object.links)) {
+    throw new SpectorOptionError("links", object.links, "an array of link specs `[linkTable, foreignKey, options?]`");
+  }
+  const specs = (object.links ?? []) as unknown[];
+  const links = eventNames.flatMap((events) =>
+    specs.map((spec, i) => checkLinkSpec(`links[${i}]`, spec, events, hasTable ? undefined : (link) => shardLinkTableName(events, link))),
+  );
+
+  const plan: SchemaPlan = {
+    pgSchema,
+    events: eventNames.map((name) => ({ name, hashed, updatedAt })),
+    links,
+  };
+  checkUniqueNames(plan, hasTable, specs.length);
+  return plan;
+}
+
+/** No two objects of one schema-wide namespace (tables and indexes; functions) may share a name. */
+function checkUniqueNames(plan: SchemaPlan, single: boolean, specCount: number): void {
+  const seen = new Map<string, { option: string; value: string; what: string }>();
+  const claim = (option: string, value: string, [derived, what]: [string, string]) => {
+    if (!SCHEMA_WIDE.has(what)) return;
+    const key = `${what === "trigger function" ? "function" : "relation"}:${derived}`;
+    const earlier = seen.get(key);
+    if (earlier) {
+      throw new SpectorOptionError(
+        option,
+        value,
+        earlier.what === "table" && what === "table"
+          ? `a table name no other table has, but ${JSON.stringify(value)} is also \`${earlier.option}\``
+          : `a name whose ${what} \`${derived}\` does not clash with the ${earlier.what} of \`${earlier.option}\` (${JSON.stringify(earlier.value)})`,
+      );
+    }
+    seen.set(key, { option, value, what });
+  };
+  plan.events.forEach((events, i) => {
+    const option = single ? "table" : `shards[${i}]`;
+    for (const object of eventTableObjectNames(events.name)) claim(option, events.name, object);
+  });
+  plan.links.forEach((link, i) => {
+    const option = `links[${i % Math.max(specCount, 1)}][0]`;
+    for (const object of linkTableObjectNames(link)) claim(option, link.name, object);
+  });
+}
+
+/**
+ * Checks a table name given on its own (to {@link eventTable}), including every name derived from it.
+ */
+export function checkTableName(
+  option: string,
+  value: unknown,
+  what: string,
+  derive: (name: string) => [string, string][],
+): string {
+  const name = checkName(option, value, what);
+  for (const [derived, kind] of derive(name)) checkDerived(option, name, derived, kind);
+  return name;
+}

@@ -1,0 +1,87 @@
+/**
+ * `spectorTables`: Spector's `up/1`, every table of one set of options.
+ *
+ * @module
+ */
+import { buildEventTable, type EventTable, type HashedOf, type PgSchemaOf, type UpdatedAtOf, type AnyEventTable } from "./event-table.js";
+import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
+import { planSchema, type LinkSpec, type SpectorOptions } from "./options.js";
+
+/** The events table names of the options: `table`, or each of `shards`. */
+export type EventNamesOf<O> = O extends { readonly table: infer T extends string }
+  ? T
+  : O extends { readonly shards: readonly (infer S extends string)[] }
+    ? S
+    : never;
+
+type LinkSpecsOf<O> = O extends { readonly links: readonly (infer L extends LinkSpec)[] } ? L : never;
+
+/** One link table of the options: its name, events table, foreign key and typedness. */
+type LinkEntry<O> =
+  EventNamesOf<O> extends infer E extends string
+    ? E extends string
+      ? LinkSpecsOf<O> extends infer L extends LinkSpec
+        ? L extends LinkSpec
+          ? { name: O extends { readonly shards: readonly string[] } ? `${E}_${L[0]}` : L[0]; foreignKey: L[1]; typed: TypedOf<L> }
+          : never
+        : never
+      : never
+    : never;
+
+/**
+ * What {@link spectorTables} returns for options `O`: every table it defines, keyed by its PostgreSQL
+ * name, each with its exact Drizzle type.
+ *
+ * @example
+ * ```ts
+ * type T = SpectorTables<{ table: "events"; links: [["event_ancestors", "ancestor_id"]] }>;
+ * // { events: EventTable<"events", ...>; event_ancestors: LinkTable<"event_ancestors", ..., "ancestor_id", false> }
+ * ```
+ */
+export type SpectorTables<O> = {
+  [E in EventNamesOf<O>]: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>>;
+} & {
+  [L in LinkEntry<O> as L["name"]]: LinkTable<L["name"], PgSchemaOf<O>, L["foreignKey"], L["typed"]>;
+};
+
+/**
+ * Defines every table of Spector's `up/1` for the same options: the events table (`table`) or one
+ * per shard (`shards`), and for each of `links` a link table (per shard: `<shard>_<link>`). The
+ * result is keyed by PostgreSQL table name; destructure it into top-level exports of your schema
+ * file, which is what drizzle-kit reads.
+ *
+ * | option | type | default |
+ * | --- | --- | --- |
+ * | `table` | `string` | one of `table`/`shards` is required |
+ * | `shards` | `string[]` | |
+ * | `hashed` | `boolean` | `false` |
+ * | `links` | `[table, foreignKey, { typed?, constrained? }?][]` | `[]` (`typed` false, `constrained` true) |
+ * | `pgSchema` | `string` | the default schema (`public`) |
+ * | `updatedAt` | `boolean` | `true` |
+ *
+ * @example
+ * ```ts
+ * // src/db/schema.ts
+ * export const { events, event_ancestors, event_links } = spectorTables({
+ *   table: "events",
+ *   hashed: true,
+ *   links: [
+ *     ["event_ancestors", "ancestor_id"],
+ *     ["event_links", "linked_id", { typed: true }],
+ *   ],
+ * });
+ * ```
+ * @throws {SpectorOptionError} (a `TypeError`) for bad options, before anything is built.
+ */
+export function spectorTables<const O extends SpectorOptions>(options: O): SpectorTables<O> {
+  const plan = planSchema(options);
+  const tables: Record<string, unknown> = {};
+  const eventTables = new Map<string, AnyEventTable>();
+  for (const events of plan.events) {
+    const table = buildEventTable(events, plan.pgSchema);
+    eventTables.set(events.name, table);
+    tables[events.name] = table;
+  }
+  for (const link of plan.links) tables[link.name] = buildLinkTable(link, eventTables.get(link.events)!, plan.pgSchema);
+  return tables as SpectorTables<O>;
+}

@@ -1,0 +1,48 @@
+/**
+ * The one place where SQL identifiers are escaped. Every identifier that drizzle-spector writes into
+ * SQL text (tables, columns, functions, triggers, schemas) goes through {@link quoteIdent}.
+ *
+ * @module
+ */
+
+/**
+ * Quotes a PostgreSQL identifier: wraps it in double quotes and doubles any double quote inside, so
+ * the name is always read as one identifier, never as SQL.
+ *
+ * @example
+ * ```ts
+ * quoteIdent("events");        // '"events"'
+ * quoteIdent('a"; DROP x; --'); // '"a""; DROP x; --"'
+ * ```
+ */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Quotes a schema-qualified name: `"schema"."name"`, with `public` when `schema` is undefined (as
+ * drizzle-kit does in the foreign keys it writes), so that triggers never depend on the caller's
+ * `search_path`.
+ *
+ * @example
+ * ```ts
+ * quoteQualified("audit", "events"); // '"audit"."events"'
+ * quoteQualified(undefined, "events"); // '"public"."events"'
+ * ```
+ */
+export function quoteQualified(schema: string | undefined, name: string): string {
+  return `${quoteIdent(schema ?? "public")}.${quoteIdent(name)}`;
+}
+
+/**
+ * Quotes a string literal (single quotes doubled). Used for the few literals that carry names into
+ * messages, e.g. the link table's name inside a trigger's error text.
+ *
+ * @example
+ * ```ts
+ * quoteLiteral("it's"); // "'it''s'"
+ * ```
+ */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

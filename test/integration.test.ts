@@ -1,0 +1,399 @@
+/**
+ * The integration suite: run on PGlite, and on PostgreSQL when DATABASE_URL is set. It applies the
+ * committed migrations (generated from example/schema.ts) and proves the layout from the catalogs and
+ * the same-parent rule from real statements.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { v7 as uuidv7 } from "uuid";
+import { event_ancestors, event_links, events } from "../example/schema.js";
+import { joinStatements } from "../src/sql/statements.js";
+import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
+import { backends, openDatabase, type TestDatabase } from "./support/backends.js";
+import { functionNames, readLayout } from "./support/catalog.js";
+import { createSql } from "./support/ddl.js";
+import { expectPgError, record } from "./support/records.js";
+import { spectorLinkDown, spectorMadeDdl } from "./support/spector-ddl.js";
+
+const MIGRATIONS = new URL("../migrations", import.meta.url).pathname;
+
+for (const backend of backends()) {
+  describe(`on ${backend}`, () => {
+    let t: TestDatabase;
+    beforeAll(async () => {
+      t = await openDatabase(backend);
+      await t.migrate(MIGRATIONS);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    /** Writes a record (root + children) and returns its ids. */
+    async function writeRecord(children = 2, schema = 0) {
+      const { root, children: ids } = record(children);
+      await t.db.insert(events).values({ id: root, parentId: root, schema, action: 1, payload: { n: 0 } });
+      if (ids.length > 0) {
+        await t.db.insert(events).values(ids.map((id, i) => ({ id, parentId: root, schema, action: 2, payload: { n: i + 1 } })));
+      }
+      return { root, children: ids, all: [root, ...ids] };
+    }
+
+    const countLinks = async (eventIds: string[]) =>
+      Number(
+        (
+          await t.query<{ n: string }>(
+            `SELECT (SELECT count(*) FROM event_ancestors WHERE event_id = ANY($1::uuid[]))
+                  + (SELECT count(*) FROM event_links WHERE event_id = ANY($1::uuid[])) AS n`,
+            [eventIds],
+          )
+        )[0]!.n,
+      );
+
+    describe("layout", () => {
+      test("the migrated catalog has Spector's columns, constraints and indexes, plus our defaults and triggers", async () => {
+        const layout = await readLayout(t, "public");
+        expect(Object.keys(layout).sort()).toEqual(["event_ancestors", "event_links", "events"]);
+        const now = "(now() AT TIME ZONE 'utc'::text)";
+        expect(layout.events!.columns).toEqual([
+          { name: "id", type: "uuid", nullable: false, precision: null, default: null },
+          { name: "parent_id", type: "uuid", nullable: false, precision: null, default: null },
+          { name: "payload", type: "jsonb", nullable: true, precision: null, default: null },
+          { name: "schema", type: "integer", nullable: false, precision: null, default: null },
+          { name: "action", type: "integer", nullable: false, precision: null, default: null },
+          { name: "hash", type: "bytea", nullable: true, precision: null, default: null },
+          { name: "inserted_at", type: "timestamp without time zone", nullable: false, precision: 6, default: now },
+          { name: "updated_at", type: "timestamp without time zone", nullable: false, precision: 6, default: now },
+        ]);
+        expect(layout.events!.constraints).toEqual([
+          { name: "events_parent_id_fkey", definition: "FOREIGN KEY (parent_id) REFERENCES events(id)" },
+          { name: "events_pkey", definition: "PRIMARY KEY (id)" },
+        ]);
+        expect(layout.events!.indexes).toEqual([
+          { name: "events_inserted_at_index", definition: "CREATE INDEX events_inserted_at_index ON events USING btree (inserted_at)" },
+          { name: "events_parent_id_index", definition: "CREATE INDEX events_parent_id_index ON events USING btree (parent_id)" },
+          { name: "events_pkey", definition: "CREATE UNIQUE INDEX events_pkey ON events USING btree (id)" },
+          { name: "events_schema_index", definition: "CREATE INDEX events_schema_index ON events USING btree (schema)" },
+        ]);
+        expect(layout.event_links!.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+          ["event_id", "uuid", false],
+          ["linked_id", "uuid", false],
+          ["type", "integer", false],
+        ]);
+        expect(layout.event_links!.constraints).toEqual([
+          { name: "event_links_event_id_fkey", definition: "FOREIGN KEY (event_id) REFERENCES events(id) ON DELETE CASCADE" },
+          { name: "event_links_linked_id_fkey", definition: "FOREIGN KEY (linked_id) REFERENCES events(id) ON DELETE CASCADE" },
+        ]);
+        expect(layout.event_links!.indexes.map((i) => i.definition)).toEqual([
+          "CREATE INDEX event_links_event_id_index ON event_links USING btree (event_id)",
+          "CREATE UNIQUE INDEX event_links_event_id_linked_id_type_index ON event_links USING btree (event_id, linked_id, type)",
+          "CREATE INDEX event_links_linked_id_index ON event_links USING btree (linked_id)",
+        ]);
+        expect(layout.event_ancestors!.indexes.map((i) => i.name)).toEqual([
+          "event_ancestors_ancestor_id_index",
+          "event_ancestors_event_id_ancestor_id_index",
+          "event_ancestors_event_id_index",
+        ]);
+        expect(layout.event_ancestors!.triggers).toEqual([
+          {
+            name: "enforce_same_parent_event_ancestors",
+            definition:
+              "CREATE TRIGGER enforce_same_parent_event_ancestors AFTER INSERT ON event_ancestors REFERENCING NEW TABLE AS spector_new_links " +
+              "FOR EACH STATEMENT EXECUTE FUNCTION check_link_same_parent_event_ancestors()",
+          },
+          {
+            name: "enforce_same_parent_event_ancestors_update",
+            definition:
+              "CREATE TRIGGER enforce_same_parent_event_ancestors_update AFTER UPDATE ON event_ancestors REFERENCING NEW TABLE AS spector_new_links " +
+              "FOR EACH STATEMENT EXECUTE FUNCTION check_link_same_parent_event_ancestors_update()",
+          },
+        ]);
+        expect(layout.event_links!.triggers.map((tr) => tr.name)).toEqual([
+          "enforce_same_parent_event_links",
+          "enforce_same_parent_event_links_update",
+        ]);
+      });
+
+      test("tables built here match the tables Spector's own migration makes, but for defaults and triggers", async () => {
+        const ours = spectorTables({
+          table: "events",
+          hashed: true,
+          pgSchema: "ours_made",
+          links: [
+            ["event_ancestors", "ancestor_id"],
+            ["event_links", "linked_id", { typed: true }],
+          ],
+        });
+        await t.execMigration(await createSql(ours, ["ours_made"]));
+        await t.execMigration(joinStatements(spectorMadeDdl("spector_made").map((s) => `${s};`)));
+        const withoutExtras = (layout: Awaited<ReturnType<typeof readLayout>>) =>
+          Object.fromEntries(
+            Object.entries(layout).map(([name, table]) => [
+              name,
+              { ...table, columns: table.columns.map((c) => ({ ...c, default: null })), triggers: [] },
+            ]),
+          );
+        const mine = await readLayout(t, "ours_made");
+        const theirs = await readLayout(t, "spector_made");
+        expect(Object.keys(mine).length).toBe(3);
+        expect(withoutExtras(mine)).toEqual(withoutExtras(theirs));
+      });
+
+      test("events written with Drizzle into tables Spector made read back the same, and Spector's links insert into ours", async () => {
+        // A TypeScript service writing into Spector-made tables (which have no database defaults).
+        const { root } = record(0);
+        const table = spectorTables({ table: "events", hashed: true, pgSchema: "spector_made" }).events;
+        const [row] = await t.db.insert(table).values({ id: root, parentId: root, schema: 3, action: 1, payload: { a: 1 } }).returning();
+        expect(row!.insertedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/);
+        // An Elixir service writing the way Ecto does, with its own microsecond timestamps, into ours.
+        const id = uuidv7();
+        await t.query(
+          `INSERT INTO events (id, parent_id, payload, schema, action, inserted_at, updated_at)
+           VALUES ($1, $1, '{"from":"ecto"}', 1, 1, '2026-01-02 03:04:05.123456', '2026-01-02 03:04:05.123456')`,
+          [id],
+        );
+        const [read] = await t.db.select().from(events).where(eq(events.id, id));
+        expect(read).toMatchObject({ id, parentId: id, payload: { from: "ecto" }, insertedAt: "2026-01-02 03:04:05.123456" });
+      });
+    });
+
+    describe("typed rows", () => {
+      test("timestamps keep their microseconds and hashes their bytes through a round trip", async () => {
+        const id = uuidv7();
+        const hash = new Uint8Array([0, 1, 2, 254, 255]);
+        await t.db.insert(events).values({
+          id,
+          parentId: id,
+          schema: 1,
+          action: 1,
+          payload: { title: "hello" },
+          hash,
+          insertedAt: "2026-11-26 06:21:56.123456",
+        });
+        const [row] = await t.db.select().from(events).where(eq(events.id, id));
+        expect(row!.insertedAt).toBe("2026-11-26 06:21:56.123456");
+        expect(new Uint8Array(row!.hash!)).toEqual(hash);
+        expect(row!.payload).toEqual({ title: "hello" });
+        const [{ usec }] = (await t.query<{ usec: string }>(
+          `SELECT extract(microseconds FROM inserted_at)::text AS usec FROM events WHERE id = $1`,
+          [id],
+        )) as [{ usec: string }];
+        expect(usec).toBe("56123456");
+      });
+
+      test("ids default to increasing UUIDv7s and timestamps to the current UTC time", async () => {
+        const before = await t.query<{ now: string }>(`SELECT (now() AT TIME ZONE 'utc')::text AS now`);
+        const rows = await t.db
+          .insert(events)
+          .values({ parentId: sql`gen_random_uuid()`, schema: 1, action: 1 } as never)
+          .returning()
+          .catch(() => undefined);
+        // a parent that does not exist fails the foreign key: write a proper root instead
+        expect(rows).toBeUndefined();
+        const id = uuidv7();
+        const [root] = await t.db.insert(events).values({ id, parentId: id, schema: 1, action: 1 }).returning();
+        const [child] = await t.db.insert(events).values({ parentId: id, schema: 1, action: 2 }).returning();
+        expect(child!.id > root!.id).toBe(true);
+        expect(child!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(child!.insertedAt >= before[0]!.now.slice(0, 19)).toBe(true);
+      });
+    });
+
+    describe("the same-parent rule", () => {
+      test("a link inside one record is written, on both link tables", async () => {
+        const r = await writeRecord(2);
+        await t.db.insert(event_ancestors).values({ eventId: r.children[1]!, ancestorId: r.children[0]! });
+        await t.db.insert(event_links).values({ eventId: r.children[0]!, linkedId: r.root, type: 7 });
+        expect(await countLinks(r.all)).toBe(2);
+      });
+
+      test("a link across records fails with 23514, naming the link table, both events and both parents", async () => {
+        const a = await writeRecord(1);
+        const b = await writeRecord(1);
+        const error = await expectPgError(
+          t.db.insert(event_ancestors).values({ eventId: a.children[0]!, ancestorId: b.children[0]! }),
+          "23514",
+        );
+        for (const part of ["event_ancestors", a.children[0]!, b.children[0]!, a.root, b.root]) expect(error.message).toContain(part);
+        expect(error.message).toContain("Link events must have the same parent_id");
+        expect(await countLinks([...a.all, ...b.all])).toBe(0);
+      });
+
+      test("a multi-row insert with one bad link writes nothing, small or large", async () => {
+        for (const size of [3, 200]) {
+          const a = await writeRecord(size);
+          const b = await writeRecord(1);
+          const rows = a.children.map((child) => ({ eventId: child, ancestorId: a.root }));
+          rows.splice(Math.floor(size / 2), 0, { eventId: a.children[0]!, ancestorId: b.root });
+          await expectPgError(t.db.insert(event_ancestors).values(rows), "23514");
+          expect(await countLinks([...a.all, ...b.all])).toBe(0);
+          // and the same rows without the bad one go in
+          await t.db.insert(event_ancestors).values(rows.filter((row) => row.ancestorId === a.root));
+          expect(await countLinks(a.all)).toBe(size);
+        }
+      });
+
+      test("INSERT ... SELECT and ON CONFLICT DO NOTHING are checked too", async () => {
+        const a = await writeRecord(3);
+        const b = await writeRecord(1);
+        await expectPgError(
+          t.query(`INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $2 FROM events WHERE parent_id = $1 AND id <> $1`, [a.root, b.root]),
+          "23514",
+        );
+        await t.query(`INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $1 FROM events WHERE parent_id = $1 AND id <> $1`, [a.root]);
+        expect(await countLinks(a.all)).toBe(3);
+        // a duplicate is skipped, a new good row goes in, a bad row fails the statement
+        await t.db
+          .insert(event_ancestors)
+          .values([
+            { eventId: a.children[0]!, ancestorId: a.root },
+            { eventId: a.children[1]!, ancestorId: a.children[0]! },
+          ])
+          .onConflictDoNothing();
+        expect(await countLinks(a.all)).toBe(4);
+        await expectPgError(
+          t.db
+            .insert(event_ancestors)
+            .values([
+              { eventId: a.children[0]!, ancestorId: a.root },
+              { eventId: a.children[2]!, ancestorId: b.root },
+            ])
+            .onConflictDoNothing(),
+          "23514",
+        );
+        expect(await countLinks(a.all)).toBe(4);
+      });
+
+      test("an UPDATE that moves a link across records fails and changes nothing; one within the record works", async () => {
+        const a = await writeRecord(2);
+        const b = await writeRecord(1);
+        await t.db.insert(event_links).values({ eventId: a.children[0]!, linkedId: a.root, type: 1 });
+        await expectPgError(
+          t.db.update(event_links).set({ linkedId: b.root }).where(eq(event_links.eventId, a.children[0]!)),
+          "23514",
+        );
+        await expectPgError(
+          t.db.update(event_links).set({ eventId: b.children[0]! }).where(eq(event_links.eventId, a.children[0]!)),
+          "23514",
+        );
+        const unchanged = await t.db.select().from(event_links).where(eq(event_links.eventId, a.children[0]!));
+        expect(unchanged).toEqual([{ eventId: a.children[0]!, linkedId: a.root, type: 1 }]);
+        await t.db.update(event_links).set({ linkedId: a.children[1]!, type: 2 }).where(eq(event_links.eventId, a.children[0]!));
+        const moved = await t.db.select().from(event_links).where(eq(event_links.eventId, a.children[0]!));
+        expect(moved).toEqual([{ eventId: a.children[0]!, linkedId: a.children[1]!, type: 2 }]);
+      });
+
+      test("the rule fires inside the statement, not at commit", async () => {
+        const a = await writeRecord(1);
+        const b = await writeRecord(1);
+        let reached = false;
+        await expect(
+          t.db.transaction(async (tx) => {
+            await tx.insert(event_ancestors).values({ eventId: a.children[0]!, ancestorId: b.root });
+            reached = true;
+          }),
+        ).rejects.toThrow();
+        expect(reached).toBe(false);
+      });
+
+      test("deleting an event deletes its links at both ends (cascade)", async () => {
+        const a = await writeRecord(3);
+        await t.db.insert(event_ancestors).values([
+          { eventId: a.children[1]!, ancestorId: a.children[0]! },
+          { eventId: a.children[2]!, ancestorId: a.children[1]! },
+        ]);
+        await t.db.insert(event_links).values({ eventId: a.children[0]!, linkedId: a.children[1]!, type: 3 });
+        expect(await countLinks(a.all)).toBe(3);
+        await t.db.delete(events).where(eq(events.id, a.children[1]!));
+        expect(await countLinks(a.all)).toBe(0);
+        // the root cannot go while its record's events point at it (ON DELETE NO ACTION, as Spector)
+        await expectPgError(t.db.delete(events).where(eq(events.id, a.root)), "23503");
+      });
+    });
+
+    describe("shards, schemas and rollback", () => {
+      const options = {
+        shards: ["shard_0", "shard_1"],
+        pgSchema: "sharded",
+        updatedAt: false,
+        links: [["links", "other_id", { typed: true }], ["loose", "other_id", { constrained: false }]],
+      } as const;
+
+      test("each shard gets its own link tables, pointing at that shard, with the rule where constrained", async () => {
+        const tables = spectorTables(options);
+        await t.execMigration(await createSql(tables, ["sharded"]));
+        const layout = await readLayout(t, "sharded");
+        expect(Object.keys(layout).sort()).toEqual(["shard_0", "shard_0_links", "shard_0_loose", "shard_1", "shard_1_links", "shard_1_loose"]);
+        expect(layout.shard_1_links!.constraints.map((c) => c.definition)).toEqual([
+          "FOREIGN KEY (event_id) REFERENCES shard_1(id) ON DELETE CASCADE",
+          "FOREIGN KEY (other_id) REFERENCES shard_1(id) ON DELETE CASCADE",
+        ]);
+        expect(layout.shard_0!.columns.map((c) => c.name)).not.toContain("updated_at");
+        expect(layout.shard_0_links!.triggers.map((tr) => tr.name)).toEqual(["enforce_same_parent_shard_0_links", "enforce_same_parent_shard_0_links_update"]);
+        expect(layout.shard_0_loose!.triggers).toEqual([]);
+
+        const { shard_1, shard_1_links, shard_1_loose } = tables;
+        const a = record(1);
+        const b = record(0);
+        await t.db.insert(shard_1).values([
+          { id: a.root, parentId: a.root, schema: 0, action: 1 },
+          { id: a.children[0]!, parentId: a.root, schema: 0, action: 2 },
+          { id: b.root, parentId: b.root, schema: 0, action: 1 },
+        ]);
+        await t.db.insert(shard_1_links).values({ eventId: a.children[0]!, otherId: a.root, type: 1 });
+        const error = await expectPgError(t.db.insert(shard_1_links).values({ eventId: a.children[0]!, otherId: b.root, type: 1 }), "23514");
+        expect(error.message).toContain("shard_1_links");
+        // not constrained: a cross-record link is allowed, as in Spector
+        await t.db.insert(shard_1_loose).values({ eventId: a.children[0]!, otherId: b.root });
+        const rows = await t.db.select().from(shard_1_links).where(and(eq(shard_1_links.eventId, a.children[0]!)));
+        expect(rows).toHaveLength(1);
+      });
+
+      test("spectorDownSql leaves nothing behind", async () => {
+        await t.execMigration(spectorDownSql(options));
+        expect(await readLayout(t, "sharded")).toEqual({});
+        expect(await functionNames(t, "sharded")).toEqual([]);
+        const left = await t.query(
+          `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sharded'`,
+        );
+        expect(left).toEqual([]);
+        // and running it again is harmless
+        await t.execMigration(spectorDownSql(options));
+      });
+
+      test("Spector's own link_down succeeds on a link table built here", async () => {
+        const tables = spectorTables({ table: "ev", pgSchema: "linkdown", links: [["ev_ancestors", "ancestor_id"]] });
+        await t.execMigration(await createSql(tables, ["linkdown"]));
+        expect((await readLayout(t, "linkdown")).ev_ancestors!.triggers).toHaveLength(2);
+        await t.execMigration(joinStatements([`SET LOCAL search_path TO linkdown;`, ...spectorLinkDown("ev_ancestors").map((s) => `${s};`)]));
+        expect(Object.keys(await readLayout(t, "linkdown"))).toEqual(["ev"]);
+        // Spector knows only the INSERT function; ours for UPDATE stays until spectorDownSql or the CLI drops it
+        expect(await functionNames(t, "linkdown")).toEqual(["check_link_same_parent_ev_ancestors_update"]);
+        await t.execMigration(spectorDownSql({ table: "ev", pgSchema: "linkdown", links: [["ev_ancestors", "ancestor_id"]] }));
+        expect(await functionNames(t, "linkdown")).toEqual([]);
+      });
+
+      test("the trigger SQL is idempotent: applying it twice keeps one pair of triggers", async () => {
+        const tables = spectorTables({ table: "ev", pgSchema: "twice", links: [["ev_links", "other_id"]] });
+        await t.execMigration(await createSql(tables, ["twice"]));
+        await t.execMigration(spectorTriggerSql(tables));
+        expect((await readLayout(t, "twice")).ev_links!.triggers).toHaveLength(2);
+      });
+    });
+
+    describe("hostile names", () => {
+      test("a name carrying SQL is refused before anything runs, and quoting keeps it one identifier", async () => {
+        const hostile = 'x"; DROP TABLE events; --';
+        expect(() => spectorTables({ table: hostile })).toThrow(TypeError);
+        expect(() => spectorTables({ table: "events", links: [[hostile, "other_id"]] })).toThrow(TypeError);
+        expect(() => spectorTables({ table: "events", links: [["l", hostile]] })).toThrow(TypeError);
+        expect(() => spectorTables({ table: "events", pgSchema: hostile })).toThrow(TypeError);
+        expect(() => spectorDownSql({ table: hostile })).toThrow(TypeError);
+        const { quoteIdent } = await import("../src/index.js");
+        const rows = await t.query(`SELECT 1 AS ${quoteIdent(hostile)}`);
+        expect(rows).toEqual([{ [hostile]: 1 }]);
+        const [{ n }] = (await t.query<{ n: string }>(`SELECT count(*)::text AS n FROM events`)) as [{ n: string }];
+        expect(Number(n)).toBeGreaterThan(0);
+      });
+    });
+  });
+}

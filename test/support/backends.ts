@@ -1,0 +1,106 @@
+/**
+ * The databases every integration suite runs on: in-process PGlite always, and a real PostgreSQL when
+ * `DATABASE_URL` is set (`.ci/run` sets it). Each suite gets a database of its own: a fresh PGlite, or a
+ * PostgreSQL database with a random name, dropped at the end.
+ */
+import { PGlite } from "@electric-sql/pglite";
+import { randomBytes } from "node:crypto";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import postgres from "postgres";
+import { splitStatements } from "../../src/index.js";
+
+export type BackendName = "pglite" | "postgres";
+
+/** A database of one test suite. */
+export interface TestDatabase {
+  readonly backend: BackendName;
+  readonly db: PgDatabase<PgQueryResultHKT>;
+  /** Runs one statement and returns its rows. */
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Runs migration text: its chunks, one statement each, in one transaction. */
+  execMigration(text: string): Promise<void>;
+  /** Applies a drizzle-kit migrations folder with drizzle-orm's `migrate()`. */
+  migrate(folder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The backends to run on. */
+export function backends(): BackendName[] {
+  if (process.env.CI && !process.env.DATABASE_URL) {
+    throw new Error("CI is set but DATABASE_URL is not: the PostgreSQL suite must run in CI");
+  }
+  return process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+}
+
+/** A database name nobody else uses. */
+export function randomName(prefix: string): string {
+  return `${prefix}_${randomBytes(6).toString("hex")}`;
+}
+
+/** Opens a fresh, empty database on `backend`. */
+export async function openDatabase(backend: BackendName): Promise<TestDatabase> {
+  return backend === "pglite" ? openPglite() : openPostgres();
+}
+
+async function openPglite(): Promise<TestDatabase> {
+  const client = new PGlite();
+  const db = drizzlePglite(client);
+  return {
+    backend: "pglite",
+    db: db as unknown as PgDatabase<PgQueryResultHKT>,
+    async query<R>(text: string, params?: unknown[]) {
+      return (await client.query(text, params)).rows as R[];
+    },
+    async execMigration(text: string) {
+      await client.transaction(async (tx) => {
+        for (const statement of splitStatements(text)) await tx.query(statement);
+      });
+    },
+    async migrate(folder: string) {
+      await migratePglite(db, { migrationsFolder: folder });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+async function openPostgres(): Promise<TestDatabase> {
+  const url = process.env.DATABASE_URL!;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  const name = randomName("spector_test");
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    await admin.end();
+    throw new Error(`cannot create a test database on DATABASE_URL=${url}: ${(error as Error).message}`);
+  }
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const client = postgres(target.toString(), { max: 4, onnotice: () => {} });
+  const db = drizzlePostgres(client);
+  return {
+    backend: "postgres",
+    db: db as unknown as PgDatabase<PgQueryResultHKT>,
+    async query<R>(text: string, params?: unknown[]) {
+      return (await client.unsafe(text, (params ?? []) as never[])) as unknown as R[];
+    },
+    async execMigration(text: string) {
+      await client.begin(async (tx) => {
+        for (const statement of splitStatements(text)) await tx.unsafe(statement);
+      });
+    },
+    async migrate(folder: string) {
+      await migratePostgres(db, { migrationsFolder: folder });
+    },
+    async close() {
+      await client.end();
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
