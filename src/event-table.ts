@@ -58,7 +58,7 @@ export type SpectorPgTable<TName extends string, TSchema extends string | undefi
   {
     name: TName;
     schema: TSchema;
-    columns: BuildColumns<TName, TColumns & Record<string, PgColumnBuilderBase>, "pg">;
+    columns: TColumns extends Record<string, PgColumnBuilderBase> ? BuildColumns<TName, TColumns, "pg"> : never;
     dialect: "pg";
   } extends infer C extends TableConfig
     ? C

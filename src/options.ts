@@ -172,14 +172,15 @@ function checkObject(option: string, value: unknown, keys: readonly string[]): R
   return value as Record<string, unknown>;
 }
 
-/** Checks that a derived name fits PostgreSQL's limit; `option` is the option the name comes from. */
-function checkDerived(option: string, value: string, derived: string, what: string): void {
-  const bytes = Buffer.byteLength(derived);
+/** Checks that every derived name fits PostgreSQL's limit, reporting the longest one that does not. */
+function checkDerived(option: string, value: string, derived: readonly [string, string][]): void {
+  const [longest, what] = derived.reduce((a, b) => (Buffer.byteLength(b[0]) > Buffer.byteLength(a[0]) ? b : a));
+  const bytes = Buffer.byteLength(longest);
   if (bytes > MAX_IDENTIFIER_BYTES) {
     throw new SpectorOptionError(
       option,
       value,
-      `short enough that the ${what} name \`${derived}\` (${bytes} bytes) fits PostgreSQL's ` +
+      `short enough that the ${what} name \`${longest}\` (${bytes} bytes) fits PostgreSQL's ` +
         `${MAX_IDENTIFIER_BYTES}-byte limit (PostgreSQL would truncate it, and truncated names can collide)`,
     );
   }
@@ -269,7 +270,7 @@ export function checkLinkSpec(path: string, spec: unknown, events: string, linkN
     constrained: checkBoolean(`${path}[2].constrained`, options.constrained, true),
   };
   if (linkName) checkName(`${path}[0]`, plan.name, `a link table name that, prefixed with the shard name, gives ${JSON.stringify(plan.name)} which is`);
-  for (const [derived, what] of linkTableObjectNames(plan)) checkDerived(`${path}[0]`, table, derived, what);
+  checkDerived(`${path}[0]`, table, linkTableObjectNames(plan));
   return plan;
 }
 
@@ -312,7 +313,7 @@ export function planSchema(options: unknown): SchemaPlan {
   }
   eventNames.forEach((name, i) => {
     const option = hasTable ? "table" : `shards[${i}]`;
-    for (const [derived, what] of eventTableObjectNames(name)) checkDerived(option, name, derived, what);
+    checkDerived(option, name, eventTableObjectNames(name));
   });
 
   if (object.links !== undefined && !Array.isArray(object.links)) {
@@ -370,6 +371,6 @@ export function checkTableName(
   derive: (name: string) => [string, string][],
 ): string {
   const name = checkName(option, value, what);
-  for (const [derived, kind] of derive(name)) checkDerived(option, name, derived, kind);
+  checkDerived(option, name, derive(name));
   return name;
 }

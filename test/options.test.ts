@@ -1,0 +1,132 @@
+/**
+ * Bad input: every option is checked before anything is built, and the error names the option,
+ * shows the value and says what is expected.
+ */
+import { describe, expect, test } from "vitest";
+import { SpectorOptionError, eventTable, linkTable, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
+
+/** Calls `fn`, expects a SpectorOptionError (a TypeError) for `option`, and returns its message. */
+function rejects(fn: () => unknown, option: string, ...mentions: string[]): string {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(TypeError);
+  expect(caught).toBeInstanceOf(SpectorOptionError);
+  const error = caught as SpectorOptionError;
+  expect(error.option).toBe(option);
+  expect(error.message).toContain(`\`${option}\``);
+  for (const mention of mentions) expect(error.message).toContain(mention);
+  return error.message;
+}
+
+const long = (n: number) => "t".repeat(n);
+const factories = [
+  ["spectorTables", (o: unknown) => spectorTables(o as never)],
+  ["spectorDownSql", (o: unknown) => spectorDownSql(o as never)],
+] as const;
+
+describe.each(factories)("%s rejects", (_name, build) => {
+  test("neither or both of table and shards", () => {
+    rejects(() => build({}), "table", "exactly one of `table` and `shards`", "undefined");
+    rejects(() => build({ table: "events", shards: ["a"] }), "shards", "exactly one", '["a"]');
+  });
+
+  test("empty, badly typed or duplicate names", () => {
+    rejects(() => build({ table: "" }), "table", '""', "lowercase letters");
+    rejects(() => build({ table: 7 }), "table", "`7` (number)");
+    rejects(() => build({ shards: [] }), "shards", "non-empty array");
+    rejects(() => build({ shards: ["a", ""] }), "shards[1]");
+    rejects(() => build({ shards: ["a", "a"] }), "shards[1]", '"a" is also `shards[0]`');
+    rejects(() => build({ table: "events", links: [["l", "x_id"], ["l", "y_id"]] }), "links[1][0]", '"l" is also `links[0][0]`');
+  });
+
+  test("names with capitals, spaces or quotes", () => {
+    rejects(() => build({ table: "Events" }), "table", '"Events"');
+    rejects(() => build({ table: "my events" }), "table", '"my events"');
+    rejects(() => build({ table: 'e"; DROP TABLE x; --' }), "table", "DROP TABLE x");
+    rejects(() => build({ table: "events", pgSchema: "Audit" }), "pgSchema");
+    rejects(() => build({ table: "events", pgSchema: "pg_mine" }), "pgSchema", "reserved");
+    rejects(() => build({ table: "events", links: [["l", "Other"]] }), "links[0][1]", '"Other"');
+  });
+
+  test("an events table and a link table with the same name", () => {
+    rejects(() => build({ table: "events", links: [["events", "other_id"]] }), "links[0][0]", '"events" is also `table`');
+    rejects(
+      () => build({ shards: ["e", "e_l"], links: [["l", "other_id"]] }),
+      "links[0][0]",
+      '"e_l" is also `shards[1]`',
+    );
+  });
+
+  test("names whose indexes collide with another table's", () => {
+    // link "a" with foreign key "b_schema" has an index a_b_schema_index, as does events table "a_b"
+    rejects(() => build({ table: "a_b", links: [["a", "b_schema"]] }), "links[0][0]", "a_b_schema_index", "`table`");
+  });
+
+  test("a foreign key named id, event_id or type", () => {
+    for (const key of ["id", "event_id", "type"]) rejects(() => build({ table: "events", links: [["l", key]] }), "links[0][1]", `"${key}"`);
+  });
+
+  test("non-boolean typed, constrained and hashed, unknown option keys, malformed specs", () => {
+    rejects(() => build({ table: "events", hashed: "yes" }), "hashed", '`"yes"` (string', "boolean");
+    rejects(() => build({ table: "events", updatedAt: 0 }), "updatedAt", "`0` (number)");
+    rejects(() => build({ table: "events", links: [["l", "x_id", { typed: 1 }]] }), "links[0][2].typed", "`1` (number)");
+    rejects(() => build({ table: "events", links: [["l", "x_id", { constrained: null }]] }), "links[0][2].constrained", "`null`");
+    rejects(() => build({ table: "events", links: [["l", "x_id", { typd: true }]] }), "links[0][2].typd", "not an option");
+    rejects(() => build({ table: "events", hash: true }), "options.hash", "not an option");
+    rejects(() => build({ table: "events", links: [["l"]] }), "links[0]", "[linkTable, foreignKey]");
+    rejects(() => build({ table: "events", links: "l" }), "links", "array of link specs");
+  });
+
+  test("any generated name over 63 bytes", () => {
+    rejects(() => build({ table: long(64) }), "table", "64 bytes");
+    // the index on inserted_at is the longest: T_inserted_at_index
+    rejects(() => build({ table: long(46) }), "table", "_inserted_at_index", "(64 bytes)");
+    expect(() => build({ table: long(45) })).not.toThrow();
+    // the UPDATE trigger function is the longest link name: check_link_same_parent_L_update
+    rejects(() => build({ table: "e", links: [[long(34), "x_id"]] }), "links[0][0]", "trigger function", "_update");
+    expect(() => build({ table: "e", links: [[long(33), "x_id"]] })).not.toThrow();
+    // shard link names count with their shard prefix
+    rejects(() => build({ shards: [long(20)], links: [[long(13), "x_id"]] }), "links[0][0]", `${long(20)}_${long(13)}`);
+    // multi-byte characters are refused outright (and would count as bytes, not characters)
+    rejects(() => build({ table: "événements" }), "table", "lowercase letters");
+  });
+});
+
+describe("eventTable and linkTable reject", () => {
+  test("bad names and options", () => {
+    rejects(() => eventTable("Bad"), "name", '"Bad"');
+    rejects(() => eventTable(long(46)), "name", "_inserted_at_index");
+    rejects(() => eventTable("e", { hashed: 1 } as never), "hashed");
+    const events = eventTable("events");
+    rejects(() => linkTable(events, ["l", "id"]), "spec[1]");
+    rejects(() => linkTable(events, ["events", "other_id"]), "spec[0]", "other than its events table's name");
+    rejects(() => linkTable(events, ["l", "x_id", { typed: "no" }] as never), "spec[2].typed");
+  });
+
+  test("a link on a table drizzle-spector did not make", () => {
+    const { l } = spectorTables({ table: "e", links: [["l", "x_id"]] });
+    rejects(() => linkTable(l as never, ["m", "x_id"]), "events", "link table l", "an events table made by");
+    rejects(() => linkTable({} as never, ["m", "x_id"]), "events");
+  });
+});
+
+describe("good options", () => {
+  test("pgSchema public is the default schema, as in Drizzle", () => {
+    const { events } = spectorTables({ table: "events", pgSchema: "public" });
+    expect((events as unknown as Record<symbol, unknown>)[Symbol.for("drizzle:Schema")]).toBeUndefined();
+  });
+
+  test("spectorTriggerSql ignores what is not a constrained link table and writes one statement per chunk", () => {
+    const tables = spectorTables({ table: "events", links: [["a", "x_id"], ["b", "x_id", { constrained: false }]] });
+    const text = spectorTriggerSql({ ...tables, other: 1, nothing: null });
+    const chunks = text.split("--> statement-breakpoint");
+    expect(chunks).toHaveLength(4);
+    expect(text).toContain('"public"."a"');
+    expect(text).not.toContain('"public"."b"');
+    expect(spectorTriggerSql([])).toBe("");
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Type tests. `npm test` runs `tsc --noEmit` over this file before vitest: an `Expect<Equal<...>>` that
+ * does not hold, or a `@ts-expect-error` line that compiles, fails the run. Each test also checks the
+ * same facts at run time, so the types cannot drift from the objects.
+ */
+import { eq, getTableColumns, getTableName } from "drizzle-orm";
+import { describe, expect, test } from "vitest";
+import { eventTable, linkTable, spectorTables, type CamelCase } from "../src/index.js";
+
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
+type Expect<T extends true> = T;
+const keysOf = (table: object) => Object.keys(getTableColumns(table as never)).sort();
+
+describe("exact types", () => {
+  test("a hashed events table with links: literal names, exact rows, camelCase keys", () => {
+    const tables = spectorTables({
+      table: "events",
+      hashed: true,
+      links: [
+        ["event_ancestors", "ancestor_id"],
+        ["event_links", "linked_id", { typed: true }],
+      ],
+    });
+    const { events, event_ancestors, event_links } = tables;
+    type _keys = Expect<Equal<keyof typeof tables, "events" | "event_ancestors" | "event_links">>;
+    type _name = Expect<Equal<typeof events._.name, "events">>;
+    type _linkName = Expect<Equal<typeof event_links._.name, "event_links">>;
+    type _schema = Expect<Equal<typeof events._.schema, undefined>>;
+    type _select = Expect<
+      Equal<
+        typeof events.$inferSelect,
+        {
+          id: string;
+          parentId: string;
+          payload: unknown;
+          schema: number;
+          action: number;
+          hash: Uint8Array | null;
+          insertedAt: string;
+          updatedAt: string;
+        }
+      >
+    >;
+    type _insert = Expect<
+      Equal<
+        typeof events.$inferInsert,
+        {
+          id?: string;
+          parentId: string;
+          payload?: unknown;
+          schema: number;
+          action: number;
+          hash?: Uint8Array | null;
+          insertedAt?: string;
+          updatedAt?: string;
+        }
+      >
+    >;
+    type _ancestors = Expect<Equal<typeof event_ancestors.$inferSelect, { eventId: string; ancestorId: string }>>;
+    type _links = Expect<Equal<typeof event_links.$inferSelect, { eventId: string; linkedId: string; type: number }>>;
+    type _linksInsert = Expect<Equal<typeof event_links.$inferInsert, { eventId: string; linkedId: string; type: number }>>;
+
+    expect(getTableName(events)).toBe("events");
+    expect(keysOf(events)).toEqual(["action", "hash", "id", "insertedAt", "parentId", "payload", "schema", "updatedAt"]);
+    expect(keysOf(event_ancestors)).toEqual(["ancestorId", "eventId"]);
+    expect(keysOf(event_links)).toEqual(["eventId", "linkedId", "type"]);
+    expect(event_links.linkedId.name).toBe("linked_id");
+    // a typed column compares with its own type
+    expect(eq(event_links.type, 3)).toBeDefined();
+  });
+
+  test("unhashed tables have no hash, untyped links no type, updatedAt: false no updatedAt", () => {
+    const { events, event_ancestors } = spectorTables({ table: "events", updatedAt: false, links: [["event_ancestors", "ancestor_id"]] });
+    type Row = typeof events.$inferSelect;
+    type _noHash = Expect<Equal<"hash" extends keyof Row ? true : false, false>>;
+    type _noUpdatedAt = Expect<Equal<"updatedAt" extends keyof Row ? true : false, false>>;
+    type _noType = Expect<Equal<"type" extends keyof typeof event_ancestors.$inferSelect ? true : false, false>>;
+    const row: typeof events.$inferInsert = {
+      parentId: "0",
+      schema: 1,
+      action: 1,
+      // @ts-expect-error: an unhashed table has no hash column
+      hash: new Uint8Array(),
+    };
+    // @ts-expect-error: nor can a query name it
+    expect(events.hash).toBeUndefined();
+    expect(row.parentId).toBe("0");
+    expect(keysOf(events)).toEqual(["action", "id", "insertedAt", "parentId", "payload", "schema"]);
+    expect(keysOf(event_ancestors)).toEqual(["ancestorId", "eventId"]);
+  });
+
+  test("shards: one events table and one link table per shard, each with its literal name and schema", () => {
+    const tables = spectorTables({ shards: ["events_0", "events_1"], pgSchema: "audit", links: [["ancestors", "ancestor_id"]] });
+    type _keys = Expect<Equal<keyof typeof tables, "events_0" | "events_1" | "events_0_ancestors" | "events_1_ancestors">>;
+    const { events_1, events_1_ancestors } = tables;
+    type _name = Expect<Equal<typeof events_1_ancestors._.name, "events_1_ancestors">>;
+    type _schema = Expect<Equal<typeof events_1._.schema, "audit">>;
+    type _linkSchema = Expect<Equal<typeof events_1_ancestors._.schema, "audit">>;
+    expect(Object.keys(tables).sort()).toEqual(["events_0", "events_0_ancestors", "events_1", "events_1_ancestors"]);
+    expect(keysOf(events_1_ancestors)).toEqual(["ancestorId", "eventId"]);
+  });
+
+  test("eventTable and linkTable keep the same exact types", () => {
+    const events = eventTable("events", { hashed: true });
+    const links = linkTable(events, ["related", "related_event_id", { typed: true, constrained: false }]);
+    type _hash = Expect<Equal<typeof events.$inferSelect["hash"], Uint8Array | null>>;
+    type _links = Expect<Equal<typeof links.$inferSelect, { eventId: string; relatedEventId: string; type: number }>>;
+    type _name = Expect<Equal<typeof links._.name, "related">>;
+    expect(keysOf(links)).toEqual(["eventId", "relatedEventId", "type"]);
+  });
+
+  test("camelCase keys are the type-level and run-time twins", () => {
+    type _a = Expect<Equal<CamelCase<"linked_event_id">, "linkedEventId">>;
+    type _b = Expect<Equal<CamelCase<"v_2">, "v_2">>;
+    type _c = Expect<Equal<CamelCase<"a__b">, "a_B">>;
+    const { l } = spectorTables({ table: "e", links: [["l", "a__b"]] });
+    expect(keysOf(l)).toEqual(["a_B", "eventId"]);
+    const { m } = spectorTables({ table: "e", links: [["m", "v_2"]] });
+    expect(keysOf(m)).toEqual(["eventId", "v_2"]);
+  });
+});
