@@ -1,0 +1,168 @@
+/**
+ * `drizzle-spector generate`, run on a scratch project: what it writes, what it leaves alone, and how
+ * the migrations it writes behave when applied with drizzle-orm's `migrate()` on each backend.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { GenerateError, generate } from "../src/cli/generate.js";
+import { backends, openDatabase, randomName, type TestDatabase } from "./support/backends.js";
+import { functionNames, readLayout } from "./support/catalog.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const INDEX = join(ROOT, "src/index.ts");
+
+/** A scratch project inside the repository (so drizzle-kit resolves from its node_modules). */
+function scratchProject(): string {
+  const dir = join(ROOT, ".tmp", randomName("cli"));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "drizzle.config.ts"), `export default { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };\n`);
+  return dir;
+}
+
+function writeSchema(dir: string, links: string): void {
+  writeFileSync(
+    join(dir, "schema.ts"),
+    `import { spectorTables } from ${JSON.stringify(INDEX)};\n` +
+      `export const { ${["events", ...[...links.matchAll(/\["(\w+)"/g)].map((m) => m[1])].join(", ")} } = spectorTables({ table: "events", links: [${links}] });\n`,
+  );
+}
+
+/** Every file of the migrations folder with its content. */
+function snapshot(dir: string): Record<string, string> {
+  const out = join(dir, "migrations");
+  const files = readdirSync(out, { recursive: true, encoding: "utf8" }).filter((f) => /\.(sql|json)$/.test(f));
+  return Object.fromEntries(files.sort().map((f) => [f, readFileSync(join(out, f), "utf8")]));
+}
+
+const quiet = { log: () => {} };
+
+describe("drizzle-spector generate", () => {
+  const dir = scratchProject();
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    for (const backend of backends()) dbs.push(await openDatabase(backend));
+  });
+  afterAll(async () => {
+    for (const db of dbs) await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const applyAll = async () => {
+    for (const db of dbs) await db.migrate(join(dir, "migrations"));
+  };
+
+  test("first run writes the tables' migration and one with the triggers, which install the rule", async () => {
+    writeSchema(dir, `["ancestors", "ancestor_id"], ["loose", "other_id", { constrained: false }]`);
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration).toMatch(/^0000_/);
+    expect(result.triggerMigration).toBe("0001_spector_triggers");
+    expect(result.created).toEqual(["public.ancestors"]);
+    await applyAll();
+    for (const db of dbs) {
+      const layout = await readLayout(db, "public");
+      expect(layout.ancestors!.triggers.map((t) => t.name)).toEqual(["enforce_same_parent_ancestors", "enforce_same_parent_ancestors_update"]);
+      expect(layout.loose!.triggers).toEqual([]);
+    }
+  });
+
+  test("a second run with no schema change writes nothing", async () => {
+    const before = snapshot(dir);
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result).toEqual({ tablesMigration: undefined, triggerMigration: undefined, created: [], dropped: [] });
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  test("a link added later gets its trigger in a new migration, and only it", async () => {
+    writeSchema(dir, `["ancestors", "ancestor_id"], ["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration).toMatch(/^0002_/);
+    expect(result.triggerMigration).toBe("0003_spector_triggers");
+    expect(result.created).toEqual(["public.related"]);
+    const sql = readFileSync(join(dir, "migrations", "0003_spector_triggers.sql"), "utf8");
+    expect(sql).toContain('"public"."related"');
+    expect(sql).not.toContain('"ancestors"');
+    await applyAll();
+    for (const db of dbs) {
+      expect((await readLayout(db, "public")).related!.triggers).toHaveLength(2);
+    }
+  });
+
+  test("a link removed later has its functions dropped", async () => {
+    writeSchema(dir, `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration).toMatch(/^0004_/);
+    expect(result.dropped).toEqual(["public.ancestors"]);
+    expect(result.created).toEqual([]);
+    await applyAll();
+    for (const db of dbs) {
+      expect(Object.keys(await readLayout(db, "public")).sort()).toEqual(["events", "loose", "related"]);
+      expect(await functionNames(db, "public")).toEqual(["check_link_same_parent_related", "check_link_same_parent_related_update"]);
+    }
+    // and nothing more to do afterwards
+    expect((await generate({ cwd: dir, ...quiet })).triggerMigration).toBeUndefined();
+  });
+
+  test("turning constrained off drops the rule; turning it back on restores it", async () => {
+    writeSchema(dir, `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true, constrained: false }]`);
+    expect((await generate({ cwd: dir, ...quiet })).dropped).toEqual(["public.related"]);
+    await applyAll();
+    for (const db of dbs) expect((await readLayout(db, "public")).related!.triggers).toEqual([]);
+    writeSchema(dir, `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
+    expect((await generate({ cwd: dir, ...quiet })).created).toEqual(["public.related"]);
+    await applyAll();
+    for (const db of dbs) expect((await readLayout(db, "public")).related!.triggers).toHaveLength(2);
+  });
+
+  test("a rename question fails loudly, with a non-zero exit, and writes nothing", async () => {
+    const before = snapshot(dir);
+    // dropping "loose" and adding "lax" makes drizzle-kit ask whether the table was renamed
+    writeSchema(dir, `["lax", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
+    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(GenerateError);
+    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/interactive question/);
+    const run = spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), "generate"], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("drizzle-spector: drizzle-kit stopped without writing a migration");
+    expect(run.stderr).toContain("renamed");
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  test("bad command lines are refused with usage", () => {
+    const run = spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), "generat"], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("usage: drizzle-spector generate");
+  });
+});
+
+describe("the committed migrations", () => {
+  test("are up to date with the example schema (regenerated in a copy, nothing changes)", async () => {
+    const dir = join(ROOT, ".tmp", randomName("uptodate"));
+    cpSync(join(ROOT, "migrations"), join(dir, "migrations"), { recursive: true });
+    writeFileSync(
+      join(dir, "drizzle.config.ts"),
+      `export default { dialect: "postgresql", schema: ${JSON.stringify(join(ROOT, "example/schema.ts"))}, out: "./migrations" };\n`,
+    );
+    try {
+      const before = snapshot(dir);
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result.tablesMigration, "drizzle-kit found schema changes: run `npm run drizzle-spector -- generate`").toBeUndefined();
+      expect(result.triggerMigration).toBeUndefined();
+      expect(snapshot(dir)).toEqual(before);
+      // and the committed trigger SQL is what this version of the library writes
+      const { spectorTriggerSql } = await import("../src/index.js");
+      const schema = await import("../example/schema.js");
+      const committed = Object.entries(before).filter(([file, text]) => file.endsWith(".sql") && text.includes("drizzle-spector:create"));
+      expect(committed.map(([, text]) => text).join("")).toBe(spectorTriggerSql(schema));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
