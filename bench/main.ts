@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: the cost of the same-parent rule on PostgreSQL, ours and Spector's row trigger side
+ * by side in one run, as ratios.
+ *
+ * The measure is the share of a statement's time spent in the rule's trigger, read from
+ * `EXPLAIN (ANALYZE)`, which reports each trigger's own time: ratio = statement time / (statement time
+ * - rule trigger time), i.e. how much slower the statement is than it would be without the rule. It is
+ * far steadier than comparing wall-clock runs on a noisy machine. Every statement runs in a
+ * transaction that is rolled back, so each run sees the same tables.
+ *
+ * Runs on DATABASE_URL (default: the local server), in a fresh database that is dropped at the end.
+ * Sizes: BENCH_RECORDS (30000) records of 10 events, BENCH_LINKS_PER_RECORD (3) links each in the bulk
+ * statement (90k links), BENCH_RUNS (7) bulk runs and BENCH_SINGLE (400) single-row inserts per design.
+ */
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { spectorTables } from "../src/index.js";
+import { createSql } from "../test/support/ddl.js";
+import { splitStatements } from "../src/index.js";
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 30_000);
+const LINKS_PER_RECORD = Number(process.env.BENCH_LINKS_PER_RECORD ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 400);
+const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** The three link tables measured: no rule, ours, Spector's row-by-row BEFORE INSERT trigger. */
+const DESIGNS = [
+  { table: "links_ours", label: "drizzle-spector (statement-level AFTER, transition table)", rule: "enforce_same_parent_links_ours" },
+  { table: "links_spector", label: "Spector (row-level BEFORE, two lookups per row)", rule: "enforce_same_parent_links_spector" },
+] as const;
+
+interface Explained {
+  total: number;
+  rule: number;
+}
+
+function parseExplain(rows: { "QUERY PLAN": unknown }[], rule: string): Explained {
+  const [plan] = rows[0]!["QUERY PLAN"] as [{ "Execution Time": number; Triggers?: { "Trigger Name": string; Time: number }[] }];
+  const trigger = plan.Triggers?.find((t) => t["Trigger Name"] === rule);
+  if (!trigger) throw new Error(`EXPLAIN did not report trigger ${rule}: ${JSON.stringify(plan.Triggers)}`);
+  return { total: plan["Execution Time"], rule: trigger.Time };
+}
+
+const ratio = ({ total, rule }: Explained) => total / (total - rule);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
+
+async function main(): Promise<void> {
+  const admin = postgres(URL_, { max: 1, onnotice: () => {} });
+  const name = `spector_bench_${randomBytes(4).toString("hex")}`;
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const target = new URL(URL_);
+  target.pathname = `/${name}`;
+  const sql = postgres(target.toString(), { max: 1, onnotice: () => {} });
+  try {
+    const [{ server_version: version }] = (await sql`SHOW server_version`) as unknown as [{ server_version: string }];
+    console.log(`same-parent rule benchmark on PostgreSQL ${version}, database ${name} (dropped afterwards)`);
+
+    // The tables, as a user gets them: drizzle-kit's DDL, then spectorTriggerSql for the constrained link.
+    const tables = spectorTables({
+      table: "events",
+      links: [["links_none", "ancestor_id", { constrained: false }], ["links_ours", "ancestor_id"], ["links_spector", "ancestor_id", { constrained: false }]],
+    });
+    for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
+    // Spector's own trigger, as its migration writes it (see shared/SPECTOR_FACTS.md).
+    await sql.unsafe(`CREATE FUNCTION check_link_same_parent_links_spector() RETURNS trigger AS $$
+      DECLARE a uuid; b uuid;
+      BEGIN
+        SELECT parent_id INTO a FROM events WHERE id = NEW.event_id;
+        SELECT parent_id INTO b FROM events WHERE id = NEW.ancestor_id;
+        IF a IS DISTINCT FROM b THEN RAISE EXCEPTION 'Link events must have the same parent_id: % != %', a, b; END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`);
+    await sql.unsafe(`CREATE TRIGGER enforce_same_parent_links_spector BEFORE INSERT ON links_spector
+      FOR EACH ROW EXECUTE FUNCTION check_link_same_parent_links_spector()`);
+
+    // Events: RECORDS records of 10 events with time-ordered (UUIDv7-like) ids; the first is the root.
+    const started = performance.now();
+    await sql.unsafe(`CREATE FUNCTION bench_id(n bigint) RETURNS uuid IMMUTABLE LANGUAGE sql AS
+      $$ SELECT (lpad(to_hex(1790000000000 + n), 12, '0') || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`);
+    await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action, payload)
+      SELECT bench_id(r * 10 + k), bench_id(r * 10), 1, CASE WHEN k = 0 THEN 1 ELSE 2 END, jsonb_build_object('k', k)
+        FROM generate_series(0, ${RECORDS - 1}) AS r, generate_series(0, 9) AS k ORDER BY r, k`);
+    // The bulk statement's rows: each record's events 1..N linked to the record's root.
+    await sql.unsafe(`CREATE UNLOGGED TABLE pairs AS
+      SELECT bench_id(r * 10 + k) AS event_id, bench_id(r * 10) AS ancestor_id
+        FROM generate_series(0, ${RECORDS - 1}) AS r, generate_series(1, ${LINKS_PER_RECORD}) AS k`);
+    await sql.unsafe(`VACUUM ANALYZE`);
+    const [{ n: pairs }] = (await sql`SELECT count(*)::int AS n FROM pairs`) as unknown as [{ n: number }];
+    console.log(`${RECORDS * 10} events in ${RECORDS} records loaded in ${Math.round(performance.now() - started)} ms\n`);
+
+    const explain = async (statement: string, rule: string): Promise<Explained> => {
+      let result: Explained | undefined;
+      await sql
+        .begin(async (tx) => {
+          result = parseExplain((await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`)) as never, rule);
+          throw new RollBack();
+        })
+        .catch((error) => {
+          if (!(error instanceof RollBack)) throw error;
+        });
+      return result!;
+    };
+
+    // Bulk: one INSERT ... SELECT of all pairs, designs interleaved, RUNS times (after one warm-up each).
+    const bulk = new Map<string, Explained[]>(DESIGNS.map((d) => [d.table, []]));
+    const baseline: number[] = [];
+    for (let run = -1; run < RUNS; run++) {
+      for (const design of DESIGNS) {
+        const result = await explain(`INSERT INTO ${design.table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs`, design.rule);
+        if (run >= 0) bulk.get(design.table)!.push(result);
+      }
+      const none = await sql.begin(async (tx) => {
+        const t0 = performance.now();
+        await tx.unsafe(`INSERT INTO links_none (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs`);
+        const elapsed = performance.now() - t0;
+        await tx.unsafe(`SELECT 1`);
+        return elapsed;
+      });
+      await sql.unsafe(`TRUNCATE links_none`);
+      if (run >= 0) baseline.push(none);
+    }
+    console.log(`bulk: ${pairs} links in one INSERT ... SELECT, ${RUNS} runs each (median, min-max)`);
+    console.log(`  ${"design".padEnd(58)} ${"statement ms".padStart(12)} ${"rule ms".padStart(9)} ${"cost ratio".padStart(17)}`);
+    for (const design of DESIGNS) {
+      const results = bulk.get(design.table)!;
+      const ratios = results.map(ratio);
+      console.log(
+        `  ${design.label.padEnd(58)} ${fmt(median(results.map((r) => r.total)), 0).padStart(12)} ${fmt(median(results.map((r) => r.rule)), 0).padStart(9)} ` +
+          `${`${fmt(median(ratios))}x (${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))})`.padStart(17)}`,
+      );
+    }
+    console.log(`  (same statement with no rule, wall clock: ${fmt(median(baseline), 0)} ms)\n`);
+
+    // Single-row: SINGLE one-row INSERT statements per design, interleaved, each rolled back.
+    const single = new Map<string, Explained[]>(DESIGNS.map((d) => [d.table, []]));
+    const rows = (await sql`SELECT event_id::text, ancestor_id::text FROM pairs ORDER BY random() LIMIT ${SINGLE + 20}`) as unknown as {
+      event_id: string;
+      ancestor_id: string;
+    }[];
+    for (const [i, row] of rows.entries()) {
+      for (const design of DESIGNS) {
+        const result = await explain(`INSERT INTO ${design.table} (event_id, ancestor_id) VALUES ('${row.event_id}', '${row.ancestor_id}')`, design.rule);
+        if (i >= 20) single.get(design.table)!.push(result);
+      }
+    }
+    console.log(`single-row: ${SINGLE} one-row INSERT statements each (median)`);
+    console.log(`  ${"design".padEnd(58)} ${"statement µs".padStart(12)} ${"rule µs".padStart(9)} ${"cost ratio".padStart(17)}`);
+    for (const design of DESIGNS) {
+      const results = single.get(design.table)!;
+      console.log(
+        `  ${design.label.padEnd(58)} ${fmt(median(results.map((r) => r.total)) * 1000, 0).padStart(12)} ${fmt(median(results.map((r) => r.rule)) * 1000, 0).padStart(9)} ` +
+          `${`${fmt(median(results.map(ratio)))}x`.padStart(17)}`,
+      );
+    }
+    const ours = median(single.get("links_ours")!.map((r) => r.rule));
+    const theirs = median(single.get("links_spector")!.map((r) => r.rule));
+    console.log(`  rule time, ours / Spector's: ${fmt(ours / theirs)}x (below 1 is faster)`);
+  } finally {
+    await sql.end();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+class RollBack extends Error {}
+
+await main();
