@@ -154,6 +154,34 @@ for (const backend of backends()) {
         const [read] = await t.db.select().from(events).where(eq(events.id, id));
         expect(read).toMatchObject({ id, parentId: id, payload: { from: "ecto" }, insertedAt: "2026-01-02 03:04:05.123456" });
       });
+      test("spectorTriggerSql replaces Spector's row trigger on tables Spector made, keeping its name", async () => {
+        const adopted = spectorTables({
+          table: "events",
+          hashed: true,
+          pgSchema: "spector_made",
+          links: [
+            ["event_ancestors", "ancestor_id"],
+            ["event_links", "linked_id", { typed: true }],
+          ],
+        });
+        await t.execMigration(spectorTriggerSql(adopted));
+        const layout = await readLayout(t, "spector_made");
+        expect(layout.event_ancestors!.triggers.map((tr) => tr.definition)).toEqual([
+          "CREATE TRIGGER enforce_same_parent_event_ancestors AFTER INSERT ON event_ancestors REFERENCING NEW TABLE AS spector_new_links " +
+            "FOR EACH STATEMENT EXECUTE FUNCTION check_link_same_parent_event_ancestors()",
+          "CREATE TRIGGER enforce_same_parent_event_ancestors_update AFTER UPDATE ON event_ancestors REFERENCING NEW TABLE AS spector_new_links " +
+            "FOR EACH STATEMENT EXECUTE FUNCTION check_link_same_parent_event_ancestors_update()",
+        ]);
+        const a = record(1);
+        const b = record(0);
+        await t.db.insert(adopted.events).values([
+          { id: a.root, parentId: a.root, schema: 0, action: 1 },
+          { id: a.children[0]!, parentId: a.root, schema: 0, action: 2 },
+          { id: b.root, parentId: b.root, schema: 0, action: 1 },
+        ]);
+        await t.db.insert(adopted.event_ancestors).values({ eventId: a.children[0]!, ancestorId: a.root });
+        await expectPgError(t.db.insert(adopted.event_ancestors).values({ eventId: a.children[0]!, ancestorId: b.root }), "23514");
+      });
     });
 
     describe("typed rows", () => {
