@@ -65,7 +65,17 @@ export type SpectorPgTable<TName extends string, TSchema extends string | undefi
     : never
 >;
 
-/** Any events table built by drizzle-spector, whatever its options. */
+/**
+ * Any events table built by drizzle-spector, whatever its name and options: the type for a function
+ * that takes one.
+ *
+ * @example
+ * ```ts
+ * function describe(table: AnyEventTable): string {
+ *   return getTableName(table);
+ * }
+ * ```
+ */
 export type AnyEventTable = EventTable<string, string | undefined, boolean, boolean>;
 
 /** `true` when the options say `hashed: true`. */

@@ -11,9 +11,9 @@
  * ```
  * @module
  */
-export { spectorTables, type SpectorTables, type EventNamesOf } from "./spector-tables.js";
-export { eventTable, type EventTable, type AnyEventTable, type EventColumns } from "./event-table.js";
-export { linkTable, type LinkTable, type LinkColumns } from "./link-table.js";
+export { spectorTables, type SpectorTables } from "./spector-tables.js";
+export { eventTable, type EventTable, type AnyEventTable } from "./event-table.js";
+export { linkTable, type LinkTable, type AnyLinkTable } from "./link-table.js";
 export { spectorTriggerSql } from "./sql/trigger-sql.js";
 export { spectorDownSql } from "./sql/down-sql.js";
 export { quoteIdent } from "./sql/quote.js";

@@ -31,6 +31,18 @@ export type LinkTable<
   TTyped extends boolean = boolean,
 > = SpectorPgTable<TName, TSchema, LinkColumns<TForeignKey, TTyped>>;
 
+/**
+ * Any link table built by drizzle-spector, whatever its name, foreign key and options.
+ *
+ * @example
+ * ```ts
+ * function linkTableName(table: AnyLinkTable): string {
+ *   return getTableName(table);
+ * }
+ * ```
+ */
+export type AnyLinkTable = LinkTable<string, string | undefined, string, boolean>;
+
 /** `true` when a link spec says `typed: true`. */
 export type TypedOf<L> = L extends readonly [string, string, { readonly typed: true }] ? true : false;
 

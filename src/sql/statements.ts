@@ -6,7 +6,14 @@
  * @module
  */
 
-/** drizzle-kit's statement separator. */
+/**
+ * drizzle-kit's statement separator.
+ *
+ * @example
+ * ```ts
+ * const statements = migrationText.split(STATEMENT_BREAKPOINT);
+ * ```
+ */
 export const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
 
 /**
