@@ -14,7 +14,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
-import { event_ancestors, event_links, events } from "../example/schema.js";
+import { event_ancestors, event_links, events } from "./schema.js";
 
 const MIGRATIONS = new URL("../migrations", import.meta.url).pathname;
 const SCHEMA = { user: 0, post: 1 } as const;
