@@ -1,31 +1,49 @@
 -- drizzle-spector:create-same-parent public.event_ancestors
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
-  event_id uuid;
-  other_id uuid;
-  event_parent uuid;
-  other_parent uuid;
+  v_event_id uuid;
+  v_other_id uuid;
+  v_event_parent uuid;
+  v_other_parent uuid;
+  v_min_id uuid;
+  v_nestloop text;
+  v_hashjoin text;
+  v_work_mem text;
 BEGIN
-  IF (SELECT count(*) FROM (SELECT FROM spector_new_links LIMIT 64) AS probe) < 64 THEN
-    SELECT l.event_id, l."ancestor_id", e.parent_id, o.parent_id INTO event_id, other_id, event_parent, other_parent
+  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l.event_id, l."ancestor_id" INTO v_event_id, v_other_id
       FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."ancestor_id"
-     WHERE e.parent_id <> o.parent_id
+     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
+        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."ancestor_id")
      LIMIT 1;
   ELSE
-    EXECUTE 'SELECT l.event_id, l."ancestor_id", e.parent_id, o.parent_id
+    SELECT least(l.event_id, l."ancestor_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
+    v_nestloop := current_setting('enable_nestloop');
+    v_hashjoin := current_setting('enable_hashjoin');
+    v_work_mem := current_setting('work_mem');
+    PERFORM set_config('enable_nestloop', 'off', true);
+    PERFORM set_config('enable_hashjoin', 'off', true);
+    IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
+      PERFORM set_config('work_mem', '64MB', true);
+    END IF;
+    EXECUTE 'SELECT l.event_id, l."ancestor_id"
       FROM spector_new_links AS l
       JOIN "public"."events" AS e ON e.id = l.event_id
       JOIN "public"."events" AS o ON o.id = l."ancestor_id"
-     WHERE e.parent_id <> o.parent_id
-     LIMIT 1' INTO event_id, other_id, event_parent, other_parent;
+     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
+    PERFORM set_config('enable_nestloop', v_nestloop, true);
+    PERFORM set_config('enable_hashjoin', v_hashjoin, true);
+    PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
-  IF event_id IS NOT NULL THEN
+  IF v_event_id IS NOT NULL THEN
+    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
+    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       event_parent, other_parent, 'event_ancestors', event_id, 'ancestor_id', other_id),
+                       v_event_parent, v_other_parent, 'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_ancestors';
   END IF;
@@ -35,31 +53,49 @@ $spector$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors_update"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
-  event_id uuid;
-  other_id uuid;
-  event_parent uuid;
-  other_parent uuid;
+  v_event_id uuid;
+  v_other_id uuid;
+  v_event_parent uuid;
+  v_other_parent uuid;
+  v_min_id uuid;
+  v_nestloop text;
+  v_hashjoin text;
+  v_work_mem text;
 BEGIN
-  IF (SELECT count(*) FROM (SELECT FROM spector_new_links LIMIT 64) AS probe) < 64 THEN
-    SELECT l.event_id, l."ancestor_id", e.parent_id, o.parent_id INTO event_id, other_id, event_parent, other_parent
+  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l.event_id, l."ancestor_id" INTO v_event_id, v_other_id
       FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."ancestor_id"
-     WHERE e.parent_id <> o.parent_id
+     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
+        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."ancestor_id")
      LIMIT 1;
   ELSE
-    EXECUTE 'SELECT l.event_id, l."ancestor_id", e.parent_id, o.parent_id
+    SELECT least(l.event_id, l."ancestor_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
+    v_nestloop := current_setting('enable_nestloop');
+    v_hashjoin := current_setting('enable_hashjoin');
+    v_work_mem := current_setting('work_mem');
+    PERFORM set_config('enable_nestloop', 'off', true);
+    PERFORM set_config('enable_hashjoin', 'off', true);
+    IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
+      PERFORM set_config('work_mem', '64MB', true);
+    END IF;
+    EXECUTE 'SELECT l.event_id, l."ancestor_id"
       FROM spector_new_links AS l
       JOIN "public"."events" AS e ON e.id = l.event_id
       JOIN "public"."events" AS o ON o.id = l."ancestor_id"
-     WHERE e.parent_id <> o.parent_id
-     LIMIT 1' INTO event_id, other_id, event_parent, other_parent;
+     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
+    PERFORM set_config('enable_nestloop', v_nestloop, true);
+    PERFORM set_config('enable_hashjoin', v_hashjoin, true);
+    PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
-  IF event_id IS NOT NULL THEN
+  IF v_event_id IS NOT NULL THEN
+    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
+    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       event_parent, other_parent, 'event_ancestors', event_id, 'ancestor_id', other_id),
+                       v_event_parent, v_other_parent, 'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_ancestors';
   END IF;
@@ -78,31 +114,49 @@ CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPD
 -- drizzle-spector:create-same-parent public.event_links
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
-  event_id uuid;
-  other_id uuid;
-  event_parent uuid;
-  other_parent uuid;
+  v_event_id uuid;
+  v_other_id uuid;
+  v_event_parent uuid;
+  v_other_parent uuid;
+  v_min_id uuid;
+  v_nestloop text;
+  v_hashjoin text;
+  v_work_mem text;
 BEGIN
-  IF (SELECT count(*) FROM (SELECT FROM spector_new_links LIMIT 64) AS probe) < 64 THEN
-    SELECT l.event_id, l."linked_id", e.parent_id, o.parent_id INTO event_id, other_id, event_parent, other_parent
+  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l.event_id, l."linked_id" INTO v_event_id, v_other_id
       FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."linked_id"
-     WHERE e.parent_id <> o.parent_id
+     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
+        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."linked_id")
      LIMIT 1;
   ELSE
-    EXECUTE 'SELECT l.event_id, l."linked_id", e.parent_id, o.parent_id
+    SELECT least(l.event_id, l."linked_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
+    v_nestloop := current_setting('enable_nestloop');
+    v_hashjoin := current_setting('enable_hashjoin');
+    v_work_mem := current_setting('work_mem');
+    PERFORM set_config('enable_nestloop', 'off', true);
+    PERFORM set_config('enable_hashjoin', 'off', true);
+    IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
+      PERFORM set_config('work_mem', '64MB', true);
+    END IF;
+    EXECUTE 'SELECT l.event_id, l."linked_id"
       FROM spector_new_links AS l
       JOIN "public"."events" AS e ON e.id = l.event_id
       JOIN "public"."events" AS o ON o.id = l."linked_id"
-     WHERE e.parent_id <> o.parent_id
-     LIMIT 1' INTO event_id, other_id, event_parent, other_parent;
+     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
+    PERFORM set_config('enable_nestloop', v_nestloop, true);
+    PERFORM set_config('enable_hashjoin', v_hashjoin, true);
+    PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
-  IF event_id IS NOT NULL THEN
+  IF v_event_id IS NOT NULL THEN
+    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
+    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       event_parent, other_parent, 'event_links', event_id, 'linked_id', other_id),
+                       v_event_parent, v_other_parent, 'event_links', v_event_id, 'linked_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_links';
   END IF;
@@ -112,31 +166,49 @@ $spector$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links_update"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
-  event_id uuid;
-  other_id uuid;
-  event_parent uuid;
-  other_parent uuid;
+  v_event_id uuid;
+  v_other_id uuid;
+  v_event_parent uuid;
+  v_other_parent uuid;
+  v_min_id uuid;
+  v_nestloop text;
+  v_hashjoin text;
+  v_work_mem text;
 BEGIN
-  IF (SELECT count(*) FROM (SELECT FROM spector_new_links LIMIT 64) AS probe) < 64 THEN
-    SELECT l.event_id, l."linked_id", e.parent_id, o.parent_id INTO event_id, other_id, event_parent, other_parent
+  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l.event_id, l."linked_id" INTO v_event_id, v_other_id
       FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."linked_id"
-     WHERE e.parent_id <> o.parent_id
+     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
+        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."linked_id")
      LIMIT 1;
   ELSE
-    EXECUTE 'SELECT l.event_id, l."linked_id", e.parent_id, o.parent_id
+    SELECT least(l.event_id, l."linked_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
+    v_nestloop := current_setting('enable_nestloop');
+    v_hashjoin := current_setting('enable_hashjoin');
+    v_work_mem := current_setting('work_mem');
+    PERFORM set_config('enable_nestloop', 'off', true);
+    PERFORM set_config('enable_hashjoin', 'off', true);
+    IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
+      PERFORM set_config('work_mem', '64MB', true);
+    END IF;
+    EXECUTE 'SELECT l.event_id, l."linked_id"
       FROM spector_new_links AS l
       JOIN "public"."events" AS e ON e.id = l.event_id
       JOIN "public"."events" AS o ON o.id = l."linked_id"
-     WHERE e.parent_id <> o.parent_id
-     LIMIT 1' INTO event_id, other_id, event_parent, other_parent;
+     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
+    PERFORM set_config('enable_nestloop', v_nestloop, true);
+    PERFORM set_config('enable_hashjoin', v_hashjoin, true);
+    PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
-  IF event_id IS NOT NULL THEN
+  IF v_event_id IS NOT NULL THEN
+    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
+    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       event_parent, other_parent, 'event_links', event_id, 'linked_id', other_id),
+                       v_event_parent, v_other_parent, 'event_links', v_event_id, 'linked_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_links';
   END IF;

@@ -310,6 +310,41 @@ for (const backend of backends()) {
         expect(moved).toEqual([{ eventId: a.children[0]!, linkedId: a.children[1]!, type: 2 }]);
       });
 
+      test("a large UPDATE that moves one link across records fails and changes nothing", async () => {
+        const a = await writeRecord(100);
+        const b = await writeRecord(1);
+        await t.db.insert(event_links).values(a.children.map((child) => ({ eventId: child, linkedId: a.root, type: 1 })));
+        // moves every link of record a to b's root: all cross-record
+        await expectPgError(t.db.update(event_links).set({ linkedId: b.root }).where(eq(event_links.linkedId, a.root)), "23514");
+        // moves the links' type only: all still within the record
+        await t.db.update(event_links).set({ type: 2 }).where(eq(event_links.linkedId, a.root));
+        const rows = await t.db.select().from(event_links).where(eq(event_links.linkedId, a.root));
+        expect(rows).toHaveLength(100);
+        expect(new Set(rows.map((row) => row.type))).toEqual(new Set([2]));
+      });
+
+      test("the large-statement path restores the planner settings it changes", async () => {
+        const settings = () =>
+          t.query<{ nestloop: string; hashjoin: string; work_mem: string }>(
+            `SELECT current_setting('enable_nestloop') AS nestloop, current_setting('enable_hashjoin') AS hashjoin,
+                    current_setting('work_mem') AS work_mem`,
+          );
+        for (const workMem of ["1MB", "256MB"]) {
+          const a = await writeRecord(80);
+          const seen = await t.db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`SET LOCAL work_mem = '${workMem}'`));
+            await tx.insert(event_ancestors).values(a.children.map((child) => ({ eventId: child, ancestorId: a.root })));
+            return (await tx.execute(
+              sql`SELECT current_setting('enable_nestloop') AS nestloop, current_setting('enable_hashjoin') AS hashjoin, current_setting('work_mem') AS work_mem`,
+            )) as unknown as { nestloop: string; hashjoin: string; work_mem: string }[] | { rows: { nestloop: string; hashjoin: string; work_mem: string }[] };
+          });
+          const row = Array.isArray(seen) ? seen[0] : seen.rows[0];
+          expect(row).toEqual({ nestloop: "on", hashjoin: "on", work_mem: workMem });
+          expect(await countLinks(a.all)).toBe(80);
+        }
+        expect((await settings())[0]!.nestloop).toBe("on");
+      });
+
       test("the rule fires inside the statement, not at commit", async () => {
         const a = await writeRecord(1);
         const b = await writeRecord(1);

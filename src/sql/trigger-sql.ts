@@ -23,38 +23,75 @@ export function linkKey(link: Pick<LinkTableMeta, "pgSchema" | "name">): string 
   return `${link.pgSchema ?? "public"}.${link.name}`;
 }
 
+/** Statements with at least this many rows take the large-statement path. */
+export const LARGE_STATEMENT_ROWS = 64;
+
+/** Memory for the two sorts of the large-statement path, so that they stay in memory. */
+const LARGE_STATEMENT_WORK_MEM = "64MB";
+
 /**
- * The body shared by the INSERT and UPDATE functions. The check is set-based (one query over the
- * statement's transition table, not one per row). Small statements run a static query whose cached
- * plan uses index lookups; large ones run the same query through EXECUTE, so it is planned for the
- * real row count (hash or merge joins) instead of reusing a plan made for a handful of rows.
+ * The body shared by the INSERT and UPDATE functions: a set-based check over the statement's
+ * transition table, never one query per row.
+ *
+ * - Whether the statement is large costs one look at its 64th row (`PERFORM ... OFFSET 63`).
+ * - Small statements run a static query. PL/pgSQL caches its plan: per link, two primary-key lookups.
+ *   For a single row that costs what Spector's row trigger costs, without one call per row.
+ * - Large statements run one join through EXECUTE as two merge joins over the primary key index,
+ *   read from the smallest id the statement references (UUIDv7 ids: new links point at recent
+ *   events, so only the tail of the index is read, whatever the table's history). The planner knows
+ *   nothing of a transition table's values and would pick a nested loop, so nested loops and hash
+ *   joins are turned off, and work_mem raised, for that one query; the settings are restored right
+ *   after (and, being transaction-local, are discarded if anything fails).
+ * - Only when a violation is found are both parents read again, for the message.
  */
 function functionBody(link: LinkTableMeta): string {
   const events = quoteQualified(link.pgSchema, link.events);
   const other = quoteIdent(link.foreignKey);
-  const query = (into: string) =>
-    `SELECT l.event_id, l.${other}, e.parent_id, o.parent_id${into}
+  const large = `SELECT l.event_id, l.${other}
       FROM ${NEW_ROWS} AS l
       JOIN ${events} AS e ON e.id = l.event_id
       JOIN ${events} AS o ON o.id = l.${other}
-     WHERE e.parent_id <> o.parent_id
+     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
      LIMIT 1`;
   return `DECLARE
-  event_id uuid;
-  other_id uuid;
-  event_parent uuid;
-  other_parent uuid;
+  v_event_id uuid;
+  v_other_id uuid;
+  v_event_parent uuid;
+  v_other_parent uuid;
+  v_min_id uuid;
+  v_nestloop text;
+  v_hashjoin text;
+  v_work_mem text;
 BEGIN
-  IF (SELECT count(*) FROM (SELECT FROM ${NEW_ROWS} LIMIT 64) AS probe) < 64 THEN
-    ${query(" INTO event_id, other_id, event_parent, other_parent")};
+  PERFORM FROM ${NEW_ROWS} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l.event_id, l.${other} INTO v_event_id, v_other_id
+      FROM ${NEW_ROWS} AS l
+     WHERE (SELECT e.parent_id FROM ${events} AS e WHERE e.id = l.event_id)
+        <> (SELECT o.parent_id FROM ${events} AS o WHERE o.id = l.${other})
+     LIMIT 1;
   ELSE
-    EXECUTE ${quoteLiteral(query(""))} INTO event_id, other_id, event_parent, other_parent;
+    SELECT least(l.event_id, l.${other}) INTO v_min_id FROM ${NEW_ROWS} AS l ORDER BY 1 LIMIT 1;
+    v_nestloop := current_setting('enable_nestloop');
+    v_hashjoin := current_setting('enable_hashjoin');
+    v_work_mem := current_setting('work_mem');
+    PERFORM set_config('enable_nestloop', 'off', true);
+    PERFORM set_config('enable_hashjoin', 'off', true);
+    IF pg_size_bytes(v_work_mem) < pg_size_bytes('${LARGE_STATEMENT_WORK_MEM}') THEN
+      PERFORM set_config('work_mem', '${LARGE_STATEMENT_WORK_MEM}', true);
+    END IF;
+    EXECUTE ${quoteLiteral(large)} INTO v_event_id, v_other_id USING v_min_id;
+    PERFORM set_config('enable_nestloop', v_nestloop, true);
+    PERFORM set_config('enable_hashjoin', v_hashjoin, true);
+    PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
-  IF event_id IS NOT NULL THEN
+  IF v_event_id IS NOT NULL THEN
+    SELECT e.parent_id INTO v_event_parent FROM ${events} AS e WHERE e.id = v_event_id;
+    SELECT o.parent_id INTO v_other_parent FROM ${events} AS o WHERE o.id = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       event_parent, other_parent, ${quoteLiteral(link.name)}, event_id, ${quoteLiteral(link.foreignKey)}, other_id),
+                       v_event_parent, v_other_parent, ${quoteLiteral(link.name)}, v_event_id, ${quoteLiteral(link.foreignKey)}, v_other_id),
       SCHEMA = ${quoteLiteral(link.pgSchema ?? "public")},
       TABLE = ${quoteLiteral(link.name)};
   END IF;
