@@ -16,7 +16,7 @@
  *   records with their ancestor links, on a table with older history;
  * - "spread": 3 links in every record of the table, so the links span all of it (the worst case for
  *   the large-statement path, which reads the primary key index from the smallest referenced id).
- * Then BENCH_SINGLE (400) single-row inserts per design. BENCH_RUNS (7) runs of each bulk statement.
+ * Then BENCH_SINGLE (1000) single-row inserts per design, each in its own transaction. BENCH_RUNS (7) runs of each bulk statement.
  */
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
@@ -27,7 +27,7 @@ import { splitStatements } from "../src/index.js";
 const RECORDS = 30_000;
 const EVENTS_PER_RECORD = 10;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const SINGLE = Number(process.env.BENCH_SINGLE ?? 400);
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 1000);
 const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** The three link tables measured: no rule, ours, Spector's row-by-row BEFORE INSERT trigger. */
@@ -41,8 +41,9 @@ interface Explained {
   rule: number;
 }
 
-function parseExplain(rows: { "QUERY PLAN": unknown }[], rule: string): Explained {
+function parseExplain(rows: { "QUERY PLAN": unknown }[], rule: string | undefined): Explained {
   const [plan] = rows[0]!["QUERY PLAN"] as [{ "Execution Time": number; Triggers?: { "Trigger Name": string; Time: number }[] }];
+  if (rule === undefined) return { total: plan["Execution Time"], rule: 0 };
   const trigger = plan.Triggers?.find((t) => t["Trigger Name"] === rule);
   if (!trigger) throw new Error(`EXPLAIN did not report trigger ${rule}: ${JSON.stringify(plan.Triggers)}`);
   return { total: plan["Execution Time"], rule: trigger.Time };
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     // The tables, as a user gets them: drizzle-kit's DDL, then spectorTriggerSql for the constrained link.
     const tables = spectorTables({
       table: "events",
-      links: [["links_ours", "ancestor_id"], ["links_spector", "ancestor_id", { constrained: false }]],
+      links: [["links_ours", "ancestor_id"], ["links_spector", "ancestor_id", { constrained: false }], ["links_none", "ancestor_id", { constrained: false }]],
     });
     for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
     // Spector's own trigger, as its migration writes it (see shared/SPECTOR_FACTS.md).
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     await sql.unsafe(`VACUUM ANALYZE`);
     console.log(`${RECORDS * EVENTS_PER_RECORD} events in ${RECORDS} records loaded in ${Math.round(performance.now() - started)} ms\n`);
 
-    const explain = async (statement: string, rule: string): Promise<Explained> => {
+    const explain = async (statement: string, rule: string | undefined): Promise<Explained> => {
       let result: Explained | undefined;
       await sql
         .begin(async (tx) => {
@@ -139,29 +140,41 @@ async function main(): Promise<void> {
     }
 
     // Single-row: SINGLE one-row INSERT statements per design, interleaved, each rolled back.
-    const single = new Map<string, Explained[]>(DESIGNS.map((d) => [d.table, []]));
+    const SINGLE_DESIGNS = [...DESIGNS, { table: "links_none", label: "no rule", rule: undefined }] as const;
+    const single = new Map<string, Explained[]>(SINGLE_DESIGNS.map((d) => [d.table, []]));
     const rows = (await sql`SELECT event_id::text, ancestor_id::text FROM pairs_spread ORDER BY random() LIMIT ${SINGLE + 20}`) as unknown as {
       event_id: string;
       ancestor_id: string;
     }[];
     for (const [i, row] of rows.entries()) {
-      for (const design of DESIGNS) {
+      // rotate the order: the first statement of a round pays for cold caches
+      for (const design of i % 2 === 0 ? SINGLE_DESIGNS : [...SINGLE_DESIGNS].reverse()) {
         const result = await explain(`INSERT INTO ${design.table} (event_id, ancestor_id) VALUES ('${row.event_id}', '${row.ancestor_id}')`, design.rule);
         if (i >= 20) single.get(design.table)!.push(result);
       }
     }
-    console.log(`single-row: ${SINGLE} one-row INSERT statements each (median)`);
-    console.log(`  ${"design".padEnd(58)} ${"statement µs".padStart(12)} ${"rule µs".padStart(9)} ${"cost ratio".padStart(17)}`);
-    for (const design of DESIGNS) {
+    const none = single.get("links_none")!;
+    console.log(`single-row: ${SINGLE} one-row INSERT statements per design, each in its own transaction (median)`);
+    console.log(
+      `  ${"design".padEnd(58)} ${"statement µs".padStart(12)} ${"rule µs".padStart(9)} ${"cost ratio".padStart(11)} ${"vs no rule".padStart(11)}`,
+    );
+    for (const design of SINGLE_DESIGNS) {
       const results = single.get(design.table)!;
+      // the statement's extra time over the same row inserted where there is no rule, paired by row
+      const added = median(results.map((r, i) => r.total - none[i]!.total)) * 1000;
       console.log(
-        `  ${design.label.padEnd(58)} ${fmt(median(results.map((r) => r.total)) * 1000, 0).padStart(12)} ${fmt(median(results.map((r) => r.rule)) * 1000, 0).padStart(9)} ` +
-          `${`${fmt(median(results.map(ratio)))}x`.padStart(17)}`,
+        `  ${design.label.padEnd(58)} ${fmt(median(results.map((r) => r.total)) * 1000, 0).padStart(12)} ` +
+          (design.rule === undefined
+            ? ""
+            : `${fmt(median(results.map((r) => r.rule)) * 1000, 0).padStart(9)} ${`${fmt(median(results.map(ratio)))}x`.padStart(11)} ${`+${fmt(added, 0)} µs`.padStart(11)}`),
       );
     }
-    const ours = median(single.get("links_ours")!.map((r) => r.rule));
-    const theirs = median(single.get("links_spector")!.map((r) => r.rule));
-    console.log(`  rule time, ours / Spector's: ${fmt(ours / theirs)}x (below 1 is faster)`);
+    const ours = single.get("links_ours")!;
+    const theirs = single.get("links_spector")!;
+    console.log(
+      `  ours / Spector's: rule time ${fmt(median(ours.map((r) => r.rule)) / median(theirs.map((r) => r.rule)))}x, ` +
+        `statement time ${fmt(median(ours.map((r) => r.total)) / median(theirs.map((r) => r.total)))}x (below 1 is faster)`,
+    );
   } finally {
     await sql.end();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
