@@ -116,7 +116,11 @@ async function main(): Promise<void> {
     };
 
     // Bulk: one INSERT ... SELECT of all pairs, designs interleaved, RUNS times (after one warm-up each).
+    // Rolled-back inserts leave dead rows and index entries that slow the next inserts: clean them up
+    // before each part, so that every design starts from the same clean tables.
+    const vacuum = () => sql.unsafe(`VACUUM ${[...DESIGNS.map((d) => d.table), "links_none"].join(", ")}`);
     for (const shape of ["recent", "spread"] as const) {
+      await vacuum();
       const pairs = `pairs_${shape}`;
       const [{ n: count }] = (await sql.unsafe(`SELECT count(*)::int AS n FROM ${pairs}`)) as unknown as [{ n: number }];
       const bulk = new Map<string, Explained[]>(DESIGNS.map((d) => [d.table, []]));
@@ -140,6 +144,7 @@ async function main(): Promise<void> {
     }
 
     // Single-row: SINGLE one-row INSERT statements per design, interleaved, each rolled back.
+    await vacuum();
     const SINGLE_DESIGNS = [...DESIGNS, { table: "links_none", label: "no rule", rule: undefined }] as const;
     const single = new Map<string, Explained[]>(SINGLE_DESIGNS.map((d) => [d.table, []]));
     const rows = (await sql`SELECT event_id::text, ancestor_id::text FROM pairs_spread ORDER BY random() LIMIT ${SINGLE + 20}`) as unknown as {
