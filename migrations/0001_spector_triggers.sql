@@ -1,24 +1,34 @@
--- drizzle-spector:create-same-parent public.event_ancestors
+-- drizzle-spector:create-same-parent public.event_ancestors 086acbc1c4c75f
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
   v_event_id uuid;
   v_other_id uuid;
   v_event_parent uuid;
   v_other_parent uuid;
+  v_merge boolean := false;
   v_min_id uuid;
+  v_plan json;
+  v_needed bigint;
   v_nestloop text;
   v_hashjoin text;
   v_work_mem text;
 BEGIN
-  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
-  IF NOT FOUND THEN
-    SELECT l.event_id, l."ancestor_id" INTO v_event_id, v_other_id
-      FROM spector_new_links AS l
-     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
-        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."ancestor_id")
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF FOUND THEN
+    SELECT least(l."event_id", l."ancestor_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
+    v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
+    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
+      CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
+  END IF;
+  IF NOT v_merge THEN
+    SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id")
      LIMIT 1;
   ELSE
-    SELECT least(l.event_id, l."ancestor_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
     v_nestloop := current_setting('enable_nestloop');
     v_hashjoin := current_setting('enable_hashjoin');
     v_work_mem := current_setting('work_mem');
@@ -27,19 +37,19 @@ BEGIN
     IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
       PERFORM set_config('work_mem', '64MB', true);
     END IF;
-    EXECUTE 'SELECT l.event_id, l."ancestor_id"
-      FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."ancestor_id"
-     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+    EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      JOIN "public"."events" AS e ON e."id" = l."event_id"
+      JOIN "public"."events" AS o ON o."id" = l."ancestor_id"
+     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
     PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
   IF v_event_id IS NOT NULL THEN
-    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
-    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" = v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
@@ -57,20 +67,30 @@ DECLARE
   v_other_id uuid;
   v_event_parent uuid;
   v_other_parent uuid;
+  v_merge boolean := false;
   v_min_id uuid;
+  v_plan json;
+  v_needed bigint;
   v_nestloop text;
   v_hashjoin text;
   v_work_mem text;
 BEGIN
-  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
-  IF NOT FOUND THEN
-    SELECT l.event_id, l."ancestor_id" INTO v_event_id, v_other_id
-      FROM spector_new_links AS l
-     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
-        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."ancestor_id")
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF FOUND THEN
+    SELECT least(l."event_id", l."ancestor_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
+    v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
+    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
+      CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
+  END IF;
+  IF NOT v_merge THEN
+    SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id")
      LIMIT 1;
   ELSE
-    SELECT least(l.event_id, l."ancestor_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
     v_nestloop := current_setting('enable_nestloop');
     v_hashjoin := current_setting('enable_hashjoin');
     v_work_mem := current_setting('work_mem');
@@ -79,19 +99,19 @@ BEGIN
     IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
       PERFORM set_config('work_mem', '64MB', true);
     END IF;
-    EXECUTE 'SELECT l.event_id, l."ancestor_id"
-      FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."ancestor_id"
-     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+    EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      JOIN "public"."events" AS e ON e."id" = l."event_id"
+      JOIN "public"."events" AS o ON o."id" = l."ancestor_id"
+     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
     PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
   IF v_event_id IS NOT NULL THEN
-    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
-    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" = v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
@@ -104,34 +124,44 @@ END
 $spector$;
 --> statement-breakpoint
 CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors" AFTER INSERT ON "public"."event_ancestors"
-  REFERENCING NEW TABLE AS spector_new_links
+  REFERENCING NEW TABLE AS "spector_new_links"
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors"();
 --> statement-breakpoint
 CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPDATE ON "public"."event_ancestors"
-  REFERENCING NEW TABLE AS spector_new_links
+  REFERENCING NEW TABLE AS "spector_new_links"
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_update"();
 --> statement-breakpoint
--- drizzle-spector:create-same-parent public.event_links
+-- drizzle-spector:create-same-parent public.event_links 0062274ddd69f2
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
   v_event_id uuid;
   v_other_id uuid;
   v_event_parent uuid;
   v_other_parent uuid;
+  v_merge boolean := false;
   v_min_id uuid;
+  v_plan json;
+  v_needed bigint;
   v_nestloop text;
   v_hashjoin text;
   v_work_mem text;
 BEGIN
-  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
-  IF NOT FOUND THEN
-    SELECT l.event_id, l."linked_id" INTO v_event_id, v_other_id
-      FROM spector_new_links AS l
-     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
-        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."linked_id")
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF FOUND THEN
+    SELECT least(l."event_id", l."linked_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
+    v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
+    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
+      CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
+  END IF;
+  IF NOT v_merge THEN
+    SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id")
      LIMIT 1;
   ELSE
-    SELECT least(l.event_id, l."linked_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
     v_nestloop := current_setting('enable_nestloop');
     v_hashjoin := current_setting('enable_hashjoin');
     v_work_mem := current_setting('work_mem');
@@ -140,19 +170,19 @@ BEGIN
     IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
       PERFORM set_config('work_mem', '64MB', true);
     END IF;
-    EXECUTE 'SELECT l.event_id, l."linked_id"
-      FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."linked_id"
-     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+    EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      JOIN "public"."events" AS e ON e."id" = l."event_id"
+      JOIN "public"."events" AS o ON o."id" = l."linked_id"
+     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
     PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
   IF v_event_id IS NOT NULL THEN
-    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
-    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" = v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
@@ -170,20 +200,30 @@ DECLARE
   v_other_id uuid;
   v_event_parent uuid;
   v_other_parent uuid;
+  v_merge boolean := false;
   v_min_id uuid;
+  v_plan json;
+  v_needed bigint;
   v_nestloop text;
   v_hashjoin text;
   v_work_mem text;
 BEGIN
-  PERFORM FROM spector_new_links OFFSET 63 LIMIT 1;
-  IF NOT FOUND THEN
-    SELECT l.event_id, l."linked_id" INTO v_event_id, v_other_id
-      FROM spector_new_links AS l
-     WHERE (SELECT e.parent_id FROM "public"."events" AS e WHERE e.id = l.event_id)
-        <> (SELECT o.parent_id FROM "public"."events" AS o WHERE o.id = l."linked_id")
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF FOUND THEN
+    SELECT least(l."event_id", l."linked_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
+    v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
+    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
+      CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
+  END IF;
+  IF NOT v_merge THEN
+    SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id")
      LIMIT 1;
   ELSE
-    SELECT least(l.event_id, l."linked_id") INTO v_min_id FROM spector_new_links AS l ORDER BY 1 LIMIT 1;
     v_nestloop := current_setting('enable_nestloop');
     v_hashjoin := current_setting('enable_hashjoin');
     v_work_mem := current_setting('work_mem');
@@ -192,19 +232,19 @@ BEGIN
     IF pg_size_bytes(v_work_mem) < pg_size_bytes('64MB') THEN
       PERFORM set_config('work_mem', '64MB', true);
     END IF;
-    EXECUTE 'SELECT l.event_id, l."linked_id"
-      FROM spector_new_links AS l
-      JOIN "public"."events" AS e ON e.id = l.event_id
-      JOIN "public"."events" AS o ON o.id = l."linked_id"
-     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+    EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      JOIN "public"."events" AS e ON e."id" = l."event_id"
+      JOIN "public"."events" AS o ON o."id" = l."linked_id"
+     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
     PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
   IF v_event_id IS NOT NULL THEN
-    SELECT e.parent_id INTO v_event_parent FROM "public"."events" AS e WHERE e.id = v_event_id;
-    SELECT o.parent_id INTO v_other_parent FROM "public"."events" AS o WHERE o.id = v_other_id;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" = v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
@@ -217,9 +257,9 @@ END
 $spector$;
 --> statement-breakpoint
 CREATE OR REPLACE TRIGGER "enforce_same_parent_event_links" AFTER INSERT ON "public"."event_links"
-  REFERENCING NEW TABLE AS spector_new_links
+  REFERENCING NEW TABLE AS "spector_new_links"
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_links"();
 --> statement-breakpoint
 CREATE OR REPLACE TRIGGER "enforce_same_parent_event_links_update" AFTER UPDATE ON "public"."event_links"
-  REFERENCING NEW TABLE AS spector_new_links
+  REFERENCING NEW TABLE AS "spector_new_links"
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_links_update"();

@@ -7,6 +7,7 @@
 import { customType, integer, jsonb, timestamp, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
+import { COLUMNS } from "./naming.js";
 
 /**
  * A `bytea` column (drizzle-orm 0.45 has no built-in one). Values are `Uint8Array`s (postgres.js hands
@@ -40,32 +41,32 @@ function microsecondTimestamp<N extends string>(name: N) {
 /** `id`, `parent_id`, `payload`, `schema`, `action`: the leading columns, in Spector's order. */
 export function eventLeadingColumns() {
   return {
-    id: uuid("id").notNull().$defaultFn(() => uuidv7()),
-    parentId: uuid("parent_id").notNull(),
-    payload: jsonb("payload"),
-    schema: integer("schema").notNull(),
-    action: integer("action").notNull(),
+    id: uuid(COLUMNS.id).notNull().$defaultFn(() => uuidv7()),
+    parentId: uuid(COLUMNS.parentId).notNull(),
+    payload: jsonb(COLUMNS.payload),
+    schema: integer(COLUMNS.schema).notNull(),
+    action: integer(COLUMNS.action).notNull(),
   };
 }
 
 /** `hash`: only on hashed tables. */
 export function eventHashColumn() {
-  return { hash: bytea("hash") };
+  return { hash: bytea(COLUMNS.hash) };
 }
 
 /** `inserted_at`. */
 export function eventInsertedAtColumn() {
-  return { insertedAt: microsecondTimestamp("inserted_at") };
+  return { insertedAt: microsecondTimestamp(COLUMNS.insertedAt) };
 }
 
 /** `updated_at`: the current UTC time on insert, and set again by Drizzle on every update. */
 export function eventUpdatedAtColumn() {
-  return { updatedAt: microsecondTimestamp("updated_at").$onUpdateFn(utcNow) };
+  return { updatedAt: microsecondTimestamp(COLUMNS.updatedAt).$onUpdateFn(utcNow) };
 }
 
 /** `event_id`: the first end of a link. */
 export function linkEventIdColumn() {
-  return { eventId: uuid("event_id").notNull() };
+  return { eventId: uuid(COLUMNS.eventId).notNull() };
 }
 
 /** The link's foreign key column, e.g. `ancestor_id`: the other end. */
@@ -75,5 +76,5 @@ export function linkForeignKeyColumn<N extends string>(name: N) {
 
 /** `type`: only on typed links. */
 export function linkTypeColumn() {
-  return { type: integer("type").notNull() };
+  return { type: integer(COLUMNS.type).notNull() };
 }

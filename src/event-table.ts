@@ -16,7 +16,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { eventHashColumn, eventInsertedAtColumn, eventLeadingColumns, eventUpdatedAtColumn } from "./columns.js";
 import { getMeta, setMeta, type EventTableMeta } from "./meta.js";
-import { names } from "./naming.js";
+import { COLUMNS, names } from "./naming.js";
 import {
   SpectorOptionError,
   checkEventTableOptions,
@@ -100,10 +100,10 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
   };
   const table = tableFunction(schema)(plan.name, columns, (t) => [
     primaryKey({ name: names.primaryKey(plan.name), columns: [t.id] }),
-    foreignKey({ name: names.foreignKey(plan.name, "parent_id"), columns: [t.parentId], foreignColumns: [t.id] }),
-    index(names.index(plan.name, ["schema"])).on(t.schema),
-    index(names.index(plan.name, ["parent_id"])).on(t.parentId),
-    index(names.index(plan.name, ["inserted_at"])).on(t.insertedAt),
+    foreignKey({ name: names.foreignKey(plan.name, COLUMNS.parentId), columns: [t.parentId], foreignColumns: [t.id] }),
+    index(names.index(plan.name, [COLUMNS.schema])).on(t.schema),
+    index(names.index(plan.name, [COLUMNS.parentId])).on(t.parentId),
+    index(names.index(plan.name, [COLUMNS.insertedAt])).on(t.insertedAt),
   ]);
   const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan };
   return setMeta(table, meta) as unknown as AnyEventTable;

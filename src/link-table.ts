@@ -7,8 +7,16 @@ import { foreignKey, index, uniqueIndex } from "drizzle-orm/pg-core";
 import { linkEventIdColumn, linkForeignKeyColumn, linkTypeColumn } from "./columns.js";
 import { eventTableMeta, tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
 import { setMeta, type LinkTableMeta } from "./meta.js";
-import { camelCase, names, type CamelCase } from "./naming.js";
-import { SpectorOptionError, checkLinkSpec, type LinkSpec, type LinkTablePlan } from "./options.js";
+import { COLUMNS, camelCase, names, type CamelCase } from "./naming.js";
+import {
+  checkLinkSpec,
+  claimNames,
+  eventTableObjectNames,
+  linkTableObjectNames,
+  linkUniqueColumns,
+  type LinkSpec,
+  type LinkTablePlan,
+} from "./options.js";
 
 /** The column builders of a link table with foreign key `TForeignKey`, `type` only when typed. */
 export type LinkColumns<TForeignKey extends string, TTyped extends boolean> = ReturnType<typeof linkEventIdColumn> & {
@@ -56,11 +64,11 @@ export function buildLinkTable(plan: LinkTablePlan, events: AnyEventTable, schem
   } as ReturnType<typeof linkEventIdColumn> & { other: ReturnType<typeof linkForeignKeyColumn> } & Partial<ReturnType<typeof linkTypeColumn>>;
   const table = tableFunction(schema)(plan.name, columns, (t) => {
     const other = (t as unknown as Record<string, typeof t.eventId>)[foreignKeyKey]!;
-    const unique = plan.typed ? ["event_id", plan.foreignKey, "type"] : ["event_id", plan.foreignKey];
+    const unique = linkUniqueColumns(plan);
     return [
-      foreignKey({ name: names.foreignKey(plan.name, "event_id"), columns: [t.eventId], foreignColumns: [events.id] }).onDelete("cascade"),
+      foreignKey({ name: names.foreignKey(plan.name, COLUMNS.eventId), columns: [t.eventId], foreignColumns: [events.id] }).onDelete("cascade"),
       foreignKey({ name: names.foreignKey(plan.name, plan.foreignKey), columns: [other], foreignColumns: [events.id] }).onDelete("cascade"),
-      index(names.index(plan.name, ["event_id"])).on(t.eventId),
+      index(names.index(plan.name, [COLUMNS.eventId])).on(t.eventId),
       index(names.index(plan.name, [plan.foreignKey])).on(other),
       plan.typed
         ? uniqueIndex(names.index(plan.name, unique)).on(t.eventId, other, t.type!)
@@ -93,8 +101,9 @@ export function linkTable<const TEvents extends AnyEventTable, const L extends L
 ): LinkTable<L[0], TEvents["_"]["schema"], L[1], TypedOf<L>> {
   const eventsMeta = eventTableMeta("events", events);
   const plan = checkLinkSpec("spec", spec, eventsMeta.name);
-  if (plan.name === eventsMeta.name) {
-    throw new SpectorOptionError("spec[0]", plan.name, "a link table name other than its events table's name");
-  }
+  claimNames([
+    { option: "events", value: eventsMeta.name, objects: eventTableObjectNames(eventsMeta.name) },
+    { option: "spec[0]", value: plan.name, objects: linkTableObjectNames(plan) },
+  ]);
   return buildLinkTable(plan, events, eventsMeta.pgSchema) as never;
 }

@@ -8,6 +8,27 @@
  * @module
  */
 
+/**
+ * The fixed column names of the event and link tables (the link's foreign key is the user's).
+ *
+ * @example
+ * ```ts
+ * COLUMNS.parentId; // "parent_id"
+ * ```
+ */
+export const COLUMNS = {
+  id: "id",
+  parentId: "parent_id",
+  payload: "payload",
+  schema: "schema",
+  action: "action",
+  hash: "hash",
+  insertedAt: "inserted_at",
+  updatedAt: "updated_at",
+  eventId: "event_id",
+  type: "type",
+} as const;
+
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
@@ -74,4 +95,7 @@ export const names = {
 } as const;
 
 /** Names that may not be used as a link's foreign key: they are the link table's other columns. */
-export const RESERVED_LINK_COLUMNS: readonly string[] = ["id", "event_id", "type"];
+export const RESERVED_LINK_COLUMNS: readonly string[] = [COLUMNS.id, COLUMNS.eventId, COLUMNS.type];
+
+/** The name of the statement's new rows (the transition table) inside the trigger functions. */
+export const TRANSITION_TABLE = "spector_new_links";

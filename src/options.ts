@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MAX_IDENTIFIER_BYTES, RESERVED_LINK_COLUMNS, names, shardLinkTableName } from "./naming.js";
+import { COLUMNS, MAX_IDENTIFIER_BYTES, RESERVED_LINK_COLUMNS, names, shardLinkTableName } from "./naming.js";
 
 /**
  * Options of one link (the third element of a link spec).
@@ -98,7 +98,7 @@ export class SpectorOptionError extends TypeError {
 }
 
 function show(value: unknown): string {
-  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string of ${Buffer.byteLength(value)} bytes)`;
+  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string of ${byteLength(value)} bytes)`;
   if (value === null) return "`null`";
   if (Array.isArray(value)) return `\`${safeJson(value)}\` (array)`;
   return `\`${typeof value === "object" ? safeJson(value) : String(value)}\` (${typeof value})`;
@@ -110,6 +110,12 @@ function safeJson(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+const utf8 = new TextEncoder();
+/** The length of a name in bytes, as PostgreSQL counts it. */
+function byteLength(text: string): number {
+  return utf8.encode(text).length;
 }
 
 /** What drizzle-spector accepts as a name: what PostgreSQL makes of an unquoted identifier. */
@@ -144,7 +150,7 @@ export interface SchemaPlan {
 }
 
 function checkName(option: string, value: unknown, what: string): string {
-  if (typeof value !== "string" || !IDENTIFIER.test(value) || Buffer.byteLength(value) > MAX_IDENTIFIER_BYTES) {
+  if (typeof value !== "string" || !IDENTIFIER.test(value) || byteLength(value) > MAX_IDENTIFIER_BYTES) {
     throw new SpectorOptionError(option, value, `${what}: ${IDENTIFIER_RULE}`);
   }
   return value;
@@ -174,8 +180,8 @@ function checkObject(option: string, value: unknown, keys: readonly string[]): R
 
 /** Checks that every derived name fits PostgreSQL's limit, reporting the longest one that does not. */
 function checkDerived(option: string, value: string, derived: readonly [string, string][]): void {
-  const [longest, what] = derived.reduce((a, b) => (Buffer.byteLength(b[0]) > Buffer.byteLength(a[0]) ? b : a));
-  const bytes = Buffer.byteLength(longest);
+  const [longest, what] = derived.reduce((a, b) => (byteLength(b[0]) > byteLength(a[0]) ? b : a));
+  const bytes = byteLength(longest);
   if (bytes > MAX_IDENTIFIER_BYTES) {
     throw new SpectorOptionError(
       option,
@@ -191,23 +197,27 @@ export function eventTableObjectNames(table: string): [name: string, what: strin
   return [
     [table, "table"],
     [names.primaryKey(table), "primary key"],
-    [names.foreignKey(table, "parent_id"), "foreign key"],
-    [names.index(table, ["schema"]), "index"],
-    [names.index(table, ["parent_id"]), "index"],
-    [names.index(table, ["inserted_at"]), "index"],
+    [names.foreignKey(table, COLUMNS.parentId), "foreign key"],
+    [names.index(table, [COLUMNS.schema]), "index"],
+    [names.index(table, [COLUMNS.parentId]), "index"],
+    [names.index(table, [COLUMNS.insertedAt]), "index"],
   ];
+}
+
+/** The columns of a link table's unique index: `event_id`, the foreign key, and `type` when typed. */
+export function linkUniqueColumns(link: Pick<LinkTablePlan, "foreignKey" | "typed">): string[] {
+  return link.typed ? [COLUMNS.eventId, link.foreignKey, COLUMNS.type] : [COLUMNS.eventId, link.foreignKey];
 }
 
 /** The database names a link table brings, with what each one is. */
 export function linkTableObjectNames(link: LinkTablePlan): [name: string, what: string][] {
-  const unique = link.typed ? ["event_id", link.foreignKey, "type"] : ["event_id", link.foreignKey];
   const objects: [string, string][] = [
     [link.name, "table"],
-    [names.foreignKey(link.name, "event_id"), "foreign key"],
+    [names.foreignKey(link.name, COLUMNS.eventId), "foreign key"],
     [names.foreignKey(link.name, link.foreignKey), "foreign key"],
-    [names.index(link.name, ["event_id"]), "index"],
+    [names.index(link.name, [COLUMNS.eventId]), "index"],
     [names.index(link.name, [link.foreignKey]), "index"],
-    [names.index(link.name, unique), "unique index"],
+    [names.index(link.name, linkUniqueColumns(link)), "unique index"],
   ];
   // The trigger names are derived even for unconstrained links: turning `constrained` on later must not
   // surprise anyone, and `spectorDownSql` drops them whatever the option says.
@@ -333,32 +343,51 @@ export function planSchema(options: unknown): SchemaPlan {
   return plan;
 }
 
-/** No two objects of one schema-wide namespace (tables and indexes; functions) may share a name. */
-function checkUniqueNames(plan: SchemaPlan, single: boolean, specCount: number): void {
+/** One table's claim on database names: the option it comes from, its name, and the names it brings. */
+export interface NameClaim {
+  readonly option: string;
+  readonly value: string;
+  readonly objects: readonly [name: string, what: string][];
+}
+
+/**
+ * No two objects of one schema-wide namespace may share a name: tables, indexes and primary keys
+ * share one (`pg_class`), functions another. Throws a {@link SpectorOptionError} for the first clash.
+ */
+export function claimNames(claims: readonly NameClaim[]): void {
   const seen = new Map<string, { option: string; value: string; what: string }>();
-  const claim = (option: string, value: string, [derived, what]: [string, string]) => {
-    if (!SCHEMA_WIDE.has(what)) return;
-    const key = `${what === "trigger function" ? "function" : "relation"}:${derived}`;
-    const earlier = seen.get(key);
-    if (earlier) {
-      throw new SpectorOptionError(
-        option,
-        value,
-        earlier.what === "table" && what === "table"
-          ? `a table name no other table has, but ${JSON.stringify(value)} is also \`${earlier.option}\``
-          : `a name whose ${what} \`${derived}\` does not clash with the ${earlier.what} of \`${earlier.option}\` (${JSON.stringify(earlier.value)})`,
-      );
+  for (const { option, value, objects } of claims) {
+    for (const [derived, what] of objects) {
+      if (!SCHEMA_WIDE.has(what)) continue;
+      const key = `${what === "trigger function" ? "function" : "relation"}:${derived}`;
+      const earlier = seen.get(key);
+      if (earlier) {
+        throw new SpectorOptionError(
+          option,
+          value,
+          earlier.what === "table" && what === "table"
+            ? `a table name no other table has, but ${JSON.stringify(value)} is also \`${earlier.option}\``
+            : `a name whose ${what} \`${derived}\` does not clash with the ${earlier.what} of \`${earlier.option}\` (${JSON.stringify(earlier.value)})`,
+        );
+      }
+      seen.set(key, { option, value, what });
     }
-    seen.set(key, { option, value, what });
-  };
-  plan.events.forEach((events, i) => {
-    const option = single ? "table" : `shards[${i}]`;
-    for (const object of eventTableObjectNames(events.name)) claim(option, events.name, object);
-  });
-  plan.links.forEach((link, i) => {
-    const option = `links[${i % Math.max(specCount, 1)}][0]`;
-    for (const object of linkTableObjectNames(link)) claim(option, link.name, object);
-  });
+  }
+}
+
+function checkUniqueNames(plan: SchemaPlan, single: boolean, specCount: number): void {
+  claimNames([
+    ...plan.events.map((events, i) => ({
+      option: single ? "table" : `shards[${i}]`,
+      value: events.name,
+      objects: eventTableObjectNames(events.name),
+    })),
+    ...plan.links.map((link, i) => ({
+      option: `links[${i % Math.max(specCount, 1)}][0]`,
+      value: link.name,
+      objects: linkTableObjectNames(link),
+    })),
+  ]);
 }
 
 /**

@@ -3,10 +3,13 @@
  * the migrations it writes behave when applied with drizzle-orm's `migrate()` on each backend.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { randomUUID } from "node:crypto";
+import { generateDrizzleJson } from "drizzle-kit/api";
 import { GenerateError, generate } from "../src/cli/generate.js";
+import { spectorTables } from "../src/index.js";
 import { backends, openDatabase, randomName, type TestDatabase } from "./support/backends.js";
 import { functionNames, readLayout } from "./support/catalog.js";
 
@@ -117,7 +120,7 @@ describe("drizzle-spector generate", () => {
   test("a rename question fails loudly, with a non-zero exit, and writes nothing", async () => {
     const before = snapshot(dir);
     // dropping "loose" and adding "lax" makes drizzle-kit ask whether the table was renamed
-    writeSchema(dir, `["lax", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
+    writeSchema(dir, `["lax", "other_id", { constrained: false }], ["kin", "related_id", { typed: true }]`);
     await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(GenerateError);
     await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/interactive question/);
     const run = spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), "generate"], {
@@ -131,6 +134,54 @@ describe("drizzle-spector generate", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  test("a link table renamed through drizzle-kit's question gets its rule under the new name", async () => {
+    // what drizzle-kit writes when asked in a terminal and told "rename": the renames, and a snapshot
+    // of the new schema (made here with drizzle-kit's own API)
+    const out = join(dir, "migrations");
+    const journal = JSON.parse(readFileSync(join(out, "meta", "_journal.json"), "utf8"));
+    const previous = JSON.parse(readFileSync(join(out, "meta", `${String(journal.entries.at(-1).idx).padStart(4, "0")}_snapshot.json`), "utf8"));
+    const idx = journal.entries.at(-1).idx + 1;
+    const tag = `${String(idx).padStart(4, "0")}_rename_related`;
+    const tables = spectorTables({
+      table: "events",
+      links: [["loose", "other_id", { constrained: false }], ["kin", "related_id", { typed: true }]],
+    });
+    const snapshot = { ...generateDrizzleJson(tables, previous.id), id: randomUUID() };
+    writeFileSync(join(out, "meta", `${String(idx).padStart(4, "0")}_snapshot.json`), JSON.stringify(snapshot, null, 2));
+    const renames = [
+      `ALTER TABLE "related" RENAME TO "kin";`,
+      ...["event_id_index", "related_id_index", "event_id_related_id_type_index"].map((i) => `ALTER INDEX "related_${i}" RENAME TO "kin_${i}";`),
+      ...["event_id_fkey", "related_id_fkey"].map((c) => `ALTER TABLE "kin" RENAME CONSTRAINT "related_${c}" TO "kin_${c}";`),
+    ];
+    writeFileSync(join(out, `${tag}.sql`), renames.join("\n--> statement-breakpoint\n"));
+    journal.entries.push({ idx, version: "7", when: Date.now(), tag, breakpoints: true });
+    writeFileSync(join(out, "meta", "_journal.json"), JSON.stringify(journal, null, 2));
+    writeSchema(dir, `["loose", "other_id", { constrained: false }], ["kin", "related_id", { typed: true }]`);
+
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration).toBeUndefined();
+    expect(result.dropped).toEqual(["public.related"]);
+    expect(result.created).toEqual(["public.kin"]);
+    await applyAll();
+    for (const db of dbs) {
+      expect((await readLayout(db, "public")).kin!.triggers.map((t) => t.name)).toEqual(["enforce_same_parent_kin", "enforce_same_parent_kin_update"]);
+      expect(await functionNames(db, "public")).toEqual(["check_link_same_parent_kin", "check_link_same_parent_kin_update"]);
+    }
+  });
+
+  test("a rule written by another version of the library is written again", async () => {
+    const out = join(dir, "migrations");
+    const last = readdirSync(out).filter((f) => f.endsWith("_spector_triggers.sql")).sort().at(-1)!;
+    const text = readFileSync(join(out, last), "utf8");
+    expect(text).toMatch(/create-same-parent public\.kin [0-9a-f]+/);
+    writeFileSync(join(out, last), text.replace(/(create-same-parent public\.kin) [0-9a-f]+/, "$1 0123456789abcd"));
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.created).toEqual(["public.kin"]);
+    expect(result.dropped).toEqual([]);
+    await applyAll();
+    for (const db of dbs) expect((await readLayout(db, "public")).kin!.triggers).toHaveLength(2);
+  });
+
   test("bad command lines are refused with usage", () => {
     const run = spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), "generat"], {
       cwd: dir,
@@ -139,6 +190,62 @@ describe("drizzle-spector generate", () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("usage: drizzle-spector generate");
+  });
+});
+
+describe("drizzle-spector generate checks the schema before writing anything", () => {
+  const dir = scratchProject();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (file: string, text: string) => {
+    mkdirSync(join(dir, file, ".."), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  };
+  const config = (schema: string) =>
+    writeFileSync(join(dir, "drizzle.config.ts"), `export default { dialect: "postgresql", schema: ${schema}, out: "./migrations" };\n`);
+  const imports = `import { pgSchema } from "drizzle-orm/pg-core";\nimport { eventTable, linkTable, spectorTables } from ${JSON.stringify(INDEX)};\n`;
+
+  test("a table in a PostgreSQL schema nobody exports is refused, naming the fix", async () => {
+    config(`"./db/schema.ts"`);
+    write("db/schema.ts", `${imports}export const { events, links } = spectorTables({ table: "events", pgSchema: "audit", links: [["links", "other_id"]] });\n`);
+    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/export const audit = pgSchema\("audit"\)/);
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+  });
+
+  test("two tables built separately that claim one name are refused", async () => {
+    write(
+      "db/schema.ts",
+      `${imports}export const a = eventTable("a");\nexport const b = eventTable("b");\n` +
+        `export const a_links = linkTable(a, ["shared_links", "other_id"]);\nexport const b_links = linkTable(b, ["shared_links", "other_id"]);\n`,
+    );
+    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/two tables of the schema clash.*shared_links/);
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+  });
+
+  test("schema globs and folders resolve as drizzle-kit resolves them (folders: not their subfolders)", async () => {
+    rmSync(join(dir, "db"), { recursive: true, force: true });
+    write("db/schema.ts", `${imports}export const audit = pgSchema("audit");\nexport const { events } = spectorTables({ table: "events", pgSchema: "audit" });\n`);
+    write("db/links.ts", `${imports}import { events } from "./schema.ts";\nexport const links = linkTable(events, ["links", "other_id"]);\n`);
+    // drizzle-kit reads db/ but not db/unused/: a link table there must not get a trigger
+    write("db/unused/more.ts", `${imports}import { events } from "../schema.ts";\nexport const more = linkTable(events, ["more", "other_id"]);\n`);
+    for (const schema of [`"./db/*.ts"`, `"./db"`, `["./db/schema.ts", "./db/links.ts"]`]) {
+      rmSync(join(dir, "migrations"), { recursive: true, force: true });
+      config(schema);
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result.created, schema).toEqual(["audit.links"]);
+    }
+    const db = await openDatabase("pglite");
+    try {
+      await db.migrate(join(dir, "migrations"));
+      expect(Object.keys(await readLayout(db, "audit")).sort()).toEqual(["events", "links"]);
+      expect((await readLayout(db, "audit")).links!.triggers).toHaveLength(2);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test("a schema path that matches nothing is refused", async () => {
+    config(`"./nowhere/*.ts"`);
+    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/no schema files found/);
   });
 });
 

@@ -9,6 +9,7 @@ import { v7 as uuidv7 } from "uuid";
 import { event_ancestors, event_links, events } from "../example/schema.js";
 import { joinStatements } from "../src/sql/statements.js";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
+import { LARGE_STATEMENT_ROWS } from "../src/sql/trigger-sql.js";
 import { backends, openDatabase, type TestDatabase } from "./support/backends.js";
 import { functionNames, readLayout } from "./support/catalog.js";
 import { createSql } from "./support/ddl.js";
@@ -210,19 +211,24 @@ for (const backend of backends()) {
 
       test("ids default to increasing UUIDv7s and timestamps to the current UTC time", async () => {
         const before = await t.query<{ now: string }>(`SELECT (now() AT TIME ZONE 'utc')::text AS now`);
-        const rows = await t.db
-          .insert(events)
-          .values({ parentId: sql`gen_random_uuid()`, schema: 1, action: 1 } as never)
-          .returning()
-          .catch(() => undefined);
-        // a parent that does not exist fails the foreign key: write a proper root instead
-        expect(rows).toBeUndefined();
+        // a parent that does not exist fails the foreign key
+        await expectPgError(t.db.insert(events).values({ parentId: uuidv7(), schema: 1, action: 1 }), "23503");
         const id = uuidv7();
         const [root] = await t.db.insert(events).values({ id, parentId: id, schema: 1, action: 1 }).returning();
         const [child] = await t.db.insert(events).values({ parentId: id, schema: 1, action: 2 }).returning();
         expect(child!.id > root!.id).toBe(true);
         expect(child!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         expect(child!.insertedAt >= before[0]!.now.slice(0, 19)).toBe(true);
+      });
+      test("a writer that leaves the timestamps out gets the database's defaults: now, in UTC", async () => {
+        const id = uuidv7();
+        const [row] = await t.query<{ inserted: string; updated: string; utc: string }>(
+          `INSERT INTO events (id, parent_id, schema, action) VALUES ($1, $1, 1, 1)
+           RETURNING inserted_at::text AS inserted, updated_at::text AS updated, (now() AT TIME ZONE 'utc')::text AS utc`,
+          [id],
+        );
+        expect(row!.inserted).toBe(row!.utc);
+        expect(row!.updated).toBe(row!.utc);
       });
     });
 
@@ -323,26 +329,74 @@ for (const backend of backends()) {
         expect(new Set(rows.map((row) => row.type))).toEqual(new Set([2]));
       });
 
-      test("the large-statement path restores the planner settings it changes", async () => {
-        const settings = () =>
-          t.query<{ nestloop: string; hashjoin: string; work_mem: string }>(
-            `SELECT current_setting('enable_nestloop') AS nestloop, current_setting('enable_hashjoin') AS hashjoin,
-                    current_setting('work_mem') AS work_mem`,
-          );
+      test("a large statement over the recent part of the index is checked by merge joins, and the settings come back", async () => {
+        const a = await writeRecord(LARGE_STATEMENT_ROWS + 16);
+        const b = await writeRecord(1);
+        const link = `INSERT INTO event_ancestors (event_id, ancestor_id)
+          SELECT id, '${a.root}' FROM events WHERE parent_id = '${a.root}' AND id <> '${a.root}'`;
+        const settings = `DO $$ BEGIN RAISE NOTICE 'settings: %', concat_ws(' ', current_setting('enable_nestloop'),
+          current_setting('enable_hashjoin'), current_setting('work_mem')); END $$`;
         for (const workMem of ["1MB", "256MB"]) {
-          const a = await writeRecord(80);
-          const seen = await t.db.transaction(async (tx) => {
-            await tx.execute(sql.raw(`SET LOCAL work_mem = '${workMem}'`));
-            await tx.insert(event_ancestors).values(a.children.map((child) => ({ eventId: child, ancestorId: a.root })));
-            return (await tx.execute(
-              sql`SELECT current_setting('enable_nestloop') AS nestloop, current_setting('enable_hashjoin') AS hashjoin, current_setting('work_mem') AS work_mem`,
-            )) as unknown as { nestloop: string; hashjoin: string; work_mem: string }[] | { rows: { nestloop: string; hashjoin: string; work_mem: string }[] };
-          });
-          const row = Array.isArray(seen) ? seen[0] : seen.rows[0];
-          expect(row).toEqual({ nestloop: "on", hashjoin: "on", work_mem: workMem });
-          expect(await countLinks(a.all)).toBe(80);
+          const messages = await t.messages([`SET LOCAL work_mem = '${workMem}'`, link, settings, "ROLLBACK"]);
+          expect(messages).toContain("drizzle-spector: event_ancestors checks 64 or more links with merge joins");
+          expect(messages).toContain(`settings: on on ${workMem}`);
         }
-        expect((await settings())[0]!.nestloop).toBe("on");
+        // and the merge path finds a bad link like the other one does
+        await expectPgError(
+          t.query(`INSERT INTO event_ancestors (event_id, ancestor_id)
+            SELECT id, CASE WHEN id = $2::uuid THEN $3::uuid ELSE $1::uuid END FROM events WHERE parent_id = $1::uuid AND id <> $1::uuid`, [a.root, a.children.at(-1), b.root]),
+          "23514",
+        );
+        expect(await countLinks(a.all)).toBe(0);
+      });
+
+      test("a large statement into an old record of a long history is checked by primary-key lookups", async () => {
+        const old = await writeRecord(0);
+        await writeRecord(40 * LARGE_STATEMENT_ROWS); // a history written after the old record's root
+        const children = record(LARGE_STATEMENT_ROWS).children;
+        await t.db.insert(events).values(children.map((id) => ({ id, parentId: old.root, schema: 0, action: 2 })));
+        await t.query(`ANALYZE events`);
+        const messages = await t.messages([
+          `INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, '${old.root}' FROM events WHERE parent_id = '${old.root}' AND id <> '${old.root}'`,
+        ]);
+        expect(messages).toContain("drizzle-spector: event_ancestors checks 64 or more links with primary-key lookups");
+        expect(await countLinks(children)).toBe(LARGE_STATEMENT_ROWS);
+        const stranger = await writeRecord(0);
+        await expectPgError(
+          t.query(`INSERT INTO event_ancestors (event_id, ancestor_id)
+            SELECT id, CASE WHEN id = $2::uuid THEN $3::uuid ELSE $1::uuid END FROM events WHERE parent_id = $1::uuid AND id <> $1::uuid ON CONFLICT DO NOTHING`,
+            [old.root, children[0], stranger.root]),
+          "23514",
+        );
+      });
+
+      test("ON CONFLICT DO UPDATE and MERGE that move a link across records fail; zero-row statements pass", async () => {
+        const a = await writeRecord(2);
+        const b = await writeRecord(1);
+        await t.db.insert(event_links).values({ eventId: a.children[0]!, linkedId: a.root, type: 1 });
+        // the conflicting row is updated to point at another record: the UPDATE trigger catches it
+        await expectPgError(
+          t.db
+            .insert(event_links)
+            .values({ eventId: a.children[0]!, linkedId: a.root, type: 1 })
+            .onConflictDoUpdate({ target: [event_links.eventId, event_links.linkedId, event_links.type], set: { linkedId: b.root } }),
+          "23514",
+        );
+        await expectPgError(
+          t.query(`MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
+                   WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`, [a.children[0], b.root]),
+          "23514",
+        );
+        await expectPgError(
+          t.query(`MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
+                   WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`, [a.children[1], b.root]),
+          "23514",
+        );
+        expect(await t.db.select().from(event_links).where(eq(event_links.eventId, a.children[0]!))).toEqual([
+          { eventId: a.children[0]!, linkedId: a.root, type: 1 },
+        ]);
+        await t.query(`INSERT INTO event_links SELECT event_id, linked_id, type FROM event_links WHERE false`);
+        await t.query(`UPDATE event_links SET type = 9 WHERE false`);
       });
 
       test("the rule fires inside the statement, not at commit", async () => {

@@ -103,7 +103,9 @@ describe("eventTable and linkTable reject", () => {
     rejects(() => eventTable("e", { hashed: 1 } as never), "hashed");
     const events = eventTable("events");
     rejects(() => linkTable(events, ["l", "id"]), "spec[1]");
-    rejects(() => linkTable(events, ["events", "other_id"]), "spec[0]", "other than its events table's name");
+    rejects(() => linkTable(events, ["events", "other_id"]), "spec[0]", '"events" is also `events`');
+    // a name PostgreSQL already uses for the events table's primary key index
+    rejects(() => linkTable(events, ["events_pkey", "other_id"]), "spec[0]", "the primary key of `events`");
     rejects(() => linkTable(events, ["l", "x_id", { typed: "no" }] as never), "spec[2].typed");
   });
 
@@ -111,6 +113,16 @@ describe("eventTable and linkTable reject", () => {
     const { l } = spectorTables({ table: "e", links: [["l", "x_id"]] });
     rejects(() => linkTable(l as never, ["m", "x_id"]), "events", "link table l", "an events table made by");
     rejects(() => linkTable({} as never, ["m", "x_id"]), "events");
+  });
+});
+
+describe("generated SQL", () => {
+  test("function bodies never contain their dollar-quote tag, whatever the names", () => {
+    const tables = spectorTables({ shards: ["e_0", "e_1"], pgSchema: "s_1", links: [["l", "x_id", { typed: true }]] });
+    for (const chunk of spectorTriggerSql(tables).split("--> statement-breakpoint")) {
+      const tags = chunk.match(/\$spector\$/g) ?? [];
+      expect(tags.length === 0 || tags.length === 2).toBe(true);
+    }
   });
 });
 

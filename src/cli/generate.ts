@@ -1,20 +1,24 @@
 /**
  * `drizzle-spector generate`: drizzle-kit's migration, then one custom migration with the same-parent
- * rule for the link tables that lack it and the removal of the rule's functions for link tables
- * that went away.
+ * rule for the link tables that lack it (or whose rule changed), and the removal of the rule's
+ * functions for link tables that went away.
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { is } from "drizzle-orm";
+import { PgSchema } from "drizzle-orm/pg-core";
+import { globSync } from "tinyglobby";
 import { tsImport } from "tsx/esm/api";
-import type { LinkTableMeta } from "../meta.js";
+import { getMeta, type LinkTableMeta, type SpectorMeta } from "../meta.js";
+import { SpectorOptionError, claimNames, eventTableObjectNames, linkTableObjectNames } from "../options.js";
 import { joinStatements } from "../sql/statements.js";
-import { constrainedLinks, createRuleStatements, dropRuleStatements, linkKey } from "../sql/trigger-sql.js";
-import { readJournal, readRuleState } from "./migration-state.js";
+import { createRuleStatements, dropRuleStatements, linkKey, ruleFingerprint } from "../sql/trigger-sql.js";
+import { readJournal, readRuleState, type JournalEntry } from "./migration-state.js";
 
 /** A failure of the command, printed without a stack trace. */
 export class GenerateError extends Error {
@@ -39,7 +43,7 @@ export interface GenerateResult {
   readonly tablesMigration: string | undefined;
   /** The custom migration with the rule's SQL, if one was needed. */
   readonly triggerMigration: string | undefined;
-  /** `schema.table` of each link table that got the rule. */
+  /** `schema.table` of each link table that got the rule (or got it again, changed). */
   readonly created: readonly string[];
   /** `schema.table` of each link table whose rule was removed. */
   readonly dropped: readonly string[];
@@ -53,14 +57,16 @@ interface KitConfig {
 
 /**
  * Runs `drizzle-kit generate`, then writes the same-parent rule's migration. Run again with no schema
- * change, it writes nothing.
+ * change, it writes nothing. Everything that can be checked before drizzle-kit runs is checked first
+ * (the config, the schema files, exported PostgreSQL schemas, clashing names), so a refused run writes
+ * nothing.
  *
  * @example
  * ```ts
  * const result = await generate({ config: "drizzle.config.ts" });
  * console.log(result.created); // ["public.event_ancestors", "public.event_links"]
  * ```
- * @throws {GenerateError} when drizzle-kit fails or stops at an interactive question.
+ * @throws {GenerateError} when the schema is unusable, or drizzle-kit fails or stops at an interactive question.
  */
 export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -69,17 +75,30 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (!existsSync(configFile)) throw new GenerateError(`config file not found: ${configFile}`);
   const config = await loadConfig(configFile);
   const out = resolve(cwd, config.out ?? "drizzle");
+  const exports = await loadExports(schemaFiles(cwd, config.schema!));
+  const links = checkSchema(exports);
 
-  const before = readJournal(out).length;
-  runKit(cwd, ["generate", "--config", configFile], "generate the tables' migration");
+  const before = readJournal(out);
+  const output = runKit(cwd, ["generate", "--config", configFile], "generate the tables' migration");
   const afterTables = readJournal(out);
-  const tablesMigration = afterTables.length > before ? afterTables.at(-1)!.tag : undefined;
+  if (afterTables.length === before.length && !/No schema changes/.test(output)) {
+    // drizzle-kit exits 0 when it stops at a question it cannot ask without a terminal
+    throw new GenerateError(
+      "drizzle-kit stopped without writing a migration: it needs an answer to an interactive question, most " +
+        "likely whether a table or column was renamed. Run `drizzle-kit generate` in a terminal to answer it, " +
+        `then run \`drizzle-spector generate\` again.\n--- drizzle-kit said:\n${output}`,
+    );
+  }
+  const tablesMigration = afterTables.length > before.length ? afterTables.at(-1)!.tag : undefined;
   log(tablesMigration ? `drizzle-kit wrote ${tablesMigration}.sql` : "drizzle-kit: no table changes");
+  checkSnapshot(out, afterTables, links);
 
-  const links = await loadLinks(cwd, config.schema!);
   const state = readRuleState(out);
-  const wanted = new Map(links.map((link) => [linkKey(link), link]));
-  const toCreate: LinkTableMeta[] = links.filter((link) => state.get(linkKey(link)) !== "active");
+  const wanted = new Set(links.map(linkKey));
+  const toCreate = links.filter((link) => {
+    const rule = state.get(linkKey(link));
+    return rule?.status !== "active" || rule.fingerprint !== ruleFingerprint(link);
+  });
   const toDrop = [...state.keys()].filter((key) => !wanted.has(key));
   if (toCreate.length === 0 && toDrop.length === 0) {
     log("drizzle-spector: same-parent triggers are up to date");
@@ -124,48 +143,100 @@ async function loadConfig(file: string): Promise<KitConfig> {
   if (kit.dialect !== "postgresql") {
     throw new GenerateError(`${file}: expected \`dialect\` to be "postgresql", got ${JSON.stringify(kit.dialect)}`);
   }
-  if (typeof kit.schema !== "string" && !Array.isArray(kit.schema)) {
+  if (typeof kit.schema !== "string" && !(Array.isArray(kit.schema) && kit.schema.every((s) => typeof s === "string"))) {
     throw new GenerateError(`${file}: expected \`schema\` to be a path or a list of paths, got ${JSON.stringify(kit.schema)}`);
   }
   return kit;
 }
 
-/** Imports every schema file and returns the constrained link tables it exports. */
-async function loadLinks(cwd: string, schema: string | string[]): Promise<LinkTableMeta[]> {
-  const files = (Array.isArray(schema) ? schema : [schema]).flatMap((entry) => schemaFiles(resolve(cwd, entry), entry));
-  const exports: unknown[] = [];
-  for (const file of files) exports.push(...Object.values(await importTs(file)));
-  return constrainedLinks(exports);
+/**
+ * The schema files, found the way drizzle-kit finds them: each entry is a glob (relative to `cwd`); a
+ * folder stands for the files directly in it (not in its subfolders).
+ */
+export function schemaFiles(cwd: string, schema: string | readonly string[]): string[] {
+  const files = new Set<string>();
+  for (const entry of typeof schema === "string" ? [schema] : schema) {
+    for (const path of globSync(entry, { cwd, absolute: true, onlyFiles: false, expandDirectories: false, dot: true })) {
+      const candidates = lstatSync(path).isDirectory() ? readdirSync(path).map((file) => join(path, file)) : [path];
+      for (const file of candidates) if (!lstatSync(file).isDirectory()) files.add(resolve(file));
+    }
+  }
+  const sources = [...files].filter((file) => /\.(c|m)?(t|j)s$/.test(file) && !file.endsWith(".d.ts"));
+  if (sources.length === 0) throw new GenerateError(`no schema files found for ${JSON.stringify(schema)} (from ${cwd})`);
+  return sources.sort();
 }
 
-function schemaFiles(path: string, entry: string): string[] {
-  if (/[*?{}[\]]/.test(entry)) {
-    throw new GenerateError(`schema path ${JSON.stringify(entry)}: glob patterns are not supported by drizzle-spector; list files or folders`);
-  }
-  if (!existsSync(path)) throw new GenerateError(`schema path not found: ${path}`);
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { recursive: true, encoding: "utf8" })
-    .filter((name) => /\.(c|m)?(t|j)s$/.test(name) && !name.endsWith(".d.ts"))
-    .sort()
-    .map((name) => join(path, name));
+async function loadExports(files: readonly string[]): Promise<unknown[]> {
+  const exports: unknown[] = [];
+  for (const file of files) exports.push(...Object.values(await importTs(file)));
+  return exports;
 }
 
 /**
- * Runs drizzle-kit without a terminal. drizzle-kit exits 0 even when it stopped at an interactive
- * question (e.g. "is this table renamed?") that it cannot ask without a TTY, so success is judged by
- * what it wrote, not only by its exit code: the caller checks the journal.
+ * Checks what drizzle-kit cannot: that every PostgreSQL schema of drizzle-spector's tables is exported
+ * (or drizzle-kit would not create it), and that no two of them claim one name. Returns the
+ * constrained link tables.
  */
-function runKit(cwd: string, args: string[], purpose: string): void {
+function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
+  // one entry per table object: the same table exported under two names is one table
+  const tables = new Map<unknown, SpectorMeta>();
+  for (const value of exports) {
+    const meta = getMeta(value);
+    if (meta) tables.set(value, meta);
+  }
+  const exportedSchemas = new Set(exports.filter((value) => is(value, PgSchema)).map((value) => (value as PgSchema).schemaName));
+  const bySchema = new Map<string, SpectorMeta[]>();
+  for (const meta of tables.values()) {
+    const schema = meta.pgSchema ?? "public";
+    if (meta.pgSchema !== undefined && !exportedSchemas.has(meta.pgSchema)) {
+      throw new GenerateError(
+        `table ${linkKey(meta)} is in PostgreSQL schema "${meta.pgSchema}", which no schema file exports, so ` +
+          `drizzle-kit would not create it: add \`export const ${meta.pgSchema} = pgSchema("${meta.pgSchema}");\` ` +
+          `(from drizzle-orm/pg-core) to a schema file`,
+      );
+    }
+    bySchema.set(schema, [...(bySchema.get(schema) ?? []), meta]);
+  }
+  for (const metas of bySchema.values()) {
+    try {
+      claimNames(
+        metas.map((meta) => ({
+          option: `the ${meta.kind === "events" ? "events" : "link"} table ${linkKey(meta)}`,
+          value: meta.name,
+          objects: meta.kind === "events" ? eventTableObjectNames(meta.name) : linkTableObjectNames(meta),
+        })),
+      );
+    } catch (error) {
+      if (error instanceof SpectorOptionError) throw new GenerateError(`two tables of the schema clash: ${error.message}`);
+      throw error;
+    }
+  }
+  return [...tables.values()].filter((meta): meta is LinkTableMeta => meta.kind === "link" && meta.constrained);
+}
+
+/** Every constrained link table must be one drizzle-kit knows (in its newest snapshot). */
+function checkSnapshot(out: string, journal: readonly JournalEntry[], links: readonly LinkTableMeta[]): void {
+  const last = journal.at(-1);
+  if (!last) return;
+  const file = join(out, "meta", `${String(last.idx).padStart(4, "0")}_snapshot.json`);
+  if (!existsSync(file)) throw new GenerateError(`drizzle-kit's snapshot ${file} is missing`);
+  const snapshot = JSON.parse(readFileSync(file, "utf8")) as { tables?: Record<string, unknown> };
+  const known = new Set(Object.keys(snapshot.tables ?? {}));
+  const unknown = links.filter((link) => !known.has(linkKey(link)));
+  if (unknown.length > 0) {
+    throw new GenerateError(
+      `drizzle-kit does not know the link table(s) ${unknown.map(linkKey).join(", ")}: export each table by ` +
+        "name from a file the config's `schema` names (tables inside exported objects are not seen)",
+    );
+  }
+}
+
+/** Runs drizzle-kit without a terminal and returns what it printed; throws when it exits non-zero. */
+function runKit(cwd: string, args: string[], purpose: string): string {
   const bin = join(dirname(createRequire(join(cwd, "package.json")).resolve("drizzle-kit")), "bin.cjs");
   const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const output = `${run.stdout ?? ""}${run.stderr ?? ""}`;
   if (run.error) throw new GenerateError(`could not run drizzle-kit to ${purpose}: ${run.error.message}`);
   if (run.status !== 0) throw new GenerateError(`drizzle-kit failed to ${purpose} (exit ${run.status}):\n${output}`);
-  if (/Interactive prompts require a TTY|Error:/.test(output)) {
-    throw new GenerateError(
-      `drizzle-kit stopped without writing a migration (to ${purpose}): it needs an answer to an interactive ` +
-        `question, most likely whether a table or column was renamed. Run \`drizzle-kit generate\` in a terminal ` +
-        `to answer it, then run \`drizzle-spector generate\` again.\n--- drizzle-kit said:\n${output}`,
-    );
-  }
+  return output;
 }

@@ -25,14 +25,14 @@ export function readJournal(out: string): JournalEntry[] {
 
 /**
  * Where each link table's rule stands after the migrations: `active` (functions and triggers exist) or
- * `orphaned` (the table was dropped, taking its triggers, but the functions remain). Keys are
- * `schema.table`.
+ * `orphaned` (the table was dropped, taking its triggers, but the functions remain), with the
+ * fingerprint of the SQL that installed it. Keys are `schema.table`.
  */
-export type RuleState = Map<string, "active" | "orphaned">;
+export type RuleState = Map<string, { status: "active" | "orphaned"; fingerprint: string | undefined }>;
 
 const EVENTS = new RegExp(
   [
-    `${escape(MARKER.create)} (\\S+)`,
+    `${escape(MARKER.create)} (\\S+)(?: ([0-9a-f]+))?`,
     `${escape(MARKER.drop)} (\\S+)`,
     `DROP TABLE (?:IF EXISTS )?(?:"((?:[^"]|"")+)"\\.)?"((?:[^"]|"")+)"`,
   ].join("|"),
@@ -50,12 +50,13 @@ export function readRuleState(out: string): RuleState {
     const file = join(out, `${entry.tag}.sql`);
     if (!existsSync(file)) continue;
     for (const match of readFileSync(file, "utf8").matchAll(EVENTS)) {
-      const [, created, dropped, schema, table] = match;
-      if (created) state.set(created, "active");
+      const [, created, fingerprint, dropped, schema, table] = match;
+      if (created) state.set(created, { status: "active", fingerprint });
       else if (dropped) state.delete(dropped);
       else if (table) {
         const key = `${(schema ?? "public").replaceAll('""', '"')}.${table.replaceAll('""', '"')}`;
-        if (state.get(key) === "active") state.set(key, "orphaned");
+        const rule = state.get(key);
+        if (rule) state.set(key, { ...rule, status: "orphaned" });
       }
     }
   }

@@ -5,18 +5,19 @@
  * @module
  */
 import { getMeta, type LinkTableMeta } from "../meta.js";
-import { names } from "../naming.js";
+import { COLUMNS, TRANSITION_TABLE, names } from "../naming.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { joinStatements } from "./statements.js";
 
-/** Marker comments that let `drizzle-spector generate` read back what earlier migrations did. */
+/**
+ * Marker comments that let `drizzle-spector generate` read back what earlier migrations did. A create
+ * marker ends with a fingerprint of the SQL it precedes, so a changed rule (another events table, a
+ * renamed column, a new version of this library) is written again.
+ */
 export const MARKER = {
   create: "-- drizzle-spector:create-same-parent",
   drop: "-- drizzle-spector:drop-same-parent",
 } as const;
-
-/** The name of the transition table inside the trigger functions. */
-const NEW_ROWS = "spector_new_links";
 
 /** `schema.link`, the key a link table is known by in markers. */
 export function linkKey(link: Pick<LinkTableMeta, "pgSchema" | "name">): string {
@@ -26,8 +27,16 @@ export function linkKey(link: Pick<LinkTableMeta, "pgSchema" | "name">): string 
 /** Statements with at least this many rows take the large-statement path. */
 export const LARGE_STATEMENT_ROWS = 64;
 
-/** Memory for the two sorts of the large-statement path, so that they stay in memory. */
-const LARGE_STATEMENT_WORK_MEM = "64MB";
+/**
+ * A large statement is checked with merge joins when it has at least one row per this many primary key
+ * entries from its smallest referenced id on; with fewer rows, per-row primary-key lookups are cheaper
+ * than reading that part of the index (measured on PostgreSQL 15: a lookup costs about as much as
+ * reading 8 index entries in order, sorts included).
+ */
+export const MERGE_ENTRIES_PER_ROW = 8;
+
+/** Memory for the two sorts of the merge path, so that they stay in memory. */
+const MERGE_WORK_MEM = "64MB";
 
 /**
  * The body shared by the INSERT and UPDATE functions: a set-based check over the statement's
@@ -36,58 +45,74 @@ const LARGE_STATEMENT_WORK_MEM = "64MB";
  * - Whether the statement is large costs one look at its 64th row (`PERFORM ... OFFSET 63`).
  * - Small statements run a static query. PL/pgSQL caches its plan: per link, two primary-key lookups.
  *   For a single row that costs what Spector's row trigger costs, without one call per row.
- * - Large statements run one join through EXECUTE as two merge joins over the primary key index,
- *   read from the smallest id the statement references (UUIDv7 ids: new links point at recent
- *   events, so only the tail of the index is read, whatever the table's history). The planner knows
- *   nothing of a transition table's values and would pick a nested loop, so nested loops and hash
- *   joins are turned off, and work_mem raised, for that one query; the settings are restored right
- *   after (and, being transaction-local, are discarded if anything fails).
+ * - Large statements find their smallest referenced id and ask the planner how many primary key entries
+ *   lie from there on. When the statement has at least one row per {@link MERGE_ENTRIES_PER_ROW} of
+ *   them (a bulk import: UUIDv7 ids make new links point at the recent tail of the index), one query
+ *   runs through EXECUTE as two merge joins over that part of the index. The planner knows nothing of
+ *   a transition table's values and would keep a nested loop, so nested loops and hash joins are
+ *   turned off, and work_mem raised, for that one query; the settings are restored right after (and,
+ *   being transaction-local, are discarded if anything fails). Otherwise (a few links into an old
+ *   record of a long history) the per-row lookups of the small path are cheaper, and run.
  * - Only when a violation is found are both parents read again, for the message.
+ * - A DEBUG message names the path taken (`SET client_min_messages = debug` to see it).
  */
 function functionBody(link: LinkTableMeta): string {
+  const q = quoteIdent;
   const events = quoteQualified(link.pgSchema, link.events);
-  const other = quoteIdent(link.foreignKey);
-  const large = `SELECT l.event_id, l.${other}
-      FROM ${NEW_ROWS} AS l
-      JOIN ${events} AS e ON e.id = l.event_id
-      JOIN ${events} AS o ON o.id = l.${other}
-     WHERE e.parent_id <> o.parent_id AND e.id >= $1 AND o.id >= $1
+  const rows = q(TRANSITION_TABLE);
+  const [id, parentId, eventId, other] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.eventId), q(link.foreignKey)];
+  const merge = `SELECT l.${eventId}, l.${other}
+      FROM ${rows} AS l
+      JOIN ${events} AS e ON e.${id} = l.${eventId}
+      JOIN ${events} AS o ON o.${id} = l.${other}
+     WHERE e.${parentId} <> o.${parentId} AND e.${id} >= $1 AND o.${id} >= $1
      LIMIT 1`;
+  const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} >= $1`;
   return `DECLARE
   v_event_id uuid;
   v_other_id uuid;
   v_event_parent uuid;
   v_other_parent uuid;
+  v_merge boolean := false;
   v_min_id uuid;
+  v_plan json;
+  v_needed bigint;
   v_nestloop text;
   v_hashjoin text;
   v_work_mem text;
 BEGIN
-  PERFORM FROM ${NEW_ROWS} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
-  IF NOT FOUND THEN
-    SELECT l.event_id, l.${other} INTO v_event_id, v_other_id
-      FROM ${NEW_ROWS} AS l
-     WHERE (SELECT e.parent_id FROM ${events} AS e WHERE e.id = l.event_id)
-        <> (SELECT o.parent_id FROM ${events} AS o WHERE o.id = l.${other})
+  PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
+  IF FOUND THEN
+    SELECT least(l.${eventId}, l.${other}) INTO v_min_id FROM ${rows} AS l ORDER BY 1 LIMIT 1;
+    EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
+    v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / ${MERGE_ENTRIES_PER_ROW});
+    v_merge := (SELECT count(*) FROM (SELECT FROM ${rows} LIMIT v_needed) AS enough) >= v_needed;
+    RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, ${LARGE_STATEMENT_ROWS},
+      CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
+  END IF;
+  IF NOT v_merge THEN
+    SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
+      FROM ${rows} AS l
+     WHERE (SELECT e.${parentId} FROM ${events} AS e WHERE e.${id} = l.${eventId})
+        <> (SELECT o.${parentId} FROM ${events} AS o WHERE o.${id} = l.${other})
      LIMIT 1;
   ELSE
-    SELECT least(l.event_id, l.${other}) INTO v_min_id FROM ${NEW_ROWS} AS l ORDER BY 1 LIMIT 1;
     v_nestloop := current_setting('enable_nestloop');
     v_hashjoin := current_setting('enable_hashjoin');
     v_work_mem := current_setting('work_mem');
     PERFORM set_config('enable_nestloop', 'off', true);
     PERFORM set_config('enable_hashjoin', 'off', true);
-    IF pg_size_bytes(v_work_mem) < pg_size_bytes('${LARGE_STATEMENT_WORK_MEM}') THEN
-      PERFORM set_config('work_mem', '${LARGE_STATEMENT_WORK_MEM}', true);
+    IF pg_size_bytes(v_work_mem) < pg_size_bytes('${MERGE_WORK_MEM}') THEN
+      PERFORM set_config('work_mem', '${MERGE_WORK_MEM}', true);
     END IF;
-    EXECUTE ${quoteLiteral(large)} INTO v_event_id, v_other_id USING v_min_id;
+    EXECUTE ${quoteLiteral(merge)} INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
     PERFORM set_config('work_mem', v_work_mem, true);
   END IF;
   IF v_event_id IS NOT NULL THEN
-    SELECT e.parent_id INTO v_event_parent FROM ${events} AS e WHERE e.id = v_event_id;
-    SELECT o.parent_id INTO v_other_parent FROM ${events} AS o WHERE o.id = v_other_id;
+    SELECT e.${parentId} INTO v_event_parent FROM ${events} AS e WHERE e.${id} = v_event_id;
+    SELECT o.${parentId} INTO v_other_parent FROM ${events} AS o WHERE o.${id} = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
@@ -99,35 +124,66 @@ BEGIN
 END`;
 }
 
-/** The statements that install the rule on one link table (two functions, two triggers). */
-export function createRuleStatements(link: LinkTableMeta): string[] {
+/** A short, stable fingerprint of a text (cyrb53), to tell whether a rule's SQL changed. */
+export function fingerprint(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
+}
+
+/** The dollar-quote tag around function bodies; names cannot contain `$`, so no body contains it. */
+const BODY_TAG = "$spector$";
+
+/** The statements that install the rule on one link table (two functions, two triggers), unmarked. */
+function ruleStatements(link: LinkTableMeta): string[] {
   const table = quoteQualified(link.pgSchema, link.name);
   const body = functionBody(link);
   const fn = (name: string) =>
-    `CREATE OR REPLACE FUNCTION ${quoteQualified(link.pgSchema, name)}() RETURNS trigger LANGUAGE plpgsql AS $spector$\n${body}\n$spector$;`;
+    `CREATE OR REPLACE FUNCTION ${quoteQualified(link.pgSchema, name)}() RETURNS trigger LANGUAGE plpgsql AS ${BODY_TAG}\n${body}\n${BODY_TAG};`;
   const trigger = (name: string, event: "INSERT" | "UPDATE", fnName: string) =>
     `CREATE OR REPLACE TRIGGER ${quoteIdent(name)} AFTER ${event} ON ${table}\n` +
-    `  REFERENCING NEW TABLE AS ${NEW_ROWS}\n` +
+    `  REFERENCING NEW TABLE AS ${quoteIdent(TRANSITION_TABLE)}\n` +
     `  FOR EACH STATEMENT EXECUTE FUNCTION ${quoteQualified(link.pgSchema, fnName)}();`;
   return [
-    `${MARKER.create} ${linkKey(link)}\n${fn(names.insertFunction(link.name))}`,
+    fn(names.insertFunction(link.name)),
     fn(names.updateFunction(link.name)),
     trigger(names.insertTrigger(link.name), "INSERT", names.insertFunction(link.name)),
     trigger(names.updateTrigger(link.name), "UPDATE", names.updateFunction(link.name)),
   ];
 }
 
+/** The fingerprint of a link table's rule: it changes whenever the SQL that installs the rule changes. */
+export function ruleFingerprint(link: LinkTableMeta): string {
+  return fingerprint(ruleStatements(link).join("\n"));
+}
+
 /**
- * The statements that remove the rule from one link table: both triggers (if the table still
- * exists; `IF EXISTS` makes a missing table a notice, not an error) and both functions.
+ * The statements that install the rule on one link table (two functions, two triggers), the first one
+ * preceded by a create marker with the rule's fingerprint. `CREATE OR REPLACE` throughout, so running
+ * them again (or over Spector's own function and trigger) replaces what is there.
+ */
+export function createRuleStatements(link: LinkTableMeta): string[] {
+  const statements = ruleStatements(link);
+  statements[0] = `${MARKER.create} ${linkKey(link)} ${ruleFingerprint(link)}\n${statements[0]}`;
+  return statements;
+}
+
+/**
+ * The statements that remove the rule from one link table: both functions, with `CASCADE` so that
+ * their triggers go too, wherever they are (the table may have been renamed or dropped meanwhile;
+ * nothing but these triggers calls these functions).
  */
 export function dropRuleStatements(link: Pick<LinkTableMeta, "pgSchema" | "name">): string[] {
-  const table = quoteQualified(link.pgSchema, link.name);
   return [
-    `${MARKER.drop} ${linkKey(link)}\nDROP TRIGGER IF EXISTS ${quoteIdent(names.insertTrigger(link.name))} ON ${table};`,
-    `DROP TRIGGER IF EXISTS ${quoteIdent(names.updateTrigger(link.name))} ON ${table};`,
-    `DROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, names.insertFunction(link.name))}();`,
-    `DROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, names.updateFunction(link.name))}();`,
+    `${MARKER.drop} ${linkKey(link)}\nDROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, names.insertFunction(link.name))}() CASCADE;`,
+    `DROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, names.updateFunction(link.name))}() CASCADE;`,
   ];
 }
 

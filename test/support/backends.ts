@@ -21,6 +21,11 @@ export interface TestDatabase {
   readonly db: PgDatabase<PgQueryResultHKT>;
   /** Runs one statement and returns its rows. */
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /**
+   * Runs statements in one transaction with `client_min_messages = debug1` and returns the messages
+   * (notices, debug messages) PostgreSQL sent, e.g. what `RAISE DEBUG` says.
+   */
+  messages(statements: readonly string[]): Promise<string[]>;
   /** Runs migration text: its chunks, one statement each, in one transaction. */
   execMigration(text: string): Promise<void>;
   /** Applies a drizzle-kit migrations folder with drizzle-orm's `migrate()`. */
@@ -55,6 +60,14 @@ async function openPglite(): Promise<TestDatabase> {
     async query<R>(text: string, params?: unknown[]) {
       return (await client.query(text, params)).rows as R[];
     },
+    async messages(statements: readonly string[]) {
+      const seen: string[] = [];
+      await client.transaction(async (tx) => {
+        await tx.query(`SET LOCAL client_min_messages = debug1`);
+        for (const statement of statements) await tx.query(statement, [], { onNotice: (notice) => seen.push(notice.message ?? "") });
+      });
+      return seen;
+    },
     async execMigration(text: string) {
       await client.transaction(async (tx) => {
         for (const statement of splitStatements(text)) await tx.query(statement);
@@ -81,13 +94,27 @@ async function openPostgres(): Promise<TestDatabase> {
   }
   const target = new URL(url);
   target.pathname = `/${name}`;
-  const client = postgres(target.toString(), { max: 4, onnotice: () => {} });
+  let sink: string[] | undefined;
+  const client = postgres(target.toString(), { max: 4, onnotice: (notice) => sink?.push(String(notice.message)) });
   const db = drizzlePostgres(client);
   return {
     backend: "postgres",
     db: db as unknown as PgDatabase<PgQueryResultHKT>,
     async query<R>(text: string, params?: unknown[]) {
       return (await client.unsafe(text, (params ?? []) as never[])) as unknown as R[];
+    },
+    async messages(statements: readonly string[]) {
+      const seen: string[] = [];
+      sink = seen;
+      try {
+        await client.begin(async (tx) => {
+          await tx.unsafe(`SET LOCAL client_min_messages = debug1`);
+          for (const statement of statements) await tx.unsafe(statement);
+        });
+      } finally {
+        sink = undefined;
+      }
+      return seen;
     },
     async execMigration(text: string) {
       await client.begin(async (tx) => {
