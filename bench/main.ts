@@ -15,7 +15,9 @@
  * - "recent": the newest 10,000 records, each non-root event linked to its root: a bulk import of
  *   records with their ancestor links, on a table with older history;
  * - "spread": 3 links in every record of the table, so the links span all of it (the worst case for
- *   the large-statement path, which reads the primary key index from the smallest referenced id).
+ *   the merge-join path, which reads the primary key index from the smallest referenced id);
+ * and a smaller one, "old": 1,000 new events of the oldest record linked to its root (a statement that
+ * the trigger checks by primary-key lookups, since merge joins would read the whole index).
  * Then BENCH_SINGLE (1000) single-row inserts per design, each in its own transaction. BENCH_RUNS (7) runs of each bulk statement.
  */
 import { randomBytes } from "node:crypto";
@@ -99,6 +101,11 @@ async function main(): Promise<void> {
     await sql.unsafe(`CREATE UNLOGGED TABLE pairs_spread AS
       SELECT bench_id(r * 10 + k) AS event_id, bench_id(r * 10) AS ancestor_id
         FROM generate_series(0, ${RECORDS - 1}) AS r, generate_series(1, 3) AS k ORDER BY r, k`);
+    // 1,000 new events appended to the oldest record, for the "old record" statement.
+    await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action)
+      SELECT bench_id(${RECORDS * EVENTS_PER_RECORD} + i), bench_id(0), 1, 2 FROM generate_series(0, 999) AS i`);
+    await sql.unsafe(`CREATE UNLOGGED TABLE pairs_old AS
+      SELECT bench_id(${RECORDS * EVENTS_PER_RECORD} + i) AS event_id, bench_id(0) AS ancestor_id FROM generate_series(0, 999) AS i`);
     await sql.unsafe(`VACUUM ANALYZE`);
     console.log(`${RECORDS * EVENTS_PER_RECORD} events in ${RECORDS} records loaded in ${Math.round(performance.now() - started)} ms\n`);
 
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
     // Rolled-back inserts leave dead rows and index entries that slow the next inserts: clean them up
     // before each part, so that every design starts from the same clean tables.
     const vacuum = () => sql.unsafe(`VACUUM ${[...DESIGNS.map((d) => d.table), "links_none"].join(", ")}`);
-    for (const shape of ["recent", "spread"] as const) {
+    for (const shape of ["recent", "spread", "old"] as const) {
       await vacuum();
       const pairs = `pairs_${shape}`;
       const [{ n: count }] = (await sql.unsafe(`SELECT count(*)::int AS n FROM ${pairs}`)) as unknown as [{ n: number }];
@@ -131,12 +138,13 @@ async function main(): Promise<void> {
         }
       }
       console.log(`bulk (${shape}): ${count} links in one INSERT ... SELECT, ${RUNS} runs each (median, min-max)`);
+      const digits = count < 10_000 ? 1 : 0;
       console.log(`  ${"design".padEnd(58)} ${"statement ms".padStart(12)} ${"rule ms".padStart(9)} ${"cost ratio".padStart(17)}`);
       for (const design of DESIGNS) {
         const results = bulk.get(design.table)!;
         const ratios = results.map(ratio);
         console.log(
-          `  ${design.label.padEnd(58)} ${fmt(median(results.map((r) => r.total)), 0).padStart(12)} ${fmt(median(results.map((r) => r.rule)), 0).padStart(9)} ` +
+          `  ${design.label.padEnd(58)} ${fmt(median(results.map((r) => r.total)), digits).padStart(12)} ${fmt(median(results.map((r) => r.rule)), digits).padStart(9)} ` +
             `${`${fmt(median(ratios))}x (${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))})`.padStart(17)}`,
         );
       }
