@@ -34,7 +34,10 @@ async function connect(): Promise<Connection> {
   if (!url) {
     const client = new PGlite();
     const db = drizzlePglite(client);
-    await migratePglite(db, { migrationsFolder: MIGRATIONS });
+    await migratePglite(db, { migrationsFolder: MIGRATIONS }).catch(async (error: unknown) => {
+      await client.close();
+      throw error;
+    });
     return { db: db as unknown as Db, where: "in-process PGlite (in memory)", close: () => client.close() };
   }
   const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -43,16 +46,22 @@ async function connect(): Promise<Connection> {
   const target = new URL(url);
   target.pathname = `/${name}`;
   const client = postgres(target.toString(), { max: 1, onnotice: () => {} });
+  const close = async () => {
+    await client.end();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
   const db = drizzlePostgres(client);
-  await migratePostgres(db, { migrationsFolder: MIGRATIONS });
+  try {
+    await migratePostgres(db, { migrationsFolder: MIGRATIONS });
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
     db: db as unknown as Db,
     where: `PostgreSQL at ${target.host}, in a fresh database ${name} (dropped afterwards)`,
-    async close() {
-      await client.end();
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
+    close,
   };
 }
 

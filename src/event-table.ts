@@ -23,6 +23,7 @@ import {
   eventTableObjectNames,
   type EventTableOptions,
   type EventTablePlan,
+  type LiteralFlags,
 } from "./options.js";
 import { checkTableName } from "./options.js";
 
@@ -125,7 +126,7 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
  */
 export function eventTable<const TName extends string, const O extends EventTableOptions = {}>(
   name: TName,
-  options?: O,
+  options?: O & LiteralFlags<O>,
 ): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>> {
   checkTableName("name", name, "an events table name", eventTableObjectNames);
   const { hashed, updatedAt, pgSchema } = checkEventTableOptions(options);

@@ -16,6 +16,7 @@ import {
   linkUniqueColumns,
   type LinkSpec,
   type LinkTablePlan,
+  type LiteralLinkFlags,
 } from "./options.js";
 
 /** The column builders of a link table with foreign key `TForeignKey`, `type` only when typed. */
@@ -97,7 +98,7 @@ export function buildLinkTable(plan: LinkTablePlan, events: AnyEventTable, schem
  */
 export function linkTable<const TEvents extends AnyEventTable, const L extends LinkSpec>(
   events: TEvents,
-  spec: L,
+  spec: L & LiteralLinkFlags<L>,
 ): LinkTable<L[0], TEvents["_"]["schema"], L[1], TypedOf<L>> {
   const eventsMeta = eventTableMeta("events", events);
   const plan = checkLinkSpec("spec", spec, eventsMeta.name);

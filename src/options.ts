@@ -71,6 +71,41 @@ export type SpectorOptions = EventTableOptions & {
     | { readonly shards: readonly string[]; readonly table?: undefined }
   );
 
+/** The names of the options of `O` typed `boolean` rather than `true` or `false`. */
+type WideFlags<O> =
+  | ("hashed" extends keyof O ? (boolean extends O["hashed" & keyof O] ? "hashed" : never) : never)
+  | ("updatedAt" extends keyof O ? (boolean extends O["updatedAt" & keyof O] ? "updatedAt" : never) : never)
+  | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never);
+
+type WideTyped<L> = L extends readonly [string, string, infer Options]
+  ? "typed" extends keyof Options
+    ? boolean extends Options["typed" & keyof Options]
+      ? "typed"
+      : never
+    : never
+  : never;
+
+/**
+ * Requires the options that shape the row types (`hashed`, `updatedAt`, `typed`) to be literal `true`
+ * or `false`: with a `boolean` variable the types could not tell whether the column exists. A wide
+ * flag shows up as a missing property that says so.
+ *
+ * @example
+ * ```ts
+ * declare const hashed: boolean;
+ * spectorTables({ table: "events", hashed }); // type error: pass it as a literal
+ * spectorTables({ table: "events", hashed: true }); // fine
+ * ```
+ */
+export type LiteralFlags<O> = [WideFlags<O>] extends [never]
+  ? unknown
+  : { readonly "drizzle-spector: pass these options as literal true or false": WideFlags<O> };
+
+/** The same for a single link spec. */
+export type LiteralLinkFlags<L> = [WideTyped<L>] extends [never]
+  ? unknown
+  : readonly ["drizzle-spector: pass `typed` as a literal true or false"];
+
 /**
  * Thrown for bad options, before anything is built or written. It is a `TypeError`; `option` is the
  * path of the offending option (e.g. `links[1][1]`) and `value` the value that was given.

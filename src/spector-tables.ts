@@ -5,7 +5,7 @@
  */
 import { buildEventTable, type EventTable, type HashedOf, type PgSchemaOf, type UpdatedAtOf, type AnyEventTable } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
-import { planSchema, type LinkSpec, type SpectorOptions } from "./options.js";
+import { planSchema, type LinkSpec, type LiteralFlags, type SpectorOptions } from "./options.js";
 
 /** The events table names of the options: `table`, or each of `shards`. */
 export type EventNamesOf<O> = O extends { readonly table: infer T extends string }
@@ -73,7 +73,7 @@ export type SpectorTables<O> = {
  * ```
  * @throws {SpectorOptionError} (a `TypeError`) for bad options, before anything is built.
  */
-export function spectorTables<const O extends SpectorOptions>(options: O): SpectorTables<O> {
+export function spectorTables<const O extends SpectorOptions>(options: O & LiteralFlags<O>): SpectorTables<O> {
   const plan = planSchema(options);
   const tables: Record<string, unknown> = {};
   const eventTables = new Map<string, AnyEventTable>();

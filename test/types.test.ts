@@ -109,6 +109,21 @@ describe("exact types", () => {
     expect(keysOf(links)).toEqual(["eventId", "relatedEventId", "type"]);
   });
 
+  test("options that shape the row types must be literal booleans", () => {
+    const flag = Math.random() > 2; // a boolean the types cannot see through
+    // @ts-expect-error: hashed decides whether `hash` exists, so it must be a literal
+    expect(() => spectorTables({ table: "events", hashed: flag })).not.toThrow();
+    // @ts-expect-error: typed decides whether `type` exists
+    expect(() => spectorTables({ table: "events", links: [["l", "x_id", { typed: flag }]] })).not.toThrow();
+    // @ts-expect-error: the same for eventTable
+    expect(() => eventTable("events", { updatedAt: flag })).not.toThrow();
+    // @ts-expect-error: and for linkTable
+    expect(() => linkTable(eventTable("events"), ["l", "x_id", { typed: flag }])).not.toThrow();
+    // constrained does not change any type, so a boolean is fine
+    const { l } = spectorTables({ table: "events", links: [["l", "x_id", { constrained: flag }]] });
+    expect(keysOf(l)).toEqual(["eventId", "xId"]);
+  });
+
   test("camelCase keys are the type-level and run-time twins", () => {
     type _a = Expect<Equal<CamelCase<"linked_event_id">, "linkedEventId">>;
     type _b = Expect<Equal<CamelCase<"v_2">, "v_2">>;
