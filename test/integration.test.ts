@@ -9,7 +9,8 @@ import { v7 as uuidv7 } from "uuid";
 import { event_ancestors, event_links, events } from "../example/schema.js";
 import { joinStatements } from "../src/sql/statements.js";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
-import { LARGE_STATEMENT_ROWS } from "../src/sql/trigger-sql.js";
+import { LARGE_STATEMENT_ROWS, createRuleStatements, dropRuleStatements } from "../src/sql/trigger-sql.js";
+import { quoteIdent } from "../src/sql/quote.js";
 import { backends, openDatabase, type TestDatabase } from "./support/backends.js";
 import { functionNames, readLayout } from "./support/catalog.js";
 import { createSql } from "./support/ddl.js";
@@ -498,18 +499,45 @@ for (const backend of backends()) {
     });
 
     describe("hostile names", () => {
-      test("a name carrying SQL is refused before anything runs, and quoting keeps it one identifier", async () => {
-        const hostile = 'x"; DROP TABLE events; --';
-        expect(() => spectorTables({ table: hostile })).toThrow(TypeError);
-        expect(() => spectorTables({ table: "events", links: [[hostile, "other_id"]] })).toThrow(TypeError);
-        expect(() => spectorTables({ table: "events", links: [["l", hostile]] })).toThrow(TypeError);
-        expect(() => spectorTables({ table: "events", pgSchema: hostile })).toThrow(TypeError);
-        expect(() => spectorDownSql({ table: hostile })).toThrow(TypeError);
-        const { quoteIdent } = await import("../src/index.js");
-        const rows = await t.query(`SELECT 1 AS ${quoteIdent(hostile)}`);
-        expect(rows).toEqual([{ [hostile]: 1 }]);
-        const [{ n }] = (await t.query<{ n: string }>(`SELECT count(*)::text AS n FROM events`)) as [{ n: string }];
-        expect(Number(n)).toBeGreaterThan(0);
+      const hostile = (tag: string) => `${tag}"; DROP TABLE sentinel; --'`;
+
+      test("a name carrying SQL is refused by every entry point before anything runs", async () => {
+        await t.query(`CREATE TABLE IF NOT EXISTS sentinel (n integer)`);
+        const name = hostile("x");
+        expect(() => spectorTables({ table: name })).toThrow(TypeError);
+        expect(() => spectorTables({ table: "events", links: [[name, "other_id"]] })).toThrow(TypeError);
+        expect(() => spectorTables({ table: "events", links: [["l", name]] })).toThrow(TypeError);
+        expect(() => spectorTables({ table: "events", pgSchema: name })).toThrow(TypeError);
+        expect(() => spectorDownSql({ table: name })).toThrow(TypeError);
+        expect(await t.query(`SELECT to_regclass('public.sentinel') IS NOT NULL AS here`)).toEqual([{ here: true }]);
+      });
+
+      test("even past validation, every generated statement keeps such names as names", async () => {
+        // The same SQL generators, fed names that validation would refuse: the quoting alone must hold.
+        const [schema, events, link, key] = [hostile("s"), hostile("e"), hostile("l"), hostile("k")];
+        const meta = { kind: "link", pgSchema: schema, name: link, events, foreignKey: key, typed: false, constrained: true } as const;
+        const q = quoteIdent;
+        await t.query(`CREATE TABLE IF NOT EXISTS sentinel (n integer)`);
+        await t.execMigration(
+          joinStatements([
+            `CREATE SCHEMA ${q(schema)};`,
+            `CREATE TABLE ${q(schema)}.${q(events)} (id uuid PRIMARY KEY, parent_id uuid NOT NULL);`,
+            `CREATE TABLE ${q(schema)}.${q(link)} (event_id uuid NOT NULL, ${q(key)} uuid NOT NULL);`,
+            ...createRuleStatements(meta),
+          ]),
+        );
+        const [a, a1, b] = [uuidv7(), uuidv7(), uuidv7()];
+        await t.query(`INSERT INTO ${q(schema)}.${q(events)} VALUES ($1::uuid, $1::uuid), ($2::uuid, $1::uuid), ($3::uuid, $3::uuid)`, [a, a1, b]);
+        await t.query(`INSERT INTO ${q(schema)}.${q(link)} VALUES ($1::uuid, $2::uuid)`, [a1, a]);
+        const error = await expectPgError(t.query(`INSERT INTO ${q(schema)}.${q(link)} VALUES ($1::uuid, $2::uuid)`, [a1, b]), "23514");
+        expect(error.message).toContain(link);
+        // and the large path, with its dynamic SQL
+        const many = Array.from({ length: LARGE_STATEMENT_ROWS }, () => uuidv7());
+        await t.query(`INSERT INTO ${q(schema)}.${q(events)} SELECT unnest($1::uuid[]), $2::uuid`, [many, a]);
+        await t.query(`INSERT INTO ${q(schema)}.${q(link)} SELECT unnest($1::uuid[]), $2::uuid`, [many, a]);
+        await t.execMigration(joinStatements([...dropRuleStatements(meta), `DROP SCHEMA ${q(schema)} CASCADE;`]));
+        expect(await t.query(`SELECT to_regclass('public.sentinel') IS NOT NULL AS here`)).toEqual([{ here: true }]);
+        expect(await t.query(`SELECT nspname FROM pg_namespace WHERE nspname = $1`, [schema])).toEqual([]);
       });
     });
   });
