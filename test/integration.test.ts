@@ -400,6 +400,39 @@ for (const backend of backends()) {
         await t.query(`UPDATE event_links SET type = 9 WHERE false`);
       });
 
+      test("events and their links written in one statement (a data-modifying WITH) are checked too", async () => {
+        const a = await writeRecord(0);
+        const b = await writeRecord(0);
+        const [child, other] = [uuidv7(), uuidv7()];
+        await t.query(
+          `WITH e AS (INSERT INTO events (id, parent_id, schema, action) VALUES ($1::uuid, $2::uuid, 0, 2) RETURNING id)
+           INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $2::uuid FROM e`,
+          [child, a.root],
+        );
+        expect(await countLinks([child])).toBe(1);
+        await expectPgError(
+          t.query(
+            `WITH e AS (INSERT INTO events (id, parent_id, schema, action) VALUES ($1::uuid, $2::uuid, 0, 2) RETURNING id)
+             INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $3::uuid FROM e`,
+            [other, a.root, b.root],
+          ),
+          "23514",
+        );
+        expect(await t.query(`SELECT id FROM events WHERE id = $1::uuid`, [other])).toEqual([]);
+      });
+
+      test("COPY is checked like an INSERT", async () => {
+        const a = await writeRecord(3);
+        const b = await writeRecord(0);
+        await t.copyIn("event_ancestors (event_id, ancestor_id)", a.children.map((child) => `${child}\t${a.root}\n`).join(""));
+        expect(await countLinks(a.all)).toBe(3);
+        const c = await writeRecord(2);
+        let failed: unknown;
+        await t.copyIn("event_ancestors (event_id, ancestor_id)", `${c.children[0]}\t${c.root}\n${c.children[1]}\t${b.root}\n`).catch((error) => (failed = error));
+        expect(String((failed as Error | undefined)?.message)).toContain("Link events must have the same parent_id");
+        expect(await countLinks(c.all)).toBe(0);
+      });
+
       test("the rule fires inside the statement, not at commit", async () => {
         const a = await writeRecord(1);
         const b = await writeRecord(1);

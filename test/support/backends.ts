@@ -4,6 +4,7 @@
  * PostgreSQL database with a random name, dropped at the end.
  */
 import { PGlite } from "@electric-sql/pglite";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -26,6 +27,8 @@ export interface TestDatabase {
    * (notices, debug messages) PostgreSQL sent, e.g. what `RAISE DEBUG` says.
    */
   messages(statements: readonly string[]): Promise<string[]>;
+  /** Runs `COPY <target> FROM STDIN` (text format) with `data` as its input. */
+  copyIn(target: string, data: string): Promise<void>;
   /** Runs migration text: its chunks, one statement each, in one transaction. */
   execMigration(text: string): Promise<void>;
   /** Applies a drizzle-kit migrations folder with drizzle-orm's `migrate()`. */
@@ -68,6 +71,9 @@ async function openPglite(): Promise<TestDatabase> {
       });
       return seen;
     },
+    async copyIn(target: string, data: string) {
+      await client.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([data]) });
+    },
     async execMigration(text: string) {
       await client.transaction(async (tx) => {
         for (const statement of splitStatements(text)) await tx.query(statement);
@@ -95,7 +101,8 @@ async function openPostgres(): Promise<TestDatabase> {
   const target = new URL(url);
   target.pathname = `/${name}`;
   let sink: string[] | undefined;
-  const client = postgres(target.toString(), { max: 4, onnotice: (notice) => sink?.push(String(notice.message)) });
+  const targetUrl = target.toString();
+  const client = postgres(targetUrl, { max: 4, onnotice: (notice) => sink?.push(String(notice.message)) });
   const db = drizzlePostgres(client);
   return {
     backend: "postgres",
@@ -115,6 +122,15 @@ async function openPostgres(): Promise<TestDatabase> {
         sink = undefined;
       }
       return seen;
+    },
+    async copyIn(target: string, data: string) {
+      // postgres.js's COPY stream never reports a failed COPY (it just stops), so psql runs this one
+      const run = spawnSync("psql", [targetUrl, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`], {
+        input: data,
+        encoding: "utf8",
+      });
+      if (run.error) throw run.error;
+      if (run.status !== 0) throw new Error(run.stderr);
     },
     async execMigration(text: string) {
       await client.begin(async (tx) => {
