@@ -1,4 +1,4 @@
--- drizzle-spector:create-same-parent public.event_ancestors 086acbc1c4c75f
+-- drizzle-spector:create-same-parent public.event_ancestors 06f5365de2c1f7
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
   v_event_id uuid;
@@ -7,6 +7,7 @@ DECLARE
   v_other_parent uuid;
   v_merge boolean := false;
   v_min_id uuid;
+  v_smaller_id uuid;
   v_plan json;
   v_needed bigint;
   v_nestloop text;
@@ -15,7 +16,13 @@ DECLARE
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF FOUND THEN
-    SELECT least(l."event_id", l."ancestor_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
+      FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
+      FROM "spector_new_links" AS l WHERE l."event_id" < v_min_id OR l."ancestor_id" < v_min_id ORDER BY 1 LIMIT 1;
+    IF FOUND THEN
+      v_min_id := v_smaller_id;
+    END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
     v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
@@ -69,6 +76,7 @@ DECLARE
   v_other_parent uuid;
   v_merge boolean := false;
   v_min_id uuid;
+  v_smaller_id uuid;
   v_plan json;
   v_needed bigint;
   v_nestloop text;
@@ -77,7 +85,13 @@ DECLARE
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF FOUND THEN
-    SELECT least(l."event_id", l."ancestor_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
+      FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
+      FROM "spector_new_links" AS l WHERE l."event_id" < v_min_id OR l."ancestor_id" < v_min_id ORDER BY 1 LIMIT 1;
+    IF FOUND THEN
+      v_min_id := v_smaller_id;
+    END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
     v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
@@ -131,7 +145,7 @@ CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPD
   REFERENCING NEW TABLE AS "spector_new_links"
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_update"();
 --> statement-breakpoint
--- drizzle-spector:create-same-parent public.event_links 0062274ddd69f2
+-- drizzle-spector:create-same-parent public.event_links 149bcf0076477e
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
   v_event_id uuid;
@@ -140,6 +154,7 @@ DECLARE
   v_other_parent uuid;
   v_merge boolean := false;
   v_min_id uuid;
+  v_smaller_id uuid;
   v_plan json;
   v_needed bigint;
   v_nestloop text;
@@ -148,7 +163,13 @@ DECLARE
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF FOUND THEN
-    SELECT least(l."event_id", l."linked_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."linked_id") INTO v_min_id
+      FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
+      FROM "spector_new_links" AS l WHERE l."event_id" < v_min_id OR l."linked_id" < v_min_id ORDER BY 1 LIMIT 1;
+    IF FOUND THEN
+      v_min_id := v_smaller_id;
+    END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
     v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
@@ -202,6 +223,7 @@ DECLARE
   v_other_parent uuid;
   v_merge boolean := false;
   v_min_id uuid;
+  v_smaller_id uuid;
   v_plan json;
   v_needed bigint;
   v_nestloop text;
@@ -210,7 +232,13 @@ DECLARE
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF FOUND THEN
-    SELECT least(l."event_id", l."linked_id") INTO v_min_id FROM "spector_new_links" AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."linked_id") INTO v_min_id
+      FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
+      FROM "spector_new_links" AS l WHERE l."event_id" < v_min_id OR l."linked_id" < v_min_id ORDER BY 1 LIMIT 1;
+    IF FOUND THEN
+      v_min_id := v_smaller_id;
+    END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
     v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;

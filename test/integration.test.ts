@@ -351,6 +351,23 @@ for (const backend of backends()) {
         expect(await countLinks(a.all)).toBe(0);
       });
 
+      test("the merge path reads the index from the smallest id anywhere in the statement, not only in its first rows", async () => {
+        const old = await writeRecord(0); // the smallest id of the statement below, referenced by its last row only
+        const a = await writeRecord(LARGE_STATEMENT_ROWS + 16);
+        const rows = [...a.children.map((child) => `('${child}'::uuid, '${a.root}'::uuid)`), `('${a.children[0]}'::uuid, '${old.root}'::uuid)`];
+        let messages: string[] = [];
+        await expectPgError(
+          (async () => {
+            messages = await t.messages([`INSERT INTO event_ancestors (event_id, ancestor_id) VALUES ${rows.join(", ")}`]);
+          })(),
+          "23514",
+        );
+        expect(await countLinks([...a.all, old.root])).toBe(0);
+        // without the bad row the statement is large enough for merge joins (the debug message says so)
+        messages = await t.messages([`INSERT INTO event_ancestors (event_id, ancestor_id) VALUES ${rows.slice(0, -1).join(", ")}`, "ROLLBACK"]);
+        expect(messages).toContain("drizzle-spector: event_ancestors checks 64 or more links with merge joins");
+      });
+
       test("a large statement into an old record of a long history is checked by primary-key lookups", async () => {
         const old = await writeRecord(0);
         await writeRecord(40 * LARGE_STATEMENT_ROWS); // a history written after the old record's root

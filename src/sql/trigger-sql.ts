@@ -45,7 +45,8 @@ const MERGE_WORK_MEM = "64MB";
  * - Whether the statement is large costs one look at its 64th row (`PERFORM ... OFFSET 63`).
  * - Small statements run a static query. PL/pgSQL caches its plan: per link, two primary-key lookups.
  *   For a single row that costs what Spector's row trigger costs, without one call per row.
- * - Large statements find their smallest referenced id and ask the planner how many primary key entries
+ * - Large statements find their smallest referenced id (the smallest among their first 64 rows, then
+ *   a filtered pass for anything smaller: cheaper than sorting every row) and ask the planner how many primary key entries
  *   lie from there on. When the statement has at least one row per {@link MERGE_ENTRIES_PER_ROW} of
  *   them (a bulk import: UUIDv7 ids make new links point at the recent tail of the index), one query
  *   runs through EXECUTE as two merge joins over that part of the index. The planner knows nothing of
@@ -75,6 +76,7 @@ function functionBody(link: LinkTableMeta): string {
   v_other_parent uuid;
   v_merge boolean := false;
   v_min_id uuid;
+  v_smaller_id uuid;
   v_plan json;
   v_needed bigint;
   v_nestloop text;
@@ -83,7 +85,13 @@ function functionBody(link: LinkTableMeta): string {
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF FOUND THEN
-    SELECT least(l.${eventId}, l.${other}) INTO v_min_id FROM ${rows} AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l.${eventId}, l.${other}) INTO v_min_id
+      FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1;
+    SELECT least(l.${eventId}, l.${other}) INTO v_smaller_id
+      FROM ${rows} AS l WHERE l.${eventId} < v_min_id OR l.${other} < v_min_id ORDER BY 1 LIMIT 1;
+    IF FOUND THEN
+      v_min_id := v_smaller_id;
+    END IF;
     EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / ${MERGE_ENTRIES_PER_ROW});
     v_merge := (SELECT count(*) FROM (SELECT FROM ${rows} LIMIT v_needed) AS enough) >= v_needed;
