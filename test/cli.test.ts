@@ -41,6 +41,15 @@ function snapshot(dir: string): Record<string, string> {
 
 const quiet = { log: () => {} };
 
+/** Runs the command line as a user would (`drizzle-spector ...`), without a terminal. */
+function runCli(cwd: string, ...args: string[]) {
+  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), ...args], {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
 describe("drizzle-spector generate", () => {
   const dir = scratchProject();
   const dbs: TestDatabase[] = [];
@@ -123,11 +132,7 @@ describe("drizzle-spector generate", () => {
     writeSchema(dir, `["lax", "other_id", { constrained: false }], ["kin", "related_id", { typed: true }]`);
     await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(GenerateError);
     await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/interactive question/);
-    const run = spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), "generate"], {
-      cwd: dir,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const run = runCli(dir, "generate");
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("drizzle-spector: drizzle-kit stopped without writing a migration");
     expect(run.stderr).toContain("renamed");
@@ -183,11 +188,7 @@ describe("drizzle-spector generate", () => {
   });
 
   test("bad command lines are refused with usage", () => {
-    const run = spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), "generat"], {
-      cwd: dir,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const run = runCli(dir, "generat");
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("usage: drizzle-spector generate");
   });

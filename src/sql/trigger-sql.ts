@@ -44,18 +44,19 @@ const MERGE_WORK_MEM = "64MB";
  *
  * - Whether the statement is large costs one look at its 64th row (`PERFORM ... OFFSET 63`).
  * - Small statements run a static query. PL/pgSQL caches its plan: per link, two primary-key lookups.
- *   For a single row that costs what Spector's row trigger costs, without one call per row.
+ *   For a single row the trigger costs about what Spector's row trigger costs.
  * - Large statements find their smallest referenced id (the smallest among their first 64 rows, then
- *   a filtered pass for anything smaller: cheaper than sorting every row) and ask the planner how many primary key entries
- *   lie from there on. When the statement has at least one row per {@link MERGE_ENTRIES_PER_ROW} of
- *   them (a bulk import: UUIDv7 ids make new links point at the recent tail of the index), one query
- *   runs through EXECUTE as two merge joins over that part of the index. The planner knows nothing of
- *   a transition table's values and would keep a nested loop, so nested loops and hash joins are
- *   turned off, and work_mem raised, for that one query; the settings are restored right after (and,
- *   being transaction-local, are discarded if anything fails). Otherwise (a few links into an old
- *   record of a long history) the per-row lookups of the small path are cheaper, and run.
+ *   one filtered pass for anything smaller, which is cheaper than sorting every row) and ask the
+ *   planner how many primary key entries lie from there on. With at least one row per
+ *   {@link MERGE_ENTRIES_PER_ROW} of them (a bulk import: UUIDv7 ids make new links point at the
+ *   recent tail of the index), one query runs through EXECUTE as two merge joins over that part of the
+ *   index. The planner knows nothing of a transition table's values and would keep a nested loop, so
+ *   nested loops and hash joins are turned off, and work_mem raised, for that one query; the settings
+ *   are restored right after (and, being transaction-local, are discarded if anything fails).
+ *   With fewer rows (a few hundred links into an old record of a long history) the per-row lookups of
+ *   the small path are cheaper, and run instead.
  * - Only when a violation is found are both parents read again, for the message.
- * - A DEBUG message names the path taken (`SET client_min_messages = debug` to see it).
+ * - A DEBUG message names the path a large statement took (`SET client_min_messages = debug`).
  */
 function functionBody(link: LinkTableMeta): string {
   const q = quoteIdent;
