@@ -23,7 +23,9 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { spectorTables } from "../src/index.js";
+import { names } from "../src/naming.js";
 import { createSql } from "../test/support/ddl.js";
+import { spectorRowTrigger } from "../test/support/spector-ddl.js";
 import { splitStatements } from "../src/index.js";
 
 const RECORDS = 30_000;
@@ -34,8 +36,8 @@ const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/pos
 
 /** The three link tables measured: no rule, ours, Spector's row-by-row BEFORE INSERT trigger. */
 const DESIGNS = [
-  { table: "links_ours", label: "drizzle-spector (statement-level AFTER, transition table)", rule: "enforce_same_parent_links_ours" },
-  { table: "links_spector", label: "Spector (row-level BEFORE, two lookups per row)", rule: "enforce_same_parent_links_spector" },
+  { table: "links_ours", label: "drizzle-spector (statement-level AFTER, transition table)", rule: names.insertTrigger("links_ours") },
+  { table: "links_spector", label: "Spector (row-level BEFORE, two lookups per row)", rule: names.insertTrigger("links_spector") },
 ] as const;
 
 interface Explained {
@@ -76,16 +78,7 @@ async function main(): Promise<void> {
     });
     for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
     // Spector's own trigger, as its migration writes it (see shared/SPECTOR_FACTS.md).
-    await sql.unsafe(`CREATE FUNCTION check_link_same_parent_links_spector() RETURNS trigger AS $$
-      DECLARE a uuid; b uuid;
-      BEGIN
-        SELECT parent_id INTO a FROM events WHERE id = NEW.event_id;
-        SELECT parent_id INTO b FROM events WHERE id = NEW.ancestor_id;
-        IF a IS DISTINCT FROM b THEN RAISE EXCEPTION 'Link events must have the same parent_id: % != %', a, b; END IF;
-        RETURN NEW;
-      END $$ LANGUAGE plpgsql`);
-    await sql.unsafe(`CREATE TRIGGER enforce_same_parent_links_spector BEFORE INSERT ON links_spector
-      FOR EACH ROW EXECUTE FUNCTION check_link_same_parent_links_spector()`);
+    for (const statement of spectorRowTrigger('"public"', "events", "links_spector", "ancestor_id")) await sql.unsafe(statement);
 
     // Events: RECORDS records of 10 events with time-ordered (UUIDv7-like) ids; the first is the root.
     const started = performance.now();

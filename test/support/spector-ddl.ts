@@ -12,16 +12,7 @@ export function spectorMadeDdl(schema: string): string[] {
     `CREATE INDEX ${name}_event_id_index ON ${s}.${name} (event_id)`,
     `CREATE INDEX ${name}_${key}_index ON ${s}.${name} (${key})`,
     `CREATE UNIQUE INDEX ${name}_event_id_${key}${typed ? "_type" : ""}_index ON ${s}.${name} (event_id, ${key}${typed ? ", type" : ""})`,
-    `CREATE FUNCTION ${s}.check_link_same_parent_${name}() RETURNS trigger AS $$
-     DECLARE a uuid; b uuid;
-     BEGIN
-       SELECT parent_id INTO a FROM ${s}.events WHERE id = NEW.event_id;
-       SELECT parent_id INTO b FROM ${s}.events WHERE id = NEW.${key};
-       IF a IS DISTINCT FROM b THEN RAISE EXCEPTION 'Link events must have the same parent_id: % != %', a, b; END IF;
-       RETURN NEW;
-     END $$ LANGUAGE plpgsql`,
-    `CREATE TRIGGER enforce_same_parent_${name} BEFORE INSERT ON ${s}.${name}
-       FOR EACH ROW EXECUTE FUNCTION ${s}.check_link_same_parent_${name}()`,
+    ...spectorRowTrigger(s, "events", name, key),
   ];
   return [
     `CREATE SCHEMA ${s}`,
@@ -35,6 +26,25 @@ export function spectorMadeDdl(schema: string): string[] {
     `CREATE INDEX events_inserted_at_index ON ${s}.events (inserted_at)`,
     ...link("event_ancestors", "ancestor_id", false),
     ...link("event_links", "linked_id", true),
+  ];
+}
+
+/**
+ * Spector's same-parent rule for link table `link` (foreign key `key`) on `events`, in the quoted
+ * schema `s`: a row-level BEFORE INSERT trigger that looks both parents up, one query each.
+ */
+export function spectorRowTrigger(s: string, events: string, link: string, key: string): string[] {
+  return [
+    `CREATE FUNCTION ${s}.check_link_same_parent_${link}() RETURNS trigger AS $$
+     DECLARE a uuid; b uuid;
+     BEGIN
+       SELECT parent_id INTO a FROM ${s}.${events} WHERE id = NEW.event_id;
+       SELECT parent_id INTO b FROM ${s}.${events} WHERE id = NEW.${key};
+       IF a IS DISTINCT FROM b THEN RAISE EXCEPTION 'Link events must have the same parent_id: % != %', a, b; END IF;
+       RETURN NEW;
+     END $$ LANGUAGE plpgsql`,
+    `CREATE TRIGGER enforce_same_parent_${link} BEFORE INSERT ON ${s}.${link}
+       FOR EACH ROW EXECUTE FUNCTION ${s}.check_link_same_parent_${link}()`,
   ];
 }
 
