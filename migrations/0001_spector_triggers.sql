@@ -1,4 +1,4 @@
--- drizzle-spector:create-same-parent public.event_ancestors 06f5365de2c1f7
+-- drizzle-spector:create-same-parent public.event_ancestors 037bfc333141d2
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
   v_event_id uuid;
@@ -25,7 +25,7 @@ BEGIN
     END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
-    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    v_merge := coalesce((SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed, false);
     RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
       CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
   END IF;
@@ -33,7 +33,7 @@ BEGIN
     SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
       FROM "spector_new_links" AS l
      WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id")
+           IS DISTINCT FROM (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id")
      LIMIT 1;
   ELSE
     v_nestloop := current_setting('enable_nestloop');
@@ -46,9 +46,9 @@ BEGIN
     END IF;
     EXECUTE 'SELECT l."event_id", l."ancestor_id"
       FROM "spector_new_links" AS l
-      JOIN "public"."events" AS e ON e."id" = l."event_id"
-      JOIN "public"."events" AS o ON o."id" = l."ancestor_id"
-     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
+      LEFT JOIN "public"."events" AS e ON e."id" = l."event_id" AND e."id" >= $1
+      LEFT JOIN "public"."events" AS o ON o."id" = l."ancestor_id" AND o."id" >= $1
+     WHERE e."parent_id" IS DISTINCT FROM o."parent_id"
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
@@ -60,7 +60,8 @@ BEGIN
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       v_event_parent, v_other_parent, 'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
+                       coalesce(v_event_parent::text, 'none (no such event)'), coalesce(v_other_parent::text, 'none (no such event)'),
+                       'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_ancestors';
   END IF;
@@ -94,7 +95,7 @@ BEGIN
     END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
-    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    v_merge := coalesce((SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed, false);
     RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
       CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
   END IF;
@@ -102,7 +103,7 @@ BEGIN
     SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
       FROM "spector_new_links" AS l
      WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id")
+           IS DISTINCT FROM (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id")
      LIMIT 1;
   ELSE
     v_nestloop := current_setting('enable_nestloop');
@@ -115,9 +116,9 @@ BEGIN
     END IF;
     EXECUTE 'SELECT l."event_id", l."ancestor_id"
       FROM "spector_new_links" AS l
-      JOIN "public"."events" AS e ON e."id" = l."event_id"
-      JOIN "public"."events" AS o ON o."id" = l."ancestor_id"
-     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
+      LEFT JOIN "public"."events" AS e ON e."id" = l."event_id" AND e."id" >= $1
+      LEFT JOIN "public"."events" AS o ON o."id" = l."ancestor_id" AND o."id" >= $1
+     WHERE e."parent_id" IS DISTINCT FROM o."parent_id"
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
@@ -129,7 +130,8 @@ BEGIN
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       v_event_parent, v_other_parent, 'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
+                       coalesce(v_event_parent::text, 'none (no such event)'), coalesce(v_other_parent::text, 'none (no such event)'),
+                       'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_ancestors';
   END IF;
@@ -145,7 +147,7 @@ CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPD
   REFERENCING NEW TABLE AS "spector_new_links"
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_update"();
 --> statement-breakpoint
--- drizzle-spector:create-same-parent public.event_links 149bcf0076477e
+-- drizzle-spector:create-same-parent public.event_links 0e2de439d63888
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql AS $spector$
 DECLARE
   v_event_id uuid;
@@ -172,7 +174,7 @@ BEGIN
     END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
-    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    v_merge := coalesce((SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed, false);
     RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
       CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
   END IF;
@@ -180,7 +182,7 @@ BEGIN
     SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
       FROM "spector_new_links" AS l
      WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id")
+           IS DISTINCT FROM (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id")
      LIMIT 1;
   ELSE
     v_nestloop := current_setting('enable_nestloop');
@@ -193,9 +195,9 @@ BEGIN
     END IF;
     EXECUTE 'SELECT l."event_id", l."linked_id"
       FROM "spector_new_links" AS l
-      JOIN "public"."events" AS e ON e."id" = l."event_id"
-      JOIN "public"."events" AS o ON o."id" = l."linked_id"
-     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
+      LEFT JOIN "public"."events" AS e ON e."id" = l."event_id" AND e."id" >= $1
+      LEFT JOIN "public"."events" AS o ON o."id" = l."linked_id" AND o."id" >= $1
+     WHERE e."parent_id" IS DISTINCT FROM o."parent_id"
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
@@ -207,7 +209,8 @@ BEGIN
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       v_event_parent, v_other_parent, 'event_links', v_event_id, 'linked_id', v_other_id),
+                       coalesce(v_event_parent::text, 'none (no such event)'), coalesce(v_other_parent::text, 'none (no such event)'),
+                       'event_links', v_event_id, 'linked_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_links';
   END IF;
@@ -241,7 +244,7 @@ BEGIN
     END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" >= $1' INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / 8);
-    v_merge := (SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed;
+    v_merge := coalesce((SELECT count(*) FROM (SELECT FROM "spector_new_links" LIMIT v_needed) AS enough) >= v_needed, false);
     RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, 64,
       CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
   END IF;
@@ -249,7 +252,7 @@ BEGIN
     SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
       FROM "spector_new_links" AS l
      WHERE (SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-        <> (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id")
+           IS DISTINCT FROM (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id")
      LIMIT 1;
   ELSE
     v_nestloop := current_setting('enable_nestloop');
@@ -262,9 +265,9 @@ BEGIN
     END IF;
     EXECUTE 'SELECT l."event_id", l."linked_id"
       FROM "spector_new_links" AS l
-      JOIN "public"."events" AS e ON e."id" = l."event_id"
-      JOIN "public"."events" AS o ON o."id" = l."linked_id"
-     WHERE e."parent_id" <> o."parent_id" AND e."id" >= $1 AND o."id" >= $1
+      LEFT JOIN "public"."events" AS e ON e."id" = l."event_id" AND e."id" >= $1
+      LEFT JOIN "public"."events" AS o ON o."id" = l."linked_id" AND o."id" >= $1
+     WHERE e."parent_id" IS DISTINCT FROM o."parent_id"
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id;
     PERFORM set_config('enable_nestloop', v_nestloop, true);
     PERFORM set_config('enable_hashjoin', v_hashjoin, true);
@@ -276,7 +279,8 @@ BEGIN
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       v_event_parent, v_other_parent, 'event_links', v_event_id, 'linked_id', v_other_id),
+                       coalesce(v_event_parent::text, 'none (no such event)'), coalesce(v_other_parent::text, 'none (no such event)'),
+                       'event_links', v_event_id, 'linked_id', v_other_id),
       SCHEMA = 'public',
       TABLE = 'event_links';
   END IF;

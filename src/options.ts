@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { COLUMNS, MAX_IDENTIFIER_BYTES, RESERVED_LINK_COLUMNS, names, shardLinkTableName } from "./naming.js";
+import { COLUMNS, MAX_IDENTIFIER_BYTES, RESERVED_LINK_COLUMNS, RESERVED_WORDS, names, shardLinkTableName } from "./naming.js";
 
 /**
  * Options of one link (the third element of a link spec).
@@ -188,7 +188,17 @@ function checkName(option: string, value: unknown, what: string): string {
   if (typeof value !== "string" || !IDENTIFIER.test(value) || byteLength(value) > MAX_IDENTIFIER_BYTES) {
     throw new SpectorOptionError(option, value, `${what}: ${IDENTIFIER_RULE}`);
   }
+  if (RESERVED_WORDS.has(value)) {
+    throw new SpectorOptionError(option, value, `${what} that is not a PostgreSQL reserved word (Spector writes names unquoted)`);
+  }
   return value;
+}
+
+/** Checks that `value` is an array without holes (`[, "a"]`), naming the first hole. */
+function checkDenseArray(option: string, value: unknown[], expected: string): void {
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value)) throw new SpectorOptionError(`${option}[${i}]`, undefined, `${expected} (the array has a hole here)`);
+  }
 }
 
 function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
@@ -354,6 +364,7 @@ export function planSchema(options: unknown): SchemaPlan {
     if (!Array.isArray(object.shards) || object.shards.length === 0) {
       throw new SpectorOptionError("shards", object.shards, "a non-empty array of events table names");
     }
+    checkDenseArray("shards", object.shards, "an events table name");
     eventNames = object.shards.map((shard, i) => checkName(`shards[${i}]`, shard, "an events table name"));
   }
   eventNames.forEach((name, i) => {
@@ -365,6 +376,7 @@ export function planSchema(options: unknown): SchemaPlan {
     throw new SpectorOptionError("links", object.links, "an array of link specs `[linkTable, foreignKey, options?]`");
   }
   const specs = (object.links ?? []) as unknown[];
+  checkDenseArray("links", specs, "a link spec");
   const links = eventNames.flatMap((events) =>
     specs.map((spec, i) => checkLinkSpec(`links[${i}]`, spec, events, hasTable ? undefined : (link) => shardLinkTableName(events, link))),
   );

@@ -248,6 +248,78 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     config(`"./nowhere/*.ts"`);
     await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/no schema files found/);
   });
+
+  test("a barrel file that re-exports tables is one schema, not a clash; dot-files are not read by globs", async () => {
+    rmSync(join(dir, "db"), { recursive: true, force: true });
+    rmSync(join(dir, "migrations"), { recursive: true, force: true });
+    write("db/events.ts", `${imports}export const { events, ancestors } = spectorTables({ table: "events", links: [["ancestors", "ancestor_id"]] });\n`);
+    write("db/index.ts", `export * from "./events.ts";\n`);
+    write("db/.draft.ts", `${imports}import { events } from "./events.ts";\nexport const draft = linkTable(events, ["draft", "other_id"]);\n`);
+    config(`"./db/*.ts"`);
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.created).toEqual(["public.ancestors"]);
+  });
+});
+
+describe("drizzle-spector generate and the rest of drizzle-kit's setup", () => {
+  const dir = scratchProject();
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    for (const backend of backends()) dbs.push(await openDatabase(backend));
+  });
+  afterAll(async () => {
+    for (const db of dbs) await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const schema = (body: string) =>
+    writeFileSync(
+      join(dir, "schema.ts"),
+      `import { pgSchema } from "drizzle-orm/pg-core";\nimport { spectorTables } from ${JSON.stringify(INDEX)};\n${body}`,
+    );
+
+  test("--config names another config file, with timestamp-prefixed migrations", async () => {
+    rmSync(join(dir, "drizzle.config.ts"));
+    writeFileSync(
+      join(dir, "kit.config.ts"),
+      `export default { dialect: "postgresql", schema: "./schema.ts", out: "./drizzle", migrations: { prefix: "timestamp" } };\n`,
+    );
+    schema(
+      `export const audit = pgSchema("audit");\n` +
+        `export const { events } = spectorTables({ table: "events" });\n` +
+        `export const { audit_events, audit_links } = spectorTables({ table: "audit_events", pgSchema: "audit", links: [["audit_links", "other_id"]] });\n`,
+    );
+    const run = runCli(dir, "generate", "--config", "kit.config.ts");
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("rule added: audit.audit_links");
+    expect(readdirSync(join(dir, "drizzle")).filter((f) => f.endsWith(".sql"))).toEqual([
+      expect.stringMatching(/^\d{14}_\w+\.sql$/),
+      expect.stringMatching(/^\d{14}_spector_triggers\.sql$/),
+    ]);
+    expect(runCli(dir, "generate", "--config", "kit.config.ts").stdout).toContain("same-parent triggers are up to date");
+    for (const db of dbs) await db.migrate(join(dir, "drizzle"));
+  });
+
+  test("removing a PostgreSQL schema with its link tables drops the rule before the schema", async () => {
+    schema(`export const { events } = spectorTables({ table: "events" });\n`);
+    const result = await generate({ cwd: dir, config: "kit.config.ts", ...quiet });
+    expect(result.dropped).toEqual(["audit.audit_links"]);
+    const sql = readFileSync(join(dir, "drizzle", `${result.tablesMigration}.sql`), "utf8");
+    expect(sql.indexOf("DROP FUNCTION")).toBeLessThan(sql.indexOf("DROP SCHEMA"));
+    for (const db of dbs) {
+      await db.migrate(join(dir, "drizzle"));
+      expect(await db.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'audit'`)).toEqual([]);
+    }
+  });
+
+  test("a drizzle-kit that fails without a non-zero exit still fails the command", async () => {
+    const snapshots = readdirSync(join(dir, "drizzle", "meta")).filter((f) => f.endsWith("_snapshot.json"));
+    writeFileSync(join(dir, "drizzle", "meta", snapshots.at(-1)!), "{ not json");
+    const run = runCli(dir, "generate", "--config", "kit.config.ts");
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('drizzle-kit wrote no migration and did not say "No schema changes"');
+    expect(run.stderr).toContain("SyntaxError");
+  });
 });
 
 describe("the committed migrations", () => {

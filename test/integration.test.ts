@@ -450,6 +450,31 @@ for (const backend of backends()) {
         expect(await countLinks(c.all)).toBe(0);
       });
 
+      test("under deferred foreign keys, an end that does not exist yet counts as another record", async () => {
+        const tables = spectorTables({ table: "ev", pgSchema: "deferred", links: [["ev_links", "other_id"]] });
+        await t.execMigration(await createSql(tables, ["deferred"]));
+        await t.execMigration(
+          joinStatements(
+            ["ev_links_event_id_fkey", "ev_links_other_id_fkey"].map(
+              (fk) => `ALTER TABLE deferred.ev_links ALTER CONSTRAINT ${fk} DEFERRABLE INITIALLY DEFERRED;`,
+            ),
+          ),
+        );
+        const a = record(LARGE_STATEMENT_ROWS);
+        await t.db.insert(tables.ev).values([a.root, ...a.children].map((id) => ({ id, parentId: a.root, schema: 0, action: 1 })));
+        const later = uuidv7();
+        for (const rows of [[{ eventId: a.children[0]!, otherId: later }], a.children.map((child) => ({ eventId: child, otherId: later }))]) {
+          const error = await expectPgError(
+            t.db.transaction(async (tx) => {
+              await tx.insert(tables.ev_links).values(rows);
+              await tx.insert(tables.ev).values({ id: later, parentId: a.root, schema: 0, action: 2 });
+            }),
+            "23514",
+          );
+          expect(error.message).toContain("none (no such event)");
+        }
+      });
+
       test("the rule fires inside the statement, not at commit", async () => {
         const a = await writeRecord(1);
         const b = await writeRecord(1);

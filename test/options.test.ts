@@ -52,6 +52,20 @@ describe.each(factories)("%s rejects", (_name, build) => {
     rejects(() => build({ table: "events", links: [["l", "Other"]] }), "links[0][1]", '"Other"');
   });
 
+  test("PostgreSQL reserved words, which Spector could not write unquoted", () => {
+    rejects(() => build({ table: "order" }), "table", '"order"', "reserved word");
+    rejects(() => build({ table: "events", links: [["l", "user"]] }), "links[0][1]", "reserved word");
+    rejects(() => build({ table: "events", pgSchema: "table" }), "pgSchema", "reserved word");
+    expect(() => build({ table: "orders", links: [["l", "user_id"]] })).not.toThrow();
+  });
+
+  test("arrays with holes", () => {
+    // eslint-disable-next-line no-sparse-arrays
+    rejects(() => build({ shards: [, "a"] }), "shards[0]", "hole");
+    // eslint-disable-next-line no-sparse-arrays
+    rejects(() => build({ table: "events", links: [["l", "x_id"], , ["m", "x_id"]] }), "links[1]", "hole");
+  });
+
   test("an events table and a link table with the same name", () => {
     rejects(() => build({ table: "events", links: [["events", "other_id"]] }), "links[0][0]", '"events" is also `table`');
     rejects(

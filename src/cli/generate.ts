@@ -6,7 +6,8 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,7 +17,7 @@ import { globSync } from "tinyglobby";
 import { tsImport } from "tsx/esm/api";
 import { getMeta, type LinkTableMeta, type SpectorMeta } from "../meta.js";
 import { SpectorOptionError, claimNames, eventTableObjectNames, linkTableObjectNames } from "../options.js";
-import { joinStatements } from "../sql/statements.js";
+import { joinStatements, splitStatements } from "../sql/statements.js";
 import { createRuleStatements, dropRuleStatements, linkKey, ruleFingerprint } from "../sql/trigger-sql.js";
 import { readJournal, readRuleState, type JournalEntry } from "./migration-state.js";
 
@@ -82,11 +83,14 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const output = runKit(cwd, ["generate", "--config", configFile], "generate the tables' migration");
   const afterTables = readJournal(out);
   if (afterTables.length === before.length && !/No schema changes/.test(output)) {
-    // drizzle-kit exits 0 when it stops at a question it cannot ask without a terminal
+    // drizzle-kit exits 0 when it stops at a question it cannot ask without a terminal, and on some
+    // errors too: a run that wrote nothing without saying why is a failure
     throw new GenerateError(
-      "drizzle-kit stopped without writing a migration: it needs an answer to an interactive question, most " +
-        "likely whether a table or column was renamed. Run `drizzle-kit generate` in a terminal to answer it, " +
-        `then run \`drizzle-spector generate\` again.\n--- drizzle-kit said:\n${output}`,
+      /Interactive prompts require a TTY/.test(output)
+        ? "drizzle-kit stopped without writing a migration: it needs an answer to an interactive question, most " +
+          "likely whether a table or column was renamed. Run `drizzle-kit generate` in a terminal to answer it, " +
+          `then run \`drizzle-spector generate\` again.\n--- drizzle-kit said:\n${output}`
+        : `drizzle-kit wrote no migration and did not say "No schema changes" (it exited 0):\n${output}`,
     );
   }
   const tablesMigration = afterTables.length > before.length ? afterTables.at(-1)!.tag : undefined;
@@ -105,13 +109,23 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     return { tablesMigration, triggerMigration: undefined, created: [], dropped: [] };
   }
 
-  const statements = [
-    ...toDrop.flatMap((key) => {
-      const [schema, name] = splitKey(key);
-      return dropRuleStatements({ pgSchema: schema === "public" ? undefined : schema, name });
-    }),
-    ...toCreate.flatMap(createRuleStatements),
-  ];
+  const drops = toDrop.flatMap((key) => {
+    const [schema, name] = splitKey(key);
+    return dropRuleStatements({ pgSchema: schema === "public" ? undefined : schema, name });
+  });
+  const created = toCreate.map(linkKey);
+  const summary = `rule added: ${created.join(", ") || "none"}; removed: ${toDrop.join(", ") || "none"}`;
+  if (tablesMigration && drops.length > 0) {
+    // The functions must go before drizzle-kit drops anything they live in (a DROP SCHEMA without
+    // CASCADE fails while they are there), so they lead the tables' migration.
+    const file = join(out, `${tablesMigration}.sql`);
+    writeFileSync(file, joinStatements([...drops, ...splitStatements(readFileSync(file, "utf8"))]));
+    if (toCreate.length === 0) {
+      log(`drizzle-spector added to ${tablesMigration}.sql (${summary})`);
+      return { tablesMigration, triggerMigration: tablesMigration, created, dropped: toDrop };
+    }
+  }
+  const statements = [...(tablesMigration ? [] : drops), ...toCreate.flatMap(createRuleStatements)];
   const name = options.name ?? "spector_triggers";
   runKit(cwd, ["generate", "--custom", `--name=${name}`, "--config", configFile], "create the custom migration");
   const afterCustom = readJournal(out);
@@ -120,8 +134,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
   const tag = afterCustom.at(-1)!.tag;
   writeFileSync(join(out, `${tag}.sql`), joinStatements(statements));
-  const created = toCreate.map(linkKey);
-  log(`drizzle-spector wrote ${tag}.sql (rule added: ${created.join(", ") || "none"}; removed: ${toDrop.join(", ") || "none"})`);
+  log(`drizzle-spector wrote ${tag}.sql (${summary})`);
   return { tablesMigration, triggerMigration: tag, created, dropped: toDrop };
 }
 
@@ -130,12 +143,17 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, dot), key.slice(dot + 1)];
 }
 
-async function importTs(file: string): Promise<Record<string, unknown>> {
-  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+/** Imports a TypeScript or JavaScript file (through tsx), turning a failure into a {@link GenerateError}. */
+async function importTs(file: string, what: string): Promise<Record<string, unknown>> {
+  try {
+    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new GenerateError(`could not load ${what} ${file}: ${(error as Error).message}`);
+  }
 }
 
 async function loadConfig(file: string): Promise<KitConfig> {
-  const module = await importTs(file);
+  const module = await importTs(file, "the config file");
   let config = module.default as KitConfig | { default?: KitConfig } | undefined;
   if (config && typeof config === "object" && "default" in config) config = config.default;
   const kit = config as KitConfig | undefined;
@@ -150,13 +168,13 @@ async function loadConfig(file: string): Promise<KitConfig> {
 }
 
 /**
- * The schema files, found the way drizzle-kit finds them: each entry is a glob (relative to `cwd`); a
- * folder stands for the files directly in it (not in its subfolders).
+ * The schema files, found the way drizzle-kit finds them: each entry is a glob (relative to `cwd`,
+ * not matching dot-files); a folder stands for the files directly in it (not in its subfolders).
  */
 export function schemaFiles(cwd: string, schema: string | readonly string[]): string[] {
   const files = new Set<string>();
   for (const entry of typeof schema === "string" ? [schema] : schema) {
-    for (const path of globSync(entry, { cwd, absolute: true, onlyFiles: false, expandDirectories: false, dot: true })) {
+    for (const path of globSync(entry, { cwd, absolute: true, onlyFiles: false, expandDirectories: false })) {
       const candidates = lstatSync(path).isDirectory() ? readdirSync(path).map((file) => join(path, file)) : [path];
       for (const file of candidates) if (!lstatSync(file).isDirectory()) files.add(resolve(file));
     }
@@ -166,10 +184,24 @@ export function schemaFiles(cwd: string, schema: string | readonly string[]): st
   return sources.sort();
 }
 
+/**
+ * Imports every schema file into one module graph (as drizzle-kit does), so that a table re-exported
+ * by a barrel file is the same object as the original: one generated entry imports them all.
+ */
 async function loadExports(files: readonly string[]): Promise<unknown[]> {
-  const exports: unknown[] = [];
-  for (const file of files) exports.push(...Object.values(await importTs(file)));
-  return exports;
+  const dir = mkdtempSync(join(tmpdir(), "drizzle-spector-"));
+  const entry = join(dir, "schema-entry.mjs");
+  try {
+    writeFileSync(
+      entry,
+      files.map((file, i) => `import * as s${i} from ${JSON.stringify(pathToFileURL(file).href)};\n`).join("") +
+        `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
+    );
+    const modules = (await importTs(entry, "the schema files")).default as Record<string, unknown>[];
+    return modules.flatMap((module) => Object.values(module));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -218,7 +250,8 @@ function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
 function checkSnapshot(out: string, journal: readonly JournalEntry[], links: readonly LinkTableMeta[]): void {
   const last = journal.at(-1);
   if (!last) return;
-  const file = join(out, "meta", `${String(last.idx).padStart(4, "0")}_snapshot.json`);
+  // drizzle-kit names a snapshot after its migration's prefix (an index, a timestamp, ...)
+  const file = join(out, "meta", `${last.tag.split("_")[0]}_snapshot.json`);
   if (!existsSync(file)) throw new GenerateError(`drizzle-kit's snapshot ${file} is missing`);
   const snapshot = JSON.parse(readFileSync(file, "utf8")) as { tables?: Record<string, unknown> };
   const known = new Set(Object.keys(snapshot.tables ?? {}));
@@ -233,7 +266,12 @@ function checkSnapshot(out: string, journal: readonly JournalEntry[], links: rea
 
 /** Runs drizzle-kit without a terminal and returns what it printed; throws when it exits non-zero. */
 function runKit(cwd: string, args: string[], purpose: string): string {
-  const bin = join(dirname(createRequire(join(cwd, "package.json")).resolve("drizzle-kit")), "bin.cjs");
+  let bin: string;
+  try {
+    bin = join(dirname(createRequire(join(cwd, "package.json")).resolve("drizzle-kit")), "bin.cjs");
+  } catch {
+    throw new GenerateError(`drizzle-kit is not installed in ${cwd}: install it with \`npm install --save-dev drizzle-kit\``);
+  }
   const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const output = `${run.stdout ?? ""}${run.stderr ?? ""}`;
   if (run.error) throw new GenerateError(`could not run drizzle-kit to ${purpose}: ${run.error.message}`);

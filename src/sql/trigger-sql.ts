@@ -63,11 +63,13 @@ function functionBody(link: LinkTableMeta): string {
   const events = quoteQualified(link.pgSchema, link.events);
   const rows = q(TRANSITION_TABLE);
   const [id, parentId, eventId, other] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.eventId), q(link.foreignKey)];
+  // Left joins and IS DISTINCT FROM: an end that does not exist (yet, under deferred foreign keys)
+  // has no parent, which is a different parent, as in Spector's trigger.
   const merge = `SELECT l.${eventId}, l.${other}
       FROM ${rows} AS l
-      JOIN ${events} AS e ON e.${id} = l.${eventId}
-      JOIN ${events} AS o ON o.${id} = l.${other}
-     WHERE e.${parentId} <> o.${parentId} AND e.${id} >= $1 AND o.${id} >= $1
+      LEFT JOIN ${events} AS e ON e.${id} = l.${eventId} AND e.${id} >= $1
+      LEFT JOIN ${events} AS o ON o.${id} = l.${other} AND o.${id} >= $1
+     WHERE e.${parentId} IS DISTINCT FROM o.${parentId}
      LIMIT 1`;
   const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} >= $1`;
   return `DECLARE
@@ -95,7 +97,7 @@ BEGIN
     END IF;
     EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
     v_needed := ceil((v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / ${MERGE_ENTRIES_PER_ROW});
-    v_merge := (SELECT count(*) FROM (SELECT FROM ${rows} LIMIT v_needed) AS enough) >= v_needed;
+    v_merge := coalesce((SELECT count(*) FROM (SELECT FROM ${rows} LIMIT v_needed) AS enough) >= v_needed, false);
     RAISE DEBUG 'drizzle-spector: % checks % or more links with %', TG_TABLE_NAME, ${LARGE_STATEMENT_ROWS},
       CASE WHEN v_merge THEN 'merge joins' ELSE 'primary-key lookups' END;
   END IF;
@@ -103,7 +105,7 @@ BEGIN
     SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
       FROM ${rows} AS l
      WHERE (SELECT e.${parentId} FROM ${events} AS e WHERE e.${id} = l.${eventId})
-        <> (SELECT o.${parentId} FROM ${events} AS o WHERE o.${id} = l.${other})
+           IS DISTINCT FROM (SELECT o.${parentId} FROM ${events} AS o WHERE o.${id} = l.${other})
      LIMIT 1;
   ELSE
     v_nestloop := current_setting('enable_nestloop');
@@ -125,7 +127,8 @@ BEGIN
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
-                       v_event_parent, v_other_parent, ${quoteLiteral(link.name)}, v_event_id, ${quoteLiteral(link.foreignKey)}, v_other_id),
+                       coalesce(v_event_parent::text, 'none (no such event)'), coalesce(v_other_parent::text, 'none (no such event)'),
+                       ${quoteLiteral(link.name)}, v_event_id, ${quoteLiteral(link.foreignKey)}, v_other_id),
       SCHEMA = ${quoteLiteral(link.pgSchema ?? "public")},
       TABLE = ${quoteLiteral(link.name)};
   END IF;

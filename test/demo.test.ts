@@ -1,0 +1,46 @@
+/**
+ * `npm run demo`, the main job, run as a newcomer runs it: on PGlite, and on the PostgreSQL of
+ * DATABASE_URL when it is set (in a fresh database that it drops).
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import postgres from "postgres";
+import { describe, expect, test } from "vitest";
+import { backends } from "./support/backends.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function runDemo(env: NodeJS.ProcessEnv) {
+  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "example/demo.ts")], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+describe.each(backends())("npm run demo on %s", (backend) => {
+  test("writes two records, links within them, and shows the rule refusing what crosses them", async () => {
+    const env = { ...process.env };
+    if (backend === "pglite") delete env.DATABASE_URL;
+    const run = runDemo(env);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(backend === "pglite" ? "on in-process PGlite" : "in a fresh database spector_demo_");
+    expect(run.stdout).toMatch(/record user …\w{6}:\n {2}…\w{6} {2}insert {2}\{"name":"Alice"\}/);
+    expect(run.stdout).toContain("cross-record link refused: SQLSTATE 23514");
+    expect(run.stdout).toContain("Link events must have the same parent_id");
+    expect(run.stdout).toContain("batch of 4 links with one bad link refused: links of those events before 0, after 0");
+    expect(run.stdout).toContain("the same batch without the bad link: 3 links written");
+    expect(run.stdout).toMatch(/done: 7 events in 2 records, 4 ancestor links/);
+    if (backend === "postgres") {
+      const name = /fresh database (spector_demo_\w+)/.exec(run.stdout)![1]!;
+      const sql = postgres(process.env.DATABASE_URL!, { max: 1 });
+      try {
+        expect(await sql`SELECT datname FROM pg_database WHERE datname = ${name}`).toHaveLength(0);
+      } finally {
+        await sql.end();
+      }
+    }
+  });
+});
