@@ -54,7 +54,11 @@ interface KitConfig {
   dialect?: string;
   schema?: string | string[];
   out?: string;
+  migrations?: { prefix?: string };
 }
+
+/** drizzle-kit's migration prefixes made of the current second. */
+const TIME_PREFIXES = new Set(["timestamp", "supabase", "unix"]);
 
 /**
  * Runs `drizzle-kit generate`, then writes the same-parent rule's migration. Run again with no schema
@@ -127,6 +131,11 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
   const statements = [...(tablesMigration ? [] : drops), ...toCreate.flatMap(createRuleStatements)];
   const name = options.name ?? "spector_triggers";
+  if (tablesMigration && TIME_PREFIXES.has(config.migrations?.prefix ?? "index")) {
+    // drizzle-kit names migrations (and their snapshots) by the second with these prefixes: a second
+    // migration in the same second would overwrite the first one's snapshot
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+  }
   runKit(cwd, ["generate", "--custom", `--name=${name}`, "--config", configFile], "create the custom migration");
   const afterCustom = readJournal(out);
   if (afterCustom.length !== afterTables.length + 1) {
