@@ -41,7 +41,8 @@ export type LinkSpec =
  *
  * @example
  * ```ts
- * const common: EventTableOptions = { hashed: true, pgSchema: "audit", updatedAt: false };
+ * const common = { hashed: true, pgSchema: "audit", updatedAt: false } as const satisfies EventTableOptions;
+ * eventTable("events", common);
  * ```
  */
 export interface EventTableOptions {
@@ -59,8 +60,11 @@ export interface EventTableOptions {
  *
  * @example
  * ```ts
- * const single: SpectorOptions = { table: "events", links: [["event_ancestors", "ancestor_id"]] };
- * const sharded: SpectorOptions = { shards: ["events_0", "events_1"], hashed: true };
+ * // inline, or as a constant `as const satisfies SpectorOptions`, so the types see every literal
+ * // (a variable typed `SpectorOptions` hides whether `hash` and `type` exist, and is refused)
+ * const single = { table: "events", links: [["event_ancestors", "ancestor_id"]] } as const satisfies SpectorOptions;
+ * const sharded = { shards: ["events_0", "events_1"], hashed: true } as const satisfies SpectorOptions;
+ * spectorTables(single);
  * ```
  */
 export type SpectorOptions = EventTableOptions & {
@@ -99,7 +103,9 @@ type WideTyped<L> = L extends readonly [string, string, infer Options]
  */
 export type LiteralFlags<O> = [WideFlags<O>] extends [never]
   ? unknown
-  : { readonly "drizzle-spector: pass these options as literal true or false": WideFlags<O> };
+  : {
+      readonly "drizzle-spector: these options shape the row types, so pass them as literal true or false (inline, or `as const satisfies SpectorOptions`)": WideFlags<O>;
+    };
 
 /** The same for a single link spec. */
 export type LiteralLinkFlags<L> = [WideTyped<L>] extends [never]

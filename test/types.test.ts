@@ -5,7 +5,7 @@
  */
 import { eq, getTableColumns, getTableName } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { eventTable, linkTable, spectorTables, type CamelCase } from "../src/index.js";
+import { eventTable, linkTable, spectorTables, type CamelCase, type SpectorOptions } from "../src/index.js";
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -119,6 +119,15 @@ describe("exact types", () => {
     expect(() => eventTable("events", { updatedAt: flag })).not.toThrow();
     // @ts-expect-error: and for linkTable
     expect(() => linkTable(eventTable("events"), ["l", "x_id", { typed: flag }])).not.toThrow();
+    // options kept in a constant: `as const satisfies` keeps the literals
+    const options = { table: "events", hashed: true, links: [["l", "x_id", { typed: true }]] } as const satisfies SpectorOptions;
+    const kept = spectorTables(options);
+    type _kept = Expect<Equal<typeof kept.l.$inferSelect, { eventId: string; xId: string; type: number }>>;
+    expect(keysOf(kept.events)).toContain("hash");
+    // a variable typed with the wide option type hides the flags: refused
+    const wide: SpectorOptions = { table: "events" };
+    // @ts-expect-error: the types cannot tell whether hash exists
+    expect(() => spectorTables(wide)).not.toThrow();
     // constrained does not change any type, so a boolean is fine
     const { l } = spectorTables({ table: "events", links: [["l", "x_id", { constrained: flag }]] });
     expect(keysOf(l)).toEqual(["eventId", "xId"]);

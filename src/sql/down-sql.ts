@@ -10,7 +10,7 @@ import { dropRuleStatements } from "./trigger-sql.js";
 
 /**
  * The SQL that undoes {@link spectorTables} for the same options, as Spector's `down/1`: for each link
- * table its triggers and functions, then the table, then the events tables. Every statement uses
+ * table its trigger functions (`CASCADE` takes their triggers), then the table, then the events tables. Every statement uses
  * `IF EXISTS`, so it also cleans up after a partly applied schema. One statement per
  * `--> statement-breakpoint` chunk, for a rollback script or a custom migration.
  *
@@ -18,12 +18,13 @@ import { dropRuleStatements } from "./trigger-sql.js";
  * ```ts
  * spectorDownSql({ table: "events", links: [["event_ancestors", "ancestor_id"]] });
  * // -- drizzle-spector:drop-same-parent public.event_ancestors
- * // DROP TRIGGER IF EXISTS "enforce_same_parent_event_ancestors" ON "event_ancestors";
+ * // DROP FUNCTION IF EXISTS "public"."check_link_same_parent_event_ancestors"() CASCADE;
  * // --> statement-breakpoint
- * // ...
- * // DROP TABLE IF EXISTS "event_ancestors";
+ * // DROP FUNCTION IF EXISTS "public"."check_link_same_parent_event_ancestors_update"() CASCADE;
  * // --> statement-breakpoint
- * // DROP TABLE IF EXISTS "events";
+ * // DROP TABLE IF EXISTS "public"."event_ancestors";
+ * // --> statement-breakpoint
+ * // DROP TABLE IF EXISTS "public"."events";
  * ```
  * @throws {SpectorOptionError} for bad options, as {@link spectorTables} does.
  */
