@@ -50,7 +50,8 @@ function runCli(cwd: string, ...args: string[]) {
   });
 }
 
-describe("drizzle-spector generate", () => {
+/** A scratch project and a fresh database on each backend, for one describe block. */
+function scratchWithDatabases(): { dir: string; dbs: TestDatabase[] } {
   const dir = scratchProject();
   const dbs: TestDatabase[] = [];
   beforeAll(async () => {
@@ -60,6 +61,11 @@ describe("drizzle-spector generate", () => {
     for (const db of dbs) await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { dir, dbs };
+}
+
+describe("drizzle-spector generate", () => {
+  const { dir, dbs } = scratchWithDatabases();
   const applyAll = async () => {
     for (const db of dbs) await db.migrate(join(dir, "migrations"));
   };
@@ -262,15 +268,7 @@ describe("drizzle-spector generate checks the schema before writing anything", (
 });
 
 describe("drizzle-spector generate and the rest of drizzle-kit's setup", () => {
-  const dir = scratchProject();
-  const dbs: TestDatabase[] = [];
-  beforeAll(async () => {
-    for (const backend of backends()) dbs.push(await openDatabase(backend));
-  });
-  afterAll(async () => {
-    for (const db of dbs) await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, dbs } = scratchWithDatabases();
   const schema = (body: string) =>
     writeFileSync(
       join(dir, "schema.ts"),
