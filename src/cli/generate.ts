@@ -19,12 +19,10 @@ import { getMeta, type LinkTableMeta, type SpectorMeta } from "../meta.js";
 import { SpectorOptionError, claimNames, eventTableObjectNames, linkTableObjectNames } from "../options.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
 import { createRuleStatements, dropRuleStatements, linkKey, ruleFingerprint } from "../sql/trigger-sql.js";
+import { GenerateError } from "./errors.js";
 import { readJournal, readRuleState, type JournalEntry } from "./migration-state.js";
 
-/** A failure of the command, printed without a stack trace. */
-export class GenerateError extends Error {
-  override name = "GenerateError";
-}
+export { GenerateError };
 
 /** Options of {@link generate}. */
 export interface GenerateOptions {

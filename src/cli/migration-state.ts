@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MARKER } from "../sql/trigger-sql.js";
+import { GenerateError } from "./errors.js";
 
 /** One entry of drizzle-kit's `meta/_journal.json`. */
 export interface JournalEntry {
@@ -19,8 +20,12 @@ export interface JournalEntry {
 export function readJournal(out: string): JournalEntry[] {
   const file = join(out, "meta", "_journal.json");
   if (!existsSync(file)) return [];
-  const journal = JSON.parse(readFileSync(file, "utf8")) as { entries?: JournalEntry[] };
-  return journal.entries ?? [];
+  try {
+    const journal = JSON.parse(readFileSync(file, "utf8")) as { entries?: JournalEntry[] };
+    return journal.entries ?? [];
+  } catch (error) {
+    throw new GenerateError(`cannot read drizzle-kit's journal ${file}: ${(error as Error).message}`);
+  }
 }
 
 /**
