@@ -218,6 +218,12 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
+  test("a link table whose events table is not exported is refused", async () => {
+    write("db/schema.ts", `${imports}const events = eventTable("events");\nexport const links = linkTable(events, ["links", "other_id"]);\n`);
+    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/points at the events table public\.events, which no schema file exports/);
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+  });
+
   test("two tables built separately that claim one name are refused", async () => {
     write(
       "db/schema.ts",
@@ -319,6 +325,35 @@ describe("drizzle-spector generate and the rest of drizzle-kit's setup", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('drizzle-kit wrote no migration and did not say "No schema changes"');
     expect(run.stderr).toContain("SyntaxError");
+  });
+});
+
+describe("the packaged command", () => {
+  test("the bin that package.json names, built from src, generates and then finds nothing to do", () => {
+    const dir = scratchProject();
+    const dist = join(dir, "dist");
+    try {
+      const build = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", dist], {
+        encoding: "utf8",
+      });
+      expect(build.stdout + build.stderr).toBe("");
+      const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; exports: { ".": { default: string } } };
+      const bin = join(dist, pkg.bin["drizzle-spector"]!.replace("./dist/", ""));
+      const entry = join(dist, pkg.exports["."].default.replace("./dist/", ""));
+      writeFileSync(
+        join(dir, "schema.ts"),
+        `import { spectorTables } from ${JSON.stringify(entry)};\nexport const { events, links } = spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
+      );
+      const first = spawnSync(process.execPath, [bin, "generate"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      expect(first.stderr).toBe("");
+      expect(first.status).toBe(0);
+      expect(first.stdout).toContain("rule added: public.links");
+      const second = spawnSync(process.execPath, [bin, "generate"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      expect(second.status).toBe(0);
+      expect(second.stdout).toContain("same-parent triggers are up to date");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

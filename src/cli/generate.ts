@@ -212,9 +212,9 @@ async function loadExports(files: readonly string[]): Promise<unknown[]> {
 }
 
 /**
- * Checks what drizzle-kit cannot: that every PostgreSQL schema of drizzle-spector's tables is exported
- * (or drizzle-kit would not create it), and that no two of them claim one name. Returns the
- * constrained link tables.
+ * Checks what drizzle-kit cannot: that every PostgreSQL schema of drizzle-spector's tables, and every
+ * link table's events table, is exported (or drizzle-kit would not create it), and that no two tables
+ * claim one name. Returns the constrained link tables.
  */
 function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
   // one entry per table object: the same table exported under two names is one table
@@ -235,6 +235,17 @@ function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
       );
     }
     bySchema.set(schema, [...(bySchema.get(schema) ?? []), meta]);
+  }
+  const exportedEvents = new Set([...tables.values()].filter((meta) => meta.kind === "events").map(linkKey));
+  for (const meta of tables.values()) {
+    if (meta.kind !== "link") continue;
+    const events = linkKey({ pgSchema: meta.pgSchema, name: meta.events });
+    if (!exportedEvents.has(events)) {
+      throw new GenerateError(
+        `link table ${linkKey(meta)} points at the events table ${events}, which no schema file exports, so ` +
+          "drizzle-kit would not create it: export it by name",
+      );
+    }
   }
   for (const metas of bySchema.values()) {
     try {
