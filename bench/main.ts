@@ -20,11 +20,11 @@
  * the trigger checks by primary-key lookups, since merge joins would read the whole index).
  * Then BENCH_SINGLE (1000) single-row inserts per design, each in its own transaction. BENCH_RUNS (7) runs of each bulk statement.
  */
-import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { spectorTables } from "../src/index.js";
 import { names } from "../src/naming.js";
 import { createSql } from "../test/support/ddl.js";
+import { createFreshDatabase } from "../test/support/fresh-database.js";
 import { spectorRowTrigger } from "../test/support/spector-ddl.js";
 import { splitStatements } from "../src/index.js";
 
@@ -61,12 +61,9 @@ const median = (xs: number[]) => {
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
 async function main(): Promise<void> {
-  const admin = postgres(URL_, { max: 1, onnotice: () => {} });
-  const name = `spector_bench_${randomBytes(4).toString("hex")}`;
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const target = new URL(URL_);
-  target.pathname = `/${name}`;
-  const sql = postgres(target.toString(), { max: 1, onnotice: () => {} });
+  const fresh = await createFreshDatabase(URL_, "spector_bench");
+  const name = fresh.name;
+  const sql = postgres(fresh.url, { max: 1, onnotice: () => {} });
   try {
     const [{ server_version: version }] = (await sql`SHOW server_version`) as unknown as [{ server_version: string }];
     console.log(`same-parent rule benchmark on PostgreSQL ${version}, database ${name} (dropped afterwards)`);
@@ -183,8 +180,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await sql.end();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await fresh.drop();
   }
 }
 

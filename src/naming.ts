@@ -73,6 +73,19 @@ export function shardLinkTableName<S extends string, L extends string>(shard: S,
 }
 
 /**
+ * `schema.table`, the key a table is known by in migration markers and messages (`public` when no
+ * schema is given, as drizzle-kit writes it).
+ *
+ * @example
+ * ```ts
+ * tableKey({ pgSchema: undefined, name: "events" }); // "public.events"
+ * ```
+ */
+export function tableKey(table: { readonly pgSchema: string | undefined; readonly name: string }): string {
+  return `${table.pgSchema ?? "public"}.${table.name}`;
+}
+
+/**
  * Every database name derived from one table, in one place. Ecto names indexes
  * `<table>_<columns joined by _>_index` and constraints `<table>_<column>_fkey` / `<table>_pkey`;
  * Spector names its trigger `enforce_same_parent_<link>` and its function `check_link_same_parent_<link>`.

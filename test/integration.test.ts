@@ -19,6 +19,19 @@ import { spectorLinkDown, spectorMadeDdl } from "./support/spector-ddl.js";
 
 const MIGRATIONS = new URL("../migrations", import.meta.url).pathname;
 
+/** The options of the tables test/support/spector-ddl.ts makes the way Spector does, in schema `pgSchema`. */
+function spectorShaped<const S extends string>(pgSchema: S) {
+  return {
+    table: "events",
+    hashed: true,
+    pgSchema,
+    links: [
+      ["event_ancestors", "ancestor_id"],
+      ["event_links", "linked_id", { typed: true }],
+    ],
+  } as const;
+}
+
 for (const backend of backends()) {
   describe(`on ${backend}`, () => {
     let t: TestDatabase;
@@ -116,15 +129,7 @@ for (const backend of backends()) {
       });
 
       test("tables built here match the tables Spector's own migration makes, but for defaults and triggers", async () => {
-        const ours = spectorTables({
-          table: "events",
-          hashed: true,
-          pgSchema: "ours_made",
-          links: [
-            ["event_ancestors", "ancestor_id"],
-            ["event_links", "linked_id", { typed: true }],
-          ],
-        });
+        const ours = spectorTables(spectorShaped("ours_made"));
         await t.execMigration(await createSql(ours, ["ours_made"]));
         await t.execMigration(joinStatements(spectorMadeDdl("spector_made").map((s) => `${s};`)));
         const withoutExtras = (layout: Awaited<ReturnType<typeof readLayout>>) =>
@@ -143,7 +148,7 @@ for (const backend of backends()) {
       test("events written with Drizzle into tables Spector made read back the same, and Spector's links insert into ours", async () => {
         // A TypeScript service writing into Spector-made tables (which have no database defaults).
         const { root } = record(0);
-        const table = spectorTables({ table: "events", hashed: true, pgSchema: "spector_made" }).events;
+        const table = spectorTables(spectorShaped("spector_made")).events;
         const [row] = await t.db.insert(table).values({ id: root, parentId: root, schema: 3, action: 1, payload: { a: 1 } }).returning();
         expect(row!.insertedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/);
         // An Elixir service writing the way Ecto does, with its own microsecond timestamps, into ours.
@@ -157,15 +162,7 @@ for (const backend of backends()) {
         expect(read).toMatchObject({ id, parentId: id, payload: { from: "ecto" }, insertedAt: "2026-01-02 03:04:05.123456" });
       });
       test("spectorTriggerSql replaces Spector's row trigger on tables Spector made, keeping its name", async () => {
-        const adopted = spectorTables({
-          table: "events",
-          hashed: true,
-          pgSchema: "spector_made",
-          links: [
-            ["event_ancestors", "ancestor_id"],
-            ["event_links", "linked_id", { typed: true }],
-          ],
-        });
+        const adopted = spectorTables(spectorShaped("spector_made"));
         await t.execMigration(spectorTriggerSql(adopted));
         const layout = await readLayout(t, "spector_made");
         expect(layout.event_ancestors!.triggers.map((tr) => tr.definition)).toEqual([

@@ -17,8 +17,9 @@ import { globSync } from "tinyglobby";
 import { tsImport } from "tsx/esm/api";
 import { getMeta, type LinkTableMeta, type SpectorMeta } from "../meta.js";
 import { SpectorOptionError, claimNames, eventTableObjectNames, linkTableObjectNames } from "../options.js";
+import { tableKey } from "../naming.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
-import { createRuleStatements, dropRuleStatements, linkKey, ruleFingerprint } from "../sql/trigger-sql.js";
+import { createRuleStatements, dropRuleStatements, ruleFingerprint } from "../sql/trigger-sql.js";
 import { GenerateError } from "./errors.js";
 import { readJournal, readRuleState, type JournalEntry } from "./migration-state.js";
 
@@ -100,9 +101,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   checkSnapshot(out, afterTables, links);
 
   const state = readRuleState(out);
-  const wanted = new Set(links.map(linkKey));
+  const wanted = new Set(links.map(tableKey));
   const toCreate = links.filter((link) => {
-    const rule = state.get(linkKey(link));
+    const rule = state.get(tableKey(link));
     return rule?.status !== "active" || rule.fingerprint !== ruleFingerprint(link);
   });
   const toDrop = [...state.keys()].filter((key) => !wanted.has(key));
@@ -115,7 +116,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     const [schema, name] = splitKey(key);
     return dropRuleStatements({ pgSchema: schema === "public" ? undefined : schema, name });
   });
-  const created = toCreate.map(linkKey);
+  const created = toCreate.map(tableKey);
   const summary = `rule added: ${created.join(", ") || "none"}; removed: ${toDrop.join(", ") || "none"}`;
   if (tablesMigration && drops.length > 0) {
     // The functions must go before drizzle-kit drops anything they live in (a DROP SCHEMA without
@@ -229,20 +230,20 @@ function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
     const schema = meta.pgSchema ?? "public";
     if (meta.pgSchema !== undefined && !exportedSchemas.has(meta.pgSchema)) {
       throw new GenerateError(
-        `table ${linkKey(meta)} is in PostgreSQL schema "${meta.pgSchema}", which no schema file exports, so ` +
+        `table ${tableKey(meta)} is in PostgreSQL schema "${meta.pgSchema}", which no schema file exports, so ` +
           `drizzle-kit would not create it: add \`export const ${meta.pgSchema} = pgSchema("${meta.pgSchema}");\` ` +
           `(from drizzle-orm/pg-core) to a schema file`,
       );
     }
     bySchema.set(schema, [...(bySchema.get(schema) ?? []), meta]);
   }
-  const exportedEvents = new Set([...tables.values()].filter((meta) => meta.kind === "events").map(linkKey));
+  const exportedEvents = new Set([...tables.values()].filter((meta) => meta.kind === "events").map(tableKey));
   for (const meta of tables.values()) {
     if (meta.kind !== "link") continue;
-    const events = linkKey({ pgSchema: meta.pgSchema, name: meta.events });
+    const events = tableKey({ pgSchema: meta.pgSchema, name: meta.events });
     if (!exportedEvents.has(events)) {
       throw new GenerateError(
-        `link table ${linkKey(meta)} points at the events table ${events}, which no schema file exports, so ` +
+        `link table ${tableKey(meta)} points at the events table ${events}, which no schema file exports, so ` +
           "drizzle-kit would not create it: export it by name",
       );
     }
@@ -251,7 +252,7 @@ function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
     try {
       claimNames(
         metas.map((meta) => ({
-          option: `the ${meta.kind === "events" ? "events" : "link"} table ${linkKey(meta)}`,
+          option: `the ${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}`,
           value: meta.name,
           objects: meta.kind === "events" ? eventTableObjectNames(meta.name) : linkTableObjectNames(meta),
         })),
@@ -273,10 +274,10 @@ function checkSnapshot(out: string, journal: readonly JournalEntry[], links: rea
   if (!existsSync(file)) throw new GenerateError(`drizzle-kit's snapshot ${file} is missing`);
   const snapshot = JSON.parse(readFileSync(file, "utf8")) as { tables?: Record<string, unknown> };
   const known = new Set(Object.keys(snapshot.tables ?? {}));
-  const unknown = links.filter((link) => !known.has(linkKey(link)));
+  const unknown = links.filter((link) => !known.has(tableKey(link)));
   if (unknown.length > 0) {
     throw new GenerateError(
-      `drizzle-kit does not know the link table(s) ${unknown.map(linkKey).join(", ")}: export each table by ` +
+      `drizzle-kit does not know the link table(s) ${unknown.map(tableKey).join(", ")}: export each table by ` +
         "name from a file the config's `schema` names (tables inside exported objects are not seen)",
     );
   }

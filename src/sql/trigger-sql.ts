@@ -5,7 +5,7 @@
  * @module
  */
 import { getMeta, type LinkTableMeta } from "../meta.js";
-import { COLUMNS, TRANSITION_TABLE, names } from "../naming.js";
+import { COLUMNS, TRANSITION_TABLE, names, tableKey } from "../naming.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { joinStatements } from "./statements.js";
 
@@ -18,11 +18,6 @@ export const MARKER = {
   create: "-- drizzle-spector:create-same-parent",
   drop: "-- drizzle-spector:drop-same-parent",
 } as const;
-
-/** `schema.link`, the key a link table is known by in markers. */
-export function linkKey(link: Pick<LinkTableMeta, "pgSchema" | "name">): string {
-  return `${link.pgSchema ?? "public"}.${link.name}`;
-}
 
 /** Statements with at least this many rows take the large-statement path. */
 export const LARGE_STATEMENT_ROWS = 64;
@@ -183,7 +178,7 @@ export function ruleFingerprint(link: LinkTableMeta): string {
  */
 export function createRuleStatements(link: LinkTableMeta): string[] {
   const statements = ruleStatements(link);
-  statements[0] = `${MARKER.create} ${linkKey(link)} ${ruleFingerprint(link)}\n${statements[0]}`;
+  statements[0] = `${MARKER.create} ${tableKey(link)} ${ruleFingerprint(link)}\n${statements[0]}`;
   return statements;
 }
 
@@ -194,7 +189,7 @@ export function createRuleStatements(link: LinkTableMeta): string[] {
  */
 export function dropRuleStatements(link: Pick<LinkTableMeta, "pgSchema" | "name">): string[] {
   return [
-    `${MARKER.drop} ${linkKey(link)}\nDROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, names.insertFunction(link.name))}() CASCADE;`,
+    `${MARKER.drop} ${tableKey(link)}\nDROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, names.insertFunction(link.name))}() CASCADE;`,
     `DROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, names.updateFunction(link.name))}() CASCADE;`,
   ];
 }
@@ -205,8 +200,8 @@ export function constrainedLinks(tables: Readonly<Record<string, unknown>> | rea
   const links: LinkTableMeta[] = [];
   for (const value of Object.values(tables)) {
     const meta = getMeta(value);
-    if (meta?.kind !== "link" || !meta.constrained || seen.has(linkKey(meta))) continue;
-    seen.add(linkKey(meta));
+    if (meta?.kind !== "link" || !meta.constrained || seen.has(tableKey(meta))) continue;
+    seen.add(tableKey(meta));
     links.push(meta);
   }
   return links;

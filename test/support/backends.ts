@@ -13,6 +13,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import { splitStatements } from "../../src/index.js";
+import { createFreshDatabase } from "./fresh-database.js";
 
 export type BackendName = "pglite" | "postgres";
 
@@ -89,19 +90,9 @@ async function openPglite(): Promise<TestDatabase> {
 }
 
 async function openPostgres(): Promise<TestDatabase> {
-  const url = process.env.DATABASE_URL!;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  const name = randomName("spector_test");
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } catch (error) {
-    await admin.end();
-    throw new Error(`cannot create a test database on DATABASE_URL=${url}: ${(error as Error).message}`);
-  }
-  const target = new URL(url);
-  target.pathname = `/${name}`;
+  const fresh = await createFreshDatabase(process.env.DATABASE_URL!, "spector_test");
   let sink: string[] | undefined;
-  const targetUrl = target.toString();
+  const targetUrl = fresh.url;
   const client = postgres(targetUrl, { max: 4, onnotice: (notice) => sink?.push(String(notice.message)) });
   const db = drizzlePostgres(client);
   return {
@@ -142,8 +133,7 @@ async function openPostgres(): Promise<TestDatabase> {
     },
     async close() {
       await client.end();
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await fresh.drop();
     },
   };
 }
