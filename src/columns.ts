@@ -6,8 +6,10 @@
  */
 import { customType, integer, jsonb, timestamp, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
-import { v7 as uuidv7 } from "uuid";
+import { namedCodeColumn, plainCodeColumn } from "./codes.js";
+import { newEventId } from "./ids.js";
 import { COLUMNS } from "./naming.js";
+import type { EventTypingPlan } from "./options.js";
 
 /**
  * A `bytea` column (drizzle-orm 0.45 has no built-in one). Values are `Uint8Array`s (postgres.js hands
@@ -38,14 +40,29 @@ function microsecondTimestamp<N extends string>(name: N) {
   return timestamp(name, { mode: "string" }).notNull().default(utcNow()).$defaultFn(utcNow);
 }
 
+/** `id`: a UUIDv7 made by the application ({@link newEventId}), as Spector's are. */
+export function eventIdColumn() {
+  return uuid(COLUMNS.id).notNull().$defaultFn(newEventId);
+}
+
+/** `parent_id`: the first event of the record (itself for that first event). */
+export function eventParentIdColumn() {
+  return uuid(COLUMNS.parentId).notNull();
+}
+
+/** `payload`: any JSON, typed `P | null` when the options declare `P`. */
+export function eventPayloadColumn<P = unknown>() {
+  return jsonb(COLUMNS.payload).$type<P>();
+}
+
 /** `id`, `parent_id`, `payload`, `schema`, `action`: the leading columns, in Spector's order. */
-export function eventLeadingColumns() {
+export function eventLeadingColumns(table: string, typing: EventTypingPlan) {
   return {
-    id: uuid(COLUMNS.id).notNull().$defaultFn(() => uuidv7()),
-    parentId: uuid(COLUMNS.parentId).notNull(),
-    payload: jsonb(COLUMNS.payload),
-    schema: integer(COLUMNS.schema).notNull(),
-    action: integer(COLUMNS.action).notNull(),
+    id: eventIdColumn(),
+    parentId: eventParentIdColumn(),
+    payload: eventPayloadColumn(),
+    schema: typing.schemas ? namedCodeColumn(COLUMNS.schema, table, "schemas", typing.schemas) : plainCodeColumn(COLUMNS.schema),
+    action: typing.actions ? namedCodeColumn(COLUMNS.action, table, "actions", typing.actions) : plainCodeColumn(COLUMNS.action),
   };
 }
 

@@ -10,11 +10,22 @@ import {
   pgSchema,
   pgTable,
   primaryKey,
+  type AnyPgColumn,
   type PgColumnBuilderBase,
+  type PgTable,
   type PgTableWithColumns,
   type TableConfig,
 } from "drizzle-orm/pg-core";
-import { eventHashColumn, eventInsertedAtColumn, eventLeadingColumns, eventUpdatedAtColumn } from "./columns.js";
+import type { BaseAction, CodeColumn, PayloadType } from "./codes.js";
+import {
+  eventHashColumn,
+  eventIdColumn,
+  eventInsertedAtColumn,
+  eventLeadingColumns,
+  eventParentIdColumn,
+  eventPayloadColumn,
+  eventUpdatedAtColumn,
+} from "./columns.js";
 import { getMeta, setMeta, type EventTableMeta } from "./meta.js";
 import { COLUMNS, names } from "./naming.js";
 import {
@@ -27,11 +38,81 @@ import {
 } from "./options.js";
 import { checkTableName } from "./options.js";
 
+/**
+ * What the types know about an events table beyond its SQL columns: the TypeScript types of `schema`
+ * and `action` (names, or plain numbers without a map), of `payload`, and the payload type per schema
+ * name when the options declare `payloads`.
+ *
+ * @example
+ * ```ts
+ * type S = ShapeOf<{ schemas: { user: 0 }; actions: {} }>;
+ * // { schema: "user"; action: "insert" | "update" | "delete"; payload: unknown; payloads: undefined }
+ * ```
+ */
+export interface EventShape {
+  readonly schema: string | number;
+  readonly action: string | number;
+  readonly payload: unknown;
+  readonly payloads: object | undefined;
+}
+
+/** The shape of a table without maps or payload types. */
+export interface PlainShape extends EventShape {
+  readonly schema: number;
+  readonly action: number;
+  readonly payload: unknown;
+  readonly payloads: undefined;
+}
+
+/**
+ * The payload type of schema `S` in a `payloads` map `P` (`unknown` for a name the map leaves out).
+ *
+ * @example
+ * ```ts
+ * type U = PayloadFor<{ user: { name: string } }, "user">; // { name: string }
+ * ```
+ */
+export type PayloadFor<P, S> = S extends keyof P ? P[S] : unknown;
+
+type SchemaNamesOf<O> = O extends { readonly schemas: infer M } ? keyof M & string : number;
+type PayloadsOf<O> = O extends { readonly payloads: PayloadType<infer P extends object> } ? P : undefined;
+
+/**
+ * The {@link EventShape} the options `O` describe.
+ *
+ * @example
+ * ```ts
+ * type S = ShapeOf<{ schemas: { user: 0; post: 1 } }>["schema"]; // "user" | "post"
+ * ```
+ */
+export type ShapeOf<O> = {
+  readonly schema: SchemaNamesOf<O>;
+  readonly action: O extends { readonly actions: infer M } ? (keyof M & string) | BaseAction : number;
+  readonly payload: PayloadsOf<O> extends infer P extends object
+    ? { [S in SchemaNamesOf<O> & string]: PayloadFor<P, S> }[SchemaNamesOf<O> & string]
+    : O extends { readonly payload: PayloadType<infer P> }
+      ? P
+      : unknown;
+  readonly payloads: PayloadsOf<O>;
+};
+
 /** The column builders of an events table, `hash` only when hashed, `updatedAt` unless turned off. */
-export type EventColumns<THashed extends boolean, TUpdatedAt extends boolean> = ReturnType<typeof eventLeadingColumns> &
-  (THashed extends true ? ReturnType<typeof eventHashColumn> : {}) &
+export type EventColumns<THashed extends boolean, TUpdatedAt extends boolean, TShape extends EventShape = PlainShape> = {
+  id: ReturnType<typeof eventIdColumn>;
+  parentId: ReturnType<typeof eventParentIdColumn>;
+  payload: ReturnType<typeof eventPayloadColumn<TShape["payload"]>>;
+  schema: CodeColumn<"schema", TShape["schema"]>;
+  action: CodeColumn<"action", TShape["action"]>;
+} & (THashed extends true ? ReturnType<typeof eventHashColumn> : {}) &
   ReturnType<typeof eventInsertedAtColumn> &
   (TUpdatedAt extends true ? ReturnType<typeof eventUpdatedAtColumn> : {});
+
+declare const eventShape: unique symbol;
+
+/** The type-only mark of an events table: its {@link EventShape}. No such property exists at run time. */
+export interface EventShapeMark<TShape extends EventShape> {
+  readonly [eventShape]: TShape;
+}
 
 /**
  * The Drizzle type of an events table named `TName` in PostgreSQL schema `TSchema` (`undefined` for
@@ -49,7 +130,11 @@ export type EventTable<
   TSchema extends string | undefined = string | undefined,
   THashed extends boolean = boolean,
   TUpdatedAt extends boolean = boolean,
-> = SpectorPgTable<TName, TSchema, EventColumns<THashed, TUpdatedAt>>;
+  TShape extends EventShape = PlainShape,
+> = SpectorPgTable<TName, TSchema, EventColumns<THashed, TUpdatedAt, TShape>> & EventShapeMark<TShape>;
+
+/** The {@link EventShape} of an events table type. */
+export type ShapeOfTable<T> = T extends EventShapeMark<infer S> ? S : never;
 
 /**
  * The `pgTable` type for a name, schema and column builders: what `pgTable(name, columns)` returns.
@@ -77,7 +162,15 @@ export type SpectorPgTable<TName extends string, TSchema extends string | undefi
  * }
  * ```
  */
-export type AnyEventTable = EventTable<string, string | undefined, boolean, boolean>;
+export type AnyEventTable = PgTable &
+  EventShapeMark<EventShape> & {
+    readonly id: AnyPgColumn;
+    readonly parentId: AnyPgColumn;
+    readonly payload: AnyPgColumn;
+    readonly schema: AnyPgColumn;
+    readonly action: AnyPgColumn;
+    readonly insertedAt: AnyPgColumn;
+  };
 
 /** `true` when the options say `hashed: true`. */
 export type HashedOf<O> = O extends { readonly hashed: true } ? true : false;
@@ -94,7 +187,7 @@ export function tableFunction(schema: string | undefined): typeof pgTable {
 /** Builds a checked events table. */
 export function buildEventTable(plan: EventTablePlan, schema: string | undefined): AnyEventTable {
   const columns = {
-    ...eventLeadingColumns(),
+    ...eventLeadingColumns(schema === undefined ? plan.name : `${schema}.${plan.name}`, plan),
     ...(plan.hashed ? eventHashColumn() : {}),
     ...eventInsertedAtColumn(),
     ...(plan.updatedAt ? eventUpdatedAtColumn() : {}),
@@ -127,10 +220,10 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
 export function eventTable<const TName extends string, const O extends EventTableOptions = {}>(
   name: TName,
   options?: O & LiteralFlags<O>,
-): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>> {
+): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>> {
   checkTableName("name", name, "an events table name", eventTableObjectNames);
-  const { hashed, updatedAt, pgSchema } = checkEventTableOptions(options);
-  return buildEventTable({ name, hashed, updatedAt }, pgSchema) as never;
+  const { pgSchema, ...rest } = checkEventTableOptions(options);
+  return buildEventTable({ name, ...rest, shard: undefined }, pgSchema) as never;
 }
 
 /** Reads the metadata of an events table built here, or throws naming `option`. */

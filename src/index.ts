@@ -12,8 +12,30 @@
  * @module
  */
 export { spectorTables, type SpectorTables } from "./spector-tables.js";
-export { eventTable, type EventTable, type AnyEventTable } from "./event-table.js";
+export { eventTable, type EventTable, type AnyEventTable, type EventShape, type ShapeOf, type PayloadFor } from "./event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./link-table.js";
+export { BASE_ACTIONS, payloadType, rawCodes, SpectorUnknownCodeError, type PayloadType } from "./codes.js";
+export { newEventId, isUuid } from "./ids.js";
+export { shardFor, shardHash, shardSet, type ShardSet } from "./shards.js";
+export {
+  appendEvent,
+  listByParent,
+  backtrace,
+  link,
+  linked,
+  ancestors,
+  SpectorRecordNotFoundError,
+  type SpectorDatabase,
+  type EventRow,
+  type NewEvent,
+  type EventRef,
+  type LinkedEvent,
+  type Ancestor,
+  type EventArg,
+  type LinkTarget,
+  type LinkOf,
+  type LinkOptionsOf,
+} from "./queries.js";
 export { spectorTriggerSql } from "./sql/trigger-sql.js";
 export { spectorDownSql } from "./sql/down-sql.js";
 export { quoteIdent } from "./sql/quote.js";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { foreignKey, index, uniqueIndex } from "drizzle-orm/pg-core";
+import { foreignKey, index, uniqueIndex, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { linkEventIdColumn, linkForeignKeyColumn, linkTypeColumn } from "./columns.js";
 import { eventTableMeta, tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
 import { setMeta, type LinkTableMeta } from "./meta.js";
@@ -38,7 +38,18 @@ export type LinkTable<
   TSchema extends string | undefined = string | undefined,
   TForeignKey extends string = string,
   TTyped extends boolean = boolean,
-> = SpectorPgTable<TName, TSchema, LinkColumns<TForeignKey, TTyped>>;
+  TEvents = AnyEventTable,
+> = SpectorPgTable<TName, TSchema, LinkColumns<TForeignKey, TTyped>> & LinkEventsMark<TEvents>;
+
+declare const linkEvents: unique symbol;
+
+/** The type-only mark of a link table: the events table both ends point at. No such property exists at run time. */
+export interface LinkEventsMark<TEvents> {
+  readonly [linkEvents]: TEvents;
+}
+
+/** The events table type of a link table type. */
+export type EventsOfLink<T> = T extends LinkEventsMark<infer E> ? E : never;
 
 /**
  * Any link table built by drizzle-spector, whatever its name, foreign key and options.
@@ -50,7 +61,7 @@ export type LinkTable<
  * }
  * ```
  */
-export type AnyLinkTable = LinkTable<string, string | undefined, string, boolean>;
+export type AnyLinkTable = PgTable & LinkEventsMark<AnyEventTable> & { readonly eventId: AnyPgColumn };
 
 /** `true` when a link spec says `typed: true`. */
 export type TypedOf<L> = L extends readonly [string, string, { readonly typed: true }] ? true : false;
@@ -76,7 +87,7 @@ export function buildLinkTable(plan: LinkTablePlan, events: AnyEventTable, schem
         : uniqueIndex(names.index(plan.name, unique)).on(t.eventId, other),
     ];
   });
-  const meta: LinkTableMeta = { kind: "link", pgSchema: schema, ...plan };
+  const meta: LinkTableMeta = { kind: "link", pgSchema: schema, ...plan, eventsTable: events };
   return setMeta(table, meta) as unknown as LinkTable;
 }
 
@@ -99,7 +110,7 @@ export function buildLinkTable(plan: LinkTablePlan, events: AnyEventTable, schem
 export function linkTable<const TEvents extends AnyEventTable, const L extends LinkSpec>(
   events: TEvents,
   spec: L & LiteralLinkFlags<L>,
-): LinkTable<L[0], TEvents["_"]["schema"], L[1], TypedOf<L>> {
+): LinkTable<L[0], TEvents["_"]["schema"], L[1], TypedOf<L>, TEvents> {
   const eventsMeta = eventTableMeta("events", events);
   const plan = checkLinkSpec("spec", spec, eventsMeta.name);
   claimNames([

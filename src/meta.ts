@@ -18,6 +18,8 @@ export interface EventTableMeta extends EventTablePlan {
 export interface LinkTableMeta extends LinkTablePlan {
   readonly kind: "link";
   readonly pgSchema: string | undefined;
+  /** The events table object both ends point at (absent in metadata written by hand). */
+  readonly eventsTable?: object;
 }
 
 export type SpectorMeta = EventTableMeta | LinkTableMeta;

@@ -5,6 +5,9 @@
  *
  * @module
  */
+import { SpectorOptionError, byteLength } from "./errors.js";
+export { SpectorOptionError };
+import { BASE_ACTIONS, checkCodeMap, checkPayloadType, type CodeMap, type PayloadType } from "./codes.js";
 import { COLUMNS, MAX_IDENTIFIER_BYTES, RESERVED_LINK_COLUMNS, RESERVED_WORDS, names, shardLinkTableName } from "./naming.js";
 
 /**
@@ -52,6 +55,20 @@ export interface EventTableOptions {
   readonly pgSchema?: string;
   /** Add the `updated_at` column (the seed lists it; Spector 0.6+ leaves it out). Default `true`. */
   readonly updatedAt?: boolean;
+  /**
+   * Names for the `schema` integers, e.g. `{ user: 0, post: 1 }`: rows then read and write the names.
+   * Default: none, `schema` is a plain number.
+   */
+  readonly schemas?: Readonly<Record<string, number>>;
+  /**
+   * Names for the `action` integers beyond Spector's `insert: 1, update: 2, delete: 3`, e.g.
+   * `{ archive: 10 }` (`{}` for the base three only). Default: none, `action` is a plain number.
+   */
+  readonly actions?: Readonly<Record<string, number>>;
+  /** The type of every event's `payload`: `payloadType<T>()`. Default `unknown`. */
+  readonly payload?: PayloadType<unknown>;
+  /** The type of `payload` per schema name: `payloadType<{ user: U; post: P }>()`. Needs `schemas`. */
+  readonly payloads?: PayloadType<object>;
 }
 
 /**
@@ -112,53 +129,6 @@ export type LiteralLinkFlags<L> = [WideTyped<L>] extends [never]
   ? unknown
   : readonly ["drizzle-spector: pass `typed` as a literal true or false"];
 
-/**
- * Thrown for bad options, before anything is built or written. It is a `TypeError`; `option` is the
- * path of the offending option (e.g. `links[1][1]`) and `value` the value that was given.
- *
- * @example
- * ```ts
- * try {
- *   spectorTables({ table: "events", links: [["event_links", "id"]] });
- * } catch (error) {
- *   if (error instanceof SpectorOptionError) console.log(error.option); // "links[0][1]"
- * }
- * ```
- */
-export class SpectorOptionError extends TypeError {
-  override name = "SpectorOptionError";
-  constructor(
-    /** Path of the option, as the caller wrote it. */
-    readonly option: string,
-    /** The value that was given. */
-    readonly value: unknown,
-    expected: string,
-  ) {
-    super(`drizzle-spector: expected \`${option}\` to be ${expected}, got ${show(value)}`);
-  }
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string of ${byteLength(value)} bytes)`;
-  if (value === null) return "`null`";
-  if (Array.isArray(value)) return `\`${safeJson(value)}\` (array)`;
-  return `\`${typeof value === "object" ? safeJson(value) : String(value)}\` (${typeof value})`;
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-const utf8 = new TextEncoder();
-/** The length of a name in bytes, as PostgreSQL counts it. */
-function byteLength(text: string): number {
-  return utf8.encode(text).length;
-}
-
 /** What drizzle-spector accepts as a name: what PostgreSQL makes of an unquoted identifier. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const IDENTIFIER_RULE =
@@ -166,10 +136,18 @@ const IDENTIFIER_RULE =
   "(drizzle-kit does not escape quotes in names, and Spector writes names unquoted, so other names are refused)";
 
 /** A checked events table. */
-export interface EventTablePlan {
+export interface EventTablePlan extends EventTypingPlan {
   readonly name: string;
   readonly hashed: boolean;
   readonly updatedAt: boolean;
+  /** The ordered `shards` list the table was made from, with its position in it. */
+  readonly shard: { readonly names: readonly string[]; readonly index: number } | undefined;
+}
+
+/** The checked typing options of an events table (they do not change its DDL). */
+export interface EventTypingPlan {
+  readonly schemas: CodeMap | undefined;
+  readonly actions: CodeMap | undefined;
 }
 
 /** A checked link table. */
@@ -177,6 +155,8 @@ export interface LinkTablePlan {
   readonly name: string;
   /** Name of the events table both ends point at. */
   readonly events: string;
+  /** The link table's name as the spec gives it (before a shard prefix). */
+  readonly specName: string;
   readonly foreignKey: string;
   readonly typed: boolean;
   readonly constrained: boolean;
@@ -291,10 +271,20 @@ export function checkEventTableOptions(
   options: unknown,
   path = "options",
   extraKeys: readonly string[] = [],
-): { hashed: boolean; updatedAt: boolean; pgSchema: string | undefined } {
-  const object = checkObject(path, options, ["hashed", "pgSchema", "updatedAt", ...extraKeys]);
+): EventTypingPlan & { hashed: boolean; updatedAt: boolean; pgSchema: string | undefined } {
+  const object = checkObject(path, options, ["hashed", "pgSchema", "updatedAt", "schemas", "actions", "payload", "payloads", ...extraKeys]);
   const hashed = checkBoolean(`hashed`, object.hashed, false);
   const updatedAt = checkBoolean(`updatedAt`, object.updatedAt, true);
+  const schemas = checkCodeMap("schemas", object.schemas);
+  const actions = checkCodeMap("actions", object.actions, BASE_ACTIONS);
+  checkPayloadType("payload", object.payload);
+  checkPayloadType("payloads", object.payloads);
+  if (object.payload !== undefined && object.payloads !== undefined) {
+    throw new SpectorOptionError("payloads", object.payloads, "left out when `payload` is given (one type for all events, or one per schema name)");
+  }
+  if (object.payloads !== undefined && schemas === undefined) {
+    throw new SpectorOptionError("payloads", object.payloads, "given with `schemas` (its keys are the schema names), or use `payload`");
+  }
   let pgSchema: string | undefined;
   if (object.pgSchema !== undefined) {
     pgSchema = checkName("pgSchema", object.pgSchema, "a schema name");
@@ -303,7 +293,7 @@ export function checkEventTableOptions(
     }
     if (pgSchema === "public") pgSchema = undefined; // Drizzle's own rule: public is pgTable, not pgSchema("public").
   }
-  return { hashed, updatedAt, pgSchema };
+  return { hashed, updatedAt, pgSchema, schemas, actions };
 }
 
 /**
@@ -326,6 +316,7 @@ export function checkLinkSpec(path: string, spec: unknown, events: string, linkN
   const plan: LinkTablePlan = {
     name: linkName ? linkName(table) : table,
     events,
+    specName: table,
     foreignKey,
     typed: checkBoolean(`${path}[2].typed`, options.typed, false),
     constrained: checkBoolean(`${path}[2].constrained`, options.constrained, true),
@@ -350,7 +341,7 @@ export function planSchema(options: unknown): SchemaPlan {
     throw new SpectorOptionError("options", options, "an object with `table` or `shards`");
   }
   const object = options as Record<string, unknown>;
-  const { hashed, updatedAt, pgSchema } = checkEventTableOptions(options, "options", ["table", "shards", "links"]);
+  const { hashed, updatedAt, pgSchema, schemas, actions } = checkEventTableOptions(options, "options", ["table", "shards", "links"]);
 
   const hasTable = object.table !== undefined;
   const hasShards = object.shards !== undefined;
@@ -389,7 +380,14 @@ export function planSchema(options: unknown): SchemaPlan {
 
   const plan: SchemaPlan = {
     pgSchema,
-    events: eventNames.map((name) => ({ name, hashed, updatedAt })),
+    events: eventNames.map((name, index) => ({
+      name,
+      hashed,
+      updatedAt,
+      schemas,
+      actions,
+      shard: hasTable ? undefined : { names: Object.freeze([...eventNames]), index },
+    })),
     links,
   };
   checkUniqueNames(plan, hasTable, specs.length);

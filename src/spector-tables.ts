@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { buildEventTable, type EventTable, type HashedOf, type PgSchemaOf, type UpdatedAtOf, type AnyEventTable } from "./event-table.js";
+import { buildEventTable, type EventTable, type HashedOf, type PgSchemaOf, type ShapeOf, type UpdatedAtOf, type AnyEventTable } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
 import { planSchema, type LinkSpec, type LiteralFlags, type SpectorOptions } from "./options.js";
 
@@ -22,7 +22,12 @@ type LinkEntry<O> =
     ? E extends string
       ? LinkSpecsOf<O> extends infer L extends LinkSpec
         ? L extends LinkSpec
-          ? { name: O extends { readonly shards: readonly string[] } ? `${E}_${L[0]}` : L[0]; foreignKey: L[1]; typed: TypedOf<L> }
+          ? {
+              name: O extends { readonly shards: readonly string[] } ? `${E}_${L[0]}` : L[0];
+              foreignKey: L[1];
+              typed: TypedOf<L>;
+              events: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>>;
+            }
           : never
         : never
       : never
@@ -39,9 +44,9 @@ type LinkEntry<O> =
  * ```
  */
 export type SpectorTables<O> = {
-  [E in EventNamesOf<O>]: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>>;
+  [E in EventNamesOf<O>]: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>>;
 } & {
-  [L in LinkEntry<O> as L["name"]]: LinkTable<L["name"], PgSchemaOf<O>, L["foreignKey"], L["typed"]>;
+  [L in LinkEntry<O> as L["name"]]: LinkTable<L["name"], PgSchemaOf<O>, L["foreignKey"], L["typed"], L["events"]>;
 };
 
 /**

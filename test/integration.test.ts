@@ -587,7 +587,7 @@ for (const backend of backends()) {
       test("even past validation, every generated statement keeps such names as names", async () => {
         // The same SQL generators, fed names that validation would refuse: the quoting alone must hold.
         const [schema, events, link, key] = [hostile("s"), hostile("e"), hostile("l"), hostile("k")];
-        const meta = { kind: "link", pgSchema: schema, name: link, events, foreignKey: key, typed: false, constrained: true } as const;
+        const meta = { kind: "link", pgSchema: schema, name: link, events, specName: link, foreignKey: key, typed: false, constrained: true } as const;
         const q = quoteIdent;
         await t.query(`CREATE TABLE IF NOT EXISTS sentinel (n integer)`);
         await t.execMigration(

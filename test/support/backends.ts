@@ -34,6 +34,10 @@ export interface TestDatabase {
   execMigration(text: string): Promise<void>;
   /** Applies a drizzle-kit migrations folder with drizzle-orm's `migrate()`. */
   migrate(folder: string): Promise<void>;
+  /** Another Drizzle database on the same connection that pushes the text of every query it sends to `sink`. */
+  logged(sink: string[]): PgDatabase<PgQueryResultHKT>;
+  /** The connection URL (PostgreSQL only). */
+  readonly url: string | undefined;
   close(): Promise<void>;
 }
 
@@ -83,6 +87,10 @@ async function openPglite(): Promise<TestDatabase> {
     async migrate(folder: string) {
       await migratePglite(db, { migrationsFolder: folder });
     },
+    logged(sink: string[]) {
+      return drizzlePglite(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as PgDatabase<PgQueryResultHKT>;
+    },
+    url: undefined,
     async close() {
       await client.close();
     },
@@ -131,6 +139,10 @@ async function openPostgres(): Promise<TestDatabase> {
     async migrate(folder: string) {
       await migratePostgres(db, { migrationsFolder: folder });
     },
+    logged(sink: string[]) {
+      return drizzlePostgres(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as PgDatabase<PgQueryResultHKT>;
+    },
+    url: targetUrl,
     async close() {
       await client.end();
       await fresh.drop();

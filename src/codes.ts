@@ -1,0 +1,199 @@
+/**
+ * Named schemas and actions, and declared payload types.
+ *
+ * In the database `schema` and `action` stay `integer` (Spector's DDL). When the options give a
+ * `schemas` or `actions` map, the column becomes a Drizzle custom column of the same SQL type whose
+ * TypeScript values are the names: it writes a name as its integer and reads an integer back as its
+ * name. An integer that is not in the map (written by another service) is never passed off as a
+ * name: reading it throws {@link SpectorUnknownCodeError}, and {@link rawCodes} reads the integers.
+ *
+ * @module
+ */
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import { customType, integer, type PgColumn } from "drizzle-orm/pg-core";
+import { COLUMNS } from "./naming.js";
+import { SpectorOptionError } from "./errors.js";
+
+/**
+ * Spector's base actions, which every `actions` map extends.
+ *
+ * @example
+ * ```ts
+ * BASE_ACTIONS.insert; // 1
+ * ```
+ */
+export const BASE_ACTIONS = { insert: 1, update: 2, delete: 3 } as const;
+
+/** The names of Spector's base actions. */
+export type BaseAction = keyof typeof BASE_ACTIONS;
+
+/** A checked map from names to integers, both ways. */
+export interface CodeMap {
+  readonly byName: ReadonlyMap<string, number>;
+  readonly byCode: ReadonlyMap<number, string>;
+}
+
+const INT4_MIN = -2147483648;
+const INT4_MAX = 2147483647;
+
+/**
+ * Checks a `schemas` or `actions` option: an object of names to distinct `integer` values. `base`
+ * entries (Spector's actions) come first; a name or value of the user's that clashes with them is
+ * refused.
+ */
+export function checkCodeMap(option: string, value: unknown, base: Readonly<Record<string, number>> = {}): CodeMap | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) {
+    throw new SpectorOptionError(option, value, "a plain object of names to integers, e.g. `{ user: 0, post: 1 }`");
+  }
+  const byName = new Map<string, number>(Object.entries(base));
+  const byCode = new Map<number, string>(Object.entries(base).map(([name, code]) => [code, name]));
+  for (const [name, code] of Object.entries(value)) {
+    const path = `${option}.${name}`;
+    if (name === "") throw new SpectorOptionError(option, value, "an object whose names are not empty");
+    if (typeof code !== "number" || !Number.isInteger(code) || code < INT4_MIN || code > INT4_MAX) {
+      throw new SpectorOptionError(path, code, "an integer that fits PostgreSQL's `integer` (the column's type)");
+    }
+    if (name in base) {
+      if (base[name] === code) continue;
+      throw new SpectorOptionError(path, code, `left out or ${base[name]}: \`${name}\` is one of Spector's base actions (insert = 1, update = 2, delete = 3)`);
+    }
+    const other = byCode.get(code);
+    if (other !== undefined) {
+      throw new SpectorOptionError(
+        path,
+        code,
+        `an integer no other name has, but ${code} is already \`${other}\`${other in base ? " (one of Spector's base actions)" : ""}`,
+      );
+    }
+    byName.set(name, code);
+    byCode.set(code, name);
+  }
+  return { byName, byCode };
+}
+
+/**
+ * Thrown when a row holds a `schema` or `action` integer that the table's map has no name for
+ * (another service wrote it, or the map lost a name). The read fails as a whole rather than hand back
+ * a row that lies; select with {@link rawCodes} to read the integers instead.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await listByParent(db, events, parentId);
+ * } catch (error) {
+ *   if (error instanceof SpectorUnknownCodeError) console.log(error.table, error.column, error.code);
+ * }
+ * ```
+ */
+export class SpectorUnknownCodeError extends Error {
+  override name = "SpectorUnknownCodeError";
+  constructor(
+    /** The table read, `schema.table` when not in the default schema. */
+    readonly table: string,
+    /** The column: `schema` or `action`. */
+    readonly column: string,
+    /** The integer found. */
+    readonly code: unknown,
+    known: CodeMap,
+  ) {
+    super(
+      `drizzle-spector: ${table}.${column} holds ${String(code)}, which has no name in the table's \`${column}s\` map ` +
+        `(${[...known.byName].map(([name, value]) => `${name} = ${value}`).join(", ")}). Another service may have written it: ` +
+        `add its name to the map, or select \`rawCodes(table)\` to read the integers.`,
+    );
+  }
+}
+
+/**
+ * An integer column whose TypeScript values are the names of `map`. Writing a name that is not in the
+ * map throws a {@link SpectorOptionError} while the query is built (before any SQL runs); reading an
+ * integer that is not in it throws a {@link SpectorUnknownCodeError}.
+ */
+export function namedCodeColumn<const N extends string, V extends string>(name: N, table: string, option: string, map: CodeMap) {
+  const names = [...map.byName.keys()].map((n) => JSON.stringify(n)).join(", ");
+  return customType<{ data: V; driverData: number }>({
+    dataType: () => "integer",
+    toDriver(value) {
+      const code = typeof value === "string" ? map.byName.get(value) : undefined;
+      if (code === undefined) throw new SpectorOptionError(name, value, `one of the names of \`${option}\` of table ${table}: ${names}`);
+      return code;
+    },
+    fromDriver(value) {
+      const found = map.byCode.get(Number(value));
+      if (found === undefined) throw new SpectorUnknownCodeError(table, name, value, map);
+      return found as V;
+    },
+  })(name).notNull();
+}
+
+/** A plain `integer` column, for tables without a map. */
+export function plainCodeColumn<const N extends string>(name: N) {
+  return integer(name).notNull();
+}
+
+/** The builder of a `schema` or `action` column: named when `V` is a union of names, plain otherwise. */
+export type CodeColumn<N extends string, V extends string | number> = [V] extends [string]
+  ? ReturnType<typeof namedCodeColumn<N, V>>
+  : ReturnType<typeof plainCodeColumn<N>>;
+
+declare const payloadTypeBrand: unique symbol;
+
+/**
+ * A declared payload type (built by {@link payloadType}); it exists only for the type checker.
+ *
+ * @example
+ * ```ts
+ * const userPayload: PayloadType<{ name: string }> = payloadType<{ name: string }>();
+ * ```
+ */
+export interface PayloadType<T> {
+  readonly [payloadTypeBrand]?: T;
+  readonly "drizzle-spector.payloadType": true;
+}
+
+/**
+ * Declares the type of `payload` in the options of `spectorTables` / `eventTable`: with `payload`,
+ * one type for every event of the table; with `payloads`, one type per schema name, so that narrowing
+ * a row on `schema` narrows its `payload`. Nothing is checked at run time: the database stores any
+ * JSON.
+ *
+ * @example
+ * ```ts
+ * export const { events } = spectorTables({
+ *   table: "events",
+ *   schemas: { user: 0, post: 1 },
+ *   payloads: payloadType<{ user: { name: string }; post: { title: string } }>(),
+ * });
+ * ```
+ */
+export function payloadType<T>(): PayloadType<T> {
+  return PAYLOAD_TYPE as PayloadType<T>;
+}
+
+const PAYLOAD_TYPE = Object.freeze({ "drizzle-spector.payloadType": true as const });
+
+/** Checks a `payload` / `payloads` option: left out, or made by {@link payloadType}. */
+export function checkPayloadType(option: string, value: unknown): void {
+  if (value !== undefined && value !== PAYLOAD_TYPE) {
+    throw new SpectorOptionError(option, value, "left out, or `payloadType<YourType>()`");
+  }
+}
+
+/**
+ * Select fields for every column of an events table, with `schema` and `action` as the integers
+ * stored: the escape hatch for rows whose integers have no name in the table's maps.
+ *
+ * @example
+ * ```ts
+ * const rows = await db.select(rawCodes(events)).from(events);
+ * rows[0]?.schema; // number, whatever the map says
+ * ```
+ */
+export function rawCodes<T extends { _: { columns: Record<string, PgColumn> } }>(
+  table: T,
+): Omit<T["_"]["columns"], "schema" | "action"> & { schema: SQL<number>; action: SQL<number> } {
+  const columns = getTableColumns(table as never) as Record<string, PgColumn>;
+  const raw = (column: string) => sql<number>`${columns[column]!}`.mapWith(Number);
+  return { ...columns, [COLUMNS.schema]: raw(COLUMNS.schema), [COLUMNS.action]: raw(COLUMNS.action) } as never;
+}

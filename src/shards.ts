@@ -1,0 +1,141 @@
+/**
+ * Shard routing: which shard of an ordered list holds a record.
+ *
+ * A UUIDv7 begins with a millisecond timestamp, so routing on its first bytes sends every record of a
+ * time window to the same shard. drizzle-spector hashes all 16 bytes of the record's id (its
+ * `parent_id`) instead, with a hash simple enough to port to any language:
+ *
+ * 1. the 16 bytes of the UUID, in their text order (hex digits in pairs, hyphens skipped);
+ * 2. 32-bit FNV-1a over them: `h = 0x811c9dc5`, then for each byte `h = (h XOR byte) * 0x01000193 mod 2^32`;
+ * 3. MurmurHash3's 32-bit finaliser: `h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13; h *= 0xc2b2ae35; h ^= h >> 16`
+ *    (multiplications mod 2^32, shifts unsigned);
+ * 4. shard index = `h mod n`, for `n` shards in the order the factory was given.
+ *
+ * @module
+ */
+import { SpectorOptionError } from "./errors.js";
+import { checkUuid } from "./ids.js";
+import { getMeta } from "./meta.js";
+
+/**
+ * The 32-bit routing hash of a UUID (see the module notes for the exact algorithm).
+ *
+ * @example
+ * ```ts
+ * shardHash("00000000-0000-0000-0000-000000000000"); // the same number in every process and language
+ * ```
+ * @throws {SpectorOptionError} when `id` is not a UUID.
+ */
+export function shardHash(id: string): number {
+  checkUuid("parentId", id);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; ) {
+    if (id.charCodeAt(i) === 45 /* - */) {
+      i++;
+      continue;
+    }
+    h = Math.imul(h ^ parseInt(id.slice(i, i + 2), 16), 0x01000193);
+    i += 2;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+declare const shardSetBrand: unique symbol;
+
+/**
+ * An ordered set of shard tables (events tables, or the link tables of one link spec, one per shard),
+ * made by {@link shardSet}. The helpers (`appendEvent`, `listByParent`, `link`, ...) accept one and
+ * pick the table of a record themselves.
+ *
+ * @example
+ * ```ts
+ * const eventShards: ShardSet<typeof events_0 | typeof events_1> = shardSet([events_0, events_1]);
+ * ```
+ */
+export interface ShardSet<T> {
+  readonly tables: readonly T[];
+  readonly [shardSetBrand]?: T;
+}
+
+const SHARD_SETS = new WeakSet<object>();
+
+/**
+ * Picks the shard of a record from the ordered list of shards (table objects, names, anything):
+ * deterministic, the same for every process and for the Elixir side if it ports the hash, and uniform
+ * over fresh UUIDv7 ids even when they share a timestamp.
+ *
+ * @example
+ * ```ts
+ * shardFor(parentId, ["events_0", "events_1", "events_2", "events_3"]); // e.g. "events_2"
+ * shardFor(parentId, eventShards); // the table object
+ * ```
+ * @throws {SpectorOptionError} when `parentId` is not a UUID or the list is empty.
+ */
+export function shardFor<T>(parentId: string, shards: readonly T[] | ShardSet<T>): T {
+  const list = isShardSet(shards) ? shards.tables : shards;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new SpectorOptionError("shards", shards, "a non-empty array of shards, or a shard set made by `shardSet`");
+  }
+  return list[shardHash(parentId) % list.length] as T;
+}
+
+/** `true` for a set made by {@link shardSet}. */
+export function isShardSet(value: unknown): value is ShardSet<unknown> {
+  return typeof value === "object" && value !== null && SHARD_SETS.has(value);
+}
+
+/**
+ * Groups shard tables for the helpers, in the order of the factory's `shards` list: the events tables
+ * (`[events_0, events_1]`), or one link spec's tables (`[events_0_ancestors, events_1_ancestors]`).
+ * Tables made by `spectorTables({ shards })` are checked against that list, so a set in another order
+ * (which would route records to the wrong shard) is refused.
+ *
+ * @example
+ * ```ts
+ * export const { events_0, events_1, events_0_ancestors, events_1_ancestors } = spectorTables({
+ *   shards: ["events_0", "events_1"],
+ *   links: [["ancestors", "ancestor_id"]],
+ * });
+ * export const eventShards = shardSet([events_0, events_1]);
+ * export const ancestorShards = shardSet([events_0_ancestors, events_1_ancestors]);
+ * ```
+ * @throws {SpectorOptionError} for an empty list, tables not made by drizzle-spector, a mix of kinds,
+ * link tables of different specs, a table given twice, or tables out of the `shards` order.
+ */
+export function shardSet<const T extends object>(tables: readonly T[]): ShardSet<T> {
+  if (!Array.isArray(tables) || tables.length === 0) {
+    throw new SpectorOptionError("tables", tables, "a non-empty array of events tables, or of link tables of one spec");
+  }
+  const metas = tables.map((table, i) => {
+    const meta = getMeta(table);
+    if (!meta) throw new SpectorOptionError(`tables[${i}]`, table, "a table made by `spectorTables`, `eventTable` or `linkTable`");
+    return meta;
+  });
+  const first = metas[0]!;
+  const seen = new Set<object>();
+  metas.forEach((meta, i) => {
+    const option = `tables[${i}]`;
+    if (meta.kind !== first.kind) throw new SpectorOptionError(option, meta.name, `a ${first.kind} table, as \`tables[0]\` is`);
+    if (seen.has(tables[i]!)) throw new SpectorOptionError(option, meta.name, "a table not already in the set");
+    seen.add(tables[i]!);
+    if (meta.kind === "link" && first.kind === "link" && (meta.foreignKey !== first.foreignKey || meta.typed !== first.typed || meta.constrained !== first.constrained)) {
+      throw new SpectorOptionError(option, meta.name, `a link table of the same spec as \`tables[0]\` (${first.name}: foreign key ${first.foreignKey})`);
+    }
+    const shard = meta.kind === "events" ? meta.shard : (getMeta(meta.eventsTable) as { shard?: { names: readonly string[]; index: number } } | undefined)?.shard;
+    if (shard && (shard.index !== i || shard.names.length !== tables.length)) {
+      throw new SpectorOptionError(
+        option,
+        meta.name,
+        `the table of shard ${JSON.stringify(shard.names[i] ?? "(none)")}: a shard set lists one table per shard, in the order of \`shards\` (${shard.names.map((n) => JSON.stringify(n)).join(", ")})`,
+      );
+    }
+  });
+  const set: ShardSet<T> = Object.freeze({ tables: Object.freeze([...tables]) });
+  SHARD_SETS.add(set);
+  return set;
+}

@@ -1,0 +1,321 @@
+/**
+ * The typed event queries, on PGlite and (with DATABASE_URL) on PostgreSQL through postgres.js and
+ * node-postgres: named codes, appends, ordered reads, links, the ancestor walk and shard routing, each
+ * proved from real rows; bad input is refused before any SQL is sent (a logging database shows none).
+ */
+import { getTableColumns } from "drizzle-orm";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  SpectorOptionError,
+  SpectorRecordNotFoundError,
+  SpectorUnknownCodeError,
+  ancestors,
+  appendEvent,
+  backtrace,
+  isUuid,
+  link,
+  linked,
+  listByParent,
+  newEventId,
+  payloadType,
+  rawCodes,
+  shardFor,
+  shardSet,
+  spectorTables,
+} from "../src/index.js";
+import { backends, openDatabase, type TestDatabase } from "./support/backends.js";
+import { createSql } from "./support/ddl.js";
+
+type User = { name: string };
+type Post = { title: string };
+
+const app = spectorTables({
+  table: "events",
+  hashed: true,
+  schemas: { user: 0, post: 1 },
+  actions: { archive: 10 },
+  payloads: payloadType<{ user: User; post: Post }>(),
+  links: [
+    ["event_ancestors", "ancestor_id"],
+    ["event_links", "linked_id", { typed: true, constrained: false }],
+  ],
+});
+const { events, event_ancestors, event_links } = app;
+
+const sharded = spectorTables({
+  shards: ["shard_0", "shard_1", "shard_2", "shard_3"],
+  schemas: { user: 0 },
+  actions: {},
+  links: [["ancestors", "ancestor_id", { constrained: false }]],
+});
+const eventShards = shardSet([sharded.shard_0, sharded.shard_1, sharded.shard_2, sharded.shard_3]);
+const ancestorShards = shardSet([sharded.shard_0_ancestors, sharded.shard_1_ancestors, sharded.shard_2_ancestors, sharded.shard_3_ancestors]);
+
+async function count(t: TestDatabase, table: string): Promise<number> {
+  const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+  return row!.n;
+}
+
+/** Runs `fn` on a logging database and returns what it threw and the queries it sent. */
+async function refused(t: TestDatabase, fn: (db: PgDatabase<PgQueryResultHKT>) => Promise<unknown>) {
+  const sent: string[] = [];
+  const error = await fn(t.logged(sent)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { error, sent };
+}
+
+test("named codes leave the DDL as it was: drizzle-kit sees no difference from plain integer columns", async () => {
+  const plain = spectorTables({
+    table: "events",
+    hashed: true,
+    links: [
+      ["event_ancestors", "ancestor_id"],
+      ["event_links", "linked_id", { typed: true, constrained: false }],
+    ],
+  });
+  expect(await generateMigration(generateDrizzleJson(plain), generateDrizzleJson(app))).toEqual([]);
+  expect(events.schema.getSQLType()).toBe("integer");
+});
+
+test("event ids are UUIDv7 and strictly increasing, also within one millisecond", () => {
+  const ids = Array.from({ length: 20_000 }, () => newEventId());
+  expect(ids.every(isUuid)).toBe(true);
+  expect(ids.every((id) => id[14] === "7")).toBe(true);
+  for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+  // 20k ids take a few milliseconds at most, so many share a timestamp (the first 12 hex digits)
+  expect(new Set(ids.map((id) => id.slice(0, 13))).size).toBeLessThan(ids.length / 10);
+});
+
+for (const backend of backends()) {
+  describe(`on ${backend}`, () => {
+    let t: TestDatabase;
+    beforeAll(async () => {
+      t = await openDatabase(backend);
+      await t.execMigration(await createSql({ ...app, ...sharded }));
+    });
+    afterAll(async () => t?.close());
+
+    test("appendEvent starts a record: id = parent_id, names in TypeScript, integers in the database", async () => {
+      const user = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { name: "Ada" } });
+      expect(isUuid(user.id)).toBe(true);
+      expect(user.parentId).toBe(user.id);
+      expect(user).toMatchObject({ schema: "user", action: "insert", payload: { name: "Ada" }, hash: null });
+      expect(user.insertedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,6}$/);
+      const [raw] = await t.query(`SELECT schema, action, parent_id FROM events WHERE id = $1`, [user.id]);
+      expect(raw).toEqual({ schema: 0, action: 1, parent_id: user.id });
+    });
+
+    test("appendEvent with parentId joins the record; listByParent and backtrace read it in order", async () => {
+      const post = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "a" } });
+      const appended = [post];
+      for (let i = 0; i < 50; i++) {
+        appended.push(await appendEvent(t.db, events, { schema: "post", action: i % 2 ? "update" : "archive", payload: { title: `v${i}` }, parentId: post.id }));
+      }
+      const history = await listByParent(t.db, events, post.id);
+      expect(history.map((e) => e.id)).toEqual(appended.map((e) => e.id));
+      expect(history.every((e) => e.parentId === post.id)).toBe(true);
+      expect(history.map((e) => e.action).slice(0, 3)).toEqual(["insert", "archive", "update"]);
+      const [, second] = history;
+      if (second?.schema === "post") expect(second.payload?.title).toBe("v0"); // narrowed to Post
+      const upTo = await backtrace(t.db, events, appended[10]!);
+      expect(upTo.map((e) => e.id)).toEqual(appended.slice(0, 11).map((e) => e.id));
+      expect(await listByParent(t.db, events, newEventId())).toEqual([]);
+    });
+
+    test("appending to a record that does not exist, or to an event that is not its first, writes nothing", async () => {
+      const before = await count(t, "events");
+      const missing = newEventId();
+      const error = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: missing }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SpectorRecordNotFoundError);
+      expect(error).toMatchObject({ table: "events", parentId: missing, foundParentId: undefined });
+      expect(String(error)).toContain(`no record ${missing} in events`);
+
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const child = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: root.id });
+      const notFirst = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: child.id }).catch((e: unknown) => e);
+      expect(notFirst).toMatchObject({ name: "SpectorRecordNotFoundError", foundParentId: root.id });
+      expect(await count(t, "events")).toBe(before + 2);
+    });
+
+    test("bad input is refused before any SQL is sent", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const cases: [string, (db: PgDatabase<PgQueryResultHKT>) => Promise<unknown>, string][] = [
+        ["parentId", (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentId: "42" }), "event.parentId"],
+        // @ts-expect-error an unknown schema name does not compile; from JavaScript it is refused
+        ["schema", (db) => appendEvent(db, events, { schema: "nope", action: "insert", payload: null }), "schema"],
+        // @ts-expect-error an unknown action name
+        ["action", (db) => appendEvent(db, events, { schema: "user", action: "publish", payload: null, parentId: root.id }), "action"],
+        // @ts-expect-error a misspelt key would silently start a new record
+        ["typo", (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentID: root.id }), "event.parentID"],
+        ["list", (db) => listByParent(db, events, "not-a-uuid"), "parentId"],
+        // @ts-expect-error a link table is not an events table
+        ["table", (db) => listByParent(db, event_ancestors, root.id), "table"],
+        ["backtrace", (db) => backtrace(db, events, { id: root.id, parentId: "x" }), "event.parentId"],
+        ["link", (db) => link(db, event_ancestors, root.id, "nope"), "to"],
+        // @ts-expect-error a typed link needs its type
+        ["type", (db) => link(db, event_links, root.id, root.id), "options.type"],
+        ["depth", (db) => ancestors(db, event_ancestors, root.id, { maxDepth: 0 }), "options.maxDepth"],
+        // @ts-expect-error a bad direction
+        ["direction", (db) => linked(db, event_ancestors, root.id, { direction: "up" }), "options.direction"],
+      ];
+      for (const [what, run, option] of cases) {
+        const { error, sent } = await refused(t, run);
+        expect(error, what).toBeInstanceOf(SpectorOptionError);
+        expect(error, what).toBeInstanceOf(TypeError);
+        expect((error as SpectorOptionError).option, what).toBe(option);
+        expect(sent, what).toEqual([]);
+      }
+      const { error } = await refused(t, (db) => appendEvent(db, events, { schema: "nope" as "user", action: "insert", payload: null }));
+      expect(String(error)).toContain('one of the names of `schemas` of table events: "user", "post"');
+    });
+
+    test("an integer with no name fails the read, naming table, column and value; rawCodes reads it", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      await t.query(`INSERT INTO events (id, parent_id, schema, action, inserted_at, updated_at) VALUES ($1, $2, 7, 99, now(), now())`, [newEventId(), root.id]);
+      const error = await listByParent(t.db, events, root.id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SpectorUnknownCodeError);
+      expect(error).toMatchObject({ table: "events", column: "schema", code: 7 });
+      expect(String(error)).toContain("events.schema holds 7");
+      const rows = await t.db.select(rawCodes(events)).from(events).where((await import("drizzle-orm")).eq(events.parentId, root.id)).orderBy(events.id);
+      expect(rows.map((r) => [r.schema, r.action])).toEqual([
+        [0, 1],
+        [7, 99],
+      ]);
+      expect(Object.keys(rows[0]!)).toEqual(Object.keys(getTableColumns(events)));
+    });
+
+    test("helpers run inside a transaction and roll back with it", async () => {
+      const before = await count(t, "events");
+      const error = await t.db
+        .transaction(async (tx) => {
+          const user = await appendEvent(tx, events, { schema: "user", action: "insert", payload: { name: "tx" } });
+          await appendEvent(tx, events, { schema: "user", action: "update", payload: { name: "tx2" }, parentId: user.id });
+          expect(await listByParent(tx, events, user.id)).toHaveLength(2);
+          throw new Error("roll back");
+        })
+        .catch((e: unknown) => e);
+      expect(String(error)).toContain("roll back");
+      expect(await count(t, "events")).toBe(before);
+    });
+
+    test("link, linked (both directions) and the same-parent checks", async () => {
+      const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "r" } });
+      const a = await appendEvent(t.db, events, { schema: "post", action: "update", payload: { title: "a" }, parentId: root.id });
+      const other = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "o" } });
+      const row = await link(t.db, event_ancestors, a, root);
+      expect(row).toEqual({ eventId: a.id, ancestorId: root.id });
+      const out = await linked(t.db, event_ancestors, a);
+      expect(out.map((l) => l.event.id)).toEqual([root.id]);
+      expect(out[0]!.link).toEqual(row);
+      expect(out[0]!.event.schema).toBe("post");
+      const back = await linked(t.db, event_ancestors, root.id, { direction: "in" });
+      expect(back.map((l) => l.event.id)).toEqual([a.id]);
+      // events of two records: refused before SQL when both are events, by the database rule for ids
+      const { error, sent } = await refused(t, (db) => link(db, event_ancestors, a, other));
+      expect(error).toMatchObject({ name: "SpectorOptionError", option: "to" });
+      expect(sent).toEqual([]);
+      const dbError = await link(t.db, event_ancestors, a.id, other.id).catch((e: unknown) => e);
+      expect(JSON.stringify(dbError, Object.getOwnPropertyNames(dbError)) + String((dbError as { cause?: unknown }).cause)).toMatch(/23514|same parent/);
+      // a typed, unconstrained link table crosses records and keeps its type
+      const typed = await link(t.db, event_links, a, other, { type: 5 });
+      expect(typed).toEqual({ eventId: a.id, linkedId: other.id, type: 5 });
+      expect((await linked(t.db, event_links, a.id)).map((l) => [l.event.id, l.link.type])).toEqual([[other.id, 5]]);
+    });
+
+    test("ancestors walks the graph once per event, with the fewest links as depth, and ends on cycles", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { name: "g" } });
+      const e = [root];
+      for (let i = 1; i <= 5; i++) e.push(await appendEvent(t.db, events, { schema: "user", action: "update", payload: { name: `${i}` }, parentId: root.id }));
+      const edges: [number, number][] = [
+        [5, 4],
+        [4, 3],
+        [3, 2],
+        [2, 5], // a cycle back to the start
+        [5, 3], // a shortcut: 3 is at depth 1, not 2
+        [2, 1],
+        [3, 1], // a diamond: 1 is reached twice at depth 2
+        [1, 0],
+      ];
+      for (const [from, to] of edges) await link(t.db, event_ancestors, e[from]!, e[to]!);
+      const found = await ancestors(t.db, event_ancestors, e[5]!);
+      const byId = new Map(e.map((event, i) => [event.id, i]));
+      expect(found.map((a) => [byId.get(a.event.id), a.depth])).toEqual([
+        [3, 1],
+        [4, 1],
+        [1, 2],
+        [2, 2],
+        [0, 3],
+      ]);
+      expect(found[0]!.event.schema).toBe("user");
+      const near = await ancestors(t.db, event_ancestors, e[5]!.id, { maxDepth: 1 });
+      expect(near.map((a) => byId.get(a.event.id))).toEqual([3, 4]);
+      const down = await ancestors(t.db, event_ancestors, e[0]!, { direction: "in" });
+      expect(down.map((a) => [byId.get(a.event.id), a.depth])).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 2],
+        [4, 3],
+        [5, 3],
+      ]);
+      expect(await ancestors(t.db, event_ancestors, e[0]!)).toEqual([]);
+    });
+
+    test("a shard set routes each record to one shard, and refuses links across shards", async () => {
+      const records = [];
+      for (let i = 0; i < 24; i++) {
+        const first = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: { i } });
+        const next = await appendEvent(t.db, eventShards, { schema: "user", action: "update", payload: { i }, parentId: first.id });
+        records.push([first, next] as const);
+      }
+      for (const [first, next] of records) {
+        const shard = shardFor(first.id, ["shard_0", "shard_1", "shard_2", "shard_3"]);
+        const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${shard} WHERE parent_id = $1`, [first.id]);
+        expect(row!.n).toBe(2);
+        expect((await listByParent(t.db, eventShards, first.id)).map((e) => e.id)).toEqual([first.id, next.id]);
+        expect(await backtrace(t.db, eventShards, next)).toHaveLength(2);
+      }
+      const used = new Set(records.map(([first]) => shardFor(first.id, [0, 1, 2, 3])));
+      expect(used.size).toBeGreaterThan(1);
+      const [a1, a2] = records[0]!;
+      expect(await link(t.db, ancestorShards, a2, a1)).toEqual({ eventId: a2.id, ancestorId: a1.id });
+      expect((await ancestors(t.db, ancestorShards, a2)).map((a) => a.event.id)).toEqual([a1.id]);
+      const elsewhere = records.find(([first]) => shardFor(first.id, [0, 1, 2, 3]) !== shardFor(a1.id, [0, 1, 2, 3]))![0];
+      const { error, sent } = await refused(t, (db) => link(db, ancestorShards, a1, elsewhere));
+      expect(error).toMatchObject({ name: "SpectorOptionError", option: "to" });
+      expect(String(error)).toContain("same shard");
+      expect(sent).toEqual([]);
+      // @ts-expect-error a shard set needs events (their parentId routes), not bare ids
+      const bare = await refused(t, (db) => linked(db, ancestorShards, a1.id));
+      expect(bare.error).toMatchObject({ option: "event" });
+    });
+
+    if (backend === "postgres") {
+      test("node-postgres: the same helpers through drizzle-orm/node-postgres", async () => {
+        const pool = new pg.Pool({ connectionString: t.url, max: 2 });
+        try {
+          const db = drizzleNodePg(pool);
+          const user = await appendEvent(db, events, { schema: "user", action: "insert", payload: { name: "pg" } });
+          const next = await appendEvent(db, events, { schema: "user", action: "archive", payload: { name: "pg2" }, parentId: user.id });
+          await link(db, event_ancestors, next, user);
+          expect((await listByParent(db, events, user.id)).map((e) => [e.id, e.action])).toEqual([
+            [user.id, "insert"],
+            [next.id, "archive"],
+          ]);
+          expect((await ancestors(db, event_ancestors, next)).map((a) => [a.event.id, a.depth])).toEqual([[user.id, 1]]);
+          await db.transaction(async (tx) => {
+            await appendEvent(tx, events, { schema: "user", action: "update", payload: { name: "pg3" }, parentId: user.id });
+          });
+          expect(await listByParent(db, events, user.id)).toHaveLength(3);
+        } finally {
+          await pool.end();
+        }
+      });
+    }
+  });
+}
