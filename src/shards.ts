@@ -120,12 +120,15 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
   const seen = new Set<object>();
   metas.forEach((meta, i) => {
     const option = `tables[${i}]`;
-    if (meta.kind !== first.kind) throw new SpectorOptionError(option, meta.name, `a ${first.kind} table, as \`tables[0]\` is`);
+    if (meta.kind !== first.kind) throw new SpectorOptionError(option, meta.name, `${first.kind === "events" ? "an events" : "a link"} table, as \`tables[0]\` is`);
     if (seen.has(tables[i]!)) throw new SpectorOptionError(option, meta.name, "a table not already in the set");
     seen.add(tables[i]!);
     if (meta.kind === "link" && first.kind === "link" && (meta.foreignKey !== first.foreignKey || meta.typed !== first.typed || meta.constrained !== first.constrained)) {
       throw new SpectorOptionError(option, meta.name, `a link table of the same spec as \`tables[0]\` (${first.name}: foreign key ${first.foreignKey})`);
     }
+  });
+  metas.forEach((meta, i) => {
+    const option = `tables[${i}]`;
     const shard = meta.kind === "events" ? meta.shard : (getMeta(meta.eventsTable) as { shard?: { names: readonly string[]; index: number } } | undefined)?.shard;
     if (shard && (shard.index !== i || shard.names.length !== tables.length)) {
       throw new SpectorOptionError(

@@ -3,7 +3,7 @@
  * shows the value and says what is expected.
  */
 import { describe, expect, test } from "vitest";
-import { SpectorOptionError, eventTable, linkTable, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
+import { SpectorOptionError, eventTable, linkTable, payloadType, shardSet, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
 
 /** Calls `fn`, expects a SpectorOptionError (a TypeError) for `option`, and returns its message. */
 function rejects(fn: () => unknown, option: string, ...mentions: string[]): string {
@@ -127,6 +127,48 @@ describe("eventTable and linkTable reject", () => {
     const { l } = spectorTables({ table: "e", links: [["l", "x_id"]] });
     rejects(() => linkTable(l as never, ["m", "x_id"]), "events", "link table l", "an events table made by");
     rejects(() => linkTable({} as never, ["m", "x_id"]), "events");
+  });
+});
+
+describe("schemas, actions and payload types", () => {
+  test.each(factories)("%s: bad maps and markers are refused", (_name, build) => {
+    rejects(() => build({ table: "e", schemas: [0, 1] }), "schemas", "a plain object of names to integers", "(array)");
+    rejects(() => build({ table: "e", schemas: { user: 1.5 } }), "schemas.user", "`1.5` (number)", "fits PostgreSQL's `integer`");
+    rejects(() => build({ table: "e", schemas: { user: 2 ** 31 } }), "schemas.user", "2147483648");
+    rejects(() => build({ table: "e", schemas: { user: "0" } }), "schemas.user", '"0"');
+    rejects(() => build({ table: "e", schemas: { user: 0, post: 0 } }), "schemas.post", "0 is already `user`");
+    rejects(() => build({ table: "e", schemas: { "": 0 } }), "schemas", "names are not empty");
+    // actions extend Spector's insert = 1, update = 2, delete = 3; a clash is refused
+    rejects(() => build({ table: "e", actions: { archive: 2 } }), "actions.archive", "2 is already `update`", "base actions");
+    rejects(() => build({ table: "e", actions: { insert: 5 } }), "actions.insert", "one of Spector's base actions");
+    rejects(() => build({ table: "e", payload: { type: "x" } }), "payload", "payloadType<YourType>()");
+    rejects(() => build({ table: "e", payloads: payloadType<{ a: 1 }>() }), "payloads", "given with `schemas`");
+    rejects(() => build({ table: "e", schemas: { a: 0 }, payload: payloadType(), payloads: payloadType() }), "payloads", "left out when `payload`");
+  });
+
+  test("eventTable checks the same maps, and repeating a base action with its own value is fine", () => {
+    rejects(() => eventTable("e", { actions: { delete: 4 } }), "actions.delete");
+    expect(() => eventTable("e", { actions: { insert: 1, archive: 10 } })).not.toThrow();
+  });
+});
+
+describe("shardSet rejects", () => {
+  const { s_0, s_1, s_2, s_0_l, s_1_l, s_2_l } = spectorTables({ shards: ["s_0", "s_1", "s_2"], links: [["l", "x_id"]] });
+  test("tables out of the shards order, missing, repeated or mixed", () => {
+    expect(shardSet([s_0, s_1, s_2]).tables).toEqual([s_0, s_1, s_2]);
+    expect(shardSet([s_0_l, s_1_l, s_2_l]).tables).toHaveLength(3);
+    rejects(() => shardSet([s_1, s_0, s_2]), "tables[0]", 'the table of shard "s_0"', "in the order of `shards`");
+    rejects(() => shardSet([s_0, s_1]), "tables[0]", "one table per shard");
+    rejects(() => shardSet([s_0_l, s_2_l, s_1_l]), "tables[1]", 'shard "s_1"');
+    rejects(() => shardSet([s_0, s_0_l] as never), "tables[1]", "an events table");
+    rejects(() => shardSet([]), "tables", "non-empty array");
+    rejects(() => shardSet([{}]), "tables[0]", "a table made by");
+    const [a, b] = [eventTable("a"), eventTable("b")];
+    expect(shardSet([b, a]).tables).toEqual([b, a]); // tables made one by one: their order is the caller's
+    rejects(() => shardSet([a, a]), "tables[1]", "not already in the set");
+    const la = linkTable(a, ["la", "x_id"]);
+    const lb = linkTable(b, ["lb", "y_id"]);
+    rejects(() => shardSet([la, lb]), "tables[1]", "same spec");
   });
 });
 

@@ -5,7 +5,21 @@
  */
 import { eq, getTableColumns, getTableName } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { eventTable, linkTable, spectorTables, type CamelCase, type SpectorOptions } from "../src/index.js";
+import {
+  eventTable,
+  linkTable,
+  payloadType,
+  shardSet,
+  spectorTables,
+  type CamelCase,
+  type EventRow,
+  type NewEvent,
+  type SpectorDatabase,
+  type SpectorOptions,
+} from "../src/index.js";
+import type { PgliteDatabase } from "drizzle-orm/pglite";
+import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -143,3 +157,65 @@ describe("exact types", () => {
     expect(keysOf(m)).toEqual(["eventId", "v_2"]);
   });
 });
+
+describe("named schemas and actions, declared payloads", () => {
+  test("names in TypeScript, integers in the database; literal table names kept", () => {
+    const { events, event_links } = spectorTables({
+      table: "events",
+      schemas: { user: 0, post: 1 },
+      actions: { archive: 10 },
+      payloads: payloadType<{ user: { name: string }; post: { title: string } }>(),
+      links: [["event_links", "linked_id", { typed: true }]],
+    });
+    type Select = typeof events.$inferSelect;
+    type _name = Expect<Equal<typeof events._.name, "events">>;
+    type _linkName = Expect<Equal<typeof event_links._.name, "event_links">>;
+    type _schema = Expect<Equal<Select["schema"], "user" | "post">>;
+    type _action = Expect<Equal<Select["action"], "insert" | "update" | "delete" | "archive">>;
+    type _payload = Expect<Equal<Select["payload"], { name: string } | { title: string } | null>>;
+    type _insert = Expect<Equal<typeof events.$inferInsert["schema"], "user" | "post">>;
+    expect(eq(events.schema, "user")).toBeDefined();
+    expect(eq(events.action, "archive")).toBeDefined();
+    // @ts-expect-error: not a schema name
+    expect(() => eq(events.schema, "nope")).not.toThrow(); // (the name is refused when the query is built)
+    // @ts-expect-error: a number is not a name either
+    expect(() => eq(events.schema, 0)).not.toThrow();
+    expect(events.schema.getSQLType()).toBe("integer");
+    expect(events.schema.mapToDriverValue("post")).toBe(1);
+    expect(events.action.mapFromDriverValue(10)).toBe("archive");
+
+    // helper rows narrow payload by schema; helper input is the same union
+    type Row = EventRow<typeof events>;
+    const narrow = (row: Row) => (row.schema === "user" ? row.payload?.name : row.payload?.title);
+    type _narrowed = Expect<Equal<ReturnType<typeof narrow>, string | undefined>>;
+    type _linkEvents = Expect<Equal<EventRow<typeof events>["id"], string>>;
+    const input: NewEvent<typeof events> = { schema: "post", action: "insert", payload: { title: "t" } };
+    // @ts-expect-error: a user's payload on a post
+    const wrong: NewEvent<typeof events> = { schema: "post", action: "insert", payload: { name: "n" } };
+    expect([input, wrong]).toHaveLength(2);
+  });
+
+  test("one payload type per table; without maps the columns stay numbers", () => {
+    const events = eventTable("events", { payload: payloadType<{ v: number }>() });
+    type Select = typeof events.$inferSelect;
+    type _schema = Expect<Equal<Select["schema"], number>>;
+    type _action = Expect<Equal<Select["action"], number>>;
+    type _payload = Expect<Equal<Select["payload"], { v: number } | null>>;
+    type _row = Expect<Equal<EventRow<typeof events>, Select>>;
+    const base = eventTable("base", { actions: {} });
+    type _base = Expect<Equal<typeof base.$inferSelect["action"], "insert" | "update" | "delete">>;
+    expect(events.schema.getSQLType()).toBe("integer");
+    // shard sets keep each shard's exact type
+    const { s_0, s_1 } = spectorTables({ shards: ["s_0", "s_1"], schemas: { user: 0 } });
+    const set = shardSet([s_0, s_1]);
+    type _set = Expect<Equal<typeof set.tables[number], typeof s_0 | typeof s_1>>;
+    expect(set.tables).toHaveLength(2);
+  });
+
+});
+
+// Every Drizzle PostgreSQL database and its transactions are a SpectorDatabase (checked by tsc only).
+type _pglite = Expect<PgliteDatabase extends SpectorDatabase ? true : false>;
+type _postgres = Expect<PostgresJsDatabase extends SpectorDatabase ? true : false>;
+type _nodePg = Expect<NodePgDatabase extends SpectorDatabase ? true : false>;
+type _tx = Expect<Parameters<Parameters<PgliteDatabase["transaction"]>[0]>[0] extends SpectorDatabase ? true : false>;
