@@ -41,7 +41,8 @@ export { spectorDownSql } from "./sql/down-sql.js";
 export { quoteIdent } from "./sql/quote.js";
 export { STATEMENT_BREAKPOINT, splitStatements } from "./sql/statements.js";
 export { bytea } from "./columns.js";
-export { camelCase, type CamelCase } from "./naming.js";
+export { camelCase, relationNames, type CamelCase, type LinkTargetOfKey } from "./naming.js";
+export { spectorRelations, type SpectorRelations } from "./relations.js";
 export {
   SpectorOptionError,
   type SpectorOptions,

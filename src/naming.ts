@@ -107,6 +107,59 @@ export const names = {
   updateTrigger: (link: string) => `enforce_same_parent_${link}_update`,
 } as const;
 
+/**
+ * The names of the Drizzle relations `spectorRelations` defines: the keys users write in `with`, the
+ * `relationName`s that pair each `one` with its `many`, and the exports that hold them.
+ *
+ * @example
+ * ```ts
+ * relationNames.linkTarget("ancestor_id"); // "ancestor"
+ * relationNames.incoming("event_ancestors"); // "eventAncestorsIncoming"
+ * ```
+ */
+export const relationNames = {
+  /** `<table>Relations`: the export holding a table's relations. */
+  exportName: <T extends string>(table: T) => `${table}Relations` as const,
+  /** `parent`: an event's record (its first event). */
+  parent: "parent",
+  /** `children`: a first event's record (every event whose `parent_id` is its id, itself included). */
+  children: "children",
+  /** `event`: a link's `event_id` end. */
+  linkEvent: "event",
+  /** A link's other end, named after its foreign key without `_id`: `ancestor_id` → `ancestor`. */
+  linkTarget: <K extends string>(foreignKey: K) => linkTargetName(foreignKey),
+  /** An event's links from its side (`event_id` = its id), named after the link table: `eventAncestors`. */
+  outgoing: <L extends string>(link: L) => camelCase(link),
+  /** An event's links from the other side (foreign key = its id): `eventAncestorsIncoming`. */
+  incoming: <L extends string>(link: L) => `${camelCase(link)}Incoming` as const,
+  /** The `relationName` pairing a `one` and a `many`: `<table>.<column>`. */
+  pair: (table: string, column: string) => `${table}.${column}`,
+} as const;
+
+/**
+ * The name of a link's other end, from its foreign key's camelCase key: without a trailing `Id`
+ * (`ancestorId` → `ancestor`), or with `Target` appended where that would leave nothing or `event`.
+ *
+ * @example
+ * ```ts
+ * type A = LinkTargetOfKey<"ancestorId">; // "ancestor"
+ * type B = LinkTargetOfKey<"event">; // "eventTarget"
+ * ```
+ */
+export type LinkTargetOfKey<K extends string> = K extends `${infer Stem}Id`
+  ? Stem extends "" | "event"
+    ? `${K}Target`
+    : Stem
+  : K extends "event"
+    ? "eventTarget"
+    : K;
+
+function linkTargetName<K extends string>(foreignKey: K): LinkTargetOfKey<CamelCase<K>> {
+  const key = camelCase(foreignKey) as string;
+  const stem = key.endsWith("Id") ? key.slice(0, -2) : key;
+  return (stem === "" || stem === "event" ? `${key}Target` : stem) as LinkTargetOfKey<CamelCase<K>>;
+}
+
 /** Names that may not be used as a link's foreign key: they are the link table's other columns. */
 export const RESERVED_LINK_COLUMNS: readonly string[] = [COLUMNS.id, COLUMNS.eventId, COLUMNS.type];
 

@@ -3,7 +3,7 @@
  * shows the value and says what is expected.
  */
 import { describe, expect, test } from "vitest";
-import { SpectorOptionError, eventTable, linkTable, payloadType, shardSet, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
+import { SpectorOptionError, eventTable, linkTable, payloadType, shardSet, spectorRelations, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
 
 /** Calls `fn`, expects a SpectorOptionError (a TypeError) for `option`, and returns its message. */
 function rejects(fn: () => unknown, option: string, ...mentions: string[]): string {
@@ -169,6 +169,14 @@ describe("shardSet rejects", () => {
     const la = linkTable(a, ["la", "x_id"]);
     const lb = linkTable(b, ["lb", "y_id"]);
     rejects(() => shardSet([la, lb]), "tables[1]", "same spec");
+  });
+});
+
+describe("spectorRelations rejects", () => {
+  test("a link table without its events table", () => {
+    const { events, event_ancestors } = spectorTables({ table: "events", links: [["event_ancestors", "ancestor_id"]] });
+    rejects(() => spectorRelations({ event_ancestors }), "tables.event_ancestors", "given with its events table events");
+    expect(Object.keys(spectorRelations({ events, event_ancestors, other: 1 }))).toEqual(["event_ancestorsRelations", "eventsRelations"]);
   });
 });
 

@@ -25,6 +25,7 @@ import {
   rawCodes,
   shardFor,
   shardSet,
+  spectorRelations,
   spectorTables,
 } from "../src/index.js";
 import { backends, openDatabase, type TestDatabase } from "./support/backends.js";
@@ -293,6 +294,33 @@ for (const backend of backends()) {
       // @ts-expect-error a shard set needs events (their parentId routes), not bare ids
       const bare = await refused(t, (db) => linked(db, ancestorShards, a1.id));
       expect(bare.error).toMatchObject({ option: "event" });
+    });
+
+    test("relations: db.query loads a record's events and their links in one query", async () => {
+      const db = t.withSchema({ ...app, ...spectorRelations(app) });
+      const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "q" } });
+      const next = await appendEvent(t.db, events, { schema: "post", action: "update", payload: { title: "q2" }, parentId: root.id });
+      await link(t.db, event_ancestors, next, root);
+      const record = await db.query.events.findFirst({
+        where: (e, { eq }) => eq(e.id, root.id),
+        with: {
+          children: { orderBy: (e, { asc }) => [asc(e.id)], with: { eventAncestors: { with: { ancestor: true } } } },
+          eventAncestorsIncoming: { with: { event: true } },
+        },
+      });
+      expect(record?.action).toBe("insert");
+      expect(record?.children.map((c) => [c.id, c.action])).toEqual([
+        [root.id, "insert"],
+        [next.id, "update"],
+      ]);
+      expect(record?.children[1]?.eventAncestors.map((l) => l.ancestor.id)).toEqual([root.id]);
+      expect(record?.children[1]?.eventAncestors[0]?.ancestor.schema).toBe("post");
+      expect(record?.eventAncestorsIncoming.map((l) => l.event.id)).toEqual([next.id]);
+      const child = await db.query.events.findFirst({ where: (e, { eq }) => eq(e.id, next.id), with: { parent: true } });
+      expect(child?.parent.id).toBe(root.id);
+      const typedLinks = await db.query.event_links.findMany({ with: { event: true, linked: true }, limit: 1 });
+      expect(typedLinks).toHaveLength(1);
+      expect(typedLinks.every((l) => l.event.id === l.eventId && l.linked.id === l.linkedId)).toBe(true);
     });
 
     if (backend === "postgres") {

@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import { splitStatements } from "../../src/index.js";
@@ -36,6 +37,8 @@ export interface TestDatabase {
   migrate(folder: string): Promise<void>;
   /** Another Drizzle database on the same connection that pushes the text of every query it sends to `sink`. */
   logged(sink: string[]): PgDatabase<PgQueryResultHKT>;
+  /** Another Drizzle database on the same connection, with relational queries over `schema`. */
+  withSchema<S extends Record<string, unknown>>(schema: S): PgDatabase<PgQueryResultHKT, S, ExtractTablesWithRelations<S>>;
   /** The connection URL (PostgreSQL only). */
   readonly url: string | undefined;
   close(): Promise<void>;
@@ -90,6 +93,9 @@ async function openPglite(): Promise<TestDatabase> {
     logged(sink: string[]) {
       return drizzlePglite(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as PgDatabase<PgQueryResultHKT>;
     },
+    withSchema<S extends Record<string, unknown>>(schema: S) {
+      return drizzlePglite(client, { schema }) as unknown as PgDatabase<PgQueryResultHKT, S, ExtractTablesWithRelations<S>>;
+    },
     url: undefined,
     async close() {
       await client.close();
@@ -141,6 +147,9 @@ async function openPostgres(): Promise<TestDatabase> {
     },
     logged(sink: string[]) {
       return drizzlePostgres(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as PgDatabase<PgQueryResultHKT>;
+    },
+    withSchema<S extends Record<string, unknown>>(schema: S) {
+      return drizzlePostgres(client, { schema }) as unknown as PgDatabase<PgQueryResultHKT, S, ExtractTablesWithRelations<S>>;
     },
     url: targetUrl,
     async close() {
