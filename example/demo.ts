@@ -1,11 +1,12 @@
 /**
  * `npm run demo`: the main job, end to end. Applies the committed migrations (generated from
  * example/schema.ts) to an in-process PGlite, or, with DATABASE_URL set, to a fresh database on that
- * PostgreSQL server (created for the demo and dropped afterwards, so no user data is touched); writes
- * two records' events, links events within a record, and shows the same-parent rule at work.
+ * PostgreSQL server (created for the demo and dropped afterwards, so no user data is touched); appends
+ * two records' events with the typed helpers, links events within a record, shows the same-parent rule
+ * at work, walks the links and loads a record with Drizzle's relational queries.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { asc, count, eq, inArray } from "drizzle-orm";
+import { count, inArray, type ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -13,15 +14,15 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { v7 as uuidv7 } from "uuid";
+import { SpectorOptionError, ancestors, appendEvent, backtrace, link, listByParent, type EventRow } from "../src/index.js";
+import * as schema from "./schema.js";
 import { event_ancestors, event_links, events } from "./schema.js";
 
 const MIGRATIONS = new URL("../migrations", import.meta.url).pathname;
-const SCHEMA = { user: 0, post: 1 } as const;
-const ACTION = { insert: 1, update: 2, delete: 3 } as const;
 const LINK_TYPE = { mentions: 1 } as const;
 
-type Db = PgDatabase<PgQueryResultHKT>;
+/** A Drizzle database with the example schema's tables and relations (`db.query.events`). */
+type Db = PgDatabase<PgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
 
 interface Connection {
   db: Db;
@@ -33,7 +34,7 @@ async function connect(): Promise<Connection> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const client = new PGlite();
-    const db = drizzlePglite(client);
+    const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder: MIGRATIONS }).catch(async (error: unknown) => {
       await client.close();
       throw error;
@@ -51,7 +52,7 @@ async function connect(): Promise<Connection> {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   };
-  const db = drizzlePostgres(client);
+  const db = drizzlePostgres(client, { schema });
   try {
     await migratePostgres(db, { migrationsFolder: MIGRATIONS });
   } catch (error) {
@@ -82,38 +83,34 @@ async function main(): Promise<void> {
     console.log(`migrations applied from migrations/ (tables from example/schema.ts, same-parent triggers)\n`);
 
     // Two records: a user, and a post with an edit. A record's first event is its own parent.
-    const alice = uuidv7();
-    const post = uuidv7();
-    await db.insert(events).values([
-      { id: alice, parentId: alice, schema: SCHEMA.user, action: ACTION.insert, payload: { name: "Alice" } },
-      { id: post, parentId: post, schema: SCHEMA.post, action: ACTION.insert, payload: { title: "Hello" } },
-    ]);
-    const [edit] = await db
-      .insert(events)
-      .values({ parentId: post, schema: SCHEMA.post, action: ACTION.update, payload: { title: "Hello, world" } })
-      .returning();
-    const [rename] = await db
-      .insert(events)
-      .values({ parentId: alice, schema: SCHEMA.user, action: ACTION.update, payload: { name: "Alice B." } })
-      .returning();
+    const alice = await appendEvent(db, events, { schema: "user", action: "insert", payload: { name: "Alice" } });
+    const post = await appendEvent(db, events, { schema: "post", action: "insert", payload: { title: "Hello" } });
+    const edit = await appendEvent(db, events, { schema: "post", action: "update", payload: { title: "Hello, world" }, parentId: post.id });
+    const rename = await appendEvent(db, events, { schema: "user", action: "update", payload: { name: "Alice B." }, parentId: alice.id });
 
-    for (const [label, parent] of [["user", alice], ["post", post]] as const) {
-      const rows = await db.select().from(events).where(eq(events.parentId, parent)).orderBy(asc(events.id));
-      console.log(`record ${label} ${short(parent)}:`);
-      for (const row of rows) {
-        const action = Object.entries(ACTION).find(([, v]) => v === row.action)?.[0];
-        console.log(`  ${short(row.id)}  ${action?.padEnd(6)}  ${JSON.stringify(row.payload)}  at ${row.insertedAt}`);
+    for (const record of [alice, post]) {
+      console.log(`record ${record.schema} ${short(record.id)}:`);
+      for (const event of await listByParent(db, events, record.id)) {
+        console.log(`  ${short(event.id)}  ${event.action.padEnd(6)}  ${JSON.stringify(event.payload)}  at ${event.insertedAt}`);
       }
     }
 
     // Links inside one record are fine.
-    await db.insert(event_ancestors).values({ eventId: edit!.id, ancestorId: post });
-    await db.insert(event_links).values({ eventId: rename!.id, linkedId: alice, type: LINK_TYPE.mentions });
+    await link(db, event_ancestors, edit, post);
+    await link(db, event_links, rename, alice, { type: LINK_TYPE.mentions });
     console.log(`\nlinked within records: post edit -> post (event_ancestors), user rename -> user (event_links, typed)`);
 
-    // A link across records is refused by the trigger, inside the statement.
+    // A link across records: refused before any SQL when the helper sees both events...
     try {
-      await db.insert(event_ancestors).values({ eventId: edit!.id, ancestorId: alice });
+      await link(db, event_ancestors, edit, alice);
+      throw new Error("the cross-record link was accepted");
+    } catch (error) {
+      if (!(error instanceof SpectorOptionError)) throw error;
+      console.log(`cross-record link refused by link() before any SQL:\n  ${error.message}`);
+    }
+    // ... and, given bare ids, by the trigger, inside the statement.
+    try {
+      await link(db, event_ancestors, edit.id, alice.id);
       throw new Error("the cross-record link was accepted");
     } catch (error) {
       const { code, message } = pgError(error);
@@ -122,13 +119,13 @@ async function main(): Promise<void> {
     }
 
     // A multi-row insert with one bad link leaves nothing behind.
-    const more = await db
-      .insert(events)
-      .values(Array.from({ length: 3 }, (_, i) => ({ parentId: post, schema: SCHEMA.post, action: ACTION.update, payload: { rev: i + 2 } })))
-      .returning({ id: events.id });
+    const more: EventRow<typeof events>[] = [];
+    for (const rev of [2, 3, 4]) {
+      more.push(await appendEvent(db, events, { schema: "post", action: "update", payload: { title: "Hello, world", rev }, parentId: post.id }));
+    }
     const batch = [
-      ...more.map(({ id }) => ({ eventId: id, ancestorId: edit!.id })),
-      { eventId: more[0]!.id, ancestorId: rename!.id }, // the bad one: rename belongs to the user record
+      ...more.map(({ id }) => ({ eventId: id, ancestorId: edit.id })),
+      { eventId: more[0]!.id, ancestorId: rename.id }, // the bad one: rename belongs to the user record
     ];
     const linksOf = async () =>
       (await db.select({ n: count() }).from(event_ancestors).where(inArray(event_ancestors.eventId, more.map((m) => m.id))))[0]!.n;
@@ -143,6 +140,18 @@ async function main(): Promise<void> {
     console.log(`batch of ${batch.length} links with one bad link refused: links of those events before ${before}, after ${after}`);
     await db.insert(event_ancestors).values(batch.slice(0, -1));
     console.log(`the same batch without the bad link: ${await linksOf()} links written`);
+
+    // Walking links, reading history, and relational queries.
+    const walk = await ancestors(db, event_ancestors, more[2]!);
+    console.log(`\nancestors of the last revision: ${walk.map(({ event, depth }) => `${short(event.id)} (${event.action}, depth ${depth})`).join(", ")}`);
+    const history = await backtrace(db, events, edit);
+    console.log(`backtrace of the edit: ${history.map((event) => `${event.action} ${short(event.id)}`).join(" -> ")}`);
+    const loaded = await db.query.events.findFirst({
+      where: (e, { eq }) => eq(e.id, post.id),
+      with: { children: { columns: { id: true }, with: { eventAncestors: { columns: { ancestorId: true } } } } },
+    });
+    const linked = loaded?.children.filter((child) => child.eventAncestors.length > 0).length;
+    console.log(`db.query.events with children and their links: ${loaded?.children.length} events in the post record, ${linked} with ancestor links`);
 
     const [{ n: total }] = (await db.select({ n: count() }).from(events)) as [{ n: number }];
     const [{ n: links }] = (await db.select({ n: count() }).from(event_ancestors)) as [{ n: number }];

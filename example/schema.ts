@@ -2,13 +2,25 @@
  * The example schema: what a user's `src/db/schema.ts` looks like. `drizzle.config.ts` points at this
  * file, `migrations/` is generated from it, and `npm run demo` runs on it.
  */
-import { spectorTables } from "../src/index.js";
+import { payloadType, spectorRelations, spectorTables } from "../src/index.js";
+
+/** The payload of each evented schema. */
+export interface Payloads {
+  user: { name: string };
+  post: { title: string; rev?: number };
+}
 
 export const { events, event_ancestors, event_links } = spectorTables({
   table: "events",
   hashed: true,
+  schemas: { user: 0, post: 1 },
+  actions: { archive: 10 },
+  payloads: payloadType<Payloads>(),
   links: [
     ["event_ancestors", "ancestor_id"],
     ["event_links", "linked_id", { typed: true }],
   ],
 });
+
+// Relations for `db.query` (drizzle-kit reads only the tables above).
+export const { eventsRelations, event_ancestorsRelations, event_linksRelations } = spectorRelations({ events, event_ancestors, event_links });

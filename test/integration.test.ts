@@ -6,7 +6,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { v7 as uuidv7 } from "uuid";
-import { event_ancestors, event_links, events } from "../example/schema.js";
 import { joinStatements } from "../src/sql/statements.js";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
 import { LARGE_STATEMENT_ROWS, createRuleStatements, dropRuleStatements } from "../src/sql/trigger-sql.js";
@@ -18,6 +17,17 @@ import { expectPgError, record } from "./support/records.js";
 import { spectorLinkDown, spectorMadeDdl } from "./support/spector-ddl.js";
 
 const MIGRATIONS = new URL("../migrations", import.meta.url).pathname;
+
+// example/schema.ts without its schema names and payload types: the same DDL (the migrations are made
+// from it), with plain integer columns, because these tests write raw integers and odd payloads.
+const { events, event_ancestors, event_links } = spectorTables({
+  table: "events",
+  hashed: true,
+  links: [
+    ["event_ancestors", "ancestor_id"],
+    ["event_links", "linked_id", { typed: true }],
+  ],
+});
 
 /** The options of the tables test/support/spector-ddl.ts makes the way Spector does, in schema `pgSchema`. */
 function spectorShaped<const S extends string>(pgSchema: S) {
