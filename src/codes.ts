@@ -54,7 +54,7 @@ export function checkCodeMap(option: string, value: unknown, base: Readonly<Reco
     if (typeof code !== "number" || !Number.isInteger(code) || code < INT4_MIN || code > INT4_MAX) {
       throw new SpectorOptionError(path, code, "an integer that fits PostgreSQL's `integer` (the column's type)");
     }
-    if (name in base) {
+    if (Object.hasOwn(base, name)) {
       if (base[name] === code) continue;
       throw new SpectorOptionError(path, code, `left out or ${base[name]}: \`${name}\` is one of Spector's base actions (insert = 1, update = 2, delete = 3)`);
     }
@@ -63,7 +63,7 @@ export function checkCodeMap(option: string, value: unknown, base: Readonly<Reco
       throw new SpectorOptionError(
         path,
         code,
-        `an integer no other name has, but ${code} is already \`${other}\`${other in base ? " (one of Spector's base actions)" : ""}`,
+        `an integer no other name has, but ${code} is already \`${other}\`${Object.hasOwn(base, other) ? " (one of Spector's base actions)" : ""}`,
       );
     }
     byName.set(name, code);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { customType, integer, jsonb, timestamp, uuid } from "drizzle-orm/pg-core";
+import { customType, integer, timestamp, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { namedCodeColumn, plainCodeColumn } from "./codes.js";
 import { newEventId } from "./ids.js";
@@ -50,9 +50,21 @@ export function eventParentIdColumn() {
   return uuid(COLUMNS.parentId).notNull();
 }
 
+/**
+ * A `jsonb` column that leaves parsing to the driver. postgres.js, PGlite and node-postgres all hand
+ * back `jsonb` values parsed; Drizzle's own `jsonb` then parses any string value a second time, so a
+ * payload that is the JSON string `"42"` would come back as the number 42 (drizzle-orm#3018). Writing
+ * is Drizzle's: `JSON.stringify`.
+ */
+const drivenJsonb = customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => "jsonb",
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => value,
+});
+
 /** `payload`: any JSON, typed `P | null` when the options declare `P`. */
 export function eventPayloadColumn<P = unknown>() {
-  return jsonb(COLUMNS.payload).$type<P>();
+  return drivenJsonb(COLUMNS.payload).$type<P>();
 }
 
 /** `id`, `parent_id`, `payload`, `schema`, `action`: the leading columns, in Spector's order. */

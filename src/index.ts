@@ -31,6 +31,7 @@ export {
   type EventRef,
   type LinkedEvent,
   type Ancestor,
+  type WalkOptions,
   type EventArg,
   type LinkTarget,
   type LinkOf,

@@ -137,27 +137,29 @@ export const relationNames = {
 } as const;
 
 /**
- * The name of a link's other end, from its foreign key's camelCase key: without a trailing `Id`
- * (`ancestorId` → `ancestor`), or with `Target` appended where that would leave nothing or `event`.
+ * The name of a link's other end, from its foreign key's camelCase key: without its trailing `Id`
+ * (`ancestorId` → `ancestor`), or with `Event` appended where that would leave nothing, no change, or
+ * a name the link row already has (`event`, `eventId`, `type`): `ancestor` → `ancestorEvent`.
  *
  * @example
  * ```ts
  * type A = LinkTargetOfKey<"ancestorId">; // "ancestor"
- * type B = LinkTargetOfKey<"event">; // "eventTarget"
+ * type B = LinkTargetOfKey<"event">; // "eventEvent"
  * ```
  */
-export type LinkTargetOfKey<K extends string> = K extends `${infer Stem}Id`
-  ? Stem extends "" | "event"
-    ? `${K}Target`
-    : Stem
-  : K extends "event"
-    ? "eventTarget"
-    : K;
+export type LinkTargetOfKey<K extends string> = (K extends `${infer Stem}Id` ? (Stem extends "" ? `${K}Event` : Stem) : `${K}Event`) extends infer C extends string
+  ? C extends (typeof LINK_ROW_NAMES)[number]
+    ? `${K}Event`
+    : C
+  : never;
+
+/** The keys a link row has besides its foreign key: its other relation, its columns. */
+const LINK_ROW_NAMES = ["event", "eventId", "type"] as const;
 
 function linkTargetName<K extends string>(foreignKey: K): LinkTargetOfKey<CamelCase<K>> {
   const key = camelCase(foreignKey) as string;
-  const stem = key.endsWith("Id") ? key.slice(0, -2) : key;
-  return (stem === "" || stem === "event" ? `${key}Target` : stem) as LinkTargetOfKey<CamelCase<K>>;
+  const candidate = key.endsWith("Id") && key.length > 2 ? key.slice(0, -2) : `${key}Event`;
+  return ((LINK_ROW_NAMES as readonly string[]).includes(candidate) ? `${key}Event` : candidate) as LinkTargetOfKey<CamelCase<K>>;
 }
 
 /** Names that may not be used as a link's foreign key: they are the link table's other columns. */

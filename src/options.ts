@@ -96,7 +96,9 @@ export type SpectorOptions = EventTableOptions & {
 type WideFlags<O> =
   | ("hashed" extends keyof O ? (boolean extends O["hashed" & keyof O] ? "hashed" : never) : never)
   | ("updatedAt" extends keyof O ? (boolean extends O["updatedAt" & keyof O] ? "updatedAt" : never) : never)
-  | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never);
+  | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never)
+  | ("schemas" extends keyof O ? (string extends keyof O["schemas" & keyof O] ? "schemas" : never) : never)
+  | ("actions" extends keyof O ? (string extends keyof O["actions" & keyof O] ? "actions" : never) : never);
 
 type WideTyped<L> = L extends readonly [string, string, infer Options]
   ? "typed" extends keyof Options
@@ -108,8 +110,9 @@ type WideTyped<L> = L extends readonly [string, string, infer Options]
 
 /**
  * Requires the options that shape the row types (`hashed`, `updatedAt`, `typed`) to be literal `true`
- * or `false`: with a `boolean` variable the types could not tell whether the column exists. A wide
- * flag shows up as a missing property that says so.
+ * or `false`, and `schemas` / `actions` maps to have names the types can see: with a `boolean`
+ * variable the types could not tell whether the column exists, and with a `Record<string, number>`
+ * every string would pass for a name. A wide option shows up as a missing property that says so.
  *
  * @example
  * ```ts
@@ -121,7 +124,7 @@ type WideTyped<L> = L extends readonly [string, string, infer Options]
 export type LiteralFlags<O> = [WideFlags<O>] extends [never]
   ? unknown
   : {
-      readonly "drizzle-spector: these options shape the row types, so pass them as literal true or false (inline, or `as const satisfies SpectorOptions`)": WideFlags<O>;
+      readonly "drizzle-spector: these options shape the row types, so pass them as literals (true or false, maps with known names), inline or `as const satisfies SpectorOptions`": WideFlags<O>;
     };
 
 /** The same for a single link spec. */

@@ -13,6 +13,7 @@ import { eventTableMeta } from "./event-table.js";
 import { SpectorOptionError } from "./errors.js";
 import { checkUuid, newEventId } from "./ids.js";
 import type { AnyLinkTable, EventsOfLink, LinkTable } from "./link-table.js";
+import type { CodeMap } from "./codes.js";
 import { getMeta, type EventTableMeta, type LinkTableMeta } from "./meta.js";
 import { COLUMNS, camelCase } from "./naming.js";
 import { isShardSet, shardFor, type ShardSet } from "./shards.js";
@@ -61,14 +62,14 @@ export type EventRow<T extends AnyEventTable> =
  * const input: NewEvent<typeof events> = { schema: "post", action: "insert", payload: { title: "Hello" } };
  * ```
  */
-export type NewEvent<T extends AnyEventTable> =
-  ShapeOfTable<T> extends infer S extends EventShape
-    ? S["payloads"] extends infer P extends object
-      ? {
-          [K in S["schema"] & string]: { schema: K; action: S["action"]; payload: PayloadFor<P, K> | null; parentId?: string };
-        }[S["schema"] & string]
-      : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
-    : never;
+export type NewEvent<T extends AnyEventTable> = (ShapeOfTable<T> extends infer S extends EventShape
+  ? S["payloads"] extends infer P extends object
+    ? {
+        [K in S["schema"] & string]: { schema: K; action: S["action"]; payload: PayloadFor<P, K> | null; parentId?: string };
+      }[S["schema"] & string]
+    : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
+  : never) &
+  ("hash" extends keyof T["$inferSelect"] ? { hash?: Uint8Array | null } : {});
 
 /**
  * An event as the link helpers need it: its `id`, and its `parentId` to find its shard. Any event row
@@ -124,7 +125,11 @@ export type LinkOf<Target> = Target extends ShardSet<infer L extends AnyLinkTabl
  * type Untyped = LinkOptionsOf<typeof event_ancestors>; // []
  * ```
  */
-export type LinkOptionsOf<L extends AnyLinkTable> = "type" extends keyof L["$inferSelect"] ? [options: { type: number }] : [];
+export type LinkOptionsOf<L extends AnyLinkTable> = string extends keyof L["$inferSelect"]
+  ? [options?: { type: number }]
+  : "type" extends keyof L["$inferSelect"]
+    ? [options: { type: number }]
+    : [];
 
 /**
  * A link with the event at its other end, as {@link linked} returns it.
@@ -212,7 +217,21 @@ function resolveEvents(option: string, target: unknown, parentId: string | undef
     if (parentId === undefined) throw new SpectorOptionError(option, target, "an events table (a shard set needs the record's `parentId` to route)");
     table = shardFor(parentId, target);
   }
-  return { table: table as Events, meta: eventTableMeta(option, table) };
+  const meta = eventTableMeta(option, table);
+  if (parentId !== undefined) checkShard(option, meta, parentId);
+  return { table: table as Events, meta };
+}
+
+/**
+ * Refuses one shard of a `shards` list given alone for a record that routes to another shard: the
+ * record is not there (a read would find nothing, a write would put it where no reader looks).
+ */
+function checkShard(option: string, meta: EventTableMeta, parentId: string): void {
+  if (meta.shard === undefined) return;
+  const home = shardFor(parentId, meta.shard.names);
+  if (home !== meta.name) {
+    throw new SpectorOptionError(option, `events table ${meta.name}`, `the shard of record ${parentId}, which is ${home} (pass the shard set to route by itself)`);
+  }
 }
 
 function resolveLinks(option: string, target: unknown, parentId: string | undefined): ResolvedLinks {
@@ -226,32 +245,61 @@ function resolveLinks(option: string, target: unknown, parentId: string | undefi
     throw new SpectorOptionError(option, meta ? `${meta.kind} table ${meta.name}` : table, "a link table made by `spectorTables` or `linkTable`");
   }
   const other = (table as unknown as Record<string, PgColumn>)[camelCase(meta.foreignKey)]!;
-  return { table: table as Links, meta, other, events: { table: meta.eventsTable as Events, meta: eventTableMeta(option, meta.eventsTable) } };
+  const eventsMeta = eventTableMeta(option, meta.eventsTable);
+  if (parentId !== undefined) checkShard(option, eventsMeta, parentId);
+  return { table: table as Links, meta, other, events: { table: meta.eventsTable as Events, meta: eventsMeta } };
 }
 
-/** Checks an integer code given where a table has no names for it. */
-function checkCode(option: string, value: unknown, named: boolean): void {
-  if (named) return; // the column checks names while the query is built, before any SQL runs
-  if (typeof value !== "number" || !Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
-    throw new SpectorOptionError(option, value, "an integer that fits PostgreSQL's `integer` (declare `schemas` / `actions` to use names)");
+const INT4_MIN = -2147483648;
+const INT4_MAX = 2147483647;
+
+/** Checks an integer for a PostgreSQL `integer` column, at least `min`. */
+function checkInteger(option: string, value: unknown, expected: string, min = INT4_MIN): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > INT4_MAX) {
+    throw new SpectorOptionError(option, value, expected);
+  }
+  return value;
+}
+
+/** Checks a `schema` or `action` value: one of the map's names, or an integer without a map. */
+function checkCode(option: string, value: unknown, map: CodeMap | undefined, mapOption: string, table: string): void {
+  if (map === undefined) {
+    checkInteger(option, value, `an integer that fits PostgreSQL's \`integer\` (declare \`${mapOption}\` to use names)`);
+  } else if (typeof value !== "string" || !map.byName.has(value)) {
+    throw new SpectorOptionError(option, value, `one of the names of \`${mapOption}\` of table ${table}: ${[...map.byName.keys()].map((n) => JSON.stringify(n)).join(", ")}`);
   }
 }
 
-const NEW_EVENT_KEYS = ["schema", "action", "payload", "parentId"];
+/** Refuses keys other than `known` in an options object, naming the first stray one. */
+function checkKeys(option: string, value: object, known: readonly string[]): void {
+  const stray = Object.keys(value).find((key) => !known.includes(key));
+  if (stray !== undefined) {
+    throw new SpectorOptionError(`${option}.${stray}`, (value as Record<string, unknown>)[stray], `left out: the keys are ${known.map((k) => `\`${k}\``).join(", ")}`);
+  }
+}
 
-function checkNewEvent(event: unknown, meta: EventTableMeta): { schema: unknown; action: unknown; payload: unknown; parentId: string | undefined } {
+interface CheckedEvent {
+  readonly schema: unknown;
+  readonly action: unknown;
+  readonly payload: unknown;
+  readonly hash: Uint8Array | null | undefined;
+  readonly parentId: string | undefined;
+}
+
+function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new SpectorOptionError("event", event, "an object `{ schema, action, payload, parentId? }`");
   }
-  const unknownKey = Object.keys(event).find((key) => !NEW_EVENT_KEYS.includes(key));
-  if (unknownKey !== undefined) {
-    throw new SpectorOptionError(`event.${unknownKey}`, (event as Record<string, unknown>)[unknownKey], "left out: the keys are `schema`, `action`, `payload` and `parentId`");
-  }
-  const { schema, action, payload, parentId } = event as Record<string, unknown>;
-  checkCode("event.schema", schema, meta.schemas !== undefined);
-  checkCode("event.action", action, meta.actions !== undefined);
+  checkKeys("event", event, meta.hashed ? ["schema", "action", "payload", "parentId", "hash"] : ["schema", "action", "payload", "parentId"]);
+  const { schema, action, payload, parentId, hash } = event as Record<string, unknown>;
+  const table = qualifiedName(meta);
+  checkCode("event.schema", schema, meta.schemas, "schemas", table);
+  checkCode("event.action", action, meta.actions, "actions", table);
   if (!("payload" in event)) throw new SpectorOptionError("event.payload", undefined, "the event's payload (any JSON value, or `null`)");
-  return { schema, action, payload, parentId: parentId === undefined ? undefined : checkUuid("event.parentId", parentId) };
+  if (hash !== undefined && hash !== null && !(hash instanceof Uint8Array)) {
+    throw new SpectorOptionError("event.hash", hash, "a `Uint8Array` (a `Buffer` will do), `null`, or left out");
+  }
+  return { schema, action, payload, hash, parentId: parentId === undefined ? undefined : checkUuid("event.parentId", parentId) };
 }
 
 /**
@@ -259,7 +307,8 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): { schema: unknown;
  * id is a new UUIDv7 and its `parent_id` is itself. With `parentId` (the id of the record's first
  * event) the event joins that record, in one `INSERT ... SELECT` that writes nothing when the record
  * does not exist. Given a {@link ShardSet}, the record's shard is chosen from its id, so a record's
- * events always land in one shard.
+ * events always land in one shard. On a `hashed` table, `hash` is stored as given (Spector's hash chain
+ * is not computed here); without it the column is `NULL`.
  *
  * @example
  * ```ts
@@ -278,9 +327,14 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): { schema: unknown;
 export async function appendEvent<T extends AnyEventTable>(db: SpectorDatabase, table: T | ShardSet<T>, event: NewEvent<T>): Promise<EventRow<T>> {
   const first = isShardSet(table) ? eventTableMeta("table.tables[0]", table.tables[0]) : eventTableMeta("table", table);
   const input = checkNewEvent(event, first);
-  const id = newEventId();
+  const id = input.parentId === undefined && first.shard !== undefined && !isShardSet(table) ? idInShard(first) : newEventId();
   const { table: t, meta } = resolveEvents("table", table, input.parentId ?? id);
-  const values = { schema: input.schema, action: input.action, payload: input.payload ?? null } as Events["$inferInsert"];
+  const values = {
+    schema: input.schema,
+    action: input.action,
+    payload: input.payload ?? null,
+    ...(input.hash === undefined ? {} : { hash: input.hash }),
+  } as Events["$inferInsert"];
   if (input.parentId === undefined) {
     const [row] = await db.insert(t).values({ ...values, id, parentId: id }).returning();
     return row as unknown as EventRow<T>;
@@ -308,6 +362,14 @@ export async function appendEvent<T extends AnyEventTable>(db: SpectorDatabase, 
   if (rows.length === 1) return rows[0] as unknown as EventRow<T>;
   const [found] = await db.select({ parentId: t.parentId }).from(t).where(eq(t.id, parentId));
   throw new SpectorRecordNotFoundError(qualifiedName(meta), parentId, found?.parentId);
+}
+
+/** A new event id that routes to shard `meta` of its `shards` list (a record started in that shard). */
+function idInShard(meta: EventTableMeta): string {
+  for (;;) {
+    const id = newEventId();
+    if (shardFor(id, meta.shard!.names) === meta.name) return id;
+  }
 }
 
 /**
@@ -400,85 +462,122 @@ export async function link<Target extends LinkTarget>(
       `an event of the same record as \`from\` (parent ${a.parentId}, but this one's parent is ${b.parentId}): ${links.meta.name} keeps both ends in one record`,
     );
   }
-  const given = options[0] as { type?: unknown } | undefined;
-  if (links.meta.typed) {
-    if (typeof given?.type !== "number" || !Number.isInteger(given.type)) {
-      throw new SpectorOptionError("options.type", given?.type, `an integer: ${links.meta.name} is a typed link table`);
-    }
-  } else if (given !== undefined) {
-    throw new SpectorOptionError("options", given, `left out: ${links.meta.name} is not a typed link table`);
-  }
-  const row = { eventId: a.id, [camelCase(links.meta.foreignKey)]: b.id, ...(links.meta.typed ? { type: given!.type } : {}) };
+  const type = checkType(links.meta, options[0], true);
+  const row = { eventId: a.id, [camelCase(links.meta.foreignKey)]: b.id, ...(type === undefined ? {} : { type }) };
   const [inserted] = await db.insert(links.table).values(row as Links["$inferInsert"]).returning();
   return inserted as LinkOf<Target>["$inferSelect"];
 }
 
 /**
- * The links of an event with the event at their other end, ordered by that event's id.
- * `direction: "out"` (the default) follows links from `event_id` to the foreign key (for
- * `event_ancestors`: the event's ancestors); `"in"` follows them back (the events that name it).
+ * The links of an event with the event at their other end, ordered by that event's id (then by link
+ * type). `direction: "out"` (the default) follows links from `event_id` to the foreign key (for
+ * `event_ancestors`: the event's ancestors); `"in"` follows them back (the events that name it). On a
+ * typed link table, `type` keeps the links of that type only.
  *
  * @example
  * ```ts
  * const parents = await linked(db, event_ancestors, renamed); // [{ link, event: user }]
  * const children = await linked(db, event_ancestors, user, { direction: "in" }); // [{ link, event: renamed }]
  * ```
- * @throws {SpectorOptionError} for an id that is not a UUID, or a bad `direction`.
+ * @throws {SpectorOptionError} for an id that is not a UUID, a bad `direction`, a `type` on an untyped
+ * table, or an unknown option.
  */
 export async function linked<Target extends LinkTarget>(
   db: SpectorDatabase,
   table: Target,
   event: EventArg<Target>,
-  options: { direction?: "out" | "in" } = {},
+  options: WalkOptions = {},
 ): Promise<LinkedEvent<LinkOf<Target>>[]> {
   const ref = checkRef("event", event, isShardSet(table));
-  const direction = checkDirection(options);
+  const checked = checkWalkOptions(options, ["direction", "type"]);
   const links = resolveLinks("table", table, ref.parentId);
+  const type = checkType(links.meta, options, false);
   const { table: l, other } = links;
   const e = links.events.table;
-  const [near, far] = direction === "out" ? [l.eventId, other] : [other, l.eventId];
+  const [near, far] = checked.direction === "out" ? [l.eventId, other] : [other, l.eventId];
   const rows = await db
     .select({ link: getTableColumns(l), event: getTableColumns(e) })
     .from(l)
     .innerJoin(e, eq(e.id, far))
-    .where(eq(near, ref.id))
-    .orderBy(asc(e.id));
+    .where(and(eq(near, ref.id), type === undefined ? undefined : eq(l.type, type)))
+    .orderBy(asc(e.id), ...(links.meta.typed ? [asc(l.type)] : []));
   return rows as unknown as LinkedEvent<LinkOf<Target>>[];
 }
 
-function checkDirection(options: unknown): "out" | "in" {
-  if (typeof options !== "object" || options === null) throw new SpectorOptionError("options", options, "an object `{ direction?, maxDepth? }`");
-  const { direction = "out" } = options as { direction?: unknown };
+/**
+ * Options of {@link linked} and {@link ancestors}.
+ *
+ * @example
+ * ```ts
+ * const options: WalkOptions = { direction: "in", type: 1, maxDepth: 3 };
+ * ```
+ */
+export interface WalkOptions {
+  /** `"out"` (the default): from `event_id` to the foreign key; `"in"`: back. */
+  readonly direction?: "out" | "in";
+  /** On a typed link table: follow only links of this type. Default: every type. */
+  readonly type?: number;
+  /** {@link ancestors} only: stop after this many links. Default: no limit. */
+  readonly maxDepth?: number;
+}
+
+function checkWalkOptions(options: unknown, known: readonly (keyof WalkOptions)[]): { direction: "out" | "in"; maxDepth: number | undefined } {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new SpectorOptionError("options", options, `an object with optional keys ${known.map((k) => `\`${k}\``).join(", ")}`);
+  }
+  checkKeys("options", options, known);
+  const { direction = "out", maxDepth } = options as WalkOptions;
   if (direction !== "out" && direction !== "in") throw new SpectorOptionError("options.direction", direction, '`"out"` or `"in"`');
-  return direction;
+  if (maxDepth !== undefined) checkInteger("options.maxDepth", maxDepth, "a positive integer that fits PostgreSQL's `integer`, or left out for no limit", 1);
+  return { direction, maxDepth };
+}
+
+/**
+ * Checks the `type` of a link: required by {@link link} on a typed link table, optional for the walks
+ * (a filter), refused on an untyped table.
+ */
+function checkType(meta: LinkTableMeta, options: unknown, required: boolean): number | undefined {
+  const type = (options as { type?: unknown } | undefined)?.type;
+  if (!meta.typed) {
+    if (required ? options !== undefined : type !== undefined) {
+      throw new SpectorOptionError(required ? "options" : "options.type", required ? options : type, `left out: ${meta.name} is not a typed link table`);
+    }
+    return undefined;
+  }
+  if (type === undefined && !required) return undefined;
+  if (required && (typeof options !== "object" || options === null)) {
+    throw new SpectorOptionError("options.type", undefined, `an integer that fits PostgreSQL's \`integer\`: ${meta.name} is a typed link table`);
+  }
+  if (required) checkKeys("options", options as object, ["type"]);
+  return checkInteger("options.type", type, `an integer that fits PostgreSQL's \`integer\`${required ? `: ${meta.name} is a typed link table` : ""}`);
 }
 
 /**
  * Every event reachable from `event` by following links (`"out"`, the default: from `event_id` to the
  * foreign key; `"in"`: back), each once, with its depth (the fewest links from `event`), ordered by
  * depth then id. One recursive query walks the graph a level at a time and never revisits an event,
- * so it ends on cycles; `event` itself is not returned. `maxDepth` stops the walk after that many levels.
+ * so it ends on cycles; `event` itself is not returned. `maxDepth` stops the walk after that many levels;
+ * on a typed link table `type` follows links of that type only.
  *
  * @example
  * ```ts
  * const all = await ancestors(db, event_ancestors, renamed); // [{ event: user, depth: 1 }]
  * const near = await ancestors(db, event_ancestors, renamed, { maxDepth: 2 });
  * ```
- * @throws {SpectorOptionError} for an id that is not a UUID, or a `maxDepth` that is not a positive integer.
+ * @throws {SpectorOptionError} for an id that is not a UUID, a `maxDepth` that is not a positive
+ * integer, a `type` on an untyped table, or an unknown option.
  */
 export async function ancestors<Target extends LinkTarget>(
   db: SpectorDatabase,
   table: Target,
   event: EventArg<Target>,
-  options: { maxDepth?: number; direction?: "out" | "in" } = {},
+  options: WalkOptions = {},
 ): Promise<Ancestor<LinkOf<Target>>[]> {
   const ref = checkRef("event", event, isShardSet(table));
-  const direction = checkDirection(options);
-  const { maxDepth } = options;
-  if (maxDepth !== undefined && (typeof maxDepth !== "number" || !Number.isInteger(maxDepth) || maxDepth < 1)) {
-    throw new SpectorOptionError("options.maxDepth", maxDepth, "a positive integer, or left out for no limit");
-  }
+  const { direction, maxDepth } = checkWalkOptions(options, ["direction", "type", "maxDepth"]);
   const links = resolveLinks("table", table, ref.parentId);
+  const type = checkType(links.meta, options, false);
+  const ofType = type === undefined ? sql`` : sql` and l.${sql.identifier(COLUMNS.type)} = ${type}`;
   const e = links.events.table;
   const [near, far] = direction === "out" ? [sql.identifier(COLUMNS.eventId), sql.identifier(links.meta.foreignKey)] : [sql.identifier(links.meta.foreignKey), sql.identifier(COLUMNS.eventId)];
   const limit = maxDepth === undefined ? sql`` : sql` and walk.depth < ${maxDepth}`;
@@ -490,7 +589,7 @@ export async function ancestors<Target extends LinkTarget>(
       from walk cross join lateral (
         select array_agg(distinct l.${far}) as next
         from ${links.table} as l
-        where l.${near} = any (walk.frontier) and l.${far} <> all (walk.seen)
+        where l.${near} = any (walk.frontier) and l.${far} <> all (walk.seen)${ofType}
       ) as step
       where step.next is not null${limit}
     )

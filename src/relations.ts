@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { relations, type Many, type One, type Relations } from "drizzle-orm";
+import { getTableColumns, relations, type Many, type One, type Relations } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import { SpectorOptionError } from "./errors.js";
 import type { EventShapeMark } from "./event-table.js";
@@ -98,6 +98,22 @@ export function spectorRelations<const T extends Record<string, unknown>>(tables
   for (const { table, meta } of entries) {
     if (meta.kind !== "events") continue;
     const links = entries.filter((e) => e.meta.kind === "link" && e.meta.eventsTable === table);
+    // db.query puts columns and relations in one object: a relation named like another key would replace it
+    const taken = new Map<string, string>(Object.keys(getTableColumns(table)).map((key) => [key, "a column"]));
+    taken.set(relationNames.parent, "a relation").set(relationNames.children, "a relation");
+    for (const { key, meta: link } of links) {
+      for (const name of [relationNames.outgoing(link.name), relationNames.incoming(link.name)]) {
+        const holder = taken.get(name);
+        if (holder !== undefined) {
+          throw new SpectorOptionError(
+            `tables.${key}`,
+            `link table ${link.name}`,
+            `a link table whose relation \`${name}\` on ${meta.name} is not already ${holder} there (rename the link table)`,
+          );
+        }
+        taken.set(name, `the relation of link table ${link.name}`);
+      }
+    }
     result[relationNames.exportName(meta.name)] = relations(table, ({ one, many }) => ({
       [relationNames.parent]: one(table, {
         fields: [table.parentId!],

@@ -15,6 +15,7 @@
  */
 import { SpectorOptionError } from "./errors.js";
 import { checkUuid } from "./ids.js";
+import type { CodeMap } from "./codes.js";
 import { getMeta } from "./meta.js";
 
 /**
@@ -63,6 +64,8 @@ export interface ShardSet<T> {
 }
 
 const SHARD_SETS = new WeakSet<object>();
+/** Where each events table stands in the events shard set it was last put in. */
+const EVENTS_POSITION = new WeakMap<object, { readonly index: number; readonly size: number }>();
 
 /**
  * Picks the shard of a record from the ordered list of shards (table objects, names, anything):
@@ -82,6 +85,12 @@ export function shardFor<T>(parentId: string, shards: readonly T[] | ShardSet<T>
     throw new SpectorOptionError("shards", shards, "a non-empty array of shards, or a shard set made by `shardSet`");
   }
   return list[shardHash(parentId) % list.length] as T;
+}
+
+/** `true` when two code maps give the same names the same integers. */
+function sameCodes(a: CodeMap | undefined, b: CodeMap | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.byName.size === b.byName.size && [...a.byName].every(([name, code]) => b.byName.get(name) === code);
 }
 
 /** `true` for a set made by {@link shardSet}. */
@@ -105,7 +114,9 @@ export function isShardSet(value: unknown): value is ShardSet<unknown> {
  * export const ancestorShards = shardSet([events_0_ancestors, events_1_ancestors]);
  * ```
  * @throws {SpectorOptionError} for an empty list, tables not made by drizzle-spector, a mix of kinds,
- * link tables of different specs, a table given twice, or tables out of the `shards` order.
+ * link tables of different specs or on one events table, a table given twice, tables out of the
+ * `shards` order (or, for link tables, out of their events tables' set), or events tables whose
+ * `schemas` / `actions` differ.
  */
 export function shardSet<const T extends object>(tables: readonly T[]): ShardSet<T> {
   if (!Array.isArray(tables) || tables.length === 0) {
@@ -123,8 +134,23 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
     if (meta.kind !== first.kind) throw new SpectorOptionError(option, meta.name, `${first.kind === "events" ? "an events" : "a link"} table, as \`tables[0]\` is`);
     if (seen.has(tables[i]!)) throw new SpectorOptionError(option, meta.name, "a table not already in the set");
     seen.add(tables[i]!);
-    if (meta.kind === "link" && first.kind === "link" && (meta.foreignKey !== first.foreignKey || meta.typed !== first.typed || meta.constrained !== first.constrained)) {
-      throw new SpectorOptionError(option, meta.name, `a link table of the same spec as \`tables[0]\` (${first.name}: foreign key ${first.foreignKey})`);
+    if (meta.kind === "link" && first.kind === "link") {
+      if (meta.foreignKey !== first.foreignKey || meta.typed !== first.typed || meta.constrained !== first.constrained) {
+        throw new SpectorOptionError(option, meta.name, `a link table of the same spec as \`tables[0]\` (${first.name}: foreign key ${first.foreignKey})`);
+      }
+      const events = metas.findIndex((m) => m.kind === "link" && m.eventsTable === meta.eventsTable);
+      if (events !== i) throw new SpectorOptionError(option, meta.name, `a link table on another events table than \`tables[${events}]\` (one link table per shard)`);
+      const position = meta.eventsTable && EVENTS_POSITION.get(meta.eventsTable);
+      if (position && (position.index !== i || position.size !== tables.length)) {
+        throw new SpectorOptionError(
+          option,
+          meta.name,
+          `the link table of shard ${i}, but its events table ${getMeta(meta.eventsTable)?.name} is shard ${position.index} of ${position.size} in its shard set (list link tables in the events tables' order)`,
+        );
+      }
+    }
+    if (meta.kind === "events" && first.kind === "events" && (!sameCodes(meta.schemas, first.schemas) || !sameCodes(meta.actions, first.actions))) {
+      throw new SpectorOptionError(option, meta.name, `an events table with the same \`schemas\` and \`actions\` as \`tables[0]\` (${first.name})`);
     }
   });
   metas.forEach((meta, i) => {
@@ -140,5 +166,6 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
   });
   const set: ShardSet<T> = Object.freeze({ tables: Object.freeze([...tables]) });
   SHARD_SETS.add(set);
+  if (first.kind === "events") tables.forEach((table, index) => EVENTS_POSITION.set(table, { index, size: tables.length }));
   return set;
 }

@@ -2,6 +2,7 @@
  * Bad input: every option is checked before anything is built, and the error names the option,
  * shows the value and says what is expected.
  */
+import { createTableRelationsHelpers } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { SpectorOptionError, eventTable, linkTable, payloadType, shardSet, spectorRelations, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
 
@@ -146,6 +147,16 @@ describe("schemas, actions and payload types", () => {
     rejects(() => build({ table: "e", schemas: { a: 0 }, payload: payloadType(), payloads: payloadType() }), "payloads", "left out when `payload`");
   });
 
+  test("names that Object.prototype also has are names like any other", () => {
+    const events = eventTable("e", { schemas: { constructor: 0, toString: 1 }, actions: { valueOf: 9 } });
+    expect(events.schema.mapToDriverValue("constructor")).toBe(0);
+    expect(events.schema.mapFromDriverValue(1)).toBe("toString");
+    expect(events.action.mapToDriverValue("valueOf")).toBe(9);
+    const parsed = eventTable("p", JSON.parse('{"actions": {"__proto__": 8}}') as never) as unknown as typeof events;
+    expect(parsed.action.mapToDriverValue("__proto__" as never)).toBe(8);
+    rejects(() => events.schema.mapToDriverValue("hasOwnProperty" as never), "schema", '"constructor", "toString"');
+  });
+
   test("eventTable checks the same maps, and repeating a base action with its own value is fine", () => {
     rejects(() => eventTable("e", { actions: { delete: 4 } }), "actions.delete");
     expect(() => eventTable("e", { actions: { insert: 1, archive: 10 } })).not.toThrow();
@@ -159,20 +170,50 @@ describe("shardSet rejects", () => {
     expect(shardSet([s_0_l, s_1_l, s_2_l]).tables).toHaveLength(3);
     rejects(() => shardSet([s_1, s_0, s_2]), "tables[0]", 'the table of shard "s_0"', "in the order of `shards`");
     rejects(() => shardSet([s_0, s_1]), "tables[0]", "one table per shard");
-    rejects(() => shardSet([s_0_l, s_2_l, s_1_l]), "tables[1]", 'shard "s_1"');
+    rejects(() => shardSet([s_0_l, s_2_l, s_1_l]), "tables[1]", "its events table s_2 is shard 2 of 3");
     rejects(() => shardSet([s_0, s_0_l] as never), "tables[1]", "an events table");
     rejects(() => shardSet([]), "tables", "non-empty array");
     rejects(() => shardSet([{}]), "tables[0]", "a table made by");
     const [a, b] = [eventTable("a"), eventTable("b")];
-    expect(shardSet([b, a]).tables).toEqual([b, a]); // tables made one by one: their order is the caller's
+    const [y, z] = [eventTable("y"), eventTable("z")];
+    expect(shardSet([z, y]).tables).toEqual([z, y]); // tables made one by one: their order is the caller's
     rejects(() => shardSet([a, a]), "tables[1]", "not already in the set");
     const la = linkTable(a, ["la", "x_id"]);
     const lb = linkTable(b, ["lb", "y_id"]);
     rejects(() => shardSet([la, lb]), "tables[1]", "same spec");
+    // link tables follow their events tables' order, once those are in a set
+    const lb2 = linkTable(b, ["lb2", "x_id"]);
+    const la2 = linkTable(a, ["la2", "x_id"]);
+    shardSet([a, b]);
+    rejects(() => shardSet([lb2, la]), "tables[0]", "its events table b is shard 1 of 2");
+    expect(shardSet([la, lb2]).tables).toEqual([la, lb2]);
+    rejects(() => shardSet([la, la2]), "tables[1]", "another events table than `tables[0]`");
+    // shards of one set read and write the same names
+    const c = eventTable("c", { schemas: { user: 0 } });
+    const d = eventTable("d", { schemas: { user: 1 } });
+    rejects(() => shardSet([c, d]), "tables[1]", "the same `schemas` and `actions`");
   });
 });
 
 describe("spectorRelations rejects", () => {
+  test("link tables whose relation would replace a column or another relation", () => {
+    for (const [name, relation] of [
+      ["payload", "payload"],
+      ["parent", "parent"],
+      ["children", "children"],
+      ["inserted_at", "insertedAt"],
+    ] as const) {
+      const tables = spectorTables({ table: "events", links: [[name, "ancestor_id"]] });
+      rejects(() => spectorRelations(tables), `tables.${name}`, `relation \`${relation}\` on events is not already`);
+    }
+    const clash = spectorTables({ table: "events", links: [["a", "x_id"], ["a_incoming", "y_id"]] });
+    rejects(() => spectorRelations(clash), "tables.a_incoming", "`aIncoming`", "the relation of link table a");
+    // a foreign key without `_id` keeps its column; the relation gets `Event` appended
+    const { e, l } = spectorTables({ table: "e", links: [["l", "ancestor"]] });
+    const relations = spectorRelations({ e, l });
+    expect(Object.keys(relations.lRelations.config(createTableRelationsHelpers(l)))).toEqual(["event", "ancestorEvent"]);
+  });
+
   test("a link table without its events table", () => {
     const { events, event_ancestors } = spectorTables({ table: "events", links: [["event_ancestors", "ancestor_id"]] });
     rejects(() => spectorRelations({ event_ancestors }), "tables.event_ancestors", "given with its events table events");

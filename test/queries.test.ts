@@ -3,7 +3,7 @@
  * node-postgres: named codes, appends, ordered reads, links, the ancestor walk and shard routing, each
  * proved from real rows; bad input is refused before any SQL is sent (a logging database shows none).
  */
-import { getTableColumns } from "drizzle-orm";
+import { eq, getTableColumns } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
@@ -149,9 +149,9 @@ for (const backend of backends()) {
       const cases: [string, (db: PgDatabase<PgQueryResultHKT>) => Promise<unknown>, string][] = [
         ["parentId", (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentId: "42" }), "event.parentId"],
         // @ts-expect-error an unknown schema name does not compile; from JavaScript it is refused
-        ["schema", (db) => appendEvent(db, events, { schema: "nope", action: "insert", payload: null }), "schema"],
+        ["schema", (db) => appendEvent(db, events, { schema: "nope", action: "insert", payload: null }), "event.schema"],
         // @ts-expect-error an unknown action name
-        ["action", (db) => appendEvent(db, events, { schema: "user", action: "publish", payload: null, parentId: root.id }), "action"],
+        ["action", (db) => appendEvent(db, events, { schema: "user", action: "publish", payload: null, parentId: root.id }), "event.action"],
         // @ts-expect-error a misspelt key would silently start a new record
         ["typo", (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentID: root.id }), "event.parentID"],
         ["list", (db) => listByParent(db, events, "not-a-uuid"), "parentId"],
@@ -162,6 +162,15 @@ for (const backend of backends()) {
         // @ts-expect-error a typed link needs its type
         ["type", (db) => link(db, event_links, root.id, root.id), "options.type"],
         ["depth", (db) => ancestors(db, event_ancestors, root.id, { maxDepth: 0 }), "options.maxDepth"],
+        ["depth range", (db) => ancestors(db, event_ancestors, root.id, { maxDepth: 2 ** 40 }), "options.maxDepth"],
+        ["type range", (db) => link(db, event_links, root.id, root.id, { type: 2 ** 31 }), "options.type"],
+        // @ts-expect-error a misspelt option would silently walk without a limit
+        ["maxdepth", (db) => ancestors(db, event_ancestors, root.id, { maxdepth: 1 }), "options.maxdepth"],
+        // an untyped link table has no type to filter on (the types allow it; the run-time check refuses it)
+        ["untyped filter", (db) => linked(db, event_ancestors, root.id, { type: 1 }), "options.type"],
+        ["hash", (db) => appendEvent(db, events, { schema: "user", action: "insert", payload: null, hash: "00" as never }), "event.hash"],
+        // @ts-expect-error no hash column on an unhashed table
+        ["no hash", (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: null, hash: null }), "event.hash"],
         // @ts-expect-error a bad direction
         ["direction", (db) => linked(db, event_ancestors, root.id, { direction: "up" }), "options.direction"],
       ];
@@ -173,7 +182,12 @@ for (const backend of backends()) {
         expect(sent, what).toEqual([]);
       }
       const { error } = await refused(t, (db) => appendEvent(db, events, { schema: "nope" as "user", action: "insert", payload: null }));
+      expect(error).toMatchObject({ option: "event.schema" });
       expect(String(error)).toContain('one of the names of `schemas` of table events: "user", "post"');
+      // the column itself refuses an unknown name in any query, while the query is built
+      const sent: string[] = [];
+      expect(() => t.logged(sent).select().from(events).where(eq(events.schema, "nope" as "user")).toSQL()).toThrow(SpectorOptionError);
+      expect(sent).toEqual([]);
     });
 
     test("an integer with no name fails the read, naming table, column and value; rawCodes reads it", async () => {
@@ -183,7 +197,7 @@ for (const backend of backends()) {
       expect(error).toBeInstanceOf(SpectorUnknownCodeError);
       expect(error).toMatchObject({ table: "events", column: "schema", code: 7 });
       expect(String(error)).toContain("events.schema holds 7");
-      const rows = await t.db.select(rawCodes(events)).from(events).where((await import("drizzle-orm")).eq(events.parentId, root.id)).orderBy(events.id);
+      const rows = await t.db.select(rawCodes(events)).from(events).where(eq(events.parentId, root.id)).orderBy(events.id);
       expect(rows.map((r) => [r.schema, r.action])).toEqual([
         [0, 1],
         [7, 99],
@@ -296,6 +310,41 @@ for (const backend of backends()) {
       expect(bare.error).toMatchObject({ option: "event" });
     });
 
+    test("payloads come back as written, JSON strings included; hash is written when given", async () => {
+      for (const payload of ["42", "null", "true", '{"a":1}', "", 0, false, [], {}, { nested: ["x", null] }, null]) {
+        const row = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload });
+        expect(row.payload, JSON.stringify(payload)).toEqual(payload);
+        expect((await listByParent(t.db, eventShards, row.id))[0]!.payload, JSON.stringify(payload)).toEqual(payload);
+      }
+      const hash = Buffer.from("c0ffee", "hex");
+      const hashed = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null, hash });
+      const child = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: hashed.id, hash: new Uint8Array([1, 2]) });
+      const stored = await t.query<{ hash: string }>(`SELECT encode(hash, 'hex') AS hash FROM events WHERE parent_id = $1 ORDER BY id`, [hashed.id]);
+      expect(stored.map((r) => r.hash)).toEqual(["c0ffee", "0102"]);
+      expect(Buffer.from(child.hash!).toString("hex")).toBe("0102");
+    });
+
+    test("typed links: several types between the same events, ordered by type, filtered by type", async () => {
+      const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "t" } });
+      const other = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "u" } });
+      for (const type of [3, 1, 2]) await link(t.db, event_links, root, other, { type });
+      expect((await linked(t.db, event_links, root)).map((l) => l.link.type)).toEqual([1, 2, 3]);
+      expect((await linked(t.db, event_links, other, { direction: "in", type: 2 })).map((l) => [l.event.id, l.link.type])).toEqual([[root.id, 2]]);
+      expect((await ancestors(t.db, event_links, root, { type: 4 })).map((a) => a.event.id)).toEqual([]);
+      expect((await ancestors(t.db, event_links, root, { type: 1 })).map((a) => a.event.id)).toEqual([other.id]);
+    });
+
+    test("one shard given alone: refused for a record of another shard, and new records start in it", async () => {
+      const { shard_0, shard_1 } = sharded;
+      const first = await appendEvent(t.db, shard_1, { schema: "user", action: "insert", payload: null });
+      expect(shardFor(first.id, ["shard_0", "shard_1", "shard_2", "shard_3"])).toBe("shard_1");
+      expect((await listByParent(t.db, eventShards, first.id)).map((e) => e.id)).toEqual([first.id]);
+      const { error, sent } = await refused(t, (db) => listByParent(db, shard_0, first.id));
+      expect(error).toMatchObject({ name: "SpectorOptionError", option: "table" });
+      expect(String(error)).toContain(`the shard of record ${first.id}, which is shard_1`);
+      expect(sent).toEqual([]);
+    });
+
     test("relations: db.query loads a record's events and their links in one query", async () => {
       const db = t.withSchema({ ...app, ...spectorRelations(app) });
       const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "q" } });
@@ -329,6 +378,8 @@ for (const backend of backends()) {
         try {
           const db = drizzleNodePg(pool);
           const user = await appendEvent(db, events, { schema: "user", action: "insert", payload: { name: "pg" } });
+          const text = await appendEvent(db, eventShards, { schema: "user", action: "insert", payload: "42" });
+          expect((await listByParent(db, eventShards, text.id))[0]!.payload).toBe("42");
           const next = await appendEvent(db, events, { schema: "user", action: "archive", payload: { name: "pg2" }, parentId: user.id });
           await link(db, event_ancestors, next, user);
           expect((await listByParent(db, events, user.id)).map((e) => [e.id, e.action])).toEqual([

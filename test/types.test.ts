@@ -11,7 +11,11 @@ import {
   payloadType,
   shardSet,
   spectorTables,
+  link,
+  relationNames,
+  type AnyLinkTable,
   type CamelCase,
+  type LinkTargetOfKey,
   type EventRow,
   type NewEvent,
   type SpectorDatabase,
@@ -212,6 +216,36 @@ describe("named schemas and actions, declared payloads", () => {
     expect(set.tables).toHaveLength(2);
   });
 
+});
+
+describe("types that must not lie", () => {
+  test("a wide schemas or actions map is refused: every string would pass for a name", () => {
+    const wide: Record<string, number> = { user: 0 };
+    // @ts-expect-error: the types cannot see the names
+    expect(() => eventTable("e", { schemas: wide })).not.toThrow();
+    // @ts-expect-error: the same for actions
+    expect(() => spectorTables({ table: "e", actions: wide })).not.toThrow();
+    const known = { user: 0 } as const;
+    const ok = eventTable("e", { schemas: known });
+    type _ok = Expect<Equal<typeof ok.$inferSelect["schema"], "user">>;
+    expect(ok.schema.mapToDriverValue("user")).toBe(0);
+  });
+
+  test("a function over AnyLinkTable may call link with or without a type", async () => {
+    const calls: unknown[][] = [];
+    const fakeLink = (...args: Parameters<typeof link<AnyLinkTable>>) => calls.push(args);
+    const linkAny = (table: AnyLinkTable, from: string, to: string) => fakeLink(null as never, table, from, to);
+    const { l } = spectorTables({ table: "e", links: [["l", "ancestor"]] });
+    linkAny(l, "a", "b");
+    expect(calls).toHaveLength(1);
+    // relation names follow the run-time rule
+    type _target = Expect<Equal<LinkTargetOfKey<"ancestor">, "ancestorEvent">>;
+    type _target2 = Expect<Equal<LinkTargetOfKey<"ancestorId">, "ancestor">>;
+    type _target3 = Expect<Equal<LinkTargetOfKey<"typeId">, "typeIdEvent">>;
+    expect(relationNames.linkTarget("ancestor")).toBe("ancestorEvent");
+    expect(relationNames.linkTarget("ancestor_id")).toBe("ancestor");
+    expect(relationNames.linkTarget("type_id")).toBe("typeIdEvent");
+  });
 });
 
 // Every Drizzle PostgreSQL database and its transactions are a SpectorDatabase (checked by tsc only).
