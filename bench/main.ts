@@ -186,4 +186,12 @@ async function main(): Promise<void> {
 
 class RollBack extends Error {}
 
-await main();
+// BENCH_ONLY=rule or BENCH_ONLY=queries runs one part; both by default. The queries part: bench/queries.ts.
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== "rule" && only !== "queries") throw new Error(`BENCH_ONLY must be "rule" or "queries", not ${JSON.stringify(only)}`);
+if (only !== "queries") await main();
+if (only !== "rule") {
+  if (only === undefined) console.log("");
+  const { benchQueries } = await import("./queries.js");
+  await benchQueries(URL_);
+}

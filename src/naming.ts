@@ -162,6 +162,42 @@ function linkTargetName<K extends string>(foreignKey: K): LinkTargetOfKey<CamelC
   return ((LINK_ROW_NAMES as readonly string[]).includes(candidate) ? `${key}Event` : candidate) as LinkTargetOfKey<CamelCase<K>>;
 }
 
+/**
+ * A short, stable fingerprint of a text (cyrb53, 14 hex digits): tells whether a rule's SQL changed,
+ * and keeps derived names short.
+ *
+ * @example
+ * ```ts
+ * fingerprint("public.events"); // the same 14 hex digits in every process
+ * ```
+ */
+export function fingerprint(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
+}
+
+/**
+ * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint of
+ * its SQL>`, short enough for PostgreSQL's 63 bytes whatever the table's name, and one name per SQL
+ * text (node-postgres requires that of a statement name).
+ *
+ * @example
+ * ```ts
+ * preparedStatementName("list", 'select ... from "events" where "parent_id" = $1'); // "spector_list_" + 14 hex digits
+ * ```
+ */
+export function preparedStatementName(helper: string, sqlText: string): string {
+  return `spector_${helper}_${fingerprint(sqlText)}`;
+}
+
 /** Names that may not be used as a link's foreign key: they are the link table's other columns. */
 export const RESERVED_LINK_COLUMNS: readonly string[] = [COLUMNS.id, COLUMNS.eventId, COLUMNS.type];
 

@@ -15,7 +15,7 @@ import { checkUuid, newEventId } from "./ids.js";
 import type { AnyLinkTable, EventsOfLink, LinkTable } from "./link-table.js";
 import type { CodeMap } from "./codes.js";
 import { getMeta, type EventTableMeta, type LinkTableMeta } from "./meta.js";
-import { COLUMNS, camelCase } from "./naming.js";
+import { COLUMNS, camelCase, preparedStatementName } from "./naming.js";
 import { isShardSet, shardFor, type ShardSet } from "./shards.js";
 
 /**
@@ -386,7 +386,45 @@ function idInShard(meta: EventTableMeta): string {
 export async function listByParent<T extends AnyEventTable>(db: SpectorDatabase, table: T | ShardSet<T>, parentId: string): Promise<EventRow<T>[]> {
   checkUuid("parentId", parentId);
   const { table: t } = resolveEvents("table", table, parentId);
-  return (await db.select().from(t).where(eq(t.parentId, parentId)).orderBy(asc(t.id))) as unknown as EventRow<T>[];
+  const query = prepared(db, t, "list", () =>
+    db
+      .select()
+      .from(t)
+      .where(eq(t.parentId, sql.placeholder("parentId")))
+      .orderBy(asc(t.id)),
+  );
+  return (await query.execute({ parentId })) as unknown as EventRow<T>[];
+}
+
+interface ReadQuery {
+  execute(values: Record<string, unknown>): Promise<unknown>;
+}
+
+/** Each database's (or transaction's) prepared read queries, per table and helper. */
+const READ_QUERIES = new WeakMap<object, WeakMap<object, Map<string, ReadQuery>>>();
+
+/**
+ * The read query `helper` on table `t`, built once per database object and table and prepared under a
+ * name of its own: building a Drizzle query costs about as much as running a small one, and a
+ * prepared statement skips parsing and planning on drivers that prepare (postgres.js, node-postgres;
+ * a postgres.js client made with `prepare: false`, e.g. behind PgBouncer, still runs it unprepared).
+ */
+function prepared(
+  db: SpectorDatabase,
+  t: Events,
+  helper: string,
+  build: () => { prepare(name: string): ReadQuery; toSQL(): { sql: string } },
+): ReadQuery {
+  let tables = READ_QUERIES.get(db);
+  if (!tables) READ_QUERIES.set(db, (tables = new WeakMap()));
+  let queries = tables.get(t);
+  if (!queries) tables.set(t, (queries = new Map()));
+  let query = queries.get(helper);
+  if (!query) {
+    const builder = build();
+    queries.set(helper, (query = builder.prepare(preparedStatementName(helper, builder.toSQL().sql))));
+  }
+  return query;
 }
 
 /**
@@ -402,11 +440,14 @@ export async function listByParent<T extends AnyEventTable>(db: SpectorDatabase,
 export async function backtrace<T extends AnyEventTable>(db: SpectorDatabase, table: T | ShardSet<T>, event: EventRef): Promise<EventRow<T>[]> {
   const ref = checkRef("event", event, true);
   const { table: t } = resolveEvents("table", table, ref.parentId);
-  return (await db
-    .select()
-    .from(t)
-    .where(and(eq(t.parentId, ref.parentId!), lte(t.id, ref.id)))
-    .orderBy(asc(t.id))) as unknown as EventRow<T>[];
+  const query = prepared(db, t, "backtrace", () =>
+    db
+      .select()
+      .from(t)
+      .where(and(eq(t.parentId, sql.placeholder("parentId")), lte(t.id, sql.placeholder("id"))))
+      .orderBy(asc(t.id)),
+  );
+  return (await query.execute({ parentId: ref.parentId, id: ref.id })) as unknown as EventRow<T>[];
 }
 
 function checkRef(option: string, value: unknown, needParent: boolean): { id: string; parentId: string | undefined } {

@@ -5,7 +5,7 @@
  * @module
  */
 import { getMeta, type LinkTableMeta } from "../meta.js";
-import { COLUMNS, TRANSITION_TABLE, names, tableKey } from "../naming.js";
+import { COLUMNS, TRANSITION_TABLE, fingerprint, names, tableKey } from "../naming.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { joinStatements } from "./statements.js";
 
@@ -129,20 +129,6 @@ BEGIN
   END IF;
   RETURN NULL;
 END`;
-}
-
-/** A short, stable fingerprint of a text (cyrb53), to tell whether a rule's SQL changed. */
-export function fingerprint(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
 }
 
 /** The dollar-quote tag around function bodies; names cannot contain `$`, so no body contains it. */
