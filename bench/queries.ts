@@ -47,7 +47,8 @@
  * values shown as $n), and the generic plan a prepared statement may switch to after five executions.
  * A Seq Scan in either throws.
  *
- * Environment: BENCH_QUERY_ITERATIONS (2000), BENCH_QUERY_BLOCKS (8), BENCH_QUERY_RECORDS (100000).
+ * Environment: BENCH_QUERY_ITERATIONS (2000), BENCH_QUERY_BLOCKS (8), BENCH_QUERY_RECORDS (100000),
+ * BENCH_QUERY_EVENTS (10 events per record).
  */
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -56,7 +57,7 @@ import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 
 const RECORDS = Number(process.env.BENCH_QUERY_RECORDS ?? 100_000);
-const EVENTS_PER_RECORD = 10;
+const EVENTS_PER_RECORD = Number(process.env.BENCH_QUERY_EVENTS ?? 10);
 const ITERATIONS = Number(process.env.BENCH_QUERY_ITERATIONS ?? 2000);
 const BLOCKS = Number(process.env.BENCH_QUERY_BLOCKS ?? 8);
 const WARMUP = 100;

@@ -36,7 +36,7 @@ import {
   type EventTablePlan,
   type LiteralFlags,
 } from "./options.js";
-import { checkTableName } from "./options.js";
+import { RECORD_INDEX_COLUMNS, checkTableName } from "./options.js";
 
 /**
  * What the types know about an events table beyond its SQL columns: the TypeScript types of `schema`
@@ -198,6 +198,7 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
     index(names.index(plan.name, [COLUMNS.schema])).on(t.schema),
     index(names.index(plan.name, [COLUMNS.parentId])).on(t.parentId),
     index(names.index(plan.name, [COLUMNS.insertedAt])).on(t.insertedAt),
+    ...(plan.recordIndex ? [index(names.index(plan.name, RECORD_INDEX_COLUMNS)).on(t.parentId, t.id)] : []),
   ]);
   const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan };
   return setMeta(table, meta) as unknown as AnyEventTable;
@@ -221,8 +222,8 @@ export function eventTable<const TName extends string, const O extends EventTabl
   name: TName,
   options?: O & LiteralFlags<O>,
 ): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>> {
-  checkTableName("name", name, "an events table name", eventTableObjectNames);
   const { pgSchema, ...rest } = checkEventTableOptions(options);
+  checkTableName("name", name, "an events table name", (table) => eventTableObjectNames(table, rest.recordIndex));
   return buildEventTable({ name, ...rest, shard: undefined }, pgSchema) as never;
 }
 

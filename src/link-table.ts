@@ -114,7 +114,7 @@ export function linkTable<const TEvents extends AnyEventTable, const L extends L
   const eventsMeta = eventTableMeta("events", events);
   const plan = checkLinkSpec("spec", spec, eventsMeta.name);
   claimNames([
-    { option: "events", value: eventsMeta.name, objects: eventTableObjectNames(eventsMeta.name) },
+    { option: "events", value: eventsMeta.name, objects: eventTableObjectNames(eventsMeta.name, eventsMeta.recordIndex) },
     { option: "spec[0]", value: plan.name, objects: linkTableObjectNames(plan) },
   ]);
   return buildLinkTable(plan, events, eventsMeta.pgSchema) as never;

@@ -157,6 +157,13 @@ describe("schemas, actions and payload types", () => {
     rejects(() => events.schema.mapToDriverValue("hasOwnProperty" as never), "schema", '"constructor", "toString"');
   });
 
+  test("recordIndex is a boolean, and its index name must fit too", () => {
+    rejects(() => eventTable("e", { recordIndex: "yes" } as never), "recordIndex", "a boolean");
+    expect(() => eventTable("t".repeat(45))).not.toThrow();
+    rejects(() => eventTable("t".repeat(45), { recordIndex: true }), "name", "_parent_id_id_index");
+    rejects(() => spectorTables({ shards: ["t".repeat(45)], recordIndex: true }), "shards[0]", "_parent_id_id_index");
+  });
+
   test("eventTable checks the same maps, and repeating a base action with its own value is fine", () => {
     rejects(() => eventTable("e", { actions: { delete: 4 } }), "actions.delete");
     expect(() => eventTable("e", { actions: { insert: 1, archive: 10 } })).not.toThrow();

@@ -3,7 +3,7 @@
  * node-postgres: named codes, appends, ordered reads, links, the ancestor walk and shard routing, each
  * proved from real rows; bad input is refused before any SQL is sent (a logging database shows none).
  */
-import { eq, getTableColumns } from "drizzle-orm";
+import { eq, getTableColumns, sql } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
@@ -29,6 +29,7 @@ import {
   spectorTables,
 } from "../src/index.js";
 import { backends, openDatabase, type TestDatabase } from "./support/backends.js";
+import { readLayout } from "./support/catalog.js";
 import { createSql } from "./support/ddl.js";
 
 type User = { name: string };
@@ -343,6 +344,30 @@ for (const backend of backends()) {
       expect(error).toMatchObject({ name: "SpectorOptionError", option: "table" });
       expect(String(error)).toContain(`the shard of record ${first.id}, which is shard_1`);
       expect(sent).toEqual([]);
+    });
+
+    test("recordIndex adds (parent_id, id) next to Spector's indexes, and the read helpers use it", async () => {
+      const indexed = spectorTables({ table: "indexed", pgSchema: "ordered", recordIndex: true });
+      await t.execMigration(await createSql(indexed, ["ordered"]));
+      const layout = await readLayout(t, "ordered");
+      expect(layout.indexed!.indexes.map((i) => i.name)).toEqual([
+        "indexed_inserted_at_index",
+        "indexed_parent_id_id_index",
+        "indexed_parent_id_index",
+        "indexed_pkey",
+        "indexed_schema_index",
+      ]);
+      expect(layout.indexed!.indexes.find((i) => i.name === "indexed_parent_id_id_index")!.definition).toMatch(/USING btree \(parent_id, id\)$/);
+      const first = await appendEvent(t.db, indexed.indexed, { schema: 0, action: 1, payload: null });
+      const next = await appendEvent(t.db, indexed.indexed, { schema: 0, action: 2, payload: null, parentId: first.id });
+      expect((await backtrace(t.db, indexed.indexed, next)).map((e) => e.id)).toEqual([first.id, next.id]);
+      // a two-row table would be read sequentially: turn that off for one transaction to see the index used
+      const plan = await t.db.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+        const result = await tx.execute(sql`EXPLAIN SELECT * FROM ordered.indexed WHERE parent_id = ${first.id} AND id <= ${next.id} ORDER BY id`);
+        return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { "QUERY PLAN": string }[];
+      });
+      expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/Index Scan using indexed_parent_id_id_index/);
     });
 
     test("relations: db.query loads a record's events and their links in one query", async () => {

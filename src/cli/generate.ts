@@ -254,7 +254,7 @@ function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
         metas.map((meta) => ({
           option: `the ${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}`,
           value: meta.name,
-          objects: meta.kind === "events" ? eventTableObjectNames(meta.name) : linkTableObjectNames(meta),
+          objects: meta.kind === "events" ? eventTableObjectNames(meta.name, meta.recordIndex) : linkTableObjectNames(meta),
         })),
       );
     } catch (error) {
