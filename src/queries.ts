@@ -467,7 +467,7 @@ function resolveLinkEnds(target: unknown, from: unknown, to: unknown) {
   if (sharded && shardFor(a.parentId!, target) !== shardFor(b.parentId!, target)) {
     throw new SpectorOptionError(
       "to",
-      to,
+      b,
       `an event in the same shard as \`from\` (record ${a.parentId} lives in ${getMeta(shardFor(a.parentId!, target))?.name}, record ${b.parentId} in ${getMeta(shardFor(b.parentId!, target))?.name}): a link table joins events of one shard`,
     );
   }
@@ -499,7 +499,7 @@ export async function link<Target extends LinkTarget>(
   if (links.meta.constrained && a.parentId !== undefined && b.parentId !== undefined && a.parentId !== b.parentId) {
     throw new SpectorOptionError(
       "to",
-      to,
+      b,
       `an event of the same record as \`from\` (parent ${a.parentId}, but this one's parent is ${b.parentId}): ${links.meta.name} keeps both ends in one record`,
     );
   }
