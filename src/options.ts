@@ -79,7 +79,8 @@ export interface EventTableOptions {
 
 /**
  * Options of {@link spectorTables}, the port of Spector's `Spector.Migration.up/1`: exactly one of
- * `table` and `shards`, plus `hashed`, `links`, `pgSchema` and `updatedAt`.
+ * `table` and `shards`, plus `hashed`, `links`, `pgSchema`, `updatedAt` and `recordIndex` (the DDL), and
+ * `schemas`, `actions`, `payload` and `payloads` (the TypeScript types only).
  *
  * @example
  * ```ts

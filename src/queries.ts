@@ -230,7 +230,9 @@ function checkShard(option: string, meta: EventTableMeta, parentId: string): voi
   if (meta.shard === undefined) return;
   const home = shardFor(parentId, meta.shard.names);
   if (home !== meta.name) {
-    throw new SpectorOptionError(option, `events table ${meta.name}`, `the shard of record ${parentId}, which is ${home} (pass the shard set to route by itself)`);
+    const value = option === "to" ? { parentId } : `events table ${meta.name}`;
+    const expected = option === "to" ? `an event of shard ${meta.name}, but record ${parentId} lives in ${home}: a link table joins events of one shard` : `the shard of record ${parentId}, which is ${home} (pass the shard set to route by itself)`;
+    throw new SpectorOptionError(option, value, expected);
   }
 }
 
@@ -471,7 +473,10 @@ function resolveLinkEnds(target: unknown, from: unknown, to: unknown) {
       `an event in the same shard as \`from\` (record ${a.parentId} lives in ${getMeta(shardFor(a.parentId!, target))?.name}, record ${b.parentId} in ${getMeta(shardFor(b.parentId!, target))?.name}): a link table joins events of one shard`,
     );
   }
-  return { a, b, links: resolveLinks("table", target, a.parentId) };
+  const links = resolveLinks("table", target, a.parentId ?? b.parentId);
+  // one shard's link table given alone: both ends must live in its shard
+  if (a.parentId !== undefined && b.parentId !== undefined) checkShard("to", links.events.meta, b.parentId);
+  return { a, b, links };
 }
 
 /**
@@ -624,7 +629,7 @@ export async function ancestors<Target extends LinkTarget>(
   const limit = maxDepth === undefined ? sql`` : sql` and walk.depth < ${maxDepth}`;
   const walk = sql`(
     with recursive walk(frontier, seen, depth) as (
-      select array[${ref.id}::uuid], array[${ref.id}::uuid], 0
+      select start.ids, start.ids, 0 from (select array[${ref.id}::uuid] as ids) as start
       union all
       select step.next, walk.seen || step.next, walk.depth + 1
       from walk cross join lateral (

@@ -19,7 +19,8 @@ import type { CodeMap } from "./codes.js";
 import { getMeta } from "./meta.js";
 
 /**
- * The 32-bit routing hash of a UUID (see the module notes for the exact algorithm).
+ * The 32-bit routing hash of a UUID (see the module notes for the exact algorithm). `option` names the
+ * argument in the error for an id that is not a UUID.
  *
  * @example
  * ```ts
@@ -27,8 +28,8 @@ import { getMeta } from "./meta.js";
  * ```
  * @throws {SpectorOptionError} when `id` is not a UUID.
  */
-export function shardHash(id: string): number {
-  checkUuid("parentId", id);
+export function shardHash(id: string, option = "id"): number {
+  checkUuid(option, id);
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; ) {
     if (id.charCodeAt(i) === 45 /* - */) {
@@ -84,7 +85,7 @@ export function shardFor<T>(parentId: string, shards: readonly T[] | ShardSet<T>
   if (!Array.isArray(list) || list.length === 0) {
     throw new SpectorOptionError("shards", shards, "a non-empty array of shards, or a shard set made by `shardSet`");
   }
-  return list[shardHash(parentId) % list.length] as T;
+  return list[shardHash(parentId, "parentId") % list.length] as T;
 }
 
 /** `true` when two code maps give the same names the same integers. */
@@ -149,8 +150,13 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
         );
       }
     }
-    if (meta.kind === "events" && first.kind === "events" && (!sameCodes(meta.schemas, first.schemas) || !sameCodes(meta.actions, first.actions))) {
-      throw new SpectorOptionError(option, meta.name, `an events table with the same \`schemas\` and \`actions\` as \`tables[0]\` (${first.name})`);
+    if (meta.kind === "events" && first.kind === "events") {
+      if (!sameCodes(meta.schemas, first.schemas) || !sameCodes(meta.actions, first.actions)) {
+        throw new SpectorOptionError(option, meta.name, `an events table with the same \`schemas\` and \`actions\` as \`tables[0]\` (${first.name})`);
+      }
+      if (meta.hashed !== first.hashed || meta.updatedAt !== first.updatedAt) {
+        throw new SpectorOptionError(option, meta.name, `an events table with the same columns as \`tables[0]\` (${first.name}): the same \`hashed\` and \`updatedAt\``);
+      }
     }
   });
   metas.forEach((meta, i) => {

@@ -20,7 +20,8 @@ function runDemo(env: NodeJS.ProcessEnv) {
 }
 
 describe.each(backends())("npm run demo on %s", (backend) => {
-  test("writes two records, links within them, and shows the rule refusing what crosses them", async () => {
+  // a child process that starts PGlite: allow for a slow machine
+  test("writes two records, links within them, and shows the rule refusing what crosses them", { timeout: 180_000 }, async () => {
     const env = { ...process.env };
     if (backend === "pglite") delete env.DATABASE_URL;
     const run = runDemo(env);

@@ -199,6 +199,7 @@ describe("shardSet rejects", () => {
     const c = eventTable("c", { schemas: { user: 0 } });
     const d = eventTable("d", { schemas: { user: 1 } });
     rejects(() => shardSet([c, d]), "tables[1]", "the same `schemas` and `actions`");
+    rejects(() => shardSet([eventTable("h1", { hashed: true }), eventTable("h2")]), "tables[1]", "the same `hashed` and `updatedAt`");
   });
 });
 

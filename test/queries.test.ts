@@ -8,7 +8,7 @@ import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
   SpectorOptionError,
   SpectorRecordNotFoundError,
@@ -85,6 +85,21 @@ test("named codes leave the DDL as it was: drizzle-kit sees no difference from p
   expect(events.schema.getSQLType()).toBe("integer");
 });
 
+test("event ids keep increasing when the clock steps back", () => {
+  const now = Date.now();
+  const clock = vi.spyOn(Date, "now");
+  try {
+    const ids: string[] = [];
+    for (const at of [now, now + 5, now - 60_000, now - 5.5 * 3600_000, now + 1]) {
+      clock.mockReturnValue(at);
+      ids.push(newEventId(), newEventId());
+    }
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!, `id ${i}`).toBe(true);
+  } finally {
+    clock.mockRestore();
+  }
+});
+
 test("event ids are UUIDv7 and strictly increasing, also within one millisecond", () => {
   const ids = Array.from({ length: 20_000 }, () => newEventId());
   expect(ids.every(isUuid)).toBe(true);
@@ -124,7 +139,9 @@ for (const backend of backends()) {
       expect(history.every((e) => e.parentId === post.id)).toBe(true);
       expect(history.map((e) => e.action).slice(0, 3)).toEqual(["insert", "archive", "update"]);
       const [, second] = history;
-      if (second?.schema === "post") expect(second.payload?.title).toBe("v0"); // narrowed to Post
+      expect(second?.schema).toBe("post");
+      if (second?.schema !== "post") throw new Error("unreachable");
+      expect(second.payload?.title).toBe("v0"); // narrowed to Post: `title` is known to the types
       const upTo = await backtrace(t.db, events, appended[10]!);
       expect(upTo.map((e) => e.id)).toEqual(appended.slice(0, 11).map((e) => e.id));
       expect(await listByParent(t.db, events, newEventId())).toEqual([]);
@@ -143,6 +160,15 @@ for (const backend of backends()) {
       const notFirst = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: child.id }).catch((e: unknown) => e);
       expect(notFirst).toMatchObject({ name: "SpectorRecordNotFoundError", foundParentId: root.id });
       expect(await count(t, "events")).toBe(before + 2);
+      // with a shard set, and inside a transaction that goes on afterwards
+      const inTx = await t.db.transaction(async (tx) => {
+        const lost = await appendEvent(tx, eventShards, { schema: "user", action: "update", payload: null, parentId: missing }).catch((e: unknown) => e);
+        const fresh = await appendEvent(tx, eventShards, { schema: "user", action: "insert", payload: null });
+        return { lost, fresh };
+      });
+      expect(inTx.lost).toBeInstanceOf(SpectorRecordNotFoundError);
+      expect((inTx.lost as SpectorRecordNotFoundError).table).toBe(shardFor(missing, ["shard_0", "shard_1", "shard_2", "shard_3"]));
+      expect(await listByParent(t.db, eventShards, inTx.fresh.id)).toHaveLength(1);
     });
 
     test("bad input is refused before any SQL is sent", async () => {
@@ -271,6 +297,19 @@ for (const backend of backends()) {
       expect(found[0]!.event.schema).toBe("user");
       const near = await ancestors(t.db, event_ancestors, e[5]!.id, { maxDepth: 1 });
       expect(near.map((a) => byId.get(a.event.id))).toEqual([3, 4]);
+      const two = await ancestors(t.db, event_ancestors, e[5]!.id, { maxDepth: 2 });
+      expect(two.map((a) => [byId.get(a.event.id), a.depth])).toEqual([
+        [3, 1],
+        [4, 1],
+        [1, 2],
+        [2, 2],
+      ]);
+      const upTwo = await ancestors(t.db, event_ancestors, e[0]!, { direction: "in", maxDepth: 2 });
+      expect(upTwo.map((a) => [byId.get(a.event.id), a.depth])).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 2],
+      ]);
       const down = await ancestors(t.db, event_ancestors, e[0]!, { direction: "in" });
       expect(down.map((a) => [byId.get(a.event.id), a.depth])).toEqual([
         [1, 1],
@@ -317,6 +356,10 @@ for (const backend of backends()) {
         expect(row.payload, JSON.stringify(payload)).toEqual(payload);
         expect((await listByParent(t.db, eventShards, row.id))[0]!.payload, JSON.stringify(payload)).toEqual(payload);
       }
+      const first = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: "null" });
+      const next = await appendEvent(t.db, eventShards, { schema: "user", action: "update", payload: "42", parentId: first.id });
+      expect(next.payload).toBe("42");
+      expect((await listByParent(t.db, eventShards, first.id)).map((e) => e.payload)).toEqual(["null", "42"]);
       const hash = Buffer.from("c0ffee", "hex");
       const hashed = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null, hash });
       const child = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: hashed.id, hash: new Uint8Array([1, 2]) });
@@ -344,6 +387,15 @@ for (const backend of backends()) {
       expect(error).toMatchObject({ name: "SpectorOptionError", option: "table" });
       expect(String(error)).toContain(`the shard of record ${first.id}, which is shard_1`);
       expect(sent).toEqual([]);
+      // a lone shard's link table checks both ends
+      const inShard0 = await appendEvent(t.db, shard_0, { schema: "user", action: "insert", payload: null });
+      const across = await refused(t, (db) => link(db, sharded.shard_0_ancestors, inShard0, first));
+      expect(across.error).toMatchObject({ name: "SpectorOptionError", option: "to" });
+      expect(String(across.error)).toContain(`record ${first.id} lives in shard_1`);
+      expect(across.sent).toEqual([]);
+      const back = await refused(t, (db) => link(db, sharded.shard_0_ancestors, first, inShard0));
+      expect(back.error).toMatchObject({ name: "SpectorOptionError", option: "table" });
+      expect(back.sent).toEqual([]);
     });
 
     test("recordIndex adds (parent_id, id) next to Spector's indexes, and the read helpers use it", async () => {
@@ -361,13 +413,20 @@ for (const backend of backends()) {
       const first = await appendEvent(t.db, indexed.indexed, { schema: 0, action: 1, payload: null });
       const next = await appendEvent(t.db, indexed.indexed, { schema: 0, action: 2, payload: null, parentId: first.id });
       expect((await backtrace(t.db, indexed.indexed, next)).map((e) => e.id)).toEqual([first.id, next.id]);
-      // a two-row table would be read sequentially: turn that off for one transaction to see the index used
+      // the SQL backtrace sends, explained with its parameters; a two-row table would be read
+      // sequentially, so that is turned off for the one transaction
+      const sent: string[] = [];
+      await backtrace(t.logged(sent), indexed.indexed, next);
+      expect(sent).toHaveLength(1);
+      const bound = sent[0]!.replace("$1", `'${first.id}'`).replace("$2", `'${next.id}'`);
       const plan = await t.db.transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL enable_seqscan = off`);
-        const result = await tx.execute(sql`EXPLAIN SELECT * FROM ordered.indexed WHERE parent_id = ${first.id} AND id <= ${next.id} ORDER BY id`);
+        const result = await tx.execute(sql.raw(`EXPLAIN ${bound}`));
         return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { "QUERY PLAN": string }[];
       });
-      expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/Index Scan using indexed_parent_id_id_index/);
+      const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+      expect(text).toMatch(/Index (Only )?Scan using indexed_parent_id_id_index/);
+      expect(text).not.toMatch(/Sort/);
     });
 
     test("relations: db.query loads a record's events and their links in one query", async () => {
@@ -392,9 +451,10 @@ for (const backend of backends()) {
       expect(record?.eventAncestorsIncoming.map((l) => l.event.id)).toEqual([next.id]);
       const child = await db.query.events.findFirst({ where: (e, { eq }) => eq(e.id, next.id), with: { parent: true } });
       expect(child?.parent.id).toBe(root.id);
-      const typedLinks = await db.query.event_links.findMany({ with: { event: true, linked: true }, limit: 1 });
-      expect(typedLinks).toHaveLength(1);
-      expect(typedLinks.every((l) => l.event.id === l.eventId && l.linked.id === l.linkedId)).toBe(true);
+      const other = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { name: "o" } });
+      await link(t.db, event_links, next, other, { type: 9 });
+      const typedLinks = await db.query.event_links.findMany({ where: (l, { eq }) => eq(l.type, 9), with: { event: true, linked: true } });
+      expect(typedLinks.map((l) => [l.event.id, l.linked.id, l.linked.schema])).toEqual([[next.id, other.id, "user"]]);
     });
 
     if (backend === "postgres") {
@@ -413,9 +473,13 @@ for (const backend of backends()) {
           ]);
           expect((await ancestors(db, event_ancestors, next)).map((a) => [a.event.id, a.depth])).toEqual([[user.id, 1]]);
           await db.transaction(async (tx) => {
-            await appendEvent(tx, events, { schema: "user", action: "update", payload: { name: "pg3" }, parentId: user.id });
+            const third = await appendEvent(tx, events, { schema: "user", action: "update", payload: { name: "pg3" }, parentId: user.id });
+            expect((await listByParent(tx, events, user.id)).map((e) => e.id)).toEqual([user.id, next.id, third.id]);
+            expect((await backtrace(tx, events, next)).map((e) => e.id)).toEqual([user.id, next.id]);
+            expect((await linked(tx, event_ancestors, user, { direction: "in" })).map((l) => l.event.id)).toEqual([next.id]);
           });
           expect(await listByParent(db, events, user.id)).toHaveLength(3);
+          expect((await backtrace(db, events, next)).map((e) => e.action)).toEqual(["insert", "archive"]);
         } finally {
           await pool.end();
         }

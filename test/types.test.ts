@@ -11,8 +11,13 @@ import {
   payloadType,
   shardSet,
   spectorTables,
+  ancestors,
+  appendEvent,
   link,
+  linked,
+  listByParent,
   relationNames,
+  type Ancestor,
   type AnyLinkTable,
   type CamelCase,
   type LinkTargetOfKey,
@@ -193,6 +198,18 @@ describe("named schemas and actions, declared payloads", () => {
     const narrow = (row: Row) => (row.schema === "user" ? row.payload?.name : row.payload?.title);
     type _narrowed = Expect<Equal<ReturnType<typeof narrow>, string | undefined>>;
     type _linkEvents = Expect<Equal<EventRow<typeof events>["id"], string>>;
+    // what the helpers return, exactly
+    type Appended = Awaited<ReturnType<typeof appendEvent<typeof events>>>;
+    type Listed = Awaited<ReturnType<typeof listByParent<typeof events>>>;
+    type Linked = Awaited<ReturnType<typeof linked<typeof event_links>>>[number];
+    type Walked = Awaited<ReturnType<typeof ancestors<typeof event_links>>>[number];
+    type _appended = Expect<Equal<Appended, Row>>;
+    type _listed = Expect<Equal<Listed, Row[]>>;
+    type _linkedLink = Expect<Equal<Linked["link"], { eventId: string; linkedId: string; type: number }>>;
+    type _linkedEvent = Expect<Equal<Linked["event"], Row>>;
+    type _walked = Expect<Equal<Walked, Ancestor<typeof event_links>>>;
+    type _walkedEvent = Expect<Equal<Walked["event"]["schema"], "user" | "post">>;
+    type _rowKeys = Expect<Equal<keyof Row, "id" | "parentId" | "payload" | "schema" | "action" | "insertedAt" | "updatedAt">>;
     const input: NewEvent<typeof events> = { schema: "post", action: "insert", payload: { title: "t" } };
     // @ts-expect-error: a user's payload on a post
     const wrong: NewEvent<typeof events> = { schema: "post", action: "insert", payload: { name: "n" } };
