@@ -451,6 +451,15 @@ for (const backend of backends()) {
       expect(record?.eventAncestorsIncoming.map((l) => l.event.id)).toEqual([next.id]);
       const child = await db.query.events.findFirst({ where: (e, { eq }) => eq(e.id, next.id), with: { parent: true } });
       expect(child?.parent.id).toBe(root.id);
+      const both = await db.query.events.findMany({
+        where: (e, { eq }) => eq(e.parentId, root.id),
+        orderBy: (e, { asc }) => [asc(e.id)],
+        with: { parent: { columns: { id: true } }, eventAncestors: { columns: { ancestorId: true } } },
+      });
+      expect(both.map((e) => [e.id, e.parent.id, e.eventAncestors.map((l) => l.ancestorId)])).toEqual([
+        [root.id, root.id, []],
+        [next.id, root.id, [root.id]],
+      ]);
       const other = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { name: "o" } });
       await link(t.db, event_links, next, other, { type: 9 });
       const typedLinks = await db.query.event_links.findMany({ where: (l, { eq }) => eq(l.type, 9), with: { event: true, linked: true } });
