@@ -33,8 +33,10 @@ export interface CodeMap {
   readonly byCode: ReadonlyMap<number, string>;
 }
 
-const INT4_MIN = -2147483648;
-const INT4_MAX = 2147483647;
+/** The range of PostgreSQL's `integer`, the type of `schema`, `action` and `type`. */
+export const INT4_MIN = -2147483648;
+/** See {@link INT4_MIN}. */
+export const INT4_MAX = 2147483647;
 
 /**
  * Checks a `schemas` or `actions` option: an object of names to distinct `integer` values. `base`

@@ -27,7 +27,7 @@ import {
   eventUpdatedAtColumn,
 } from "./columns.js";
 import { getMeta, setMeta, type EventTableMeta } from "./meta.js";
-import { COLUMNS, names } from "./naming.js";
+import { COLUMNS, displayName, names } from "./naming.js";
 import {
   SpectorOptionError,
   checkEventTableOptions,
@@ -187,7 +187,7 @@ export function tableFunction(schema: string | undefined): typeof pgTable {
 /** Builds a checked events table. */
 export function buildEventTable(plan: EventTablePlan, schema: string | undefined): AnyEventTable {
   const columns = {
-    ...eventLeadingColumns(schema === undefined ? plan.name : `${schema}.${plan.name}`, plan),
+    ...eventLeadingColumns(displayName({ pgSchema: schema, name: plan.name }), plan),
     ...(plan.hashed ? eventHashColumn() : {}),
     ...eventInsertedAtColumn(),
     ...(plan.updatedAt ? eventUpdatedAtColumn() : {}),

@@ -86,6 +86,19 @@ export function tableKey(table: { readonly pgSchema: string | undefined; readonl
 }
 
 /**
+ * A table's name as messages show it: `schema.table` outside the default schema, `table` in it.
+ *
+ * @example
+ * ```ts
+ * displayName({ pgSchema: "audit", name: "events" }); // "audit.events"
+ * displayName({ pgSchema: undefined, name: "events" }); // "events"
+ * ```
+ */
+export function displayName(table: { readonly pgSchema: string | undefined; readonly name: string }): string {
+  return table.pgSchema === undefined ? table.name : `${table.pgSchema}.${table.name}`;
+}
+
+/**
  * Every database name derived from one table, in one place. Ecto names indexes
  * `<table>_<columns joined by _>_index` and constraints `<table>_<column>_fkey` / `<table>_pkey`;
  * Spector names its trigger `enforce_same_parent_<link>` and its function `check_link_same_parent_<link>`.

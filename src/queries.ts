@@ -13,9 +13,9 @@ import { eventTableMeta } from "./event-table.js";
 import { SpectorOptionError } from "./errors.js";
 import { checkUuid, newEventId } from "./ids.js";
 import type { AnyLinkTable, EventsOfLink, LinkTable } from "./link-table.js";
-import type { CodeMap } from "./codes.js";
+import { INT4_MAX, INT4_MIN, type CodeMap } from "./codes.js";
 import { getMeta, type EventTableMeta, type LinkTableMeta } from "./meta.js";
-import { COLUMNS, camelCase, preparedStatementName } from "./naming.js";
+import { COLUMNS, camelCase, displayName, preparedStatementName } from "./naming.js";
 import { isShardSet, shardFor, type ShardSet } from "./shards.js";
 
 /**
@@ -207,10 +207,6 @@ interface ResolvedLinks {
   readonly events: ResolvedEvents;
 }
 
-function qualifiedName(meta: { readonly pgSchema: string | undefined; readonly name: string }): string {
-  return meta.pgSchema === undefined ? meta.name : `${meta.pgSchema}.${meta.name}`;
-}
-
 function resolveEvents(option: string, target: unknown, parentId: string | undefined): ResolvedEvents {
   let table = target;
   if (isShardSet(target)) {
@@ -252,9 +248,6 @@ function resolveLinks(option: string, target: unknown, parentId: string | undefi
   return { table: table as Links, meta, other, events: { table: meta.eventsTable as Events, meta: eventsMeta } };
 }
 
-const INT4_MIN = -2147483648;
-const INT4_MAX = 2147483647;
-
 /** Checks an integer for a PostgreSQL `integer` column, at least `min`. */
 function checkInteger(option: string, value: unknown, expected: string, min = INT4_MIN): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > INT4_MAX) {
@@ -294,7 +287,7 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
   }
   checkKeys("event", event, meta.hashed ? ["schema", "action", "payload", "parentId", "hash"] : ["schema", "action", "payload", "parentId"]);
   const { schema, action, payload, parentId, hash } = event as Record<string, unknown>;
-  const table = qualifiedName(meta);
+  const table = displayName(meta);
   checkCode("event.schema", schema, meta.schemas, "schemas", table);
   checkCode("event.action", action, meta.actions, "actions", table);
   if (!("payload" in event)) throw new SpectorOptionError("event.payload", undefined, "the event's payload (any JSON value, or `null`)");
@@ -363,7 +356,7 @@ export async function appendEvent<T extends AnyEventTable>(db: SpectorDatabase, 
     .returning();
   if (rows.length === 1) return rows[0] as unknown as EventRow<T>;
   const [found] = await db.select({ parentId: t.parentId }).from(t).where(eq(t.id, parentId));
-  throw new SpectorRecordNotFoundError(qualifiedName(meta), parentId, found?.parentId);
+  throw new SpectorRecordNotFoundError(displayName(meta), parentId, found?.parentId);
 }
 
 /** A new event id that routes to shard `meta` of its `shards` list (a record started in that shard). */
