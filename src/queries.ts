@@ -29,7 +29,6 @@ import { isShardSet, shardFor, type ShardSet } from "./shards.js";
  * }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SpectorDatabase = PgDatabase<PgQueryResultHKT, any, any>;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -214,21 +213,25 @@ function resolveEvents(option: string, target: unknown, parentId: string | undef
     table = shardFor(parentId, target);
   }
   const meta = eventTableMeta(option, table);
-  if (parentId !== undefined) checkShard(option, meta, parentId);
+  if (parentId !== undefined) checkHomeShard(option, meta, parentId);
   return { table: table as Events, meta };
 }
 
 /**
- * Refuses one shard of a `shards` list given alone for a record that routes to another shard: the
- * record is not there (a read would find nothing, a write would put it where no reader looks).
+ * The shard a record lives in when `meta` is one shard of a `shards` list and the record routes to
+ * another one (it is not in `meta`'s table), else `undefined`.
  */
-function checkShard(option: string, meta: EventTableMeta, parentId: string): void {
-  if (meta.shard === undefined) return;
+function otherShard(meta: EventTableMeta, parentId: string): string | undefined {
+  if (meta.shard === undefined) return undefined;
   const home = shardFor(parentId, meta.shard.names);
-  if (home !== meta.name) {
-    const value = option === "to" ? { parentId } : `events table ${meta.name}`;
-    const expected = option === "to" ? `an event of shard ${meta.name}, but record ${parentId} lives in ${home}: a link table joins events of one shard` : `the shard of record ${parentId}, which is ${home} (pass the shard set to route by itself)`;
-    throw new SpectorOptionError(option, value, expected);
+  return home === meta.name ? undefined : home;
+}
+
+/** Refuses one shard given alone for a record of another: a read would find nothing, a write would hide it. */
+function checkHomeShard(option: string, meta: EventTableMeta, parentId: string): void {
+  const home = otherShard(meta, parentId);
+  if (home !== undefined) {
+    throw new SpectorOptionError(option, `events table ${meta.name}`, `the shard of record ${parentId}, which is ${home} (pass the shard set to route by itself)`);
   }
 }
 
@@ -244,7 +247,7 @@ function resolveLinks(option: string, target: unknown, parentId: string | undefi
   }
   const other = (table as unknown as Record<string, PgColumn>)[camelCase(meta.foreignKey)]!;
   const eventsMeta = eventTableMeta(option, meta.eventsTable);
-  if (parentId !== undefined) checkShard(option, eventsMeta, parentId);
+  if (parentId !== undefined) checkHomeShard(option, eventsMeta, parentId);
   return { table: table as Links, meta, other, events: { table: meta.eventsTable as Events, meta: eventsMeta } };
 }
 
@@ -468,7 +471,10 @@ function resolveLinkEnds(target: unknown, from: unknown, to: unknown) {
   }
   const links = resolveLinks("table", target, a.parentId ?? b.parentId);
   // one shard's link table given alone: both ends must live in its shard
-  if (a.parentId !== undefined && b.parentId !== undefined) checkShard("to", links.events.meta, b.parentId);
+  const home = a.parentId !== undefined && b.parentId !== undefined ? otherShard(links.events.meta, b.parentId) : undefined;
+  if (home !== undefined) {
+    throw new SpectorOptionError("to", b, `an event of shard ${links.events.meta.name}, but record ${b.parentId} lives in ${home}: a link table joins events of one shard`);
+  }
   return { a, b, links };
 }
 
