@@ -11,6 +11,7 @@
  */
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { customType, integer, type PgColumn } from "drizzle-orm/pg-core";
+import { getMeta } from "./meta.js";
 import { COLUMNS } from "./naming.js";
 import { SpectorOptionError } from "./errors.js";
 
@@ -192,9 +193,12 @@ export function checkPayloadType(option: string, value: unknown): void {
  * rows[0]?.schema; // number, whatever the map says
  * ```
  */
-export function rawCodes<T extends { _: { columns: Record<string, PgColumn> } }>(
+export function rawCodes<T extends { _: { columns: Record<string, PgColumn> & { schema: PgColumn; action: PgColumn } } }>(
   table: T,
 ): Omit<T["_"]["columns"], "schema" | "action"> & { schema: SQL<number>; action: SQL<number> } {
+  if (getMeta(table)?.kind !== "events") {
+    throw new SpectorOptionError("table", table, "an events table made by `spectorTables` or `eventTable`");
+  }
   const columns = getTableColumns(table as never) as Record<string, PgColumn>;
   const raw = (column: string) => sql<number>`${columns[column]!}`.mapWith(Number);
   return { ...columns, [COLUMNS.schema]: raw(COLUMNS.schema), [COLUMNS.action]: raw(COLUMNS.action) } as never;

@@ -4,7 +4,7 @@
  */
 import { createTableRelationsHelpers } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { SpectorOptionError, eventTable, linkTable, payloadType, shardSet, spectorRelations, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
+import { SpectorOptionError, eventTable, linkTable, payloadType, rawCodes, shardSet, spectorRelations, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
 
 /** Calls `fn`, expects a SpectorOptionError (a TypeError) for `option`, and returns its message. */
 function rejects(fn: () => unknown, option: string, ...mentions: string[]): string {
@@ -200,6 +200,14 @@ describe("shardSet rejects", () => {
     const d = eventTable("d", { schemas: { user: 1 } });
     rejects(() => shardSet([c, d]), "tables[1]", "the same `schemas` and `actions`");
     rejects(() => shardSet([eventTable("h1", { hashed: true }), eventTable("h2")]), "tables[1]", "the same `hashed` and `updatedAt`");
+  });
+});
+
+describe("rawCodes rejects", () => {
+  test("a table that is not an events table", () => {
+    const { l } = spectorTables({ table: "e", links: [["l", "x_id"]] });
+    // @ts-expect-error: a link table has no schema or action
+    rejects(() => rawCodes(l), "table", "an events table made by");
   });
 });
 
