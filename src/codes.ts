@@ -39,6 +39,26 @@ export const INT4_MIN = -2147483648;
 /** See {@link INT4_MIN}. */
 export const INT4_MAX = 2147483647;
 
+/** Checks an integer for a PostgreSQL `integer` column, at least `min`; returns it. */
+export function checkInt4(option: string, value: unknown, expected: string, min = INT4_MIN): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > INT4_MAX) {
+    throw new SpectorOptionError(option, value, expected);
+  }
+  return value;
+}
+
+/**
+ * Returns the integer of `value`, one of the names of `map` (the `schemas` or `actions` option of
+ * `table`), or throws a {@link SpectorOptionError} naming `option` and listing the names.
+ */
+export function checkCodeName(option: string, value: unknown, map: CodeMap, mapOption: string, table: string): number {
+  const code = typeof value === "string" ? map.byName.get(value) : undefined;
+  if (code === undefined) {
+    throw new SpectorOptionError(option, value, `one of the names of \`${mapOption}\` of table ${table}: ${[...map.byName.keys()].map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return code;
+}
+
 /**
  * Checks a `schemas` or `actions` option: an object of names to distinct `integer` values. `base`
  * entries (Spector's actions) come first; a name or value of the user's that clashes with them is
@@ -54,9 +74,7 @@ export function checkCodeMap(option: string, value: unknown, base: Readonly<Reco
   for (const [name, code] of Object.entries(value)) {
     const path = `${option}.${name}`;
     if (name === "") throw new SpectorOptionError(option, value, "an object whose names are not empty");
-    if (typeof code !== "number" || !Number.isInteger(code) || code < INT4_MIN || code > INT4_MAX) {
-      throw new SpectorOptionError(path, code, "an integer that fits PostgreSQL's `integer` (the column's type)");
-    }
+    checkInt4(path, code, "an integer that fits PostgreSQL's `integer` (the column's type)");
     if (Object.hasOwn(base, name)) {
       if (base[name] === code) continue;
       throw new SpectorOptionError(path, code, `left out or ${base[name]}: \`${name}\` is one of Spector's base actions (insert = 1, update = 2, delete = 3)`);
@@ -114,14 +132,9 @@ export class SpectorUnknownCodeError extends Error {
  * integer that is not in it throws a {@link SpectorUnknownCodeError}.
  */
 export function namedCodeColumn<const N extends string, V extends string>(name: N, table: string, option: string, map: CodeMap) {
-  const names = [...map.byName.keys()].map((n) => JSON.stringify(n)).join(", ");
   return customType<{ data: V; driverData: number }>({
     dataType: () => "integer",
-    toDriver(value) {
-      const code = typeof value === "string" ? map.byName.get(value) : undefined;
-      if (code === undefined) throw new SpectorOptionError(name, value, `one of the names of \`${option}\` of table ${table}: ${names}`);
-      return code;
-    },
+    toDriver: (value) => checkCodeName(name, value, map, option, table),
     fromDriver(value) {
       const found = map.byCode.get(Number(value));
       if (found === undefined) throw new SpectorUnknownCodeError(table, name, value, map);

@@ -13,7 +13,7 @@ import { eventTableMeta } from "./event-table.js";
 import { SpectorOptionError } from "./errors.js";
 import { checkUuid, newEventId } from "./ids.js";
 import type { AnyLinkTable, EventsOfLink, LinkTable } from "./link-table.js";
-import { INT4_MAX, INT4_MIN, type CodeMap } from "./codes.js";
+import { checkCodeName, checkInt4, type CodeMap } from "./codes.js";
 import { getMeta, type EventTableMeta, type LinkTableMeta } from "./meta.js";
 import { COLUMNS, camelCase, displayName, preparedStatementName } from "./naming.js";
 import { isShardSet, shardFor, type ShardSet } from "./shards.js";
@@ -251,21 +251,10 @@ function resolveLinks(option: string, target: unknown, parentId: string | undefi
   return { table: table as Links, meta, other, events: { table: meta.eventsTable as Events, meta: eventsMeta } };
 }
 
-/** Checks an integer for a PostgreSQL `integer` column, at least `min`. */
-function checkInteger(option: string, value: unknown, expected: string, min = INT4_MIN): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > INT4_MAX) {
-    throw new SpectorOptionError(option, value, expected);
-  }
-  return value;
-}
-
 /** Checks a `schema` or `action` value: one of the map's names, or an integer without a map. */
 function checkCode(option: string, value: unknown, map: CodeMap | undefined, mapOption: string, table: string): void {
-  if (map === undefined) {
-    checkInteger(option, value, `an integer that fits PostgreSQL's \`integer\` (declare \`${mapOption}\` to use names)`);
-  } else if (typeof value !== "string" || !map.byName.has(value)) {
-    throw new SpectorOptionError(option, value, `one of the names of \`${mapOption}\` of table ${table}: ${[...map.byName.keys()].map((n) => JSON.stringify(n)).join(", ")}`);
-  }
+  if (map === undefined) checkInt4(option, value, `an integer that fits PostgreSQL's \`integer\` (declare \`${mapOption}\` to use names)`);
+  else checkCodeName(option, value, map, mapOption, table);
 }
 
 /** Refuses keys other than `known` in an options object, naming the first stray one. */
@@ -533,13 +522,10 @@ export async function linked<Target extends LinkTarget>(
   event: EventArg<Target>,
   options: WalkOptions = {},
 ): Promise<LinkedEvent<LinkOf<Target>>[]> {
-  const ref = checkRef("event", event, isShardSet(table));
-  const checked = checkWalkOptions(options, ["direction", "type"]);
-  const links = resolveLinks("table", table, ref.parentId);
-  const type = checkType(links.meta, options, false);
+  const { ref, direction, links, type } = startWalk(table, event, options, ["direction", "type"]);
   const { table: l, other } = links;
   const e = links.events.table;
-  const [near, far] = checked.direction === "out" ? [l.eventId, other] : [other, l.eventId];
+  const [near, far] = direction === "out" ? [l.eventId, other] : [other, l.eventId];
   const rows = await db
     .select({ link: getTableColumns(l), event: getTableColumns(e) })
     .from(l)
@@ -566,6 +552,14 @@ export interface WalkOptions {
   readonly maxDepth?: number;
 }
 
+/** Checks the input of {@link linked} and {@link ancestors} (`known`: the options it takes) and finds the link table. */
+function startWalk(table: unknown, event: unknown, options: unknown, known: readonly (keyof WalkOptions)[]) {
+  const ref = checkRef("event", event, isShardSet(table));
+  const { direction, maxDepth } = checkWalkOptions(options, known);
+  const links = resolveLinks("table", table, ref.parentId);
+  return { ref, direction, maxDepth, links, type: checkType(links.meta, options, false) };
+}
+
 function checkWalkOptions(options: unknown, known: readonly (keyof WalkOptions)[]): { direction: "out" | "in"; maxDepth: number | undefined } {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new SpectorOptionError("options", options, `an object with optional keys ${known.map((k) => `\`${k}\``).join(", ")}`);
@@ -573,7 +567,7 @@ function checkWalkOptions(options: unknown, known: readonly (keyof WalkOptions)[
   checkKeys("options", options, known);
   const { direction = "out", maxDepth } = options as WalkOptions;
   if (direction !== "out" && direction !== "in") throw new SpectorOptionError("options.direction", direction, '`"out"` or `"in"`');
-  if (maxDepth !== undefined) checkInteger("options.maxDepth", maxDepth, "a positive integer that fits PostgreSQL's `integer`, or left out for no limit", 1);
+  if (maxDepth !== undefined) checkInt4("options.maxDepth", maxDepth, "a positive integer that fits PostgreSQL's `integer`, or left out for no limit", 1);
   return { direction, maxDepth };
 }
 
@@ -594,7 +588,7 @@ function checkType(meta: LinkTableMeta, options: unknown, required: boolean): nu
     throw new SpectorOptionError("options.type", undefined, `an integer that fits PostgreSQL's \`integer\`: ${meta.name} is a typed link table`);
   }
   if (required) checkKeys("options", options as object, ["type"]);
-  return checkInteger("options.type", type, `an integer that fits PostgreSQL's \`integer\`${required ? `: ${meta.name} is a typed link table` : ""}`);
+  return checkInt4("options.type", type, `an integer that fits PostgreSQL's \`integer\`${required ? `: ${meta.name} is a typed link table` : ""}`);
 }
 
 /**
@@ -618,10 +612,7 @@ export async function ancestors<Target extends LinkTarget>(
   event: EventArg<Target>,
   options: WalkOptions = {},
 ): Promise<Ancestor<LinkOf<Target>>[]> {
-  const ref = checkRef("event", event, isShardSet(table));
-  const { direction, maxDepth } = checkWalkOptions(options, ["direction", "type", "maxDepth"]);
-  const links = resolveLinks("table", table, ref.parentId);
-  const type = checkType(links.meta, options, false);
+  const { ref, direction, maxDepth, links, type } = startWalk(table, event, options, ["direction", "type", "maxDepth"]);
   const ofType = type === undefined ? sql`` : sql` and l.${sql.identifier(COLUMNS.type)} = ${type}`;
   const e = links.events.table;
   const [near, far] = direction === "out" ? [sql.identifier(COLUMNS.eventId), sql.identifier(links.meta.foreignKey)] : [sql.identifier(links.meta.foreignKey), sql.identifier(COLUMNS.eventId)];
