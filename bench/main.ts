@@ -36,8 +36,16 @@ const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/pos
 
 /** The three link tables measured: no rule, ours, Spector's row-by-row BEFORE INSERT trigger. */
 const DESIGNS = [
-  { table: "links_ours", label: "drizzle-spector (statement-level AFTER, transition table)", rule: names.insertTrigger("links_ours") },
-  { table: "links_spector", label: "Spector (row-level BEFORE, two lookups per row)", rule: names.insertTrigger("links_spector") },
+  {
+    table: "links_ours",
+    label: "drizzle-spector (statement-level AFTER, transition table)",
+    rule: names.insertTrigger("links_ours"),
+  },
+  {
+    table: "links_spector",
+    label: "Spector (row-level BEFORE, two lookups per row)",
+    rule: names.insertTrigger("links_spector"),
+  },
 ] as const;
 
 interface Explained {
@@ -46,7 +54,9 @@ interface Explained {
 }
 
 function parseExplain(rows: { "QUERY PLAN": unknown }[], rule: string | undefined): Explained {
-  const [plan] = rows[0]!["QUERY PLAN"] as [{ "Execution Time": number; Triggers?: { "Trigger Name": string; Time: number }[] }];
+  const [plan] = rows[0]!["QUERY PLAN"] as [
+    { "Execution Time": number; Triggers?: { "Trigger Name": string; Time: number }[] },
+  ];
   if (rule === undefined) return { total: plan["Execution Time"], rule: 0 };
   const trigger = plan.Triggers?.find((t) => t["Trigger Name"] === rule);
   if (!trigger) throw new Error(`EXPLAIN did not report trigger ${rule}: ${JSON.stringify(plan.Triggers)}`);
@@ -71,11 +81,16 @@ async function main(): Promise<void> {
     // The tables, as a user gets them: drizzle-kit's DDL, then spectorTriggerSql for the constrained link.
     const tables = spectorTables({
       table: "events",
-      links: [["links_ours", "ancestor_id"], ["links_spector", "ancestor_id", { constrained: false }], ["links_none", "ancestor_id", { constrained: false }]],
+      links: [
+        ["links_ours", "ancestor_id"],
+        ["links_spector", "ancestor_id", { constrained: false }],
+        ["links_none", "ancestor_id", { constrained: false }],
+      ],
     });
     for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
     // Spector's own trigger, as its migration writes it (see shared/SPECTOR_FACTS.md).
-    for (const statement of spectorRowTrigger('"public"', "events", "links_spector", "ancestor_id")) await sql.unsafe(statement);
+    for (const statement of spectorRowTrigger('"public"', "events", "links_spector", "ancestor_id"))
+      await sql.unsafe(statement);
 
     // Events: RECORDS records of 10 events with time-ordered (UUIDv7-like) ids; the first is the root.
     const started = performance.now();
@@ -97,7 +112,9 @@ async function main(): Promise<void> {
     await sql.unsafe(`CREATE UNLOGGED TABLE pairs_old AS
       SELECT bench_id(${RECORDS * EVENTS_PER_RECORD} + i) AS event_id, bench_id(0) AS ancestor_id FROM generate_series(0, 999) AS i`);
     await sql.unsafe(`VACUUM ANALYZE`);
-    console.log(`${RECORDS * EVENTS_PER_RECORD} events in ${RECORDS} records loaded in ${Math.round(performance.now() - started)} ms\n`);
+    console.log(
+      `${RECORDS * EVENTS_PER_RECORD} events in ${RECORDS} records loaded in ${Math.round(performance.now() - started)} ms\n`,
+    );
 
     const explain = async (statement: string, rule: string | undefined): Promise<Explained> => {
       let result: Explained | undefined;
@@ -119,17 +136,24 @@ async function main(): Promise<void> {
     for (const shape of ["recent", "spread", "old"] as const) {
       await vacuum();
       const pairs = `pairs_${shape}`;
-      const [{ n: count }] = (await sql.unsafe(`SELECT count(*)::int AS n FROM ${pairs}`)) as unknown as [{ n: number }];
+      const [{ n: count }] = (await sql.unsafe(`SELECT count(*)::int AS n FROM ${pairs}`)) as unknown as [
+        { n: number },
+      ];
       const bulk = new Map<string, Explained[]>(DESIGNS.map((d) => [d.table, []]));
       for (let run = -1; run < RUNS; run++) {
         for (const design of DESIGNS) {
-          const result = await explain(`INSERT INTO ${design.table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM ${pairs}`, design.rule);
+          const result = await explain(
+            `INSERT INTO ${design.table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM ${pairs}`,
+            design.rule,
+          );
           if (run >= 0) bulk.get(design.table)!.push(result);
         }
       }
       console.log(`bulk (${shape}): ${count} links in one INSERT ... SELECT, ${RUNS} runs each (median, min-max)`);
       const digits = count < 10_000 ? 1 : 0;
-      console.log(`  ${"design".padEnd(58)} ${"statement ms".padStart(12)} ${"rule ms".padStart(9)} ${"cost ratio".padStart(17)}`);
+      console.log(
+        `  ${"design".padEnd(58)} ${"statement ms".padStart(12)} ${"rule ms".padStart(9)} ${"cost ratio".padStart(17)}`,
+      );
       for (const design of DESIGNS) {
         const results = bulk.get(design.table)!;
         const ratios = results.map(ratio);
@@ -145,14 +169,18 @@ async function main(): Promise<void> {
     await vacuum();
     const SINGLE_DESIGNS = [...DESIGNS, { table: "links_none", label: "no rule", rule: undefined }] as const;
     const single = new Map<string, Explained[]>(SINGLE_DESIGNS.map((d) => [d.table, []]));
-    const rows = (await sql`SELECT event_id::text, ancestor_id::text FROM pairs_spread ORDER BY random() LIMIT ${SINGLE + 20}`) as unknown as {
-      event_id: string;
-      ancestor_id: string;
-    }[];
+    const rows =
+      (await sql`SELECT event_id::text, ancestor_id::text FROM pairs_spread ORDER BY random() LIMIT ${SINGLE + 20}`) as unknown as {
+        event_id: string;
+        ancestor_id: string;
+      }[];
     for (const [i, row] of rows.entries()) {
       // rotate the order: the first statement of a round pays for cold caches
       for (const design of i % 2 === 0 ? SINGLE_DESIGNS : [...SINGLE_DESIGNS].reverse()) {
-        const result = await explain(`INSERT INTO ${design.table} (event_id, ancestor_id) VALUES ('${row.event_id}', '${row.ancestor_id}')`, design.rule);
+        const result = await explain(
+          `INSERT INTO ${design.table} (event_id, ancestor_id) VALUES ('${row.event_id}', '${row.ancestor_id}')`,
+          design.rule,
+        );
         if (i >= 20) single.get(design.table)!.push(result);
       }
     }
@@ -188,7 +216,8 @@ class RollBack extends Error {}
 
 // BENCH_ONLY=rule or BENCH_ONLY=queries runs one part; both by default. The queries part: bench/queries.ts.
 const only = process.env.BENCH_ONLY;
-if (only !== undefined && only !== "rule" && only !== "queries") throw new Error(`BENCH_ONLY must be "rule" or "queries", not ${JSON.stringify(only)}`);
+if (only !== undefined && only !== "rule" && only !== "queries")
+  throw new Error(`BENCH_ONLY must be "rule" or "queries", not ${JSON.stringify(only)}`);
 if (only !== "queries") await main();
 if (only !== "rule") {
   if (only === undefined) console.log("");

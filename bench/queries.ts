@@ -131,7 +131,9 @@ export async function benchQueries(url: string): Promise<void> {
   const fresh = await createFreshDatabase(url, "spector_bench_queries");
   const client = postgres(fresh.url, { max: 1, onnotice: () => {} });
   try {
-    const [{ server_version: version }] = (await client`SHOW server_version`) as unknown as [{ server_version: string }];
+    const [{ server_version: version }] = (await client`SHOW server_version`) as unknown as [
+      { server_version: string },
+    ];
     console.log(`query latency benchmark on PostgreSQL ${version}, database ${fresh.name} (dropped afterwards)`);
 
     const { events } = spectorTables({ table: "events", schemas: { user: 0, post: 1 }, actions: { publish: 4 } });
@@ -152,8 +154,12 @@ export async function benchQueries(url: string): Promise<void> {
           FROM generate_series(0, ${total - 1}) AS t, LATERAL (SELECT to_timestamp((1790000000000 + t) / 1000.0) AT TIME ZONE 'utc' AS at) AS time`);
     });
     await client.unsafe(`VACUUM ANALYZE events`);
-    const [{ size }] = (await client.unsafe(`SELECT pg_size_pretty(pg_total_relation_size('events')) AS size`)) as unknown as [{ size: string }];
-    console.log(`${total} events in ${RECORDS} records loaded in ${Math.round(performance.now() - loading)} ms (table and indexes: ${size})`);
+    const [{ size }] = (await client.unsafe(
+      `SELECT pg_size_pretty(pg_total_relation_size('events')) AS size`,
+    )) as unknown as [{ size: string }];
+    console.log(
+      `${total} events in ${RECORDS} records loaded in ${Math.round(performance.now() - loading)} ms (table and indexes: ${size})`,
+    );
     console.log(
       `${ITERATIONS} timed rounds per query and layout, in ${BLOCKS} blocks per layout taken in turn, each after ${WARMUP} warm-up rounds; figures are medians in µs`,
     );
@@ -165,7 +171,10 @@ export async function benchQueries(url: string): Promise<void> {
     // The rounds' records, and for backtrace a random event of each (a fixed pseudo-random sequence):
     // the same for every side and layout.
     const random = mulberry32(42);
-    const picks = Array.from({ length: WARMUP + ITERATIONS }, () => [Math.floor(random() * RECORDS), Math.floor(random() * EVENTS_PER_RECORD)] as const);
+    const picks = Array.from(
+      { length: WARMUP + ITERATIONS },
+      () => [Math.floor(random() * RECORDS), Math.floor(random() * EVENTS_PER_RECORD)] as const,
+    );
     const targets = (await client.unsafe(
       `SELECT bench_id(p.k::bigint * ${RECORDS} + p.r)::text AS id, bench_id(p.r)::text AS "parentId"
          FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS p(r, k, i) ORDER BY p.i`,
@@ -176,20 +185,31 @@ export async function benchQueries(url: string): Promise<void> {
     const check = targets[0]!;
     const helperRows = await listByParent(db, events, check.parentId);
     const rawRows = (await client.unsafe(RAW_LIST, [check.parentId])) as unknown as { id: string; schema: number }[];
-    if (helperRows.length !== EVENTS_PER_RECORD || helperRows.map((r) => r.id).join() !== rawRows.map((r) => r.id).join()) {
+    if (
+      helperRows.length !== EVENTS_PER_RECORD ||
+      helperRows.map((r) => r.id).join() !== rawRows.map((r) => r.id).join()
+    ) {
       throw new Error(`listByParent and the raw query disagree for ${check.parentId}`);
     }
-    if (helperRows[0]!.schema !== (rawRows[0]!.schema === 0 ? "user" : "post")) throw new Error(`unexpected schema ${helperRows[0]!.schema}`);
+    if (helperRows[0]!.schema !== (rawRows[0]!.schema === 0 ? "user" : "post"))
+      throw new Error(`unexpected schema ${helperRows[0]!.schema}`);
 
     // The SQL the helpers send, and its parameters for a target.
-    const params: Record<Query, (t: Target) => string[]> = { listByParent: (t) => [t.parentId], backtrace: (t) => [t.parentId, t.id] };
+    const params: Record<Query, (t: Target) => string[]> = {
+      listByParent: (t) => [t.parentId],
+      backtrace: (t) => [t.parentId, t.id],
+    };
     const helperSql = {} as Record<Query, string>;
     for (const query of QUERIES) {
       captured.length = 0;
-      await (query === "listByParent" ? listByParent(logged, events, check.parentId) : backtrace(logged, events, check));
+      await (query === "listByParent"
+        ? listByParent(logged, events, check.parentId)
+        : backtrace(logged, events, check));
       const [sent] = captured;
       if (captured.length !== 1 || JSON.stringify(sent!.params) !== JSON.stringify(params[query](check))) {
-        throw new Error(`${query} sent ${JSON.stringify(captured)}, not one query with ${JSON.stringify(params[query](check))}`);
+        throw new Error(
+          `${query} sent ${JSON.stringify(captured)}, not one query with ${JSON.stringify(params[query](check))}`,
+        );
       }
       helperSql[query] = sent!.query;
     }
@@ -208,7 +228,9 @@ export async function benchQueries(url: string): Promise<void> {
     };
 
     const explainJson = async (statement: string, args: string[]) => {
-      const rows = (await client.unsafe(statement, args)) as unknown as { "QUERY PLAN": [{ Plan: PlanNode; "Planning Time": number; "Execution Time": number }] }[];
+      const rows = (await client.unsafe(statement, args)) as unknown as {
+        "QUERY PLAN": [{ Plan: PlanNode; "Planning Time": number; "Execution Time": number }];
+      }[];
       return rows[0]!["QUERY PLAN"][0];
     };
 
@@ -221,14 +243,20 @@ export async function benchQueries(url: string): Promise<void> {
       await client.begin(async (tx) => {
         await tx.unsafe(`SET LOCAL plan_cache_mode = force_generic_plan`);
         await tx.unsafe(`PREPARE bench_plan AS ${text}`);
-        const rows = (await tx.unsafe(`EXPLAIN (FORMAT JSON) EXECUTE bench_plan(${args.map((a) => `'${a}'`).join(", ")})`)) as unknown as {
+        const rows = (await tx.unsafe(
+          `EXPLAIN (FORMAT JSON) EXECUTE bench_plan(${args.map((a) => `'${a}'`).join(", ")})`,
+        )) as unknown as {
           "QUERY PLAN": [{ Plan: PlanNode }];
         }[];
         generic = describePlan(rows[0]!["QUERY PLAN"][0].Plan);
         await tx.unsafe(`DEALLOCATE bench_plan`);
       });
-      for (const [kind, plan] of [["custom", custom], ["generic", generic!]] as const) {
-        if (plan.types.includes("Seq Scan")) throw new Error(`${query}: the ${kind} plan has a Seq Scan: ${plan.text}\n${text}`);
+      for (const [kind, plan] of [
+        ["custom", custom],
+        ["generic", generic!],
+      ] as const) {
+        if (plan.types.includes("Seq Scan"))
+          throw new Error(`${query}: the ${kind} plan has a Seq Scan: ${plan.text}\n${text}`);
       }
       const shown = args.reduce((s, a, i) => s.replaceAll(`'${a}'::uuid`, `$${i + 1}`), custom.text);
       return { custom: shown, generic: generic!.text };
@@ -236,10 +264,14 @@ export async function benchQueries(url: string): Promise<void> {
 
     type Samples = Record<Query, Record<Column, number[]>>;
     const newSamples = (): Samples =>
-      Object.fromEntries(QUERIES.map((q) => [q, Object.fromEntries(COLUMNS.map((c) => [c, [] as number[]]))])) as Samples;
+      Object.fromEntries(
+        QUERIES.map((q) => [q, Object.fromEntries(COLUMNS.map((c) => [c, [] as number[]]))]),
+      ) as Samples;
 
     const medians = (s: Samples): Medians =>
-      Object.fromEntries(QUERIES.map((q) => [q, Object.fromEntries(COLUMNS.map((c) => [c, median(s[q][c])]))])) as Medians;
+      Object.fromEntries(
+        QUERIES.map((q) => [q, Object.fromEntries(COLUMNS.map((c) => [c, median(s[q][c])]))]),
+      ) as Medians;
 
     /** Runs rounds on `rounds`, adding their times to `samples` (or nothing for warm-up rounds). */
     const measure = async (rounds: readonly Target[], samples: Samples | undefined): Promise<void> => {
@@ -253,7 +285,10 @@ export async function benchQueries(url: string): Promise<void> {
             const elapsed = performance.now() - t0;
             samples?.[query][side].push(elapsed * 1000);
           }
-          const analyzed = await explainJson(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${helperSql[query]}`, params[query](target));
+          const analyzed = await explainJson(
+            `EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${helperSql[query]}`,
+            params[query](target),
+          );
           samples?.[query]["server plan"].push(analyzed["Planning Time"] * 1000);
           samples?.[query]["server exec"].push(analyzed["Execution Time"] * 1000);
         }
@@ -266,8 +301,14 @@ export async function benchQueries(url: string): Promise<void> {
         label: "[1] Spector's layout: events_parent_id_index (parent_id)",
         enter: [`CREATE INDEX events_parent_id_index ON events (parent_id)`, `DROP INDEX events_parent_id_id_index`],
       },
-      { label: "[2] + events_parent_id_id_index (parent_id, id)", enter: [`CREATE INDEX events_parent_id_id_index ON events (parent_id, id)`] },
-      { label: "[3] (parent_id, id) alone: events_parent_id_index dropped", enter: [`DROP INDEX events_parent_id_index`] },
+      {
+        label: "[2] + events_parent_id_id_index (parent_id, id)",
+        enter: [`CREATE INDEX events_parent_id_id_index ON events (parent_id, id)`],
+      },
+      {
+        label: "[3] (parent_id, id) alone: events_parent_id_index dropped",
+        enter: [`DROP INDEX events_parent_id_index`],
+      },
     ] as const;
     const samples = LAYOUTS.map(newSamples);
     const blockMedians = LAYOUTS.map(() => [] as Medians[]);
@@ -291,7 +332,9 @@ export async function benchQueries(url: string): Promise<void> {
         for (const query of QUERIES) {
           const plan = await plans(query); // throws on a Seq Scan
           if (block > 0) continue;
-          planLines[l]!.push(`  plan ${query.padEnd(12)} ${plan.custom}${plan.generic === plan.custom ? "  (custom and generic)" : ""}`);
+          planLines[l]!.push(
+            `  plan ${query.padEnd(12)} ${plan.custom}${plan.generic === plan.custom ? "  (custom and generic)" : ""}`,
+          );
           if (plan.generic !== plan.custom) planLines[l]!.push(`  ${"generic plan".padEnd(17)} ${plan.generic}`);
         }
         await measure(targets.slice(0, WARMUP), undefined);
@@ -307,21 +350,36 @@ export async function benchQueries(url: string): Promise<void> {
       const result = results[l]!;
       console.log(`\n${layout.label}`);
       for (const line of planLines[l]!) console.log(line);
-      console.log(`  ${"µs".padEnd(12)} ${COLUMNS.map((s) => s.padStart(WIDTH)).join(" ")} ${"helper/raw".padStart(11)}`);
+      console.log(
+        `  ${"µs".padEnd(12)} ${COLUMNS.map((s) => s.padStart(WIDTH)).join(" ")} ${"helper/raw".padStart(11)}`,
+      );
       for (const query of QUERIES) {
         const m = result[query];
-        console.log(`  ${query.padEnd(12)} ${COLUMNS.map((s) => fmt(m[s], 0).padStart(WIDTH)).join(" ")} ${fmt(m.helper / m.raw).padStart(11)}`);
+        console.log(
+          `  ${query.padEnd(12)} ${COLUMNS.map((s) => fmt(m[s], 0).padStart(WIDTH)).join(" ")} ${fmt(m.helper / m.raw).padStart(11)}`,
+        );
       }
-      console.log(`  helper listByParent per block: ${blockMedians[l]!.map((m) => fmt(m.listByParent.helper, 0)).join(", ")}`);
+      console.log(
+        `  helper listByParent per block: ${blockMedians[l]!.map((m) => fmt(m.listByParent.helper, 0)).join(", ")}`,
+      );
     }
 
     // Each block of a new layout against the block of Spector's taken just before it (same records).
-    console.log(`\n(parent_id, id) index / Spector's layout: median over the ${BLOCKS} blocks of the block medians' ratio, below 1 is faster`);
+    console.log(
+      `\n(parent_id, id) index / Spector's layout: median over the ${BLOCKS} blocks of the block medians' ratio, below 1 is faster`,
+    );
     console.log(`  ${"layout".padEnd(26)} ${"query".padEnd(12)} ${COLUMNS.map((s) => s.padStart(WIDTH)).join(" ")}`);
-    for (const [l, label] of [[1, "[2] + (parent_id, id)"], [2, "[3] (parent_id, id) alone"]] as const) {
+    for (const [l, label] of [
+      [1, "[2] + (parent_id, id)"],
+      [2, "[3] (parent_id, id) alone"],
+    ] as const) {
       for (const query of QUERIES) {
-        const ratios = COLUMNS.map((c) => median(blockMedians[l]!.map((m, b) => m[query][c] / blockMedians[0]![b]![query][c])));
-        console.log(`  ${label.padEnd(26)} ${query.padEnd(12)} ${ratios.map((r) => `${fmt(r)}x`.padStart(WIDTH)).join(" ")}`);
+        const ratios = COLUMNS.map((c) =>
+          median(blockMedians[l]!.map((m, b) => m[query][c] / blockMedians[0]![b]![query][c])),
+        );
+        console.log(
+          `  ${label.padEnd(26)} ${query.padEnd(12)} ${ratios.map((r) => `${fmt(r)}x`.padStart(WIDTH)).join(" ")}`,
+        );
       }
     }
     console.log(`\nqueries part: ${fmt((performance.now() - started) / 1000, 1)} s`);

@@ -14,7 +14,15 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { SpectorOptionError, ancestors, appendEvent, backtrace, link, listByParent, type EventRow } from "../src/index.js";
+import {
+  SpectorOptionError,
+  ancestors,
+  appendEvent,
+  backtrace,
+  link,
+  listByParent,
+  type EventRow,
+} from "../src/index.js";
 import * as schema from "./schema.js";
 import { event_ancestors, event_links, events } from "./schema.js";
 
@@ -85,20 +93,34 @@ async function main(): Promise<void> {
     // Two records: a user, and a post with an edit. A record's first event is its own parent.
     const alice = await appendEvent(db, events, { schema: "user", action: "insert", payload: { name: "Alice" } });
     const post = await appendEvent(db, events, { schema: "post", action: "insert", payload: { title: "Hello" } });
-    const edit = await appendEvent(db, events, { schema: "post", action: "update", payload: { title: "Hello, world" }, parentId: post.id });
-    const rename = await appendEvent(db, events, { schema: "user", action: "update", payload: { name: "Alice B." }, parentId: alice.id });
+    const edit = await appendEvent(db, events, {
+      schema: "post",
+      action: "update",
+      payload: { title: "Hello, world" },
+      parentId: post.id,
+    });
+    const rename = await appendEvent(db, events, {
+      schema: "user",
+      action: "update",
+      payload: { name: "Alice B." },
+      parentId: alice.id,
+    });
 
     for (const record of [alice, post]) {
       console.log(`record ${record.schema} ${short(record.id)}:`);
       for (const event of await listByParent(db, events, record.id)) {
-        console.log(`  ${short(event.id)}  ${event.action.padEnd(6)}  ${JSON.stringify(event.payload)}  at ${event.insertedAt}`);
+        console.log(
+          `  ${short(event.id)}  ${event.action.padEnd(6)}  ${JSON.stringify(event.payload)}  at ${event.insertedAt}`,
+        );
       }
     }
 
     // Links inside one record are fine.
     await link(db, event_ancestors, edit, post);
     await link(db, event_links, rename, alice, { type: LINK_TYPE.mentions });
-    console.log(`\nlinked within records: post edit -> post (event_ancestors), user rename -> user (event_links, typed)`);
+    console.log(
+      `\nlinked within records: post edit -> post (event_ancestors), user rename -> user (event_links, typed)`,
+    );
 
     // A link across records: refused before any SQL when the helper sees both events...
     try {
@@ -121,14 +143,31 @@ async function main(): Promise<void> {
     // A multi-row insert with one bad link leaves nothing behind.
     const more: EventRow<typeof events>[] = [];
     for (const rev of [2, 3, 4]) {
-      more.push(await appendEvent(db, events, { schema: "post", action: "update", payload: { title: "Hello, world", rev }, parentId: post.id }));
+      more.push(
+        await appendEvent(db, events, {
+          schema: "post",
+          action: "update",
+          payload: { title: "Hello, world", rev },
+          parentId: post.id,
+        }),
+      );
     }
     const batch = [
       ...more.map(({ id }) => ({ eventId: id, ancestorId: edit.id })),
       { eventId: more[0]!.id, ancestorId: rename.id }, // the bad one: rename belongs to the user record
     ];
     const linksOf = async () =>
-      (await db.select({ n: count() }).from(event_ancestors).where(inArray(event_ancestors.eventId, more.map((m) => m.id))))[0]!.n;
+      (
+        await db
+          .select({ n: count() })
+          .from(event_ancestors)
+          .where(
+            inArray(
+              event_ancestors.eventId,
+              more.map((m) => m.id),
+            ),
+          )
+      )[0]!.n;
     const before = await linksOf();
     try {
       await db.insert(event_ancestors).values(batch);
@@ -137,13 +176,17 @@ async function main(): Promise<void> {
       if (pgError(error).code !== "23514") throw error;
     }
     const after = await linksOf();
-    console.log(`batch of ${batch.length} links with one bad link refused: links of those events before ${before}, after ${after}`);
+    console.log(
+      `batch of ${batch.length} links with one bad link refused: links of those events before ${before}, after ${after}`,
+    );
     await db.insert(event_ancestors).values(batch.slice(0, -1));
     console.log(`the same batch without the bad link: ${await linksOf()} links written`);
 
     // Walking links, reading history, and relational queries.
     const walk = await ancestors(db, event_ancestors, more[2]!);
-    console.log(`\nancestors of the last revision: ${walk.map(({ event, depth }) => `${short(event.id)} (${event.action}, depth ${depth})`).join(", ")}`);
+    console.log(
+      `\nancestors of the last revision: ${walk.map(({ event, depth }) => `${short(event.id)} (${event.action}, depth ${depth})`).join(", ")}`,
+    );
     const history = await backtrace(db, events, edit);
     console.log(`backtrace of the edit: ${history.map((event) => `${event.action} ${short(event.id)}`).join(" -> ")}`);
     const loaded = await db.query.events.findFirst({
@@ -151,11 +194,15 @@ async function main(): Promise<void> {
       with: { children: { columns: { id: true }, with: { eventAncestors: { columns: { ancestorId: true } } } } },
     });
     const linked = loaded?.children.filter((child) => child.eventAncestors.length > 0).length;
-    console.log(`db.query.events with children and their links: ${loaded?.children.length} events in the post record, ${linked} with ancestor links`);
+    console.log(
+      `db.query.events with children and their links: ${loaded?.children.length} events in the post record, ${linked} with ancestor links`,
+    );
 
     const [{ n: total }] = (await db.select({ n: count() }).from(events)) as [{ n: number }];
     const [{ n: links }] = (await db.select({ n: count() }).from(event_ancestors)) as [{ n: number }];
-    console.log(`\ndone: ${total} events in 2 records, ${links} ancestor links, in ${Math.round(performance.now() - started)} ms`);
+    console.log(
+      `\ndone: ${total} events in 2 records, ${links} ancestor links, in ${Math.round(performance.now() - started)} ms`,
+    );
   } finally {
     await close();
   }

@@ -23,4 +23,8 @@ export const { events, event_ancestors, event_links } = spectorTables({
 });
 
 // Relations for `db.query` (drizzle-kit reads only the tables above).
-export const { eventsRelations, event_ancestorsRelations, event_linksRelations } = spectorRelations({ events, event_ancestors, event_links });
+export const { eventsRelations, event_ancestorsRelations, event_linksRelations } = spectorRelations({
+  events,
+  event_ancestors,
+  event_links,
+});

@@ -54,7 +54,11 @@ export function checkInt4(option: string, value: unknown, expected: string, min 
 export function checkCodeName(option: string, value: unknown, map: CodeMap, mapOption: string, table: string): number {
   const code = typeof value === "string" ? map.byName.get(value) : undefined;
   if (code === undefined) {
-    throw new SpectorOptionError(option, value, `one of the names of \`${mapOption}\` of table ${table}: ${[...map.byName.keys()].map((n) => JSON.stringify(n)).join(", ")}`);
+    throw new SpectorOptionError(
+      option,
+      value,
+      `one of the names of \`${mapOption}\` of table ${table}: ${[...map.byName.keys()].map((n) => JSON.stringify(n)).join(", ")}`,
+    );
   }
   return code;
 }
@@ -64,9 +68,18 @@ export function checkCodeName(option: string, value: unknown, map: CodeMap, mapO
  * entries (Spector's actions) come first; a name or value of the user's that clashes with them is
  * refused.
  */
-export function checkCodeMap(option: string, value: unknown, base: Readonly<Record<string, number>> = {}): CodeMap | undefined {
+export function checkCodeMap(
+  option: string,
+  value: unknown,
+  base: Readonly<Record<string, number>> = {},
+): CodeMap | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) {
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Array.isArray(value) ||
+    Object.getPrototypeOf(value) !== Object.prototype
+  ) {
     throw new SpectorOptionError(option, value, "a plain object of names to integers, e.g. `{ user: 0, post: 1 }`");
   }
   const byName = new Map<string, number>(Object.entries(base));
@@ -77,7 +90,11 @@ export function checkCodeMap(option: string, value: unknown, base: Readonly<Reco
     checkInt4(path, code, "an integer that fits PostgreSQL's `integer` (the column's type)");
     if (Object.hasOwn(base, name)) {
       if (base[name] === code) continue;
-      throw new SpectorOptionError(path, code, `left out or ${base[name]}: \`${name}\` is one of Spector's base actions (insert = 1, update = 2, delete = 3)`);
+      throw new SpectorOptionError(
+        path,
+        code,
+        `left out or ${base[name]}: \`${name}\` is one of Spector's base actions (insert = 1, update = 2, delete = 3)`,
+      );
     }
     const other = byCode.get(code);
     if (other !== undefined) {
@@ -131,7 +148,12 @@ export class SpectorUnknownCodeError extends Error {
  * map throws a {@link SpectorOptionError} while the query is built (before any SQL runs); reading an
  * integer that is not in it throws a {@link SpectorUnknownCodeError}.
  */
-export function namedCodeColumn<const N extends string, V extends string>(name: N, table: string, option: string, map: CodeMap) {
+export function namedCodeColumn<const N extends string, V extends string>(
+  name: N,
+  table: string,
+  option: string,
+  map: CodeMap,
+) {
   return customType<{ data: V; driverData: number }>({
     dataType: () => "integer",
     toDriver: (value) => checkCodeName(name, value, map, option, table),
@@ -206,9 +228,9 @@ export function checkPayloadType(option: string, value: unknown): void {
  * rows[0]?.schema; // number, whatever the map says
  * ```
  */
-export function rawCodes<T extends { _: { columns: Record<string, PgColumn> & { schema: PgColumn; action: PgColumn } } }>(
-  table: T,
-): Omit<T["_"]["columns"], "schema" | "action"> & { schema: SQL<number>; action: SQL<number> } {
+export function rawCodes<
+  T extends { _: { columns: Record<string, PgColumn> & { schema: PgColumn; action: PgColumn } } },
+>(table: T): Omit<T["_"]["columns"], "schema" | "action"> & { schema: SQL<number>; action: SQL<number> } {
   if (getMeta(table)?.kind !== "events") {
     throw new SpectorOptionError("table", table, "an events table made by `spectorTables` or `eventTable`");
   }

@@ -73,8 +73,12 @@ export function eventLeadingColumns(table: string, typing: EventTypingPlan) {
     id: eventIdColumn(),
     parentId: eventParentIdColumn(),
     payload: eventPayloadColumn(),
-    schema: typing.schemas ? namedCodeColumn(COLUMNS.schema, table, "schemas", typing.schemas) : plainCodeColumn(COLUMNS.schema),
-    action: typing.actions ? namedCodeColumn(COLUMNS.action, table, "actions", typing.actions) : plainCodeColumn(COLUMNS.action),
+    schema: typing.schemas
+      ? namedCodeColumn(COLUMNS.schema, table, "schemas", typing.schemas)
+      : plainCodeColumn(COLUMNS.schema),
+    action: typing.actions
+      ? namedCodeColumn(COLUMNS.action, table, "actions", typing.actions)
+      : plainCodeColumn(COLUMNS.action),
   };
 }
 

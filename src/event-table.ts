@@ -97,7 +97,11 @@ export type ShapeOf<O> = {
 };
 
 /** The column builders of an events table, `hash` only when hashed, `updatedAt` unless turned off. */
-export type EventColumns<THashed extends boolean, TUpdatedAt extends boolean, TShape extends EventShape = PlainShape> = {
+export type EventColumns<
+  THashed extends boolean,
+  TUpdatedAt extends boolean,
+  TShape extends EventShape = PlainShape,
+> = {
   id: ReturnType<typeof eventIdColumn>;
   parentId: ReturnType<typeof eventParentIdColumn>;
   payload: ReturnType<typeof eventPayloadColumn<TShape["payload"]>>;
@@ -177,7 +181,11 @@ export type HashedOf<O> = O extends { readonly hashed: true } ? true : false;
 /** `false` when the options say `updatedAt: false`. */
 export type UpdatedAtOf<O> = O extends { readonly updatedAt: false } ? false : true;
 /** The PostgreSQL schema of the options, `undefined` for the default one. */
-export type PgSchemaOf<O> = O extends { readonly pgSchema: infer S extends string } ? (S extends "public" ? undefined : S) : undefined;
+export type PgSchemaOf<O> = O extends { readonly pgSchema: infer S extends string }
+  ? S extends "public"
+    ? undefined
+    : S
+  : undefined;
 
 /** The table function for a schema: `pgTable` for the default one, as Drizzle wants. */
 export function tableFunction(schema: string | undefined): typeof pgTable {
@@ -231,7 +239,11 @@ export function eventTable<const TName extends string, const O extends EventTabl
 export function eventTableMeta(option: string, value: unknown): EventTableMeta {
   const meta = getMeta(value);
   if (meta?.kind !== "events") {
-    throw new SpectorOptionError(option, describeTable(value), "an events table made by `spectorTables` or `eventTable`");
+    throw new SpectorOptionError(
+      option,
+      describeTable(value),
+      "an events table made by `spectorTables` or `eventTable`",
+    );
   }
   return meta;
 }

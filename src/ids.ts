@@ -41,6 +41,7 @@ export function isUuid(value: unknown): value is string {
 
 /** Returns `value` when it is a UUID, or throws a {@link SpectorOptionError} naming `option`. */
 export function checkUuid(option: string, value: unknown): string {
-  if (!isUuid(value)) throw new SpectorOptionError(option, value, "a UUID such as `0192f0c1-7b3e-7cc4-9a51-0e1f5c8a3d21`");
+  if (!isUuid(value))
+    throw new SpectorOptionError(option, value, "a UUID such as `0192f0c1-7b3e-7cc4-9a51-0e1f5c8a3d21`");
   return value;
 }

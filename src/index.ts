@@ -12,7 +12,14 @@
  * @module
  */
 export { spectorTables, type SpectorTables } from "./spector-tables.js";
-export { eventTable, type EventTable, type AnyEventTable, type EventShape, type ShapeOf, type PayloadFor } from "./event-table.js";
+export {
+  eventTable,
+  type EventTable,
+  type AnyEventTable,
+  type EventShape,
+  type ShapeOf,
+  type PayloadFor,
+} from "./event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./link-table.js";
 export { BASE_ACTIONS, payloadType, rawCodes, SpectorUnknownCodeError, type PayloadType } from "./codes.js";
 export { newEventId, isUuid } from "./ids.js";

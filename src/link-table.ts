@@ -73,13 +73,23 @@ export function buildLinkTable(plan: LinkTablePlan, events: AnyEventTable, schem
     ...linkEventIdColumn(),
     [foreignKeyKey]: linkForeignKeyColumn(plan.foreignKey),
     ...(plan.typed ? linkTypeColumn() : {}),
-  } as ReturnType<typeof linkEventIdColumn> & { other: ReturnType<typeof linkForeignKeyColumn> } & Partial<ReturnType<typeof linkTypeColumn>>;
+  } as ReturnType<typeof linkEventIdColumn> & { other: ReturnType<typeof linkForeignKeyColumn> } & Partial<
+      ReturnType<typeof linkTypeColumn>
+    >;
   const table = tableFunction(schema)(plan.name, columns, (t) => {
     const other = (t as unknown as Record<string, typeof t.eventId>)[foreignKeyKey]!;
     const unique = linkUniqueColumns(plan);
     return [
-      foreignKey({ name: names.foreignKey(plan.name, COLUMNS.eventId), columns: [t.eventId], foreignColumns: [events.id] }).onDelete("cascade"),
-      foreignKey({ name: names.foreignKey(plan.name, plan.foreignKey), columns: [other], foreignColumns: [events.id] }).onDelete("cascade"),
+      foreignKey({
+        name: names.foreignKey(plan.name, COLUMNS.eventId),
+        columns: [t.eventId],
+        foreignColumns: [events.id],
+      }).onDelete("cascade"),
+      foreignKey({
+        name: names.foreignKey(plan.name, plan.foreignKey),
+        columns: [other],
+        foreignColumns: [events.id],
+      }).onDelete("cascade"),
       index(names.index(plan.name, [COLUMNS.eventId])).on(t.eventId),
       index(names.index(plan.name, [plan.foreignKey])).on(other),
       plan.typed
@@ -114,7 +124,11 @@ export function linkTable<const TEvents extends AnyEventTable, const L extends L
   const eventsMeta = eventTableMeta("events", events);
   const plan = checkLinkSpec("spec", spec, eventsMeta.name);
   claimNames([
-    { option: "events", value: eventsMeta.name, objects: eventTableObjectNames(eventsMeta.name, eventsMeta.recordIndex) },
+    {
+      option: "events",
+      value: eventsMeta.name,
+      objects: eventTableObjectNames(eventsMeta.name, eventsMeta.recordIndex),
+    },
     { option: "spec[0]", value: plan.name, objects: linkTableObjectNames(plan) },
   ]);
   return buildLinkTable(plan, events, eventsMeta.pgSchema) as never;

@@ -160,7 +160,9 @@ export const relationNames = {
  * type B = LinkTargetOfKey<"event">; // "eventEvent"
  * ```
  */
-export type LinkTargetOfKey<K extends string> = (K extends `${infer Stem}Id` ? (Stem extends "" ? `${K}Event` : Stem) : `${K}Event`) extends infer C extends string
+export type LinkTargetOfKey<K extends string> = (
+  K extends `${infer Stem}Id` ? (Stem extends "" ? `${K}Event` : Stem) : `${K}Event`
+) extends infer C extends string
   ? C extends (typeof LINK_ROW_NAMES)[number]
     ? `${K}Event`
     : C
@@ -172,7 +174,9 @@ const LINK_ROW_NAMES = ["event", "eventId", "type"] as const;
 function linkTargetName<K extends string>(foreignKey: K): LinkTargetOfKey<CamelCase<K>> {
   const key = camelCase(foreignKey) as string;
   const candidate = key.endsWith("Id") && key.length > 2 ? key.slice(0, -2) : `${key}Event`;
-  return ((LINK_ROW_NAMES as readonly string[]).includes(candidate) ? `${key}Event` : candidate) as LinkTargetOfKey<CamelCase<K>>;
+  return ((LINK_ROW_NAMES as readonly string[]).includes(candidate) ? `${key}Event` : candidate) as LinkTargetOfKey<
+    CamelCase<K>
+  >;
 }
 
 /**
@@ -217,8 +221,9 @@ export const RESERVED_LINK_COLUMNS: readonly string[] = [COLUMNS.id, COLUMNS.eve
 /**
  * PostgreSQL's reserved key words (and those reserved but for function and type names), from
  * `pg_get_keywords()` on PostgreSQL 15: none of them can name a table, column or schema unquoted, as
- * Spector writes names.
+ * Spector writes names. (Kept in lines of several words: the formatter would write one a line.)
  */
+// prettier-ignore
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "binary",
   "both", "case", "cast", "check", "collate", "collation", "column", "concurrently", "constraint", "create",

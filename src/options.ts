@@ -8,7 +8,14 @@
 import { SpectorOptionError, byteLength } from "./errors.js";
 export { SpectorOptionError };
 import { BASE_ACTIONS, checkCodeMap, checkPayloadType, type CodeMap, type PayloadType } from "./codes.js";
-import { COLUMNS, MAX_IDENTIFIER_BYTES, RESERVED_LINK_COLUMNS, RESERVED_WORDS, names, shardLinkTableName } from "./naming.js";
+import {
+  COLUMNS,
+  MAX_IDENTIFIER_BYTES,
+  RESERVED_LINK_COLUMNS,
+  RESERVED_WORDS,
+  names,
+  shardLinkTableName,
+} from "./naming.js";
 
 /**
  * Options of one link (the third element of a link spec).
@@ -36,8 +43,7 @@ export interface LinkOptions {
  * ```
  */
 export type LinkSpec =
-  | readonly [table: string, foreignKey: string]
-  | readonly [table: string, foreignKey: string, options: LinkOptions];
+  readonly [table: string, foreignKey: string] | readonly [table: string, foreignKey: string, options: LinkOptions];
 
 /**
  * Options shared by {@link spectorTables} and {@link eventTable}.
@@ -186,7 +192,11 @@ function checkName(option: string, value: unknown, what: string): string {
     throw new SpectorOptionError(option, value, `${what}: ${IDENTIFIER_RULE}`);
   }
   if (RESERVED_WORDS.has(value)) {
-    throw new SpectorOptionError(option, value, `${what} that is not a PostgreSQL reserved word (Spector writes names unquoted)`);
+    throw new SpectorOptionError(
+      option,
+      value,
+      `${what} that is not a PostgreSQL reserved word (Spector writes names unquoted)`,
+    );
   }
   return value;
 }
@@ -194,20 +204,26 @@ function checkName(option: string, value: unknown, what: string): string {
 /** Checks that `value` is an array without holes (`[, "a"]`), naming the first hole. */
 function checkDenseArray(option: string, value: unknown[], expected: string): void {
   for (let i = 0; i < value.length; i++) {
-    if (!(i in value)) throw new SpectorOptionError(`${option}[${i}]`, undefined, `${expected} (the array has a hole here)`);
+    if (!(i in value))
+      throw new SpectorOptionError(`${option}[${i}]`, undefined, `${expected} (the array has a hole here)`);
   }
 }
 
 function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new SpectorOptionError(option, value, "a boolean (`true` or `false`) or left out");
+  if (typeof value !== "boolean")
+    throw new SpectorOptionError(option, value, "a boolean (`true` or `false`) or left out");
   return value;
 }
 
 function checkObject(option: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new SpectorOptionError(option, value, `an object with optional keys ${keys.map((k) => `\`${k}\``).join(", ")}`);
+    throw new SpectorOptionError(
+      option,
+      value,
+      `an object with optional keys ${keys.map((k) => `\`${k}\``).join(", ")}`,
+    );
   }
   const unknown = Object.keys(value).filter((key) => !keys.includes(key));
   if (unknown.length > 0) {
@@ -288,7 +304,17 @@ export function checkEventTableOptions(
   path = "options",
   extraKeys: readonly string[] = [],
 ): EventTypingPlan & { hashed: boolean; updatedAt: boolean; recordIndex: boolean; pgSchema: string | undefined } {
-  const object = checkObject(path, options, ["hashed", "pgSchema", "updatedAt", "recordIndex", "schemas", "actions", "payload", "payloads", ...extraKeys]);
+  const object = checkObject(path, options, [
+    "hashed",
+    "pgSchema",
+    "updatedAt",
+    "recordIndex",
+    "schemas",
+    "actions",
+    "payload",
+    "payloads",
+    ...extraKeys,
+  ]);
   const hashed = checkBoolean(`hashed`, object.hashed, false);
   const updatedAt = checkBoolean(`updatedAt`, object.updatedAt, true);
   const recordIndex = checkBoolean(`recordIndex`, object.recordIndex, false);
@@ -297,16 +323,28 @@ export function checkEventTableOptions(
   checkPayloadType("payload", object.payload);
   checkPayloadType("payloads", object.payloads);
   if (object.payload !== undefined && object.payloads !== undefined) {
-    throw new SpectorOptionError("payloads", object.payloads, "left out when `payload` is given (one type for all events, or one per schema name)");
+    throw new SpectorOptionError(
+      "payloads",
+      object.payloads,
+      "left out when `payload` is given (one type for all events, or one per schema name)",
+    );
   }
   if (object.payloads !== undefined && schemas === undefined) {
-    throw new SpectorOptionError("payloads", object.payloads, "given with `schemas` (its keys are the schema names), or use `payload`");
+    throw new SpectorOptionError(
+      "payloads",
+      object.payloads,
+      "given with `schemas` (its keys are the schema names), or use `payload`",
+    );
   }
   let pgSchema: string | undefined;
   if (object.pgSchema !== undefined) {
     pgSchema = checkName("pgSchema", object.pgSchema, "a schema name");
     if (pgSchema.startsWith("pg_")) {
-      throw new SpectorOptionError("pgSchema", pgSchema, "a schema name not starting with `pg_` (reserved by PostgreSQL)");
+      throw new SpectorOptionError(
+        "pgSchema",
+        pgSchema,
+        "a schema name not starting with `pg_` (reserved by PostgreSQL)",
+      );
     }
     if (pgSchema === "public") pgSchema = undefined; // Drizzle's own rule: public is pgTable, not pgSchema("public").
   }
@@ -316,9 +354,18 @@ export function checkEventTableOptions(
 /**
  * Checks one link spec; `path` names it in errors (e.g. `links[1]`).
  */
-export function checkLinkSpec(path: string, spec: unknown, events: string, linkName?: (name: string) => string): LinkTablePlan {
+export function checkLinkSpec(
+  path: string,
+  spec: unknown,
+  events: string,
+  linkName?: (name: string) => string,
+): LinkTablePlan {
   if (!Array.isArray(spec) || spec.length < 2 || spec.length > 3) {
-    throw new SpectorOptionError(path, spec, "a link spec `[linkTable, foreignKey]` or `[linkTable, foreignKey, { typed, constrained }]`");
+    throw new SpectorOptionError(
+      path,
+      spec,
+      "a link spec `[linkTable, foreignKey]` or `[linkTable, foreignKey, { typed, constrained }]`",
+    );
   }
   const table = checkName(`${path}[0]`, spec[0], "a link table name");
   const foreignKey = checkName(`${path}[1]`, spec[1], "a foreign key column name");
@@ -338,7 +385,12 @@ export function checkLinkSpec(path: string, spec: unknown, events: string, linkN
     typed: checkBoolean(`${path}[2].typed`, options.typed, false),
     constrained: checkBoolean(`${path}[2].constrained`, options.constrained, true),
   };
-  if (linkName) checkName(`${path}[0]`, plan.name, `a link table name that, prefixed with the shard name, gives ${JSON.stringify(plan.name)} which is`);
+  if (linkName)
+    checkName(
+      `${path}[0]`,
+      plan.name,
+      `a link table name that, prefixed with the shard name, gives ${JSON.stringify(plan.name)} which is`,
+    );
   checkDerived(`${path}[0]`, table, linkTableObjectNames(plan));
   return plan;
 }
@@ -358,7 +410,11 @@ export function planSchema(options: unknown): SchemaPlan {
     throw new SpectorOptionError("options", options, "an object with `table` or `shards`");
   }
   const object = options as Record<string, unknown>;
-  const { hashed, updatedAt, recordIndex, pgSchema, schemas, actions } = checkEventTableOptions(options, "options", ["table", "shards", "links"]);
+  const { hashed, updatedAt, recordIndex, pgSchema, schemas, actions } = checkEventTableOptions(options, "options", [
+    "table",
+    "shards",
+    "links",
+  ]);
 
   const hasTable = object.table !== undefined;
   const hasShards = object.shards !== undefined;
@@ -392,7 +448,9 @@ export function planSchema(options: unknown): SchemaPlan {
   const specs = (object.links ?? []) as unknown[];
   checkDenseArray("links", specs, "a link spec");
   const links = eventNames.flatMap((events) =>
-    specs.map((spec, i) => checkLinkSpec(`links[${i}]`, spec, events, hasTable ? undefined : (link) => shardLinkTableName(events, link))),
+    specs.map((spec, i) =>
+      checkLinkSpec(`links[${i}]`, spec, events, hasTable ? undefined : (link) => shardLinkTableName(events, link)),
+    ),
   );
 
   const plan: SchemaPlan = {

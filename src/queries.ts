@@ -47,7 +47,9 @@ export type EventRow<T extends AnyEventTable> =
   ShapeOfTable<T> extends infer S extends EventShape
     ? S["payloads"] extends infer P extends object
       ? {
-          [K in S["schema"] & string]: Simplify<Omit<T["$inferSelect"], "schema" | "payload"> & { schema: K; payload: PayloadFor<P, K> | null }>;
+          [K in S["schema"] & string]: Simplify<
+            Omit<T["$inferSelect"], "schema" | "payload"> & { schema: K; payload: PayloadFor<P, K> | null }
+          >;
         }[S["schema"] & string]
       : T["$inferSelect"]
     : never;
@@ -64,7 +66,12 @@ export type EventRow<T extends AnyEventTable> =
 export type NewEvent<T extends AnyEventTable> = (ShapeOfTable<T> extends infer S extends EventShape
   ? S["payloads"] extends infer P extends object
     ? {
-        [K in S["schema"] & string]: { schema: K; action: S["action"]; payload: PayloadFor<P, K> | null; parentId?: string };
+        [K in S["schema"] & string]: {
+          schema: K;
+          action: S["action"];
+          payload: PayloadFor<P, K> | null;
+          parentId?: string;
+        };
       }[S["schema"] & string]
     : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
   : never) &
@@ -113,7 +120,8 @@ export type LinkTarget = AnyLinkTable | ShardSet<AnyLinkTable>;
  * type L = LinkOf<ShardSet<typeof events_0_ancestors>>; // typeof events_0_ancestors
  * ```
  */
-export type LinkOf<Target> = Target extends ShardSet<infer L extends AnyLinkTable> ? L : Target extends AnyLinkTable ? Target : never;
+export type LinkOf<Target> =
+  Target extends ShardSet<infer L extends AnyLinkTable> ? L : Target extends AnyLinkTable ? Target : never;
 
 /**
  * The extra input of {@link link}: `{ type }` for a typed link table, nothing otherwise.
@@ -209,7 +217,12 @@ interface ResolvedLinks {
 function resolveEvents(option: string, target: unknown, parentId: string | undefined): ResolvedEvents {
   let table = target;
   if (isShardSet(target)) {
-    if (parentId === undefined) throw new SpectorOptionError(option, target, "an events table (a shard set needs the record's `parentId` to route)");
+    if (parentId === undefined)
+      throw new SpectorOptionError(
+        option,
+        target,
+        "an events table (a shard set needs the record's `parentId` to route)",
+      );
     table = shardFor(parentId, target);
   }
   const meta = eventTableMeta(option, table);
@@ -231,19 +244,28 @@ function otherShard(meta: EventTableMeta, parentId: string): string | undefined 
 function checkHomeShard(option: string, meta: EventTableMeta, parentId: string): void {
   const home = otherShard(meta, parentId);
   if (home !== undefined) {
-    throw new SpectorOptionError(option, `events table ${meta.name}`, `the shard of record ${parentId}, which is ${home} (pass the shard set to route by itself)`);
+    throw new SpectorOptionError(
+      option,
+      `events table ${meta.name}`,
+      `the shard of record ${parentId}, which is ${home} (pass the shard set to route by itself)`,
+    );
   }
 }
 
 function resolveLinks(option: string, target: unknown, parentId: string | undefined): ResolvedLinks {
   let table = target;
   if (isShardSet(target)) {
-    if (parentId === undefined) throw new SpectorOptionError(option, target, "a link table (a shard set needs the events' `parentId` to route)");
+    if (parentId === undefined)
+      throw new SpectorOptionError(option, target, "a link table (a shard set needs the events' `parentId` to route)");
     table = shardFor(parentId, target);
   }
   const meta = getMeta(table);
   if (meta?.kind !== "link" || meta.eventsTable === undefined) {
-    throw new SpectorOptionError(option, meta ? `${meta.kind} table ${meta.name}` : table, "a link table made by `spectorTables` or `linkTable`");
+    throw new SpectorOptionError(
+      option,
+      meta ? `${meta.kind} table ${meta.name}` : table,
+      "a link table made by `spectorTables` or `linkTable`",
+    );
   }
   const other = (table as unknown as Record<string, PgColumn>)[camelCase(meta.foreignKey)]!;
   const eventsMeta = eventTableMeta(option, meta.eventsTable);
@@ -253,7 +275,8 @@ function resolveLinks(option: string, target: unknown, parentId: string | undefi
 
 /** Checks a `schema` or `action` value: one of the map's names, or an integer without a map. */
 function checkCode(option: string, value: unknown, map: CodeMap | undefined, mapOption: string, table: string): void {
-  if (map === undefined) checkInt4(option, value, `an integer that fits PostgreSQL's \`integer\` (declare \`${mapOption}\` to use names)`);
+  if (map === undefined)
+    checkInt4(option, value, `an integer that fits PostgreSQL's \`integer\` (declare \`${mapOption}\` to use names)`);
   else checkCodeName(option, value, map, mapOption, table);
 }
 
@@ -261,7 +284,11 @@ function checkCode(option: string, value: unknown, map: CodeMap | undefined, map
 function checkKeys(option: string, value: object, known: readonly string[]): void {
   const stray = Object.keys(value).find((key) => !known.includes(key));
   if (stray !== undefined) {
-    throw new SpectorOptionError(`${option}.${stray}`, (value as Record<string, unknown>)[stray], `left out: the keys are ${known.map((k) => `\`${k}\``).join(", ")}`);
+    throw new SpectorOptionError(
+      `${option}.${stray}`,
+      (value as Record<string, unknown>)[stray],
+      `left out: the keys are ${known.map((k) => `\`${k}\``).join(", ")}`,
+    );
   }
 }
 
@@ -277,16 +304,27 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new SpectorOptionError("event", event, "an object `{ schema, action, payload, parentId? }`");
   }
-  checkKeys("event", event, meta.hashed ? ["schema", "action", "payload", "parentId", "hash"] : ["schema", "action", "payload", "parentId"]);
+  checkKeys(
+    "event",
+    event,
+    meta.hashed ? ["schema", "action", "payload", "parentId", "hash"] : ["schema", "action", "payload", "parentId"],
+  );
   const { schema, action, payload, parentId, hash } = event as Record<string, unknown>;
   const table = displayName(meta);
   checkCode("event.schema", schema, meta.schemas, "schemas", table);
   checkCode("event.action", action, meta.actions, "actions", table);
-  if (!("payload" in event)) throw new SpectorOptionError("event.payload", undefined, "the event's payload (any JSON value, or `null`)");
+  if (!("payload" in event))
+    throw new SpectorOptionError("event.payload", undefined, "the event's payload (any JSON value, or `null`)");
   if (hash !== undefined && hash !== null && !(hash instanceof Uint8Array)) {
     throw new SpectorOptionError("event.hash", hash, "a `Uint8Array` (a `Buffer` will do), `null`, or left out");
   }
-  return { schema, action, payload, hash, parentId: parentId === undefined ? undefined : checkUuid("event.parentId", parentId) };
+  return {
+    schema,
+    action,
+    payload,
+    hash,
+    parentId: parentId === undefined ? undefined : checkUuid("event.parentId", parentId),
+  };
 }
 
 /**
@@ -311,10 +349,15 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
  * action name, a missing payload), before any SQL runs.
  * @throws {SpectorRecordNotFoundError} when `parentId` is not the first event of a record of the table.
  */
-export async function appendEvent<T extends AnyEventTable>(db: SpectorDatabase, table: T | ShardSet<T>, event: NewEvent<T>): Promise<EventRow<T>> {
+export async function appendEvent<T extends AnyEventTable>(
+  db: SpectorDatabase,
+  table: T | ShardSet<T>,
+  event: NewEvent<T>,
+): Promise<EventRow<T>> {
   const first = isShardSet(table) ? eventTableMeta("table.tables[0]", table.tables[0]) : eventTableMeta("table", table);
   const input = checkNewEvent(event, first);
-  const id = input.parentId === undefined && first.shard !== undefined && !isShardSet(table) ? idInShard(first) : newEventId();
+  const id =
+    input.parentId === undefined && first.shard !== undefined && !isShardSet(table) ? idInShard(first) : newEventId();
   const { table: t, meta } = resolveEvents("table", table, input.parentId ?? id);
   const values = {
     schema: input.schema,
@@ -323,7 +366,10 @@ export async function appendEvent<T extends AnyEventTable>(db: SpectorDatabase, 
     ...(input.hash === undefined ? {} : { hash: input.hash }),
   } as Events["$inferInsert"];
   if (input.parentId === undefined) {
-    const [row] = await db.insert(t).values({ ...values, id, parentId: id }).returning();
+    const [row] = await db
+      .insert(t)
+      .values({ ...values, id, parentId: id })
+      .returning();
     return row as unknown as EventRow<T>;
   }
   const parentId = input.parentId;
@@ -370,7 +416,11 @@ function idInShard(meta: EventTableMeta): string {
  * ```
  * @throws {SpectorOptionError} when `parentId` is not a UUID or the table is not an events table.
  */
-export async function listByParent<T extends AnyEventTable>(db: SpectorDatabase, table: T | ShardSet<T>, parentId: string): Promise<EventRow<T>[]> {
+export async function listByParent<T extends AnyEventTable>(
+  db: SpectorDatabase,
+  table: T | ShardSet<T>,
+  parentId: string,
+): Promise<EventRow<T>[]> {
   checkUuid("parentId", parentId);
   const { table: t } = resolveEvents("table", table, parentId);
   const query = prepared(db, t, "list", () =>
@@ -424,7 +474,11 @@ function prepared(
  * ```
  * @throws {SpectorOptionError} when `event` has no UUID `id` and `parentId`.
  */
-export async function backtrace<T extends AnyEventTable>(db: SpectorDatabase, table: T | ShardSet<T>, event: EventRef): Promise<EventRow<T>[]> {
+export async function backtrace<T extends AnyEventTable>(
+  db: SpectorDatabase,
+  table: T | ShardSet<T>,
+  event: EventRef,
+): Promise<EventRow<T>[]> {
   const ref = checkRef("event", event, true);
   const { table: t } = resolveEvents("table", table, ref.parentId);
   const query = prepared(db, t, "backtrace", () =>
@@ -440,7 +494,11 @@ export async function backtrace<T extends AnyEventTable>(db: SpectorDatabase, ta
 function checkRef(option: string, value: unknown, needParent: boolean): { id: string; parentId: string | undefined } {
   if (typeof value === "string" && !needParent) return { id: checkUuid(option, value), parentId: undefined };
   if (typeof value !== "object" || value === null) {
-    throw new SpectorOptionError(option, value, needParent ? "an event `{ id, parentId }` (any event row)" : "an event id, or an event `{ id, parentId }`");
+    throw new SpectorOptionError(
+      option,
+      value,
+      needParent ? "an event `{ id, parentId }` (any event row)" : "an event id, or an event `{ id, parentId }`",
+    );
   }
   const { id, parentId } = value as Record<string, unknown>;
   return { id: checkUuid(`${option}.id`, id), parentId: checkUuid(`${option}.parentId`, parentId) };
@@ -460,9 +518,14 @@ function resolveLinkEnds(target: unknown, from: unknown, to: unknown) {
   }
   const links = resolveLinks("table", target, a.parentId ?? b.parentId);
   // one shard's link table given alone: both ends must live in its shard
-  const home = a.parentId !== undefined && b.parentId !== undefined ? otherShard(links.events.meta, b.parentId) : undefined;
+  const home =
+    a.parentId !== undefined && b.parentId !== undefined ? otherShard(links.events.meta, b.parentId) : undefined;
   if (home !== undefined) {
-    throw new SpectorOptionError("to", b, `an event of shard ${links.events.meta.name}, but record ${b.parentId} lives in ${home}: a link table joins events of one shard`);
+    throw new SpectorOptionError(
+      "to",
+      b,
+      `an event of shard ${links.events.meta.name}, but record ${b.parentId} lives in ${home}: a link table joins events of one shard`,
+    );
   }
   return { a, b, links };
 }
@@ -498,7 +561,10 @@ export async function link<Target extends LinkTarget>(
   }
   const type = checkType(links.meta, options[0], true);
   const row = { eventId: a.id, [camelCase(links.meta.foreignKey)]: b.id, ...(type === undefined ? {} : { type }) };
-  const [inserted] = await db.insert(links.table).values(row as Links["$inferInsert"]).returning();
+  const [inserted] = await db
+    .insert(links.table)
+    .values(row as Links["$inferInsert"])
+    .returning();
   return inserted as LinkOf<Target>["$inferSelect"];
 }
 
@@ -560,14 +626,28 @@ function startWalk(table: unknown, event: unknown, options: unknown, known: read
   return { ref, direction, maxDepth, links, type: checkType(links.meta, options, false) };
 }
 
-function checkWalkOptions(options: unknown, known: readonly (keyof WalkOptions)[]): { direction: "out" | "in"; maxDepth: number | undefined } {
+function checkWalkOptions(
+  options: unknown,
+  known: readonly (keyof WalkOptions)[],
+): { direction: "out" | "in"; maxDepth: number | undefined } {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new SpectorOptionError("options", options, `an object with optional keys ${known.map((k) => `\`${k}\``).join(", ")}`);
+    throw new SpectorOptionError(
+      "options",
+      options,
+      `an object with optional keys ${known.map((k) => `\`${k}\``).join(", ")}`,
+    );
   }
   checkKeys("options", options, known);
   const { direction = "out", maxDepth } = options as WalkOptions;
-  if (direction !== "out" && direction !== "in") throw new SpectorOptionError("options.direction", direction, '`"out"` or `"in"`');
-  if (maxDepth !== undefined) checkInt4("options.maxDepth", maxDepth, "a positive integer that fits PostgreSQL's `integer`, or left out for no limit", 1);
+  if (direction !== "out" && direction !== "in")
+    throw new SpectorOptionError("options.direction", direction, '`"out"` or `"in"`');
+  if (maxDepth !== undefined)
+    checkInt4(
+      "options.maxDepth",
+      maxDepth,
+      "a positive integer that fits PostgreSQL's `integer`, or left out for no limit",
+      1,
+    );
   return { direction, maxDepth };
 }
 
@@ -579,16 +659,28 @@ function checkType(meta: LinkTableMeta, options: unknown, required: boolean): nu
   const type = (options as { type?: unknown } | undefined)?.type;
   if (!meta.typed) {
     if (required ? options !== undefined : type !== undefined) {
-      throw new SpectorOptionError(required ? "options" : "options.type", required ? options : type, `left out: ${meta.name} is not a typed link table`);
+      throw new SpectorOptionError(
+        required ? "options" : "options.type",
+        required ? options : type,
+        `left out: ${meta.name} is not a typed link table`,
+      );
     }
     return undefined;
   }
   if (type === undefined && !required) return undefined;
   if (required && (typeof options !== "object" || options === null)) {
-    throw new SpectorOptionError("options.type", undefined, `an integer that fits PostgreSQL's \`integer\`: ${meta.name} is a typed link table`);
+    throw new SpectorOptionError(
+      "options.type",
+      undefined,
+      `an integer that fits PostgreSQL's \`integer\`: ${meta.name} is a typed link table`,
+    );
   }
   if (required) checkKeys("options", options as object, ["type"]);
-  return checkInt4("options.type", type, `an integer that fits PostgreSQL's \`integer\`${required ? `: ${meta.name} is a typed link table` : ""}`);
+  return checkInt4(
+    "options.type",
+    type,
+    `an integer that fits PostgreSQL's \`integer\`${required ? `: ${meta.name} is a typed link table` : ""}`,
+  );
 }
 
 /**
@@ -615,7 +707,10 @@ export async function ancestors<Target extends LinkTarget>(
   const { ref, direction, maxDepth, links, type } = startWalk(table, event, options, ["direction", "type", "maxDepth"]);
   const ofType = type === undefined ? sql`` : sql` and l.${sql.identifier(COLUMNS.type)} = ${type}`;
   const e = links.events.table;
-  const [near, far] = direction === "out" ? [sql.identifier(COLUMNS.eventId), sql.identifier(links.meta.foreignKey)] : [sql.identifier(links.meta.foreignKey), sql.identifier(COLUMNS.eventId)];
+  const [near, far] =
+    direction === "out"
+      ? [sql.identifier(COLUMNS.eventId), sql.identifier(links.meta.foreignKey)]
+      : [sql.identifier(links.meta.foreignKey), sql.identifier(COLUMNS.eventId)];
   const limit = maxDepth === undefined ? sql`` : sql` and walk.depth < ${maxDepth}`;
   const walk = sql`(
     with recursive walk(frontier, seen, depth) as (

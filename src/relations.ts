@@ -16,9 +16,13 @@ type NameOf<T> = T extends { readonly _: { readonly name: infer N extends string
 type EventKeys<T> = { [K in keyof T]: T[K] extends EventShapeMark<any> ? K : never }[keyof T] & string;
 type LinkKeys<T> = { [K in keyof T]: T[K] extends LinkEventsMark<any> ? K : never }[keyof T] & string;
 /** The link tables of `T` whose events table is named `E`. */
-type LinksOf<T, E extends string> = { [K in LinkKeys<T>]: T[K] extends LinkEventsMark<infer Ev> ? (NameOf<Ev> extends E ? NameOf<T[K]> : never) : never }[LinkKeys<T>];
+type LinksOf<T, E extends string> = {
+  [K in LinkKeys<T>]: T[K] extends LinkEventsMark<infer Ev> ? (NameOf<Ev> extends E ? NameOf<T[K]> : never) : never;
+}[LinkKeys<T>];
 /** The foreign key column key of a link table type (its column other than `eventId` and `type`). */
-type ForeignKeyOf<L> = L extends { readonly _: { readonly columns: infer C } } ? Exclude<keyof C, "eventId" | "type"> & string : never;
+type ForeignKeyOf<L> = L extends { readonly _: { readonly columns: infer C } }
+  ? Exclude<keyof C, "eventId" | "type"> & string
+  : never;
 type TargetOf<L> = LinkTargetOfKey<ForeignKeyOf<L>>;
 
 /** The relations of events table `E` (`parent`, `children`, and each link table's two sides). */
@@ -69,7 +73,8 @@ type Columns = Record<string, AnyPgColumn>;
  * @throws {SpectorOptionError} when a link table is given without its events table.
  */
 export function spectorRelations<const T extends Record<string, unknown>>(tables: T): SpectorRelations<T> {
-  if (typeof tables !== "object" || tables === null) throw new SpectorOptionError("tables", tables, "an object of tables, e.g. your schema module");
+  if (typeof tables !== "object" || tables === null)
+    throw new SpectorOptionError("tables", tables, "an object of tables, e.g. your schema module");
   const result: Record<string, unknown> = {};
   const entries = Object.entries(tables).flatMap(([key, value]) => {
     const meta = getMeta(value);
@@ -79,7 +84,11 @@ export function spectorRelations<const T extends Record<string, unknown>>(tables
     if (meta.kind !== "link") continue;
     const events = meta.eventsTable as (PgTable & Columns) | undefined;
     if (!events || !entries.some((e) => e.table === events)) {
-      throw new SpectorOptionError(`tables.${key}`, `link table ${meta.name}`, `given with its events table ${getMeta(events)?.name ?? ""} (a relation needs both ends)`);
+      throw new SpectorOptionError(
+        `tables.${key}`,
+        `link table ${meta.name}`,
+        `given with its events table ${getMeta(events)?.name ?? ""} (a relation needs both ends)`,
+      );
     }
     const other = table[camelCase(meta.foreignKey)]!;
     result[relationNames.exportName(meta.name)] = relations(table, ({ one }) => ({
@@ -123,8 +132,16 @@ export function spectorRelations<const T extends Record<string, unknown>>(tables
       [relationNames.children]: many(table, { relationName: relationNames.pair(meta.name, "parent_id") }),
       ...Object.fromEntries(
         links.flatMap(({ table: linkTable, meta: link }) => [
-          [relationNames.outgoing(link.name), many(linkTable, { relationName: relationNames.pair(link.name, "event_id") })],
-          [relationNames.incoming(link.name), many(linkTable, { relationName: relationNames.pair(link.name, (link as { foreignKey: string }).foreignKey) })],
+          [
+            relationNames.outgoing(link.name),
+            many(linkTable, { relationName: relationNames.pair(link.name, "event_id") }),
+          ],
+          [
+            relationNames.incoming(link.name),
+            many(linkTable, {
+              relationName: relationNames.pair(link.name, (link as { foreignKey: string }).foreignKey),
+            }),
+          ],
         ]),
       ),
     }));

@@ -31,7 +31,7 @@ import { getMeta } from "./meta.js";
 export function shardHash(id: string, option = "id"): number {
   checkUuid(option, id);
   let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; ) {
+  for (let i = 0; i < id.length;) {
     if (id.charCodeAt(i) === 45 /* - */) {
       i++;
       continue;
@@ -125,22 +125,45 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
   }
   const metas = tables.map((table, i) => {
     const meta = getMeta(table);
-    if (!meta) throw new SpectorOptionError(`tables[${i}]`, table, "a table made by `spectorTables`, `eventTable` or `linkTable`");
+    if (!meta)
+      throw new SpectorOptionError(
+        `tables[${i}]`,
+        table,
+        "a table made by `spectorTables`, `eventTable` or `linkTable`",
+      );
     return meta;
   });
   const first = metas[0]!;
   const seen = new Set<object>();
   metas.forEach((meta, i) => {
     const option = `tables[${i}]`;
-    if (meta.kind !== first.kind) throw new SpectorOptionError(option, meta.name, `${first.kind === "events" ? "an events" : "a link"} table, as \`tables[0]\` is`);
+    if (meta.kind !== first.kind)
+      throw new SpectorOptionError(
+        option,
+        meta.name,
+        `${first.kind === "events" ? "an events" : "a link"} table, as \`tables[0]\` is`,
+      );
     if (seen.has(tables[i]!)) throw new SpectorOptionError(option, meta.name, "a table not already in the set");
     seen.add(tables[i]!);
     if (meta.kind === "link" && first.kind === "link") {
-      if (meta.foreignKey !== first.foreignKey || meta.typed !== first.typed || meta.constrained !== first.constrained) {
-        throw new SpectorOptionError(option, meta.name, `a link table of the same spec as \`tables[0]\` (${first.name}: foreign key ${first.foreignKey})`);
+      if (
+        meta.foreignKey !== first.foreignKey ||
+        meta.typed !== first.typed ||
+        meta.constrained !== first.constrained
+      ) {
+        throw new SpectorOptionError(
+          option,
+          meta.name,
+          `a link table of the same spec as \`tables[0]\` (${first.name}: foreign key ${first.foreignKey})`,
+        );
       }
       const events = metas.findIndex((m) => m.kind === "link" && m.eventsTable === meta.eventsTable);
-      if (events !== i) throw new SpectorOptionError(option, meta.name, `a link table on another events table than \`tables[${events}]\` (one link table per shard)`);
+      if (events !== i)
+        throw new SpectorOptionError(
+          option,
+          meta.name,
+          `a link table on another events table than \`tables[${events}]\` (one link table per shard)`,
+        );
       const position = meta.eventsTable && EVENTS_POSITION.get(meta.eventsTable);
       if (position && (position.index !== i || position.size !== tables.length)) {
         throw new SpectorOptionError(
@@ -152,16 +175,27 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
     }
     if (meta.kind === "events" && first.kind === "events") {
       if (!sameCodes(meta.schemas, first.schemas) || !sameCodes(meta.actions, first.actions)) {
-        throw new SpectorOptionError(option, meta.name, `an events table with the same \`schemas\` and \`actions\` as \`tables[0]\` (${first.name})`);
+        throw new SpectorOptionError(
+          option,
+          meta.name,
+          `an events table with the same \`schemas\` and \`actions\` as \`tables[0]\` (${first.name})`,
+        );
       }
       if (meta.hashed !== first.hashed || meta.updatedAt !== first.updatedAt) {
-        throw new SpectorOptionError(option, meta.name, `an events table with the same columns as \`tables[0]\` (${first.name}): the same \`hashed\` and \`updatedAt\``);
+        throw new SpectorOptionError(
+          option,
+          meta.name,
+          `an events table with the same columns as \`tables[0]\` (${first.name}): the same \`hashed\` and \`updatedAt\``,
+        );
       }
     }
   });
   metas.forEach((meta, i) => {
     const option = `tables[${i}]`;
-    const shard = meta.kind === "events" ? meta.shard : (getMeta(meta.eventsTable) as { shard?: { names: readonly string[]; index: number } } | undefined)?.shard;
+    const shard =
+      meta.kind === "events"
+        ? meta.shard
+        : (getMeta(meta.eventsTable) as { shard?: { names: readonly string[]; index: number } } | undefined)?.shard;
     if (shard && (shard.index !== i || shard.names.length !== tables.length)) {
       throw new SpectorOptionError(
         option,
@@ -172,6 +206,7 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
   });
   const set: ShardSet<T> = Object.freeze({ tables: Object.freeze([...tables]) });
   SHARD_SETS.add(set);
-  if (first.kind === "events") tables.forEach((table, index) => EVENTS_POSITION.set(table, { index, size: tables.length }));
+  if (first.kind === "events")
+    tables.forEach((table, index) => EVENTS_POSITION.set(table, { index, size: tables.length }));
   return set;
 }

@@ -3,7 +3,15 @@
  *
  * @module
  */
-import { buildEventTable, type EventTable, type HashedOf, type PgSchemaOf, type ShapeOf, type UpdatedAtOf, type AnyEventTable } from "./event-table.js";
+import {
+  buildEventTable,
+  type EventTable,
+  type HashedOf,
+  type PgSchemaOf,
+  type ShapeOf,
+  type UpdatedAtOf,
+  type AnyEventTable,
+} from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
 import { planSchema, type LinkSpec, type LiteralFlags, type SpectorOptions } from "./options.js";
 

@@ -20,7 +20,10 @@ const INDEX = join(ROOT, "src/index.ts");
 function scratchProject(): string {
   const dir = join(ROOT, ".tmp", randomName("cli"));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "drizzle.config.ts"), `export default { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };\n`);
+  writeFileSync(
+    join(dir, "drizzle.config.ts"),
+    `export default { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };\n`,
+  );
   return dir;
 }
 
@@ -43,11 +46,15 @@ const quiet = { log: () => {} };
 
 /** Runs the command line as a user would (`drizzle-spector ...`), without a terminal. */
 function runCli(cwd: string, ...args: string[]) {
-  return spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), ...args], {
-    cwd,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return spawnSync(
+    process.execPath,
+    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), ...args],
+    {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
 }
 
 /** A scratch project and a fresh database on each backend, for one describe block. */
@@ -79,7 +86,10 @@ describe("drizzle-spector generate", () => {
     await applyAll();
     for (const db of dbs) {
       const layout = await readLayout(db, "public");
-      expect(layout.ancestors!.triggers.map((t) => t.name)).toEqual(["enforce_same_parent_ancestors", "enforce_same_parent_ancestors_update"]);
+      expect(layout.ancestors!.triggers.map((t) => t.name)).toEqual([
+        "enforce_same_parent_ancestors",
+        "enforce_same_parent_ancestors_update",
+      ]);
       expect(layout.loose!.triggers).toEqual([]);
     }
   });
@@ -92,7 +102,10 @@ describe("drizzle-spector generate", () => {
   });
 
   test("a link added later gets its trigger in a new migration, and only it", async () => {
-    writeSchema(dir, `["ancestors", "ancestor_id"], ["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
+    writeSchema(
+      dir,
+      `["ancestors", "ancestor_id"], ["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`,
+    );
     const result = await generate({ cwd: dir, ...quiet });
     expect(result.tablesMigration).toMatch(/^0002_/);
     expect(result.triggerMigration).toBe("0003_spector_triggers");
@@ -115,14 +128,20 @@ describe("drizzle-spector generate", () => {
     await applyAll();
     for (const db of dbs) {
       expect(Object.keys(await readLayout(db, "public")).sort()).toEqual(["events", "loose", "related"]);
-      expect(await functionNames(db, "public")).toEqual(["check_link_same_parent_related", "check_link_same_parent_related_update"]);
+      expect(await functionNames(db, "public")).toEqual([
+        "check_link_same_parent_related",
+        "check_link_same_parent_related_update",
+      ]);
     }
     // and nothing more to do afterwards
     expect((await generate({ cwd: dir, ...quiet })).triggerMigration).toBeUndefined();
   });
 
   test("turning constrained off drops the rule; turning it back on restores it", async () => {
-    writeSchema(dir, `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true, constrained: false }]`);
+    writeSchema(
+      dir,
+      `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true, constrained: false }]`,
+    );
     expect((await generate({ cwd: dir, ...quiet })).dropped).toEqual(["public.related"]);
     await applyAll();
     for (const db of dbs) expect((await readLayout(db, "public")).related!.triggers).toEqual([]);
@@ -150,19 +169,31 @@ describe("drizzle-spector generate", () => {
     // of the new schema (made here with drizzle-kit's own API)
     const out = join(dir, "migrations");
     const journal = JSON.parse(readFileSync(join(out, "meta", "_journal.json"), "utf8"));
-    const previous = JSON.parse(readFileSync(join(out, "meta", `${String(journal.entries.at(-1).idx).padStart(4, "0")}_snapshot.json`), "utf8"));
+    const previous = JSON.parse(
+      readFileSync(join(out, "meta", `${String(journal.entries.at(-1).idx).padStart(4, "0")}_snapshot.json`), "utf8"),
+    );
     const idx = journal.entries.at(-1).idx + 1;
     const tag = `${String(idx).padStart(4, "0")}_rename_related`;
     const tables = spectorTables({
       table: "events",
-      links: [["loose", "other_id", { constrained: false }], ["kin", "related_id", { typed: true }]],
+      links: [
+        ["loose", "other_id", { constrained: false }],
+        ["kin", "related_id", { typed: true }],
+      ],
     });
     const snapshot = { ...generateDrizzleJson(tables, previous.id), id: randomUUID() };
-    writeFileSync(join(out, "meta", `${String(idx).padStart(4, "0")}_snapshot.json`), JSON.stringify(snapshot, null, 2));
+    writeFileSync(
+      join(out, "meta", `${String(idx).padStart(4, "0")}_snapshot.json`),
+      JSON.stringify(snapshot, null, 2),
+    );
     const renames = [
       `ALTER TABLE "related" RENAME TO "kin";`,
-      ...["event_id_index", "related_id_index", "event_id_related_id_type_index"].map((i) => `ALTER INDEX "related_${i}" RENAME TO "kin_${i}";`),
-      ...["event_id_fkey", "related_id_fkey"].map((c) => `ALTER TABLE "kin" RENAME CONSTRAINT "related_${c}" TO "kin_${c}";`),
+      ...["event_id_index", "related_id_index", "event_id_related_id_type_index"].map(
+        (i) => `ALTER INDEX "related_${i}" RENAME TO "kin_${i}";`,
+      ),
+      ...["event_id_fkey", "related_id_fkey"].map(
+        (c) => `ALTER TABLE "kin" RENAME CONSTRAINT "related_${c}" TO "kin_${c}";`,
+      ),
     ];
     writeFileSync(join(out, `${tag}.sql`), renames.join("\n--> statement-breakpoint\n"));
     journal.entries.push({ idx, version: "7", when: Date.now(), tag, breakpoints: true });
@@ -175,14 +206,23 @@ describe("drizzle-spector generate", () => {
     expect(result.created).toEqual(["public.kin"]);
     await applyAll();
     for (const db of dbs) {
-      expect((await readLayout(db, "public")).kin!.triggers.map((t) => t.name)).toEqual(["enforce_same_parent_kin", "enforce_same_parent_kin_update"]);
-      expect(await functionNames(db, "public")).toEqual(["check_link_same_parent_kin", "check_link_same_parent_kin_update"]);
+      expect((await readLayout(db, "public")).kin!.triggers.map((t) => t.name)).toEqual([
+        "enforce_same_parent_kin",
+        "enforce_same_parent_kin_update",
+      ]);
+      expect(await functionNames(db, "public")).toEqual([
+        "check_link_same_parent_kin",
+        "check_link_same_parent_kin_update",
+      ]);
     }
   });
 
   test("a rule written by another version of the library is written again", async () => {
     const out = join(dir, "migrations");
-    const last = readdirSync(out).filter((f) => f.endsWith("_spector_triggers.sql")).sort().at(-1)!;
+    const last = readdirSync(out)
+      .filter((f) => f.endsWith("_spector_triggers.sql"))
+      .sort()
+      .at(-1)!;
     const text = readFileSync(join(out, last), "utf8");
     expect(text).toMatch(/create-same-parent public\.kin [0-9a-f]+/);
     writeFileSync(join(out, last), text.replace(/(create-same-parent public\.kin) [0-9a-f]+/, "$1 0123456789abcd"));
@@ -208,19 +248,30 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     writeFileSync(join(dir, file), text);
   };
   const config = (schema: string) =>
-    writeFileSync(join(dir, "drizzle.config.ts"), `export default { dialect: "postgresql", schema: ${schema}, out: "./migrations" };\n`);
+    writeFileSync(
+      join(dir, "drizzle.config.ts"),
+      `export default { dialect: "postgresql", schema: ${schema}, out: "./migrations" };\n`,
+    );
   const imports = `import { pgSchema } from "drizzle-orm/pg-core";\nimport { eventTable, linkTable, spectorTables } from ${JSON.stringify(INDEX)};\n`;
 
   test("a table in a PostgreSQL schema nobody exports is refused, naming the fix", async () => {
     config(`"./db/schema.ts"`);
-    write("db/schema.ts", `${imports}export const { events, links } = spectorTables({ table: "events", pgSchema: "audit", links: [["links", "other_id"]] });\n`);
+    write(
+      "db/schema.ts",
+      `${imports}export const { events, links } = spectorTables({ table: "events", pgSchema: "audit", links: [["links", "other_id"]] });\n`,
+    );
     await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/export const audit = pgSchema\("audit"\)/);
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
   test("a link table whose events table is not exported is refused", async () => {
-    write("db/schema.ts", `${imports}const events = eventTable("events");\nexport const links = linkTable(events, ["links", "other_id"]);\n`);
-    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/points at the events table public\.events, which no schema file exports/);
+    write(
+      "db/schema.ts",
+      `${imports}const events = eventTable("events");\nexport const links = linkTable(events, ["links", "other_id"]);\n`,
+    );
+    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(
+      /points at the events table public\.events, which no schema file exports/,
+    );
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
@@ -236,10 +287,19 @@ describe("drizzle-spector generate checks the schema before writing anything", (
 
   test("schema globs and folders resolve as drizzle-kit resolves them (folders: not their subfolders)", async () => {
     rmSync(join(dir, "db"), { recursive: true, force: true });
-    write("db/schema.ts", `${imports}export const audit = pgSchema("audit");\nexport const { events } = spectorTables({ table: "events", pgSchema: "audit" });\n`);
-    write("db/links.ts", `${imports}import { events } from "./schema.ts";\nexport const links = linkTable(events, ["links", "other_id"]);\n`);
+    write(
+      "db/schema.ts",
+      `${imports}export const audit = pgSchema("audit");\nexport const { events } = spectorTables({ table: "events", pgSchema: "audit" });\n`,
+    );
+    write(
+      "db/links.ts",
+      `${imports}import { events } from "./schema.ts";\nexport const links = linkTable(events, ["links", "other_id"]);\n`,
+    );
     // drizzle-kit reads db/ but not db/unused/: a link table there must not get a trigger
-    write("db/unused/more.ts", `${imports}import { events } from "../schema.ts";\nexport const more = linkTable(events, ["more", "other_id"]);\n`);
+    write(
+      "db/unused/more.ts",
+      `${imports}import { events } from "../schema.ts";\nexport const more = linkTable(events, ["more", "other_id"]);\n`,
+    );
     for (const schema of [`"./db/*.ts"`, `"./db"`, `["./db/schema.ts", "./db/links.ts"]`]) {
       rmSync(join(dir, "migrations"), { recursive: true, force: true });
       config(schema);
@@ -264,9 +324,15 @@ describe("drizzle-spector generate checks the schema before writing anything", (
   test("a barrel file that re-exports tables is one schema, not a clash; dot-files are not read by globs", async () => {
     rmSync(join(dir, "db"), { recursive: true, force: true });
     rmSync(join(dir, "migrations"), { recursive: true, force: true });
-    write("db/events.ts", `${imports}export const { events, ancestors } = spectorTables({ table: "events", links: [["ancestors", "ancestor_id"]] });\n`);
+    write(
+      "db/events.ts",
+      `${imports}export const { events, ancestors } = spectorTables({ table: "events", links: [["ancestors", "ancestor_id"]] });\n`,
+    );
     write("db/index.ts", `export * from "./events.ts";\n`);
-    write("db/.draft.ts", `${imports}import { events } from "./events.ts";\nexport const draft = linkTable(events, ["draft", "other_id"]);\n`);
+    write(
+      "db/.draft.ts",
+      `${imports}import { events } from "./events.ts";\nexport const draft = linkTable(events, ["draft", "other_id"]);\n`,
+    );
     config(`"./db/*.ts"`);
     const result = await generate({ cwd: dir, ...quiet });
     expect(result.created).toEqual(["public.ancestors"]);
@@ -296,13 +362,18 @@ describe("drizzle-spector generate and the rest of drizzle-kit's setup", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("rule added: audit.audit_links");
-    const journal = JSON.parse(readFileSync(join(dir, "drizzle", "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+    const journal = JSON.parse(readFileSync(join(dir, "drizzle", "meta", "_journal.json"), "utf8")) as {
+      entries: { tag: string }[];
+    };
     const tags = journal.entries.map((entry) => entry.tag);
     expect(tags).toEqual([expect.stringMatching(/^\d{14}_\w+$/), expect.stringMatching(/^\d{14}_spector_triggers$/)]);
     // one snapshot per migration, even though both were written within a second or two
     expect(new Set(tags.map((tag) => tag.split("_")[0])).size).toBe(2);
-    for (const tag of tags) expect(existsSync(join(dir, "drizzle", "meta", `${tag.split("_")[0]}_snapshot.json`))).toBe(true);
-    expect(runCli(dir, "generate", "--config", "kit.config.ts").stdout).toContain("same-parent triggers are up to date");
+    for (const tag of tags)
+      expect(existsSync(join(dir, "drizzle", "meta", `${tag.split("_")[0]}_snapshot.json`))).toBe(true);
+    expect(runCli(dir, "generate", "--config", "kit.config.ts").stdout).toContain(
+      "same-parent triggers are up to date",
+    );
     for (const db of dbs) await db.migrate(join(dir, "drizzle"));
   });
 
@@ -333,22 +404,37 @@ describe("the packaged command", () => {
     const dir = scratchProject();
     const dist = join(dir, "dist");
     try {
-      const build = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", dist], {
-        encoding: "utf8",
-      });
+      const build = spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", dist],
+        {
+          encoding: "utf8",
+        },
+      );
       expect(build.stdout + build.stderr).toBe("");
-      const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; exports: { ".": { default: string } } };
+      const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+        bin: Record<string, string>;
+        exports: { ".": { default: string } };
+      };
       const bin = join(dist, pkg.bin["drizzle-spector"]!.replace("./dist/", ""));
       const entry = join(dist, pkg.exports["."].default.replace("./dist/", ""));
       writeFileSync(
         join(dir, "schema.ts"),
         `import { spectorTables } from ${JSON.stringify(entry)};\nexport const { events, links } = spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
       );
-      const first = spawnSync(process.execPath, [bin, "generate"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const first = spawnSync(process.execPath, [bin, "generate"], {
+        cwd: dir,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       expect(first.stderr).toBe("");
       expect(first.status).toBe(0);
       expect(first.stdout).toContain("rule added: public.links");
-      const second = spawnSync(process.execPath, [bin, "generate"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const second = spawnSync(process.execPath, [bin, "generate"], {
+        cwd: dir,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       expect(second.status).toBe(0);
       expect(second.stdout).toContain("same-parent triggers are up to date");
     } finally {
@@ -368,13 +454,18 @@ describe("the committed migrations", () => {
     try {
       const before = snapshot(dir);
       const result = await generate({ cwd: dir, ...quiet });
-      expect(result.tablesMigration, "drizzle-kit found schema changes: run `npm run drizzle-spector -- generate`").toBeUndefined();
+      expect(
+        result.tablesMigration,
+        "drizzle-kit found schema changes: run `npm run drizzle-spector -- generate`",
+      ).toBeUndefined();
       expect(result.triggerMigration).toBeUndefined();
       expect(snapshot(dir)).toEqual(before);
       // and the committed trigger SQL is what this version of the library writes
       const { spectorTriggerSql } = await import("../src/index.js");
       const schema = await import("../example/schema.js");
-      const committed = Object.entries(before).filter(([file, text]) => file.endsWith(".sql") && text.includes("drizzle-spector:create"));
+      const committed = Object.entries(before).filter(
+        ([file, text]) => file.endsWith(".sql") && text.includes("drizzle-spector:create"),
+      );
       expect(committed.map(([, text]) => text).join("")).toBe(spectorTriggerSql(schema));
     } finally {
       rmSync(dir, { recursive: true, force: true });

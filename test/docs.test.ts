@@ -7,7 +7,11 @@ import { expect, test } from "vitest";
 
 test("every public export has TSDoc with an @example", () => {
   const entry = new URL("../src/index.ts", import.meta.url).pathname;
-  const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true });
+  const program = ts.createProgram([entry], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
   const exports = checker.getExportsOfModule(module);

@@ -58,7 +58,9 @@ for (const backend of backends()) {
       const { root, children: ids } = record(children);
       await t.db.insert(events).values({ id: root, parentId: root, schema, action: 1, payload: { n: 0 } });
       if (ids.length > 0) {
-        await t.db.insert(events).values(ids.map((id, i) => ({ id, parentId: root, schema, action: 2, payload: { n: i + 1 } })));
+        await t.db
+          .insert(events)
+          .values(ids.map((id, i) => ({ id, parentId: root, schema, action: 2, payload: { n: i + 1 } })));
       }
       return { root, children: ids, all: [root, ...ids] };
     }
@@ -94,10 +96,19 @@ for (const backend of backends()) {
           { name: "events_pkey", definition: "PRIMARY KEY (id)" },
         ]);
         expect(layout.events!.indexes).toEqual([
-          { name: "events_inserted_at_index", definition: "CREATE INDEX events_inserted_at_index ON events USING btree (inserted_at)" },
-          { name: "events_parent_id_index", definition: "CREATE INDEX events_parent_id_index ON events USING btree (parent_id)" },
+          {
+            name: "events_inserted_at_index",
+            definition: "CREATE INDEX events_inserted_at_index ON events USING btree (inserted_at)",
+          },
+          {
+            name: "events_parent_id_index",
+            definition: "CREATE INDEX events_parent_id_index ON events USING btree (parent_id)",
+          },
           { name: "events_pkey", definition: "CREATE UNIQUE INDEX events_pkey ON events USING btree (id)" },
-          { name: "events_schema_index", definition: "CREATE INDEX events_schema_index ON events USING btree (schema)" },
+          {
+            name: "events_schema_index",
+            definition: "CREATE INDEX events_schema_index ON events USING btree (schema)",
+          },
         ]);
         expect(layout.event_links!.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
           ["event_id", "uuid", false],
@@ -105,8 +116,14 @@ for (const backend of backends()) {
           ["type", "integer", false],
         ]);
         expect(layout.event_links!.constraints).toEqual([
-          { name: "event_links_event_id_fkey", definition: "FOREIGN KEY (event_id) REFERENCES events(id) ON DELETE CASCADE" },
-          { name: "event_links_linked_id_fkey", definition: "FOREIGN KEY (linked_id) REFERENCES events(id) ON DELETE CASCADE" },
+          {
+            name: "event_links_event_id_fkey",
+            definition: "FOREIGN KEY (event_id) REFERENCES events(id) ON DELETE CASCADE",
+          },
+          {
+            name: "event_links_linked_id_fkey",
+            definition: "FOREIGN KEY (linked_id) REFERENCES events(id) ON DELETE CASCADE",
+          },
         ]);
         expect(layout.event_links!.indexes.map((i) => i.definition)).toEqual([
           "CREATE INDEX event_links_event_id_index ON event_links USING btree (event_id)",
@@ -159,7 +176,10 @@ for (const backend of backends()) {
         // A TypeScript service writing into Spector-made tables (which have no database defaults).
         const { root } = record(0);
         const table = spectorTables(spectorShaped("spector_made")).events;
-        const [row] = await t.db.insert(table).values({ id: root, parentId: root, schema: 3, action: 1, payload: { a: 1 } }).returning();
+        const [row] = await t.db
+          .insert(table)
+          .values({ id: root, parentId: root, schema: 3, action: 1, payload: { a: 1 } })
+          .returning();
         expect(row!.insertedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/);
         // An Elixir service writing the way Ecto does, with its own microsecond timestamps, into ours.
         const id = uuidv7();
@@ -169,7 +189,12 @@ for (const backend of backends()) {
           [id],
         );
         const [read] = await t.db.select().from(events).where(eq(events.id, id));
-        expect(read).toMatchObject({ id, parentId: id, payload: { from: "ecto" }, insertedAt: "2026-01-02 03:04:05.123456" });
+        expect(read).toMatchObject({
+          id,
+          parentId: id,
+          payload: { from: "ecto" },
+          insertedAt: "2026-01-02 03:04:05.123456",
+        });
       });
       test("spectorTriggerSql replaces Spector's row trigger on tables Spector made, keeping its name", async () => {
         const adopted = spectorTables(spectorShaped("spector_made"));
@@ -189,7 +214,10 @@ for (const backend of backends()) {
           { id: b.root, parentId: b.root, schema: 0, action: 1 },
         ]);
         await t.db.insert(adopted.event_ancestors).values({ eventId: a.children[0]!, ancestorId: a.root });
-        await expectPgError(t.db.insert(adopted.event_ancestors).values({ eventId: a.children[0]!, ancestorId: b.root }), "23514");
+        await expectPgError(
+          t.db.insert(adopted.event_ancestors).values({ eventId: a.children[0]!, ancestorId: b.root }),
+          "23514",
+        );
       });
     });
 
@@ -255,7 +283,8 @@ for (const backend of backends()) {
           t.db.insert(event_ancestors).values({ eventId: a.children[0]!, ancestorId: b.children[0]! }),
           "23514",
         );
-        for (const part of ["event_ancestors", a.children[0]!, b.children[0]!, a.root, b.root]) expect(error.message).toContain(part);
+        for (const part of ["event_ancestors", a.children[0]!, b.children[0]!, a.root, b.root])
+          expect(error.message).toContain(part);
         expect(error.message).toContain("Link events must have the same parent_id");
         expect(await countLinks([...a.all, ...b.all])).toBe(0);
       });
@@ -278,10 +307,16 @@ for (const backend of backends()) {
         const a = await writeRecord(3);
         const b = await writeRecord(1);
         await expectPgError(
-          t.query(`INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $2 FROM events WHERE parent_id = $1 AND id <> $1`, [a.root, b.root]),
+          t.query(
+            `INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $2 FROM events WHERE parent_id = $1 AND id <> $1`,
+            [a.root, b.root],
+          ),
           "23514",
         );
-        await t.query(`INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $1 FROM events WHERE parent_id = $1 AND id <> $1`, [a.root]);
+        await t.query(
+          `INSERT INTO event_ancestors (event_id, ancestor_id) SELECT id, $1 FROM events WHERE parent_id = $1 AND id <> $1`,
+          [a.root],
+        );
         expect(await countLinks(a.all)).toBe(3);
         // a duplicate is skipped, a new good row goes in, a bad row fails the statement
         await t.db
@@ -319,7 +354,10 @@ for (const backend of backends()) {
         );
         const unchanged = await t.db.select().from(event_links).where(eq(event_links.eventId, a.children[0]!));
         expect(unchanged).toEqual([{ eventId: a.children[0]!, linkedId: a.root, type: 1 }]);
-        await t.db.update(event_links).set({ linkedId: a.children[1]!, type: 2 }).where(eq(event_links.eventId, a.children[0]!));
+        await t.db
+          .update(event_links)
+          .set({ linkedId: a.children[1]!, type: 2 })
+          .where(eq(event_links.eventId, a.children[0]!));
         const moved = await t.db.select().from(event_links).where(eq(event_links.eventId, a.children[0]!));
         expect(moved).toEqual([{ eventId: a.children[0]!, linkedId: a.children[1]!, type: 2 }]);
       });
@@ -327,9 +365,14 @@ for (const backend of backends()) {
       test("a large UPDATE that moves one link across records fails and changes nothing", async () => {
         const a = await writeRecord(100);
         const b = await writeRecord(1);
-        await t.db.insert(event_links).values(a.children.map((child) => ({ eventId: child, linkedId: a.root, type: 1 })));
+        await t.db
+          .insert(event_links)
+          .values(a.children.map((child) => ({ eventId: child, linkedId: a.root, type: 1 })));
         // moves every link of record a to b's root: all cross-record
-        await expectPgError(t.db.update(event_links).set({ linkedId: b.root }).where(eq(event_links.linkedId, a.root)), "23514");
+        await expectPgError(
+          t.db.update(event_links).set({ linkedId: b.root }).where(eq(event_links.linkedId, a.root)),
+          "23514",
+        );
         // moves the links' type only: all still within the record
         await t.db.update(event_links).set({ type: 2 }).where(eq(event_links.linkedId, a.root));
         const rows = await t.db.select().from(event_links).where(eq(event_links.linkedId, a.root));
@@ -351,8 +394,11 @@ for (const backend of backends()) {
         }
         // and the merge path finds a bad link like the other one does
         await expectPgError(
-          t.query(`INSERT INTO event_ancestors (event_id, ancestor_id)
-            SELECT id, CASE WHEN id = $2::uuid THEN $3::uuid ELSE $1::uuid END FROM events WHERE parent_id = $1::uuid AND id <> $1::uuid`, [a.root, a.children.at(-1), b.root]),
+          t.query(
+            `INSERT INTO event_ancestors (event_id, ancestor_id)
+            SELECT id, CASE WHEN id = $2::uuid THEN $3::uuid ELSE $1::uuid END FROM events WHERE parent_id = $1::uuid AND id <> $1::uuid`,
+            [a.root, a.children.at(-1), b.root],
+          ),
           "23514",
         );
         expect(await countLinks(a.all)).toBe(0);
@@ -361,17 +407,25 @@ for (const backend of backends()) {
       test("the merge path reads the index from the smallest id anywhere in the statement, not only in its first rows", async () => {
         const old = await writeRecord(0); // the smallest id of the statement below, referenced by its last row only
         const a = await writeRecord(LARGE_STATEMENT_ROWS + 16);
-        const rows = [...a.children.map((child) => `('${child}'::uuid, '${a.root}'::uuid)`), `('${a.children[0]}'::uuid, '${old.root}'::uuid)`];
+        const rows = [
+          ...a.children.map((child) => `('${child}'::uuid, '${a.root}'::uuid)`),
+          `('${a.children[0]}'::uuid, '${old.root}'::uuid)`,
+        ];
         let messages: string[] = [];
         await expectPgError(
           (async () => {
-            messages = await t.messages([`INSERT INTO event_ancestors (event_id, ancestor_id) VALUES ${rows.join(", ")}`]);
+            messages = await t.messages([
+              `INSERT INTO event_ancestors (event_id, ancestor_id) VALUES ${rows.join(", ")}`,
+            ]);
           })(),
           "23514",
         );
         expect(await countLinks([...a.all, old.root])).toBe(0);
         // without the bad row the statement is large enough for merge joins (the debug message says so)
-        messages = await t.messages([`INSERT INTO event_ancestors (event_id, ancestor_id) VALUES ${rows.slice(0, -1).join(", ")}`, "ROLLBACK"]);
+        messages = await t.messages([
+          `INSERT INTO event_ancestors (event_id, ancestor_id) VALUES ${rows.slice(0, -1).join(", ")}`,
+          "ROLLBACK",
+        ]);
         expect(messages).toContain("drizzle-spector: event_ancestors checks 64 or more links with merge joins");
       });
 
@@ -388,9 +442,11 @@ for (const backend of backends()) {
         expect(await countLinks(children)).toBe(LARGE_STATEMENT_ROWS);
         const stranger = await writeRecord(0);
         await expectPgError(
-          t.query(`INSERT INTO event_ancestors (event_id, ancestor_id)
+          t.query(
+            `INSERT INTO event_ancestors (event_id, ancestor_id)
             SELECT id, CASE WHEN id = $2::uuid THEN $3::uuid ELSE $1::uuid END FROM events WHERE parent_id = $1::uuid AND id <> $1::uuid ON CONFLICT DO NOTHING`,
-            [old.root, children[0], stranger.root]),
+            [old.root, children[0], stranger.root],
+          ),
           "23514",
         );
       });
@@ -404,17 +460,26 @@ for (const backend of backends()) {
           t.db
             .insert(event_links)
             .values({ eventId: a.children[0]!, linkedId: a.root, type: 1 })
-            .onConflictDoUpdate({ target: [event_links.eventId, event_links.linkedId, event_links.type], set: { linkedId: b.root } }),
+            .onConflictDoUpdate({
+              target: [event_links.eventId, event_links.linkedId, event_links.type],
+              set: { linkedId: b.root },
+            }),
           "23514",
         );
         await expectPgError(
-          t.query(`MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
-                   WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`, [a.children[0], b.root]),
+          t.query(
+            `MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
+                   WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`,
+            [a.children[0], b.root],
+          ),
           "23514",
         );
         await expectPgError(
-          t.query(`MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
-                   WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`, [a.children[1], b.root]),
+          t.query(
+            `MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
+                   WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`,
+            [a.children[1], b.root],
+          ),
           "23514",
         );
         expect(await t.db.select().from(event_links).where(eq(event_links.eventId, a.children[0]!))).toEqual([
@@ -448,11 +513,19 @@ for (const backend of backends()) {
       test("COPY is checked like an INSERT", async () => {
         const a = await writeRecord(3);
         const b = await writeRecord(0);
-        await t.copyIn("event_ancestors (event_id, ancestor_id)", a.children.map((child) => `${child}\t${a.root}\n`).join(""));
+        await t.copyIn(
+          "event_ancestors (event_id, ancestor_id)",
+          a.children.map((child) => `${child}\t${a.root}\n`).join(""),
+        );
         expect(await countLinks(a.all)).toBe(3);
         const c = await writeRecord(2);
         let failed: unknown;
-        await t.copyIn("event_ancestors (event_id, ancestor_id)", `${c.children[0]}\t${c.root}\n${c.children[1]}\t${b.root}\n`).catch((error) => (failed = error));
+        await t
+          .copyIn(
+            "event_ancestors (event_id, ancestor_id)",
+            `${c.children[0]}\t${c.root}\n${c.children[1]}\t${b.root}\n`,
+          )
+          .catch((error) => (failed = error));
         expect(String((failed as Error | undefined)?.message)).toContain("Link events must have the same parent_id");
         expect(await countLinks(c.all)).toBe(0);
       });
@@ -468,9 +541,14 @@ for (const backend of backends()) {
           ),
         );
         const a = record(LARGE_STATEMENT_ROWS);
-        await t.db.insert(tables.ev).values([a.root, ...a.children].map((id) => ({ id, parentId: a.root, schema: 0, action: 1 })));
+        await t.db
+          .insert(tables.ev)
+          .values([a.root, ...a.children].map((id) => ({ id, parentId: a.root, schema: 0, action: 1 })));
         const later = uuidv7();
-        for (const rows of [[{ eventId: a.children[0]!, otherId: later }], a.children.map((child) => ({ eventId: child, otherId: later }))]) {
+        for (const rows of [
+          [{ eventId: a.children[0]!, otherId: later }],
+          a.children.map((child) => ({ eventId: child, otherId: later })),
+        ]) {
           const error = await expectPgError(
             t.db.transaction(async (tx) => {
               await tx.insert(tables.ev_links).values(rows);
@@ -515,20 +593,33 @@ for (const backend of backends()) {
         shards: ["shard_0", "shard_1"],
         pgSchema: "sharded",
         updatedAt: false,
-        links: [["links", "other_id", { typed: true }], ["loose", "other_id", { constrained: false }]],
+        links: [
+          ["links", "other_id", { typed: true }],
+          ["loose", "other_id", { constrained: false }],
+        ],
       } as const;
 
       test("each shard gets its own link tables, pointing at that shard, with the rule where constrained", async () => {
         const tables = spectorTables(options);
         await t.execMigration(await createSql(tables, ["sharded"]));
         const layout = await readLayout(t, "sharded");
-        expect(Object.keys(layout).sort()).toEqual(["shard_0", "shard_0_links", "shard_0_loose", "shard_1", "shard_1_links", "shard_1_loose"]);
+        expect(Object.keys(layout).sort()).toEqual([
+          "shard_0",
+          "shard_0_links",
+          "shard_0_loose",
+          "shard_1",
+          "shard_1_links",
+          "shard_1_loose",
+        ]);
         expect(layout.shard_1_links!.constraints.map((c) => c.definition)).toEqual([
           "FOREIGN KEY (event_id) REFERENCES shard_1(id) ON DELETE CASCADE",
           "FOREIGN KEY (other_id) REFERENCES shard_1(id) ON DELETE CASCADE",
         ]);
         expect(layout.shard_0!.columns.map((c) => c.name)).not.toContain("updated_at");
-        expect(layout.shard_0_links!.triggers.map((tr) => tr.name)).toEqual(["enforce_same_parent_shard_0_links", "enforce_same_parent_shard_0_links_update"]);
+        expect(layout.shard_0_links!.triggers.map((tr) => tr.name)).toEqual([
+          "enforce_same_parent_shard_0_links",
+          "enforce_same_parent_shard_0_links_update",
+        ]);
         expect(layout.shard_0_loose!.triggers).toEqual([]);
 
         const { shard_1, shard_1_links, shard_1_loose } = tables;
@@ -540,7 +631,10 @@ for (const backend of backends()) {
           { id: b.root, parentId: b.root, schema: 0, action: 1 },
         ]);
         await t.db.insert(shard_1_links).values({ eventId: a.children[0]!, otherId: a.root, type: 1 });
-        const error = await expectPgError(t.db.insert(shard_1_links).values({ eventId: a.children[0]!, otherId: b.root, type: 1 }), "23514");
+        const error = await expectPgError(
+          t.db.insert(shard_1_links).values({ eventId: a.children[0]!, otherId: b.root, type: 1 }),
+          "23514",
+        );
         expect(error.message).toContain("shard_1_links");
         // not constrained: a cross-record link is allowed, as in Spector
         await t.db.insert(shard_1_loose).values({ eventId: a.children[0]!, otherId: b.root });
@@ -564,11 +658,18 @@ for (const backend of backends()) {
         const tables = spectorTables({ table: "ev", pgSchema: "linkdown", links: [["ev_ancestors", "ancestor_id"]] });
         await t.execMigration(await createSql(tables, ["linkdown"]));
         expect((await readLayout(t, "linkdown")).ev_ancestors!.triggers).toHaveLength(2);
-        await t.execMigration(joinStatements([`SET LOCAL search_path TO linkdown;`, ...spectorLinkDown("ev_ancestors").map((s) => `${s};`)]));
+        await t.execMigration(
+          joinStatements([
+            `SET LOCAL search_path TO linkdown;`,
+            ...spectorLinkDown("ev_ancestors").map((s) => `${s};`),
+          ]),
+        );
         expect(Object.keys(await readLayout(t, "linkdown"))).toEqual(["ev"]);
         // Spector knows only the INSERT function; ours for UPDATE stays until spectorDownSql or the CLI drops it
         expect(await functionNames(t, "linkdown")).toEqual(["check_link_same_parent_ev_ancestors_update"]);
-        await t.execMigration(spectorDownSql({ table: "ev", pgSchema: "linkdown", links: [["ev_ancestors", "ancestor_id"]] }));
+        await t.execMigration(
+          spectorDownSql({ table: "ev", pgSchema: "linkdown", links: [["ev_ancestors", "ancestor_id"]] }),
+        );
         expect(await functionNames(t, "linkdown")).toEqual([]);
       });
 
@@ -597,7 +698,16 @@ for (const backend of backends()) {
       test("even past validation, every generated statement keeps such names as names", async () => {
         // The same SQL generators, fed names that validation would refuse: the quoting alone must hold.
         const [schema, events, link, key] = [hostile("s"), hostile("e"), hostile("l"), hostile("k")];
-        const meta = { kind: "link", pgSchema: schema, name: link, events, specName: link, foreignKey: key, typed: false, constrained: true } as const;
+        const meta = {
+          kind: "link",
+          pgSchema: schema,
+          name: link,
+          events,
+          specName: link,
+          foreignKey: key,
+          typed: false,
+          constrained: true,
+        } as const;
         const q = quoteIdent;
         await t.query(`CREATE TABLE IF NOT EXISTS sentinel (n integer)`);
         await t.execMigration(
@@ -609,9 +719,15 @@ for (const backend of backends()) {
           ]),
         );
         const [a, a1, b] = [uuidv7(), uuidv7(), uuidv7()];
-        await t.query(`INSERT INTO ${q(schema)}.${q(events)} VALUES ($1::uuid, $1::uuid), ($2::uuid, $1::uuid), ($3::uuid, $3::uuid)`, [a, a1, b]);
+        await t.query(
+          `INSERT INTO ${q(schema)}.${q(events)} VALUES ($1::uuid, $1::uuid), ($2::uuid, $1::uuid), ($3::uuid, $3::uuid)`,
+          [a, a1, b],
+        );
         await t.query(`INSERT INTO ${q(schema)}.${q(link)} VALUES ($1::uuid, $2::uuid)`, [a1, a]);
-        const error = await expectPgError(t.query(`INSERT INTO ${q(schema)}.${q(link)} VALUES ($1::uuid, $2::uuid)`, [a1, b]), "23514");
+        const error = await expectPgError(
+          t.query(`INSERT INTO ${q(schema)}.${q(link)} VALUES ($1::uuid, $2::uuid)`, [a1, b]),
+          "23514",
+        );
         expect(error.message).toContain(link);
         // and the large path, with its dynamic SQL
         const many = Array.from({ length: LARGE_STATEMENT_ROWS }, () => uuidv7());

@@ -4,7 +4,18 @@
  */
 import { createTableRelationsHelpers } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { SpectorOptionError, eventTable, linkTable, payloadType, rawCodes, shardSet, spectorRelations, spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
+import {
+  SpectorOptionError,
+  eventTable,
+  linkTable,
+  payloadType,
+  rawCodes,
+  shardSet,
+  spectorRelations,
+  spectorDownSql,
+  spectorTables,
+  spectorTriggerSql,
+} from "../src/index.js";
 
 /** Calls `fn`, expects a SpectorOptionError (a TypeError) for `option`, and returns its message. */
 function rejects(fn: () => unknown, option: string, ...mentions: string[]): string {
@@ -41,7 +52,18 @@ describe.each(factories)("%s rejects", (_name, build) => {
     rejects(() => build({ shards: [] }), "shards", "non-empty array");
     rejects(() => build({ shards: ["a", ""] }), "shards[1]");
     rejects(() => build({ shards: ["a", "a"] }), "shards[1]", '"a" is also `shards[0]`');
-    rejects(() => build({ table: "events", links: [["l", "x_id"], ["l", "y_id"]] }), "links[1][0]", '"l" is also `links[0][0]`');
+    rejects(
+      () =>
+        build({
+          table: "events",
+          links: [
+            ["l", "x_id"],
+            ["l", "y_id"],
+          ],
+        }),
+      "links[1][0]",
+      '"l" is also `links[0][0]`',
+    );
   });
 
   test("names with capitals, spaces or quotes", () => {
@@ -68,7 +90,11 @@ describe.each(factories)("%s rejects", (_name, build) => {
   });
 
   test("an events table and a link table with the same name", () => {
-    rejects(() => build({ table: "events", links: [["events", "other_id"]] }), "links[0][0]", '"events" is also `table`');
+    rejects(
+      () => build({ table: "events", links: [["events", "other_id"]] }),
+      "links[0][0]",
+      '"events" is also `table`',
+    );
     rejects(
       () => build({ shards: ["e", "e_l"], links: [["l", "other_id"]] }),
       "links[0][0]",
@@ -82,15 +108,28 @@ describe.each(factories)("%s rejects", (_name, build) => {
   });
 
   test("a foreign key named id, event_id or type", () => {
-    for (const key of ["id", "event_id", "type"]) rejects(() => build({ table: "events", links: [["l", key]] }), "links[0][1]", `"${key}"`);
+    for (const key of ["id", "event_id", "type"])
+      rejects(() => build({ table: "events", links: [["l", key]] }), "links[0][1]", `"${key}"`);
   });
 
   test("non-boolean typed, constrained and hashed, unknown option keys, malformed specs", () => {
     rejects(() => build({ table: "events", hashed: "yes" }), "hashed", '`"yes"` (string', "boolean");
     rejects(() => build({ table: "events", updatedAt: 0 }), "updatedAt", "`0` (number)");
-    rejects(() => build({ table: "events", links: [["l", "x_id", { typed: 1 }]] }), "links[0][2].typed", "`1` (number)");
-    rejects(() => build({ table: "events", links: [["l", "x_id", { constrained: null }]] }), "links[0][2].constrained", "`null`");
-    rejects(() => build({ table: "events", links: [["l", "x_id", { typd: true }]] }), "links[0][2].typd", "not an option");
+    rejects(
+      () => build({ table: "events", links: [["l", "x_id", { typed: 1 }]] }),
+      "links[0][2].typed",
+      "`1` (number)",
+    );
+    rejects(
+      () => build({ table: "events", links: [["l", "x_id", { constrained: null }]] }),
+      "links[0][2].constrained",
+      "`null`",
+    );
+    rejects(
+      () => build({ table: "events", links: [["l", "x_id", { typd: true }]] }),
+      "links[0][2].typd",
+      "not an option",
+    );
     rejects(() => build({ table: "events", hash: true }), "options.hash", "not an option");
     rejects(() => build({ table: "events", links: [["l"]] }), "links[0]", "[linkTable, foreignKey]");
     rejects(() => build({ table: "events", links: "l" }), "links", "array of link specs");
@@ -134,17 +173,31 @@ describe("eventTable and linkTable reject", () => {
 describe("schemas, actions and payload types", () => {
   test.each(factories)("%s: bad maps and markers are refused", (_name, build) => {
     rejects(() => build({ table: "e", schemas: [0, 1] }), "schemas", "a plain object of names to integers", "(array)");
-    rejects(() => build({ table: "e", schemas: { user: 1.5 } }), "schemas.user", "`1.5` (number)", "fits PostgreSQL's `integer`");
+    rejects(
+      () => build({ table: "e", schemas: { user: 1.5 } }),
+      "schemas.user",
+      "`1.5` (number)",
+      "fits PostgreSQL's `integer`",
+    );
     rejects(() => build({ table: "e", schemas: { user: 2 ** 31 } }), "schemas.user", "2147483648");
     rejects(() => build({ table: "e", schemas: { user: "0" } }), "schemas.user", '"0"');
     rejects(() => build({ table: "e", schemas: { user: 0, post: 0 } }), "schemas.post", "0 is already `user`");
     rejects(() => build({ table: "e", schemas: { "": 0 } }), "schemas", "names are not empty");
     // actions extend Spector's insert = 1, update = 2, delete = 3; a clash is refused
-    rejects(() => build({ table: "e", actions: { archive: 2 } }), "actions.archive", "2 is already `update`", "base actions");
+    rejects(
+      () => build({ table: "e", actions: { archive: 2 } }),
+      "actions.archive",
+      "2 is already `update`",
+      "base actions",
+    );
     rejects(() => build({ table: "e", actions: { insert: 5 } }), "actions.insert", "one of Spector's base actions");
     rejects(() => build({ table: "e", payload: { type: "x" } }), "payload", "payloadType<YourType>()");
     rejects(() => build({ table: "e", payloads: payloadType<{ a: 1 }>() }), "payloads", "given with `schemas`");
-    rejects(() => build({ table: "e", schemas: { a: 0 }, payload: payloadType(), payloads: payloadType() }), "payloads", "left out when `payload`");
+    rejects(
+      () => build({ table: "e", schemas: { a: 0 }, payload: payloadType(), payloads: payloadType() }),
+      "payloads",
+      "left out when `payload`",
+    );
   });
 
   test("names that Object.prototype also has are names like any other", () => {
@@ -171,7 +224,10 @@ describe("schemas, actions and payload types", () => {
 });
 
 describe("shardSet rejects", () => {
-  const { s_0, s_1, s_2, s_0_l, s_1_l, s_2_l } = spectorTables({ shards: ["s_0", "s_1", "s_2"], links: [["l", "x_id"]] });
+  const { s_0, s_1, s_2, s_0_l, s_1_l, s_2_l } = spectorTables({
+    shards: ["s_0", "s_1", "s_2"],
+    links: [["l", "x_id"]],
+  });
   test("tables out of the shards order, missing, repeated or mixed", () => {
     expect(shardSet([s_0, s_1, s_2]).tables).toEqual([s_0, s_1, s_2]);
     expect(shardSet([s_0_l, s_1_l, s_2_l]).tables).toHaveLength(3);
@@ -199,7 +255,11 @@ describe("shardSet rejects", () => {
     const c = eventTable("c", { schemas: { user: 0 } });
     const d = eventTable("d", { schemas: { user: 1 } });
     rejects(() => shardSet([c, d]), "tables[1]", "the same `schemas` and `actions`");
-    rejects(() => shardSet([eventTable("h1", { hashed: true }), eventTable("h2")]), "tables[1]", "the same `hashed` and `updatedAt`");
+    rejects(
+      () => shardSet([eventTable("h1", { hashed: true }), eventTable("h2")]),
+      "tables[1]",
+      "the same `hashed` and `updatedAt`",
+    );
   });
 });
 
@@ -222,18 +282,34 @@ describe("spectorRelations rejects", () => {
       const tables = spectorTables({ table: "events", links: [[name, "ancestor_id"]] });
       rejects(() => spectorRelations(tables), `tables.${name}`, `relation \`${relation}\` on events is not already`);
     }
-    const clash = spectorTables({ table: "events", links: [["a", "x_id"], ["a_incoming", "y_id"]] });
+    const clash = spectorTables({
+      table: "events",
+      links: [
+        ["a", "x_id"],
+        ["a_incoming", "y_id"],
+      ],
+    });
     rejects(() => spectorRelations(clash), "tables.a_incoming", "`aIncoming`", "the relation of link table a");
     // a foreign key without `_id` keeps its column; the relation gets `Event` appended
     const { e, l } = spectorTables({ table: "e", links: [["l", "ancestor"]] });
     const relations = spectorRelations({ e, l });
-    expect(Object.keys(relations.lRelations.config(createTableRelationsHelpers(l)))).toEqual(["event", "ancestorEvent"]);
+    expect(Object.keys(relations.lRelations.config(createTableRelationsHelpers(l)))).toEqual([
+      "event",
+      "ancestorEvent",
+    ]);
   });
 
   test("a link table without its events table", () => {
     const { events, event_ancestors } = spectorTables({ table: "events", links: [["event_ancestors", "ancestor_id"]] });
-    rejects(() => spectorRelations({ event_ancestors }), "tables.event_ancestors", "given with its events table events");
-    expect(Object.keys(spectorRelations({ events, event_ancestors, other: 1 }))).toEqual(["event_ancestorsRelations", "eventsRelations"]);
+    rejects(
+      () => spectorRelations({ event_ancestors }),
+      "tables.event_ancestors",
+      "given with its events table events",
+    );
+    expect(Object.keys(spectorRelations({ events, event_ancestors, other: 1 }))).toEqual([
+      "event_ancestorsRelations",
+      "eventsRelations",
+    ]);
   });
 });
 
@@ -254,7 +330,13 @@ describe("good options", () => {
   });
 
   test("spectorTriggerSql ignores what is not a constrained link table and writes one statement per chunk", () => {
-    const tables = spectorTables({ table: "events", links: [["a", "x_id"], ["b", "x_id", { constrained: false }]] });
+    const tables = spectorTables({
+      table: "events",
+      links: [
+        ["a", "x_id"],
+        ["b", "x_id", { constrained: false }],
+      ],
+    });
     const text = spectorTriggerSql({ ...tables, other: 1, nothing: null });
     const chunks = text.split("--> statement-breakpoint");
     expect(chunks).toHaveLength(4);

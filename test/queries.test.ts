@@ -55,7 +55,12 @@ const sharded = spectorTables({
   links: [["ancestors", "ancestor_id", { constrained: false }]],
 });
 const eventShards = shardSet([sharded.shard_0, sharded.shard_1, sharded.shard_2, sharded.shard_3]);
-const ancestorShards = shardSet([sharded.shard_0_ancestors, sharded.shard_1_ancestors, sharded.shard_2_ancestors, sharded.shard_3_ancestors]);
+const ancestorShards = shardSet([
+  sharded.shard_0_ancestors,
+  sharded.shard_1_ancestors,
+  sharded.shard_2_ancestors,
+  sharded.shard_3_ancestors,
+]);
 
 async function count(t: TestDatabase, table: string): Promise<number> {
   const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
@@ -132,7 +137,14 @@ for (const backend of backends()) {
       const post = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "a" } });
       const appended = [post];
       for (let i = 0; i < 50; i++) {
-        appended.push(await appendEvent(t.db, events, { schema: "post", action: i % 2 ? "update" : "archive", payload: { title: `v${i}` }, parentId: post.id }));
+        appended.push(
+          await appendEvent(t.db, events, {
+            schema: "post",
+            action: i % 2 ? "update" : "archive",
+            payload: { title: `v${i}` },
+            parentId: post.id,
+          }),
+        );
       }
       const history = await listByParent(t.db, events, post.id);
       expect(history.map((e) => e.id)).toEqual(appended.map((e) => e.id));
@@ -150,37 +162,75 @@ for (const backend of backends()) {
     test("appending to a record that does not exist, or to an event that is not its first, writes nothing", async () => {
       const before = await count(t, "events");
       const missing = newEventId();
-      const error = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: missing }).catch((e: unknown) => e);
+      const error = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: missing,
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SpectorRecordNotFoundError);
       expect(error).toMatchObject({ table: "events", parentId: missing, foundParentId: undefined });
       expect(String(error)).toContain(`no record ${missing} in events`);
 
       const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
-      const child = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: root.id });
-      const notFirst = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: child.id }).catch((e: unknown) => e);
+      const child = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: root.id,
+      });
+      const notFirst = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: child.id,
+      }).catch((e: unknown) => e);
       expect(notFirst).toMatchObject({ name: "SpectorRecordNotFoundError", foundParentId: root.id });
       expect(await count(t, "events")).toBe(before + 2);
       // with a shard set, and inside a transaction that goes on afterwards
       const inTx = await t.db.transaction(async (tx) => {
-        const lost = await appendEvent(tx, eventShards, { schema: "user", action: "update", payload: null, parentId: missing }).catch((e: unknown) => e);
+        const lost = await appendEvent(tx, eventShards, {
+          schema: "user",
+          action: "update",
+          payload: null,
+          parentId: missing,
+        }).catch((e: unknown) => e);
         const fresh = await appendEvent(tx, eventShards, { schema: "user", action: "insert", payload: null });
         return { lost, fresh };
       });
       expect(inTx.lost).toBeInstanceOf(SpectorRecordNotFoundError);
-      expect((inTx.lost as SpectorRecordNotFoundError).table).toBe(shardFor(missing, ["shard_0", "shard_1", "shard_2", "shard_3"]));
+      expect((inTx.lost as SpectorRecordNotFoundError).table).toBe(
+        shardFor(missing, ["shard_0", "shard_1", "shard_2", "shard_3"]),
+      );
       expect(await listByParent(t.db, eventShards, inTx.fresh.id)).toHaveLength(1);
     });
 
     test("bad input is refused before any SQL is sent", async () => {
       const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
       const cases: [string, (db: PgDatabase<PgQueryResultHKT>) => Promise<unknown>, string][] = [
-        ["parentId", (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentId: "42" }), "event.parentId"],
-        // @ts-expect-error an unknown schema name does not compile; from JavaScript it is refused
-        ["schema", (db) => appendEvent(db, events, { schema: "nope", action: "insert", payload: null }), "event.schema"],
-        // @ts-expect-error an unknown action name
-        ["action", (db) => appendEvent(db, events, { schema: "user", action: "publish", payload: null, parentId: root.id }), "event.action"],
-        // @ts-expect-error a misspelt key would silently start a new record
-        ["typo", (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentID: root.id }), "event.parentID"],
+        [
+          "parentId",
+          (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentId: "42" }),
+          "event.parentId",
+        ],
+        [
+          "schema",
+          // @ts-expect-error an unknown schema name does not compile; from JavaScript it is refused
+          (db) => appendEvent(db, events, { schema: "nope", action: "insert", payload: null }),
+          "event.schema",
+        ],
+        [
+          "action",
+          // @ts-expect-error an unknown action name
+          (db) => appendEvent(db, events, { schema: "user", action: "publish", payload: null, parentId: root.id }),
+          "event.action",
+        ],
+        [
+          "typo",
+          // @ts-expect-error a misspelt key would silently start a new record
+          (db) => appendEvent(db, events, { schema: "user", action: "update", payload: null, parentID: root.id }),
+          "event.parentID",
+        ],
         ["list", (db) => listByParent(db, events, "not-a-uuid"), "parentId"],
         // @ts-expect-error a link table is not an events table
         ["table", (db) => listByParent(db, event_ancestors, root.id), "table"],
@@ -195,9 +245,17 @@ for (const backend of backends()) {
         ["maxdepth", (db) => ancestors(db, event_ancestors, root.id, { maxdepth: 1 }), "options.maxdepth"],
         // an untyped link table has no type to filter on (the types allow it; the run-time check refuses it)
         ["untyped filter", (db) => linked(db, event_ancestors, root.id, { type: 1 }), "options.type"],
-        ["hash", (db) => appendEvent(db, events, { schema: "user", action: "insert", payload: null, hash: "00" as never }), "event.hash"],
-        // @ts-expect-error no hash column on an unhashed table
-        ["no hash", (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: null, hash: null }), "event.hash"],
+        [
+          "hash",
+          (db) => appendEvent(db, events, { schema: "user", action: "insert", payload: null, hash: "00" as never }),
+          "event.hash",
+        ],
+        [
+          "no hash",
+          // @ts-expect-error no hash column on an unhashed table
+          (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: null, hash: null }),
+          "event.hash",
+        ],
         // @ts-expect-error a bad direction
         ["direction", (db) => linked(db, event_ancestors, root.id, { direction: "up" }), "options.direction"],
       ];
@@ -208,23 +266,39 @@ for (const backend of backends()) {
         expect((error as SpectorOptionError).option, what).toBe(option);
         expect(sent, what).toEqual([]);
       }
-      const { error } = await refused(t, (db) => appendEvent(db, events, { schema: "nope" as "user", action: "insert", payload: null }));
+      const { error } = await refused(t, (db) =>
+        appendEvent(db, events, { schema: "nope" as "user", action: "insert", payload: null }),
+      );
       expect(error).toMatchObject({ option: "event.schema" });
       expect(String(error)).toContain('one of the names of `schemas` of table events: "user", "post"');
       // the column itself refuses an unknown name in any query, while the query is built
       const sent: string[] = [];
-      expect(() => t.logged(sent).select().from(events).where(eq(events.schema, "nope" as "user")).toSQL()).toThrow(SpectorOptionError);
+      expect(() =>
+        t
+          .logged(sent)
+          .select()
+          .from(events)
+          .where(eq(events.schema, "nope" as "user"))
+          .toSQL(),
+      ).toThrow(SpectorOptionError);
       expect(sent).toEqual([]);
     });
 
     test("an integer with no name fails the read, naming table, column and value; rawCodes reads it", async () => {
       const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
-      await t.query(`INSERT INTO events (id, parent_id, schema, action, inserted_at, updated_at) VALUES ($1, $2, 7, 99, now(), now())`, [newEventId(), root.id]);
+      await t.query(
+        `INSERT INTO events (id, parent_id, schema, action, inserted_at, updated_at) VALUES ($1, $2, 7, 99, now(), now())`,
+        [newEventId(), root.id],
+      );
       const error = await listByParent(t.db, events, root.id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SpectorUnknownCodeError);
       expect(error).toMatchObject({ table: "events", column: "schema", code: 7 });
       expect(String(error)).toContain("events.schema holds 7");
-      const rows = await t.db.select(rawCodes(events)).from(events).where(eq(events.parentId, root.id)).orderBy(events.id);
+      const rows = await t.db
+        .select(rawCodes(events))
+        .from(events)
+        .where(eq(events.parentId, root.id))
+        .orderBy(events.id);
       expect(rows.map((r) => [r.schema, r.action])).toEqual([
         [0, 1],
         [7, 99],
@@ -237,7 +311,12 @@ for (const backend of backends()) {
       const error = await t.db
         .transaction(async (tx) => {
           const user = await appendEvent(tx, events, { schema: "user", action: "insert", payload: { name: "tx" } });
-          await appendEvent(tx, events, { schema: "user", action: "update", payload: { name: "tx2" }, parentId: user.id });
+          await appendEvent(tx, events, {
+            schema: "user",
+            action: "update",
+            payload: { name: "tx2" },
+            parentId: user.id,
+          });
           expect(await listByParent(tx, events, user.id)).toHaveLength(2);
           throw new Error("roll back");
         })
@@ -248,7 +327,12 @@ for (const backend of backends()) {
 
     test("link, linked (both directions) and the same-parent checks", async () => {
       const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "r" } });
-      const a = await appendEvent(t.db, events, { schema: "post", action: "update", payload: { title: "a" }, parentId: root.id });
+      const a = await appendEvent(t.db, events, {
+        schema: "post",
+        action: "update",
+        payload: { title: "a" },
+        parentId: root.id,
+      });
       const other = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "o" } });
       const row = await link(t.db, event_ancestors, a, root);
       expect(row).toEqual({ eventId: a.id, ancestorId: root.id });
@@ -263,7 +347,9 @@ for (const backend of backends()) {
       expect(error).toMatchObject({ name: "SpectorOptionError", option: "to" });
       expect(sent).toEqual([]);
       const dbError = await link(t.db, event_ancestors, a.id, other.id).catch((e: unknown) => e);
-      expect(JSON.stringify(dbError, Object.getOwnPropertyNames(dbError)) + String((dbError as { cause?: unknown }).cause)).toMatch(/23514|same parent/);
+      expect(
+        JSON.stringify(dbError, Object.getOwnPropertyNames(dbError)) + String((dbError as { cause?: unknown }).cause),
+      ).toMatch(/23514|same parent/);
       // a typed, unconstrained link table crosses records and keeps its type
       const typed = await link(t.db, event_links, a, other, { type: 5 });
       expect(typed).toEqual({ eventId: a.id, linkedId: other.id, type: 5 });
@@ -273,7 +359,15 @@ for (const backend of backends()) {
     test("ancestors walks the graph once per event, with the fewest links as depth, and ends on cycles", async () => {
       const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { name: "g" } });
       const e = [root];
-      for (let i = 1; i <= 5; i++) e.push(await appendEvent(t.db, events, { schema: "user", action: "update", payload: { name: `${i}` }, parentId: root.id }));
+      for (let i = 1; i <= 5; i++)
+        e.push(
+          await appendEvent(t.db, events, {
+            schema: "user",
+            action: "update",
+            payload: { name: `${i}` },
+            parentId: root.id,
+          }),
+        );
       const edges: [number, number][] = [
         [5, 4],
         [4, 3],
@@ -325,12 +419,19 @@ for (const backend of backends()) {
       const records = [];
       for (let i = 0; i < 24; i++) {
         const first = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: { i } });
-        const next = await appendEvent(t.db, eventShards, { schema: "user", action: "update", payload: { i }, parentId: first.id });
+        const next = await appendEvent(t.db, eventShards, {
+          schema: "user",
+          action: "update",
+          payload: { i },
+          parentId: first.id,
+        });
         records.push([first, next] as const);
       }
       for (const [first, next] of records) {
         const shard = shardFor(first.id, ["shard_0", "shard_1", "shard_2", "shard_3"]);
-        const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${shard} WHERE parent_id = $1`, [first.id]);
+        const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${shard} WHERE parent_id = $1`, [
+          first.id,
+        ]);
         expect(row!.n).toBe(2);
         expect((await listByParent(t.db, eventShards, first.id)).map((e) => e.id)).toEqual([first.id, next.id]);
         expect(await backtrace(t.db, eventShards, next)).toHaveLength(2);
@@ -340,7 +441,9 @@ for (const backend of backends()) {
       const [a1, a2] = records[0]!;
       expect(await link(t.db, ancestorShards, a2, a1)).toEqual({ eventId: a2.id, ancestorId: a1.id });
       expect((await ancestors(t.db, ancestorShards, a2)).map((a) => a.event.id)).toEqual([a1.id]);
-      const elsewhere = records.find(([first]) => shardFor(first.id, [0, 1, 2, 3]) !== shardFor(a1.id, [0, 1, 2, 3]))![0];
+      const elsewhere = records.find(
+        ([first]) => shardFor(first.id, [0, 1, 2, 3]) !== shardFor(a1.id, [0, 1, 2, 3]),
+      )![0];
       const { error, sent } = await refused(t, (db) => link(db, ancestorShards, a1, elsewhere));
       expect(error).toMatchObject({ name: "SpectorOptionError", option: "to" });
       expect(String(error)).toContain("same shard");
@@ -357,13 +460,27 @@ for (const backend of backends()) {
         expect((await listByParent(t.db, eventShards, row.id))[0]!.payload, JSON.stringify(payload)).toEqual(payload);
       }
       const first = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: "null" });
-      const next = await appendEvent(t.db, eventShards, { schema: "user", action: "update", payload: "42", parentId: first.id });
+      const next = await appendEvent(t.db, eventShards, {
+        schema: "user",
+        action: "update",
+        payload: "42",
+        parentId: first.id,
+      });
       expect(next.payload).toBe("42");
       expect((await listByParent(t.db, eventShards, first.id)).map((e) => e.payload)).toEqual(["null", "42"]);
       const hash = Buffer.from("c0ffee", "hex");
       const hashed = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null, hash });
-      const child = await appendEvent(t.db, events, { schema: "user", action: "update", payload: null, parentId: hashed.id, hash: new Uint8Array([1, 2]) });
-      const stored = await t.query<{ hash: string }>(`SELECT encode(hash, 'hex') AS hash FROM events WHERE parent_id = $1 ORDER BY id`, [hashed.id]);
+      const child = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: hashed.id,
+        hash: new Uint8Array([1, 2]),
+      });
+      const stored = await t.query<{ hash: string }>(
+        `SELECT encode(hash, 'hex') AS hash FROM events WHERE parent_id = $1 ORDER BY id`,
+        [hashed.id],
+      );
       expect(stored.map((r) => r.hash)).toEqual(["c0ffee", "0102"]);
       expect(Buffer.from(child.hash!).toString("hex")).toBe("0102");
     });
@@ -373,7 +490,9 @@ for (const backend of backends()) {
       const other = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "u" } });
       for (const type of [3, 1, 2]) await link(t.db, event_links, root, other, { type });
       expect((await linked(t.db, event_links, root)).map((l) => l.link.type)).toEqual([1, 2, 3]);
-      expect((await linked(t.db, event_links, other, { direction: "in", type: 2 })).map((l) => [l.event.id, l.link.type])).toEqual([[root.id, 2]]);
+      expect(
+        (await linked(t.db, event_links, other, { direction: "in", type: 2 })).map((l) => [l.event.id, l.link.type]),
+      ).toEqual([[root.id, 2]]);
       expect((await ancestors(t.db, event_links, root, { type: 4 })).map((a) => a.event.id)).toEqual([]);
       expect((await ancestors(t.db, event_links, root, { type: 1 })).map((a) => a.event.id)).toEqual([other.id]);
     });
@@ -409,9 +528,16 @@ for (const backend of backends()) {
         "indexed_pkey",
         "indexed_schema_index",
       ]);
-      expect(layout.indexed!.indexes.find((i) => i.name === "indexed_parent_id_id_index")!.definition).toMatch(/USING btree \(parent_id, id\)$/);
+      expect(layout.indexed!.indexes.find((i) => i.name === "indexed_parent_id_id_index")!.definition).toMatch(
+        /USING btree \(parent_id, id\)$/,
+      );
       const first = await appendEvent(t.db, indexed.indexed, { schema: 0, action: 1, payload: null });
-      const next = await appendEvent(t.db, indexed.indexed, { schema: 0, action: 2, payload: null, parentId: first.id });
+      const next = await appendEvent(t.db, indexed.indexed, {
+        schema: 0,
+        action: 2,
+        payload: null,
+        parentId: first.id,
+      });
       expect((await backtrace(t.db, indexed.indexed, next)).map((e) => e.id)).toEqual([first.id, next.id]);
       // the SQL backtrace sends, explained with its parameters; a two-row table would be read
       // sequentially, so that is turned off for the one transaction
@@ -432,7 +558,12 @@ for (const backend of backends()) {
     test("relations: db.query loads a record's events and their links in one query", async () => {
       const db = t.withSchema({ ...app, ...spectorRelations(app) });
       const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "q" } });
-      const next = await appendEvent(t.db, events, { schema: "post", action: "update", payload: { title: "q2" }, parentId: root.id });
+      const next = await appendEvent(t.db, events, {
+        schema: "post",
+        action: "update",
+        payload: { title: "q2" },
+        parentId: root.id,
+      });
       await link(t.db, event_ancestors, next, root);
       const record = await db.query.events.findFirst({
         where: (e, { eq }) => eq(e.id, root.id),
@@ -449,7 +580,10 @@ for (const backend of backends()) {
       expect(record?.children[1]?.eventAncestors.map((l) => l.ancestor.id)).toEqual([root.id]);
       expect(record?.children[1]?.eventAncestors[0]?.ancestor.schema).toBe("post");
       expect(record?.eventAncestorsIncoming.map((l) => l.event.id)).toEqual([next.id]);
-      const child = await db.query.events.findFirst({ where: (e, { eq }) => eq(e.id, next.id), with: { parent: true } });
+      const child = await db.query.events.findFirst({
+        where: (e, { eq }) => eq(e.id, next.id),
+        with: { parent: true },
+      });
       expect(child?.parent.id).toBe(root.id);
       const both = await db.query.events.findMany({
         where: (e, { eq }) => eq(e.parentId, root.id),
@@ -462,7 +596,10 @@ for (const backend of backends()) {
       ]);
       const other = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { name: "o" } });
       await link(t.db, event_links, next, other, { type: 9 });
-      const typedLinks = await db.query.event_links.findMany({ where: (l, { eq }) => eq(l.type, 9), with: { event: true, linked: true } });
+      const typedLinks = await db.query.event_links.findMany({
+        where: (l, { eq }) => eq(l.type, 9),
+        with: { event: true, linked: true },
+      });
       expect(typedLinks.map((l) => [l.event.id, l.linked.id, l.linked.schema])).toEqual([[next.id, other.id, "user"]]);
     });
 
@@ -474,18 +611,32 @@ for (const backend of backends()) {
           const user = await appendEvent(db, events, { schema: "user", action: "insert", payload: { name: "pg" } });
           const text = await appendEvent(db, eventShards, { schema: "user", action: "insert", payload: "42" });
           expect((await listByParent(db, eventShards, text.id))[0]!.payload).toBe("42");
-          const next = await appendEvent(db, events, { schema: "user", action: "archive", payload: { name: "pg2" }, parentId: user.id });
+          const next = await appendEvent(db, events, {
+            schema: "user",
+            action: "archive",
+            payload: { name: "pg2" },
+            parentId: user.id,
+          });
           await link(db, event_ancestors, next, user);
           expect((await listByParent(db, events, user.id)).map((e) => [e.id, e.action])).toEqual([
             [user.id, "insert"],
             [next.id, "archive"],
           ]);
-          expect((await ancestors(db, event_ancestors, next)).map((a) => [a.event.id, a.depth])).toEqual([[user.id, 1]]);
+          expect((await ancestors(db, event_ancestors, next)).map((a) => [a.event.id, a.depth])).toEqual([
+            [user.id, 1],
+          ]);
           await db.transaction(async (tx) => {
-            const third = await appendEvent(tx, events, { schema: "user", action: "update", payload: { name: "pg3" }, parentId: user.id });
+            const third = await appendEvent(tx, events, {
+              schema: "user",
+              action: "update",
+              payload: { name: "pg3" },
+              parentId: user.id,
+            });
             expect((await listByParent(tx, events, user.id)).map((e) => e.id)).toEqual([user.id, next.id, third.id]);
             expect((await backtrace(tx, events, next)).map((e) => e.id)).toEqual([user.id, next.id]);
-            expect((await linked(tx, event_ancestors, user, { direction: "in" })).map((l) => l.event.id)).toEqual([next.id]);
+            expect((await linked(tx, event_ancestors, user, { direction: "in" })).map((l) => l.event.id)).toEqual([
+              next.id,
+            ]);
           });
           expect(await listByParent(db, events, user.id)).toHaveLength(3);
           expect((await backtrace(db, events, next)).map((e) => e.action)).toEqual(["insert", "archive"]);

@@ -13,8 +13,13 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 test("the README's file examples type-check against the library", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const blocks = [...readme.matchAll(/```ts\n\/\/ (\S+\.ts)\n([\s\S]*?)```/g)].map((m) => ({ file: m[1]!, code: m[2]! }));
-  expect(blocks.map((b) => b.file)).toEqual(expect.arrayContaining(["src/db/schema.ts", "src/app.ts", "src/db/sharded.ts", "src/db/audit.ts"]));
+  const blocks = [...readme.matchAll(/```ts\n\/\/ (\S+\.ts)\n([\s\S]*?)```/g)].map((m) => ({
+    file: m[1]!,
+    code: m[2]!,
+  }));
+  expect(blocks.map((b) => b.file)).toEqual(
+    expect.arrayContaining(["src/db/schema.ts", "src/app.ts", "src/db/sharded.ts", "src/db/audit.ts"]),
+  );
   const dir = join(ROOT, ".tmp", randomName("readme"));
   try {
     for (const { file, code } of blocks) {
@@ -37,7 +42,9 @@ test("the README's file examples type-check against the library", () => {
       },
     );
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : "";
+      const where = d.file
+        ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+        : "";
       return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
     });
     expect(diagnostics).toEqual([]);

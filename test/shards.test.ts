@@ -60,7 +60,9 @@ describe("shardFor", () => {
 
   test("matches the documented algorithm on 10,000 random ids", () => {
     for (let i = 0; i < 10_000; i++) {
-      const id = [8, 4, 4, 4, 12].map((n) => createHash("sha256").update(`${i}:${n}`).digest("hex").slice(0, n)).join("-");
+      const id = [8, 4, 4, 4, 12]
+        .map((n) => createHash("sha256").update(`${i}:${n}`).digest("hex").slice(0, n))
+        .join("-");
       expect(shardHash(id)).toBe(referenceHash(id));
     }
   });

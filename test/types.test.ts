@@ -81,10 +81,21 @@ describe("exact types", () => {
     >;
     type _ancestors = Expect<Equal<typeof event_ancestors.$inferSelect, { eventId: string; ancestorId: string }>>;
     type _links = Expect<Equal<typeof event_links.$inferSelect, { eventId: string; linkedId: string; type: number }>>;
-    type _linksInsert = Expect<Equal<typeof event_links.$inferInsert, { eventId: string; linkedId: string; type: number }>>;
+    type _linksInsert = Expect<
+      Equal<typeof event_links.$inferInsert, { eventId: string; linkedId: string; type: number }>
+    >;
 
     expect(getTableName(events)).toBe("events");
-    expect(keysOf(events)).toEqual(["action", "hash", "id", "insertedAt", "parentId", "payload", "schema", "updatedAt"]);
+    expect(keysOf(events)).toEqual([
+      "action",
+      "hash",
+      "id",
+      "insertedAt",
+      "parentId",
+      "payload",
+      "schema",
+      "updatedAt",
+    ]);
     expect(keysOf(event_ancestors)).toEqual(["ancestorId", "eventId"]);
     expect(keysOf(event_links)).toEqual(["eventId", "linkedId", "type"]);
     expect(event_links.linkedId.name).toBe("linked_id");
@@ -93,7 +104,11 @@ describe("exact types", () => {
   });
 
   test("unhashed tables have no hash, untyped links no type, updatedAt: false no updatedAt", () => {
-    const { events, event_ancestors } = spectorTables({ table: "events", updatedAt: false, links: [["event_ancestors", "ancestor_id"]] });
+    const { events, event_ancestors } = spectorTables({
+      table: "events",
+      updatedAt: false,
+      links: [["event_ancestors", "ancestor_id"]],
+    });
     type Row = typeof events.$inferSelect;
     type _noHash = Expect<Equal<"hash" extends keyof Row ? true : false, false>>;
     type _noUpdatedAt = Expect<Equal<"updatedAt" extends keyof Row ? true : false, false>>;
@@ -113,8 +128,14 @@ describe("exact types", () => {
   });
 
   test("shards: one events table and one link table per shard, each with its literal name and schema", () => {
-    const tables = spectorTables({ shards: ["events_0", "events_1"], pgSchema: "audit", links: [["ancestors", "ancestor_id"]] });
-    type _keys = Expect<Equal<keyof typeof tables, "events_0" | "events_1" | "events_0_ancestors" | "events_1_ancestors">>;
+    const tables = spectorTables({
+      shards: ["events_0", "events_1"],
+      pgSchema: "audit",
+      links: [["ancestors", "ancestor_id"]],
+    });
+    type _keys = Expect<
+      Equal<keyof typeof tables, "events_0" | "events_1" | "events_0_ancestors" | "events_1_ancestors">
+    >;
     const { events_1, events_1_ancestors } = tables;
     type _name = Expect<Equal<typeof events_1_ancestors._.name, "events_1_ancestors">>;
     type _schema = Expect<Equal<typeof events_1._.schema, "audit">>;
@@ -126,7 +147,7 @@ describe("exact types", () => {
   test("eventTable and linkTable keep the same exact types", () => {
     const events = eventTable("events", { hashed: true });
     const links = linkTable(events, ["related", "related_event_id", { typed: true, constrained: false }]);
-    type _hash = Expect<Equal<typeof events.$inferSelect["hash"], Uint8Array | null>>;
+    type _hash = Expect<Equal<(typeof events.$inferSelect)["hash"], Uint8Array | null>>;
     type _links = Expect<Equal<typeof links.$inferSelect, { eventId: string; relatedEventId: string; type: number }>>;
     type _name = Expect<Equal<typeof links._.name, "related">>;
     expect(keysOf(links)).toEqual(["eventId", "relatedEventId", "type"]);
@@ -143,7 +164,11 @@ describe("exact types", () => {
     // @ts-expect-error: and for linkTable
     expect(() => linkTable(eventTable("events"), ["l", "x_id", { typed: flag }])).not.toThrow();
     // options kept in a constant: `as const satisfies` keeps the literals
-    const options = { table: "events", hashed: true, links: [["l", "x_id", { typed: true }]] } as const satisfies SpectorOptions;
+    const options = {
+      table: "events",
+      hashed: true,
+      links: [["l", "x_id", { typed: true }]],
+    } as const satisfies SpectorOptions;
     const kept = spectorTables(options);
     type _kept = Expect<Equal<typeof kept.l.$inferSelect, { eventId: string; xId: string; type: number }>>;
     expect(keysOf(kept.events)).toContain("hash");
@@ -182,7 +207,7 @@ describe("named schemas and actions, declared payloads", () => {
     type _schema = Expect<Equal<Select["schema"], "user" | "post">>;
     type _action = Expect<Equal<Select["action"], "insert" | "update" | "delete" | "archive">>;
     type _payload = Expect<Equal<Select["payload"], { name: string } | { title: string } | null>>;
-    type _insert = Expect<Equal<typeof events.$inferInsert["schema"], "user" | "post">>;
+    type _insert = Expect<Equal<(typeof events.$inferInsert)["schema"], "user" | "post">>;
     expect(eq(events.schema, "user")).toBeDefined();
     expect(eq(events.action, "archive")).toBeDefined();
     // @ts-expect-error: not a schema name
@@ -209,7 +234,9 @@ describe("named schemas and actions, declared payloads", () => {
     type _linkedEvent = Expect<Equal<Linked["event"], Row>>;
     type _walked = Expect<Equal<Walked, Ancestor<typeof event_links>>>;
     type _walkedEvent = Expect<Equal<Walked["event"]["schema"], "user" | "post">>;
-    type _rowKeys = Expect<Equal<keyof Row, "id" | "parentId" | "payload" | "schema" | "action" | "insertedAt" | "updatedAt">>;
+    type _rowKeys = Expect<
+      Equal<keyof Row, "id" | "parentId" | "payload" | "schema" | "action" | "insertedAt" | "updatedAt">
+    >;
     const input: NewEvent<typeof events> = { schema: "post", action: "insert", payload: { title: "t" } };
     // @ts-expect-error: a user's payload on a post
     const wrong: NewEvent<typeof events> = { schema: "post", action: "insert", payload: { name: "n" } };
@@ -224,15 +251,14 @@ describe("named schemas and actions, declared payloads", () => {
     type _payload = Expect<Equal<Select["payload"], { v: number } | null>>;
     type _row = Expect<Equal<EventRow<typeof events>, Select>>;
     const base = eventTable("base", { actions: {} });
-    type _base = Expect<Equal<typeof base.$inferSelect["action"], "insert" | "update" | "delete">>;
+    type _base = Expect<Equal<(typeof base.$inferSelect)["action"], "insert" | "update" | "delete">>;
     expect(events.schema.getSQLType()).toBe("integer");
     // shard sets keep each shard's exact type
     const { s_0, s_1 } = spectorTables({ shards: ["s_0", "s_1"], schemas: { user: 0 } });
     const set = shardSet([s_0, s_1]);
-    type _set = Expect<Equal<typeof set.tables[number], typeof s_0 | typeof s_1>>;
+    type _set = Expect<Equal<(typeof set.tables)[number], typeof s_0 | typeof s_1>>;
     expect(set.tables).toHaveLength(2);
   });
-
 });
 
 describe("types that must not lie", () => {
@@ -244,7 +270,7 @@ describe("types that must not lie", () => {
     expect(() => spectorTables({ table: "e", actions: wide })).not.toThrow();
     const known = { user: 0 } as const;
     const ok = eventTable("e", { schemas: known });
-    type _ok = Expect<Equal<typeof ok.$inferSelect["schema"], "user">>;
+    type _ok = Expect<Equal<(typeof ok.$inferSelect)["schema"], "user">>;
     expect(ok.schema.mapToDriverValue("user")).toBe(0);
   });
 

@@ -91,8 +91,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     throw new GenerateError(
       /Interactive prompts require a TTY/.test(output)
         ? "drizzle-kit stopped without writing a migration: it needs an answer to an interactive question, most " +
-          "likely whether a table or column was renamed. Run `drizzle-kit generate` in a terminal to answer it, " +
-          `then run \`drizzle-spector generate\` again.\n--- drizzle-kit said:\n${output}`
+            "likely whether a table or column was renamed. Run `drizzle-kit generate` in a terminal to answer it, " +
+            `then run \`drizzle-spector generate\` again.\n--- drizzle-kit said:\n${output}`
         : `drizzle-kit wrote no migration and did not say "No schema changes" (it exited 0):\n${output}`,
     );
   }
@@ -165,12 +165,18 @@ async function loadConfig(file: string): Promise<KitConfig> {
   let config = module.default as KitConfig | { default?: KitConfig } | undefined;
   if (config && typeof config === "object" && "default" in config) config = config.default;
   const kit = config as KitConfig | undefined;
-  if (!kit || typeof kit !== "object") throw new GenerateError(`${file} has no default export with a drizzle-kit config`);
+  if (!kit || typeof kit !== "object")
+    throw new GenerateError(`${file} has no default export with a drizzle-kit config`);
   if (kit.dialect !== "postgresql") {
     throw new GenerateError(`${file}: expected \`dialect\` to be "postgresql", got ${JSON.stringify(kit.dialect)}`);
   }
-  if (typeof kit.schema !== "string" && !(Array.isArray(kit.schema) && kit.schema.every((s) => typeof s === "string"))) {
-    throw new GenerateError(`${file}: expected \`schema\` to be a path or a list of paths, got ${JSON.stringify(kit.schema)}`);
+  if (
+    typeof kit.schema !== "string" &&
+    !(Array.isArray(kit.schema) && kit.schema.every((s) => typeof s === "string"))
+  ) {
+    throw new GenerateError(
+      `${file}: expected \`schema\` to be a path or a list of paths, got ${JSON.stringify(kit.schema)}`,
+    );
   }
   return kit;
 }
@@ -188,7 +194,8 @@ export function schemaFiles(cwd: string, schema: string | readonly string[]): st
     }
   }
   const sources = [...files].filter((file) => /\.(c|m)?(t|j)s$/.test(file) && !file.endsWith(".d.ts"));
-  if (sources.length === 0) throw new GenerateError(`no schema files found for ${JSON.stringify(schema)} (from ${cwd})`);
+  if (sources.length === 0)
+    throw new GenerateError(`no schema files found for ${JSON.stringify(schema)} (from ${cwd})`);
   return sources.sort();
 }
 
@@ -224,7 +231,9 @@ function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
     const meta = getMeta(value);
     if (meta) tables.set(value, meta);
   }
-  const exportedSchemas = new Set(exports.filter((value) => is(value, PgSchema)).map((value) => (value as PgSchema).schemaName));
+  const exportedSchemas = new Set(
+    exports.filter((value) => is(value, PgSchema)).map((value) => (value as PgSchema).schemaName),
+  );
   const bySchema = new Map<string, SpectorMeta[]>();
   for (const meta of tables.values()) {
     const schema = meta.pgSchema ?? "public";
@@ -254,11 +263,13 @@ function checkSchema(exports: readonly unknown[]): LinkTableMeta[] {
         metas.map((meta) => ({
           option: `the ${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}`,
           value: meta.name,
-          objects: meta.kind === "events" ? eventTableObjectNames(meta.name, meta.recordIndex) : linkTableObjectNames(meta),
+          objects:
+            meta.kind === "events" ? eventTableObjectNames(meta.name, meta.recordIndex) : linkTableObjectNames(meta),
         })),
       );
     } catch (error) {
-      if (error instanceof SpectorOptionError) throw new GenerateError(`two tables of the schema clash: ${error.message}`);
+      if (error instanceof SpectorOptionError)
+        throw new GenerateError(`two tables of the schema clash: ${error.message}`);
       throw error;
     }
   }
@@ -289,7 +300,9 @@ function runKit(cwd: string, args: string[], purpose: string): string {
   try {
     bin = join(dirname(createRequire(join(cwd, "package.json")).resolve("drizzle-kit")), "bin.cjs");
   } catch {
-    throw new GenerateError(`drizzle-kit is not installed in ${cwd}: install it with \`npm install --save-dev drizzle-kit\``);
+    throw new GenerateError(
+      `drizzle-kit is not installed in ${cwd}: install it with \`npm install --save-dev drizzle-kit\``,
+    );
   }
   const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const output = `${run.stdout ?? ""}${run.stderr ?? ""}`;

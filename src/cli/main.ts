@@ -35,7 +35,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== "generate") {
-    console.error(`drizzle-spector: expected the command \`generate\`, got ${JSON.stringify(positionals.join(" "))}\n${USAGE}`);
+    console.error(
+      `drizzle-spector: expected the command \`generate\`, got ${JSON.stringify(positionals.join(" "))}\n${USAGE}`,
+    );
     return 2;
   }
   try {

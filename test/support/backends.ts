@@ -38,7 +38,9 @@ export interface TestDatabase {
   /** Another Drizzle database on the same connection that pushes the text of every query it sends to `sink`. */
   logged(sink: string[]): PgDatabase<PgQueryResultHKT>;
   /** Another Drizzle database on the same connection, with relational queries over `schema`. */
-  withSchema<S extends Record<string, unknown>>(schema: S): PgDatabase<PgQueryResultHKT, S, ExtractTablesWithRelations<S>>;
+  withSchema<S extends Record<string, unknown>>(
+    schema: S,
+  ): PgDatabase<PgQueryResultHKT, S, ExtractTablesWithRelations<S>>;
   /** The connection URL (PostgreSQL only). */
   readonly url: string | undefined;
   close(): Promise<void>;
@@ -75,7 +77,8 @@ async function openPglite(): Promise<TestDatabase> {
       const seen: string[] = [];
       await client.transaction(async (tx) => {
         await tx.query(`SET LOCAL client_min_messages = debug1`);
-        for (const statement of statements) await tx.query(statement, [], { onNotice: (notice) => seen.push(notice.message ?? "") });
+        for (const statement of statements)
+          await tx.query(statement, [], { onNotice: (notice) => seen.push(notice.message ?? "") });
       });
       return seen;
     },
@@ -91,10 +94,16 @@ async function openPglite(): Promise<TestDatabase> {
       await migratePglite(db, { migrationsFolder: folder });
     },
     logged(sink: string[]) {
-      return drizzlePglite(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as PgDatabase<PgQueryResultHKT>;
+      return drizzlePglite(client, {
+        logger: { logQuery: (query) => sink.push(query) },
+      }) as unknown as PgDatabase<PgQueryResultHKT>;
     },
     withSchema<S extends Record<string, unknown>>(schema: S) {
-      return drizzlePglite(client, { schema }) as unknown as PgDatabase<PgQueryResultHKT, S, ExtractTablesWithRelations<S>>;
+      return drizzlePglite(client, { schema }) as unknown as PgDatabase<
+        PgQueryResultHKT,
+        S,
+        ExtractTablesWithRelations<S>
+      >;
     },
     url: undefined,
     async close() {
@@ -130,10 +139,14 @@ async function openPostgres(): Promise<TestDatabase> {
     },
     async copyIn(target: string, data: string) {
       // postgres.js's COPY stream never reports a failed COPY (it just stops), so psql runs this one
-      const run = spawnSync("psql", [targetUrl, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`], {
-        input: data,
-        encoding: "utf8",
-      });
+      const run = spawnSync(
+        "psql",
+        [targetUrl, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`],
+        {
+          input: data,
+          encoding: "utf8",
+        },
+      );
       if (run.error) throw run.error;
       if (run.status !== 0) throw new Error(run.stderr);
     },
@@ -146,10 +159,16 @@ async function openPostgres(): Promise<TestDatabase> {
       await migratePostgres(db, { migrationsFolder: folder });
     },
     logged(sink: string[]) {
-      return drizzlePostgres(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as PgDatabase<PgQueryResultHKT>;
+      return drizzlePostgres(client, {
+        logger: { logQuery: (query) => sink.push(query) },
+      }) as unknown as PgDatabase<PgQueryResultHKT>;
     },
     withSchema<S extends Record<string, unknown>>(schema: S) {
-      return drizzlePostgres(client, { schema }) as unknown as PgDatabase<PgQueryResultHKT, S, ExtractTablesWithRelations<S>>;
+      return drizzlePostgres(client, { schema }) as unknown as PgDatabase<
+        PgQueryResultHKT,
+        S,
+        ExtractTablesWithRelations<S>
+      >;
     },
     url: targetUrl,
     async close() {

@@ -21,7 +21,13 @@ export async function readLayout(t: TestDatabase, schema: string): Promise<Recor
   const layout: Record<string, TableLayout> = {};
   for (const { table_name: table } of tables) {
     const relation = `"${schema}"."${table}"`;
-    const columns = await t.query<{ column_name: string; data_type: string; is_nullable: string; datetime_precision: number | null; column_default: string | null }>(
+    const columns = await t.query<{
+      column_name: string;
+      data_type: string;
+      is_nullable: string;
+      datetime_precision: number | null;
+      column_default: string | null;
+    }>(
       `SELECT column_name, data_type, is_nullable, datetime_precision, column_default
          FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
       [schema, table],

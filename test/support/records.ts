@@ -10,7 +10,10 @@ export function pgError(error: unknown): { code?: string; message: string } {
 }
 
 /** Awaits `promise`, expects it to fail with `code`, and returns the PostgreSQL error. */
-export async function expectPgError(promise: Promise<unknown>, code: string): Promise<{ code?: string; message: string }> {
+export async function expectPgError(
+  promise: Promise<unknown>,
+  code: string,
+): Promise<{ code?: string; message: string }> {
   let caught: unknown;
   try {
     await promise;
