@@ -23,10 +23,11 @@
 import postgres from "postgres";
 import { spectorTables } from "../src/index.js";
 import { names } from "../src/naming.js";
+import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import { spectorRowTrigger } from "../test/support/spector-ddl.js";
-import { splitStatements } from "../src/index.js";
+import { fmt, median } from "./stats.js";
 
 const RECORDS = 30_000;
 const EVENTS_PER_RECORD = 10;
@@ -39,12 +40,12 @@ const DESIGNS = [
   {
     table: "links_ours",
     label: "drizzle-spector (statement-level AFTER, transition table)",
-    rule: names.insertTrigger("links_ours"),
+    rule: names.sameParent.insertTrigger("links_ours"),
   },
   {
     table: "links_spector",
     label: "Spector (row-level BEFORE, two lookups per row)",
-    rule: names.insertTrigger("links_spector"),
+    rule: names.sameParent.insertTrigger("links_spector"),
   },
 ] as const;
 
@@ -64,11 +65,6 @@ function parseExplain(rows: { "QUERY PLAN": unknown }[], rule: string | undefine
 }
 
 const ratio = ({ total, rule }: Explained) => total / (total - rule);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
 async function main(): Promise<void> {
   const fresh = await createFreshDatabase(URL_, "spector_bench");

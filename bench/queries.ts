@@ -52,9 +52,11 @@
  */
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { backtrace, listByParent, spectorTables, splitStatements } from "../src/index.js";
+import { backtrace, listByParent, spectorTables } from "../src/index.js";
+import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
+import { fmt, median } from "./stats.js";
 
 const RECORDS = Number(process.env.BENCH_QUERY_RECORDS ?? 100_000);
 const EVENTS_PER_RECORD = Number(process.env.BENCH_QUERY_EVENTS ?? 10);
@@ -90,12 +92,6 @@ interface PlanNode {
   "Sort Key"?: string[];
   Plans?: PlanNode[];
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
 /** A small seeded pseudo-random generator, so that every run reads the same records. */
 function mulberry32(seed: number): () => number {

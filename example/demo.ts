@@ -12,7 +12,6 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import {
   SpectorOptionError,
@@ -23,6 +22,7 @@ import {
   listByParent,
   type EventRow,
 } from "../src/index.js";
+import { createFreshDatabase } from "../test/support/fresh-database.js";
 import * as schema from "./schema.js";
 import { event_ancestors, event_links, events } from "./schema.js";
 
@@ -49,16 +49,11 @@ async function connect(): Promise<Connection> {
     });
     return { db: db as unknown as Db, where: "in-process PGlite (in memory)", close: () => client.close() };
   }
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  const name = `spector_demo_${randomBytes(4).toString("hex")}`;
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const client = postgres(target.toString(), { max: 1, onnotice: () => {} });
+  const fresh = await createFreshDatabase(url, "spector_demo");
+  const client = postgres(fresh.url, { max: 1, onnotice: () => {} });
   const close = async () => {
     await client.end();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await fresh.drop();
   };
   const db = drizzlePostgres(client, { schema });
   try {
@@ -69,7 +64,7 @@ async function connect(): Promise<Connection> {
   }
   return {
     db: db as unknown as Db,
-    where: `PostgreSQL at ${target.host}, in a fresh database ${name} (dropped afterwards)`,
+    where: `PostgreSQL at ${new URL(fresh.url).host}, in a fresh database ${fresh.name} (dropped afterwards)`,
     close,
   };
 }

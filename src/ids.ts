@@ -1,11 +1,9 @@
 /**
- * Event ids: UUIDv7, made by the application as Spector makes them, and the check every id given to a
- * helper goes through.
+ * Event ids: UUIDv7, made by the application as Spector makes them.
  *
  * @module
  */
 import { v7 as uuidv7 } from "uuid";
-import { SpectorOptionError } from "./errors.js";
 
 /**
  * A new event id: a UUIDv7 (a millisecond timestamp, then a counter, then random bits). Ids made in
@@ -37,11 +35,4 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);
-}
-
-/** Returns `value` when it is a UUID, or throws a {@link SpectorOptionError} naming `option`. */
-export function checkUuid(option: string, value: unknown): string {
-  if (!isUuid(value))
-    throw new SpectorOptionError(option, value, "a UUID such as `0192f0c1-7b3e-7cc4-9a51-0e1f5c8a3d21`");
-  return value;
 }

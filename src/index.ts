@@ -11,7 +11,9 @@
  * ```
  * @module
  */
-export { spectorTables, type SpectorTables } from "./spector-tables.js";
+
+// The tables
+export { spectorTables, type SpectorTables } from "./tables/spector-tables.js";
 export {
   eventTable,
   type EventTable,
@@ -19,42 +21,38 @@ export {
   type EventShape,
   type ShapeOf,
   type PayloadFor,
-} from "./event-table.js";
-export { linkTable, type LinkTable, type AnyLinkTable } from "./link-table.js";
-export { BASE_ACTIONS, payloadType, rawCodes, SpectorUnknownCodeError, type PayloadType } from "./codes.js";
-export { newEventId, isUuid } from "./ids.js";
-export { shardFor, shardHash, shardSet, type ShardSet } from "./shards.js";
-export {
-  appendEvent,
-  listByParent,
-  backtrace,
-  link,
-  linked,
-  ancestors,
-  SpectorRecordNotFoundError,
-  type SpectorDatabase,
-  type EventRow,
-  type NewEvent,
-  type EventRef,
-  type LinkedEvent,
-  type Ancestor,
-  type WalkOptions,
-  type EventArg,
-  type LinkTarget,
-  type LinkOf,
-  type LinkOptionsOf,
-} from "./queries.js";
-export { spectorTriggerSql } from "./sql/trigger-sql.js";
+} from "./tables/event-table.js";
+export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
+export type { SpectorOptions, EventTableOptions, LinkSpec, LinkOptions } from "./tables/options.js";
+export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
+export { bytea } from "./tables/columns.js";
+export { spectorRelations, type SpectorRelations } from "./tables/relations.js";
+export { shardFor, shardHash, shardSet, type ShardSet } from "./tables/shards.js";
+export type { CamelCase, LinkTargetOfKey } from "./naming.js";
+
+// The rules' SQL
+export { spectorTriggerSql } from "./sql/rules.js";
 export { spectorDownSql } from "./sql/down-sql.js";
-export { quoteIdent } from "./sql/quote.js";
-export { STATEMENT_BREAKPOINT, splitStatements } from "./sql/statements.js";
-export { bytea } from "./columns.js";
-export { camelCase, relationNames, type CamelCase, type LinkTargetOfKey } from "./naming.js";
-export { spectorRelations, type SpectorRelations } from "./relations.js";
-export {
-  SpectorOptionError,
-  type SpectorOptions,
-  type EventTableOptions,
-  type LinkSpec,
-  type LinkOptions,
-} from "./options.js";
+
+// The helpers
+export { appendEvent } from "./queries/append.js";
+export { listByParent, backtrace, rawCodes } from "./queries/read.js";
+export { link } from "./queries/link.js";
+export { linked, ancestors } from "./queries/walk.js";
+export type {
+  SpectorDatabase,
+  EventRow,
+  NewEvent,
+  EventRef,
+  EventArg,
+  LinkTarget,
+  LinkOf,
+  LinkOptionsOf,
+  LinkedEvent,
+  Ancestor,
+  WalkOptions,
+} from "./queries/types.js";
+export { newEventId, isUuid } from "./ids.js";
+
+// The errors
+export { SpectorOptionError, SpectorUnknownCodeError, SpectorRecordNotFoundError } from "./errors.js";

@@ -1,6 +1,9 @@
 /**
- * Every name drizzle-spector derives (shard link tables, indexes, constraints, trigger functions,
- * triggers, TypeScript keys) comes from this module, so that no name is spelled twice.
+ * Every name drizzle-spector derives comes from this module, so that no name is spelled twice: the
+ * column names, the names of shard link tables, indexes, constraints, the rules' functions and
+ * triggers, the aliases of the helpers' queries, prepared statements, and the TypeScript keys of
+ * columns and relations. The lists of names each table brings (with the rules that guard it) are here
+ * too, so that every name takes part in the same checks: PostgreSQL's 63 bytes, and no two alike.
  *
  * The database names follow Spector (an Elixir library) and Ecto's conventions exactly, so that tables
  * built here and tables built by Spector are interchangeable.
@@ -8,14 +11,7 @@
  * @module
  */
 
-/**
- * The fixed column names of the event and link tables (the link's foreign key is the user's).
- *
- * @example
- * ```ts
- * COLUMNS.parentId; // "parent_id"
- * ```
- */
+/** The fixed column names of the event and link tables (the link's foreign key is the user's). */
 export const COLUMNS = {
   id: "id",
   parentId: "parent_id",
@@ -32,6 +28,13 @@ export const COLUMNS = {
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
+const utf8 = new TextEncoder();
+
+/** The length of a name in bytes, as PostgreSQL counts it. */
+export function byteLength(text: string): number {
+  return utf8.encode(text).length;
+}
+
 /**
  * Converts a snake_case database name to the camelCase TypeScript key drizzle-spector uses for it:
  * each `_` followed by a lowercase letter becomes that letter in upper case.
@@ -47,12 +50,8 @@ export function camelCase<S extends string>(name: S): CamelCase<S> {
 }
 
 /**
- * The type-level twin of {@link camelCase}.
- *
- * @example
- * ```ts
- * type K = CamelCase<"linked_event_id">; // "linkedEventId"
- * ```
+ * The type-level twin of `camelCase`: the TypeScript key of a column, e.g. `CamelCase<"linked_event_id">`
+ * is `"linkedEventId"`.
  */
 export type CamelCase<S extends string> = S extends `${infer Head}_${infer C}${infer Rest}`
   ? Uppercase<C> extends C
@@ -60,16 +59,10 @@ export type CamelCase<S extends string> = S extends `${infer Head}_${infer C}${i
     : `${Head}${Uppercase<C>}${CamelCase<Rest>}`
   : S;
 
-/**
- * The name of a shard's link table: `<shard>_<link>`, as Spector names it.
- *
- * @example
- * ```ts
- * shardLinkTableName("events_0", "ancestors"); // "events_0_ancestors"
- * ```
- */
-export function shardLinkTableName<S extends string, L extends string>(shard: S, link: L): `${S}_${L}` {
-  return `${shard}_${link}`;
+/** A table as names need it: its PostgreSQL schema (`undefined` for the default one) and its name. */
+export interface TableName {
+  readonly pgSchema: string | undefined;
+  readonly name: string;
 }
 
 /**
@@ -81,7 +74,7 @@ export function shardLinkTableName<S extends string, L extends string>(shard: S,
  * tableKey({ pgSchema: undefined, name: "events" }); // "public.events"
  * ```
  */
-export function tableKey(table: { readonly pgSchema: string | undefined; readonly name: string }): string {
+export function tableKey(table: TableName): string {
   return `${table.pgSchema ?? "public"}.${table.name}`;
 }
 
@@ -94,14 +87,15 @@ export function tableKey(table: { readonly pgSchema: string | undefined; readonl
  * displayName({ pgSchema: undefined, name: "events" }); // "events"
  * ```
  */
-export function displayName(table: { readonly pgSchema: string | undefined; readonly name: string }): string {
+export function displayName(table: TableName): string {
   return table.pgSchema === undefined ? table.name : `${table.pgSchema}.${table.name}`;
 }
 
 /**
- * Every database name derived from one table, in one place. Ecto names indexes
+ * Every database name derived from a table, in one place. Ecto names indexes
  * `<table>_<columns joined by _>_index` and constraints `<table>_<column>_fkey` / `<table>_pkey`;
- * Spector names its trigger `enforce_same_parent_<link>` and its function `check_link_same_parent_<link>`.
+ * Spector names the same-parent rule's trigger `enforce_same_parent_<link>` and its function
+ * `check_link_same_parent_<link>`. Each rule's names are grouped under the rule.
  */
 export const names = {
   /** `T_pkey`: the primary key constraint (and its index) of an events table. */
@@ -110,15 +104,120 @@ export const names = {
   foreignKey: (table: string, column: string) => `${table}_${column}_fkey`,
   /** `T_<c1>_<c2>_index`: an index, named the way Ecto names it. */
   index: (table: string, columns: readonly string[]) => `${table}_${columns.join("_")}_index`,
-  /** `check_link_same_parent_L`: the function behind the INSERT trigger (Spector's name). */
-  insertFunction: (link: string) => `check_link_same_parent_${link}`,
-  /** `enforce_same_parent_L`: the INSERT trigger (Spector's name, dropped by Spector's `link_down`). */
-  insertTrigger: (link: string) => `enforce_same_parent_${link}`,
-  /** `check_link_same_parent_L_update`: the function behind the UPDATE trigger (ours; Spector has none). */
-  updateFunction: (link: string) => `check_link_same_parent_${link}_update`,
-  /** `enforce_same_parent_L_update`: the UPDATE trigger (ours). */
-  updateTrigger: (link: string) => `enforce_same_parent_${link}_update`,
+  /** `<shard>_<link>`: a shard's link table, as Spector names it. */
+  shardLinkTable: <S extends string, L extends string>(shard: S, link: L): `${S}_${L}` => `${shard}_${link}`,
+  /** The columns of the optional record index of an events table: a record's events in order. */
+  recordIndexColumns: [COLUMNS.parentId, COLUMNS.id] as readonly string[],
+  /** The columns of a link table's unique index: `event_id`, the foreign key, and `type` when typed. */
+  linkUniqueColumns: (link: { readonly foreignKey: string; readonly typed: boolean }): string[] =>
+    link.typed ? [COLUMNS.eventId, link.foreignKey, COLUMNS.type] : [COLUMNS.eventId, link.foreignKey],
+  /** The same-parent rule of link table `L`. */
+  sameParent: {
+    /** `check_link_same_parent_L`: the function behind the INSERT trigger (Spector's name). */
+    insertFunction: (link: string) => `check_link_same_parent_${link}`,
+    /** `enforce_same_parent_L`: the INSERT trigger (Spector's name, dropped by Spector's `link_down`). */
+    insertTrigger: (link: string) => `enforce_same_parent_${link}`,
+    /** `check_link_same_parent_L_update`: the function behind the UPDATE trigger (ours; Spector has none). */
+    updateFunction: (link: string) => `check_link_same_parent_${link}_update`,
+    /** `enforce_same_parent_L_update`: the UPDATE trigger (ours). */
+    updateTrigger: (link: string) => `enforce_same_parent_${link}_update`,
+    /** The name of the statement's new rows (the transition table) inside the trigger functions. */
+    transitionTable: "spector_new_links",
+  },
+  /** The aliases the helpers' queries give what they join, chosen so as not to meet a table's name. */
+  alias: {
+    /** The record's first event, which `appendEvent` selects the new event's `parent_id` from. */
+    parent: "spector_parent",
+    /** The events `ancestors` reached, with their depth. */
+    walk: "spector_walk",
+  },
+  /**
+   * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint
+   * of its SQL>`, short enough for PostgreSQL's 63 bytes whatever the table's name, and one name per
+   * SQL text (node-postgres requires that of a statement name).
+   */
+  preparedStatement: (helper: string, sqlText: string) => `spector_${helper}_${fingerprint(sqlText)}`,
 } as const;
+
+/** What a derived name names: it decides the namespace the name must be unique in. */
+export type NameKind =
+  "table" | "primary key" | "foreign key" | "index" | "unique index" | "trigger function" | "trigger";
+
+/** A name a table brings to the database, with what it names. */
+export type DerivedName = readonly [name: string, kind: NameKind];
+
+/**
+ * The namespace of a kind of name within one PostgreSQL schema: tables, indexes and primary keys share
+ * one (`pg_class`), functions another; `undefined` for names PostgreSQL keeps per table (foreign keys,
+ * triggers).
+ */
+export function namespaceOf(kind: NameKind): "relation" | "function" | undefined {
+  if (kind === "trigger function") return "function";
+  return kind === "foreign key" || kind === "trigger" ? undefined : "relation";
+}
+
+/**
+ * The names the same-parent rule brings to link table `L`. They are derived for every link table, even
+ * an unconstrained one: turning `constrained` on later must not surprise anyone, and `spectorDownSql`
+ * drops them whatever the option says.
+ */
+function sameParentNames(link: string): DerivedName[] {
+  const rule = names.sameParent;
+  return [
+    [rule.insertFunction(link), "trigger function"],
+    [rule.insertTrigger(link), "trigger"],
+    [rule.updateFunction(link), "trigger function"],
+    [rule.updateTrigger(link), "trigger"],
+  ];
+}
+
+/**
+ * Every database name an events table brings, with what each one names (the rules that guard events
+ * tables will add theirs here).
+ *
+ * @example
+ * ```ts
+ * eventTableNames("events", false).map(([name]) => name);
+ * // ["events", "events_pkey", "events_parent_id_fkey", "events_schema_index", ...]
+ * ```
+ */
+export function eventTableNames(table: string, recordIndex: boolean): DerivedName[] {
+  const derived: DerivedName[] = [
+    [table, "table"],
+    [names.primaryKey(table), "primary key"],
+    [names.foreignKey(table, COLUMNS.parentId), "foreign key"],
+    [names.index(table, [COLUMNS.schema]), "index"],
+    [names.index(table, [COLUMNS.parentId]), "index"],
+    [names.index(table, [COLUMNS.insertedAt]), "index"],
+  ];
+  if (recordIndex) derived.push([names.index(table, names.recordIndexColumns), "index"]);
+  return derived;
+}
+
+/**
+ * Every database name a link table brings, with what each one names, the same-parent rule's included.
+ *
+ * @example
+ * ```ts
+ * linkTableNames({ name: "event_links", foreignKey: "linked_id", typed: true }).map(([name]) => name);
+ * // ["event_links", "event_links_event_id_fkey", ..., "enforce_same_parent_event_links_update"]
+ * ```
+ */
+export function linkTableNames(link: {
+  readonly name: string;
+  readonly foreignKey: string;
+  readonly typed: boolean;
+}): DerivedName[] {
+  return [
+    [link.name, "table"],
+    [names.foreignKey(link.name, COLUMNS.eventId), "foreign key"],
+    [names.foreignKey(link.name, link.foreignKey), "foreign key"],
+    [names.index(link.name, [COLUMNS.eventId]), "index"],
+    [names.index(link.name, [link.foreignKey]), "index"],
+    [names.index(link.name, names.linkUniqueColumns(link)), "unique index"],
+    ...sameParentNames(link.name),
+  ];
+}
 
 /**
  * The names of the Drizzle relations `spectorRelations` defines: the keys users write in `with`, the
@@ -150,15 +249,10 @@ export const relationNames = {
 } as const;
 
 /**
- * The name of a link's other end, from its foreign key's camelCase key: without its trailing `Id`
- * (`ancestorId` → `ancestor`), or with `Event` appended where that would leave nothing, no change, or
- * a name the link row already has (`event`, `eventId`, `type`): `ancestor` → `ancestorEvent`.
- *
- * @example
- * ```ts
- * type A = LinkTargetOfKey<"ancestorId">; // "ancestor"
- * type B = LinkTargetOfKey<"event">; // "eventEvent"
- * ```
+ * The name of a link's other end in relational queries, from its foreign key's camelCase key: without
+ * its trailing `Id` (`ancestorId` → `ancestor`), or with `Event` appended where that would leave
+ * nothing, no change, or a name the link row already has (`event`, `eventId`, `type`), e.g.
+ * `LinkTargetOfKey<"event">` is `"eventEvent"`.
  */
 export type LinkTargetOfKey<K extends string> = (
   K extends `${infer Stem}Id` ? (Stem extends "" ? `${K}Event` : Stem) : `${K}Event`
@@ -174,9 +268,8 @@ const LINK_ROW_NAMES = ["event", "eventId", "type"] as const;
 function linkTargetName<K extends string>(foreignKey: K): LinkTargetOfKey<CamelCase<K>> {
   const key = camelCase(foreignKey) as string;
   const candidate = key.endsWith("Id") && key.length > 2 ? key.slice(0, -2) : `${key}Event`;
-  return ((LINK_ROW_NAMES as readonly string[]).includes(candidate) ? `${key}Event` : candidate) as LinkTargetOfKey<
-    CamelCase<K>
-  >;
+  const name = (LINK_ROW_NAMES as readonly string[]).includes(candidate) ? `${key}Event` : candidate;
+  return name as LinkTargetOfKey<CamelCase<K>>;
 }
 
 /**
@@ -201,20 +294,6 @@ export function fingerprint(text: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
 }
 
-/**
- * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint of
- * its SQL>`, short enough for PostgreSQL's 63 bytes whatever the table's name, and one name per SQL
- * text (node-postgres requires that of a statement name).
- *
- * @example
- * ```ts
- * preparedStatementName("list", 'select ... from "events" where "parent_id" = $1'); // "spector_list_" + 14 hex digits
- * ```
- */
-export function preparedStatementName(helper: string, sqlText: string): string {
-  return `spector_${helper}_${fingerprint(sqlText)}`;
-}
-
 /** Names that may not be used as a link's foreign key: they are the link table's other columns. */
 export const RESERVED_LINK_COLUMNS: readonly string[] = [COLUMNS.id, COLUMNS.eventId, COLUMNS.type];
 
@@ -236,6 +315,3 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "select", "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to", "trailing",
   "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window", "with",
 ]);
-
-/** The name of the statement's new rows (the transition table) inside the trigger functions. */
-export const TRANSITION_TABLE = "spector_new_links";

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { v7 as uuidv7 } from "uuid";
 import { joinStatements } from "../src/sql/statements.js";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
-import { LARGE_STATEMENT_ROWS, createRuleStatements, dropRuleStatements } from "../src/sql/trigger-sql.js";
+import { tableKey } from "../src/naming.js";
+import { createRuleStatements, dropRuleStatements, sameParentRule } from "../src/sql/rules.js";
+import { LARGE_STATEMENT_ROWS } from "../src/sql/same-parent.js";
 import { quoteIdent } from "../src/sql/quote.js";
 import { backends, openDatabase, type TestDatabase } from "./support/backends.js";
 import { functionNames, readLayout } from "./support/catalog.js";
@@ -715,7 +717,7 @@ for (const backend of backends()) {
             `CREATE SCHEMA ${q(schema)};`,
             `CREATE TABLE ${q(schema)}.${q(events)} (id uuid PRIMARY KEY, parent_id uuid NOT NULL);`,
             `CREATE TABLE ${q(schema)}.${q(link)} (event_id uuid NOT NULL, ${q(key)} uuid NOT NULL);`,
-            ...createRuleStatements(meta),
+            ...createRuleStatements({ rule: sameParentRule, meta, table: tableKey(meta) }),
           ]),
         );
         const [a, a1, b] = [uuidv7(), uuidv7(), uuidv7()];
@@ -733,7 +735,9 @@ for (const backend of backends()) {
         const many = Array.from({ length: LARGE_STATEMENT_ROWS }, () => uuidv7());
         await t.query(`INSERT INTO ${q(schema)}.${q(events)} SELECT unnest($1::uuid[]), $2::uuid`, [many, a]);
         await t.query(`INSERT INTO ${q(schema)}.${q(link)} SELECT unnest($1::uuid[]), $2::uuid`, [many, a]);
-        await t.execMigration(joinStatements([...dropRuleStatements(meta), `DROP SCHEMA ${q(schema)} CASCADE;`]));
+        await t.execMigration(
+          joinStatements([...dropRuleStatements(sameParentRule, meta), `DROP SCHEMA ${q(schema)} CASCADE;`]),
+        );
         expect(await t.query(`SELECT to_regclass('public.sentinel') IS NOT NULL AS here`)).toEqual([{ here: true }]);
         expect(await t.query(`SELECT nspname FROM pg_namespace WHERE nspname = $1`, [schema])).toEqual([]);
       });

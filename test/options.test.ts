@@ -128,9 +128,9 @@ describe.each(factories)("%s rejects", (_name, build) => {
     rejects(
       () => build({ table: "events", links: [["l", "x_id", { typd: true }]] }),
       "links[0][2].typd",
-      "not an option",
+      "no such option",
     );
-    rejects(() => build({ table: "events", hash: true }), "options.hash", "not an option");
+    rejects(() => build({ table: "events", hash: true }), "hash", "no such option");
     rejects(() => build({ table: "events", links: [["l"]] }), "links[0]", "[linkTable, foreignKey]");
     rejects(() => build({ table: "events", links: "l" }), "links", "array of link specs");
   });

@@ -237,14 +237,14 @@ for (const backend of backends()) {
         ["backtrace", (db) => backtrace(db, events, { id: root.id, parentId: "x" }), "event.parentId"],
         ["link", (db) => link(db, event_ancestors, root.id, "nope"), "to"],
         // @ts-expect-error a typed link needs its type
-        ["type", (db) => link(db, event_links, root.id, root.id), "options.type"],
-        ["depth", (db) => ancestors(db, event_ancestors, root.id, { maxDepth: 0 }), "options.maxDepth"],
-        ["depth range", (db) => ancestors(db, event_ancestors, root.id, { maxDepth: 2 ** 40 }), "options.maxDepth"],
-        ["type range", (db) => link(db, event_links, root.id, root.id, { type: 2 ** 31 }), "options.type"],
+        ["type", (db) => link(db, event_links, root.id, root.id), "type"],
+        ["depth", (db) => ancestors(db, event_ancestors, root.id, { maxDepth: 0 }), "maxDepth"],
+        ["depth range", (db) => ancestors(db, event_ancestors, root.id, { maxDepth: 2 ** 40 }), "maxDepth"],
+        ["type range", (db) => link(db, event_links, root.id, root.id, { type: 2 ** 31 }), "type"],
         // @ts-expect-error a misspelt option would silently walk without a limit
-        ["maxdepth", (db) => ancestors(db, event_ancestors, root.id, { maxdepth: 1 }), "options.maxdepth"],
+        ["maxdepth", (db) => ancestors(db, event_ancestors, root.id, { maxdepth: 1 }), "maxdepth"],
         // an untyped link table has no type to filter on (the types allow it; the run-time check refuses it)
-        ["untyped filter", (db) => linked(db, event_ancestors, root.id, { type: 1 }), "options.type"],
+        ["untyped filter", (db) => linked(db, event_ancestors, root.id, { type: 1 }), "type"],
         [
           "hash",
           (db) => appendEvent(db, events, { schema: "user", action: "insert", payload: null, hash: "00" as never }),
@@ -257,7 +257,7 @@ for (const backend of backends()) {
           "event.hash",
         ],
         // @ts-expect-error a bad direction
-        ["direction", (db) => linked(db, event_ancestors, root.id, { direction: "up" }), "options.direction"],
+        ["direction", (db) => linked(db, event_ancestors, root.id, { direction: "up" }), "direction"],
       ];
       for (const [what, run, option] of cases) {
         const { error, sent } = await refused(t, run);

@@ -16,7 +16,6 @@ import {
   link,
   linked,
   listByParent,
-  relationNames,
   type Ancestor,
   type AnyLinkTable,
   type CamelCase,
@@ -26,6 +25,7 @@ import {
   type SpectorDatabase,
   type SpectorOptions,
 } from "../src/index.js";
+import { relationNames } from "../src/naming.js";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";

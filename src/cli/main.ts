@@ -1,47 +1,75 @@
 #!/usr/bin/env node
 /**
- * The `drizzle-spector` command.
+ * The `drizzle-spector` command: reads the command line and runs one of {@link COMMANDS}. The work
+ * itself is in the command's module (`generate.ts`).
  *
  * ```sh
  * npx drizzle-spector generate [--config drizzle.config.ts] [--name spector_triggers]
  * ```
  * @module
  */
-import { parseArgs } from "node:util";
-import { GenerateError, generate } from "./generate.js";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { GenerateError } from "../errors.js";
+import { generate } from "./generate.js";
 
-const USAGE = `usage: drizzle-spector generate [--config FILE] [--name NAME]
+/** A command: its options, the lines of usage it adds, and what it does with the parsed values. */
+interface Command {
+  readonly options: NonNullable<ParseArgsConfig["options"]>;
+  readonly usage: string;
+  run(values: Record<string, string | boolean | undefined>): Promise<void>;
+}
+
+/** Every command, by name. */
+const COMMANDS: Record<string, Command> = {
+  generate: {
+    options: { config: { type: "string" }, name: { type: "string" } },
+    usage: `drizzle-spector generate [--config FILE] [--name NAME]
 
   generate   run drizzle-kit generate, then write a custom migration with the same-parent
              triggers for new constrained link tables (and drop those of removed ones)
   --config   drizzle-kit config file (default: drizzle.config.ts)
-  --name     name of the custom migration (default: spector_triggers)`;
+  --name     name of the custom migration (default: spector_triggers)`,
+    async run(values) {
+      await generate({ config: values.config as string | undefined, name: values.name as string | undefined });
+    },
+  },
+};
 
+const USAGE = `usage: ${Object.values(COMMANDS)
+  .map((command) => command.usage)
+  .join("\n\n")}`;
+
+/** Runs the command line `argv` and returns the exit code: 0 done, 1 the command failed, 2 a bad command line. */
 async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { config: { type: "string" }, name: { type: "string" }, help: { type: "boolean", short: "h" } },
+    const options: Command["options"] = Object.assign(
+      { help: { type: "boolean", short: "h" } },
+      ...Object.values(COMMANDS).map((command) => command.options),
+    );
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options }) as {
+      values: typeof values;
+      positionals: string[];
     });
   } catch (error) {
-    console.error(`drizzle-spector: ${(error as Error).message}\n${USAGE}`);
-    return 2;
+    return usageError((error as Error).message);
   }
-  const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== "generate") {
-    console.error(
-      `drizzle-spector: expected the command \`generate\`, got ${JSON.stringify(positionals.join(" "))}\n${USAGE}`,
-    );
-    return 2;
+  const command = positionals.length === 1 ? COMMANDS[positionals[0]!] : undefined;
+  if (command === undefined) {
+    const known = Object.keys(COMMANDS)
+      .map((name) => `\`${name}\``)
+      .join(", ");
+    return usageError(`expected the command ${known}, got ${JSON.stringify(positionals.join(" "))}`);
   }
+  const stray = Object.keys(values).find((option) => !(option in command.options));
+  if (stray !== undefined) return usageError(`the command \`${positionals[0]}\` has no option --${stray}`);
   try {
-    await generate({ config: values.config, name: values.name });
+    await command.run(values);
     return 0;
   } catch (error) {
     if (error instanceof GenerateError) {
@@ -50,6 +78,11 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+function usageError(message: string): number {
+  console.error(`drizzle-spector: ${message}\n${USAGE}`);
+  return 2;
 }
 
 process.exitCode = await main(process.argv.slice(2));

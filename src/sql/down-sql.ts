@@ -3,16 +3,18 @@
  *
  * @module
  */
-import { planSchema, type SpectorOptions } from "../options.js";
+import type { SpectorOptions } from "../tables/options.js";
+import { planSchema } from "../tables/plan.js";
 import { quoteQualified } from "./quote.js";
+import { RULES, dropRuleStatements } from "./rules.js";
 import { joinStatements } from "./statements.js";
-import { dropRuleStatements } from "./trigger-sql.js";
 
 /**
- * The SQL that undoes {@link spectorTables} for the same options, as Spector's `down/1`: for each link
- * table its trigger functions (`CASCADE` takes their triggers), then the table, then the events tables. Every statement uses
- * `IF EXISTS`, so it also cleans up after a partly applied schema. One statement per
- * `--> statement-breakpoint` chunk, for a rollback script or a custom migration.
+ * The SQL that undoes `spectorTables` for the same options, as Spector's `down/1`: for each link
+ * table its rule's trigger functions (`CASCADE` takes their triggers), then the table, then the events
+ * tables. Every statement uses `IF EXISTS`, so it also cleans up after a partly applied schema, and it
+ * removes the rules whatever the options say of them (`constrained: false` included). One statement
+ * per `--> statement-breakpoint` chunk, for a rollback script or a custom migration.
  *
  * @example
  * ```ts
@@ -26,16 +28,19 @@ import { dropRuleStatements } from "./trigger-sql.js";
  * // --> statement-breakpoint
  * // DROP TABLE IF EXISTS "public"."events";
  * ```
- * @throws {SpectorOptionError} for bad options, as {@link spectorTables} does.
+ * @throws {SpectorOptionError} for bad options, as `spectorTables` does.
  */
 export function spectorDownSql(options: SpectorOptions): string {
   const plan = planSchema(options);
-  const statements = [
-    ...plan.links.flatMap((link) => [
-      ...dropRuleStatements({ pgSchema: plan.pgSchema, name: link.name }),
-      `DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, link.name)};`,
-    ]),
-    ...plan.events.map((events) => `DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, events.name)};`),
-  ];
-  return joinStatements(statements);
+  const drop = (kind: "link" | "events", name: string) => {
+    const table = { pgSchema: plan.pgSchema, name };
+    return [
+      ...RULES.filter((rule) => rule.on === kind).flatMap((rule) => dropRuleStatements(rule, table)),
+      `DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, name)};`,
+    ];
+  };
+  return joinStatements([
+    ...plan.links.flatMap((link) => drop("link", link.name)),
+    ...plan.events.flatMap((events) => drop("events", events.name)),
+  ]);
 }

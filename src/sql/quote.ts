@@ -1,9 +1,11 @@
 /**
  * The one place where SQL identifiers are escaped. Every identifier that drizzle-spector writes into
- * SQL text (tables, columns, functions, triggers, schemas) goes through {@link quoteIdent}.
+ * SQL (tables, columns, functions, triggers, schemas, aliases), in SQL text or in a Drizzle query, goes
+ * through {@link quoteIdent}.
  *
  * @module
  */
+import { sql, type SQL } from "drizzle-orm";
 
 /**
  * Quotes a PostgreSQL identifier: wraps it in double quotes and doubles any double quote inside, so
@@ -17,6 +19,19 @@
  */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * An identifier for a Drizzle `sql` template, quoted by {@link quoteIdent} (Drizzle's own
+ * `sql.identifier` does not double a quote inside a name).
+ *
+ * @example
+ * ```ts
+ * sql`select ${identifier("id")} from ${identifier("spector_walk")}`;
+ * ```
+ */
+export function identifier(name: string): SQL {
+  return sql.raw(quoteIdent(name));
 }
 
 /**

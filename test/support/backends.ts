@@ -13,7 +13,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import postgres from "postgres";
-import { splitStatements } from "../../src/index.js";
+import { splitStatements } from "../../src/sql/statements.js";
 import { createFreshDatabase } from "./fresh-database.js";
 
 export type BackendName = "pglite" | "postgres";

@@ -3,8 +3,9 @@
  * programmatic API, from an empty snapshot) followed by `spectorTriggerSql`.
  */
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
-import { quoteIdent, spectorTriggerSql, splitStatements } from "../../src/index.js";
-import { joinStatements } from "../../src/sql/statements.js";
+import { spectorTriggerSql } from "../../src/index.js";
+import { quoteIdent } from "../../src/sql/quote.js";
+import { joinStatements, splitStatements } from "../../src/sql/statements.js";
 
 /** The statements drizzle-kit writes to create `tables` (after creating `schemas`), then the same-parent rule. */
 export async function createSql(tables: Record<string, unknown>, schemas: string[] = []): Promise<string> {

@@ -6,10 +6,10 @@
  */
 import { customType, integer, timestamp, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
+import { newEventId } from "../ids.js";
+import { COLUMNS } from "../naming.js";
 import { namedCodeColumn, plainCodeColumn } from "./codes.js";
-import { newEventId } from "./ids.js";
-import { COLUMNS } from "./naming.js";
-import type { EventTypingPlan } from "./options.js";
+import type { EventTypingPlan } from "./meta.js";
 
 /**
  * A `bytea` column (drizzle-orm 0.45 has no built-in one). Values are `Uint8Array`s (postgres.js hands

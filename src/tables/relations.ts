@@ -6,11 +6,11 @@
  */
 import { getTableColumns, relations, type Many, type One, type Relations } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
-import { SpectorOptionError } from "./errors.js";
+import { SpectorOptionError } from "../errors.js";
 import type { EventShapeMark } from "./event-table.js";
 import type { LinkEventsMark } from "./link-table.js";
 import { getMeta } from "./meta.js";
-import { camelCase, relationNames, type CamelCase, type LinkTargetOfKey } from "./naming.js";
+import { COLUMNS, camelCase, relationNames, type CamelCase, type LinkTargetOfKey } from "../naming.js";
 
 type NameOf<T> = T extends { readonly _: { readonly name: infer N extends string } } ? N : never;
 type EventKeys<T> = { [K in keyof T]: T[K] extends EventShapeMark<any> ? K : never }[keyof T] & string;
@@ -95,7 +95,7 @@ export function spectorRelations<const T extends Record<string, unknown>>(tables
       [relationNames.linkEvent]: one(events, {
         fields: [table.eventId!],
         references: [events.id!],
-        relationName: relationNames.pair(meta.name, "event_id"),
+        relationName: relationNames.pair(meta.name, COLUMNS.eventId),
       }),
       [relationNames.linkTarget(meta.foreignKey)]: one(events, {
         fields: [other],
@@ -127,14 +127,14 @@ export function spectorRelations<const T extends Record<string, unknown>>(tables
       [relationNames.parent]: one(table, {
         fields: [table.parentId!],
         references: [table.id!],
-        relationName: relationNames.pair(meta.name, "parent_id"),
+        relationName: relationNames.pair(meta.name, COLUMNS.parentId),
       }),
-      [relationNames.children]: many(table, { relationName: relationNames.pair(meta.name, "parent_id") }),
+      [relationNames.children]: many(table, { relationName: relationNames.pair(meta.name, COLUMNS.parentId) }),
       ...Object.fromEntries(
         links.flatMap(({ table: linkTable, meta: link }) => [
           [
             relationNames.outgoing(link.name),
-            many(linkTable, { relationName: relationNames.pair(link.name, "event_id") }),
+            many(linkTable, { relationName: relationNames.pair(link.name, COLUMNS.eventId) }),
           ],
           [
             relationNames.incoming(link.name),

@@ -13,7 +13,8 @@ import {
   type AnyEventTable,
 } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
-import { planSchema, type LinkSpec, type LiteralFlags, type SpectorOptions } from "./options.js";
+import type { LinkSpec, LiteralFlags, SpectorOptions } from "./options.js";
+import { planSchema } from "./plan.js";
 
 /** The events table names of the options: `table`, or each of `shards`. */
 export type EventNamesOf<O> = O extends { readonly table: infer T extends string }

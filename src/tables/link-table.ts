@@ -5,19 +5,12 @@
  */
 import { foreignKey, index, uniqueIndex, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { linkEventIdColumn, linkForeignKeyColumn, linkTypeColumn } from "./columns.js";
-import { eventTableMeta, tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
-import { setMeta, type LinkTableMeta } from "./meta.js";
-import { COLUMNS, camelCase, names, type CamelCase } from "./naming.js";
-import {
-  checkLinkSpec,
-  claimNames,
-  eventTableObjectNames,
-  linkTableObjectNames,
-  linkUniqueColumns,
-  type LinkSpec,
-  type LinkTablePlan,
-  type LiteralLinkFlags,
-} from "./options.js";
+import { at } from "../checks.js";
+import { COLUMNS, camelCase, eventTableNames, linkTableNames, names, type CamelCase } from "../naming.js";
+import { tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
+import { eventTableMeta, setMeta, type LinkTableMeta, type LinkTablePlan } from "./meta.js";
+import type { LinkSpec, LiteralLinkFlags } from "./options.js";
+import { checkLinkSpec, claimNames } from "./plan.js";
 
 /** The column builders of a link table with foreign key `TForeignKey`, `type` only when typed. */
 export type LinkColumns<TForeignKey extends string, TTyped extends boolean> = ReturnType<typeof linkEventIdColumn> & {
@@ -78,7 +71,7 @@ export function buildLinkTable(plan: LinkTablePlan, events: AnyEventTable, schem
     >;
   const table = tableFunction(schema)(plan.name, columns, (t) => {
     const other = (t as unknown as Record<string, typeof t.eventId>)[foreignKeyKey]!;
-    const unique = linkUniqueColumns(plan);
+    const unique = names.linkUniqueColumns(plan);
     return [
       foreignKey({
         name: names.foreignKey(plan.name, COLUMNS.eventId),
@@ -124,12 +117,8 @@ export function linkTable<const TEvents extends AnyEventTable, const L extends L
   const eventsMeta = eventTableMeta("events", events);
   const plan = checkLinkSpec("spec", spec, eventsMeta.name);
   claimNames([
-    {
-      option: "events",
-      value: eventsMeta.name,
-      objects: eventTableObjectNames(eventsMeta.name, eventsMeta.recordIndex),
-    },
-    { option: "spec[0]", value: plan.name, objects: linkTableObjectNames(plan) },
+    { option: "events", value: eventsMeta.name, names: eventTableNames(eventsMeta.name, eventsMeta.recordIndex) },
+    { option: at("spec", 0), value: plan.name, names: linkTableNames(plan) },
   ]);
   return buildLinkTable(plan, events, eventsMeta.pgSchema) as never;
 }

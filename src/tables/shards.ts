@@ -13,10 +13,10 @@
  *
  * @module
  */
-import { SpectorOptionError } from "./errors.js";
-import { checkUuid } from "./ids.js";
+import { checkUuid } from "../checks.js";
+import { SpectorOptionError } from "../errors.js";
 import type { CodeMap } from "./codes.js";
-import { getMeta } from "./meta.js";
+import { getMeta, type SpectorMeta } from "./meta.js";
 
 /**
  * The 32-bit routing hash of a UUID (see the module notes for the exact algorithm). `option` names the
@@ -53,18 +53,14 @@ declare const shardSetBrand: unique symbol;
  * An ordered set of shard tables (events tables, or the link tables of one link spec, one per shard),
  * made by {@link shardSet}. The helpers (`appendEvent`, `listByParent`, `link`, ...) accept one and
  * pick the table of a record themselves.
- *
- * @example
- * ```ts
- * const eventShards: ShardSet<typeof events_0 | typeof events_1> = shardSet([events_0, events_1]);
- * ```
  */
 export interface ShardSet<T> {
   readonly tables: readonly T[];
   readonly [shardSetBrand]?: T;
 }
 
-const SHARD_SETS = new WeakSet<object>();
+/** Every set made by {@link shardSet}, with the metadata of its tables, in order. */
+const SHARD_SETS = new WeakMap<object, readonly SpectorMeta[]>();
 /** Where each events table stands in the events shard set it was last put in. */
 const EVENTS_POSITION = new WeakMap<object, { readonly index: number; readonly size: number }>();
 
@@ -92,6 +88,11 @@ export function shardFor<T>(parentId: string, shards: readonly T[] | ShardSet<T>
 function sameCodes(a: CodeMap | undefined, b: CodeMap | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.byName.size === b.byName.size && [...a.byName].every(([name, code]) => b.byName.get(name) === code);
+}
+
+/** The metadata of the tables of a set made by {@link shardSet}, in order (checked when it was made). */
+export function shardSetMetas(set: ShardSet<unknown>): readonly SpectorMeta[] {
+  return SHARD_SETS.get(set)!;
 }
 
 /** `true` for a set made by {@link shardSet}. */
@@ -205,7 +206,7 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
     }
   });
   const set: ShardSet<T> = Object.freeze({ tables: Object.freeze([...tables]) });
-  SHARD_SETS.add(set);
+  SHARD_SETS.set(set, Object.freeze(metas));
   if (first.kind === "events")
     tables.forEach((table, index) => EVENTS_POSITION.set(table, { index, size: tables.length }));
   return set;

@@ -26,28 +26,15 @@ import {
   eventPayloadColumn,
   eventUpdatedAtColumn,
 } from "./columns.js";
-import { getMeta, setMeta, type EventTableMeta } from "./meta.js";
-import { COLUMNS, displayName, names } from "./naming.js";
-import {
-  SpectorOptionError,
-  checkEventTableOptions,
-  eventTableObjectNames,
-  type EventTableOptions,
-  type EventTablePlan,
-  type LiteralFlags,
-} from "./options.js";
-import { RECORD_INDEX_COLUMNS, checkTableName } from "./options.js";
+import { COLUMNS, displayName, eventTableNames, names } from "../naming.js";
+import { setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
+import type { EventTableOptions, LiteralFlags } from "./options.js";
+import { checkEventTableOptions, checkTableName } from "./plan.js";
 
 /**
  * What the types know about an events table beyond its SQL columns: the TypeScript types of `schema`
  * and `action` (names, or plain numbers without a map), of `payload`, and the payload type per schema
  * name when the options declare `payloads`.
- *
- * @example
- * ```ts
- * type S = ShapeOf<{ schemas: { user: 0 }; actions: {} }>;
- * // { schema: "user"; action: "insert" | "update" | "delete"; payload: unknown; payloads: undefined }
- * ```
  */
 export interface EventShape {
   readonly schema: string | number;
@@ -206,7 +193,7 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
     index(names.index(plan.name, [COLUMNS.schema])).on(t.schema),
     index(names.index(plan.name, [COLUMNS.parentId])).on(t.parentId),
     index(names.index(plan.name, [COLUMNS.insertedAt])).on(t.insertedAt),
-    ...(plan.recordIndex ? [index(names.index(plan.name, RECORD_INDEX_COLUMNS)).on(t.parentId, t.id)] : []),
+    ...(plan.recordIndex ? [index(names.index(plan.name, names.recordIndexColumns)).on(t.parentId, t.id)] : []),
   ]);
   const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan };
   return setMeta(table, meta) as unknown as AnyEventTable;
@@ -231,25 +218,6 @@ export function eventTable<const TName extends string, const O extends EventTabl
   options?: O & LiteralFlags<O>,
 ): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>> {
   const { pgSchema, ...rest } = checkEventTableOptions(options);
-  checkTableName("name", name, "an events table name", (table) => eventTableObjectNames(table, rest.recordIndex));
+  checkTableName("name", name, "an events table name", (table) => eventTableNames(table, rest.recordIndex));
   return buildEventTable({ name, ...rest, shard: undefined }, pgSchema) as never;
-}
-
-/** Reads the metadata of an events table built here, or throws naming `option`. */
-export function eventTableMeta(option: string, value: unknown): EventTableMeta {
-  const meta = getMeta(value);
-  if (meta?.kind !== "events") {
-    throw new SpectorOptionError(
-      option,
-      describeTable(value),
-      "an events table made by `spectorTables` or `eventTable`",
-    );
-  }
-  return meta;
-}
-
-function describeTable(value: unknown): unknown {
-  const meta = getMeta(value);
-  if (meta) return `${meta.kind} table ${meta.name}`;
-  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : value;
 }

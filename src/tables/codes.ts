@@ -5,15 +5,13 @@
  * `schemas` or `actions` map, the column becomes a Drizzle custom column of the same SQL type whose
  * TypeScript values are the names: it writes a name as its integer and reads an integer back as its
  * name. An integer that is not in the map (written by another service) is never passed off as a
- * name: reading it throws {@link SpectorUnknownCodeError}, and {@link rawCodes} reads the integers.
+ * name: reading it throws `SpectorUnknownCodeError`, and `rawCodes` reads the integers.
  *
  * @module
  */
-import { getTableColumns, sql, type SQL } from "drizzle-orm";
-import { customType, integer, type PgColumn } from "drizzle-orm/pg-core";
-import { getMeta } from "./meta.js";
-import { COLUMNS } from "./naming.js";
-import { SpectorOptionError } from "./errors.js";
+import { customType, integer } from "drizzle-orm/pg-core";
+import { checkInt4 } from "../checks.js";
+import { SpectorOptionError, SpectorUnknownCodeError } from "../errors.js";
 
 /**
  * Spector's base actions, which every `actions` map extends.
@@ -32,19 +30,6 @@ export type BaseAction = keyof typeof BASE_ACTIONS;
 export interface CodeMap {
   readonly byName: ReadonlyMap<string, number>;
   readonly byCode: ReadonlyMap<number, string>;
-}
-
-/** The range of PostgreSQL's `integer`, the type of `schema`, `action` and `type`. */
-export const INT4_MIN = -2147483648;
-/** See {@link INT4_MIN}. */
-export const INT4_MAX = 2147483647;
-
-/** Checks an integer for a PostgreSQL `integer` column, at least `min`; returns it. */
-export function checkInt4(option: string, value: unknown, expected: string, min = INT4_MIN): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > INT4_MAX) {
-    throw new SpectorOptionError(option, value, expected);
-  }
-  return value;
 }
 
 /**
@@ -111,42 +96,9 @@ export function checkCodeMap(
 }
 
 /**
- * Thrown when a row holds a `schema` or `action` integer that the table's map has no name for
- * (another service wrote it, or the map lost a name). The read fails as a whole rather than hand back
- * a row that lies; select with {@link rawCodes} to read the integers instead.
- *
- * @example
- * ```ts
- * try {
- *   await listByParent(db, events, parentId);
- * } catch (error) {
- *   if (error instanceof SpectorUnknownCodeError) console.log(error.table, error.column, error.code);
- * }
- * ```
- */
-export class SpectorUnknownCodeError extends Error {
-  override name = "SpectorUnknownCodeError";
-  constructor(
-    /** The table read, `schema.table` when not in the default schema. */
-    readonly table: string,
-    /** The column: `schema` or `action`. */
-    readonly column: string,
-    /** The integer found. */
-    readonly code: unknown,
-    known: CodeMap,
-  ) {
-    super(
-      `drizzle-spector: ${table}.${column} holds ${String(code)}, which has no name in the table's \`${column}s\` map ` +
-        `(${[...known.byName].map(([name, value]) => `${name} = ${value}`).join(", ")}). Another service may have written it: ` +
-        `add its name to the map, or select \`rawCodes(table)\` to read the integers.`,
-    );
-  }
-}
-
-/**
  * An integer column whose TypeScript values are the names of `map`. Writing a name that is not in the
  * map throws a {@link SpectorOptionError} while the query is built (before any SQL runs); reading an
- * integer that is not in it throws a {@link SpectorUnknownCodeError}.
+ * integer that is not in it throws a `SpectorUnknownCodeError`.
  */
 export function namedCodeColumn<const N extends string, V extends string>(
   name: N,
@@ -159,7 +111,7 @@ export function namedCodeColumn<const N extends string, V extends string>(
     toDriver: (value) => checkCodeName(name, value, map, option, table),
     fromDriver(value) {
       const found = map.byCode.get(Number(value));
-      if (found === undefined) throw new SpectorUnknownCodeError(table, name, value, map);
+      if (found === undefined) throw new SpectorUnknownCodeError(table, name, value, map.byName);
       return found as V;
     },
   })(name).notNull();
@@ -179,11 +131,6 @@ declare const payloadTypeBrand: unique symbol;
 
 /**
  * A declared payload type (built by {@link payloadType}); it exists only for the type checker.
- *
- * @example
- * ```ts
- * const userPayload: PayloadType<{ name: string }> = payloadType<{ name: string }>();
- * ```
  */
 export interface PayloadType<T> {
   readonly [payloadTypeBrand]?: T;
@@ -216,25 +163,4 @@ export function checkPayloadType(option: string, value: unknown): void {
   if (value !== undefined && value !== PAYLOAD_TYPE) {
     throw new SpectorOptionError(option, value, "left out, or `payloadType<YourType>()`");
   }
-}
-
-/**
- * Select fields for every column of an events table, with `schema` and `action` as the integers
- * stored: the escape hatch for rows whose integers have no name in the table's maps.
- *
- * @example
- * ```ts
- * const rows = await db.select(rawCodes(events)).from(events);
- * rows[0]?.schema; // number, whatever the map says
- * ```
- */
-export function rawCodes<
-  T extends { _: { columns: Record<string, PgColumn> & { schema: PgColumn; action: PgColumn } } },
->(table: T): Omit<T["_"]["columns"], "schema" | "action"> & { schema: SQL<number>; action: SQL<number> } {
-  if (getMeta(table)?.kind !== "events") {
-    throw new SpectorOptionError("table", table, "an events table made by `spectorTables` or `eventTable`");
-  }
-  const columns = getTableColumns(table as never) as Record<string, PgColumn>;
-  const raw = (column: string) => sql<number>`${columns[column]!}`.mapWith(Number);
-  return { ...columns, [COLUMNS.schema]: raw(COLUMNS.schema), [COLUMNS.action]: raw(COLUMNS.action) } as never;
 }

@@ -1,0 +1,66 @@
+/**
+ * Running drizzle-kit, and reading what it prints. drizzle-kit has no API for `generate`, so the
+ * command runs its bin without a terminal and reads its output; the patterns below were read from
+ * drizzle-kit 0.31.11 (the peer range is 0.31.x).
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { GenerateError } from "../errors.js";
+
+/** What drizzle-kit 0.31.11 prints in the cases the command must tell apart. */
+const SAYS = {
+  /** `generate` found nothing to write. */
+  noChanges: /No schema changes/,
+  /** `generate` stopped at a question (e.g. whether a table was renamed) it cannot ask without a terminal. */
+  needsTerminal: /Interactive prompts require a TTY/,
+} as const;
+
+/** Runs drizzle-kit in `cwd` without a terminal and returns what it printed; throws when it exits non-zero. */
+export function runDrizzleKit(cwd: string, args: readonly string[], purpose: string): string {
+  let bin: string;
+  try {
+    bin = join(dirname(createRequire(join(cwd, "package.json")).resolve("drizzle-kit")), "bin.cjs");
+  } catch {
+    throw new GenerateError(
+      `drizzle-kit is not installed in ${cwd}: install it with \`npm install --save-dev drizzle-kit\``,
+    );
+  }
+  const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const output = `${run.stdout ?? ""}${run.stderr ?? ""}`;
+  if (run.error) throw new GenerateError(`could not run drizzle-kit to ${purpose}: ${run.error.message}`);
+  if (run.status !== 0) throw new GenerateError(`drizzle-kit failed to ${purpose} (exit ${run.status}):\n${output}`);
+  return output;
+}
+
+/**
+ * Why a `drizzle-kit generate` run that exited 0 but wrote no migration failed, or `undefined` when it
+ * said there was nothing to write. drizzle-kit exits 0 when it stops at a question it cannot ask
+ * without a terminal, and on some errors too (a damaged snapshot).
+ */
+export function silentFailure(output: string): string | undefined {
+  if (SAYS.noChanges.test(output)) return undefined;
+  if (SAYS.needsTerminal.test(output)) {
+    return (
+      "drizzle-kit stopped without writing a migration: it needs an answer to an interactive question, most " +
+      "likely whether a table or column was renamed. Run `drizzle-kit generate` in a terminal to answer it, " +
+      `then run \`drizzle-spector generate\` again.\n--- drizzle-kit said:\n${output}`
+    );
+  }
+  return `drizzle-kit wrote no migration and did not say "No schema changes" (it exited 0):\n${output}`;
+}
+
+/** drizzle-kit's migration prefixes (`migrations.prefix`) made of the current second. */
+const PREFIXES_BY_SECOND = new Set(["timestamp", "supabase", "unix"]);
+
+/**
+ * Waits for the next second when drizzle-kit names migrations (and their snapshots) by the second
+ * (`prefix`, default `index`): a second migration in the same second would overwrite the first one's
+ * snapshot.
+ */
+export async function nextMigrationName(prefix = "index"): Promise<void> {
+  if (!PREFIXES_BY_SECOND.has(prefix)) return;
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+}

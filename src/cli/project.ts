@@ -1,0 +1,210 @@
+/**
+ * A user's project as the commands see it: the drizzle-kit config, the schema files it names (found
+ * and loaded the way drizzle-kit finds them), and the checks of what drizzle-kit cannot check itself.
+ * Every command starts here.
+ *
+ * Config and schema files are TypeScript, loaded with tsx: the project's own, or the one drizzle-kit
+ * (0.31.10 and later) depends on, so the command brings no loader of its own.
+ *
+ * @module
+ */
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { is } from "drizzle-orm";
+import { PgSchema } from "drizzle-orm/pg-core";
+import { globSync } from "tinyglobby";
+import { GenerateError, SpectorOptionError } from "../errors.js";
+import { eventTableNames, linkTableNames, tableKey } from "../naming.js";
+import { getMeta, type SpectorMeta } from "../tables/meta.js";
+import { claimNames } from "../tables/plan.js";
+
+/** The parts of a drizzle-kit config the commands read. */
+export interface KitConfig {
+  readonly dialect?: string;
+  readonly schema?: string | string[];
+  readonly out?: string;
+  readonly migrations?: { readonly prefix?: string };
+}
+
+/** A loaded, checked project. */
+export interface Project {
+  /** The directory the command runs in (drizzle-kit resolves `schema` and `out` from it). */
+  readonly cwd: string;
+  readonly configFile: string;
+  readonly config: KitConfig;
+  /** The migrations folder (`out`, default `drizzle`). */
+  readonly out: string;
+  /** Every value the schema files export (a table exported twice, e.g. through a barrel, is one object). */
+  readonly exports: readonly unknown[];
+}
+
+/**
+ * Loads the config (default `drizzle.config.ts`) and the schema files, and checks the schema: every
+ * PostgreSQL schema of drizzle-spector's tables and every link table's events table must be exported
+ * (or drizzle-kit would not create it), and no two tables may claim one name.
+ */
+export async function loadProject(options: { readonly cwd?: string; readonly config?: string }): Promise<Project> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const configFile = resolve(cwd, options.config ?? "drizzle.config.ts");
+  if (!existsSync(configFile)) throw new GenerateError(`config file not found: ${configFile}`);
+  const config = await loadConfig(cwd, configFile);
+  const exports = await loadExports(cwd, schemaFiles(cwd, config.schema!));
+  checkSchema(exports);
+  return { cwd, configFile, config, out: resolve(cwd, config.out ?? "drizzle"), exports };
+}
+
+async function loadConfig(cwd: string, file: string): Promise<KitConfig> {
+  const module = await importFile(cwd, file, "the config file");
+  let config = module.default as KitConfig | { default?: KitConfig } | undefined;
+  if (config && typeof config === "object" && "default" in config) config = config.default;
+  const kit = config as KitConfig | undefined;
+  if (!kit || typeof kit !== "object")
+    throw new GenerateError(`${file} has no default export with a drizzle-kit config`);
+  if (kit.dialect !== "postgresql") {
+    throw new GenerateError(`${file}: expected \`dialect\` to be "postgresql", got ${JSON.stringify(kit.dialect)}`);
+  }
+  if (
+    typeof kit.schema !== "string" &&
+    !(Array.isArray(kit.schema) && kit.schema.every((s) => typeof s === "string"))
+  ) {
+    throw new GenerateError(
+      `${file}: expected \`schema\` to be a path or a list of paths, got ${JSON.stringify(kit.schema)}`,
+    );
+  }
+  return kit;
+}
+
+/**
+ * The schema files, found the way drizzle-kit finds them: each entry is a glob (relative to `cwd`,
+ * not matching dot-files); a folder stands for the files directly in it (not in its subfolders).
+ */
+export function schemaFiles(cwd: string, schema: string | readonly string[]): string[] {
+  const files = new Set<string>();
+  for (const entry of typeof schema === "string" ? [schema] : schema) {
+    for (const path of globSync(entry, { cwd, absolute: true, onlyFiles: false, expandDirectories: false })) {
+      const candidates = lstatSync(path).isDirectory() ? readdirSync(path).map((file) => join(path, file)) : [path];
+      for (const file of candidates) if (!lstatSync(file).isDirectory()) files.add(resolve(file));
+    }
+  }
+  const sources = [...files].filter((file) => /\.(c|m)?(t|j)s$/.test(file) && !file.endsWith(".d.ts"));
+  if (sources.length === 0)
+    throw new GenerateError(`no schema files found for ${JSON.stringify(schema)} (from ${cwd})`);
+  return sources.sort();
+}
+
+/**
+ * Imports every schema file into one module graph (as drizzle-kit does), so that a table re-exported
+ * by a barrel file is the same object as the original: one generated entry imports them all.
+ */
+async function loadExports(cwd: string, files: readonly string[]): Promise<unknown[]> {
+  const dir = mkdtempSync(join(tmpdir(), "drizzle-spector-"));
+  const entry = join(dir, "schema-entry.mjs");
+  try {
+    writeFileSync(
+      entry,
+      files.map((file, i) => `import * as s${i} from ${JSON.stringify(pathToFileURL(file).href)};\n`).join("") +
+        `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
+    );
+    const modules = (await importFile(cwd, entry, "the schema files")).default as Record<string, unknown>[];
+    return modules.flatMap((module) => Object.values(module));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type TsImport = (specifier: string, parentURL: string) => Promise<unknown>;
+
+/** tsx's `tsImport` (its ES module build): the project's own tsx, else the one drizzle-kit depends on. */
+async function findTsImport(cwd: string): Promise<TsImport> {
+  const fromProject = createRequire(join(cwd, "package.json"));
+  const places = [() => fromProject, () => createRequire(fromProject.resolve("drizzle-kit"))];
+  for (const place of places) {
+    let manifest: string;
+    try {
+      manifest = place().resolve("tsx/package.json");
+    } catch {
+      continue; // not there: try the next place
+    }
+    const { exports } = JSON.parse(readFileSync(manifest, "utf8")) as TsxManifest;
+    const api = pathToFileURL(join(dirname(manifest), exports["./esm/api"].import.default)).href;
+    return ((await import(api)) as { tsImport: TsImport }).tsImport;
+  }
+  throw new GenerateError(
+    `cannot load TypeScript files: drizzle-spector loads them with tsx, which drizzle-kit 0.31.10 and later depend on, ` +
+      `and found neither in ${cwd}. Install drizzle-kit (\`npm install --save-dev drizzle-kit\`), or with an older ` +
+      "drizzle-kit, tsx (`npm install --save-dev tsx`)",
+  );
+}
+
+/** The part of tsx's package.json that says where its ES module API is. */
+interface TsxManifest {
+  readonly exports: { readonly "./esm/api": { readonly import: { readonly default: string } } };
+}
+
+/** Imports a TypeScript or JavaScript file, turning a failure into a `GenerateError`. */
+async function importFile(cwd: string, file: string, what: string): Promise<Record<string, unknown>> {
+  const tsImport = await findTsImport(cwd);
+  try {
+    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new GenerateError(`could not load ${what} ${file}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Checks what drizzle-kit cannot: that every PostgreSQL schema of drizzle-spector's tables, and every
+ * link table's events table, is exported (or drizzle-kit would not create it), and that no two tables
+ * claim one name.
+ */
+function checkSchema(exports: readonly unknown[]): void {
+  // one entry per table object: the same table exported under two names is one table
+  const tables = new Map<unknown, SpectorMeta>();
+  for (const value of exports) {
+    const meta = getMeta(value);
+    if (meta) tables.set(value, meta);
+  }
+  const exportedSchemas = new Set(
+    exports.filter((value) => is(value, PgSchema)).map((value) => (value as PgSchema).schemaName),
+  );
+  const bySchema = new Map<string, SpectorMeta[]>();
+  for (const meta of tables.values()) {
+    if (meta.pgSchema !== undefined && !exportedSchemas.has(meta.pgSchema)) {
+      throw new GenerateError(
+        `table ${tableKey(meta)} is in PostgreSQL schema "${meta.pgSchema}", which no schema file exports, so ` +
+          `drizzle-kit would not create it: add \`export const ${meta.pgSchema} = pgSchema("${meta.pgSchema}");\` ` +
+          `(from drizzle-orm/pg-core) to a schema file`,
+      );
+    }
+    const schema = meta.pgSchema ?? "public";
+    bySchema.set(schema, [...(bySchema.get(schema) ?? []), meta]);
+  }
+  const exportedEvents = new Set([...tables.values()].filter((meta) => meta.kind === "events").map(tableKey));
+  for (const meta of tables.values()) {
+    if (meta.kind !== "link") continue;
+    const events = tableKey({ pgSchema: meta.pgSchema, name: meta.events });
+    if (!exportedEvents.has(events)) {
+      throw new GenerateError(
+        `link table ${tableKey(meta)} points at the events table ${events}, which no schema file exports, so ` +
+          "drizzle-kit would not create it: export it by name",
+      );
+    }
+  }
+  for (const metas of bySchema.values()) {
+    try {
+      claimNames(
+        metas.map((meta) => ({
+          option: `the ${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}`,
+          value: meta.name,
+          names: meta.kind === "events" ? eventTableNames(meta.name, meta.recordIndex) : linkTableNames(meta),
+        })),
+      );
+    } catch (error) {
+      if (error instanceof SpectorOptionError)
+        throw new GenerateError(`two tables of the schema clash: ${error.message}`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Which rules a migration must create or drop, and where their statements go: pure functions of what
+ * the migrations folder says (`RuleState`) and what the schema wants (`RuleTarget`s), so that every
+ * case is a fast unit test.
+ *
+ * @module
+ */
+import { GenerateError } from "../errors.js";
+import {
+  RULES,
+  createRuleStatements,
+  dropRuleStatements,
+  ruleFingerprint,
+  type Rule,
+  type RuleTarget,
+} from "../sql/rules.js";
+import { ruleKey, type RuleState } from "./migrations.js";
+
+/** A rule to remove from a table. */
+export interface RuleDrop {
+  readonly rule: Rule;
+  /** `schema.table` of the table. */
+  readonly table: string;
+}
+
+/** What a run must do about the rules. */
+export interface RulePlan {
+  /** Rules to install: missing, orphaned by a dropped table, or installed with other SQL. */
+  readonly create: readonly RuleTarget[];
+  /** Rules to remove: their table left the schema, was renamed, or no longer wants the rule. */
+  readonly drop: readonly RuleDrop[];
+}
+
+/**
+ * Compares the rules the migrations leave installed with the rules the schema wants.
+ *
+ * @example
+ * ```ts
+ * planRules(readRuleState(out), ruleTargets(schemaExports)); // { create: [...], drop: [...] }
+ * ```
+ */
+export function planRules(state: RuleState, targets: readonly RuleTarget[]): RulePlan {
+  const wanted = new Set(targets.map((target) => ruleKey(target.rule.kind, target.table)));
+  const create = targets.filter((target) => {
+    const installed = state.get(ruleKey(target.rule.kind, target.table));
+    return installed?.status !== "active" || installed.fingerprint !== ruleFingerprint(target);
+  });
+  const drop = [...state]
+    .filter(([key]) => !wanted.has(key))
+    .map(([, installed]) => ({ rule: ruleOfKind(installed.kind), table: installed.table }));
+  return { create, drop };
+}
+
+/** The statements of a plan, placed in the migrations of a run. */
+export interface PlacedStatements {
+  /** Statements to put at the start of the migration drizzle-kit wrote in this run. */
+  readonly leadTables: readonly string[];
+  /** Statements for a custom migration of their own (none: no custom migration). */
+  readonly custom: readonly string[];
+}
+
+/**
+ * Places a plan's statements. Drops must run before anything drizzle-kit drops (a `DROP SCHEMA`
+ * without `CASCADE` fails while a rule's functions are in it), so when drizzle-kit wrote a migration
+ * in this run (`tablesMigration`), they lead it; the rules to create follow the tables, in a custom
+ * migration.
+ *
+ * @example
+ * ```ts
+ * placeStatements(plan, true); // { leadTables: [drops...], custom: [creates...] }
+ * ```
+ */
+export function placeStatements(plan: RulePlan, tablesMigration: boolean): PlacedStatements {
+  const drops = plan.drop.flatMap(({ rule, table }) => dropRuleStatements(rule, splitTableKey(table)));
+  const creates = plan.create.flatMap(createRuleStatements);
+  return tablesMigration ? { leadTables: drops, custom: creates } : { leadTables: [], custom: [...drops, ...creates] };
+}
+
+function ruleOfKind(kind: string): Rule {
+  const rule = RULES.find((candidate) => candidate.kind === kind);
+  if (rule) return rule;
+  throw new GenerateError(
+    `a migration installs a rule of kind "${kind}", which this version of drizzle-spector does not know ` +
+      "(a newer version wrote it): upgrade drizzle-spector",
+  );
+}
+
+/** `schema.table` back into its parts (`public` is the default schema). */
+function splitTableKey(key: string): { pgSchema: string | undefined; name: string } {
+  const dot = key.indexOf(".");
+  const schema = key.slice(0, dot);
+  return { pgSchema: schema === "public" ? undefined : schema, name: key.slice(dot + 1) };
+}

@@ -1,0 +1,123 @@
+/**
+ * Reading a record: `listByParent` and `backtrace`, run as prepared statements, and `rawCodes`, the
+ * select fields that read `schema` and `action` as the integers stored.
+ *
+ * @module
+ */
+import { and, asc, eq, getTableColumns, lte, sql, type SQL } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import { checkUuid } from "../checks.js";
+import { COLUMNS, names } from "../naming.js";
+import type { AnyEventTable } from "../tables/event-table.js";
+import { eventTableMeta } from "../tables/meta.js";
+import type { ShardSet } from "../tables/shards.js";
+import { checkRef } from "./inputs.js";
+import { resolveEvents, type Events } from "./target.js";
+import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
+
+/**
+ * The events of one record, in the order they were appended (by `id`, a UUIDv7; ids are unique, so
+ * there are no ties).
+ *
+ * @example
+ * ```ts
+ * const history = await listByParent(db, events, user.id);
+ * history.map((event) => event.action); // ["insert", "update"]
+ * ```
+ * @throws {SpectorOptionError} when `parentId` is not a UUID or the table is not an events table.
+ */
+export async function listByParent<T extends AnyEventTable>(
+  db: SpectorDatabase,
+  table: T | ShardSet<T>,
+  parentId: string,
+): Promise<EventRow<T>[]> {
+  const target = resolveEvents("table", table);
+  const t = target.record(checkUuid("parentId", parentId)).table;
+  const query = prepared(db, t, "list", () =>
+    db
+      .select()
+      .from(t)
+      .where(eq(t.parentId, sql.placeholder("parentId")))
+      .orderBy(asc(t.id)),
+  );
+  return (await query.execute({ parentId })) as unknown as EventRow<T>[];
+}
+
+/**
+ * The events of `event`'s record up to and including `event`, in order: the record as it stood when
+ * `event` was appended (Spector's backtrace).
+ *
+ * @example
+ * ```ts
+ * const before = await backtrace(db, events, renamed); // [user, renamed]
+ * ```
+ * @throws {SpectorOptionError} when `event` has no UUID `id` and `parentId`.
+ */
+export async function backtrace<T extends AnyEventTable>(
+  db: SpectorDatabase,
+  table: T | ShardSet<T>,
+  event: EventRef,
+): Promise<EventRow<T>[]> {
+  const target = resolveEvents("table", table);
+  const ref = checkRef("event", event, true);
+  const t = target.record(ref.parentId!).table;
+  const query = prepared(db, t, "backtrace", () =>
+    db
+      .select()
+      .from(t)
+      .where(and(eq(t.parentId, sql.placeholder("parentId")), lte(t.id, sql.placeholder("id"))))
+      .orderBy(asc(t.id)),
+  );
+  return (await query.execute({ parentId: ref.parentId, id: ref.id })) as unknown as EventRow<T>[];
+}
+
+interface ReadQuery {
+  execute(values: Record<string, unknown>): Promise<unknown>;
+}
+
+/** Each database's (or transaction's) prepared read queries, per table and helper. */
+const READ_QUERIES = new WeakMap<object, WeakMap<object, Map<string, ReadQuery>>>();
+
+/**
+ * The read query `helper` on table `t`, built once per database object and table and prepared under a
+ * name of its own: building a Drizzle query costs about as much as running a small one, and a
+ * prepared statement skips parsing and planning on drivers that prepare (postgres.js, node-postgres;
+ * a postgres.js client made with `prepare: false`, e.g. behind PgBouncer, still runs it unprepared).
+ */
+function prepared(
+  db: SpectorDatabase,
+  t: Events,
+  helper: string,
+  build: () => { prepare(name: string): ReadQuery; toSQL(): { sql: string } },
+): ReadQuery {
+  let tables = READ_QUERIES.get(db);
+  if (!tables) READ_QUERIES.set(db, (tables = new WeakMap()));
+  let queries = tables.get(t);
+  if (!queries) tables.set(t, (queries = new Map()));
+  let query = queries.get(helper);
+  if (!query) {
+    const builder = build();
+    queries.set(helper, (query = builder.prepare(names.preparedStatement(helper, builder.toSQL().sql))));
+  }
+  return query;
+}
+
+/**
+ * Select fields for every column of an events table, with `schema` and `action` as the integers
+ * stored: the escape hatch for rows whose integers have no name in the table's maps.
+ *
+ * @example
+ * ```ts
+ * const rows = await db.select(rawCodes(events)).from(events);
+ * rows[0]?.schema; // number, whatever the map says
+ * ```
+ * @throws {SpectorOptionError} when `table` is not an events table made by drizzle-spector.
+ */
+export function rawCodes<
+  T extends { _: { columns: Record<string, PgColumn> & { schema: PgColumn; action: PgColumn } } },
+>(table: T): Omit<T["_"]["columns"], "schema" | "action"> & { schema: SQL<number>; action: SQL<number> } {
+  eventTableMeta("table", table);
+  const columns = getTableColumns(table as never) as Record<string, PgColumn>;
+  const raw = (column: string) => sql<number>`${columns[column]!}`.mapWith(Number);
+  return { ...columns, [COLUMNS.schema]: raw(COLUMNS.schema), [COLUMNS.action]: raw(COLUMNS.action) } as never;
+}

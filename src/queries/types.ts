@@ -1,0 +1,154 @@
+/**
+ * The types of the helpers' inputs and results: the database they take, the rows they return (typed
+ * from the table's options), the events and tables they are given.
+ *
+ * @module
+ */
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { AnyEventTable, EventShape, PayloadFor, ShapeOfTable } from "../tables/event-table.js";
+import type { AnyLinkTable, EventsOfLink } from "../tables/link-table.js";
+import type { ShardSet } from "../tables/shards.js";
+
+/**
+ * Any Drizzle PostgreSQL database or transaction: `drizzle()` of postgres.js, PGlite or node-postgres,
+ * and the `tx` of `db.transaction(async (tx) => ...)`.
+ *
+ * @example
+ * ```ts
+ * async function handler(db: SpectorDatabase) {
+ *   await db.transaction(async (tx) => appendEvent(tx, events, { schema: "user", action: "insert", payload: null }));
+ * }
+ * ```
+ */
+export type SpectorDatabase = PgDatabase<PgQueryResultHKT, any, any>;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * A row of events table `T` as the helpers return it. With `payloads` declared per schema name it is
+ * a union over the schema names, so narrowing on `schema` narrows `payload`.
+ *
+ * @example
+ * ```ts
+ * const [first] = await listByParent(db, events, parentId);
+ * if (first?.schema === "user") first.payload?.name; // string
+ * ```
+ */
+export type EventRow<T extends AnyEventTable> =
+  ShapeOfTable<T> extends infer S extends EventShape
+    ? S["payloads"] extends infer P extends object
+      ? {
+          [K in S["schema"] & string]: Simplify<
+            Omit<T["$inferSelect"], "schema" | "payload"> & { schema: K; payload: PayloadFor<P, K> | null }
+          >;
+        }[S["schema"] & string]
+      : T["$inferSelect"]
+    : never;
+
+/**
+ * The input of `appendEvent` for events table `T`: `schema`, `action` and `payload`, and
+ * `parentId` to add to an existing record (leave it out to start one).
+ */
+export type NewEvent<T extends AnyEventTable> = (ShapeOfTable<T> extends infer S extends EventShape
+  ? S["payloads"] extends infer P extends object
+    ? {
+        [K in S["schema"] & string]: {
+          schema: K;
+          action: S["action"];
+          payload: PayloadFor<P, K> | null;
+          parentId?: string;
+        };
+      }[S["schema"] & string]
+    : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
+  : never) &
+  ("hash" extends keyof T["$inferSelect"] ? { hash?: Uint8Array | null } : {});
+
+/**
+ * An event as the link helpers need it: its `id`, and its `parentId` to find its shard. Any event row
+ * will do.
+ */
+export interface EventRef {
+  readonly id: string;
+  readonly parentId: string;
+}
+
+/**
+ * An event given to a link helper: an id or an event (with a shard set, an event: its `parentId` routes).
+ *
+ * @example
+ * ```ts
+ * const byId: EventArg<typeof event_ancestors> = user.id;
+ * const byEvent: EventArg<typeof ancestorShards> = user; // a shard set needs the parentId
+ * ```
+ */
+export type EventArg<Target> = Target extends ShardSet<unknown> ? EventRef : string | EventRef;
+
+/**
+ * A link table, or a shard set of link tables.
+ */
+export type LinkTarget = AnyLinkTable | ShardSet<AnyLinkTable>;
+
+/**
+ * The link table type of a {@link LinkTarget}.
+ *
+ * @example
+ * ```ts
+ * type L = LinkOf<ShardSet<typeof events_0_ancestors>>; // typeof events_0_ancestors
+ * ```
+ */
+export type LinkOf<Target> =
+  Target extends ShardSet<infer L extends AnyLinkTable> ? L : Target extends AnyLinkTable ? Target : never;
+
+/**
+ * The extra input of `link`: `{ type }` for a typed link table, nothing otherwise.
+ *
+ * @example
+ * ```ts
+ * type Typed = LinkOptionsOf<typeof event_links>; // [options: { type: number }]
+ * type Untyped = LinkOptionsOf<typeof event_ancestors>; // []
+ * ```
+ */
+export type LinkOptionsOf<L extends AnyLinkTable> = string extends keyof L["$inferSelect"]
+  ? [options?: { type: number }]
+  : "type" extends keyof L["$inferSelect"]
+    ? [options: { type: number }]
+    : [];
+
+/**
+ * A link with the event at its other end, as `linked` returns it.
+ *
+ * @example
+ * ```ts
+ * const [first] = await linked(db, event_links, event);
+ * first?.link.type; first?.event.payload;
+ * ```
+ */
+export interface LinkedEvent<L extends AnyLinkTable> {
+  readonly link: L["$inferSelect"];
+  readonly event: EventRow<EventsOfLink<L>>;
+}
+
+/**
+ * An ancestor found by `ancestors`: the event and its distance from the start (1 for a direct link).
+ *
+ * @example
+ * ```ts
+ * for (const { event, depth } of await ancestors(db, event_ancestors, event)) console.log(depth, event.id);
+ * ```
+ */
+export interface Ancestor<L extends AnyLinkTable> {
+  readonly event: EventRow<EventsOfLink<L>>;
+  readonly depth: number;
+}
+
+/**
+ * Options of `linked` and `ancestors`.
+ */
+export interface WalkOptions {
+  /** `"out"` (the default): from `event_id` to the foreign key; `"in"`: back. */
+  readonly direction?: "out" | "in";
+  /** On a typed link table: follow only links of this type. Default: every type. */
+  readonly type?: number;
+  /** `ancestors` only: stop after this many links. Default: no limit. */
+  readonly maxDepth?: number;
+}

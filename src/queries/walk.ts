@@ -1,0 +1,115 @@
+/**
+ * Following links: `linked` (one step, with the link rows) and `ancestors` (every event reachable, with
+ * its depth, in one recursive query).
+ *
+ * @module
+ */
+import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
+import { OPTIONS, at, checkInt4, checkObject } from "../checks.js";
+import { SpectorOptionError } from "../errors.js";
+import { COLUMNS, names } from "../naming.js";
+import { identifier } from "../sql/quote.js";
+import { checkRef, checkType } from "./inputs.js";
+import { resolveLinks } from "./target.js";
+import type { Ancestor, EventArg, LinkedEvent, LinkOf, LinkTarget, SpectorDatabase, WalkOptions } from "./types.js";
+
+/**
+ * The links of an event with the event at their other end, ordered by that event's id (then by link
+ * type). `direction: "out"` (the default) follows links from `event_id` to the foreign key (for
+ * `event_ancestors`: the event's ancestors); `"in"` follows them back (the events that name it). On a
+ * typed link table, `type` keeps the links of that type only.
+ *
+ * @example
+ * ```ts
+ * const parents = await linked(db, event_ancestors, renamed); // [{ link, event: user }]
+ * const children = await linked(db, event_ancestors, user, { direction: "in" }); // [{ link, event: renamed }]
+ * ```
+ * @throws {SpectorOptionError} for an id that is not a UUID, a bad `direction`, a `type` on an untyped
+ * table, or an unknown option.
+ */
+export async function linked<Target extends LinkTarget>(
+  db: SpectorDatabase,
+  table: Target,
+  event: EventArg<Target>,
+  options: WalkOptions = {},
+): Promise<LinkedEvent<LinkOf<Target>>[]> {
+  const { ref, direction, links, type } = startWalk(table, event, options, ["direction", "type"]);
+  const { table: l, other } = links;
+  const e = links.events.table;
+  const [near, far] = direction === "out" ? [l.eventId, other] : [other, l.eventId];
+  const rows = await db
+    .select({ link: getTableColumns(l), event: getTableColumns(e) })
+    .from(l)
+    .innerJoin(e, eq(e.id, far))
+    .where(and(eq(near, ref.id), type === undefined ? undefined : eq(l.type, type)))
+    .orderBy(asc(e.id), ...(links.meta.typed ? [asc(l.type)] : []));
+  return rows as unknown as LinkedEvent<LinkOf<Target>>[];
+}
+
+/**
+ * Every event reachable from `event` by following links (`"out"`, the default: from `event_id` to the
+ * foreign key; `"in"`: back), each once, with its depth (the fewest links from `event`), ordered by
+ * depth then id. One recursive query walks the graph a level at a time and never revisits an event,
+ * so it ends on cycles; `event` itself is not returned. `maxDepth` stops the walk after that many levels;
+ * on a typed link table `type` follows links of that type only.
+ *
+ * @example
+ * ```ts
+ * const all = await ancestors(db, event_ancestors, renamed); // [{ event: user, depth: 1 }]
+ * const near = await ancestors(db, event_ancestors, renamed, { maxDepth: 2 });
+ * ```
+ * @throws {SpectorOptionError} for an id that is not a UUID, a `maxDepth` that is not a positive
+ * integer, a `type` on an untyped table, or an unknown option.
+ */
+export async function ancestors<Target extends LinkTarget>(
+  db: SpectorDatabase,
+  table: Target,
+  event: EventArg<Target>,
+  options: WalkOptions = {},
+): Promise<Ancestor<LinkOf<Target>>[]> {
+  const { ref, direction, maxDepth, links, type } = startWalk(table, event, options, ["direction", "type", "maxDepth"]);
+  const ofType = type === undefined ? sql`` : sql` and l.${identifier(COLUMNS.type)} = ${type}`;
+  const e = links.events.table;
+  const [near, far] =
+    direction === "out"
+      ? [identifier(COLUMNS.eventId), identifier(links.meta.foreignKey)]
+      : [identifier(links.meta.foreignKey), identifier(COLUMNS.eventId)];
+  const limit = maxDepth === undefined ? sql`` : sql` and walk.depth < ${maxDepth}`;
+  const found = identifier(names.alias.walk);
+  const walk = sql`(
+    with recursive walk(frontier, seen, depth) as (
+      select start.ids, start.ids, 0 from (select array[${ref.id}::uuid] as ids) as start
+      union all
+      select step.next, walk.seen || step.next, walk.depth + 1
+      from walk cross join lateral (
+        select array_agg(distinct l.${far}) as next
+        from ${links.table} as l
+        where l.${near} = any (walk.frontier) and l.${far} <> all (walk.seen)${ofType}
+      ) as step
+      where step.next is not null${limit}
+    )
+    select found.id, walk.depth from walk cross join lateral unnest(walk.frontier) as found(id) where walk.depth > 0
+  ) as ${found}`;
+  const rows = await db
+    .select({ event: getTableColumns(e), depth: sql<number>`${found}.depth`.mapWith(Number) })
+    .from(e)
+    .innerJoin(walk, sql`${found}.id = ${e.id}`)
+    .orderBy(sql`${found}.depth`, asc(e.id));
+  return rows as unknown as Ancestor<LinkOf<Target>>[];
+}
+
+/** Resolves the link table of `linked` and `ancestors` and checks their input (`known`: the options each takes). */
+function startWalk(table: unknown, event: unknown, options: unknown, known: readonly (keyof WalkOptions)[]) {
+  const target = resolveLinks("table", table);
+  const ref = checkRef("event", event, target.sharded);
+  const { direction = "out", maxDepth } = checkObject(OPTIONS, options, known) as WalkOptions;
+  if (direction !== "out" && direction !== "in") {
+    throw new SpectorOptionError(at(OPTIONS, "direction"), direction, '`"out"` or `"in"`');
+  }
+  if (maxDepth !== undefined) {
+    const expected = "a positive integer that fits PostgreSQL's `integer`, or left out for no limit";
+    checkInt4(at(OPTIONS, "maxDepth"), maxDepth, expected, 1);
+  }
+  const links = target.record(ref.parentId);
+  return { ref, direction, maxDepth, links, type: checkType(links.meta, options, false) };
+}

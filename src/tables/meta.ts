@@ -1,0 +1,100 @@
+/**
+ * What a table built by drizzle-spector knows about itself: the checked plan it was built from (the
+ * plan types are here, beside the metadata they become), kept on the table object under a registered
+ * symbol, so that it survives a second copy of this module (e.g. under drizzle-kit's loader).
+ *
+ * @module
+ */
+import { SpectorOptionError } from "../errors.js";
+import type { CodeMap } from "./codes.js";
+
+/** The checked typing options of an events table (they do not change its DDL). */
+export interface EventTypingPlan {
+  readonly schemas: CodeMap | undefined;
+  readonly actions: CodeMap | undefined;
+}
+
+/** A checked events table. */
+export interface EventTablePlan extends EventTypingPlan {
+  readonly name: string;
+  readonly hashed: boolean;
+  readonly updatedAt: boolean;
+  readonly recordIndex: boolean;
+  /** The ordered `shards` list the table was made from, with its position in it. */
+  readonly shard: { readonly names: readonly string[]; readonly index: number } | undefined;
+}
+
+/** A checked link table. */
+export interface LinkTablePlan {
+  readonly name: string;
+  /** Name of the events table both ends point at. */
+  readonly events: string;
+  /** The link table's name as the spec gives it (before a shard prefix). */
+  readonly specName: string;
+  readonly foreignKey: string;
+  readonly typed: boolean;
+  readonly constrained: boolean;
+}
+
+/** The checked, normalised form of `SpectorOptions`: every table the options define. */
+export interface SchemaPlan {
+  /** `undefined` for the default schema (`public`). */
+  readonly pgSchema: string | undefined;
+  readonly events: readonly EventTablePlan[];
+  readonly links: readonly LinkTablePlan[];
+}
+
+/** Metadata of an events table. */
+export interface EventTableMeta extends EventTablePlan {
+  readonly kind: "events";
+  readonly pgSchema: string | undefined;
+}
+
+/** Metadata of a link table. */
+export interface LinkTableMeta extends LinkTablePlan {
+  readonly kind: "link";
+  readonly pgSchema: string | undefined;
+  /** The events table object both ends point at (absent in metadata written by hand). */
+  readonly eventsTable?: object;
+}
+
+export type SpectorMeta = EventTableMeta | LinkTableMeta;
+
+const META = Symbol.for("drizzle-spector.meta");
+
+/** Attaches metadata, non-enumerable so that spreading or iterating the table never sees it. */
+export function setMeta<T extends object>(table: T, meta: SpectorMeta): T {
+  Object.defineProperty(table, META, { value: Object.freeze({ ...meta }), enumerable: false });
+  return table;
+}
+
+/** Reads the metadata of a table built by drizzle-spector; `undefined` for any other value. */
+export function getMeta(value: unknown): SpectorMeta | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  return (value as { [META]?: SpectorMeta })[META];
+}
+
+/** Reads the metadata of an events table built here, or throws naming `path`. */
+export function eventTableMeta(path: string, value: unknown): EventTableMeta {
+  const meta = getMeta(value);
+  if (meta?.kind !== "events") {
+    throw new SpectorOptionError(path, describe(value), "an events table made by `spectorTables` or `eventTable`");
+  }
+  return meta;
+}
+
+/** Reads the metadata of a link table built here (with its events table), or throws naming `path`. */
+export function linkTableMeta(path: string, value: unknown): LinkTableMeta & { readonly eventsTable: object } {
+  const meta = getMeta(value);
+  if (meta?.kind !== "link" || meta.eventsTable === undefined) {
+    throw new SpectorOptionError(path, describe(value), "a link table made by `spectorTables` or `linkTable`");
+  }
+  return meta as LinkTableMeta & { readonly eventsTable: object };
+}
+
+/** A value as a message shows it: a table built here by kind and name, another object by its class. */
+function describe(value: unknown): unknown {
+  const meta = getMeta(value);
+  if (meta) return `${meta.kind} table ${meta.name}`;
+  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : value;
+}

@@ -1,0 +1,130 @@
+/**
+ * The options of the factories, as users write them: `spectorTables(options)`, `eventTable(name,
+ * options)` and `linkTable(events, spec)`. Their checks are in `plan.ts`.
+ *
+ * @module
+ */
+import type { PayloadType } from "./codes.js";
+
+/**
+ * Options of one link (the third element of a link spec).
+ */
+export interface LinkOptions {
+  /** Add an integer `type` column (part of the unique index) to tell relationship kinds apart. Default `false`. */
+  readonly typed?: boolean;
+  /** Enforce that both ends of a link belong to the same record (same `parent_id`). Default `true`. */
+  readonly constrained?: boolean;
+}
+
+/**
+ * One link table: `[linkTable, foreignKey]` or `[linkTable, foreignKey, options]`, as Spector's
+ * `{"event_ancestors", :ancestor_id, typed: true}`.
+ *
+ * @example
+ * ```ts
+ * const ancestors: LinkSpec = ["event_ancestors", "ancestor_id"];
+ * const typedLinks: LinkSpec = ["event_links", "linked_id", { typed: true }];
+ * ```
+ */
+export type LinkSpec =
+  readonly [table: string, foreignKey: string] | readonly [table: string, foreignKey: string, options: LinkOptions];
+
+/**
+ * Options shared by {@link spectorTables} and {@link eventTable}.
+ *
+ * @example
+ * ```ts
+ * const common = { hashed: true, pgSchema: "audit", updatedAt: false } as const satisfies EventTableOptions;
+ * eventTable("events", common);
+ * ```
+ */
+export interface EventTableOptions {
+  /** Add a nullable `hash bytea` column for hash-chain integrity. Default `false`. */
+  readonly hashed?: boolean;
+  /** PostgreSQL schema holding the tables. Default: none given, i.e. `public` (the search path). */
+  readonly pgSchema?: string;
+  /** Add the `updated_at` column (the seed lists it; Spector 0.6+ leaves it out). Default `true`. */
+  readonly updatedAt?: boolean;
+  /**
+   * Names for the `schema` integers, e.g. `{ user: 0, post: 1 }`: rows then read and write the names.
+   * Default: none, `schema` is a plain number.
+   */
+  readonly schemas?: Readonly<Record<string, number>>;
+  /**
+   * Names for the `action` integers beyond Spector's `insert: 1, update: 2, delete: 3`, e.g.
+   * `{ archive: 10 }` (`{}` for the base three only). Default: none, `action` is a plain number.
+   */
+  readonly actions?: Readonly<Record<string, number>>;
+  /**
+   * Add an index on `(parent_id, id)`, `T_parent_id_id_index`, next to Spector's: `backtrace` and
+   * `listByParent` then read a record in order from the index, without a sort (faster on long records:
+   * see the README's benchmark). Default `false`: Spector's layout.
+   */
+  readonly recordIndex?: boolean;
+  /** The type of every event's `payload`: `payloadType<T>()`. Default `unknown`. */
+  readonly payload?: PayloadType<unknown>;
+  /** The type of `payload` per schema name: `payloadType<{ user: U; post: P }>()`. Needs `schemas`. */
+  readonly payloads?: PayloadType<object>;
+}
+
+/**
+ * Options of {@link spectorTables}, the port of Spector's `Spector.Migration.up/1`: exactly one of
+ * `table` and `shards`, plus `hashed`, `links`, `pgSchema`, `updatedAt` and `recordIndex` (the DDL), and
+ * `schemas`, `actions`, `payload` and `payloads` (the TypeScript types only).
+ *
+ * @example
+ * ```ts
+ * // inline, or as a constant `as const satisfies SpectorOptions`, so the types see every literal
+ * // (a variable typed `SpectorOptions` hides whether `hash` and `type` exist, and is refused)
+ * const single = { table: "events", links: [["event_ancestors", "ancestor_id"]] } as const satisfies SpectorOptions;
+ * const sharded = { shards: ["events_0", "events_1"], hashed: true } as const satisfies SpectorOptions;
+ * spectorTables(single);
+ * ```
+ */
+export type SpectorOptions = EventTableOptions & {
+  /** Link tables to create; with `shards`, each shard gets its own, named `<shard>_<link>`. */
+  readonly links?: readonly LinkSpec[];
+} & (
+    | { readonly table: string; readonly shards?: undefined }
+    | { readonly shards: readonly string[]; readonly table?: undefined }
+  );
+
+/** The names of the options of `O` typed `boolean` rather than `true` or `false`. */
+type WideFlags<O> =
+  | ("hashed" extends keyof O ? (boolean extends O["hashed" & keyof O] ? "hashed" : never) : never)
+  | ("updatedAt" extends keyof O ? (boolean extends O["updatedAt" & keyof O] ? "updatedAt" : never) : never)
+  | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never)
+  | ("schemas" extends keyof O ? (string extends keyof O["schemas" & keyof O] ? "schemas" : never) : never)
+  | ("actions" extends keyof O ? (string extends keyof O["actions" & keyof O] ? "actions" : never) : never);
+
+type WideTyped<L> = L extends readonly [string, string, infer Options]
+  ? "typed" extends keyof Options
+    ? boolean extends Options["typed" & keyof Options]
+      ? "typed"
+      : never
+    : never
+  : never;
+
+/**
+ * Requires the options that shape the row types (`hashed`, `updatedAt`, `typed`) to be literal `true`
+ * or `false`, and `schemas` / `actions` maps to have names the types can see: with a `boolean`
+ * variable the types could not tell whether the column exists, and with a `Record<string, number>`
+ * every string would pass for a name. A wide option shows up as a missing property that says so.
+ *
+ * @example
+ * ```ts
+ * declare const hashed: boolean;
+ * spectorTables({ table: "events", hashed }); // type error: pass it as a literal
+ * spectorTables({ table: "events", hashed: true }); // fine
+ * ```
+ */
+export type LiteralFlags<O> = [WideFlags<O>] extends [never]
+  ? unknown
+  : {
+      readonly "drizzle-spector: these options shape the row types, so pass them as literals (true or false, maps with known names), inline or `as const satisfies SpectorOptions`": WideFlags<O>;
+    };
+
+/** The same for a single link spec. */
+export type LiteralLinkFlags<L> = [WideTyped<L>] extends [never]
+  ? unknown
+  : readonly ["drizzle-spector: pass `typed` as a literal true or false"];

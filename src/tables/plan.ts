@@ -1,0 +1,260 @@
+/**
+ * The checks of the factories' options: everything a user passes is checked here, before any table is
+ * built or any SQL is written, and turned into a plan of the tables to build (`meta.ts`). Bad input
+ * gets a `SpectorOptionError` (a `TypeError`) that names the option, shows the value and says what is
+ * expected.
+ *
+ * @module
+ */
+import { OPTIONS, at, checkBoolean, checkDenseArray, checkDerivedNames, checkName, checkObject } from "../checks.js";
+import { SpectorOptionError } from "../errors.js";
+import {
+  RESERVED_LINK_COLUMNS,
+  eventTableNames,
+  linkTableNames,
+  names,
+  namespaceOf,
+  type DerivedName,
+  type NameKind,
+} from "../naming.js";
+import { BASE_ACTIONS, checkCodeMap, checkPayloadType } from "./codes.js";
+import type { EventTypingPlan, LinkTablePlan, SchemaPlan } from "./meta.js";
+
+/** The options every events table takes (`EventTableOptions`). */
+const EVENT_TABLE_OPTIONS = [
+  "hashed",
+  "pgSchema",
+  "updatedAt",
+  "recordIndex",
+  "schemas",
+  "actions",
+  "payload",
+  "payloads",
+] as const;
+
+/** The checked options of one events table (`EventTableOptions`), with `pgSchema` normalised. */
+export interface CheckedEventTableOptions extends EventTypingPlan {
+  readonly hashed: boolean;
+  readonly updatedAt: boolean;
+  readonly recordIndex: boolean;
+  /** `undefined` for the default schema (`public`). */
+  readonly pgSchema: string | undefined;
+}
+
+/**
+ * Checks the `EventTableOptions` of an options argument; `extraKeys` are the other options the
+ * argument may hold (those of `spectorTables`).
+ */
+export function checkEventTableOptions(options: unknown, extraKeys: readonly string[] = []): CheckedEventTableOptions {
+  const object = checkObject(OPTIONS, options, [...EVENT_TABLE_OPTIONS, ...extraKeys]);
+  const hashed = checkBoolean(at(OPTIONS, "hashed"), object.hashed, false);
+  const updatedAt = checkBoolean(at(OPTIONS, "updatedAt"), object.updatedAt, true);
+  const recordIndex = checkBoolean(at(OPTIONS, "recordIndex"), object.recordIndex, false);
+  const schemas = checkCodeMap(at(OPTIONS, "schemas"), object.schemas);
+  const actions = checkCodeMap(at(OPTIONS, "actions"), object.actions, BASE_ACTIONS);
+  checkPayloadType(at(OPTIONS, "payload"), object.payload);
+  checkPayloadType(at(OPTIONS, "payloads"), object.payloads);
+  if (object.payload !== undefined && object.payloads !== undefined) {
+    throw new SpectorOptionError(
+      at(OPTIONS, "payloads"),
+      object.payloads,
+      "left out when `payload` is given (one type for all events, or one per schema name)",
+    );
+  }
+  if (object.payloads !== undefined && schemas === undefined) {
+    throw new SpectorOptionError(
+      at(OPTIONS, "payloads"),
+      object.payloads,
+      "given with `schemas` (its keys are the schema names), or use `payload`",
+    );
+  }
+  let pgSchema: string | undefined;
+  if (object.pgSchema !== undefined) {
+    pgSchema = checkName(at(OPTIONS, "pgSchema"), object.pgSchema, "a schema name");
+    if (pgSchema.startsWith("pg_")) {
+      throw new SpectorOptionError(
+        at(OPTIONS, "pgSchema"),
+        pgSchema,
+        "a schema name not starting with `pg_` (reserved by PostgreSQL)",
+      );
+    }
+    if (pgSchema === "public") pgSchema = undefined; // Drizzle's own rule: public is pgTable, not pgSchema("public").
+  }
+  return { hashed, updatedAt, recordIndex, pgSchema, schemas, actions };
+}
+
+/**
+ * Checks one link spec at `path` (e.g. `links[1]`) for the events table `events`; `linkName` turns the
+ * spec's name into the table's (a shard's prefix).
+ */
+export function checkLinkSpec(
+  path: string,
+  spec: unknown,
+  events: string,
+  linkName?: (name: string) => string,
+): LinkTablePlan {
+  if (!Array.isArray(spec) || spec.length < 2 || spec.length > 3) {
+    throw new SpectorOptionError(
+      path,
+      spec,
+      "a link spec `[linkTable, foreignKey]` or `[linkTable, foreignKey, { typed, constrained }]`",
+    );
+  }
+  const table = checkName(at(path, 0), spec[0], "a link table name");
+  const foreignKey = checkName(at(path, 1), spec[1], "a foreign key column name");
+  if (RESERVED_LINK_COLUMNS.includes(foreignKey)) {
+    throw new SpectorOptionError(
+      at(path, 1),
+      foreignKey,
+      `a foreign key column name other than ${RESERVED_LINK_COLUMNS.map((c) => `\`${c}\``).join(", ")} (the link table's own columns)`,
+    );
+  }
+  const options = checkObject(at(path, 2), spec[2], ["typed", "constrained"]);
+  const plan: LinkTablePlan = {
+    name: linkName ? linkName(table) : table,
+    events,
+    specName: table,
+    foreignKey,
+    typed: checkBoolean(at(at(path, 2), "typed"), options.typed, false),
+    constrained: checkBoolean(at(at(path, 2), "constrained"), options.constrained, true),
+  };
+  if (linkName) {
+    checkName(
+      at(path, 0),
+      plan.name,
+      `a link table name that, prefixed with the shard name, gives ${JSON.stringify(plan.name)} which is`,
+    );
+  }
+  checkDerivedNames(at(path, 0), table, linkTableNames(plan));
+  return plan;
+}
+
+/**
+ * Checks every option of `spectorTables` and returns the tables they define. Throws a
+ * `SpectorOptionError` on the first problem; nothing is built before this returns.
+ *
+ * @example
+ * ```ts
+ * const plan = planSchema({ shards: ["events_0", "events_1"], links: [["ancestors", "ancestor_id"]] });
+ * plan.links.map((l) => l.name); // ["events_0_ancestors", "events_1_ancestors"]
+ * ```
+ */
+export function planSchema(options: unknown): SchemaPlan {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new SpectorOptionError(OPTIONS, options, "an object with `table` or `shards`");
+  }
+  const object = options as Record<string, unknown>;
+  const { pgSchema, ...shared } = checkEventTableOptions(options, ["table", "shards", "links"]);
+  const [tablePath, shardsPath, linksPath] = (["table", "shards", "links"] as const).map((key) => at(OPTIONS, key));
+
+  const hasTable = object.table !== undefined;
+  if (hasTable === (object.shards !== undefined)) {
+    throw new SpectorOptionError(
+      hasTable ? shardsPath! : tablePath!,
+      hasTable ? object.shards : object.table,
+      hasTable
+        ? "left out when `table` is given (give exactly one of `table` and `shards`)"
+        : "a table name, or `shards` a list of table names (give exactly one of `table` and `shards`)",
+    );
+  }
+  let eventNames: string[];
+  if (hasTable) {
+    eventNames = [checkName(tablePath!, object.table, "an events table name")];
+  } else {
+    if (!Array.isArray(object.shards) || object.shards.length === 0) {
+      throw new SpectorOptionError(shardsPath!, object.shards, "a non-empty array of events table names");
+    }
+    checkDenseArray(shardsPath!, object.shards, "an events table name");
+    eventNames = object.shards.map((shard, i) => checkName(at(shardsPath!, i), shard, "an events table name"));
+  }
+  const eventPath = (i: number) => (hasTable ? tablePath! : at(shardsPath!, i));
+  eventNames.forEach((name, i) => checkDerivedNames(eventPath(i), name, eventTableNames(name, shared.recordIndex)));
+
+  if (object.links !== undefined && !Array.isArray(object.links)) {
+    throw new SpectorOptionError(
+      linksPath!,
+      object.links,
+      "an array of link specs `[linkTable, foreignKey, options?]`",
+    );
+  }
+  const specs = (object.links ?? []) as unknown[];
+  checkDenseArray(linksPath!, specs, "a link spec");
+  const links = eventNames.flatMap((events) =>
+    specs.map((spec, i) =>
+      checkLinkSpec(
+        at(linksPath!, i),
+        spec,
+        events,
+        hasTable ? undefined : (link) => names.shardLinkTable(events, link),
+      ),
+    ),
+  );
+
+  const plan: SchemaPlan = {
+    pgSchema,
+    events: eventNames.map((name, index) => ({
+      name,
+      ...shared,
+      shard: hasTable ? undefined : { names: Object.freeze([...eventNames]), index },
+    })),
+    links,
+  };
+  claimNames([
+    ...plan.events.map((events, i) => ({
+      option: eventPath(i),
+      value: events.name,
+      names: eventTableNames(events.name, events.recordIndex),
+    })),
+    ...plan.links.map((link, i) => ({
+      option: at(at(linksPath!, i % Math.max(specs.length, 1)), 0),
+      value: link.name,
+      names: linkTableNames(link),
+    })),
+  ]);
+  return plan;
+}
+
+/** One table's claim on database names: the option it comes from, its name, and the names it brings. */
+export interface NameClaim {
+  readonly option: string;
+  readonly value: string;
+  readonly names: readonly DerivedName[];
+}
+
+/**
+ * No two names of one schema-wide namespace may be alike: tables, indexes and primary keys share one
+ * (`pg_class`), functions another. Throws a `SpectorOptionError` for the first clash.
+ */
+export function claimNames(claims: readonly NameClaim[]): void {
+  const seen = new Map<string, { option: string; value: string; kind: NameKind }>();
+  for (const { option, value, names: derived } of claims) {
+    for (const [name, kind] of derived) {
+      const namespace = namespaceOf(kind);
+      if (namespace === undefined) continue;
+      const key = `${namespace}:${name}`;
+      const earlier = seen.get(key);
+      if (earlier) {
+        throw new SpectorOptionError(
+          option,
+          value,
+          earlier.kind === "table" && kind === "table"
+            ? `a table name no other table has, but ${JSON.stringify(value)} is also \`${earlier.option}\``
+            : `a name whose ${kind} \`${name}\` does not clash with the ${earlier.kind} of \`${earlier.option}\` (${JSON.stringify(earlier.value)})`,
+        );
+      }
+      seen.set(key, { option, value, kind });
+    }
+  }
+}
+
+/** Checks a table name given on its own (to `eventTable`), including every name derived from it. */
+export function checkTableName(
+  path: string,
+  value: unknown,
+  what: string,
+  derive: (name: string) => DerivedName[],
+): string {
+  const name = checkName(path, value, what);
+  checkDerivedNames(path, name, derive(name));
+  return name;
+}
