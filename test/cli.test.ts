@@ -5,13 +5,14 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import { generateDrizzleJson } from "drizzle-kit/api";
 import { generate } from "../src/cli/generate.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
-import { backends, openDatabase, randomName, type TestDatabase } from "./support/backends.js";
+import { describeBackends, useDatabase } from "./support/backends.js";
+import { randomName } from "./support/fresh-database.js";
 import { functionNames, readLayout } from "./support/catalog.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -25,6 +26,13 @@ function scratchProject(): string {
     join(dir, "drizzle.config.ts"),
     `export default { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };\n`,
   );
+  return dir;
+}
+
+/** A scratch project for the describe block this is called in, removed after it. */
+function useScratchProject(): string {
+  const dir = scratchProject();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -58,51 +66,55 @@ function runCli(cwd: string, ...args: string[]) {
   );
 }
 
-/** A scratch project and a fresh database on each backend, for one describe block. */
-function scratchWithDatabases(): { dir: string; dbs: TestDatabase[] } {
-  const dir = scratchProject();
-  const dbs: TestDatabase[] = [];
-  beforeAll(async () => {
-    for (const backend of backends()) dbs.push(await openDatabase(backend));
-  });
-  afterAll(async () => {
-    for (const db of dbs) await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { dir, dbs };
+/**
+ * Declares tests that build on each other, in order: each step starts from the project the step before
+ * it left. A step whose predecessor did not pass (or did not run, in a filtered run) fails at once and
+ * says so, instead of failing later for no visible reason.
+ */
+function steps(): (title: string, fn: () => Promise<void> | void) => void {
+  let passed = 0;
+  let declared = 0;
+  return (title, fn) => {
+    const index = ++declared;
+    test(`step ${index}: ${title}`, async () => {
+      expect(passed, `step ${index} starts from what step ${index - 1} left, but step ${index - 1} did not pass`).toBe(
+        index - 1,
+      );
+      await fn();
+      passed = index;
+    });
+  };
 }
 
-describe("drizzle-spector generate", () => {
-  const { dir, dbs } = scratchWithDatabases();
-  const applyAll = async () => {
-    for (const db of dbs) await db.migrate(join(dir, "migrations"));
-  };
+describeBackends("drizzle-spector generate over a project's life, its migrations applied", (backend) => {
+  const dir = useScratchProject();
+  const db = useDatabase(backend);
+  const step = steps();
+  const applyAll = () => db.migrate(join(dir, "migrations"));
 
-  test("first run writes the tables' migration and one with the triggers, which install the rule", async () => {
+  step("first run writes the tables' migration and one with the triggers, which install the rule", async () => {
     writeSchema(dir, `["ancestors", "ancestor_id"], ["loose", "other_id", { constrained: false }]`);
     const result = await generate({ cwd: dir, ...quiet });
     expect(result.tablesMigration).toMatch(/^0000_/);
     expect(result.triggerMigration).toBe("0001_spector_triggers");
     expect(result.created).toEqual(["public.ancestors"]);
     await applyAll();
-    for (const db of dbs) {
-      const layout = await readLayout(db, "public");
-      expect(layout.ancestors!.triggers.map((t) => t.name)).toEqual([
-        "enforce_same_parent_ancestors",
-        "enforce_same_parent_ancestors_update",
-      ]);
-      expect(layout.loose!.triggers).toEqual([]);
-    }
+    const layout = await readLayout(db, "public");
+    expect(layout.ancestors!.triggers.map((t) => t.name)).toEqual([
+      "enforce_same_parent_ancestors",
+      "enforce_same_parent_ancestors_update",
+    ]);
+    expect(layout.loose!.triggers).toEqual([]);
   });
 
-  test("a second run with no schema change writes nothing", async () => {
+  step("a second run with no schema change writes nothing", async () => {
     const before = snapshot(dir);
     const result = await generate({ cwd: dir, ...quiet });
     expect(result).toEqual({ tablesMigration: undefined, triggerMigration: undefined, created: [], dropped: [] });
     expect(snapshot(dir)).toEqual(before);
   });
 
-  test("a link added later gets its trigger in a new migration, and only it", async () => {
+  step("a link added later gets its trigger in a new migration, and only it", async () => {
     writeSchema(
       dir,
       `["ancestors", "ancestor_id"], ["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`,
@@ -115,44 +127,40 @@ describe("drizzle-spector generate", () => {
     expect(sql).toContain('"public"."related"');
     expect(sql).not.toContain('"ancestors"');
     await applyAll();
-    for (const db of dbs) {
-      expect((await readLayout(db, "public")).related!.triggers).toHaveLength(2);
-    }
+    expect((await readLayout(db, "public")).related!.triggers).toHaveLength(2);
   });
 
-  test("a link removed later has its functions dropped", async () => {
+  step("a link removed later has its functions dropped", async () => {
     writeSchema(dir, `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
     const result = await generate({ cwd: dir, ...quiet });
     expect(result.tablesMigration).toMatch(/^0004_/);
     expect(result.dropped).toEqual(["public.ancestors"]);
     expect(result.created).toEqual([]);
     await applyAll();
-    for (const db of dbs) {
-      expect(Object.keys(await readLayout(db, "public")).sort()).toEqual(["events", "loose", "related"]);
-      expect(await functionNames(db, "public")).toEqual([
-        "check_link_same_parent_related",
-        "check_link_same_parent_related_update",
-      ]);
-    }
+    expect(Object.keys(await readLayout(db, "public")).sort()).toEqual(["events", "loose", "related"]);
+    expect(await functionNames(db, "public")).toEqual([
+      "check_link_same_parent_related",
+      "check_link_same_parent_related_update",
+    ]);
     // and nothing more to do afterwards
     expect((await generate({ cwd: dir, ...quiet })).triggerMigration).toBeUndefined();
   });
 
-  test("turning constrained off drops the rule; turning it back on restores it", async () => {
+  step("turning constrained off drops the rule; turning it back on restores it", async () => {
     writeSchema(
       dir,
       `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true, constrained: false }]`,
     );
     expect((await generate({ cwd: dir, ...quiet })).dropped).toEqual(["public.related"]);
     await applyAll();
-    for (const db of dbs) expect((await readLayout(db, "public")).related!.triggers).toEqual([]);
+    expect((await readLayout(db, "public")).related!.triggers).toEqual([]);
     writeSchema(dir, `["loose", "other_id", { constrained: false }], ["related", "related_id", { typed: true }]`);
     expect((await generate({ cwd: dir, ...quiet })).created).toEqual(["public.related"]);
     await applyAll();
-    for (const db of dbs) expect((await readLayout(db, "public")).related!.triggers).toHaveLength(2);
+    expect((await readLayout(db, "public")).related!.triggers).toHaveLength(2);
   });
 
-  test("a rename question fails loudly, with a non-zero exit, and writes nothing", async () => {
+  step("a rename question fails loudly, with a non-zero exit, and writes nothing", async () => {
     const before = snapshot(dir);
     // dropping "loose" and adding "lax" makes drizzle-kit ask whether the table was renamed
     writeSchema(dir, `["lax", "other_id", { constrained: false }], ["kin", "related_id", { typed: true }]`);
@@ -165,7 +173,7 @@ describe("drizzle-spector generate", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  test("a link table renamed through drizzle-kit's question gets its rule under the new name", async () => {
+  step("a link table renamed through drizzle-kit's question gets its rule under the new name", async () => {
     // what drizzle-kit writes when asked in a terminal and told "rename": the renames, and a snapshot
     // of the new schema (made here with drizzle-kit's own API)
     const out = join(dir, "migrations");
@@ -206,19 +214,17 @@ describe("drizzle-spector generate", () => {
     expect(result.dropped).toEqual(["public.related"]);
     expect(result.created).toEqual(["public.kin"]);
     await applyAll();
-    for (const db of dbs) {
-      expect((await readLayout(db, "public")).kin!.triggers.map((t) => t.name)).toEqual([
-        "enforce_same_parent_kin",
-        "enforce_same_parent_kin_update",
-      ]);
-      expect(await functionNames(db, "public")).toEqual([
-        "check_link_same_parent_kin",
-        "check_link_same_parent_kin_update",
-      ]);
-    }
+    expect((await readLayout(db, "public")).kin!.triggers.map((t) => t.name)).toEqual([
+      "enforce_same_parent_kin",
+      "enforce_same_parent_kin_update",
+    ]);
+    expect(await functionNames(db, "public")).toEqual([
+      "check_link_same_parent_kin",
+      "check_link_same_parent_kin_update",
+    ]);
   });
 
-  test("a rule written by another version of the library is written again", async () => {
+  step("a rule written by another version of the library is written again", async () => {
     const out = join(dir, "migrations");
     const last = readdirSync(out)
       .filter((f) => f.endsWith("_spector_triggers.sql"))
@@ -231,7 +237,7 @@ describe("drizzle-spector generate", () => {
     expect(result.created).toEqual(["public.kin"]);
     expect(result.dropped).toEqual([]);
     await applyAll();
-    for (const db of dbs) expect((await readLayout(db, "public")).kin!.triggers).toHaveLength(2);
+    expect((await readLayout(db, "public")).kin!.triggers).toHaveLength(2);
   });
 
   test("bad command lines are refused with usage", () => {
@@ -241,19 +247,27 @@ describe("drizzle-spector generate", () => {
   });
 });
 
-describe("drizzle-spector generate checks the schema before writing anything", () => {
-  const dir = scratchProject();
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (file: string, text: string) => {
-    mkdirSync(join(dir, file, ".."), { recursive: true });
-    writeFileSync(join(dir, file), text);
+/** Writes the files of a scratch project: `write(file, text)`, and `config(schema)` for its drizzle.config.ts. */
+function projectFiles(dir: string) {
+  return {
+    write(file: string, text: string) {
+      mkdirSync(join(dir, file, ".."), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    },
+    config(schema: string) {
+      writeFileSync(
+        join(dir, "drizzle.config.ts"),
+        `export default { dialect: "postgresql", schema: ${schema}, out: "./migrations" };\n`,
+      );
+    },
   };
-  const config = (schema: string) =>
-    writeFileSync(
-      join(dir, "drizzle.config.ts"),
-      `export default { dialect: "postgresql", schema: ${schema}, out: "./migrations" };\n`,
-    );
-  const imports = `import { pgSchema } from "drizzle-orm/pg-core";\nimport { eventTable, linkTable, spectorTables } from ${JSON.stringify(INDEX)};\n`;
+}
+
+const imports = `import { pgSchema } from "drizzle-orm/pg-core";\nimport { eventTable, linkTable, spectorTables } from ${JSON.stringify(INDEX)};\n`;
+
+describe("drizzle-spector generate checks the schema before writing anything", () => {
+  const dir = useScratchProject();
+  const { write, config } = projectFiles(dir);
 
   test("a table in a PostgreSQL schema nobody exports is refused, naming the fix", async () => {
     config(`"./db/schema.ts"`);
@@ -286,37 +300,6 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
-  test("schema globs and folders resolve as drizzle-kit resolves them (folders: not their subfolders)", async () => {
-    rmSync(join(dir, "db"), { recursive: true, force: true });
-    write(
-      "db/schema.ts",
-      `${imports}export const audit = pgSchema("audit");\nexport const { events } = spectorTables({ table: "events", pgSchema: "audit" });\n`,
-    );
-    write(
-      "db/links.ts",
-      `${imports}import { events } from "./schema.ts";\nexport const links = linkTable(events, ["links", "other_id"]);\n`,
-    );
-    // drizzle-kit reads db/ but not db/unused/: a link table there must not get a trigger
-    write(
-      "db/unused/more.ts",
-      `${imports}import { events } from "../schema.ts";\nexport const more = linkTable(events, ["more", "other_id"]);\n`,
-    );
-    for (const schema of [`"./db/*.ts"`, `"./db"`, `["./db/schema.ts", "./db/links.ts"]`]) {
-      rmSync(join(dir, "migrations"), { recursive: true, force: true });
-      config(schema);
-      const result = await generate({ cwd: dir, ...quiet });
-      expect(result.created, schema).toEqual(["audit.links"]);
-    }
-    const db = await openDatabase("pglite");
-    try {
-      await db.migrate(join(dir, "migrations"));
-      expect(Object.keys(await readLayout(db, "audit")).sort()).toEqual(["events", "links"]);
-      expect((await readLayout(db, "audit")).links!.triggers).toHaveLength(2);
-    } finally {
-      await db.close();
-    }
-  });
-
   test("a schema path that matches nothing is refused", async () => {
     config(`"./nowhere/*.ts"`);
     await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/no schema files found/);
@@ -340,15 +323,48 @@ describe("drizzle-spector generate checks the schema before writing anything", (
   });
 });
 
-describe("drizzle-spector generate and the rest of drizzle-kit's setup", () => {
-  const { dir, dbs } = scratchWithDatabases();
+describeBackends("drizzle-spector generate with schema globs and folders", (backend) => {
+  const dir = useScratchProject();
+  const { write, config } = projectFiles(dir);
+  const db = useDatabase(backend);
+
+  test("schema globs and folders resolve as drizzle-kit resolves them (folders: not their subfolders)", async () => {
+    write(
+      "db/schema.ts",
+      `${imports}export const audit = pgSchema("audit");\nexport const { events } = spectorTables({ table: "events", pgSchema: "audit" });\n`,
+    );
+    write(
+      "db/links.ts",
+      `${imports}import { events } from "./schema.ts";\nexport const links = linkTable(events, ["links", "other_id"]);\n`,
+    );
+    // drizzle-kit reads db/ but not db/unused/: a link table there must not get a trigger
+    write(
+      "db/unused/more.ts",
+      `${imports}import { events } from "../schema.ts";\nexport const more = linkTable(events, ["more", "other_id"]);\n`,
+    );
+    for (const schema of [`"./db/*.ts"`, `"./db"`, `["./db/schema.ts", "./db/links.ts"]`]) {
+      rmSync(join(dir, "migrations"), { recursive: true, force: true });
+      config(schema);
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result.created, schema).toEqual(["audit.links"]);
+    }
+    await db.migrate(join(dir, "migrations"));
+    expect(Object.keys(await readLayout(db, "audit")).sort()).toEqual(["events", "links"]);
+    expect((await readLayout(db, "audit")).links!.triggers).toHaveLength(2);
+  });
+});
+
+describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup", (backend) => {
+  const dir = useScratchProject();
+  const db = useDatabase(backend);
+  const step = steps();
   const schema = (body: string) =>
     writeFileSync(
       join(dir, "schema.ts"),
       `import { pgSchema } from "drizzle-orm/pg-core";\nimport { spectorTables } from ${JSON.stringify(INDEX)};\n${body}`,
     );
 
-  test("--config names another config file, with timestamp-prefixed migrations", async () => {
+  step("--config names another config file, with timestamp-prefixed migrations", async () => {
     rmSync(join(dir, "drizzle.config.ts"));
     writeFileSync(
       join(dir, "kit.config.ts"),
@@ -375,22 +391,20 @@ describe("drizzle-spector generate and the rest of drizzle-kit's setup", () => {
     expect(runCli(dir, "generate", "--config", "kit.config.ts").stdout).toContain(
       "same-parent triggers are up to date",
     );
-    for (const db of dbs) await db.migrate(join(dir, "drizzle"));
+    await db.migrate(join(dir, "drizzle"));
   });
 
-  test("removing a PostgreSQL schema with its link tables drops the rule before the schema", async () => {
+  step("removing a PostgreSQL schema with its link tables drops the rule before the schema", async () => {
     schema(`export const { events } = spectorTables({ table: "events" });\n`);
     const result = await generate({ cwd: dir, config: "kit.config.ts", ...quiet });
     expect(result.dropped).toEqual(["audit.audit_links"]);
     const sql = readFileSync(join(dir, "drizzle", `${result.tablesMigration}.sql`), "utf8");
     expect(sql.indexOf("DROP FUNCTION")).toBeLessThan(sql.indexOf("DROP SCHEMA"));
-    for (const db of dbs) {
-      await db.migrate(join(dir, "drizzle"));
-      expect(await db.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'audit'`)).toEqual([]);
-    }
+    await db.migrate(join(dir, "drizzle"));
+    expect(await db.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'audit'`)).toEqual([]);
   });
 
-  test("a drizzle-kit that fails without a non-zero exit still fails the command", async () => {
+  step("a drizzle-kit that fails without a non-zero exit still fails the command", async () => {
     const snapshots = readdirSync(join(dir, "drizzle", "meta")).filter((f) => f.endsWith("_snapshot.json"));
     writeFileSync(join(dir, "drizzle", "meta", snapshots.at(-1)!), "{ not json");
     const run = runCli(dir, "generate", "--config", "kit.config.ts");

@@ -5,8 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import postgres from "postgres";
-import { describe, expect, test } from "vitest";
-import { backends } from "./support/backends.js";
+import { expect, test } from "vitest";
+import { describeBackends } from "./support/backends.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -19,7 +19,7 @@ function runDemo(env: NodeJS.ProcessEnv) {
   });
 }
 
-describe.each(backends())("npm run demo on %s", (backend) => {
+describeBackends("npm run demo", (backend) => {
   // a child process that starts PGlite: allow for a slow machine
   test(
     "writes two records, links within them, and shows the rule refusing what crosses them",

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 import { expect, test } from "vitest";
-import { randomName } from "./support/backends.js";
+import { randomName } from "./support/fresh-database.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

@@ -274,14 +274,23 @@ describe("types that must not lie", () => {
     expect(ok.schema.mapToDriverValue("user")).toBe(0);
   });
 
-  test("a function over AnyLinkTable may call link with or without a type", async () => {
+  test("a function over AnyLinkTable may call link with a type or without one", () => {
     const calls: unknown[][] = [];
     const fakeLink = (...args: Parameters<typeof link<AnyLinkTable>>) => calls.push(args);
-    const linkAny = (table: AnyLinkTable, from: string, to: string) => fakeLink(null as never, table, from, to);
+    const linkAny = (table: AnyLinkTable, from: string, to: string, type?: number) =>
+      type === undefined
+        ? fakeLink(null as never, table, from, to)
+        : fakeLink(null as never, table, from, to, { type });
     const { l } = spectorTables({ table: "e", links: [["l", "ancestor"]] });
     linkAny(l, "a", "b");
-    expect(calls).toHaveLength(1);
-    // relation names follow the run-time rule
+    linkAny(l, "a", "b", 3);
+    expect(calls.map((args) => args.slice(2))).toEqual([
+      ["a", "b"],
+      ["a", "b", { type: 3 }],
+    ]);
+  });
+
+  test("a link's other end has the same relation name in the types and at run time", () => {
     type _target = Expect<Equal<LinkTargetOfKey<"ancestor">, "ancestorEvent">>;
     type _target2 = Expect<Equal<LinkTargetOfKey<"ancestorId">, "ancestor">>;
     type _target3 = Expect<Equal<LinkTargetOfKey<"typeId">, "typeIdEvent">>;

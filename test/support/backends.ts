@@ -1,27 +1,35 @@
 /**
- * The databases every integration suite runs on: in-process PGlite always, and a real PostgreSQL when
- * `DATABASE_URL` is set (`.ci/run` sets it). Each suite gets a database of its own: a fresh PGlite, or a
- * PostgreSQL database with a random name, dropped at the end.
+ * The databases the suites run on, and the one way a suite runs on each of them: {@link describeBackends}
+ * declares the suite once per backend, and {@link useDatabase} gives it a fresh database of its own.
+ *
+ * Backends: in-process PGlite always; with `DATABASE_URL` (`.ci/run` sets it) a real PostgreSQL through
+ * postgres.js, and, for the suites that test the helpers on every driver, through node-postgres too.
+ * On PostgreSQL each suite gets a database with a random name, dropped at the end.
  */
 import { PGlite } from "@electric-sql/pglite";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import pg from "pg";
 import postgres from "postgres";
+import { afterAll, beforeAll, describe } from "vitest";
 import { splitStatements } from "../../src/sql/statements.js";
 import { createFreshDatabase } from "./fresh-database.js";
 
-export type BackendName = "pglite" | "postgres";
+export type BackendName = "pglite" | "postgres" | "node-postgres";
+
+type Database = PgDatabase<PgQueryResultHKT>;
 
 /** A database of one test suite. */
 export interface TestDatabase {
   readonly backend: BackendName;
-  readonly db: PgDatabase<PgQueryResultHKT>;
+  readonly db: Database;
   /** Runs one statement and returns its rows. */
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   /**
@@ -36,7 +44,7 @@ export interface TestDatabase {
   /** Applies a drizzle-kit migrations folder with drizzle-orm's `migrate()`. */
   migrate(folder: string): Promise<void>;
   /** Another Drizzle database on the same connection that pushes the text of every query it sends to `sink`. */
-  logged(sink: string[]): PgDatabase<PgQueryResultHKT>;
+  logged(sink: string[]): Database;
   /** Another Drizzle database on the same connection, with relational queries over `schema`. */
   withSchema<S extends Record<string, unknown>>(
     schema: S,
@@ -46,22 +54,63 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** The backends to run on. */
-export function backends(): BackendName[] {
+/**
+ * The backends to run on: PGlite, and PostgreSQL when `DATABASE_URL` is set (through postgres.js, and
+ * with `drivers`, through node-postgres too). In CI, PostgreSQL must be there: no silent skip.
+ */
+export function backends(options: { readonly drivers?: boolean } = {}): BackendName[] {
   if (process.env.CI && !process.env.DATABASE_URL) {
     throw new Error("CI is set but DATABASE_URL is not: the PostgreSQL suite must run in CI");
   }
-  return process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+  if (!process.env.DATABASE_URL) return ["pglite"];
+  return options.drivers ? ["pglite", "postgres", "node-postgres"] : ["pglite", "postgres"];
 }
 
-/** A database name nobody else uses. */
-export function randomName(prefix: string): string {
-  return `${prefix}_${randomBytes(6).toString("hex")}`;
+/**
+ * Declares `suite` once per backend, as `describe("<title> (on <backend>)")`: the one way the tests
+ * run a suite on every backend.
+ *
+ * @example
+ * ```ts
+ * describeBackends("the same-parent rule", (backend) => {
+ *   const t = useDatabase(backend);
+ *   test("...", async () => { await t.query("SELECT 1"); });
+ * });
+ * ```
+ */
+export function describeBackends(
+  title: string,
+  suite: (backend: BackendName) => void,
+  names: readonly BackendName[] = backends(),
+): void {
+  describe.each(names)(`${title} (on %s)`, suite);
+}
+
+/**
+ * A fresh database on `backend` for the describe block this is called in: opened (then `setup`) before
+ * its tests, closed after. The value stands for the database inside tests and hooks.
+ */
+export function useDatabase(backend: BackendName, setup?: (t: TestDatabase) => Promise<void>): TestDatabase {
+  let opened: TestDatabase | undefined;
+  beforeAll(async () => {
+    opened = await openDatabase(backend);
+    await setup?.(opened);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  return new Proxy({} as TestDatabase, {
+    get(_, key) {
+      if (!opened) throw new Error("the suite's database is opened in beforeAll: use it inside tests and hooks");
+      return opened[key as keyof TestDatabase];
+    },
+  });
 }
 
 /** Opens a fresh, empty database on `backend`. */
 export async function openDatabase(backend: BackendName): Promise<TestDatabase> {
-  return backend === "pglite" ? openPglite() : openPostgres();
+  if (backend === "pglite") return openPglite();
+  return backend === "postgres" ? openPostgres() : openNodePostgres();
 }
 
 async function openPglite(): Promise<TestDatabase> {
@@ -69,7 +118,7 @@ async function openPglite(): Promise<TestDatabase> {
   const db = drizzlePglite(client);
   return {
     backend: "pglite",
-    db: db as unknown as PgDatabase<PgQueryResultHKT>,
+    db: db as unknown as Database,
     async query<R>(text: string, params?: unknown[]) {
       return (await client.query(text, params)).rows as R[];
     },
@@ -77,8 +126,9 @@ async function openPglite(): Promise<TestDatabase> {
       const seen: string[] = [];
       await client.transaction(async (tx) => {
         await tx.query(`SET LOCAL client_min_messages = debug1`);
-        for (const statement of statements)
+        for (const statement of statements) {
           await tx.query(statement, [], { onNotice: (notice) => seen.push(notice.message ?? "") });
+        }
       });
       return seen;
     },
@@ -94,9 +144,7 @@ async function openPglite(): Promise<TestDatabase> {
       await migratePglite(db, { migrationsFolder: folder });
     },
     logged(sink: string[]) {
-      return drizzlePglite(client, {
-        logger: { logQuery: (query) => sink.push(query) },
-      }) as unknown as PgDatabase<PgQueryResultHKT>;
+      return drizzlePglite(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as Database;
     },
     withSchema<S extends Record<string, unknown>>(schema: S) {
       return drizzlePglite(client, { schema }) as unknown as PgDatabase<
@@ -112,15 +160,24 @@ async function openPglite(): Promise<TestDatabase> {
   };
 }
 
+/** `COPY ... FROM STDIN` through psql: postgres.js's COPY stream never reports a failed COPY (it just stops). */
+function psqlCopyIn(url: string, target: string, data: string): void {
+  const run = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`], {
+    input: data,
+    encoding: "utf8",
+  });
+  if (run.error) throw run.error;
+  if (run.status !== 0) throw new Error(run.stderr);
+}
+
 async function openPostgres(): Promise<TestDatabase> {
   const fresh = await createFreshDatabase(process.env.DATABASE_URL!, "spector_test");
   let sink: string[] | undefined;
-  const targetUrl = fresh.url;
-  const client = postgres(targetUrl, { max: 4, onnotice: (notice) => sink?.push(String(notice.message)) });
+  const client = postgres(fresh.url, { max: 4, onnotice: (notice) => sink?.push(String(notice.message)) });
   const db = drizzlePostgres(client);
   return {
     backend: "postgres",
-    db: db as unknown as PgDatabase<PgQueryResultHKT>,
+    db: db as unknown as Database,
     async query<R>(text: string, params?: unknown[]) {
       return (await client.unsafe(text, (params ?? []) as never[])) as unknown as R[];
     },
@@ -138,17 +195,7 @@ async function openPostgres(): Promise<TestDatabase> {
       return seen;
     },
     async copyIn(target: string, data: string) {
-      // postgres.js's COPY stream never reports a failed COPY (it just stops), so psql runs this one
-      const run = spawnSync(
-        "psql",
-        [targetUrl, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`],
-        {
-          input: data,
-          encoding: "utf8",
-        },
-      );
-      if (run.error) throw run.error;
-      if (run.status !== 0) throw new Error(run.stderr);
+      psqlCopyIn(fresh.url, target, data);
     },
     async execMigration(text: string) {
       await client.begin(async (tx) => {
@@ -159,9 +206,7 @@ async function openPostgres(): Promise<TestDatabase> {
       await migratePostgres(db, { migrationsFolder: folder });
     },
     logged(sink: string[]) {
-      return drizzlePostgres(client, {
-        logger: { logQuery: (query) => sink.push(query) },
-      }) as unknown as PgDatabase<PgQueryResultHKT>;
+      return drizzlePostgres(client, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as Database;
     },
     withSchema<S extends Record<string, unknown>>(schema: S) {
       return drizzlePostgres(client, { schema }) as unknown as PgDatabase<
@@ -170,9 +215,76 @@ async function openPostgres(): Promise<TestDatabase> {
         ExtractTablesWithRelations<S>
       >;
     },
-    url: targetUrl,
+    url: fresh.url,
     async close() {
       await client.end();
+      await fresh.drop();
+    },
+  };
+}
+
+async function openNodePostgres(): Promise<TestDatabase> {
+  const fresh = await createFreshDatabase(process.env.DATABASE_URL!, "spector_test");
+  const pool = new pg.Pool({ connectionString: fresh.url, max: 4 });
+  const db = drizzleNodePg(pool);
+  /** Runs `work` on one connection of the pool, in a transaction. */
+  const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await work(client);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+  return {
+    backend: "node-postgres",
+    db: db as unknown as Database,
+    async query<R>(text: string, params?: unknown[]) {
+      return (await pool.query(text, params)).rows as R[];
+    },
+    async messages(statements: readonly string[]) {
+      const seen: string[] = [];
+      await inTransaction(async (client) => {
+        const listen = (notice: { message?: string }) => seen.push(notice.message ?? "");
+        client.on("notice", listen);
+        try {
+          await client.query(`SET LOCAL client_min_messages = debug1`);
+          for (const statement of statements) await client.query(statement);
+        } finally {
+          client.off("notice", listen);
+        }
+      });
+      return seen;
+    },
+    async copyIn(target: string, data: string) {
+      psqlCopyIn(fresh.url, target, data);
+    },
+    async execMigration(text: string) {
+      await inTransaction(async (client) => {
+        for (const statement of splitStatements(text)) await client.query(statement);
+      });
+    },
+    async migrate(folder: string) {
+      await migrateNodePg(db, { migrationsFolder: folder });
+    },
+    logged(sink: string[]) {
+      return drizzleNodePg(pool, { logger: { logQuery: (query) => sink.push(query) } }) as unknown as Database;
+    },
+    withSchema<S extends Record<string, unknown>>(schema: S) {
+      return drizzleNodePg(pool, { schema }) as unknown as PgDatabase<
+        PgQueryResultHKT,
+        S,
+        ExtractTablesWithRelations<S>
+      >;
+    },
+    url: fresh.url,
+    async close() {
+      await pool.end();
       await fresh.drop();
     },
   };

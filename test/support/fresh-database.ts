@@ -1,9 +1,15 @@
 /**
  * A database of its own on a PostgreSQL server: created with a random name, dropped (with FORCE) when
- * done. Used by the PostgreSQL test suites and the benchmark, so that no run sees another's leftovers.
+ * done. Used by the PostgreSQL test suites, the benchmark and the demo, so that no run sees another's
+ * leftovers.
  */
 import postgres from "postgres";
 import { randomBytes } from "node:crypto";
+
+/** A name nobody else uses, for a database, a role or a scratch folder: `<prefix>_<12 hex digits>`. */
+export function randomName(prefix: string): string {
+  return `${prefix}_${randomBytes(6).toString("hex")}`;
+}
 
 export interface FreshDatabase {
   readonly name: string;
@@ -16,7 +22,7 @@ export interface FreshDatabase {
 /** Creates an empty database named `<prefix>_<random hex>` on the server of `serverUrl`. */
 export async function createFreshDatabase(serverUrl: string, prefix: string): Promise<FreshDatabase> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const name = randomName(prefix);
   try {
     await admin.unsafe(`CREATE DATABASE ${name}`);
   } catch (error) {
