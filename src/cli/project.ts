@@ -109,10 +109,24 @@ async function loadExports(cwd: string, files: readonly string[]): Promise<unkno
         `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
     );
     const modules = (await importFile(cwd, entry, "the schema files")).default as Record<string, unknown>[];
-    return modules.flatMap((module) => Object.values(module));
+    return modules.flatMap((module) => Object.values(exportsOf(module)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A module's exports as drizzle-kit sees them (it `require`s schema files): a CommonJS module (what tsx
+ * makes of a `.ts` file outside a `"type": "module"` package) by its `module.exports`, which an import
+ * gives as `default` next to copies of its named exports; an ES module by its exports.
+ */
+function exportsOf(namespace: Record<string, unknown>): Record<string, unknown> {
+  const { default: main, ...named } = namespace;
+  const commonJs =
+    typeof main === "object" &&
+    main !== null &&
+    Object.entries(named).every(([key, value]) => (main as Record<string, unknown>)[key] === value);
+  return commonJs ? (main as Record<string, unknown>) : namespace;
 }
 
 type TsImport = (specifier: string, parentURL: string) => Promise<unknown>;
