@@ -3,15 +3,28 @@
  * the migrations it writes behave when applied with drizzle-orm's `migrate()` on each backend.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import { generateDrizzleJson } from "drizzle-kit/api";
 import { generate } from "../src/cli/generate.js";
+import { loadProject } from "../src/cli/project.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
 import { describeBackends, useDatabase } from "./support/backends.js";
+import { expectRejects } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 import { functionNames, readLayout } from "./support/catalog.js";
 
@@ -411,6 +424,56 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('drizzle-kit wrote no migration and did not say "No schema changes"');
     expect(run.stderr).toContain("SyntaxError");
+  });
+});
+
+describe("the TypeScript loader of the commands", () => {
+  /**
+   * A project outside this repository (so nothing resolves from its node_modules) with a TypeScript
+   * config and schema, and the packages `layout` links in: tsx at the top (the project's own), or only
+   * inside drizzle-kit's own node_modules (as pnpm lays out drizzle-kit's dependencies).
+   */
+  function projectWith(layout: { tsx?: "project" | "drizzle-kit" }): string {
+    const dir = mkdtempSync(join(tmpdir(), "drizzle-spector-loader-"));
+    writeFileSync(join(dir, "package.json"), "{}\n");
+    writeFileSync(
+      join(dir, "drizzle.config.ts"),
+      `const config: { dialect: string; schema: string } = { dialect: "postgresql", schema: "./schema.ts" };\nexport default config;\n`,
+    );
+    writeFileSync(join(dir, "schema.ts"), "export const answer: number = 42;\n");
+    const kit = join(dir, "node_modules", "drizzle-kit");
+    mkdirSync(join(kit, "node_modules"), { recursive: true });
+    writeFileSync(join(kit, "package.json"), `{ "name": "drizzle-kit", "version": "0.31.11", "main": "index.js" }\n`);
+    writeFileSync(join(kit, "index.js"), "");
+    const tsx = join(ROOT, "node_modules", "tsx");
+    if (layout.tsx === "project") symlinkSync(tsx, join(dir, "node_modules", "tsx"));
+    if (layout.tsx === "drizzle-kit") symlinkSync(tsx, join(kit, "node_modules", "tsx"));
+    return dir;
+  }
+
+  test("loads the config and schema files with the project's tsx, or else with the one drizzle-kit depends on", async () => {
+    for (const tsx of ["project", "drizzle-kit"] as const) {
+      const dir = projectWith({ tsx });
+      try {
+        const project = await loadProject({ cwd: dir });
+        expect(project.config.dialect, tsx).toBe("postgresql");
+        expect(project.exports, tsx).toEqual([42]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  test("without tsx anywhere, says what to install", async () => {
+    const dir = projectWith({});
+    try {
+      await expectRejects(loadProject({ cwd: dir }), {
+        instanceOf: GenerateError,
+        mentions: ["drizzle-kit 0.31.10 and later depend on", "npm install --save-dev tsx"],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,0 +1,130 @@
+/**
+ * Which rules `drizzle-spector generate` creates or drops, and where their statements go: the pure
+ * decision (`planRules`, `placeStatements`) and the reading of a migrations folder's markers
+ * (`readRuleState`), without drizzle-kit or a database.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { readRuleState, ruleKey, type RuleRecord, type RuleState } from "../src/cli/migrations.js";
+import { placeStatements, planRules } from "../src/cli/rule-plan.js";
+import { GenerateError } from "../src/errors.js";
+import { spectorTables } from "../src/index.js";
+import { createRuleStatements, ruleFingerprint, ruleTargets } from "../src/sql/rules.js";
+import { expectThrows } from "./support/failures.js";
+import { randomName } from "./support/fresh-database.js";
+
+const targets = ruleTargets(
+  spectorTables({
+    table: "events",
+    links: [
+      ["ancestors", "ancestor_id"],
+      ["loose", "other_id", { constrained: false }],
+    ],
+  }),
+);
+const [ancestors] = targets;
+
+function state(...records: RuleRecord[]): RuleState {
+  return new Map(records.map((record) => [ruleKey(record.kind, record.table), record]));
+}
+const installed = (table: string, fingerprint: string | undefined, status: RuleRecord["status"] = "active") =>
+  ({ kind: "same-parent", table, status, fingerprint }) as const;
+
+describe("planRules", () => {
+  test("the rule of each constrained link table, and of no other table", () => {
+    expect(targets.map((target) => [target.rule.kind, target.table])).toEqual([["same-parent", "public.ancestors"]]);
+  });
+
+  test("a rule no migration installed is created", () => {
+    expect(planRules(state(), targets)).toEqual({ create: [ancestors], drop: [] });
+  });
+
+  test("a rule installed with the same SQL is left alone", () => {
+    expect(planRules(state(installed("public.ancestors", ruleFingerprint(ancestors!))), targets)).toEqual({
+      create: [],
+      drop: [],
+    });
+  });
+
+  test("a rule installed with other SQL, or with no fingerprint, or orphaned by its dropped table, is created again", () => {
+    for (const record of [
+      installed("public.ancestors", "0123456789abcd"),
+      installed("public.ancestors", undefined),
+      installed("public.ancestors", ruleFingerprint(ancestors!), "orphaned"),
+    ]) {
+      expect(planRules(state(record), targets), JSON.stringify(record)).toEqual({ create: [ancestors], drop: [] });
+    }
+  });
+
+  test("a rule of a table the schema no longer wants is dropped, orphaned or not", () => {
+    const plan = planRules(
+      state(installed("public.gone", "x"), installed("audit.renamed", "y", "orphaned")),
+      targets.slice(1),
+    );
+    expect(plan.create).toEqual([]);
+    expect(plan.drop.map((drop) => [drop.rule.kind, drop.table])).toEqual([
+      ["same-parent", "public.gone"],
+      ["same-parent", "audit.renamed"],
+    ]);
+  });
+
+  test("a rule of a kind this version does not know is refused with a GenerateError", () => {
+    const newer = { kind: "hash-chain", table: "public.events", status: "active", fingerprint: "x" } as const;
+    expectThrows(() => planRules(state(newer), targets), {
+      instanceOf: GenerateError,
+      mentions: ['rule of kind "hash-chain"', "upgrade drizzle-spector"],
+    });
+  });
+});
+
+describe("placeStatements", () => {
+  const plan = planRules(state(installed("audit.gone", "x")), targets);
+
+  test("with a tables migration in the run, drops lead it and creates go in the custom migration", () => {
+    const placed = placeStatements(plan, true);
+    expect(placed.leadTables.join("\n")).toContain(`DROP FUNCTION IF EXISTS "audit"."check_link_same_parent_gone"()`);
+    expect(placed.leadTables[0]).toMatch(/^-- drizzle-spector:drop-same-parent audit\.gone\n/);
+    expect(placed.custom).toEqual(createRuleStatements(ancestors!));
+  });
+
+  test("without one, drops and then creates go in the custom migration", () => {
+    const placed = placeStatements(plan, false);
+    expect(placed.leadTables).toEqual([]);
+    expect(placed.custom.slice(0, 2)).toEqual(placeStatements(plan, true).leadTables);
+    expect(placed.custom.slice(2)).toEqual(placeStatements(plan, true).custom);
+  });
+
+  test("nothing to create: no custom migration", () => {
+    expect(placeStatements({ create: [], drop: plan.drop }, true).custom).toEqual([]);
+  });
+});
+
+describe("readRuleState", () => {
+  const out = join(new URL("..", import.meta.url).pathname, ".tmp", randomName("rules"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  test("replays the markers and table drops of the journal's migrations, in journal order", () => {
+    const migrations: [string, string][] = [
+      ["0000_tables", `CREATE TABLE "a" (id uuid);`],
+      [
+        "0001_rules",
+        "-- drizzle-spector:create-same-parent public.a 0123456789abcd\nCREATE ...;\n" +
+          "-- drizzle-spector:create-same-parent audit.b 00000000000001\nCREATE ...;\n" +
+          "-- drizzle-spector:create-same-parent public.c\nCREATE ...;",
+      ],
+      ["0002_drop_b", `DROP TABLE "audit"."b" CASCADE;`],
+      ["0003_drop_c_rule", "-- drizzle-spector:drop-same-parent public.c\nDROP FUNCTION ...;"],
+    ];
+    mkdirSync(join(out, "meta"), { recursive: true });
+    for (const [tag, text] of migrations) writeFileSync(join(out, `${tag}.sql`), text);
+    // a migration the journal does not list (yet) is not read
+    writeFileSync(join(out, "0004_unlisted.sql"), "-- drizzle-spector:create-same-parent public.z 0\n");
+    const entries = migrations.map(([tag], idx) => ({ idx, tag, when: idx, version: "7", breakpoints: true }));
+    writeFileSync(join(out, "meta", "_journal.json"), JSON.stringify({ version: "7", dialect: "postgresql", entries }));
+    expect([...readRuleState(out).values()]).toEqual([
+      { kind: "same-parent", table: "public.a", status: "active", fingerprint: "0123456789abcd" },
+      { kind: "same-parent", table: "audit.b", status: "orphaned", fingerprint: "00000000000001" },
+    ]);
+  });
+});
