@@ -460,22 +460,17 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
           }),
         { sqlstate: "23514" },
       );
-      await expectRejects(
-        t.query(
-          `MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
+      // MERGE: one that updates the link (matched), one that inserts a link (not matched)
+      for (const event of [a.children[0], a.children[1]]) {
+        await expectRejects(
+          t.query(
+            `MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
                    WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`,
-          [a.children[0], b.root],
-        ),
-        { sqlstate: "23514" },
-      );
-      await expectRejects(
-        t.query(
-          `MERGE INTO event_links AS l USING (SELECT $1::uuid AS e, $2::uuid AS k) AS s ON l.event_id = s.e
-                   WHEN MATCHED THEN UPDATE SET linked_id = s.k WHEN NOT MATCHED THEN INSERT VALUES (s.e, s.k, 1)`,
-          [a.children[1], b.root],
-        ),
-        { sqlstate: "23514" },
-      );
+            [event, b.root],
+          ),
+          { sqlstate: "23514" },
+        );
+      }
       expect(await t.db.select().from(event_links).where(eq(event_links.eventId, a.children[0]!))).toEqual([
         { eventId: a.children[0]!, linkedId: a.root, type: 1 },
       ]);

@@ -281,7 +281,7 @@ describeBackends(
       expect(await count(t, "events")).toBe(before);
     });
 
-    test("link, linked (both directions) and the same-parent checks", async () => {
+    test("link writes a link, linked reads it from either end, and a cross-record link is refused (before SQL for events, by the rule for bare ids)", async () => {
       const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "r" } });
       const a = await appendEvent(t.db, events, {
         schema: "post",
@@ -438,7 +438,7 @@ describeBackends(
       expect(Buffer.from(child.hash!).toString("hex")).toBe("0102");
     });
 
-    test("typed links: several types between the same events, ordered by type, filtered by type", async () => {
+    test("a typed link table holds several types between the same events, which linked orders and filters by type", async () => {
       const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "t" } });
       const other = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "u" } });
       for (const type of [3, 1, 2]) await link(t.db, event_links, root, other, { type });
@@ -508,7 +508,7 @@ describeBackends(
       expect(text).not.toMatch(/Sort/);
     });
 
-    test("relations: db.query loads a record's events and their links in one query", async () => {
+    test("with spectorRelations, db.query loads a record's events and their links in one query", async () => {
       const db = t.withSchema({ ...app, ...spectorRelations(app) });
       const root = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "q" } });
       const next = await appendEvent(t.db, events, {

@@ -39,7 +39,7 @@ function countShards(ids: string[], shards: number, route: (id: string, n: numbe
 const CRITICAL_15_DOF_P_1E6 = 57.4;
 
 describe("shardFor", () => {
-  test("fixed vectors: the same shard in every version and process", () => {
+  test("routes fixed vectors to the same shard in every version and process", () => {
     const vectors: [string, number][] = [
       ["00000000-0000-0000-0000-000000000000", 3252299835],
       ["ffffffff-ffff-ffff-ffff-ffffffffffff", 1155200646],

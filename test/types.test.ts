@@ -35,7 +35,7 @@ type Expect<T extends true> = T;
 const keysOf = (table: object) => Object.keys(getTableColumns(table as never)).sort();
 
 describe("exact types", () => {
-  test("a hashed events table with links: literal names, exact rows, camelCase keys", () => {
+  test("a hashed events table with links has literal names, exact row types and camelCase keys", () => {
     const tables = spectorTables({
       table: "events",
       hashed: true,
@@ -127,7 +127,7 @@ describe("exact types", () => {
     expect(keysOf(event_ancestors)).toEqual(["ancestorId", "eventId"]);
   });
 
-  test("shards: one events table and one link table per shard, each with its literal name and schema", () => {
+  test("with shards, each shard gets an events table and a link table, each with its literal name and schema", () => {
     const tables = spectorTables({
       shards: ["events_0", "events_1"],
       pgSchema: "audit",
@@ -193,7 +193,7 @@ describe("exact types", () => {
 });
 
 describe("named schemas and actions, declared payloads", () => {
-  test("names in TypeScript, integers in the database; literal table names kept", () => {
+  test("named schemas and actions are names in TypeScript and integers in the database, and table names stay literal", () => {
     const { events, event_links } = spectorTables({
       table: "events",
       schemas: { user: 0, post: 1 },

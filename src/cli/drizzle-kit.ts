@@ -60,7 +60,7 @@ const PREFIXES_BY_SECOND = new Set(["timestamp", "supabase", "unix"]);
  * (`prefix`, default `index`): a second migration in the same second would overwrite the first one's
  * snapshot.
  */
-export async function nextMigrationName(prefix = "index"): Promise<void> {
+export async function waitForNextMigrationName(prefix = "index"): Promise<void> {
   if (!PREFIXES_BY_SECOND.has(prefix)) return;
   await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
 }

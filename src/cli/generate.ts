@@ -9,12 +9,10 @@ import { join } from "node:path";
 import { GenerateError } from "../errors.js";
 import { ruleTargets } from "../sql/rules.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
-import { nextMigrationName, runDrizzleKit, silentFailure } from "./drizzle-kit.js";
+import { waitForNextMigrationName, runDrizzleKit, silentFailure } from "./drizzle-kit.js";
 import { readJournal, readRuleState, snapshotTables } from "./migrations.js";
 import { loadProject } from "./project.js";
 import { placeStatements, planRules } from "./rule-plan.js";
-
-export { GenerateError };
 
 /** Options of {@link generate}. */
 export interface GenerateOptions {
@@ -90,7 +88,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     log(`drizzle-spector added to ${tablesMigration}.sql (${summary})`);
     return { tablesMigration, triggerMigration: tablesMigration, created, dropped };
   }
-  if (tablesMigration) await nextMigrationName(config.migrations?.prefix);
+  if (tablesMigration) await waitForNextMigrationName(config.migrations?.prefix);
   const name = options.name ?? "spector_triggers";
   runDrizzleKit(cwd, ["generate", "--custom", `--name=${name}`, "--config", configFile], "create the custom migration");
   const afterCustom = readJournal(out);

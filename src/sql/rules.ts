@@ -36,7 +36,7 @@ export const sameParentRule: Rule<LinkTableMeta> = {
 };
 
 /** Every kind of rule. */
-export const RULES: readonly Rule[] = [sameParentRule as Rule];
+export const RULES: readonly Rule[] = [sameParentRule];
 
 /** A rule on one table: what a migration installs, and what `drizzle-spector generate` keeps track of. */
 export interface RuleTarget {

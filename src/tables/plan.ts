@@ -145,12 +145,12 @@ export function planSchema(options: unknown): SchemaPlan {
   }
   const object = options as Record<string, unknown>;
   const { pgSchema, ...shared } = checkEventTableOptions(options, ["table", "shards", "links"]);
-  const [tablePath, shardsPath, linksPath] = (["table", "shards", "links"] as const).map((key) => at(OPTIONS, key));
+  const [tablePath, shardsPath, linksPath] = [at(OPTIONS, "table"), at(OPTIONS, "shards"), at(OPTIONS, "links")];
 
   const hasTable = object.table !== undefined;
   if (hasTable === (object.shards !== undefined)) {
     throw new SpectorOptionError(
-      hasTable ? shardsPath! : tablePath!,
+      hasTable ? shardsPath : tablePath,
       hasTable ? object.shards : object.table,
       hasTable
         ? "left out when `table` is given (give exactly one of `table` and `shards`)"
@@ -159,30 +159,26 @@ export function planSchema(options: unknown): SchemaPlan {
   }
   let eventNames: string[];
   if (hasTable) {
-    eventNames = [checkName(tablePath!, object.table, "an events table name")];
+    eventNames = [checkName(tablePath, object.table, "an events table name")];
   } else {
     if (!Array.isArray(object.shards) || object.shards.length === 0) {
-      throw new SpectorOptionError(shardsPath!, object.shards, "a non-empty array of events table names");
+      throw new SpectorOptionError(shardsPath, object.shards, "a non-empty array of events table names");
     }
-    checkDenseArray(shardsPath!, object.shards, "an events table name");
-    eventNames = object.shards.map((shard, i) => checkName(at(shardsPath!, i), shard, "an events table name"));
+    checkDenseArray(shardsPath, object.shards, "an events table name");
+    eventNames = object.shards.map((shard, i) => checkName(at(shardsPath, i), shard, "an events table name"));
   }
-  const eventPath = (i: number) => (hasTable ? tablePath! : at(shardsPath!, i));
+  const eventPath = (i: number) => (hasTable ? tablePath : at(shardsPath, i));
   eventNames.forEach((name, i) => checkDerivedNames(eventPath(i), name, eventTableNames(name, shared.recordIndex)));
 
   if (object.links !== undefined && !Array.isArray(object.links)) {
-    throw new SpectorOptionError(
-      linksPath!,
-      object.links,
-      "an array of link specs `[linkTable, foreignKey, options?]`",
-    );
+    throw new SpectorOptionError(linksPath, object.links, "an array of link specs `[linkTable, foreignKey, options?]`");
   }
   const specs = (object.links ?? []) as unknown[];
-  checkDenseArray(linksPath!, specs, "a link spec");
+  checkDenseArray(linksPath, specs, "a link spec");
   const links = eventNames.flatMap((events) =>
     specs.map((spec, i) =>
       checkLinkSpec(
-        at(linksPath!, i),
+        at(linksPath, i),
         spec,
         events,
         hasTable ? undefined : (link) => names.shardLinkTable(events, link),
@@ -206,7 +202,7 @@ export function planSchema(options: unknown): SchemaPlan {
       names: eventTableNames(events.name, events.recordIndex),
     })),
     ...plan.links.map((link, i) => ({
-      option: at(at(linksPath!, i % Math.max(specs.length, 1)), 0),
+      option: at(at(linksPath, i % Math.max(specs.length, 1)), 0),
       value: link.name,
       names: linkTableNames(link),
     })),
