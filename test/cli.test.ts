@@ -177,8 +177,10 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
     const before = snapshot(dir);
     // dropping "loose" and adding "lax" makes drizzle-kit ask whether the table was renamed
     writeSchema(dir, `["lax", "other_id", { constrained: false }], ["kin", "related_id", { typed: true }]`);
-    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(GenerateError);
-    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/interactive question/);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["interactive question"],
+    });
     const run = runCli(dir, "generate");
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("drizzle-spector: drizzle-kit stopped without writing a migration");
@@ -253,10 +255,18 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
     expect((await readLayout(db, "public")).kin!.triggers).toHaveLength(2);
   });
 
-  test("bad command lines are refused with usage", () => {
-    const run = runCli(dir, "generat");
-    expect(run.status).toBe(2);
-    expect(run.stderr).toContain("usage: drizzle-spector generate");
+  test("bad command lines are refused with usage, names Object.prototype has too", () => {
+    for (const args of [
+      ["generat"],
+      ["toString"],
+      ["__proto__"],
+      ["hasOwnProperty", "--config", "x"],
+      ["generate", "--nope"],
+    ]) {
+      const run = runCli(dir, ...args);
+      expect(run.status, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toContain("usage: drizzle-spector generate");
+    }
   });
 });
 
@@ -288,34 +298,46 @@ describe("drizzle-spector generate checks the schema before writing anything", (
       "db/schema.ts",
       `${imports}export const { events, links } = spectorTables({ table: "events", pgSchema: "audit", links: [["links", "other_id"]] });\n`,
     );
-    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/export const audit = pgSchema\("audit"\)/);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ['export const audit = pgSchema("audit")'],
+    });
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
   test("a link table whose events table is not exported is refused", async () => {
+    config(`"./db/schema.ts"`);
     write(
       "db/schema.ts",
       `${imports}const events = eventTable("events");\nexport const links = linkTable(events, ["links", "other_id"]);\n`,
     );
-    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(
-      /points at the events table public\.events, which no schema file exports/,
-    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["points at the events table public.events, which no schema file exports"],
+    });
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
   test("two tables built separately that claim one name are refused", async () => {
+    config(`"./db/schema.ts"`);
     write(
       "db/schema.ts",
       `${imports}export const a = eventTable("a");\nexport const b = eventTable("b");\n` +
         `export const a_links = linkTable(a, ["shared_links", "other_id"]);\nexport const b_links = linkTable(b, ["shared_links", "other_id"]);\n`,
     );
-    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/two tables of the schema clash.*shared_links/);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["two tables of the schema clash", "shared_links"],
+    });
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
   test("a schema path that matches nothing is refused", async () => {
     config(`"./nowhere/*.ts"`);
-    await expect(generate({ cwd: dir, ...quiet })).rejects.toThrow(/no schema files found/);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["no schema files found"],
+    });
   });
 
   test("a barrel file that re-exports tables is one schema, not a clash; dot-files are not read by globs", async () => {
@@ -333,6 +355,43 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     config(`"./db/*.ts"`);
     const result = await generate({ cwd: dir, ...quiet });
     expect(result.created).toEqual(["public.ancestors"]);
+  });
+  test("tables only inside a default export are seen neither by drizzle-kit nor by the command: nothing is written", async () => {
+    rmSync(join(dir, "db"), { recursive: true, force: true });
+    rmSync(join(dir, "migrations"), { recursive: true, force: true });
+    config(`"./db/schema.ts"`);
+    write(
+      "db/schema.ts",
+      `${imports}export default spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
+    );
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result).toEqual({ tablesMigration: undefined, triggerMigration: undefined, created: [], dropped: [] });
+    expect(
+      existsSync(join(dir, "migrations")) ? readdirSync(join(dir, "migrations")).filter((f) => f.endsWith(".sql")) : [],
+    ).toEqual([]);
+  });
+
+  test("a migration with a rule of a kind this version does not know is refused before drizzle-kit writes", async () => {
+    rmSync(join(dir, "db"), { recursive: true, force: true });
+    rmSync(join(dir, "migrations"), { recursive: true, force: true });
+    config(`"./db/schema.ts"`);
+    write("db/schema.ts", `${imports}export const { events } = spectorTables({ table: "events" });\n`);
+    await generate({ cwd: dir, ...quiet });
+    const [first] = readdirSync(join(dir, "migrations")).filter((f) => f.endsWith(".sql"));
+    writeFileSync(
+      join(dir, "migrations", first!),
+      `-- drizzle-spector:create-hash-chain public.events 0123\n${readFileSync(join(dir, "migrations", first!), "utf8")}`,
+    );
+    const before = snapshot(dir);
+    write(
+      "db/schema.ts",
+      `${imports}export const { events, links } = spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ['rule of kind "hash-chain"', "upgrade drizzle-spector"],
+    });
+    expect(snapshot(dir)).toEqual(before);
   });
 });
 
@@ -433,7 +492,7 @@ describe("the TypeScript loader of the commands", () => {
    * config and schema, and the packages `layout` links in: tsx at the top (the project's own), or only
    * inside drizzle-kit's own node_modules (as pnpm lays out drizzle-kit's dependencies).
    */
-  function projectWith(layout: { tsx?: "project" | "drizzle-kit" }): string {
+  function projectWith(layout: { tsx?: "project" | "drizzle-kit"; oldTsx?: boolean }): string {
     const dir = mkdtempSync(join(tmpdir(), "drizzle-spector-loader-"));
     writeFileSync(join(dir, "package.json"), "{}\n");
     writeFileSync(
@@ -448,12 +507,21 @@ describe("the TypeScript loader of the commands", () => {
     const tsx = join(ROOT, "node_modules", "tsx");
     if (layout.tsx === "project") symlinkSync(tsx, join(dir, "node_modules", "tsx"));
     if (layout.tsx === "drizzle-kit") symlinkSync(tsx, join(kit, "node_modules", "tsx"));
+    if (layout.oldTsx) {
+      // a tsx 3 of the project's own, which has no ES module API to load with
+      mkdirSync(join(dir, "node_modules", "tsx"), { recursive: true });
+      writeFileSync(
+        join(dir, "node_modules", "tsx", "package.json"),
+        `{ "name": "tsx", "version": "3.14.0", "exports": { ".": "./dist/cli.js", "./package.json": "./package.json" } }\n`,
+      );
+    }
     return dir;
   }
 
   test("loads the config and schema files with the project's tsx, or else with the one drizzle-kit depends on", async () => {
-    for (const tsx of ["project", "drizzle-kit"] as const) {
-      const dir = projectWith({ tsx });
+    for (const layout of [{ tsx: "project" }, { tsx: "drizzle-kit" }, { tsx: "drizzle-kit", oldTsx: true }] as const) {
+      const tsx = JSON.stringify(layout);
+      const dir = projectWith(layout);
       try {
         const project = await loadProject({ cwd: dir });
         expect(project.config.dialect, tsx).toBe("postgresql");

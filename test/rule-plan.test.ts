@@ -6,11 +6,11 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { readRuleState, ruleKey, type RuleRecord, type RuleState } from "../src/cli/migrations.js";
+import { readRuleState, type RuleRecord, type RuleState } from "../src/cli/migrations.js";
 import { placeStatements, planRules } from "../src/cli/rule-plan.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
-import { createRuleStatements, ruleFingerprint, ruleTargets } from "../src/sql/rules.js";
+import { createRuleStatements, ruleFingerprint, ruleKey, ruleTargets } from "../src/sql/rules.js";
 import { expectThrows } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 

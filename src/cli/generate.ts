@@ -12,7 +12,7 @@ import { joinStatements, splitStatements } from "../sql/statements.js";
 import { waitForNextMigrationName, runDrizzleKit, silentFailure } from "./drizzle-kit.js";
 import { readJournal, readRuleState, snapshotTables } from "./migrations.js";
 import { loadProject } from "./project.js";
-import { placeStatements, planRules } from "./rule-plan.js";
+import { checkRuleKinds, placeStatements, planRules } from "./rule-plan.js";
 
 /** Options of {@link generate}. */
 export interface GenerateOptions {
@@ -54,6 +54,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const log = options.log ?? ((line: string) => console.log(line));
   const { cwd, configFile, config, out, exports } = await loadProject(options);
   const targets = ruleTargets(exports);
+  checkRuleKinds(readRuleState(out)); // refused now, before drizzle-kit writes anything
 
   const before = readJournal(out);
   const output = runDrizzleKit(cwd, ["generate", "--config", configFile], "generate the tables' migration");
@@ -64,7 +65,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   log(tablesMigration ? `drizzle-kit wrote ${tablesMigration}.sql` : "drizzle-kit: no table changes");
   const known = snapshotTables(out, afterTables);
   const unknown = [...new Set(targets.map((target) => target.table))].filter((table) => !known.has(table));
-  if (afterTables.length > 0 && unknown.length > 0) {
+  if (unknown.length > 0) {
     throw new GenerateError(
       `drizzle-kit does not know the link table(s) ${unknown.join(", ")}: export each table by name from a file ` +
         "the config's `schema` names (tables inside exported objects are not seen)",

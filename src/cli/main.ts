@@ -59,15 +59,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const command = positionals.length === 1 ? COMMANDS[positionals[0]!] : undefined;
+  const name = positionals.length === 1 ? positionals[0]! : undefined;
+  const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
     const known = Object.keys(COMMANDS)
       .map((name) => `\`${name}\``)
       .join(", ");
     return usageError(`expected the command ${known}, got ${JSON.stringify(positionals.join(" "))}`);
   }
-  const stray = Object.keys(values).find((option) => !(option in command.options));
-  if (stray !== undefined) return usageError(`the command \`${positionals[0]}\` has no option --${stray}`);
+  const stray = Object.keys(values).find((option) => !Object.hasOwn(command.options, option));
+  if (stray !== undefined) return usageError(`the command \`${name}\` has no option --${stray}`);
   try {
     await command.run(values);
     return 0;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GenerateError } from "../errors.js";
-import { MARKER } from "../sql/rules.js";
+import { MARKER, ruleKey } from "../sql/rules.js";
 
 /** One entry of drizzle-kit's `meta/_journal.json`. */
 export interface JournalEntry {
@@ -54,13 +54,8 @@ export interface RuleRecord {
   readonly fingerprint: string | undefined;
 }
 
-/** Every rule the migrations leave installed, keyed by {@link ruleKey}. */
+/** Every rule the migrations leave installed, keyed by `ruleKey`. */
 export type RuleState = ReadonlyMap<string, RuleRecord>;
-
-/** The key of a rule on a table in a {@link RuleState}. */
-export function ruleKey(kind: string, table: string): string {
-  return `${kind} ${table}`;
-}
 
 const EVENTS = new RegExp(
   [

@@ -81,7 +81,7 @@ async function loadConfig(cwd: string, file: string): Promise<KitConfig> {
  * The schema files, found the way drizzle-kit finds them: each entry is a glob (relative to `cwd`,
  * not matching dot-files); a folder stands for the files directly in it (not in its subfolders).
  */
-export function schemaFiles(cwd: string, schema: string | readonly string[]): string[] {
+function schemaFiles(cwd: string, schema: string | readonly string[]): string[] {
   const files = new Set<string>();
   for (const entry of typeof schema === "string" ? [schema] : schema) {
     for (const path of globSync(entry, { cwd, absolute: true, onlyFiles: false, expandDirectories: false })) {
@@ -109,29 +109,47 @@ async function loadExports(cwd: string, files: readonly string[]): Promise<unkno
         `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
     );
     const modules = (await importFile(cwd, entry, "the schema files")).default as Record<string, unknown>[];
-    return modules.flatMap((module) => Object.values(exportsOf(module)));
+    return modules.flatMap((module, i) => Object.values(exportsOf(module, isCommonJs(files[i]!))));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
- * A module's exports as drizzle-kit sees them (it `require`s schema files): a CommonJS module (what tsx
- * makes of a `.ts` file outside a `"type": "module"` package) by its `module.exports`, which an import
- * gives as `default` next to copies of its named exports; an ES module by its exports.
+ * A module's exports as drizzle-kit sees them (it `require`s schema files): a CommonJS module by its
+ * `module.exports`, which an import gives as `default`; an ES module by its exports (`default` too).
  */
-function exportsOf(namespace: Record<string, unknown>): Record<string, unknown> {
-  const { default: main, ...named } = namespace;
-  const commonJs =
-    typeof main === "object" &&
-    main !== null &&
-    Object.entries(named).every(([key, value]) => (main as Record<string, unknown>)[key] === value);
-  return commonJs ? (main as Record<string, unknown>) : namespace;
+function exportsOf(namespace: Record<string, unknown>, commonJs: boolean): Record<string, unknown> {
+  const main = namespace.default;
+  return commonJs && typeof main === "object" && main !== null ? (main as Record<string, unknown>) : namespace;
+}
+
+/**
+ * Whether Node.js (and tsx) load `file` as CommonJS: `.cjs` / `.cts`, or `.js` / `.ts` in a package
+ * whose nearest package.json does not say `"type": "module"`.
+ */
+function isCommonJs(file: string): boolean {
+  if (/\.c[jt]s$/.test(file)) return true;
+  if (/\.m[jt]s$/.test(file)) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: string }).type !== "module";
+      } catch {
+        return true; // Node.js refuses such a package.json; the import fails with its own message
+      }
+    }
+    if (dirname(dir) === dir) return true;
+  }
 }
 
 type TsImport = (specifier: string, parentURL: string) => Promise<unknown>;
 
-/** tsx's `tsImport` (its ES module build): the project's own tsx, else the one drizzle-kit depends on. */
+/**
+ * tsx's `tsImport` (its ES module build, tsx 4.8 and later): the project's own tsx, else the one
+ * drizzle-kit depends on.
+ */
 async function findTsImport(cwd: string): Promise<TsImport> {
   const fromProject = createRequire(join(cwd, "package.json"));
   const places = [() => fromProject, () => createRequire(fromProject.resolve("drizzle-kit"))];
@@ -143,19 +161,21 @@ async function findTsImport(cwd: string): Promise<TsImport> {
       continue; // not there: try the next place
     }
     const { exports } = JSON.parse(readFileSync(manifest, "utf8")) as TsxManifest;
-    const api = pathToFileURL(join(dirname(manifest), exports["./esm/api"].import.default)).href;
-    return ((await import(api)) as { tsImport: TsImport }).tsImport;
+    const api = exports?.["./esm/api"]?.import?.default;
+    if (typeof api !== "string") continue; // a tsx before 4.8: try the next place
+    const { tsImport } = (await import(pathToFileURL(join(dirname(manifest), api)).href)) as { tsImport?: TsImport };
+    if (typeof tsImport === "function") return tsImport;
   }
   throw new GenerateError(
-    `cannot load TypeScript files: drizzle-spector loads them with tsx, which drizzle-kit 0.31.10 and later depend on, ` +
-      `and found neither in ${cwd}. Install drizzle-kit (\`npm install --save-dev drizzle-kit\`), or with an older ` +
-      "drizzle-kit, tsx (`npm install --save-dev tsx`)",
+    `cannot load TypeScript files: drizzle-spector loads them with tsx (4.8 or later), which drizzle-kit 0.31.10 and ` +
+      `later depend on, and found neither in ${cwd}. Install drizzle-kit (\`npm install --save-dev drizzle-kit\`), ` +
+      "or with an older drizzle-kit, tsx (`npm install --save-dev tsx`)",
   );
 }
 
 /** The part of tsx's package.json that says where its ES module API is. */
 interface TsxManifest {
-  readonly exports: { readonly "./esm/api": { readonly import: { readonly default: string } } };
+  readonly exports?: { readonly "./esm/api"?: { readonly import?: { readonly default?: string } } };
 }
 
 /** Imports a TypeScript or JavaScript file, turning a failure into a `GenerateError`. */

@@ -11,10 +11,11 @@ import {
   createRuleStatements,
   dropRuleStatements,
   ruleFingerprint,
+  ruleKey,
   type Rule,
   type RuleTarget,
 } from "../sql/rules.js";
-import { ruleKey, type RuleState } from "./migrations.js";
+import type { RuleState } from "./migrations.js";
 
 /** A rule to remove from a table. */
 export interface RuleDrop {
@@ -74,6 +75,14 @@ export function placeStatements(plan: RulePlan, tablesMigration: boolean): Place
   const drops = plan.drop.flatMap(({ rule, table }) => dropRuleStatements(rule, splitTableKey(table)));
   const creates = plan.create.flatMap(createRuleStatements);
   return tablesMigration ? { leadTables: drops, custom: creates } : { leadTables: [], custom: [...drops, ...creates] };
+}
+
+/**
+ * Refuses migrations with a rule of a kind this version does not know (a newer version wrote it), so
+ * that `generate` can stop before it writes anything.
+ */
+export function checkRuleKinds(state: RuleState): void {
+  for (const { kind } of state.values()) ruleOfKind(kind);
 }
 
 function ruleOfKind(kind: string): Rule {
