@@ -72,7 +72,7 @@ const SIDES = ["helper", "raw", "raw unprepared"] as const;
 type Side = (typeof SIDES)[number];
 const QUERIES = ["listByParent", "backtrace"] as const;
 type Query = (typeof QUERIES)[number];
-/** The medians of one layout: µs per query and side, and the server's planning and execution time. */
+/** The columns of a layout's table: the sides, then the server's planning and execution time. */
 const COLUMNS = [...SIDES, "server plan", "server exec"] as const;
 type Column = (typeof COLUMNS)[number];
 /** The medians of one layout: µs per query and side, and the server's planning and execution time. */

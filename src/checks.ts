@@ -46,7 +46,7 @@ export function checkObject(
 ): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new SpectorOptionError(path, value, `an object with optional ${noun}s ${list(keys)}`);
+    throw new SpectorOptionError(path, value, `an object with ${list(keys)} (each optional)`);
   }
   const stray = Object.keys(value).find((key) => !keys.includes(key));
   if (stray !== undefined) {
@@ -110,9 +110,8 @@ export function checkDerivedNames(path: string, value: string, derived: readonly
 }
 
 /** The range of PostgreSQL's `integer`, the type of `schema`, `action` and `type`. */
-export const INT4_MIN = -2147483648;
-/** See {@link INT4_MIN}. */
-export const INT4_MAX = 2147483647;
+const INT4_MIN = -2147483648;
+const INT4_MAX = 2147483647;
 
 /** Checks an integer for a PostgreSQL `integer` column, at least `min`. */
 export function checkInt4(path: string, value: unknown, expected: string, min = INT4_MIN): number {

@@ -172,8 +172,22 @@ function sameParentNames(link: string): DerivedName[] {
 }
 
 /**
- * Every database name an events table brings, with what each one names (the rules that guard events
- * tables will add theirs here).
+ * The names each kind of rule (`RULES` in `sql/rules.ts`, by its kind) brings to the tables it
+ * guards, which those tables claim with their own: a rule's names take part in the same checks.
+ */
+export const RULE_NAMES: Readonly<
+  Record<string, { readonly on: "events" | "link"; names(table: string): DerivedName[] }>
+> = {
+  "same-parent": { on: "link", names: sameParentNames },
+};
+
+function ruleNames(on: "events" | "link", table: string): DerivedName[] {
+  return Object.values(RULE_NAMES).flatMap((rule) => (rule.on === on ? rule.names(table) : []));
+}
+
+/**
+ * Every database name an events table brings, with what each one names, the names of the rules that
+ * guard it included.
  *
  * @example
  * ```ts
@@ -191,11 +205,12 @@ export function eventTableNames(table: string, recordIndex: boolean): DerivedNam
     [names.index(table, [COLUMNS.insertedAt]), "index"],
   ];
   if (recordIndex) derived.push([names.index(table, names.recordIndexColumns), "index"]);
-  return derived;
+  return [...derived, ...ruleNames("events", table)];
 }
 
 /**
- * Every database name a link table brings, with what each one names, the same-parent rule's included.
+ * Every database name a link table brings, with what each one names, the names of the rules that
+ * guard it (the same-parent rule's) included.
  *
  * @example
  * ```ts
@@ -215,7 +230,7 @@ export function linkTableNames(link: {
     [names.index(link.name, [COLUMNS.eventId]), "index"],
     [names.index(link.name, [link.foreignKey]), "index"],
     [names.index(link.name, names.linkUniqueColumns(link)), "unique index"],
-    ...sameParentNames(link.name),
+    ...ruleNames("link", link.name),
   ];
 }
 

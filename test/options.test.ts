@@ -17,6 +17,11 @@ import {
   spectorTables,
   spectorTriggerSql,
 } from "../src/index.js";
+import { RULE_NAMES, eventTableNames, linkTableNames } from "../src/naming.js";
+import { RULES } from "../src/sql/rules.js";
+import { sameParentStatements } from "../src/sql/same-parent.js";
+import { getMeta } from "../src/tables/meta.js";
+import { splitStatements } from "../src/sql/statements.js";
 
 const long = (n: number) => "t".repeat(n);
 const factories = [
@@ -393,12 +398,62 @@ describe("hostile names", () => {
 });
 
 describe("generated SQL", () => {
+  test("every function and trigger a rule creates is a name its table claims, so it is checked with the table's", () => {
+    const tables = spectorTables({ table: "events", links: [["event_links", "linked_id", { typed: true }]] });
+    expect(RULES.map((rule) => rule.kind).sort()).toEqual(Object.keys(RULE_NAMES).sort());
+    for (const rule of RULES) {
+      expect(RULE_NAMES[rule.kind]!.on, rule.kind).toBe(rule.on);
+      for (const table of Object.values(tables)) {
+        const meta = getMeta(table)!;
+        if (meta.kind !== rule.on) continue;
+        const claimed = (
+          meta.kind === "events" ? eventTableNames(meta.name, meta.recordIndex) : linkTableNames(meta)
+        ).map(([name]) => name);
+        const created = rule
+          .install(meta)
+          .flatMap((statement) => [
+            ...statement.matchAll(/CREATE OR REPLACE (?:FUNCTION (?:"[^"]+"\.)?|TRIGGER )"([^"]+)"/g),
+          ])
+          .map((match) => match[1]!);
+        expect(created.length, rule.kind).toBeGreaterThan(0);
+        for (const name of created) expect(claimed, `${rule.kind} on ${meta.name}`).toContain(name);
+        for (const name of [
+          ...rule
+            .remove(meta)
+            .join("\n")
+            .matchAll(/"([^"]+)"\(\)/g),
+        ].map((m) => m[1]!)) {
+          expect(claimed, `${rule.kind} removes ${name}`).toContain(name);
+        }
+      }
+    }
+  });
+
   test("function bodies never contain their dollar-quote tag, whatever the names", () => {
     const tables = spectorTables({ shards: ["e_0", "e_1"], pgSchema: "s_1", links: [["l", "x_id", { typed: true }]] });
-    for (const chunk of spectorTriggerSql(tables).split("--> statement-breakpoint")) {
-      const tags = chunk.match(/\$spector\$/g) ?? [];
-      expect(tags.length === 0 || tags.length === 2).toBe(true);
+    // names validation refuses, given to the rule's SQL directly: they hold the usual tag and the next one
+    const odd = "$spector$ $spector_1$";
+    const meta = {
+      kind: "link",
+      pgSchema: odd,
+      name: odd,
+      events: odd,
+      specName: odd,
+      foreignKey: odd,
+      typed: false,
+      constrained: true,
+    } as const;
+    const functions = [...splitStatements(spectorTriggerSql(tables)), ...sameParentStatements(meta)].filter((s) =>
+      s.includes("CREATE OR REPLACE FUNCTION"),
+    );
+    expect(functions).toHaveLength(6);
+    for (const statement of functions) {
+      const tag = /AS (\$spector(?:_\d+)?\$)\n/.exec(statement)![1]!;
+      const body = statement.slice(statement.indexOf(`${tag}\n`) + tag.length, statement.lastIndexOf(`\n${tag};`));
+      expect(body, tag).not.toContain(tag);
+      expect(statement.endsWith(`\n${tag};`), tag).toBe(true);
     }
+    expect(sameParentStatements(meta)[0]).toContain("AS $spector_2$\n");
   });
 });
 

@@ -59,6 +59,11 @@ export const MARKER = {
   drop: (kind: string) => `${MARKER.prefix}drop-${kind}`,
 } as const;
 
+/** The key of a rule on a table: its kind and the table's `schema.table`. */
+export function ruleKey(kind: string, table: string): string {
+  return `${kind} ${table}`;
+}
+
 /** Every rule the tables among `tables` get (an object of tables, a module namespace, or an array). */
 export function ruleTargets(tables: Readonly<Record<string, unknown>> | readonly unknown[]): RuleTarget[] {
   const seen = new Set<string>();
@@ -67,7 +72,7 @@ export function ruleTargets(tables: Readonly<Record<string, unknown>> | readonly
     const meta = getMeta(value);
     if (meta === undefined) continue;
     for (const rule of RULES) {
-      const key = `${rule.kind} ${tableKey(meta)}`;
+      const key = ruleKey(rule.kind, tableKey(meta));
       if (rule.on !== meta.kind || !rule.wants(meta) || seen.has(key)) continue;
       seen.add(key);
       targets.push({ rule, meta, table: tableKey(meta) });

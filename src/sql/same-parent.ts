@@ -110,7 +110,7 @@ BEGIN
     SELECT o.${parentId} INTO v_other_parent FROM ${events} AS o WHERE o.${id} = v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
-      MESSAGE = format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
+      MESSAGE = format(${quoteLiteral(`Link events must have the same ${COLUMNS.parentId}: %s != %s (link table %s: ${COLUMNS.eventId} %s, %s %s)`)},
                        coalesce(v_event_parent::text, 'none (no such event)'), coalesce(v_other_parent::text, 'none (no such event)'),
                        ${quoteLiteral(link.name)}, v_event_id, ${quoteLiteral(link.foreignKey)}, v_other_id),
       SCHEMA = ${quoteLiteral(link.pgSchema ?? "public")},
@@ -120,8 +120,15 @@ BEGIN
 END`;
 }
 
-/** The dollar-quote tag around function bodies; names cannot contain `$`, so no body contains it. */
-const BODY_TAG = "$spector$";
+/**
+ * The dollar-quote tag around a function body: `$spector$`, or, should the body hold that (names
+ * that validation refuses could), `$spector_1$`, `$spector_2$`, ... whichever it does not hold.
+ */
+function bodyTag(body: string): string {
+  let tag = "$spector$";
+  for (let n = 1; body.includes(tag); n++) tag = `$spector_${n}$`;
+  return tag;
+}
 
 /**
  * The statements that install the rule on one link table, unmarked: two functions and two triggers,
@@ -143,8 +150,9 @@ export function sameParentStatements(link: LinkTableMeta): string[] {
   const rule = names.sameParent;
   const table = quoteQualified(link.pgSchema, link.name);
   const body = functionBody(link);
+  const tag = bodyTag(body);
   const fn = (name: string) =>
-    `CREATE OR REPLACE FUNCTION ${quoteQualified(link.pgSchema, name)}() RETURNS trigger LANGUAGE plpgsql AS ${BODY_TAG}\n${body}\n${BODY_TAG};`;
+    `CREATE OR REPLACE FUNCTION ${quoteQualified(link.pgSchema, name)}() RETURNS trigger LANGUAGE plpgsql AS ${tag}\n${body}\n${tag};`;
   const trigger = (name: string, event: "INSERT" | "UPDATE", fnName: string) =>
     `CREATE OR REPLACE TRIGGER ${quoteIdent(name)} AFTER ${event} ON ${table}\n` +
     `  REFERENCING NEW TABLE AS ${quoteIdent(rule.transitionTable)}\n` +

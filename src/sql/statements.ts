@@ -6,15 +6,8 @@
  * @module
  */
 
-/**
- * drizzle-kit's statement separator.
- *
- * @example
- * ```ts
- * const statements = migrationText.split(STATEMENT_BREAKPOINT);
- * ```
- */
-export const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
+/** drizzle-kit's statement separator. */
+const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
 
 /**
  * Joins statements into migration text, one per chunk.

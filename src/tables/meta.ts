@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Table, getTableName, is } from "drizzle-orm";
 import { SpectorOptionError } from "../errors.js";
 import type { CodeMap } from "./codes.js";
 
@@ -92,9 +93,12 @@ export function linkTableMeta(path: string, value: unknown): LinkTableMeta & { r
   return meta as LinkTableMeta & { readonly eventsTable: object };
 }
 
-/** A value as a message shows it: a table built here by kind and name, another object by its class. */
+/**
+ * A value as a message shows it: a table by its kind and name (a Drizzle table made elsewhere as such),
+ * anything else as it is.
+ */
 function describe(value: unknown): unknown {
   const meta = getMeta(value);
   if (meta) return `${meta.kind} table ${meta.name}`;
-  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : value;
+  return is(value, Table) ? `table ${getTableName(value)}, not made by drizzle-spector` : value;
 }
