@@ -62,7 +62,9 @@ export interface LinksTarget {
 export function resolveEvents(path: string, target: unknown): EventsTarget {
   if (isShardSet(target)) {
     const metas = shardSetMetas(target);
-    const first = eventTableMeta(at(at(path, "tables"), 0), target.tables[0]);
+    // a set of link tables: refused, naming its first table
+    if (metas[0]!.kind !== "events") eventTableMeta(at(at(path, "tables"), 0), target.tables[0]);
+    const first = metas[0] as EventTableMeta;
     const record = (parentId: string): EventsTable => {
       const i = shardHash(parentId, "parentId") % metas.length;
       return { table: target.tables[i] as Events, meta: metas[i] as EventTableMeta };
@@ -94,9 +96,14 @@ export function resolveEvents(path: string, target: unknown): EventsTarget {
  */
 export function resolveLinks(path: string, target: unknown): LinksTarget {
   if (isShardSet(target)) {
+    const metas = shardSetMetas(target);
     return {
       sharded: true,
-      record: (parentId) => linksTable(path, shardFor(parentId!, target)),
+      record(parentId) {
+        const i = shardHash(parentId!, "parentId") % metas.length;
+        const meta = metas[i]!;
+        return linksTable(path, target.tables[i], meta.kind === "link" && meta.eventsTable ? meta : undefined);
+      },
     };
   }
   const links = linksTable(path, target);
@@ -109,8 +116,9 @@ export function resolveLinks(path: string, target: unknown): LinksTarget {
   };
 }
 
-function linksTable(path: string, table: unknown): LinksTable {
-  const meta = linkTableMeta(path, table);
+/** A link table resolved: `meta` when it is already known, else read (or refused) here. */
+function linksTable(path: string, table: unknown, known?: LinkTableMeta): LinksTable {
+  const meta = known ?? linkTableMeta(path, table);
   const other = (table as Record<string, PgColumn>)[camelCase(meta.foreignKey)]!;
   const events = { table: meta.eventsTable as Events, meta: eventTableMeta(path, meta.eventsTable) };
   return { table: table as Links, meta, other, events };
