@@ -6,7 +6,6 @@ import { createTableRelationsHelpers } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { expectThrows } from "./support/failures.js";
 import {
-  SpectorOptionError,
   eventTable,
   linkTable,
   payloadType,

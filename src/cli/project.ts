@@ -50,14 +50,15 @@ export async function loadProject(options: { readonly cwd?: string; readonly con
   const cwd = resolve(options.cwd ?? process.cwd());
   const configFile = resolve(cwd, options.config ?? "drizzle.config.ts");
   if (!existsSync(configFile)) throw new GenerateError(`config file not found: ${configFile}`);
-  const config = await loadConfig(cwd, configFile);
-  const exports = await loadExports(cwd, schemaFiles(cwd, config.schema!));
+  const tsImport = await findTsImport(cwd);
+  const config = await loadConfig(tsImport, configFile);
+  const exports = await loadExports(tsImport, schemaFiles(cwd, config.schema!));
   checkSchema(exports);
   return { cwd, configFile, config, out: resolve(cwd, config.out ?? "drizzle"), exports };
 }
 
-async function loadConfig(cwd: string, file: string): Promise<KitConfig> {
-  const module = await importFile(cwd, file, "the config file");
+async function loadConfig(tsImport: TsImport, file: string): Promise<KitConfig> {
+  const module = await importFile(tsImport, file, "the config file");
   let config = module.default as KitConfig | { default?: KitConfig } | undefined;
   if (config && typeof config === "object" && "default" in config) config = config.default;
   const kit = config as KitConfig | undefined;
@@ -99,7 +100,7 @@ function schemaFiles(cwd: string, schema: string | readonly string[]): string[] 
  * Imports every schema file into one module graph (as drizzle-kit does), so that a table re-exported
  * by a barrel file is the same object as the original: one generated entry imports them all.
  */
-async function loadExports(cwd: string, files: readonly string[]): Promise<unknown[]> {
+async function loadExports(tsImport: TsImport, files: readonly string[]): Promise<unknown[]> {
   const dir = mkdtempSync(join(tmpdir(), "drizzle-spector-"));
   const entry = join(dir, "schema-entry.mjs");
   try {
@@ -108,7 +109,7 @@ async function loadExports(cwd: string, files: readonly string[]): Promise<unkno
       files.map((file, i) => `import * as s${i} from ${JSON.stringify(pathToFileURL(file).href)};\n`).join("") +
         `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
     );
-    const modules = (await importFile(cwd, entry, "the schema files")).default as Record<string, unknown>[];
+    const modules = (await importFile(tsImport, entry, "the schema files")).default as Record<string, unknown>[];
     return modules.flatMap((module, i) => Object.values(exportsOf(module, isCommonJs(files[i]!))));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -179,8 +180,7 @@ interface TsxManifest {
 }
 
 /** Imports a TypeScript or JavaScript file, turning a failure into a `GenerateError`. */
-async function importFile(cwd: string, file: string, what: string): Promise<Record<string, unknown>> {
-  const tsImport = await findTsImport(cwd);
+async function importFile(tsImport: TsImport, file: string, what: string): Promise<Record<string, unknown>> {
   try {
     return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (error) {
