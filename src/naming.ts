@@ -121,6 +121,13 @@ export const names = {
     updateFunction: (link: string) => `check_link_same_parent_${link}_update`,
     /** `enforce_same_parent_L_update`: the UPDATE trigger (ours). */
     updateTrigger: (link: string) => `enforce_same_parent_${link}_update`,
+    /** `check_link_same_parent_L_events`: the function behind the trigger on the events table (ours). */
+    eventsFunction: (link: string) => `check_link_same_parent_${link}_events`,
+    /**
+     * `enforce_same_parent_L_events`: the trigger on `L`'s events table that checks `L`'s links when an
+     * event's `id` or `parent_id` changes (ours).
+     */
+    eventsTrigger: (link: string) => `enforce_same_parent_${link}_events`,
     /** The name of the statement's new rows (the transition table) inside the trigger functions. */
     transitionTable: "spector_new_links",
   },
@@ -168,6 +175,8 @@ function sameParentNames(link: string): DerivedName[] {
     [rule.insertTrigger(link), "trigger"],
     [rule.updateFunction(link), "trigger function"],
     [rule.updateTrigger(link), "trigger"],
+    [rule.eventsFunction(link), "trigger function"],
+    [rule.eventsTrigger(link), "trigger"],
   ];
 }
 

@@ -668,8 +668,19 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
         joinStatements([`SET LOCAL search_path TO linkdown;`, ...spectorLinkDown("ev_ancestors").map((s) => `${s};`)]),
       );
       expect(Object.keys(await readLayout(t, "linkdown"))).toEqual(["ev"]);
-      // Spector knows only the INSERT function; ours for UPDATE stays until spectorDownSql or the CLI drops it
-      expect(await functionNames(t, "linkdown")).toEqual(["check_link_same_parent_ev_ancestors_update"]);
+      // Spector knows only the INSERT function; ours stay until spectorDownSql or the CLI drops them
+      expect(await functionNames(t, "linkdown")).toEqual([
+        "check_link_same_parent_ev_ancestors_events",
+        "check_link_same_parent_ev_ancestors_update",
+      ]);
+      // the trigger left on the events table does nothing once its link table is gone
+      const root = "01900000-0000-7000-8000-000000000001";
+      await t.execMigration(
+        joinStatements([
+          `INSERT INTO linkdown.ev (id, parent_id, schema, action) VALUES ('${root}', '${root}', 1, 1);`,
+          `UPDATE linkdown.ev SET id = '01900000-0000-7000-8000-000000000002', parent_id = '01900000-0000-7000-8000-000000000002';`,
+        ]),
+      );
       await t.execMigration(
         spectorDownSql({ table: "ev", pgSchema: "linkdown", links: [["ev_ancestors", "ancestor_id"]] }),
       );

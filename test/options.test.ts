@@ -445,7 +445,7 @@ describe("generated SQL", () => {
     const functions = [...splitStatements(spectorTriggerSql(tables)), ...sameParentStatements(meta)].filter((s) =>
       s.includes("CREATE OR REPLACE FUNCTION"),
     );
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(9);
     for (const statement of functions) {
       const tag = /AS (\$spector(?:_\d+)?\$)\n/.exec(statement)![1]!;
       const body = statement.slice(statement.indexOf(`${tag}\n`) + tag.length, statement.lastIndexOf(`\n${tag};`));
@@ -472,7 +472,7 @@ describe("good options", () => {
     });
     const text = spectorTriggerSql({ ...tables, other: 1, nothing: null });
     const chunks = text.split("--> statement-breakpoint");
-    expect(chunks).toHaveLength(4);
+    expect(chunks).toHaveLength(6);
     expect(text).toContain('"public"."a"');
     expect(text).not.toContain('"public"."b"');
     expect(spectorTriggerSql([])).toBe("");
