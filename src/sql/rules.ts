@@ -9,7 +9,7 @@
  */
 import { fingerprint, tableKey, type TableName } from "../naming.js";
 import { getMeta, type LinkTableMeta, type SpectorMeta } from "../tables/meta.js";
-import { dropSameParentStatements, sameParentStatements } from "./same-parent.js";
+import { dropSameParentStatements, sameParentObjects, sameParentStatements, type RuleObjects } from "./same-parent.js";
 import { joinStatements } from "./statements.js";
 
 /** A kind of rule, on tables whose metadata is `M`. */
@@ -20,6 +20,8 @@ export interface Rule<M extends SpectorMeta = SpectorMeta> {
   readonly on: M["kind"];
   /** Whether a table of that kind gets the rule (a link table: when it is `constrained`). */
   wants(meta: M): boolean;
+  /** The functions and triggers it installs on one table, as the catalogs hold them. */
+  objects(meta: M): RuleObjects;
   /** The statements that install it on one table, unmarked, `CREATE OR REPLACE` throughout. */
   install(meta: M): string[];
   /** The statements that remove it from a table, unmarked, `IF EXISTS` throughout. */
@@ -31,6 +33,7 @@ export const sameParentRule: Rule<LinkTableMeta> = {
   kind: "same-parent",
   on: "link",
   wants: (link) => link.constrained,
+  objects: sameParentObjects,
   install: sameParentStatements,
   remove: dropSameParentStatements,
 };
