@@ -9,7 +9,8 @@
  */
 import { fingerprint, tableKey, type TableName } from "../naming.js";
 import { getMeta, type LinkTableMeta, type SpectorMeta } from "../tables/meta.js";
-import { dropSameParentStatements, sameParentObjects, sameParentStatements, type RuleObjects } from "./same-parent.js";
+import type { RuleObjects } from "./rule-objects.js";
+import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent.js";
 import { joinStatements } from "./statements.js";
 
 /** A kind of rule, on tables whose metadata is `M`. */

@@ -7,6 +7,7 @@
 import { COLUMNS, names, type TableName } from "../naming.js";
 import type { LinkTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
+import type { RuleFunction, RuleObjects, RuleTrigger } from "./rule-objects.js";
 
 /** Statements with at least this many rows take the large-statement path. */
 export const LARGE_STATEMENT_ROWS = 64;
@@ -35,39 +36,6 @@ const MERGE_WORK_MEM = "64MB";
  *   of reading a filtered table and answering wrongly.
  */
 export const RULE_FUNCTION_CONFIG: readonly string[] = ["search_path=pg_catalog, pg_temp", "row_security=off"];
-
-/** A function a rule installs, as `pg_proc` holds it (what `drizzle-spector check` compares). */
-export interface RuleFunction {
-  readonly schema: string | undefined;
-  readonly name: string;
-  /** The body, exactly as `pg_proc.prosrc` holds it. */
-  readonly source: string;
-  /** `SECURITY DEFINER` (`pg_proc.prosecdef`). */
-  readonly securityDefiner: boolean;
-  /** Its `SET` clauses, as `pg_proc.proconfig` holds them. */
-  readonly config: readonly string[];
-}
-
-/** A trigger a rule installs. */
-export interface RuleTrigger {
-  readonly name: string;
-  /** The table it is on. */
-  readonly table: TableName;
-  /** The function it runs (in the schema of {@link RuleTrigger.table}). */
-  readonly function: string;
-  /** What fires it: `AFTER INSERT`, `AFTER UPDATE`, `AFTER UPDATE OF ...`. */
-  readonly event: string;
-  /** `FOR EACH STATEMENT` over the new rows (`REFERENCING NEW TABLE`), or `FOR EACH ROW`. */
-  readonly level: "statement" | "row";
-  /** The `WHEN` condition of a row trigger, if any. */
-  readonly when?: string;
-}
-
-/** Everything a rule installs on one table. */
-export interface RuleObjects {
-  readonly functions: readonly RuleFunction[];
-  readonly triggers: readonly RuleTrigger[];
-}
 
 /** SQL that is true when events `a` and `b` (uuid expressions) exist and belong to the same record. */
 function sameRecord(events: string, a: string, b: string): string {
