@@ -1,0 +1,303 @@
+/**
+ * The same-parent rule as a foreign key behaves: it sees every event whatever the writing role may
+ * read, its answer does not depend on the caller's `search_path`, an end it cannot find is a
+ * violation, and changing an event's `id` or `parent_id` cannot split a link. Each case runs as a role
+ * of its own, on PostgreSQL and on PGlite (which has roles too).
+ */
+import { v7 as uuidv7 } from "uuid";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spectorTables } from "../src/index.js";
+import { joinStatements } from "../src/sql/statements.js";
+import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
+import { createSql } from "./support/ddl.js";
+import { expectRejects } from "./support/failures.js";
+import { randomName } from "./support/fresh-database.js";
+import { record } from "./support/records.js";
+
+const VIOLATION = "23514";
+
+/** Two records of two events each, in `schema`.events, and a statement that writes them. */
+function twoRecords(schema: string) {
+  const [a, b] = [record(1), record(1)];
+  const insert = [a, b]
+    .flatMap(({ root, children }) => [root, ...children].map((id) => `('${id}', '${root}', 1, 1)`))
+    .join(", ");
+  return {
+    a: { root: a.root, child: a.children[0]! },
+    b: { root: b.root, child: b.children[0]! },
+    insert: `INSERT INTO ${schema}.events (id, parent_id, schema, action) VALUES ${insert};`,
+  };
+}
+
+/** Runs `statements` in one transaction as `role` (`SET LOCAL ROLE`), with `search_path` when given. */
+function as(t: TestDatabase, role: string, statements: string[], searchPath?: string): Promise<void> {
+  const path = searchPath === undefined ? [] : [`SET LOCAL search_path = ${searchPath};`];
+  return t.execMigration(joinStatements([`SET LOCAL ROLE ${role};`, ...path, ...statements]));
+}
+
+describeBackends("the same-parent rule against hostile roles", (backend) => {
+  const t = useDatabase(backend);
+  // roles are shared by every database of a PostgreSQL server: random names, dropped at the end
+  const writer = randomName("spector_writer");
+  const owner = randomName("spector_owner");
+  const schema = "hard";
+  const records = twoRecords(schema);
+  const { a, b } = records;
+  const link = (event: string, other: string) =>
+    `INSERT INTO ${schema}.links (event_id, other_id) VALUES ('${event}', '${other}');`;
+
+  beforeAll(async () => {
+    const tables = spectorTables({ table: "events", pgSchema: schema, links: [["links", "other_id"]] });
+    await t.execMigration(await createSql(tables, [schema]));
+    await t.execMigration(
+      joinStatements([
+        records.insert,
+        `CREATE ROLE ${writer};`,
+        `CREATE ROLE ${owner};`,
+        // the writer may write (and read) links, and nothing else: no SELECT on events
+        `GRANT USAGE ON SCHEMA ${schema} TO ${writer};`,
+        `GRANT SELECT, INSERT, UPDATE ON ${schema}.links TO ${writer};`,
+        // and owns a schema of its own, where it can define operators
+        `CREATE SCHEMA evil AUTHORIZATION ${writer};`,
+      ]),
+    );
+  });
+  afterAll(async () => {
+    await t.execMigration(
+      joinStatements([
+        `DROP SCHEMA IF EXISTS evil CASCADE;`,
+        `DROP SCHEMA IF EXISTS forced CASCADE;`,
+        `DROP OWNED BY ${writer}, ${owner};`,
+        `DROP ROLE ${writer};`,
+        `DROP ROLE ${owner};`,
+      ]),
+    );
+  });
+
+  describe("privileges", () => {
+    test("a role with INSERT on the link table and no SELECT on events writes valid links", async () => {
+      await as(t, writer, [link(a.child, a.root)]);
+      const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.links WHERE event_id = $1`, [
+        a.child,
+      ]);
+      expect(row!.n).toBe(1);
+    });
+
+    test("and gets 23514, naming both real parents, for a link across two records", async () => {
+      await expectRejects(as(t, writer, [link(a.child, b.root)]), {
+        sqlstate: VIOLATION,
+        mentions: [`${a.root} != ${b.root}`, `event_id ${a.child}`, `other_id ${b.root}`],
+      });
+    });
+
+    test("an UPDATE by that role that moves a link across records gets 23514", async () => {
+      await expectRejects(
+        as(t, writer, [`UPDATE ${schema}.links SET other_id = '${b.root}' WHERE event_id = '${a.child}';`]),
+        { sqlstate: VIOLATION },
+      );
+    });
+  });
+
+  describe("row-level security on the events table", () => {
+    beforeAll(async () => {
+      await t.execMigration(
+        joinStatements([
+          `GRANT SELECT ON ${schema}.events TO ${writer};`,
+          `ALTER TABLE ${schema}.events ENABLE ROW LEVEL SECURITY;`,
+          // the writer sees record b only
+          `CREATE POLICY only_b ON ${schema}.events FOR SELECT TO ${writer} USING (parent_id = '${b.root}');`,
+        ]),
+      );
+    });
+    afterAll(async () => {
+      await t.execMigration(
+        joinStatements([
+          `DROP POLICY only_b ON ${schema}.events;`,
+          `ALTER TABLE ${schema}.events DISABLE ROW LEVEL SECURITY;`,
+          `REVOKE SELECT ON ${schema}.events FROM ${writer};`,
+        ]),
+      );
+    });
+
+    test("the policy hides record a from the writer", async () => {
+      await t.execMigration(
+        joinStatements([
+          `SET LOCAL ROLE ${writer};`,
+          `DO $$ BEGIN IF (SELECT count(*) FROM ${schema}.events) <> 2 THEN RAISE 'sees % events', (SELECT count(*) FROM ${schema}.events); END IF; END $$;`,
+        ]),
+      );
+    });
+
+    test("a valid link between events the role cannot see is accepted", async () => {
+      await as(t, writer, [link(a.child, a.child)]);
+    });
+
+    test("a link across records the role cannot see (one end) or can see is refused with the real parents", async () => {
+      await expectRejects(as(t, writer, [link(a.child, b.child)]), {
+        sqlstate: VIOLATION,
+        mentions: [`${a.root} != ${b.root}`],
+      });
+      await expectRejects(as(t, writer, [link(b.child, a.root)]), {
+        sqlstate: VIOLATION,
+        mentions: [`${b.root} != ${a.root}`],
+      });
+    });
+
+    test("a cross-record link when the role sees neither end is refused", async () => {
+      const c = twoRecords(schema);
+      await t.execMigration(c.insert);
+      // the writer sees neither c.a nor c.b: today (before the fix) both parents were NULL, hence "equal"
+      await expectRejects(as(t, writer, [link(c.a.child, c.b.child)]), {
+        sqlstate: VIOLATION,
+        mentions: [`${c.a.root} != ${c.b.root}`],
+      });
+    });
+  });
+
+  describe("FORCE ROW LEVEL SECURITY on tables owned by a role without BYPASSRLS", () => {
+    const forced = twoRecords("forced");
+    beforeAll(async () => {
+      const tables = spectorTables({ table: "events", pgSchema: "forced", links: [["links", "other_id"]] });
+      await t.execMigration(`CREATE SCHEMA forced AUTHORIZATION ${owner};`);
+      // the owner runs the migration, so it owns the tables and the rule's functions
+      await as(t, owner, [await createSql(tables), forced.insert]);
+      await as(t, owner, [
+        `ALTER TABLE forced.events ENABLE ROW LEVEL SECURITY;`,
+        `ALTER TABLE forced.events FORCE ROW LEVEL SECURITY;`,
+        `CREATE POLICY nothing ON forced.events USING (false);`,
+        `GRANT USAGE ON SCHEMA forced TO ${writer};`,
+        `GRANT INSERT ON forced.links TO ${writer};`,
+      ]);
+    });
+
+    test("the rule refuses to check (42501) rather than read a filtered table", async () => {
+      const statement = `INSERT INTO forced.links (event_id, other_id) VALUES ('${forced.a.child}', '${forced.a.root}');`;
+      // a filtered read would see no parents: the old rule accepted a cross-record link, the unknown-is-
+      // a-violation rule would refuse a valid one as "no such event"; both are wrong answers
+      await expectRejects(as(t, writer, [statement]), { sqlstate: "42501", mentions: ["row-level security"] });
+    });
+  });
+
+  describe("search_path", () => {
+    // the writer's operators: every uuid equals every other, and is >= it
+    const operators = [
+      `CREATE FUNCTION evil.always(uuid, uuid) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true';`,
+      `CREATE OPERATOR evil.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.always);`,
+      `CREATE OPERATOR evil.>= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.always);`,
+      `CREATE OPERATOR evil.< (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.always);`,
+    ];
+    beforeAll(async () => {
+      await as(t, writer, operators);
+    });
+
+    test("the writer's operators work where the writer puts them first", async () => {
+      await t.execMigration(
+        joinStatements([
+          `SET LOCAL ROLE ${writer};`,
+          `SET LOCAL search_path = evil, pg_catalog;`,
+          `DO $$ BEGIN IF NOT ('${a.root}'::uuid = '${b.root}'::uuid) THEN RAISE 'operator not used'; END IF; END $$;`,
+        ]),
+      );
+    });
+
+    test("a cross-record link is refused whatever operators the caller's search_path finds first (one row)", async () => {
+      await expectRejects(as(t, writer, [link(a.child, b.root)], "evil, pg_catalog, hard"), {
+        sqlstate: VIOLATION,
+      });
+    });
+
+    test("and on the merge-join path (100 rows)", async () => {
+      const values = Array.from({ length: 100 }, (_, i) => `('${a.child}', '${i === 99 ? b.root : a.root}', ${i})`);
+      const typed = spectorTables({
+        table: "events",
+        pgSchema: "typedhard",
+        links: [["links", "other_id", { typed: true }]],
+      });
+      await t.execMigration(await createSql(typed, ["typedhard"]));
+      await t.execMigration(
+        joinStatements([
+          records.insert.replace(`${schema}.events`, "typedhard.events"),
+          `GRANT USAGE ON SCHEMA typedhard TO ${writer};`,
+          `GRANT INSERT ON typedhard.links TO ${writer};`,
+        ]),
+      );
+      const insert = `INSERT INTO typedhard.links (event_id, other_id, type) VALUES ${values.join(", ")};`;
+      await expectRejects(as(t, writer, [insert], "evil, pg_catalog, typedhard"), { sqlstate: VIOLATION });
+      // the same 99 valid rows pass, through the merge joins
+      const valid = `INSERT INTO typedhard.links (event_id, other_id, type) VALUES ${values.slice(0, 99).join(", ")};`;
+      const debug = await t.messages([`SET LOCAL ROLE ${writer};`, `SET LOCAL search_path = evil, pg_catalog;`, valid]);
+      expect(debug.filter((m) => m.startsWith("drizzle-spector:"))).toEqual([
+        "drizzle-spector: links checks 99 links with merge joins",
+      ]);
+      await t.execMigration(`DROP SCHEMA typedhard CASCADE;`);
+    });
+  });
+
+  describe("changes to events", () => {
+    test("an UPDATE of an event's parent_id that splits a link fails with 23514", async () => {
+      const c = twoRecords(schema);
+      await t.execMigration(joinStatements([c.insert, link(c.a.child, c.a.root)]));
+      await expectRejects(
+        t.execMigration(`UPDATE ${schema}.events SET parent_id = '${c.b.root}' WHERE id = '${c.a.child}';`),
+        { sqlstate: VIOLATION, mentions: [`${c.b.root} != ${c.a.root}`] },
+      );
+    });
+
+    test("passing an id on to another record's event in one statement, which splits a link, fails with 23514", async () => {
+      const c = twoRecords(schema);
+      await t.execMigration(joinStatements([c.insert, link(c.a.child, c.a.root)]));
+      // a.child takes a new id and b.child takes a.child's (rows in that order, so the primary key holds
+      // at every row): the foreign keys are satisfied as the statement ends, since a.child still exists,
+      // but the link's end now belongs to record b; only the rule can see that
+      const pass =
+        `UPDATE ${schema}.events SET id = CASE id WHEN '${c.a.child}' THEN '${uuidv7()}'::uuid ELSE '${c.a.child}'::uuid END ` +
+        `WHERE id IN ('${c.a.child}', '${c.b.child}');`;
+      await expectRejects(t.execMigration(pass), { sqlstate: VIOLATION, mentions: [`${c.b.root} != ${c.a.root}`] });
+    });
+
+    test("moving a whole record keeps its links in one record and is accepted; payload updates are not checked", async () => {
+      const c = twoRecords(schema);
+      await t.execMigration(joinStatements([c.insert, link(c.a.child, c.a.root)]));
+      await t.execMigration(
+        joinStatements([
+          `UPDATE ${schema}.events SET parent_id = '${c.b.root}' WHERE parent_id = '${c.a.root}';`,
+          `UPDATE ${schema}.events SET payload = '{"x": 1}' WHERE id = '${c.a.child}';`,
+        ]),
+      );
+      const rows = await t.query<{ parent_id: string }>(
+        `SELECT DISTINCT parent_id::text FROM ${schema}.events WHERE id IN ($1, $2)`,
+        [c.a.child, c.a.root],
+      );
+      expect(rows).toEqual([{ parent_id: c.b.root }]);
+    });
+  });
+
+  describe("deferred foreign keys", () => {
+    beforeAll(async () => {
+      await t.execMigration(
+        joinStatements(
+          ["links_event_id_fkey", "links_other_id_fkey"].map(
+            (fk) => `ALTER TABLE ${schema}.links ALTER CONSTRAINT ${fk} DEFERRABLE INITIALLY DEFERRED;`,
+          ),
+        ),
+      );
+    });
+
+    test("a cross-record link written before its events fails", async () => {
+      const c = twoRecords(schema);
+      await expectRejects(t.execMigration(joinStatements([link(c.a.child, c.b.child), c.insert])), {
+        sqlstate: VIOLATION,
+        mentions: ["none (no such event) != none (no such event)"],
+      });
+    });
+
+    test("any link written before its events fails: an end that cannot be found is a violation", async () => {
+      const c = twoRecords(schema);
+      await expectRejects(t.execMigration(joinStatements([link(c.a.child, c.a.root), c.insert])), {
+        sqlstate: VIOLATION,
+      });
+      // written after its events, in the same transaction, it is accepted
+      await t.execMigration(joinStatements([c.insert, link(c.a.child, c.a.root)]));
+    });
+  });
+});
