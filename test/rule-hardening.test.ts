@@ -174,7 +174,10 @@ describeBackends("the same-parent rule against hostile roles", (backend) => {
       const statement = `INSERT INTO forced.links (event_id, other_id) VALUES ('${forced.a.child}', '${forced.a.root}');`;
       // a filtered read would see no parents: the old rule accepted a cross-record link, the unknown-is-
       // a-violation rule would refuse a valid one as "no such event"; both are wrong answers
-      await expectRejects(as(t, writer, [statement]), { sqlstate: "42501", mentions: ["row-level security"] });
+      await expectRejects(as(t, writer, [statement]), {
+        sqlstate: "42501",
+        mentions: ["row-level security applies to", "FORCE ROW LEVEL SECURITY"],
+      });
     });
   });
 

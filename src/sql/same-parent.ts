@@ -26,16 +26,20 @@ const MERGE_WORK_MEM = "64MB";
 
 /**
  * The settings every rule function runs with, whoever calls it (`SET` clauses of the function):
- * - `search_path`: `pg_catalog` then `pg_temp`, so that every operator, function and type the body
- *   names is PostgreSQL's own, never one the caller put first in their path (the tables are
- *   schema-qualified, and `pg_temp` last means a temporary table cannot stand in for one);
- * - `row_security = off`: the functions run as their owner (`SECURITY DEFINER`) and must see every
- *   event, as a foreign key check does. For the owner of the events table (or a superuser, or a role
- *   with `BYPASSRLS`) policies do not apply and this changes nothing; should they apply (`FORCE ROW
- *   LEVEL SECURITY` with an owner without `BYPASSRLS`), the check fails with SQLSTATE `42501` instead
- *   of reading a filtered table and answering wrongly.
+ * `search_path` is `pg_catalog` then `pg_temp`, so that every operator, function and type the body
+ * names is PostgreSQL's own, never one the caller put first in their path (the tables are
+ * schema-qualified, and `pg_temp` last means a temporary table cannot stand in for one).
+ *
+ * The functions run as their owner (`SECURITY DEFINER`) and must see every event, as a foreign key
+ * check does. For the owner of the events table (or a superuser, or a role with `BYPASSRLS`) row-level
+ * security does not apply. Should it apply (`FORCE ROW LEVEL SECURITY` with an owner without
+ * `BYPASSRLS`), a filtered read can only hide events, and an event the rule cannot find is a violation:
+ * so a filtered read can never let a link through, and when it would refuse one the function says why,
+ * with SQLSTATE `42501`, instead of "no such event" ({@link raiseViolation}). That check runs only on
+ * the way to an error, so that it costs nothing on every statement (a `SET row_security = off` clause
+ * would do the same for every call).
  */
-export const RULE_FUNCTION_CONFIG: readonly string[] = ["search_path=pg_catalog, pg_temp", "row_security=off"];
+export const RULE_FUNCTION_CONFIG: readonly string[] = ["search_path=pg_catalog, pg_temp"];
 
 /** SQL that is true when events `a` and `b` (uuid expressions) exist and belong to the same record. */
 function sameRecord(events: string, a: string, b: string): string {
@@ -53,6 +57,12 @@ function raiseViolation(link: LinkTableMeta, events: string): string {
   const [id, parentId] = [quoteIdent(COLUMNS.id), quoteIdent(COLUMNS.parentId)];
   const message = `Link events must have the same ${COLUMNS.parentId}: %s != %s (link table %s: ${COLUMNS.eventId} %s, %s %s)`;
   return `IF v_event_id IS NOT NULL THEN
+    IF row_security_active(${quoteLiteral(events)}) THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = format(${quoteLiteral(`drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on ${events} (FORCE ROW LEVEL SECURITY), so the rule cannot see every event`)}, ${quoteLiteral(link.name)}, current_user),
+        HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
+    END IF;
     SELECT e.${parentId} INTO v_event_parent FROM ${events} AS e WHERE e.${id} = v_event_id;
     SELECT o.${parentId} INTO v_other_parent FROM ${events} AS o WHERE o.${id} = v_other_id;
     RAISE EXCEPTION USING
