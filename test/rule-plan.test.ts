@@ -91,8 +91,9 @@ describe("placeStatements", () => {
   test("without one, drops and then creates go in the custom migration", () => {
     const placed = placeStatements(plan, false);
     expect(placed.leadTables).toEqual([]);
-    expect(placed.custom.slice(0, 2)).toEqual(placeStatements(plan, true).leadTables);
-    expect(placed.custom.slice(2)).toEqual(placeStatements(plan, true).custom);
+    const { leadTables, custom } = placeStatements(plan, true);
+    expect(leadTables.length).toBeGreaterThan(0);
+    expect(placed.custom).toEqual([...leadTables, ...custom]);
   });
 
   test("nothing to create: no custom migration", () => {
