@@ -13,6 +13,7 @@ import { quoteIdent } from "../sql/quote.js";
 import type { RuleFunction, RuleTrigger } from "../sql/rule-objects.js";
 import { ruleTargets } from "../sql/rules.js";
 import { getMeta } from "../tables/meta.js";
+import { GenerateError } from "../errors.js";
 import { connect, type CatalogQuery, type ConnectionConfig, type DriverName } from "./connect.js";
 import { loadProject } from "./project.js";
 
@@ -60,7 +61,7 @@ const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
  *
  * @example
  * ```ts
- * const query: CatalogQuery = async (text, params) => (await pool.query(text, [...params])).rows;
+ * const query: CatalogQuery = async (text, params) => (await pool.query(text, params)).rows;
  * const { differences } = await compareRules(query, Object.values(schema));
  * for (const difference of differences) console.log(differenceLine(difference));
  * // function public.check_link_same_parent_links(): body differs from this version's
@@ -216,7 +217,7 @@ function madeFor(
 async function readTables(query: CatalogQuery, tables: readonly TableName[]): Promise<Set<string>> {
   const rows = await query(
     `SELECT w ->> 0 AS schema, w ->> 1 AS name
-       FROM pg_catalog.json_array_elements($1::pg_catalog.json) AS w
+       FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json) AS w
       WHERE EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                      WHERE n.nspname = w ->> 0 AND c.relname = w ->> 1 AND c.relkind IN ('r', 'p'))`,
     [JSON.stringify(tables.map((table) => [table.pgSchema ?? "public", table.name]))],
@@ -249,9 +250,9 @@ async function readFunctions(
             (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype)::pg_catalog.text AS returns_trigger
        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
       WHERE p.pronargs = 0
-        AND ((n.nspname, p.proname) IN (SELECT w ->> 0, w ->> 1 FROM pg_catalog.json_array_elements($1::pg_catalog.json -> 'wanted') AS w)
-             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.json -> 'schemas'))
-                 AND p.proname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.json -> 'patterns'))))
+        AND ((n.nspname, p.proname) IN (SELECT w ->> 0, w ->> 1 FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json -> 'wanted') AS w)
+             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'schemas'))
+                 AND p.proname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'patterns'))))
       ORDER BY 1, 2`,
     [JSON.stringify({ wanted, schemas, patterns: patterns.map(likePattern) })],
   );
@@ -323,9 +324,9 @@ async function readTriggers(
        JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
       WHERE NOT t.tgisinternal
         AND ((n.nspname, c.relname, t.tgname) IN
-               (SELECT w ->> 0, w ->> 1, w ->> 2 FROM pg_catalog.json_array_elements($1::pg_catalog.json -> 'wanted') AS w)
-             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.json -> 'schemas'))
-                 AND t.tgname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.json -> 'patterns'))))
+               (SELECT w ->> 0, w ->> 1, w ->> 2 FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json -> 'wanted') AS w)
+             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'schemas'))
+                 AND t.tgname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'patterns'))))
       ORDER BY 1, 2, 3`,
     [JSON.stringify({ wanted, schemas, patterns: patterns.map(likePattern) })],
   );
@@ -494,6 +495,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   let comparison: Comparison;
   try {
     comparison = await compareRules(connection.query, exports);
+  } catch (error) {
+    throw new GenerateError(`could not read the catalogs of ${connection.target}: ${(error as Error).message}`);
   } finally {
     await connection.close();
   }

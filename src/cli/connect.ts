@@ -19,7 +19,7 @@ import { GenerateError } from "../errors.js";
  * Runs one SQL statement with `$1`-style parameters and returns its rows. The commands pass text
  * parameters only and read back text, booleans and numbers only, so any driver's answer will do.
  */
-export type CatalogQuery = (text: string, params: readonly unknown[]) => Promise<readonly Record<string, unknown>[]>;
+export type CatalogQuery = (text: string, params: unknown[]) => Promise<readonly Record<string, unknown>[]>;
 
 /** The drivers a command can connect with. */
 export type DriverName = "pg" | "postgres" | "pglite";
