@@ -34,7 +34,15 @@ export interface Comparison {
   readonly expected: { readonly rules: number; readonly functions: number; readonly triggers: number };
 }
 
-/** A difference as one line: `<object>: <problem>`. */
+/**
+ * A difference as one line: `<object>: <problem>`.
+ *
+ * @example
+ * ```ts
+ * differenceLine({ table: "public.links", object: "trigger enforce_same_parent_links on public.links", problem: "missing" });
+ * // "trigger enforce_same_parent_links on public.links: missing"
+ * ```
+ */
 export function differenceLine(difference: Difference): string {
   return `${difference.object}: ${difference.problem}`;
 }
