@@ -5,18 +5,23 @@
  *
  * ```sh
  * npx drizzle-spector generate [--config drizzle.config.ts] [--name spector_triggers]
+ * npx drizzle-spector check [--config drizzle.config.ts] [--json]
  * ```
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GenerateError } from "../errors.js";
+import { check } from "./check.js";
 import { generate } from "./generate.js";
 
-/** A command: its options, the lines of usage it adds, and what it does with the parsed values. */
+/**
+ * A command: its options, the lines of usage it adds, and what it does with the parsed values (it may
+ * return its exit code; by default 0).
+ */
 interface Command {
   readonly options: NonNullable<ParseArgsConfig["options"]>;
   readonly usage: string;
-  run(values: Record<string, string | boolean | undefined>): Promise<void>;
+  run(values: Record<string, string | boolean | undefined>): Promise<number | void>;
 }
 
 /** Every command, by name. */
@@ -33,13 +38,29 @@ const COMMANDS: Record<string, Command> = {
       await generate({ config: values.config as string | undefined, name: values.name as string | undefined });
     },
   },
+  check: {
+    options: { config: { type: "string" }, json: { type: "boolean" } },
+    usage: `drizzle-spector check [--config FILE] [--json]
+
+  check      compare the database (DATABASE_URL, else the config's dbCredentials) with the
+             schema's same-parent triggers; print what differs; exit 1 when anything does
+  --config   drizzle-kit config file (default: drizzle.config.ts)
+  --json     print one JSON document instead of lines`,
+    async run(values) {
+      const result = await check({ config: values.config as string | undefined, json: values.json === true });
+      return result.differences.length === 0 ? 0 : 1;
+    },
+  },
 };
 
 const USAGE = `usage: ${Object.values(COMMANDS)
   .map((command) => command.usage)
   .join("\n\n")}`;
 
-/** Runs the command line `argv` and returns the exit code: 0 done, 1 the command failed, 2 a bad command line. */
+/**
+ * Runs the command line `argv` and returns the exit code: 0 done, 1 the command failed (or `check`
+ * found differences), 2 a bad command line.
+ */
 async function main(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
@@ -70,8 +91,7 @@ async function main(argv: string[]): Promise<number> {
   const stray = Object.keys(values).find((option) => !Object.hasOwn(command.options, option));
   if (stray !== undefined) return usageError(`the command \`${name}\` has no option --${stray}`);
   try {
-    await command.run(values);
-    return 0;
+    return (await command.run(values)) ?? 0;
   } catch (error) {
     if (error instanceof GenerateError) {
       console.error(`drizzle-spector: ${error.message}`);
