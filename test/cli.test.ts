@@ -486,6 +486,30 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
   });
 });
 
+describe("the options and files a run is given are checked", () => {
+  const dir = useScratchProject();
+
+  test("a schema file that fails to load is named with its line, not the module the command generates", () => {
+    const file = join(dir, "schema.ts");
+    const cases: [string, string, string][] = [
+      [
+        "a throw at the top",
+        `export const a = 1;\nconst b: number = 2;\nthrow new Error("no schema today");\n`,
+        `${file}:3:`,
+      ],
+      ["a syntax error", `export const a = 1;\nconst b: number = ;\n`, `${file}:2:`],
+    ];
+    for (const [what, text, at] of cases) {
+      writeFileSync(file, text);
+      // through the command as a user runs it: in this test process, vitest's stack traces skip tsx's source maps
+      const run = runCli(dir, "generate");
+      expect(run.status, what).toBe(1);
+      expect(run.stderr, what).toContain(`drizzle-spector: could not load the schema files: ${at}`);
+      expect(run.stderr, what).not.toContain("schema-entry");
+    }
+  });
+});
+
 describe("the TypeScript loader of the commands", () => {
   /**
    * A project outside this repository (so nothing resolves from its node_modules) with a TypeScript
