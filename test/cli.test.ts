@@ -489,6 +489,25 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
 describe("the options and files a run is given are checked", () => {
   const dir = useScratchProject();
 
+  test("--name must be a file-name part: exit 2, naming --name, showing the value, saying what is expected", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    for (const name of ["../escape", "a/b", "two words", ""]) {
+      const run = runCli(dir, "generate", `--name=${name}`);
+      expect(run.status, name).toBe(2);
+      expect(run.stderr, name).toContain("expected `--name` to be");
+      expect(run.stderr, name).toContain("letters, digits, `_` or `-`");
+      expect(run.stderr, name).toContain(`got ${JSON.stringify(name)}`);
+      await expectRejects(generate({ cwd: dir, name, ...quiet }), {
+        instanceOf: GenerateError,
+        mentions: ["expected `--name`", JSON.stringify(name)],
+      });
+    }
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+    expect((await generate({ cwd: dir, name: "Spector-triggers_2", ...quiet })).triggerMigration).toBe(
+      "0001_Spector-triggers_2",
+    );
+  });
+
   test("a schema file that fails to load is named with its line, not the module the command generates", () => {
     const file = join(dir, "schema.ts");
     const cases: [string, string, string][] = [

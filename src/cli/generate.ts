@@ -38,20 +38,46 @@ export interface GenerateResult {
   readonly dropped: readonly string[];
 }
 
+/** The default name of the custom migration. */
+export const DEFAULT_MIGRATION_NAME = "spector_triggers";
+
+/**
+ * What is wrong with a custom migration's name (`--name`), or `undefined` when it is usable.
+ * drizzle-kit puts the name into the migration's file name as it is (`0003_<name>.sql`), and into the
+ * journal, so it must be a plain file-name part: letters, digits, `_` and `-`, at most 100 of them.
+ *
+ * @example
+ * ```ts
+ * migrationNameProblem("spector_triggers"); // undefined
+ * migrationNameProblem("../x"); // 'expected `--name` to be ... got "../x"'
+ * ```
+ */
+export function migrationNameProblem(name: string): string | undefined {
+  if (/^[A-Za-z0-9_-]{1,100}$/.test(name)) return undefined;
+  return (
+    "expected `--name` to be the custom migration's name, 1 to 100 letters, digits, `_` or `-` " +
+    `(drizzle-kit makes it part of the file name, e.g. 0003_${DEFAULT_MIGRATION_NAME}.sql), got ${JSON.stringify(name)}`
+  );
+}
+
 /**
  * Runs `drizzle-kit generate`, then writes the rules' migration. Run again with no schema change, it
- * writes nothing. Everything that can be checked before drizzle-kit runs is checked first (the config,
- * the schema files, exported PostgreSQL schemas, clashing names), so a refused run writes nothing.
+ * writes nothing. Everything that can be checked before drizzle-kit runs is checked first (the name,
+ * the config, the schema files, exported PostgreSQL schemas, clashing names), so a refused run writes
+ * nothing.
  *
  * @example
  * ```ts
  * const result = await generate({ config: "drizzle.config.ts" });
  * console.log(result.created); // ["public.event_ancestors", "public.event_links"]
  * ```
- * @throws {GenerateError} when the schema is unusable, or drizzle-kit fails or stops at an interactive question.
+ * @throws {GenerateError} when the name or the schema is unusable, or drizzle-kit fails or stops at an interactive question.
  */
 export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const name = options.name ?? DEFAULT_MIGRATION_NAME;
+  const nameProblem = migrationNameProblem(name);
+  if (nameProblem !== undefined) throw new GenerateError(nameProblem);
   const { cwd, configFile, config, out, exports } = await loadProject(options);
   const targets = ruleTargets(exports);
   checkRuleKinds(readRuleState(out)); // refused now, before drizzle-kit writes anything
@@ -90,7 +116,6 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     return { tablesMigration, triggerMigration: tablesMigration, created, dropped };
   }
   if (tablesMigration) await waitForNextMigrationName(config.migrations?.prefix);
-  const name = options.name ?? "spector_triggers";
   runDrizzleKit(cwd, ["generate", "--custom", `--name=${name}`, "--config", configFile], "create the custom migration");
   const afterCustom = readJournal(out);
   if (afterCustom.length !== afterTables.length + 1) {

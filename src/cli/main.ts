@@ -10,12 +10,14 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GenerateError } from "../errors.js";
-import { generate } from "./generate.js";
+import { generate, migrationNameProblem } from "./generate.js";
 
 /** A command: its options, the lines of usage it adds, and what it does with the parsed values. */
 interface Command {
   readonly options: NonNullable<ParseArgsConfig["options"]>;
   readonly usage: string;
+  /** What is wrong with the option values, if anything (a bad command line: exit 2). */
+  check?(values: Record<string, string | boolean | undefined>): string | undefined;
   run(values: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
@@ -28,7 +30,10 @@ const COMMANDS: Record<string, Command> = {
   generate   run drizzle-kit generate, then write a custom migration with the same-parent
              triggers for new constrained link tables (and drop those of removed ones)
   --config   drizzle-kit config file (default: drizzle.config.ts)
-  --name     name of the custom migration (default: spector_triggers)`,
+  --name     name of the custom migration: letters, digits, _ and - (default: spector_triggers)`,
+    check(values) {
+      return values.name === undefined ? undefined : migrationNameProblem(values.name as string);
+    },
     async run(values) {
       await generate({ config: values.config as string | undefined, name: values.name as string | undefined });
     },
@@ -69,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const stray = Object.keys(values).find((option) => !Object.hasOwn(command.options, option));
   if (stray !== undefined) return usageError(`the command \`${name}\` has no option --${stray}`);
+  const problem = command.check?.(values);
+  if (problem !== undefined) return usageError(problem);
   try {
     await command.run(values);
     return 0;
