@@ -486,6 +486,46 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
   });
 });
 
+/** The journal's tags. */
+function journalTags(dir: string, out = "migrations"): string[] {
+  return (
+    JSON.parse(readFileSync(join(dir, out, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] }
+  ).entries.map((entry) => entry.tag);
+}
+
+describe("a migrations folder drizzle-kit or migrate() would trip over is refused before drizzle-kit runs", () => {
+  const dir = useScratchProject();
+  const out = join(dir, "migrations");
+  const journalPath = join(out, "meta", "_journal.json");
+  const step = steps();
+
+  step("a journal of the wrong shape, an entry without its .sql, without a tag: refused, naming the file", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    await generate({ cwd: dir, ...quiet });
+    const journal = readFileSync(journalPath, "utf8");
+    const [first] = journalTags(dir);
+    writeSchema(dir, `["links", "other_id"], ["more", "other_id"]`); // drizzle-kit would write a migration
+    const cases: [string, () => void, string[]][] = [
+      ["wrong shape", () => writeFileSync(journalPath, `{ "entries": {} }`), [journalPath, "`entries` array"]],
+      [
+        "no tag",
+        () => writeFileSync(journalPath, journal.replace(/"tag": "[^"]+",/, "")),
+        [journalPath, "entries[0].tag"],
+      ],
+      ["no .sql", () => rmSync(join(out, `${first}.sql`)), [journalPath, join(out, `${first}.sql`), "does not exist"]],
+    ];
+    const files = snapshot(dir);
+    for (const [what, damage, mentions] of cases) {
+      damage();
+      const before = snapshot(dir);
+      await expectRejects(generate({ cwd: dir, ...quiet }), { instanceOf: GenerateError, mentions }, what);
+      expect(snapshot(dir), what).toEqual(before);
+      writeFileSync(journalPath, journal);
+      writeFileSync(join(out, `${first}.sql`), files[`${first}.sql`]!);
+    }
+  });
+});
+
 describe("the options and files a run is given are checked", () => {
   const dir = useScratchProject();
 

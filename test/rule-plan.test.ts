@@ -6,7 +6,13 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { readRuleState, type RuleRecord, type RuleState } from "../src/cli/migrations.js";
+import {
+  checkMigrationFiles,
+  readJournal,
+  readRuleState,
+  type RuleRecord,
+  type RuleState,
+} from "../src/cli/migrations.js";
 import { placeStatements, planRules } from "../src/cli/rule-plan.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
@@ -126,5 +132,62 @@ describe("readRuleState", () => {
       { kind: "same-parent", table: "public.a", status: "active", fingerprint: "0123456789abcd" },
       { kind: "same-parent", table: "audit.b", status: "orphaned", fingerprint: "00000000000001" },
     ]);
+  });
+});
+
+describe("readJournal and checkMigrationFiles", () => {
+  const out = join(new URL("..", import.meta.url).pathname, ".tmp", randomName("journal"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const journal = join(out, "meta", "_journal.json");
+  const entry = (idx: number, tag: string) => ({
+    idx,
+    tag,
+    when: 1700000000000 + idx,
+    version: "7",
+    breakpoints: true,
+  });
+
+  test("a journal of the wrong shape is refused, naming the file, the entry and what was expected", () => {
+    mkdirSync(join(out, "meta"), { recursive: true });
+    const cases: [unknown, string[]][] = [
+      [[entry(0, "0000_a")], ["an object with an `entries` array", "got `[{"]],
+      [{ entries: {} }, ["an object with an `entries` array", 'got `{"entries":{}}`']],
+      [{ entries: [entry(0, "0000_a"), "0001_b"] }, ["entries[1]: expected an object", 'got `"0001_b"`']],
+      [{ entries: [{ idx: 0, when: 1 }] }, ["entries[0].tag: expected the migration's file name", "got `undefined`"]],
+      [{ entries: [entry(0, "../0000_a")] }, ["entries[0].tag", 'got `"../0000_a"`']],
+      [
+        { entries: [{ ...entry(0, "0000_a"), idx: "0" }] },
+        ["entries[0].idx (0000_a): expected a whole number", 'got `"0"`'],
+      ],
+      [{ entries: [{ ...entry(0, "0000_a"), when: null }] }, ["entries[0].when (0000_a)", "got `null`"]],
+      [
+        { entries: [entry(0, "0000_a"), entry(0, "0000_b")] },
+        ["entries[1] (0000_b): another entry has the same idx 0"],
+      ],
+    ];
+    for (const [value, mentions] of cases) {
+      writeFileSync(journal, JSON.stringify(value));
+      expectThrows(
+        () => readJournal(out),
+        { instanceOf: GenerateError, mentions: [journal, ...mentions] },
+        JSON.stringify(value),
+      );
+    }
+    writeFileSync(journal, "{ not json");
+    expectThrows(() => readJournal(out), {
+      instanceOf: GenerateError,
+      mentions: [`cannot read drizzle-kit's journal ${journal}`],
+    });
+  });
+
+  test("an entry without its .sql file is refused, naming both files", () => {
+    writeFileSync(journal, JSON.stringify({ entries: [entry(0, "0000_a"), entry(1, "0001_b")] }));
+    writeFileSync(join(out, "0000_a.sql"), "SELECT 1;");
+    expectThrows(() => checkMigrationFiles(out, readJournal(out)), {
+      instanceOf: GenerateError,
+      mentions: [`${journal} lists the migration 0001_b`, join(out, "0001_b.sql")],
+    });
+    writeFileSync(join(out, "0001_b.sql"), "SELECT 2;");
+    expect(() => checkMigrationFiles(out, readJournal(out))).not.toThrow();
   });
 });

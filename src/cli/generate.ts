@@ -10,7 +10,7 @@ import { GenerateError } from "../errors.js";
 import { ruleTargets } from "../sql/rules.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
 import { waitForNextMigrationName, runDrizzleKit, silentFailure } from "./drizzle-kit.js";
-import { readJournal, readRuleState, snapshotTables } from "./migrations.js";
+import { checkMigrationFiles, journalFile, readJournal, readRuleState, snapshotTables } from "./migrations.js";
 import { loadProject } from "./project.js";
 import { checkRuleKinds, placeStatements, planRules } from "./rule-plan.js";
 
@@ -63,15 +63,15 @@ export function migrationNameProblem(name: string): string | undefined {
 /**
  * Runs `drizzle-kit generate`, then writes the rules' migration. Run again with no schema change, it
  * writes nothing. Everything that can be checked before drizzle-kit runs is checked first (the name,
- * the config, the schema files, exported PostgreSQL schemas, clashing names), so a refused run writes
- * nothing.
+ * the config, the schema files, exported PostgreSQL schemas, clashing names, the journal and its
+ * files), so a refused run writes nothing.
  *
  * @example
  * ```ts
  * const result = await generate({ config: "drizzle.config.ts" });
  * console.log(result.created); // ["public.event_ancestors", "public.event_links"]
  * ```
- * @throws {GenerateError} when the name or the schema is unusable, or drizzle-kit fails or stops at an interactive question.
+ * @throws {GenerateError} when the name, the schema or the migrations folder is unusable, or drizzle-kit fails or stops at an interactive question.
  */
 export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -80,6 +80,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (nameProblem !== undefined) throw new GenerateError(nameProblem);
   const { cwd, configFile, config, out, exports } = await loadProject(options);
   const targets = ruleTargets(exports);
+  checkMigrationFiles(out, readJournal(out));
   checkRuleKinds(readRuleState(out)); // refused now, before drizzle-kit writes anything
 
   const before = readJournal(out);
@@ -119,7 +120,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   runDrizzleKit(cwd, ["generate", "--custom", `--name=${name}`, "--config", configFile], "create the custom migration");
   const afterCustom = readJournal(out);
   if (afterCustom.length !== afterTables.length + 1) {
-    throw new GenerateError(`drizzle-kit generate --custom did not add a migration to ${out}/meta/_journal.json`);
+    throw new GenerateError(`drizzle-kit generate --custom did not add a migration to ${journalFile(out)}`);
   }
   const tag = afterCustom.at(-1)!.tag;
   writeFileSync(join(out, `${tag}.sql`), joinStatements(placed.custom));
