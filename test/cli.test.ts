@@ -23,7 +23,7 @@ import { generate } from "../src/cli/generate.js";
 import { loadProject } from "../src/cli/project.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
-import { describeBackends, useDatabase } from "./support/backends.js";
+import { describeBackends, openDatabase, useDatabase, type BackendName } from "./support/backends.js";
 import { expectRejects } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 import { functionNames, readLayout } from "./support/catalog.js";
@@ -486,12 +486,82 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
   });
 });
 
+/** Runs drizzle-kit itself in a scratch project, as a user would between two runs of the command. */
+function runKit(dir: string, ...args: string[]): string {
+  const run = spawnSync(process.execPath, [join(ROOT, "node_modules/drizzle-kit/bin.cjs"), ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  expect(run.status, run.stdout + run.stderr).toBe(0);
+  return run.stdout + run.stderr;
+}
+
 /** The journal's tags. */
 function journalTags(dir: string, out = "migrations"): string[] {
   return (
     JSON.parse(readFileSync(join(dir, out, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] }
   ).entries.map((entry) => entry.tag);
 }
+
+/** Applies the whole folder to a database that has never seen it, and returns the public layout. */
+async function applyToFreshDatabase(backend: BackendName, folder: string) {
+  const fresh = await openDatabase(backend);
+  try {
+    await fresh.migrate(folder);
+    return { layout: await readLayout(fresh, "public"), functions: await functionNames(fresh, "public") };
+  } finally {
+    await fresh.close();
+  }
+}
+
+describeBackends(
+  "a PostgreSQL schema removed with its link table, drizzle-kit's migration written earlier",
+  (backend) => {
+    const dir = useScratchProject();
+    const db = useDatabase(backend);
+    const step = steps();
+    const out = join(dir, "migrations");
+    const schema = (body: string) =>
+      writeFileSync(
+        join(dir, "schema.ts"),
+        `import { pgSchema } from "drizzle-orm/pg-core";\nimport { spectorTables } from ${JSON.stringify(INDEX)};\n${body}`,
+      );
+
+    step("a schema with a constrained link table is generated and applied", async () => {
+      schema(
+        `export const audit = pgSchema("audit");\n` +
+          `export const { events } = spectorTables({ table: "events" });\n` +
+          `export const { audit_events, audit_links } = spectorTables({ table: "audit_events", pgSchema: "audit", links: [["audit_links", "other_id"]] });\n`,
+      );
+      expect((await generate({ cwd: dir, ...quiet })).created).toEqual(["audit.audit_links"]);
+      await db.migrate(out);
+    });
+
+    step("the rule's drops lead the migration with DROP SCHEMA that drizzle-kit generate wrote before", async () => {
+      schema(`export const { events } = spectorTables({ table: "events" });\n`);
+      // what the README advises after a rename question, and what a run killed after drizzle-kit leaves
+      runKit(dir, "generate");
+      const kitMigration = journalTags(dir).at(-1)!;
+      expect(readFileSync(join(out, `${kitMigration}.sql`), "utf8")).toContain('DROP SCHEMA "audit"');
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result).toEqual({
+        tablesMigration: undefined,
+        triggerMigration: kitMigration,
+        created: [],
+        dropped: ["audit.audit_links"],
+      });
+      const sql = readFileSync(join(out, `${kitMigration}.sql`), "utf8");
+      expect(sql.indexOf('DROP FUNCTION IF EXISTS "audit"')).toBeGreaterThanOrEqual(0);
+      expect(sql.indexOf('DROP FUNCTION IF EXISTS "audit"')).toBeLessThan(sql.indexOf("DROP SCHEMA"));
+      expect(journalTags(dir).at(-1)).toBe(kitMigration);
+      await db.migrate(out); // the database that has the rule applies it
+      expect(await db.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'audit'`)).toEqual([]);
+      expect(Object.keys((await applyToFreshDatabase(backend, out)).layout)).toEqual(["events"]);
+      expect((await generate({ cwd: dir, ...quiet })).triggerMigration).toBeUndefined();
+    });
+  },
+);
 
 describe("a migrations folder drizzle-kit or migrate() would trip over is refused before drizzle-kit runs", () => {
   const dir = useScratchProject();

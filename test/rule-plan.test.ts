@@ -16,7 +16,14 @@ import {
 import { placeStatements, planRules } from "../src/cli/rule-plan.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
-import { createRuleStatements, ruleFingerprint, ruleKey, ruleTargets } from "../src/sql/rules.js";
+import {
+  createRuleStatements,
+  dropRuleStatements,
+  ruleFingerprint,
+  ruleKey,
+  ruleTargets,
+  sameParentRule,
+} from "../src/sql/rules.js";
 import { expectThrows } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 
@@ -86,23 +93,34 @@ describe("planRules", () => {
 
 describe("placeStatements", () => {
   const plan = planRules(state(installed("audit.gone", "x")), targets);
+  const drops = dropRuleStatements(sameParentRule, { pgSchema: "audit", name: "gone" });
 
   test("with a tables migration in the run, drops lead it and creates go in the custom migration", () => {
-    const placed = placeStatements(plan, true);
-    expect(placed.leadTables.join("\n")).toContain(`DROP FUNCTION IF EXISTS "audit"."check_link_same_parent_gone"()`);
-    expect(placed.leadTables[0]).toMatch(/^-- drizzle-spector:drop-same-parent audit\.gone\n/);
+    const placed = placeStatements(plan, "0004_tables");
+    expect([...placed.lead]).toEqual([["0004_tables", drops]]);
+    expect(drops.join("\n")).toContain(`DROP FUNCTION IF EXISTS "audit"."check_link_same_parent_gone"()`);
+    expect(drops[0]).toMatch(/^-- drizzle-spector:drop-same-parent audit\.gone\n/);
     expect(placed.custom).toEqual(createRuleStatements(ancestors!));
   });
 
   test("without one, drops and then creates go in the custom migration", () => {
-    const placed = placeStatements(plan, false);
-    expect(placed.leadTables).toEqual([]);
-    expect(placed.custom.slice(0, 2)).toEqual(placeStatements(plan, true).leadTables);
-    expect(placed.custom.slice(2)).toEqual(placeStatements(plan, true).custom);
+    const placed = placeStatements(plan, undefined);
+    expect(placed.lead.size).toBe(0);
+    expect(placed.custom).toEqual([...drops, ...createRuleStatements(ancestors!)]);
+  });
+
+  test("drops lead the migration that drops their table's PostgreSQL schema, even one of an earlier run", () => {
+    const orphan = installed("audit.gone", "x", "orphaned");
+    const dropped = planRules(state({ ...orphan, schemaDroppedIn: "0002_drop_audit" }), targets);
+    for (const tablesMigration of [undefined, "0004_tables"]) {
+      const placed = placeStatements(dropped, tablesMigration);
+      expect([...placed.lead], String(tablesMigration)).toEqual([["0002_drop_audit", drops]]);
+      expect(placed.custom, String(tablesMigration)).toEqual(createRuleStatements(ancestors!));
+    }
   });
 
   test("nothing to create: no custom migration", () => {
-    expect(placeStatements({ create: [], drop: plan.drop }, true).custom).toEqual([]);
+    expect(placeStatements({ create: [], drop: plan.drop }, "0004_tables").custom).toEqual([]);
   });
 });
 
@@ -131,6 +149,32 @@ describe("readRuleState", () => {
     expect([...readRuleState(out).values()]).toEqual([
       { kind: "same-parent", table: "public.a", status: "active", fingerprint: "0123456789abcd" },
       { kind: "same-parent", table: "audit.b", status: "orphaned", fingerprint: "00000000000001" },
+    ]);
+  });
+
+  test("a rule whose table's PostgreSQL schema a later migration drops is orphaned by that migration", () => {
+    const dir = join(out, "schema-drop");
+    const migrations: [string, string][] = [
+      [
+        "0000_rules",
+        "-- drizzle-spector:create-same-parent audit.b 01\nCREATE ...;\n-- drizzle-spector:create-same-parent public.c 02\n",
+      ],
+      ["0001_drop_audit", `DROP TABLE "audit"."b" CASCADE;\n--> statement-breakpoint\nDROP SCHEMA "audit";`],
+      ["0002_drop_audit_again", `DROP SCHEMA IF EXISTS "audit";`],
+    ];
+    mkdirSync(join(dir, "meta"), { recursive: true });
+    for (const [tag, text] of migrations) writeFileSync(join(dir, `${tag}.sql`), text);
+    const entries = migrations.map(([tag], idx) => ({ idx, tag, when: idx }));
+    writeFileSync(join(dir, "meta", "_journal.json"), JSON.stringify({ entries }));
+    expect([...readRuleState(dir).values()]).toEqual([
+      {
+        kind: "same-parent",
+        table: "audit.b",
+        status: "orphaned",
+        fingerprint: "01",
+        schemaDroppedIn: "0001_drop_audit",
+      },
+      { kind: "same-parent", table: "public.c", status: "active", fingerprint: "02" },
     ]);
   });
 });

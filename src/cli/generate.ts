@@ -5,12 +5,18 @@
  * @module
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { GenerateError } from "../errors.js";
 import { ruleTargets } from "../sql/rules.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
 import { waitForNextMigrationName, runDrizzleKit, silentFailure } from "./drizzle-kit.js";
-import { checkMigrationFiles, journalFile, readJournal, readRuleState, snapshotTables } from "./migrations.js";
+import {
+  checkMigrationFiles,
+  journalFile,
+  migrationFile,
+  readJournal,
+  readRuleState,
+  snapshotTables,
+} from "./migrations.js";
 import { loadProject } from "./project.js";
 import { checkRuleKinds, placeStatements, planRules } from "./rule-plan.js";
 
@@ -107,14 +113,15 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const created = plan.create.map((target) => target.table);
   const dropped = plan.drop.map((drop) => drop.table);
   const summary = `rule added: ${created.join(", ") || "none"}; removed: ${dropped.join(", ") || "none"}`;
-  const placed = placeStatements(plan, tablesMigration !== undefined);
-  if (placed.leadTables.length > 0) {
-    const file = join(out, `${tablesMigration}.sql`);
-    writeFileSync(file, joinStatements([...placed.leadTables, ...splitStatements(readFileSync(file, "utf8"))]));
+  const placed = placeStatements(plan, tablesMigration);
+  for (const [tag, statements] of placed.lead) {
+    const file = migrationFile(out, tag);
+    writeFileSync(file, joinStatements([...statements, ...splitStatements(readFileSync(file, "utf8"))]));
   }
+  const ledInto = [...placed.lead.keys()].map((tag) => `${tag}.sql`).join(", ");
   if (placed.custom.length === 0) {
-    log(`drizzle-spector added to ${tablesMigration}.sql (${summary})`);
-    return { tablesMigration, triggerMigration: tablesMigration, created, dropped };
+    log(`drizzle-spector added to ${ledInto} (${summary})`);
+    return { tablesMigration, triggerMigration: [...placed.lead.keys()].at(-1), created, dropped };
   }
   if (tablesMigration) await waitForNextMigrationName(config.migrations?.prefix);
   runDrizzleKit(cwd, ["generate", "--custom", `--name=${name}`, "--config", configFile], "create the custom migration");
@@ -123,7 +130,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     throw new GenerateError(`drizzle-kit generate --custom did not add a migration to ${journalFile(out)}`);
   }
   const tag = afterCustom.at(-1)!.tag;
-  writeFileSync(join(out, `${tag}.sql`), joinStatements(placed.custom));
-  log(`drizzle-spector wrote ${tag}.sql (${summary})`);
+  writeFileSync(migrationFile(out, tag), joinStatements(placed.custom));
+  log(`drizzle-spector wrote ${tag}.sql${ledInto ? ` and added to ${ledInto}` : ""} (${summary})`);
   return { tablesMigration, triggerMigration: tag, created, dropped };
 }

@@ -169,6 +169,11 @@ export interface RuleRecord {
   readonly status: "active" | "orphaned";
   /** The fingerprint of the SQL that installed it (none in markers of the first versions). */
   readonly fingerprint: string | undefined;
+  /**
+   * The tag of the migration that drops the table's PostgreSQL schema, when one does. Its `DROP
+   * SCHEMA` fails while the rule's functions are in the schema, so their drops must go before it.
+   */
+  readonly schemaDroppedIn?: string;
 }
 
 /** Every rule the migrations leave installed, keyed by `ruleKey`. */
@@ -182,6 +187,7 @@ const EVENTS = new RegExp(
     `${escape(MARKER.create("(?<createdKind>\\S+)"))} (?<created>\\S+)(?: (?<fingerprint>[0-9a-f]+))?`,
     `${escape(MARKER.drop("(?<droppedKind>\\S+)"))} (?<dropped>\\S+)`,
     `DROP TABLE (?:IF EXISTS )?(?:${quoted("tableSchema")}\\.)?${quoted("table")}`,
+    `DROP SCHEMA (?:IF EXISTS )?${quoted("schema")}`,
   ].join("|"),
   "g",
 );
@@ -211,7 +217,7 @@ export function readRuleState(out: string): RuleState {
     const file = migrationFile(out, entry.tag);
     if (!existsSync(file)) continue; // refused by checkMigrationFiles before anything is planned
     for (const { groups } of readFileSync(file, "utf8").matchAll(EVENTS)) {
-      const { createdKind, created, fingerprint, droppedKind, dropped, tableSchema, table } = groups!;
+      const { createdKind, created, fingerprint, droppedKind, dropped, tableSchema, table, schema } = groups!;
       if (created) {
         state.set(ruleKey(createdKind!, created), {
           kind: createdKind!,
@@ -224,6 +230,13 @@ export function readRuleState(out: string): RuleState {
       } else if (table) {
         const key = `${unquote(tableSchema ?? "public")}.${unquote(table)}`;
         for (const [at, rule] of state) if (rule.table === key) state.set(at, { ...rule, status: "orphaned" });
+      } else if (schema) {
+        for (const [at, rule] of state) {
+          const ruleSchema = rule.table.slice(0, rule.table.indexOf("."));
+          if (ruleSchema === unquote(schema) && rule.schemaDroppedIn === undefined) {
+            state.set(at, { ...rule, status: "orphaned", schemaDroppedIn: entry.tag });
+          }
+        }
       }
     }
   }
