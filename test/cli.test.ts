@@ -2,7 +2,7 @@
  * `drizzle-spector generate`, run on a scratch project: what it writes, what it leaves alone, and how
  * the migrations it writes behave when applied with drizzle-orm's `migrate()` on each backend.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -14,12 +14,14 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import { generateDrizzleJson } from "drizzle-kit/api";
+import { LOCK_FILE } from "../src/cli/folder.js";
 import { generate } from "../src/cli/generate.js";
+import { CUSTOM_PLACEHOLDER } from "../src/cli/repair.js";
 import { loadProject } from "../src/cli/project.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
@@ -77,6 +79,24 @@ function runCli(cwd: string, ...args: string[]) {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+}
+
+/** {@link runCli}, without waiting: two runs at once. */
+function runCliAsync(cwd: string, ...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), ...args],
+    {
+      cwd,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stderr }));
+  });
 }
 
 /**
@@ -497,6 +517,12 @@ function runKit(dir: string, ...args: string[]): string {
   return run.stdout + run.stderr;
 }
 
+/** The lock a run of the command holds, as a killed run leaves it (its process gone), or held by `pid`. */
+function leaveLock(dir: string, out: string, pid = spawnSync(process.execPath, ["-e", ""]).pid!): void {
+  const holder = { pid, host: hostname(), started: new Date().toISOString(), name: "spector_triggers" };
+  writeFileSync(join(dir, out, LOCK_FILE), JSON.stringify(holder));
+}
+
 /** The journal's tags. */
 function journalTags(dir: string, out = "migrations"): string[] {
   return (
@@ -563,6 +589,128 @@ describeBackends(
   },
 );
 
+describeBackends("a run killed midway is repaired by the next run", (backend) => {
+  const dir = useScratchProject();
+  const out = join(dir, "migrations");
+  const step = steps();
+  const links = (...names: string[]) => writeSchema(dir, names.map((name) => `["${name}", "other_id"]`).join(", "));
+  /** The rule's marker, in the migrations that create it. */
+  const creating = (table: string) =>
+    Object.entries(snapshot(dir))
+      .filter(([file, text]) => file.endsWith(".sql") && text.includes(`create-same-parent public.${table} `))
+      .map(([file]) => file);
+  /** No migration is drizzle-kit's empty custom migration, and the folder gives a fresh database the rule. */
+  const expectComplete = async (...tables: string[]) => {
+    for (const [file, text] of Object.entries(snapshot(dir))) {
+      if (file.endsWith(".sql")) expect(text.trim(), file).not.toBe(CUSTOM_PLACEHOLDER);
+    }
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false);
+    const { layout } = await applyToFreshDatabase(backend, out);
+    for (const table of tables) expect(layout[table]!.triggers, table).toHaveLength(2);
+  };
+
+  step("killed after drizzle-kit wrote its migration: the next run writes the trigger migration", async () => {
+    links();
+    await generate({ cwd: dir, ...quiet });
+    links("first");
+    runKit(dir, "generate"); // the killed run got this far
+    leaveLock(dir, "migrations");
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration).toBeUndefined();
+    expect(result.created).toEqual(["public.first"]);
+    expect(creating("first")).toEqual([`${result.triggerMigration}.sql`]);
+    await expectComplete("first");
+  });
+
+  step(
+    "killed after drizzle-kit generate --custom made its empty file: the next run writes it again, filled",
+    async () => {
+      links("first", "second");
+      runKit(dir, "generate");
+      runKit(dir, "generate", "--custom", "--name=spector_triggers");
+      const empty = journalTags(dir).at(-1)!;
+      expect(readFileSync(join(out, `${empty}.sql`), "utf8").trim()).toBe(CUSTOM_PLACEHOLDER);
+      leaveLock(dir, "migrations");
+      const tags = journalTags(dir);
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result.created).toEqual(["public.second"]);
+      // the empty migration went, and came back with the rule: no migration more than a whole run makes
+      expect(journalTags(dir)).toHaveLength(tags.length);
+      expect(creating("second")).toEqual([`${result.triggerMigration}.sql`]);
+      await expectComplete("first", "second");
+    },
+  );
+
+  step(
+    "killed inside drizzle-kit, after the journal entry and before the .sql: the entry is undone and made again",
+    async () => {
+      links("first", "second", "third");
+      runKit(dir, "generate");
+      rmSync(join(out, `${journalTags(dir).at(-1)!}.sql`));
+      leaveLock(dir, "migrations");
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result.tablesMigration).toBe(journalTags(dir).at(-2));
+      expect(result.created).toEqual(["public.third"]);
+      await expectComplete("first", "second", "third");
+    },
+  );
+
+  step("killed inside drizzle-kit, after the snapshot and before the journal: the snapshot is removed", async () => {
+    links("first", "second", "third", "fourth");
+    const journal = readFileSync(join(out, "meta", "_journal.json"), "utf8");
+    runKit(dir, "generate");
+    const written = journalTags(dir).at(-1)!;
+    rmSync(join(out, `${written}.sql`));
+    writeFileSync(join(out, "meta", "_journal.json"), journal);
+    leaveLock(dir, "migrations");
+    // drizzle-kit compares the schema with the newest snapshot: left there, it would see no change
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration?.split("_")[0]).toBe(written.split("_")[0]); // drizzle-kit names it anew
+    expect(result.created).toEqual(["public.fourth"]);
+    await expectComplete("first", "second", "third", "fourth");
+  });
+});
+
+describe("one run at a time writes to a migrations folder", () => {
+  const dir = useScratchProject();
+  const out = join(dir, "migrations");
+
+  test("a folder whose lock a live run holds is refused, naming the lock, and left as it was", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    await generate({ cwd: dir, ...quiet });
+    writeSchema(dir, `["links", "other_id"], ["more", "other_id"]`);
+    leaveLock(dir, "migrations", process.pid);
+    const before = snapshot(dir);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [`another drizzle-spector generate (pid ${process.pid}`, join(out, LOCK_FILE)],
+    });
+    expect(snapshot(dir)).toEqual(before);
+    expect(existsSync(join(out, LOCK_FILE)), "the refused run leaves the other run's lock").toBe(true);
+    rmSync(join(out, LOCK_FILE));
+  });
+
+  test("two runs at once: the second fails clearly or finds the first one's work done; no migration numbered twice", async () => {
+    writeSchema(dir, `["links", "other_id"], ["more", "other_id"], ["most", "other_id"]`);
+    const runs = await Promise.all([runCliAsync(dir, "generate"), runCliAsync(dir, "generate")]);
+    for (const run of runs) {
+      if (run.status !== 0) {
+        expect(run.status, run.stderr).toBe(1);
+        expect(run.stderr).toContain("another drizzle-spector generate");
+      }
+    }
+    expect(runs.some((run) => run.status === 0)).toBe(true);
+    const tags = journalTags(dir);
+    expect(new Set(tags.map((tag) => tag.split("_")[0])).size).toBe(tags.length);
+    const rules = Object.values(snapshot(dir))
+      .join("")
+      .match(/create-same-parent public\.(more|most) /g);
+    expect(rules?.sort()).toEqual(["create-same-parent public.more ", "create-same-parent public.most "]);
+    const { layout } = await applyToFreshDatabase("pglite", out);
+    expect(layout.most!.triggers).toHaveLength(2);
+  });
+});
+
 describe("a migrations folder drizzle-kit or migrate() would trip over is refused before drizzle-kit runs", () => {
   const dir = useScratchProject();
   const out = join(dir, "migrations");
@@ -593,6 +741,33 @@ describe("a migrations folder drizzle-kit or migrate() would trip over is refuse
       writeFileSync(journalPath, journal);
       writeFileSync(join(out, `${first}.sql`), files[`${first}.sql`]!);
     }
+  });
+
+  step("a snapshot that belongs to no migration, with no killed run to blame, is refused, naming it", async () => {
+    const stray = join(out, "meta", "0099_snapshot.json");
+    writeFileSync(stray, "{}");
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [stray, "belongs to no migration", "Delete it"],
+    });
+    rmSync(stray);
+  });
+
+  step("a link table drizzle-kit does not see is refused, and what drizzle-kit wrote is undone", async () => {
+    const before = snapshot(dir);
+    // the schema shows drizzle-kit (its bin in process.argv) one link table fewer than it shows the command
+    writeFileSync(
+      join(dir, "schema.ts"),
+      `import { linkTable, spectorTables } from ${JSON.stringify(INDEX)};\n` +
+        `export const { events, links, more } = spectorTables({ table: "events", links: [["links", "other_id"], ["more", "other_id"]] });\n` +
+        `const drizzleKit = process.argv.some((arg) => arg.endsWith("bin.cjs"));\n` +
+        `export const hidden = drizzleKit ? undefined : linkTable(events, ["hidden", "other_id"]);\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["drizzle-kit does not know the link table(s) public.hidden", "Nothing was written"],
+    });
+    expect(snapshot(dir)).toEqual(before);
   });
 });
 
