@@ -17,7 +17,14 @@ export interface JournalEntry {
   readonly when: number;
 }
 
-/** The path of the journal of the migrations folder `out`. */
+/**
+ * The path of the journal of the migrations folder `out`.
+ *
+ * @example
+ * ```ts
+ * journalFile("migrations"); // "migrations/meta/_journal.json"
+ * ```
+ */
 export function journalFile(out: string): string {
   return join(out, "meta", "_journal.json");
 }
@@ -115,7 +122,14 @@ export function checkMigrationFiles(out: string, journal: readonly JournalEntry[
   }
 }
 
-/** The `.sql` file of the migration `tag`. */
+/**
+ * The `.sql` file of the migration `tag`.
+ *
+ * @example
+ * ```ts
+ * migrationFile("migrations", "0001_spector_triggers"); // "migrations/0001_spector_triggers.sql"
+ * ```
+ */
 export function migrationFile(out: string, tag: string): string {
   return join(out, `${tag}.sql`);
 }

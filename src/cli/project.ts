@@ -45,6 +45,12 @@ export interface Project {
  * Loads the config (default `drizzle.config.ts`) and the schema files, and checks the schema: every
  * PostgreSQL schema of drizzle-spector's tables and every link table's events table must be exported
  * (or drizzle-kit would not create it), and no two tables may claim one name.
+ *
+ * @example
+ * ```ts
+ * const { out, exports } = await loadProject({ config: "drizzle.config.ts" });
+ * ```
+ * @throws {GenerateError} when the config or a schema file cannot be loaded, or the schema is refused.
  */
 export async function loadProject(options: { readonly cwd?: string; readonly config?: string }): Promise<Project> {
   const cwd = resolve(options.cwd ?? process.cwd());
