@@ -2,7 +2,7 @@
  * `drizzle-spector generate`, run on a scratch project: what it writes, what it leaves alone, and how
  * the migrations it writes behave when applied with drizzle-orm's `migrate()` on each backend.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -14,16 +14,18 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import { generateDrizzleJson } from "drizzle-kit/api";
+import { LOCK_FILE } from "../src/cli/folder.js";
 import { generate } from "../src/cli/generate.js";
+import { CUSTOM_PLACEHOLDER } from "../src/cli/repair.js";
 import { loadProject } from "../src/cli/project.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
-import { describeBackends, useDatabase } from "./support/backends.js";
+import { describeBackends, openDatabase, useDatabase, type BackendName } from "./support/backends.js";
 import { expectRejects } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 import { functionNames, readLayout } from "./support/catalog.js";
@@ -77,6 +79,24 @@ function runCli(cwd: string, ...args: string[]) {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+}
+
+/** {@link runCli}, without waiting: two runs at once. */
+function runCliAsync(cwd: string, ...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), ...args],
+    {
+      cwd,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stderr }));
+  });
 }
 
 /**
@@ -485,6 +505,314 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('drizzle-kit wrote no migration and did not say "No schema changes"');
     expect(run.stderr).toContain("SyntaxError");
+  });
+});
+
+/** Runs drizzle-kit itself in a scratch project, as a user would between two runs of the command. */
+function runKit(dir: string, ...args: string[]): string {
+  const run = spawnSync(process.execPath, [join(ROOT, "node_modules/drizzle-kit/bin.cjs"), ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  expect(run.status, run.stdout + run.stderr).toBe(0);
+  return run.stdout + run.stderr;
+}
+
+/** The lock a run of the command holds, as a killed run leaves it (its process gone), or held by `pid`. */
+function leaveLock(dir: string, out: string, pid = spawnSync(process.execPath, ["-e", ""]).pid!): void {
+  const holder = { pid, host: hostname(), started: new Date().toISOString(), name: "spector_triggers" };
+  writeFileSync(join(dir, out, LOCK_FILE), JSON.stringify(holder));
+}
+
+/** The journal's tags. */
+function journalTags(dir: string, out = "migrations"): string[] {
+  return (
+    JSON.parse(readFileSync(join(dir, out, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] }
+  ).entries.map((entry) => entry.tag);
+}
+
+/** Applies the whole folder to a database that has never seen it, and returns the public layout. */
+async function applyToFreshDatabase(backend: BackendName, folder: string) {
+  const fresh = await openDatabase(backend);
+  try {
+    await fresh.migrate(folder);
+    return { layout: await readLayout(fresh, "public"), functions: await functionNames(fresh, "public") };
+  } finally {
+    await fresh.close();
+  }
+}
+
+describeBackends(
+  "a PostgreSQL schema removed with its link table, drizzle-kit's migration written earlier",
+  (backend) => {
+    const dir = useScratchProject();
+    const db = useDatabase(backend);
+    const step = steps();
+    const out = join(dir, "migrations");
+    const schema = (body: string) =>
+      writeFileSync(
+        join(dir, "schema.ts"),
+        `import { pgSchema } from "drizzle-orm/pg-core";\nimport { spectorTables } from ${JSON.stringify(INDEX)};\n${body}`,
+      );
+
+    step("a schema with a constrained link table is generated and applied", async () => {
+      schema(
+        `export const audit = pgSchema("audit");\n` +
+          `export const { events } = spectorTables({ table: "events" });\n` +
+          `export const { audit_events, audit_links } = spectorTables({ table: "audit_events", pgSchema: "audit", links: [["audit_links", "other_id"]] });\n`,
+      );
+      expect((await generate({ cwd: dir, ...quiet })).created).toEqual(["audit.audit_links"]);
+      await db.migrate(out);
+    });
+
+    step("the rule's drops lead the migration with DROP SCHEMA that drizzle-kit generate wrote before", async () => {
+      schema(`export const { events } = spectorTables({ table: "events" });\n`);
+      // what the README advises after a rename question, and what a run killed after drizzle-kit leaves
+      runKit(dir, "generate");
+      const kitMigration = journalTags(dir).at(-1)!;
+      expect(readFileSync(join(out, `${kitMigration}.sql`), "utf8")).toContain('DROP SCHEMA "audit"');
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result).toEqual({
+        tablesMigration: undefined,
+        triggerMigration: kitMigration,
+        created: [],
+        dropped: ["audit.audit_links"],
+      });
+      const sql = readFileSync(join(out, `${kitMigration}.sql`), "utf8");
+      expect(sql.indexOf('DROP FUNCTION IF EXISTS "audit"')).toBeGreaterThanOrEqual(0);
+      expect(sql.indexOf('DROP FUNCTION IF EXISTS "audit"')).toBeLessThan(sql.indexOf("DROP SCHEMA"));
+      expect(journalTags(dir).at(-1)).toBe(kitMigration);
+      await db.migrate(out); // the database that has the rule applies it
+      expect(await db.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'audit'`)).toEqual([]);
+      expect(Object.keys((await applyToFreshDatabase(backend, out)).layout)).toEqual(["events"]);
+      expect((await generate({ cwd: dir, ...quiet })).triggerMigration).toBeUndefined();
+    });
+  },
+);
+
+describeBackends("a run killed midway is repaired by the next run", (backend) => {
+  const dir = useScratchProject();
+  const out = join(dir, "migrations");
+  const step = steps();
+  const links = (...names: string[]) => writeSchema(dir, names.map((name) => `["${name}", "other_id"]`).join(", "));
+  /** The rule's marker, in the migrations that create it. */
+  const creating = (table: string) =>
+    Object.entries(snapshot(dir))
+      .filter(([file, text]) => file.endsWith(".sql") && text.includes(`create-same-parent public.${table} `))
+      .map(([file]) => file);
+  /** No migration is drizzle-kit's empty custom migration, and the folder gives a fresh database the rule. */
+  const expectComplete = async (...tables: string[]) => {
+    for (const [file, text] of Object.entries(snapshot(dir))) {
+      if (file.endsWith(".sql")) expect(text.trim(), file).not.toBe(CUSTOM_PLACEHOLDER);
+    }
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false);
+    const { layout } = await applyToFreshDatabase(backend, out);
+    for (const table of tables) expect(layout[table]!.triggers, table).toHaveLength(2);
+  };
+
+  step("killed after drizzle-kit wrote its migration: the next run writes the trigger migration", async () => {
+    links();
+    await generate({ cwd: dir, ...quiet });
+    links("first");
+    runKit(dir, "generate"); // the killed run got this far
+    leaveLock(dir, "migrations");
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration).toBeUndefined();
+    expect(result.created).toEqual(["public.first"]);
+    expect(creating("first")).toEqual([`${result.triggerMigration}.sql`]);
+    await expectComplete("first");
+  });
+
+  step(
+    "killed after drizzle-kit generate --custom made its empty file: the next run writes it again, filled",
+    async () => {
+      links("first", "second");
+      runKit(dir, "generate");
+      runKit(dir, "generate", "--custom", "--name=spector_triggers");
+      const empty = journalTags(dir).at(-1)!;
+      expect(readFileSync(join(out, `${empty}.sql`), "utf8").trim()).toBe(CUSTOM_PLACEHOLDER);
+      leaveLock(dir, "migrations");
+      const tags = journalTags(dir);
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result.created).toEqual(["public.second"]);
+      // the empty migration went, and came back with the rule: no migration more than a whole run makes
+      expect(journalTags(dir)).toHaveLength(tags.length);
+      expect(creating("second")).toEqual([`${result.triggerMigration}.sql`]);
+      await expectComplete("first", "second");
+    },
+  );
+
+  step(
+    "killed inside drizzle-kit, after the journal entry and before the .sql: the entry is undone and made again",
+    async () => {
+      links("first", "second", "third");
+      runKit(dir, "generate");
+      rmSync(join(out, `${journalTags(dir).at(-1)!}.sql`));
+      leaveLock(dir, "migrations");
+      const result = await generate({ cwd: dir, ...quiet });
+      expect(result.tablesMigration).toBe(journalTags(dir).at(-2));
+      expect(result.created).toEqual(["public.third"]);
+      await expectComplete("first", "second", "third");
+    },
+  );
+
+  step("killed inside drizzle-kit, after the snapshot and before the journal: the snapshot is removed", async () => {
+    links("first", "second", "third", "fourth");
+    const journal = readFileSync(join(out, "meta", "_journal.json"), "utf8");
+    runKit(dir, "generate");
+    const written = journalTags(dir).at(-1)!;
+    rmSync(join(out, `${written}.sql`));
+    writeFileSync(join(out, "meta", "_journal.json"), journal);
+    leaveLock(dir, "migrations");
+    // drizzle-kit compares the schema with the newest snapshot: left there, it would see no change
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.tablesMigration?.split("_")[0]).toBe(written.split("_")[0]); // drizzle-kit names it anew
+    expect(result.created).toEqual(["public.fourth"]);
+    await expectComplete("first", "second", "third", "fourth");
+  });
+});
+
+describe("one run at a time writes to a migrations folder", () => {
+  const dir = useScratchProject();
+  const out = join(dir, "migrations");
+
+  test("a folder whose lock a live run holds is refused, naming the lock, and left as it was", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    await generate({ cwd: dir, ...quiet });
+    writeSchema(dir, `["links", "other_id"], ["more", "other_id"]`);
+    leaveLock(dir, "migrations", process.pid);
+    const before = snapshot(dir);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [`another drizzle-spector generate (pid ${process.pid}`, join(out, LOCK_FILE)],
+    });
+    expect(snapshot(dir)).toEqual(before);
+    expect(existsSync(join(out, LOCK_FILE)), "the refused run leaves the other run's lock").toBe(true);
+    rmSync(join(out, LOCK_FILE));
+  });
+
+  test("two runs at once: the second fails clearly or finds the first one's work done; no migration numbered twice", async () => {
+    writeSchema(dir, `["links", "other_id"], ["more", "other_id"], ["most", "other_id"]`);
+    const runs = await Promise.all([runCliAsync(dir, "generate"), runCliAsync(dir, "generate")]);
+    for (const run of runs) {
+      if (run.status !== 0) {
+        expect(run.status, run.stderr).toBe(1);
+        expect(run.stderr).toContain("another drizzle-spector generate");
+      }
+    }
+    expect(runs.some((run) => run.status === 0)).toBe(true);
+    const tags = journalTags(dir);
+    expect(new Set(tags.map((tag) => tag.split("_")[0])).size).toBe(tags.length);
+    const rules = Object.values(snapshot(dir))
+      .join("")
+      .match(/create-same-parent public\.(more|most) /g);
+    expect(rules?.sort()).toEqual(["create-same-parent public.more ", "create-same-parent public.most "]);
+    const { layout } = await applyToFreshDatabase("pglite", out);
+    expect(layout.most!.triggers).toHaveLength(2);
+  });
+});
+
+describe("a migrations folder drizzle-kit or migrate() would trip over is refused before drizzle-kit runs", () => {
+  const dir = useScratchProject();
+  const out = join(dir, "migrations");
+  const journalPath = join(out, "meta", "_journal.json");
+  const step = steps();
+
+  step("a journal of the wrong shape, an entry without its .sql, without a tag: refused, naming the file", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    await generate({ cwd: dir, ...quiet });
+    const journal = readFileSync(journalPath, "utf8");
+    const [first] = journalTags(dir);
+    writeSchema(dir, `["links", "other_id"], ["more", "other_id"]`); // drizzle-kit would write a migration
+    const cases: [string, () => void, string[]][] = [
+      ["wrong shape", () => writeFileSync(journalPath, `{ "entries": {} }`), [journalPath, "`entries` array"]],
+      [
+        "no tag",
+        () => writeFileSync(journalPath, journal.replace(/"tag": "[^"]+",/, "")),
+        [journalPath, "entries[0].tag"],
+      ],
+      ["no .sql", () => rmSync(join(out, `${first}.sql`)), [journalPath, join(out, `${first}.sql`), "does not exist"]],
+    ];
+    const files = snapshot(dir);
+    for (const [what, damage, mentions] of cases) {
+      damage();
+      const before = snapshot(dir);
+      await expectRejects(generate({ cwd: dir, ...quiet }), { instanceOf: GenerateError, mentions }, what);
+      expect(snapshot(dir), what).toEqual(before);
+      writeFileSync(journalPath, journal);
+      writeFileSync(join(out, `${first}.sql`), files[`${first}.sql`]!);
+    }
+  });
+
+  step("a snapshot that belongs to no migration, with no killed run to blame, is refused, naming it", async () => {
+    const stray = join(out, "meta", "0099_snapshot.json");
+    writeFileSync(stray, "{}");
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [stray, "belongs to no migration", "Delete it"],
+    });
+    rmSync(stray);
+  });
+
+  step("a link table drizzle-kit does not see is refused, and what drizzle-kit wrote is undone", async () => {
+    const before = snapshot(dir);
+    // the schema shows drizzle-kit (its bin in process.argv) one link table fewer than it shows the command
+    writeFileSync(
+      join(dir, "schema.ts"),
+      `import { linkTable, spectorTables } from ${JSON.stringify(INDEX)};\n` +
+        `export const { events, links, more } = spectorTables({ table: "events", links: [["links", "other_id"], ["more", "other_id"]] });\n` +
+        `const drizzleKit = process.argv.some((arg) => arg.endsWith("bin.cjs"));\n` +
+        `export const hidden = drizzleKit ? undefined : linkTable(events, ["hidden", "other_id"]);\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["drizzle-kit does not know the link table(s) public.hidden", "Nothing was written"],
+    });
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe("the options and files a run is given are checked", () => {
+  const dir = useScratchProject();
+
+  test("--name must be a file-name part: exit 2, naming --name, showing the value, saying what is expected", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    for (const name of ["../escape", "a/b", "two words", ""]) {
+      const run = runCli(dir, "generate", `--name=${name}`);
+      expect(run.status, name).toBe(2);
+      expect(run.stderr, name).toContain("expected `--name` to be");
+      expect(run.stderr, name).toContain("letters, digits, `_` or `-`");
+      expect(run.stderr, name).toContain(`got ${JSON.stringify(name)}`);
+      await expectRejects(generate({ cwd: dir, name, ...quiet }), {
+        instanceOf: GenerateError,
+        mentions: ["expected `--name`", JSON.stringify(name)],
+      });
+    }
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+    expect((await generate({ cwd: dir, name: "Spector-triggers_2", ...quiet })).triggerMigration).toBe(
+      "0001_Spector-triggers_2",
+    );
+  });
+
+  test("a schema file that fails to load is named with its line, not the module the command generates", () => {
+    const file = join(dir, "schema.ts");
+    const cases: [string, string, string][] = [
+      [
+        "a throw at the top",
+        `export const a = 1;\nconst b: number = 2;\nthrow new Error("no schema today");\n`,
+        `${file}:3:`,
+      ],
+      ["a syntax error", `export const a = 1;\nconst b: number = ;\n`, `${file}:2:`],
+    ];
+    for (const [what, text, at] of cases) {
+      writeFileSync(file, text);
+      // through the command as a user runs it: in this test process, vitest's stack traces skip tsx's source maps
+      const run = runCli(dir, "generate");
+      expect(run.status, what).toBe(1);
+      expect(run.stderr, what).toContain(`drizzle-spector: could not load the schema files: ${at}`);
+      expect(run.stderr, what).not.toContain("schema-entry");
+    }
   });
 });
 

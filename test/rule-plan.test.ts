@@ -6,11 +6,24 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { readRuleState, type RuleRecord, type RuleState } from "../src/cli/migrations.js";
+import {
+  checkMigrationFiles,
+  readJournal,
+  readRuleState,
+  type RuleRecord,
+  type RuleState,
+} from "../src/cli/migrations.js";
 import { placeStatements, planRules } from "../src/cli/rule-plan.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
-import { createRuleStatements, ruleFingerprint, ruleKey, ruleTargets } from "../src/sql/rules.js";
+import {
+  createRuleStatements,
+  dropRuleStatements,
+  ruleFingerprint,
+  ruleKey,
+  ruleTargets,
+  sameParentRule,
+} from "../src/sql/rules.js";
 import { expectThrows } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 
@@ -80,24 +93,34 @@ describe("planRules", () => {
 
 describe("placeStatements", () => {
   const plan = planRules(state(installed("audit.gone", "x")), targets);
+  const drops = dropRuleStatements(sameParentRule, { pgSchema: "audit", name: "gone" });
 
   test("with a tables migration in the run, drops lead it and creates go in the custom migration", () => {
-    const placed = placeStatements(plan, true);
-    expect(placed.leadTables.join("\n")).toContain(`DROP FUNCTION IF EXISTS "audit"."check_link_same_parent_gone"()`);
-    expect(placed.leadTables[0]).toMatch(/^-- drizzle-spector:drop-same-parent audit\.gone\n/);
+    const placed = placeStatements(plan, "0004_tables");
+    expect([...placed.lead]).toEqual([["0004_tables", drops]]);
+    expect(drops.join("\n")).toContain(`DROP FUNCTION IF EXISTS "audit"."check_link_same_parent_gone"()`);
+    expect(drops[0]).toMatch(/^-- drizzle-spector:drop-same-parent audit\.gone\n/);
     expect(placed.custom).toEqual(createRuleStatements(ancestors!));
   });
 
   test("without one, drops and then creates go in the custom migration", () => {
-    const placed = placeStatements(plan, false);
-    expect(placed.leadTables).toEqual([]);
-    const { leadTables, custom } = placeStatements(plan, true);
-    expect(leadTables.length).toBeGreaterThan(0);
-    expect(placed.custom).toEqual([...leadTables, ...custom]);
+    const placed = placeStatements(plan, undefined);
+    expect(placed.lead.size).toBe(0);
+    expect(placed.custom).toEqual([...drops, ...createRuleStatements(ancestors!)]);
+  });
+
+  test("drops lead the migration that drops their table's PostgreSQL schema, even one of an earlier run", () => {
+    const orphan = installed("audit.gone", "x", "orphaned");
+    const dropped = planRules(state({ ...orphan, schemaDroppedIn: "0002_drop_audit" }), targets);
+    for (const tablesMigration of [undefined, "0004_tables"]) {
+      const placed = placeStatements(dropped, tablesMigration);
+      expect([...placed.lead], String(tablesMigration)).toEqual([["0002_drop_audit", drops]]);
+      expect(placed.custom, String(tablesMigration)).toEqual(createRuleStatements(ancestors!));
+    }
   });
 
   test("nothing to create: no custom migration", () => {
-    expect(placeStatements({ create: [], drop: plan.drop }, true).custom).toEqual([]);
+    expect(placeStatements({ create: [], drop: plan.drop }, "0004_tables").custom).toEqual([]);
   });
 });
 
@@ -127,5 +150,88 @@ describe("readRuleState", () => {
       { kind: "same-parent", table: "public.a", status: "active", fingerprint: "0123456789abcd" },
       { kind: "same-parent", table: "audit.b", status: "orphaned", fingerprint: "00000000000001" },
     ]);
+  });
+
+  test("a rule whose table's PostgreSQL schema a later migration drops is orphaned by that migration", () => {
+    const dir = join(out, "schema-drop");
+    const migrations: [string, string][] = [
+      [
+        "0000_rules",
+        "-- drizzle-spector:create-same-parent audit.b 01\nCREATE ...;\n-- drizzle-spector:create-same-parent public.c 02\n",
+      ],
+      ["0001_drop_audit", `DROP TABLE "audit"."b" CASCADE;\n--> statement-breakpoint\nDROP SCHEMA "audit";`],
+      ["0002_drop_audit_again", `DROP SCHEMA IF EXISTS "audit";`],
+    ];
+    mkdirSync(join(dir, "meta"), { recursive: true });
+    for (const [tag, text] of migrations) writeFileSync(join(dir, `${tag}.sql`), text);
+    const entries = migrations.map(([tag], idx) => ({ idx, tag, when: idx }));
+    writeFileSync(join(dir, "meta", "_journal.json"), JSON.stringify({ entries }));
+    expect([...readRuleState(dir).values()]).toEqual([
+      {
+        kind: "same-parent",
+        table: "audit.b",
+        status: "orphaned",
+        fingerprint: "01",
+        schemaDroppedIn: "0001_drop_audit",
+      },
+      { kind: "same-parent", table: "public.c", status: "active", fingerprint: "02" },
+    ]);
+  });
+});
+
+describe("readJournal and checkMigrationFiles", () => {
+  const out = join(new URL("..", import.meta.url).pathname, ".tmp", randomName("journal"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const journal = join(out, "meta", "_journal.json");
+  const entry = (idx: number, tag: string) => ({
+    idx,
+    tag,
+    when: 1700000000000 + idx,
+    version: "7",
+    breakpoints: true,
+  });
+
+  test("a journal of the wrong shape is refused, naming the file, the entry and what was expected", () => {
+    mkdirSync(join(out, "meta"), { recursive: true });
+    const cases: [unknown, string[]][] = [
+      [[entry(0, "0000_a")], ["an object with an `entries` array", "got `[{"]],
+      [{ entries: {} }, ["an object with an `entries` array", 'got `{"entries":{}}`']],
+      [{ entries: [entry(0, "0000_a"), "0001_b"] }, ["entries[1]: expected an object", 'got `"0001_b"`']],
+      [{ entries: [{ idx: 0, when: 1 }] }, ["entries[0].tag: expected the migration's file name", "got `undefined`"]],
+      [{ entries: [entry(0, "../0000_a")] }, ["entries[0].tag", 'got `"../0000_a"`']],
+      [
+        { entries: [{ ...entry(0, "0000_a"), idx: "0" }] },
+        ["entries[0].idx (0000_a): expected a whole number", 'got `"0"`'],
+      ],
+      [{ entries: [{ ...entry(0, "0000_a"), when: null }] }, ["entries[0].when (0000_a)", "got `null`"]],
+      [
+        { entries: [entry(0, "0000_a"), entry(0, "0000_b")] },
+        ["entries[1] (0000_b): another entry has the same idx 0"],
+      ],
+    ];
+    for (const [value, mentions] of cases) {
+      writeFileSync(journal, JSON.stringify(value));
+      expectThrows(
+        () => readJournal(out),
+        { instanceOf: GenerateError, mentions: [journal, ...mentions] },
+        JSON.stringify(value),
+      );
+    }
+    writeFileSync(journal, "{ not json");
+    expectThrows(() => readJournal(out), {
+      instanceOf: GenerateError,
+      mentions: [`cannot read drizzle-kit's journal ${journal}`],
+    });
+  });
+
+  test("an entry without its .sql file is refused, naming both files", () => {
+    writeFileSync(journal, JSON.stringify({ entries: [entry(0, "0000_a"), entry(1, "0001_b")] }));
+    writeFileSync(join(out, "0000_a.sql"), "SELECT 1;");
+    expectThrows(() => checkMigrationFiles(out, readJournal(out)), {
+      instanceOf: GenerateError,
+      mentions: [`${journal} lists the migration 0001_b`, join(out, "0001_b.sql")],
+    });
+    writeFileSync(join(out, "0001_b.sql"), "SELECT 2;");
+    expect(() => checkMigrationFiles(out, readJournal(out))).not.toThrow();
   });
 });

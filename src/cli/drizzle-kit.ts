@@ -18,7 +18,14 @@ const SAYS = {
   needsTerminal: /Interactive prompts require a TTY/,
 } as const;
 
-/** Runs drizzle-kit in `cwd` without a terminal and returns what it printed; throws when it exits non-zero. */
+/**
+ * Runs drizzle-kit in `cwd` without a terminal and returns what it printed; throws when it exits non-zero.
+ *
+ * @example
+ * ```ts
+ * runDrizzleKit(cwd, ["generate", "--config", "drizzle.config.ts"], "generate the tables' migration");
+ * ```
+ */
 export function runDrizzleKit(cwd: string, args: readonly string[], purpose: string): string {
   let bin: string;
   try {
@@ -39,6 +46,11 @@ export function runDrizzleKit(cwd: string, args: readonly string[], purpose: str
  * Why a `drizzle-kit generate` run that exited 0 but wrote no migration failed, or `undefined` when it
  * said there was nothing to write. drizzle-kit exits 0 when it stops at a question it cannot ask
  * without a terminal, and on some errors too (a damaged snapshot).
+ *
+ * @example
+ * ```ts
+ * silentFailure("No schema changes, nothing to migrate"); // undefined
+ * ```
  */
 export function silentFailure(output: string): string | undefined {
   if (SAYS.noChanges.test(output)) return undefined;
@@ -57,10 +69,18 @@ const PREFIXES_BY_SECOND = new Set(["timestamp", "supabase", "unix"]);
 
 /**
  * Waits for the next second when drizzle-kit names migrations (and their snapshots) by the second
- * (`prefix`, default `index`): a second migration in the same second would overwrite the first one's
- * snapshot.
+ * (`prefix`, default `index`) and the journal's last migration (`lastWhen`, in milliseconds) was
+ * written in this second: a second migration in the same second would overwrite its snapshot.
+ *
+ * @example
+ * ```ts
+ * await waitForNextMigrationName("timestamp", readJournal(out).at(-1)?.when);
+ * ```
  */
-export async function waitForNextMigrationName(prefix = "index"): Promise<void> {
-  if (!PREFIXES_BY_SECOND.has(prefix)) return;
-  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+export async function waitForNextMigrationName(prefix = "index", lastWhen: number | undefined): Promise<void> {
+  if (!PREFIXES_BY_SECOND.has(prefix) || lastWhen === undefined) return;
+  const second = (ms: number) => Math.floor(ms / 1000);
+  while (second(Date.now()) <= second(lastWhen)) {
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+  }
 }

@@ -4,14 +4,22 @@
  *
  * @module
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { GenerateError } from "../errors.js";
 import { ruleTargets } from "../sql/rules.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
 import { waitForNextMigrationName, runDrizzleKit, silentFailure } from "./drizzle-kit.js";
-import { readJournal, readRuleState, snapshotTables } from "./migrations.js";
-import { loadProject } from "./project.js";
+import { lockFolder, trackChanges, type FolderChanges } from "./folder.js";
+import {
+  checkMigrationFiles,
+  journalFile,
+  migrationFile,
+  readJournal,
+  readRuleState,
+  snapshotTables,
+} from "./migrations.js";
+import { loadProject, type Project } from "./project.js";
+import { repairFolder } from "./repair.js";
 import { checkRuleKinds, placeStatements, planRules } from "./rule-plan.js";
 
 /** Options of {@link generate}. */
@@ -38,24 +46,82 @@ export interface GenerateResult {
   readonly dropped: readonly string[];
 }
 
+/** The default name of the custom migration. */
+export const DEFAULT_MIGRATION_NAME = "spector_triggers";
+
+/**
+ * What is wrong with a custom migration's name (`--name`), or `undefined` when it is usable.
+ * drizzle-kit puts the name into the migration's file name as it is (`0003_<name>.sql`), and into the
+ * journal, so it must be a plain file-name part: letters, digits, `_` and `-`, at most 100 of them.
+ *
+ * @example
+ * ```ts
+ * migrationNameProblem("spector_triggers"); // undefined
+ * migrationNameProblem("../x"); // 'expected `--name` to be ... got "../x"'
+ * ```
+ */
+export function migrationNameProblem(name: string): string | undefined {
+  if (/^[A-Za-z0-9_-]{1,100}$/.test(name)) return undefined;
+  return (
+    "expected `--name` to be the custom migration's name, 1 to 100 letters, digits, `_` or `-` " +
+    `(drizzle-kit makes it part of the file name, e.g. 0003_${DEFAULT_MIGRATION_NAME}.sql), got ${JSON.stringify(name)}`
+  );
+}
+
 /**
  * Runs `drizzle-kit generate`, then writes the rules' migration. Run again with no schema change, it
- * writes nothing. Everything that can be checked before drizzle-kit runs is checked first (the config,
- * the schema files, exported PostgreSQL schemas, clashing names), so a refused run writes nothing.
+ * writes nothing. Everything that can be checked before drizzle-kit runs is checked first (the name,
+ * the config, the schema files, exported PostgreSQL schemas, clashing names, the journal), and a run
+ * that fails later undoes what it and drizzle-kit wrote, so a refused run leaves the folder as it was.
+ *
+ * One run at a time writes to a migrations folder (a lock file in it); a run killed midway leaves its
+ * lock, and the next run repairs what it left (see `repair.ts`) before doing its own work.
  *
  * @example
  * ```ts
  * const result = await generate({ config: "drizzle.config.ts" });
  * console.log(result.created); // ["public.event_ancestors", "public.event_links"]
  * ```
- * @throws {GenerateError} when the schema is unusable, or drizzle-kit fails or stops at an interactive question.
+ * @throws {GenerateError} when the name, the schema or the migrations folder is unusable, another run holds the
+ * folder, or drizzle-kit fails or stops at an interactive question.
  */
 export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const { cwd, configFile, config, out, exports } = await loadProject(options);
-  const targets = ruleTargets(exports);
-  checkRuleKinds(readRuleState(out)); // refused now, before drizzle-kit writes anything
+  const name = options.name ?? DEFAULT_MIGRATION_NAME;
+  const nameProblem = migrationNameProblem(name);
+  if (nameProblem !== undefined) throw new GenerateError(nameProblem);
+  const project = await loadProject(options);
+  const outExisted = existsSync(project.out);
+  const lock = lockFolder(project.out, name);
+  let done = false;
+  try {
+    repairFolder(project.out, { interrupted: lock.interrupted, name, log });
+    checkMigrationFiles(project.out, readJournal(project.out));
+    checkRuleKinds(readRuleState(project.out)); // refused now, before drizzle-kit writes anything
+    const changes = trackChanges(project.out);
+    try {
+      const result = await generateInLockedFolder(project, name, changes, log);
+      done = true;
+      return result;
+    } catch (error) {
+      changes.undo(); // a failed run leaves the folder as it found it
+      throw error;
+    }
+  } finally {
+    // a folder this run created goes as a whole when it fails, the lock inside it too
+    if (!done && !outExisted) rmSync(project.out, { recursive: true, force: true });
+    else lock.release();
+  }
+}
 
+/** The steps of {@link generate} once the folder is locked, repaired and checked. */
+async function generateInLockedFolder(
+  { cwd, configFile, config, out, exports }: Project,
+  name: string,
+  changes: FolderChanges,
+  log: (line: string) => void,
+): Promise<GenerateResult> {
+  const targets = ruleTargets(exports);
   const before = readJournal(out);
   const output = runDrizzleKit(cwd, ["generate", "--config", configFile], "generate the tables' migration");
   const afterTables = readJournal(out);
@@ -68,7 +134,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (unknown.length > 0) {
     throw new GenerateError(
       `drizzle-kit does not know the link table(s) ${unknown.join(", ")}: export each table by name from a file ` +
-        "the config's `schema` names (tables inside exported objects are not seen)",
+        "the config's `schema` names (tables inside exported objects are not seen). Nothing was written",
     );
   }
 
@@ -80,24 +146,24 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const created = plan.create.map((target) => target.table);
   const dropped = plan.drop.map((drop) => drop.table);
   const summary = `rule added: ${created.join(", ") || "none"}; removed: ${dropped.join(", ") || "none"}`;
-  const placed = placeStatements(plan, tablesMigration !== undefined);
-  if (placed.leadTables.length > 0) {
-    const file = join(out, `${tablesMigration}.sql`);
-    writeFileSync(file, joinStatements([...placed.leadTables, ...splitStatements(readFileSync(file, "utf8"))]));
+  const placed = placeStatements(plan, tablesMigration);
+  for (const [tag, statements] of placed.lead) {
+    const file = migrationFile(out, tag);
+    changes.write(file, joinStatements([...statements, ...splitStatements(readFileSync(file, "utf8"))]));
   }
+  const ledInto = [...placed.lead.keys()].map((tag) => `${tag}.sql`).join(", ");
   if (placed.custom.length === 0) {
-    log(`drizzle-spector added to ${tablesMigration}.sql (${summary})`);
-    return { tablesMigration, triggerMigration: tablesMigration, created, dropped };
+    log(`drizzle-spector added to ${ledInto} (${summary})`);
+    return { tablesMigration, triggerMigration: [...placed.lead.keys()].at(-1), created, dropped };
   }
-  if (tablesMigration) await waitForNextMigrationName(config.migrations?.prefix);
-  const name = options.name ?? "spector_triggers";
+  await waitForNextMigrationName(config.migrations?.prefix, afterTables.at(-1)?.when);
   runDrizzleKit(cwd, ["generate", "--custom", `--name=${name}`, "--config", configFile], "create the custom migration");
   const afterCustom = readJournal(out);
   if (afterCustom.length !== afterTables.length + 1) {
-    throw new GenerateError(`drizzle-kit generate --custom did not add a migration to ${out}/meta/_journal.json`);
+    throw new GenerateError(`drizzle-kit generate --custom did not add a migration to ${journalFile(out)}`);
   }
   const tag = afterCustom.at(-1)!.tag;
-  writeFileSync(join(out, `${tag}.sql`), joinStatements(placed.custom));
-  log(`drizzle-spector wrote ${tag}.sql (${summary})`);
+  changes.write(migrationFile(out, tag), joinStatements(placed.custom));
+  log(`drizzle-spector wrote ${tag}.sql${ledInto ? ` and added to ${ledInto}` : ""} (${summary})`);
   return { tablesMigration, triggerMigration: tag, created, dropped };
 }

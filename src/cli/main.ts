@@ -12,7 +12,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GenerateError } from "../errors.js";
 import { check } from "./check.js";
-import { generate } from "./generate.js";
+import { generate, migrationNameProblem } from "./generate.js";
 
 /**
  * A command: its options, the lines of usage it adds, and what it does with the parsed values (it may
@@ -21,6 +21,8 @@ import { generate } from "./generate.js";
 interface Command {
   readonly options: NonNullable<ParseArgsConfig["options"]>;
   readonly usage: string;
+  /** What is wrong with the option values, if anything (a bad command line: exit 2). */
+  validate?(values: Record<string, string | boolean | undefined>): string | undefined;
   run(values: Record<string, string | boolean | undefined>): Promise<number | void>;
 }
 
@@ -33,7 +35,10 @@ const COMMANDS: Record<string, Command> = {
   generate   run drizzle-kit generate, then write a custom migration with the same-parent
              triggers for new constrained link tables (and drop those of removed ones)
   --config   drizzle-kit config file (default: drizzle.config.ts)
-  --name     name of the custom migration (default: spector_triggers)`,
+  --name     name of the custom migration: letters, digits, _ and - (default: spector_triggers)`,
+    validate(values) {
+      return values.name === undefined ? undefined : migrationNameProblem(values.name as string);
+    },
     async run(values) {
       await generate({ config: values.config as string | undefined, name: values.name as string | undefined });
     },
@@ -90,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const stray = Object.keys(values).find((option) => !Object.hasOwn(command.options, option));
   if (stray !== undefined) return usageError(`the command \`${name}\` has no option --${stray}`);
+  const problem = command.validate?.(values);
+  if (problem !== undefined) return usageError(problem);
   try {
     return (await command.run(values)) ?? 0;
   } catch (error) {

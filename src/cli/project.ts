@@ -12,7 +12,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { is } from "drizzle-orm";
 import { PgSchema } from "drizzle-orm/pg-core";
 import { globSync } from "tinyglobby";
@@ -45,6 +45,12 @@ export interface Project {
  * Loads the config (default `drizzle.config.ts`) and the schema files, and checks the schema: every
  * PostgreSQL schema of drizzle-spector's tables and every link table's events table must be exported
  * (or drizzle-kit would not create it), and no two tables may claim one name.
+ *
+ * @example
+ * ```ts
+ * const { out, exports } = await loadProject({ config: "drizzle.config.ts" });
+ * ```
+ * @throws {GenerateError} when the config or a schema file cannot be loaded, or the schema is refused.
  */
 export async function loadProject(options: { readonly cwd?: string; readonly config?: string }): Promise<Project> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -109,7 +115,7 @@ async function loadExports(tsImport: TsImport, files: readonly string[]): Promis
       files.map((file, i) => `import * as s${i} from ${JSON.stringify(pathToFileURL(file).href)};\n`).join("") +
         `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
     );
-    const modules = (await importFile(tsImport, entry, "the schema files")).default as Record<string, unknown>[];
+    const modules = (await importFile(tsImport, entry, "the schema files", files)).default as Record<string, unknown>[];
     return modules.flatMap((module, i) => Object.values(exportsOf(module, isCommonJs(files[i]!))));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -179,13 +185,46 @@ interface TsxManifest {
   readonly exports?: { readonly "./esm/api"?: { readonly import?: { readonly default?: string } } };
 }
 
-/** Imports a TypeScript or JavaScript file, turning a failure into a `GenerateError`. */
-async function importFile(tsImport: TsImport, file: string, what: string): Promise<Record<string, unknown>> {
+/**
+ * Imports a TypeScript or JavaScript file, turning a failure into a `GenerateError` that names the
+ * user's file and line where it failed (a syntax error, a throw at the top of a module), not the
+ * generated module that imports the schema files (`files` are those the user's config names).
+ */
+async function importFile(
+  tsImport: TsImport,
+  file: string,
+  what: string,
+  files: readonly string[] = [file],
+): Promise<Record<string, unknown>> {
   try {
     return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (error) {
-    throw new GenerateError(`could not load ${what} ${file}: ${(error as Error).message}`);
+    const message = error instanceof Error ? error.message : String(error);
+    const at = userLocation(error, file);
+    const where = at ?? (files.length === 1 ? files[0]! : `(${files.join(", ")})`);
+    throw new GenerateError(`could not load ${what}: ${where}: ${message}`);
   }
+}
+
+/** drizzle-spector's own source (`src/`, `dist/`): a failure inside it is reported where the user's file called it. */
+const OWN_CODE = ["src", "dist"].map((dir) => fileURLToPath(new URL(`../../${dir}/`, import.meta.url)));
+
+/** `file:line:column` as error messages and stack frames give them, in a path or a file URL. */
+const LOCATION = /(file:\/\/[^\s:()'"]+|(?:\/|[A-Za-z]:[\\/])[^\s:()'"]+):(\d+)(?::(\d+))?/g;
+
+/**
+ * The first `file:line:column` of the error's message, then of its stack, that is in the user's
+ * code: not in node_modules (tsx, drizzle-orm), drizzle-spector or Node.js itself, nor `generated`.
+ */
+function userLocation(error: unknown, generated: string): string | undefined {
+  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : "";
+  for (const [, place, line, column] of text.matchAll(LOCATION)) {
+    const file = place!.startsWith("file://") ? fileURLToPath(place!) : place!;
+    const foreign =
+      file === generated || /[\\/]node_modules[\\/]/.test(file) || OWN_CODE.some((dir) => file.startsWith(dir));
+    if (!foreign && existsSync(file)) return `${file}:${line}${column ? `:${column}` : ""}`;
+  }
+  return undefined;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface RuleDrop {
   readonly rule: Rule;
   /** `schema.table` of the table. */
   readonly table: string;
+  /** The migration that drops the table's PostgreSQL schema, if one does (see `RuleRecord`). */
+  readonly schemaDroppedIn?: string;
 }
 
 /** What a run must do about the rules. */
@@ -48,38 +50,55 @@ export function planRules(state: RuleState, targets: readonly RuleTarget[]): Rul
   });
   const drop = [...state]
     .filter(([key]) => !wanted.has(key))
-    .map(([, installed]) => ({ rule: ruleOfKind(installed.kind), table: installed.table }));
+    .map(([, installed]) => ({
+      rule: ruleOfKind(installed.kind),
+      table: installed.table,
+      ...(installed.schemaDroppedIn === undefined ? {} : { schemaDroppedIn: installed.schemaDroppedIn }),
+    }));
   return { create, drop };
 }
 
 /** The statements of a plan, placed in the migrations of a run. */
 export interface PlacedStatements {
-  /** Statements to put at the start of the migration drizzle-kit wrote in this run. */
-  readonly leadTables: readonly string[];
+  /** Statements to put at the start of migrations of the journal, by tag. */
+  readonly lead: ReadonlyMap<string, readonly string[]>;
   /** Statements for a custom migration of their own (none: no custom migration). */
   readonly custom: readonly string[];
 }
 
 /**
- * Places a plan's statements. Drops must run before anything drizzle-kit drops (a `DROP SCHEMA`
- * without `CASCADE` fails while a rule's functions are in it), so when drizzle-kit wrote a migration
- * in this run (`tablesMigration`), they lead it; the rules to create follow the tables, in a custom
- * migration.
+ * Places a plan's statements. A rule's drops must run before a `DROP SCHEMA` of its table's schema
+ * (without `CASCADE` it fails while the rule's functions are in it), so they lead the migration that
+ * drops the schema, even one an earlier run wrote (no database can have applied it while the functions
+ * were there). Otherwise, when drizzle-kit wrote a migration in this run (`tablesMigration`), the drops
+ * lead it, before anything it drops; the rules to create follow the tables, in a custom migration.
  *
  * @example
  * ```ts
- * placeStatements(plan, true); // { leadTables: [drops...], custom: [creates...] }
+ * placeStatements(plan, "0004_tables"); // { lead: Map { "0004_tables" => [drops...] }, custom: [creates...] }
  * ```
  */
-export function placeStatements(plan: RulePlan, tablesMigration: boolean): PlacedStatements {
-  const drops = plan.drop.flatMap(({ rule, table }) => dropRuleStatements(rule, splitTableKey(table)));
-  const creates = plan.create.flatMap(createRuleStatements);
-  return tablesMigration ? { leadTables: drops, custom: creates } : { leadTables: [], custom: [...drops, ...creates] };
+export function placeStatements(plan: RulePlan, tablesMigration: string | undefined): PlacedStatements {
+  const lead = new Map<string, string[]>();
+  const custom: string[] = [];
+  for (const { rule, table, schemaDroppedIn } of plan.drop) {
+    const drops = dropRuleStatements(rule, splitTableKey(table));
+    const before = schemaDroppedIn ?? tablesMigration;
+    if (before === undefined) custom.push(...drops);
+    else lead.set(before, [...(lead.get(before) ?? []), ...drops]);
+  }
+  custom.push(...plan.create.flatMap(createRuleStatements));
+  return { lead, custom };
 }
 
 /**
  * Refuses migrations with a rule of a kind this version does not know (a newer version wrote it), so
  * that `generate` can stop before it writes anything.
+ *
+ * @example
+ * ```ts
+ * checkRuleKinds(readRuleState("migrations")); // throws a GenerateError for a "hash-chain" marker
+ * ```
  */
 export function checkRuleKinds(state: RuleState): void {
   for (const { kind } of state.values()) ruleOfKind(kind);
