@@ -84,7 +84,7 @@ describeBackends("drizzle-spector check's comparison of a database with the sche
   step("a function replaced with another body (same settings) is reported for its body only", async () => {
     await db.query(
       `CREATE OR REPLACE FUNCTION public.check_link_same_parent_links() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-         SET search_path = pg_catalog, pg_temp SET row_security = off AS $$BEGIN RETURN NULL; END$$`,
+         SET search_path = pg_catalog, pg_temp AS $$BEGIN RETURN NULL; END$$`,
     );
     expect(await differences()).toEqual([
       "function public.check_link_same_parent_links(): body differs from this version's",
