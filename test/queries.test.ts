@@ -30,6 +30,7 @@ import {
 import { backends, describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { readLayout } from "./support/catalog.js";
 import { createSql } from "./support/ddl.js";
+import { MAX_PAYLOAD_DEPTH } from "../src/checks.js";
 import { expectRefusedBeforeSql, expectRejects } from "./support/failures.js";
 
 type User = { name: string };
@@ -61,6 +62,13 @@ const ancestorShards = shardSet([
   sharded.shard_2_ancestors,
   sharded.shard_3_ancestors,
 ]);
+
+/** `depth` arrays, each the only item of the one around it. */
+function nested(depth: number): unknown {
+  let value: unknown = "bottom";
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
 
 async function count(t: TestDatabase, table: string): Promise<number> {
   const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
@@ -584,6 +592,126 @@ describeBackends(
       });
       expect(await listByParent(db, events, user.id)).toHaveLength(3);
       expect((await backtrace(db, events, next)).map((e) => e.action)).toEqual(["insert", "archive"]);
+    });
+
+    test("a payload that is no JSON value is refused before any SQL is sent, naming where it is, what it is and what is expected", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const cycle: { items: unknown[] } = { items: [] };
+      cycle.items.push(cycle);
+      class Point {
+        constructor(readonly x: number) {}
+      }
+      const cases: [what: string, payload: unknown, option: string, mentions: string[]][] = [
+        ["undefined", undefined, "event.payload", ["`undefined` is none", "got `undefined` (undefined)"]],
+        ["an undefined property", { a: 1, b: undefined }, "event.payload.b", ["leave the key out, or write `null`"]],
+        ["undefined in an array", { items: [0, 1, 2, undefined] }, "event.payload.items[3]", ["`undefined` is none"]],
+        ["a hole", [1, , 3], "event.payload[1]", ["the array has a hole here"]],
+        ["a function", { f: () => 1 }, "event.payload.f", ["a function is none", "(function)"]],
+        ["a toJSON method", { toJSON: () => "x" }, "event.payload.toJSON", ["a function is none"]],
+        ["a symbol", Symbol("s"), "event.payload", ["a symbol is none", "`Symbol(s)` (symbol)"]],
+        ["a symbol key", { [Symbol("k")]: 1 }, "event.payload", ["a symbol key (Symbol(k))"]],
+        ["a BigInt", { n: 10n }, "event.payload.n", ["JSON has no `BigInt`", "`10n` (bigint)"]],
+        ["NaN", { x: NaN }, "event.payload.x", ["JSON has no `NaN` or `Infinity`", "`NaN` (number)"]],
+        ["Infinity", [Infinity], "event.payload[0]", ["`Infinity` (number)"]],
+        ["-Infinity", -Infinity, "event.payload", ["`-Infinity` (number)"]],
+        [
+          "a cycle",
+          cycle,
+          "event.payload.items[0]",
+          ["contains itself (a cycle)", '`{"items":[[Circular]]}` (object)'],
+        ],
+        [
+          "a Date",
+          { at: new Date(0) },
+          "event.payload.at",
+          ["a `Date` is not a plain object", "toISOString()", "(Date)"],
+        ],
+        ["a Map", new Map([["a", 1]]), "event.payload", ["a `Map` is not a plain object", "Object.fromEntries"]],
+        ["a Set", { tags: new Set(["a"]) }, "event.payload.tags", ["a `Set` is not a plain object", "[...set]"]],
+        [
+          "a class instance",
+          new Point(1),
+          "event.payload",
+          ["a `Point` is not a plain object", '`Point {"x":1}` (Point)'],
+        ],
+        [
+          "a Buffer",
+          { bytes: Buffer.from("x") },
+          "event.payload.bytes",
+          ["a `Buffer` is not a plain object", "base64"],
+        ],
+        ["a boxed string", [new String("s")], "event.payload[0]", ["a `String` is not a plain object"]],
+        ["a NUL character", { note: "a\u0000b" }, "event.payload.note", ["the NUL character"]],
+        ["a NUL in a key", { "a\u0000": 1 }, 'event.payload["a\\u0000"]', ["the NUL character"]],
+        ["a lone surrogate", ["\ud800"], "event.payload[0]", ["a lone UTF-16 surrogate"]],
+        ["a key that is no identifier", { "first name": undefined }, 'event.payload["first name"]', []],
+      ];
+      for (const parentId of [undefined, root.id]) {
+        for (const [what, payload, option, mentions] of cases) {
+          const event = { schema: "user", action: "update", payload, ...(parentId && { parentId }) } as const;
+          await expectRefusedBeforeSql(
+            t,
+            (db) => appendEvent(db, events, event as never),
+            { option, mentions: ["to be a JSON value (a plain object, an array", ...mentions] },
+            `${what}${parentId ? ", joining a record" : ""}`,
+          );
+        }
+      }
+      await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: { x: NaN } }),
+        { option: "event.payload.x" },
+      );
+      // too deep: the path is that of the first array past the limit (kept whole in `option`)
+      const tooDeep = nested(MAX_PAYLOAD_DEPTH + 1);
+      const deep = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: tooDeep }),
+        { instanceOf: SpectorOptionError, mentions: [`nested at most ${MAX_PAYLOAD_DEPTH} arrays or objects deep`] },
+      );
+      expect((deep as SpectorOptionError).option).toBe(`event.payload${"[0]".repeat(MAX_PAYLOAD_DEPTH)}`);
+    });
+
+    test("JSON payloads are stored as they were checked, on both paths of appendEvent, up to the depth limit", async () => {
+      const bare = Object.create(null) as Record<string, unknown>;
+      bare.k = "v";
+      const payloads: unknown[] = [
+        nested(MAX_PAYLOAD_DEPTH),
+        bare,
+        { "first name": "Ada", "": 0, emoji: "😀", quote: '"', slash: "\\", line: "a\nb" },
+        [1.5, -0, 1e300, -1e-300, true, false, null, "x", { a: [] }],
+        { toJSON: null, constructor: "c", __proto__x: 1 },
+      ];
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      for (const payload of payloads) {
+        const expected = JSON.parse(JSON.stringify(payload)); // -0 is written 0
+        const started = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: payload as User });
+        const joined = await appendEvent(t.db, events, {
+          schema: "user",
+          action: "update",
+          payload: payload as User,
+          parentId: root.id,
+        });
+        for (const row of [started, joined]) {
+          expect(row.payload).toEqual(expected);
+          const [stored] = await t.query<{ same: boolean }>(
+            `SELECT payload = $1::jsonb AS same FROM events WHERE id = $2`,
+            [JSON.stringify(payload), row.id],
+          );
+          expect(stored!.same, JSON.stringify(payload).slice(0, 80)).toBe(true);
+        }
+      }
+      // the payload is read once, as it is checked, and that reading is what is stored
+      let reads = 0;
+      const fickle = {
+        get n() {
+          reads++;
+          return reads === 1 ? 1 : undefined;
+        },
+      };
+      const row = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: fickle as never });
+      expect(reads).toBe(1);
+      expect(row.payload).toEqual({ n: 1 });
     });
   },
   backends({ drivers: true }),
