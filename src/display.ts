@@ -1,14 +1,15 @@
 /**
- * How error messages show what they were given, a value or an option path, each in at most
- * {@link SHOWN_CHARACTERS} characters. A message names the value it refuses, but a payload can be
- * megabytes long: the error keeps the value itself (`error.value`), and its message shows the
- * beginning of it, an ellipsis and its size.
+ * How error messages show what they were given: a value, an option path, a failed query's parameters,
+ * each in at most {@link SHOWN_CHARACTERS} characters. A message names the value it refuses, but a
+ * payload can be megabytes long: the error keeps the value itself (`error.value`), and its message
+ * shows the beginning of it, an ellipsis and its size.
  *
  * @module
  */
+import { DrizzleQueryError } from "drizzle-orm";
 import { byteLength } from "./naming.js";
 
-/** At most this many characters of a value (or a path) appear in an error message. */
+/** At most this many characters of a value (or a path, or a query parameter) appear in an error message. */
 export const SHOWN_CHARACTERS = 200;
 
 /**
@@ -153,4 +154,38 @@ class Preview {
     }
     this.write("}");
   }
+}
+
+/**
+ * Shortens the message of a failed query's error (Drizzle's `DrizzleQueryError`, which writes every
+ * parameter out in full: a 20 MB payload would make a 20 MB message): each parameter is shown in
+ * part, in Drizzle's own format otherwise. The error is the same object, with its `query`, `params`
+ * and `cause` (the driver's error, with the SQLSTATE) untouched; any other error is returned as is.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await db.insert(events).values(row);
+ * } catch (error) {
+ *   throw shortenQueryError(error);
+ * }
+ * ```
+ */
+export function shortenQueryError(error: unknown): unknown {
+  if (!(error instanceof DrizzleQueryError)) return error;
+  const long = error.message;
+  error.message = `Failed query: ${error.query}\nparams: ${error.params.map(showParam).join(",")}`;
+  // V8 writes the stack's first line when `stack` is first read; should it have been read already, it
+  // still holds the long message
+  if (error.stack?.startsWith(`${error.name}: ${long}`)) {
+    error.stack = `${error.name}: ${error.message}${error.stack.slice(error.name.length + 2 + long.length)}`;
+  }
+  return error;
+}
+
+/** A query parameter as Drizzle's message shows it (`null` as nothing), in part when long. */
+function showParam(param: unknown): string {
+  if (param === null || param === undefined) return "";
+  if (ArrayBuffer.isView(param)) return `<${param.byteLength} bytes>`;
+  return showText(typeof param === "string" ? param : String(param));
 }

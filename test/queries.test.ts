@@ -31,7 +31,7 @@ import { backends, describeBackends, useDatabase, type TestDatabase } from "./su
 import { readLayout } from "./support/catalog.js";
 import { createSql } from "./support/ddl.js";
 import { MAX_PAYLOAD_DEPTH } from "../src/checks.js";
-import { expectRefusedBeforeSql, expectRejects } from "./support/failures.js";
+import { expectRefusedBeforeSql, expectRejects, pgError } from "./support/failures.js";
 
 type User = { name: string };
 type Post = { title: string };
@@ -712,6 +712,53 @@ describeBackends(
       const row = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: fickle as never });
       expect(reads).toBe(1);
       expect(row.payload).toEqual({ n: 1 });
+    });
+
+    test("an error shows at most 200 characters of a value or path: a 20 MB payload stays out of its message", async () => {
+      const huge = "x".repeat(20_000_000);
+      const refused = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: { note: `${huge}\u0000` } }),
+        {
+          option: "event.payload.note",
+          mentions: ['`"xxx', "…` (string of 20000001 bytes, first 200 characters shown)"],
+        },
+      );
+      expect(refused.message.length).toBeLessThan(600);
+      expect((refused as SpectorOptionError).value).toBe(`${huge}\u0000`); // the error keeps the value whole
+      class Blob {
+        constructor(readonly data: string) {}
+      }
+      const whole = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, events, { schema: "user", action: "insert", payload: new Blob(huge) as never }),
+        { option: "event.payload", mentions: ['`Blob {"data":"xxx', "…` (Blob, first 200 characters shown)"] },
+      );
+      expect(whole.message.length).toBeLessThan(600);
+      const key = "k".repeat(1_000_000);
+      const path = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: { [key]: undefined } }),
+        { instanceOf: SpectorOptionError, mentions: ["`event.payload.kkk", "… (1000014 characters)`"] },
+      );
+      expect((path as SpectorOptionError).option).toBe(`event.payload.${key}`);
+      expect(path.message.length).toBeLessThan(600);
+      // a failed query: Drizzle's error lists every parameter, here the 20 MB payload; its message shows it in part
+      const { not_migrated } = spectorTables({ table: "not_migrated" });
+      let failed: unknown;
+      try {
+        await appendEvent(t.db, not_migrated, { schema: 0, action: 1, payload: { huge } });
+      } catch (error) {
+        failed = error;
+      }
+      expect(pgError(failed).code).toBe("42P01");
+      const message = (failed as Error).message;
+      expect(message).toMatch(/^Failed query: insert into "not_migrated"/);
+      expect(message).toContain(`,{"huge":"xxx`);
+      expect(message).toContain(`… (20000011 characters)`);
+      expect(message.length).toBeLessThan(1000);
+      expect((failed as Error).stack!.length).toBeLessThan(5000);
+      expect((failed as { params: unknown[] }).params).toContain(JSON.stringify({ huge })); // the error's params stay whole
     });
   },
   backends({ drivers: true }),

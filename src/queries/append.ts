@@ -6,6 +6,7 @@
 import { SQL, eq, getTableColumns, is, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { at, checkInt4, checkObject, checkPayload, checkUuid } from "../checks.js";
+import { shortenQueryError } from "../display.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId } from "../ids.js";
 import { COLUMNS, displayName, names } from "../naming.js";
@@ -40,6 +41,7 @@ import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
  * @throws {SpectorOptionError} for bad input (a `parentId` that is not a UUID, an unknown schema or
  * action name, a missing payload or one that is no JSON value, such as `undefined`, `NaN`, a `Date` or
  * a cycle, anywhere in it), before any SQL runs.
+ * A failed insert throws Drizzle's error, its message showing the payload in part.
  * @throws {SpectorRecordNotFoundError} when `parentId` is not the first event of a record of the table.
  */
 export async function appendEvent<T extends AnyEventTable>(
@@ -57,19 +59,32 @@ export async function appendEvent<T extends AnyEventTable>(
   } as Events["$inferInsert"];
   if (input.parentId === undefined) {
     const { id, events } = target.start();
-    const [row] = await db
-      .insert(events.table)
-      .values({ ...values, id, parentId: id })
-      .returning();
+    const [row] = await sending(
+      db
+        .insert(events.table)
+        .values({ ...values, id, parentId: id })
+        .returning(),
+    );
     return row as unknown as EventRow<T>;
   }
   const events = target.record(input.parentId);
-  const rows = await db
-    .insert(events.table)
-    .select(selectFromRecord(events.table, values, newEventId(), input.parentId))
-    .returning();
+  const rows = await sending(
+    db
+      .insert(events.table)
+      .select(selectFromRecord(events.table, values, newEventId(), input.parentId))
+      .returning(),
+  );
   if (rows.length === 1) return rows[0] as unknown as EventRow<T>;
   return recordNotFound(db, events, input.parentId);
+}
+
+/** Runs an insert, whose parameters hold the payload: should it fail, its error shows them in part. */
+async function sending<R>(insert: PromiseLike<R>): Promise<R> {
+  try {
+    return await insert;
+  } catch (error) {
+    throw shortenQueryError(error);
+  }
 }
 
 /**
