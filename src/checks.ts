@@ -127,12 +127,16 @@ export function checkInt4(path: string, value: unknown, expected: string, min = 
   return value;
 }
 
-/** Checks a UUID in its canonical text form (any case). */
+/**
+ * Checks a UUID in its canonical text form (any case) and returns it in lowercase, as PostgreSQL
+ * prints it: ids the helpers compare (or hash to pick a shard) are then compared as the database
+ * compares them, whatever case the caller wrote.
+ */
 export function checkUuid(path: string, value: unknown): string {
   if (!isUuid(value)) {
     throw new SpectorOptionError(path, value, "a UUID such as `0192f0c1-7b3e-7cc4-9a51-0e1f5c8a3d21`");
   }
-  return value;
+  return value.toLowerCase();
 }
 
 /** How deep arrays and objects may nest in a payload; the payload itself is level 1. */

@@ -89,7 +89,7 @@ export class SpectorRecordNotFoundError extends Error {
   constructor(
     /** The events table, `schema.table` outside the default schema. */
     readonly table: string,
-    /** The `parentId` given. */
+    /** The `parentId` given, in lowercase. */
     readonly parentId: string,
     /** The `parent_id` of the event with that id, when there is one (it is not a record's first event). */
     readonly foundParentId: string | undefined,

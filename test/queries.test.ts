@@ -23,6 +23,7 @@ import {
   payloadType,
   rawCodes,
   shardFor,
+  shardHash,
   shardSet,
   spectorRelations,
   spectorTables,
@@ -759,6 +760,53 @@ describeBackends(
       expect(message.length).toBeLessThan(1000);
       expect((failed as Error).stack!.length).toBeLessThan(5000);
       expect((failed as { params: unknown[] }).params).toContain(JSON.stringify({ huge })); // the error's params stay whole
+    });
+
+    test("UUIDs compare in any case: link, shard routing and the reads take 'ABC…' for 'abc…'", async () => {
+      const upper = (event: { id: string; parentId: string }) => ({
+        id: event.id.toUpperCase(),
+        parentId: event.parentId.toUpperCase(),
+      });
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const next = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: root.id.toUpperCase(),
+      });
+      expect(next.parentId).toBe(root.id);
+      // both ends of one record, its parent spelt in two cases: one record, not a cross-record link
+      expect(await link(t.db, event_ancestors, next, upper(root))).toEqual({ eventId: next.id, ancestorId: root.id });
+      const third = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: root.id,
+      });
+      expect(await link(t.db, event_ancestors, upper(third), next)).toEqual({ eventId: third.id, ancestorId: next.id });
+      expect((await backtrace(t.db, events, upper(next))).map((e) => e.id)).toEqual([root.id, next.id]);
+      // a shard set routes a record spelt in capitals to its shard
+      const shards = ["shard_0", "shard_1", "shard_2", "shard_3"];
+      const first = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
+      expect(shardHash(first.id.toUpperCase())).toBe(shardHash(first.id));
+      expect(shardFor(first.id.toUpperCase(), shards)).toBe(shardFor(first.id, shards));
+      const second = await appendEvent(t.db, eventShards, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: first.id.toUpperCase(),
+      });
+      expect((await listByParent(t.db, eventShards, first.id.toUpperCase())).map((e) => e.id)).toEqual([
+        first.id,
+        second.id,
+      ]);
+      expect(await link(t.db, ancestorShards, second, upper(first))).toEqual({
+        eventId: second.id,
+        ancestorId: first.id,
+      });
+      // one shard given alone takes its own records in capitals
+      const lone = await appendEvent(t.db, sharded.shard_2, { schema: "user", action: "insert", payload: null });
+      expect(await listByParent(t.db, sharded.shard_2, lone.id.toUpperCase())).toHaveLength(1);
     });
   },
   backends({ drivers: true }),
