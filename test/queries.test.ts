@@ -502,7 +502,10 @@ describeBackends(
       const sent: string[] = [];
       await backtrace(t.logged(sent), indexed.indexed, next);
       expect(sent).toHaveLength(1);
-      const bound = sent[0]!.replace("$1", `'${first.id}'`).replace("$2", `'${next.id}'`);
+      // its parameters in the order the SQL has them: the record and the event, then the event's own row
+      const params = [first.id, next.id, next.id, first.id];
+      expect(sent[0]!.match(/\$\d+/g)).toEqual(["$1", "$2", "$3", "$4"]);
+      const bound = sent[0]!.replace(/\$(\d+)/g, (_, n: string) => `'${params[Number(n) - 1]}'`);
       const plan = await t.db.transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL enable_seqscan = off`);
         const result = await tx.execute(sql.raw(`EXPLAIN ${bound}`));
@@ -807,6 +810,26 @@ describeBackends(
       // one shard given alone takes its own records in capitals
       const lone = await appendEvent(t.db, sharded.shard_2, { schema: "user", action: "insert", payload: null });
       expect(await listByParent(t.db, sharded.shard_2, lone.id.toUpperCase())).toHaveLength(1);
+    });
+
+    test("backtrace reads only the record its event belongs to: an event of another record, or of none, gives []", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const next = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: root.id,
+      });
+      const other = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null }); // a later id
+      expect((await backtrace(t.db, events, next)).map((e) => e.id)).toEqual([root.id, next.id]);
+      expect(await backtrace(t.db, events, { id: other.id, parentId: root.id })).toEqual([]);
+      expect(await backtrace(t.db, events, { id: newEventId(), parentId: root.id })).toEqual([]);
+      expect(await backtrace(t.db, events, { id: next.id, parentId: other.id })).toEqual([]);
+      expect(await backtrace(t.db, events, { id: next.id, parentId: next.id })).toEqual([]); // not its record's first event
+      const a = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
+      const b = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
+      expect(await backtrace(t.db, eventShards, { id: b.id, parentId: a.id })).toEqual([]);
+      expect(await backtrace(t.db, eventShards, b)).toEqual([b]);
     });
   },
   backends({ drivers: true }),
