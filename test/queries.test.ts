@@ -834,3 +834,34 @@ describeBackends(
   },
   backends({ drivers: true }),
 );
+
+describeBackends(
+  "appends to one record from concurrent transactions",
+  (backend) => {
+    const t = useDatabase(backend, async (t) => t.execMigration(await createSql(app)));
+
+    test("ORDER BY id is not commit order: an event committed later can sort before one a reader has already seen", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const append = (db: typeof t.db) =>
+        appendEvent(db, events, { schema: "user", action: "update", payload: null, parentId: root.id });
+      const read = async () => (await listByParent(t.db, events, root.id)).map((e) => e.id);
+      let appended!: (event: Awaited<ReturnType<typeof append>>) => void;
+      const aWritten = new Promise<Awaited<ReturnType<typeof append>>>((resolve) => (appended = resolve));
+      let commit!: () => void;
+      const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+      // transaction A appends (its id is made first) and stays open until told to commit
+      const txA = t.db.transaction(async (tx) => {
+        appended(await append(tx));
+        await mayCommit;
+      });
+      const a = await Promise.race([aWritten, txA.then(() => Promise.reject(new Error("A ended before appending")))]);
+      const b = await append(t.db); // B appends and commits while A is open
+      expect(a.id < b.id).toBe(true);
+      expect(await read()).toEqual([root.id, b.id]); // a reader sees B, not A
+      commit();
+      await txA;
+      expect(await read()).toEqual([root.id, a.id, b.id]); // A, committed after B, sorts before it
+    });
+  },
+  backends({ drivers: true }).filter((backend) => backend !== "pglite"), // one connection: no second transaction
+);

@@ -16,8 +16,9 @@ import { resolveEvents, type Events } from "./target.js";
 import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
 
 /**
- * The events of one record, in the order they were appended (by `id`, a UUIDv7; ids are unique, so
- * there are no ties).
+ * The events of one record, by `id` (a UUIDv7, unique, so there are no ties): the order in which their
+ * ids were made, which is not commit order when appends to the record overlap (an event committed
+ * after one a reader has seen can sort before it; see the README's "Order"). `[]` for no such record.
  *
  * @example
  * ```ts
@@ -45,9 +46,10 @@ export async function listByParent<T extends AnyEventTable>(
 
 /**
  * The events of `event`'s record up to and including `event`, in `id` order: the record as it stood
- * when `event` was appended (Spector's backtrace). `event` must be an event of that record: for an
- * `id` that is no event of record `parentId` (an event of another record, or none), the result is
- * `[]`, as `listByParent` gives for a record that is not there.
+ * when `event` was appended (Spector's backtrace) if no append to the record overlapped it (see
+ * `listByParent` on order). `event` must be an event of that record: for an `id` that is no event of
+ * record `parentId` (an event of another record, or none), the result is `[]`, as `listByParent`
+ * gives for a record that is not there.
  *
  * @example
  * ```ts
