@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { byteLength } from "./naming.js";
+import { showText, showValue } from "./display.js";
 
 /**
  * Thrown for bad options and bad helper input, before anything is built or written. It is a
@@ -32,7 +32,8 @@ export class SpectorOptionError extends TypeError {
     readonly value: unknown,
     expected: string,
   ) {
-    super(`drizzle-spector: expected \`${option}\` to be ${expected}, got ${show(value)}`);
+    // the path and the value are shown in part when long (a payload can be megabytes); the error keeps both whole
+    super(`drizzle-spector: expected \`${showText(option)}\` to be ${expected}, got ${showValue(value)}`);
   }
 }
 
@@ -63,7 +64,7 @@ export class SpectorUnknownCodeError extends Error {
     known: Iterable<readonly [name: string, code: number]>,
   ) {
     super(
-      `drizzle-spector: ${table}.${column} holds ${String(code)}, which has no name in the table's \`${column}s\` map ` +
+      `drizzle-spector: ${table}.${column} holds ${showText(String(code))}, which has no name in the table's \`${column}s\` map ` +
         `(${[...known].map(([name, value]) => `${name} = ${value}`).join(", ")}). Another service may have written it: ` +
         `add its name to the map, or select \`rawCodes(table)\` to read the integers.`,
     );
@@ -88,7 +89,7 @@ export class SpectorRecordNotFoundError extends Error {
   constructor(
     /** The events table, `schema.table` outside the default schema. */
     readonly table: string,
-    /** The `parentId` given. */
+    /** The `parentId` given, in lowercase. */
     readonly parentId: string,
     /** The `parent_id` of the event with that id, when there is one (it is not a record's first event). */
     readonly foundParentId: string | undefined,
@@ -117,19 +118,4 @@ export class SpectorRecordNotFoundError extends Error {
  */
 export class GenerateError extends Error {
   override name = "GenerateError";
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string of ${byteLength(value)} bytes)`;
-  if (value === null) return "`null`";
-  if (Array.isArray(value)) return `\`${safeJson(value)}\` (array)`;
-  return `\`${typeof value === "object" ? safeJson(value) : String(value)}\` (${typeof value})`;
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }

@@ -9,7 +9,8 @@ import { v7 as uuidv7 } from "uuid";
  * A new event id: a UUIDv7 (a millisecond timestamp, then a counter, then random bits). Ids made in
  * one process are strictly increasing, also for many ids in the same millisecond and when the clock
  * steps back: the counter carries on from the last id (the `uuid` package keeps this state), so
- * ordering a record's events by `id` orders them as they were appended.
+ * ordering a record's events by `id` orders them as their ids were made. That is not commit order:
+ * an id made first can be committed last, by a transaction that stays open longer.
  *
  * @example
  * ```ts

@@ -137,6 +137,8 @@ export const names = {
     parent: "spector_parent",
     /** The events `ancestors` reached, with their depth. */
     walk: "spector_walk",
+    /** The event `backtrace` was given, looked up in its record. */
+    backtraced: "spector_backtraced",
   },
   /**
    * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint

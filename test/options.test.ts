@@ -6,6 +6,7 @@ import { createTableRelationsHelpers } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { expectThrows } from "./support/failures.js";
 import {
+  SpectorOptionError,
   eventTable,
   linkTable,
   payloadType,
@@ -35,6 +36,23 @@ describe.each(factories)("%s rejects", (_name, build) => {
       option: "shards",
       mentions: ["exactly one", '["a"]'],
     });
+  });
+
+  test("a huge value or misspelt key: the message shows 200 characters of it, the error keeps it whole", () => {
+    const huge = "T".repeat(20_000_000);
+    const error = expectThrows(() => build({ table: huge }), {
+      option: "table",
+      mentions: ['`"TTT', "…` (string of 20000000 bytes, first 200 characters shown)"],
+    });
+    expect(error.message.length).toBeLessThan(600);
+    expect((error as SpectorOptionError).value).toBe(huge);
+    const items = Array.from({ length: 1_000_000 }, (_, i) => i);
+    const stray = expectThrows(() => build({ table: "events", [huge]: items }), {
+      instanceOf: SpectorOptionError,
+      mentions: ["`TTT", "… (20000000 characters)`", "…` (array of 1000000 items, first 200 characters shown)"],
+    });
+    expect((stray as SpectorOptionError).option).toBe(huge);
+    expect(stray.message.length).toBeLessThan(800);
   });
 
   test("empty, badly typed or duplicate names", () => {

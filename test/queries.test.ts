@@ -23,6 +23,7 @@ import {
   payloadType,
   rawCodes,
   shardFor,
+  shardHash,
   shardSet,
   spectorRelations,
   spectorTables,
@@ -30,7 +31,8 @@ import {
 import { backends, describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { readLayout } from "./support/catalog.js";
 import { createSql } from "./support/ddl.js";
-import { expectRefusedBeforeSql, expectRejects } from "./support/failures.js";
+import { MAX_PAYLOAD_DEPTH } from "../src/checks.js";
+import { expectRefusedBeforeSql, expectRejects, pgError } from "./support/failures.js";
 
 type User = { name: string };
 type Post = { title: string };
@@ -61,6 +63,13 @@ const ancestorShards = shardSet([
   sharded.shard_2_ancestors,
   sharded.shard_3_ancestors,
 ]);
+
+/** `depth` arrays, each the only item of the one around it. */
+function nested(depth: number): unknown {
+  let value: unknown = "bottom";
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
 
 async function count(t: TestDatabase, table: string): Promise<number> {
   const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
@@ -493,7 +502,10 @@ describeBackends(
       const sent: string[] = [];
       await backtrace(t.logged(sent), indexed.indexed, next);
       expect(sent).toHaveLength(1);
-      const bound = sent[0]!.replace("$1", `'${first.id}'`).replace("$2", `'${next.id}'`);
+      // its parameters in the order the SQL has them: the record and the event, then the event's own row
+      const params = [first.id, next.id, next.id, first.id];
+      expect(sent[0]!.match(/\$\d+/g)).toEqual(["$1", "$2", "$3", "$4"]);
+      const bound = sent[0]!.replace(/\$(\d+)/g, (_, n: string) => `'${params[Number(n) - 1]}'`);
       const plan = await t.db.transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL enable_seqscan = off`);
         const result = await tx.execute(sql.raw(`EXPLAIN ${bound}`));
@@ -585,6 +597,271 @@ describeBackends(
       expect(await listByParent(db, events, user.id)).toHaveLength(3);
       expect((await backtrace(db, events, next)).map((e) => e.action)).toEqual(["insert", "archive"]);
     });
+
+    test("a payload that is no JSON value is refused before any SQL is sent, naming where it is, what it is and what is expected", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const cycle: { items: unknown[] } = { items: [] };
+      cycle.items.push(cycle);
+      class Point {
+        constructor(readonly x: number) {}
+      }
+      const cases: [what: string, payload: unknown, option: string, mentions: string[]][] = [
+        ["undefined", undefined, "event.payload", ["`undefined` is none", "got `undefined` (undefined)"]],
+        ["an undefined property", { a: 1, b: undefined }, "event.payload.b", ["leave the key out, or write `null`"]],
+        ["undefined in an array", { items: [0, 1, 2, undefined] }, "event.payload.items[3]", ["`undefined` is none"]],
+        ["a hole", [1, , 3], "event.payload[1]", ["the array has a hole here"]],
+        ["a function", { f: () => 1 }, "event.payload.f", ["a function is none", "(function)"]],
+        ["a toJSON method", { toJSON: () => "x" }, "event.payload.toJSON", ["a function is none"]],
+        ["a symbol", Symbol("s"), "event.payload", ["a symbol is none", "`Symbol(s)` (symbol)"]],
+        ["a symbol key", { [Symbol("k")]: 1 }, "event.payload", ["a symbol key (Symbol(k))"]],
+        ["a BigInt", { n: 10n }, "event.payload.n", ["JSON has no `BigInt`", "`10n` (bigint)"]],
+        ["NaN", { x: NaN }, "event.payload.x", ["JSON has no `NaN` or `Infinity`", "`NaN` (number)"]],
+        ["Infinity", [Infinity], "event.payload[0]", ["`Infinity` (number)"]],
+        ["-Infinity", -Infinity, "event.payload", ["`-Infinity` (number)"]],
+        [
+          "a cycle",
+          cycle,
+          "event.payload.items[0]",
+          ["contains itself (a cycle)", '`{"items":[[Circular]]}` (object)'],
+        ],
+        [
+          "a Date",
+          { at: new Date(0) },
+          "event.payload.at",
+          ["a `Date` is not a plain object", "toISOString()", "(Date)"],
+        ],
+        ["a Map", new Map([["a", 1]]), "event.payload", ["a `Map` is not a plain object", "Object.fromEntries"]],
+        ["a Set", { tags: new Set(["a"]) }, "event.payload.tags", ["a `Set` is not a plain object", "[...set]"]],
+        [
+          "a class instance",
+          new Point(1),
+          "event.payload",
+          ["a `Point` is not a plain object", '`Point {"x":1}` (Point)'],
+        ],
+        [
+          "a Buffer",
+          { bytes: Buffer.from("x") },
+          "event.payload.bytes",
+          ["a `Buffer` is not a plain object", "base64"],
+        ],
+        ["a boxed string", [new String("s")], "event.payload[0]", ["a `String` is not a plain object"]],
+        ["a NUL character", { note: "a\u0000b" }, "event.payload.note", ["the NUL character"]],
+        ["a NUL in a key", { "a\u0000": 1 }, 'event.payload["a\\u0000"]', ["the NUL character"]],
+        ["a lone surrogate", ["\ud800"], "event.payload[0]", ["a lone UTF-16 surrogate"]],
+        ["a key that is no identifier", { "first name": undefined }, 'event.payload["first name"]', []],
+      ];
+      for (const parentId of [undefined, root.id]) {
+        for (const [what, payload, option, mentions] of cases) {
+          const event = { schema: "user", action: "update", payload, ...(parentId && { parentId }) } as const;
+          await expectRefusedBeforeSql(
+            t,
+            (db) => appendEvent(db, events, event as never),
+            { option, mentions: ["to be a JSON value (a plain object, an array", ...mentions] },
+            `${what}${parentId ? ", joining a record" : ""}`,
+          );
+        }
+      }
+      await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: { x: NaN } }),
+        { option: "event.payload.x" },
+      );
+      // too deep: the path is that of the first array past the limit (kept whole in `option`)
+      const tooDeep = nested(MAX_PAYLOAD_DEPTH + 1);
+      const deep = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: tooDeep }),
+        { instanceOf: SpectorOptionError, mentions: [`nested at most ${MAX_PAYLOAD_DEPTH} arrays or objects deep`] },
+      );
+      expect((deep as SpectorOptionError).option).toBe(`event.payload${"[0]".repeat(MAX_PAYLOAD_DEPTH)}`);
+    });
+
+    test("JSON payloads are stored as they were checked, on both paths of appendEvent, up to the depth limit", async () => {
+      const bare = Object.create(null) as Record<string, unknown>;
+      bare.k = "v";
+      const payloads: unknown[] = [
+        nested(MAX_PAYLOAD_DEPTH),
+        bare,
+        { "first name": "Ada", "": 0, emoji: "😀", quote: '"', slash: "\\", line: "a\nb" },
+        [1.5, -0, 1e300, -1e-300, true, false, null, "x", { a: [] }],
+        { toJSON: null, constructor: "c", __proto__x: 1 },
+      ];
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      for (const payload of payloads) {
+        const expected = JSON.parse(JSON.stringify(payload)); // -0 is written 0
+        const started = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: payload as User });
+        const joined = await appendEvent(t.db, events, {
+          schema: "user",
+          action: "update",
+          payload: payload as User,
+          parentId: root.id,
+        });
+        for (const row of [started, joined]) {
+          expect(row.payload).toEqual(expected);
+          const [stored] = await t.query<{ same: boolean }>(
+            `SELECT payload = $1::jsonb AS same FROM events WHERE id = $2`,
+            [JSON.stringify(payload), row.id],
+          );
+          expect(stored!.same, JSON.stringify(payload).slice(0, 80)).toBe(true);
+        }
+      }
+      // the payload is read once, as it is checked, and that reading is what is stored
+      let reads = 0;
+      const fickle = {
+        get n() {
+          reads++;
+          return reads === 1 ? 1 : undefined;
+        },
+      };
+      const row = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: fickle as never });
+      expect(reads).toBe(1);
+      expect(row.payload).toEqual({ n: 1 });
+    });
+
+    test("an error shows at most 200 characters of a value or path: a 20 MB payload stays out of its message", async () => {
+      const huge = "x".repeat(20_000_000);
+      const refused = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: { note: `${huge}\u0000` } }),
+        {
+          option: "event.payload.note",
+          mentions: ['`"xxx', "…` (string of 20000001 bytes, first 200 characters shown)"],
+        },
+      );
+      expect(refused.message.length).toBeLessThan(600);
+      expect((refused as SpectorOptionError).value).toBe(`${huge}\u0000`); // the error keeps the value whole
+      class Blob {
+        constructor(readonly data: string) {}
+      }
+      const whole = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, events, { schema: "user", action: "insert", payload: new Blob(huge) as never }),
+        { option: "event.payload", mentions: ['`Blob {"data":"xxx', "…` (Blob, first 200 characters shown)"] },
+      );
+      expect(whole.message.length).toBeLessThan(600);
+      const key = "k".repeat(1_000_000);
+      const path = await expectRefusedBeforeSql(
+        t,
+        (db) => appendEvent(db, eventShards, { schema: "user", action: "insert", payload: { [key]: undefined } }),
+        { instanceOf: SpectorOptionError, mentions: ["`event.payload.kkk", "… (1000014 characters)`"] },
+      );
+      expect((path as SpectorOptionError).option).toBe(`event.payload.${key}`);
+      expect(path.message.length).toBeLessThan(600);
+      // a failed query: Drizzle's error lists every parameter, here the 20 MB payload; its message shows it in part
+      const { not_migrated } = spectorTables({ table: "not_migrated" });
+      let failed: unknown;
+      try {
+        await appendEvent(t.db, not_migrated, { schema: 0, action: 1, payload: { huge } });
+      } catch (error) {
+        failed = error;
+      }
+      expect(pgError(failed).code).toBe("42P01");
+      const message = (failed as Error).message;
+      expect(message).toMatch(/^Failed query: insert into "not_migrated"/);
+      expect(message).toContain(`,{"huge":"xxx`);
+      expect(message).toContain(`… (20000011 characters)`);
+      expect(message.length).toBeLessThan(1000);
+      expect((failed as Error).stack!.length).toBeLessThan(5000);
+      expect((failed as { params: unknown[] }).params).toContain(JSON.stringify({ huge })); // the error's params stay whole
+    });
+
+    test("UUIDs compare in any case: link, shard routing and the reads take 'ABC…' for 'abc…'", async () => {
+      const upper = (event: { id: string; parentId: string }) => ({
+        id: event.id.toUpperCase(),
+        parentId: event.parentId.toUpperCase(),
+      });
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const next = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: root.id.toUpperCase(),
+      });
+      expect(next.parentId).toBe(root.id);
+      // both ends of one record, its parent spelt in two cases: one record, not a cross-record link
+      expect(await link(t.db, event_ancestors, next, upper(root))).toEqual({ eventId: next.id, ancestorId: root.id });
+      const third = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: root.id,
+      });
+      expect(await link(t.db, event_ancestors, upper(third), next)).toEqual({ eventId: third.id, ancestorId: next.id });
+      expect((await backtrace(t.db, events, upper(next))).map((e) => e.id)).toEqual([root.id, next.id]);
+      // a shard set routes a record spelt in capitals to its shard
+      const shards = ["shard_0", "shard_1", "shard_2", "shard_3"];
+      const first = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
+      expect(shardHash(first.id.toUpperCase())).toBe(shardHash(first.id));
+      expect(shardFor(first.id.toUpperCase(), shards)).toBe(shardFor(first.id, shards));
+      const second = await appendEvent(t.db, eventShards, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: first.id.toUpperCase(),
+      });
+      expect((await listByParent(t.db, eventShards, first.id.toUpperCase())).map((e) => e.id)).toEqual([
+        first.id,
+        second.id,
+      ]);
+      expect(await link(t.db, ancestorShards, second, upper(first))).toEqual({
+        eventId: second.id,
+        ancestorId: first.id,
+      });
+      // one shard given alone takes its own records in capitals
+      const lone = await appendEvent(t.db, sharded.shard_2, { schema: "user", action: "insert", payload: null });
+      expect(await listByParent(t.db, sharded.shard_2, lone.id.toUpperCase())).toHaveLength(1);
+    });
+
+    test("backtrace reads only the record its event belongs to: an event of another record, or of none, gives []", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const next = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: null,
+        parentId: root.id,
+      });
+      const other = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null }); // a later id
+      expect((await backtrace(t.db, events, next)).map((e) => e.id)).toEqual([root.id, next.id]);
+      expect(await backtrace(t.db, events, { id: other.id, parentId: root.id })).toEqual([]);
+      expect(await backtrace(t.db, events, { id: newEventId(), parentId: root.id })).toEqual([]);
+      expect(await backtrace(t.db, events, { id: next.id, parentId: other.id })).toEqual([]);
+      expect(await backtrace(t.db, events, { id: next.id, parentId: next.id })).toEqual([]); // not its record's first event
+      const a = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
+      const b = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
+      expect(await backtrace(t.db, eventShards, { id: b.id, parentId: a.id })).toEqual([]);
+      expect(await backtrace(t.db, eventShards, b)).toEqual([b]);
+    });
   },
   backends({ drivers: true }),
+);
+
+describeBackends(
+  "appends to one record from concurrent transactions",
+  (backend) => {
+    const t = useDatabase(backend, async (t) => t.execMigration(await createSql(app)));
+
+    test("ORDER BY id is not commit order: an event committed later can sort before one a reader has already seen", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
+      const append = (db: typeof t.db) =>
+        appendEvent(db, events, { schema: "user", action: "update", payload: null, parentId: root.id });
+      const read = async () => (await listByParent(t.db, events, root.id)).map((e) => e.id);
+      let appended!: (event: Awaited<ReturnType<typeof append>>) => void;
+      const aWritten = new Promise<Awaited<ReturnType<typeof append>>>((resolve) => (appended = resolve));
+      let commit!: () => void;
+      const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+      // transaction A appends (its id is made first) and stays open until told to commit
+      const txA = t.db.transaction(async (tx) => {
+        appended(await append(tx));
+        await mayCommit;
+      });
+      const a = await Promise.race([aWritten, txA.then(() => Promise.reject(new Error("A ended before appending")))]);
+      const b = await append(t.db); // B appends and commits while A is open
+      expect(a.id < b.id).toBe(true);
+      expect(await read()).toEqual([root.id, b.id]); // a reader sees B, not A
+      commit();
+      await txA;
+      expect(await read()).toEqual([root.id, a.id, b.id]); // A, committed after B, sorts before it
+    });
+  },
+  backends({ drivers: true }).filter((backend) => backend !== "pglite"), // one connection: no second transaction
 );

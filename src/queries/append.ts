@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import { SQL, eq, getTableColumns, is, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { at, checkInt4, checkObject, checkUuid } from "../checks.js";
+import { at, checkInt4, checkObject, checkPayload, checkUuid } from "../checks.js";
+import { shortenQueryError } from "../display.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId } from "../ids.js";
 import { COLUMNS, displayName, names } from "../naming.js";
@@ -23,7 +24,9 @@ import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
  * event) the event joins that record, in one `INSERT ... SELECT` that writes nothing when the record
  * does not exist. Given a `ShardSet`, the record's shard is chosen from its id, so a record's events
  * always land in one shard. On a `hashed` table, `hash` is stored as given (Spector's hash chain is
- * not computed here); without it the column is `NULL`.
+ * not computed here); without it the column is `NULL`. `payload` is a JSON value: plain objects,
+ * arrays, strings, finite numbers, booleans and `null` (stored as SQL `NULL`), at most 1,000 levels
+ * deep; it is checked and written to JSON text in one pass, and that text is what is sent.
  *
  * @example
  * ```ts
@@ -36,7 +39,9 @@ import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
  * });
  * ```
  * @throws {SpectorOptionError} for bad input (a `parentId` that is not a UUID, an unknown schema or
- * action name, a missing payload), before any SQL runs.
+ * action name, a missing payload or one that is no JSON value, such as `undefined`, `NaN`, a `Date` or
+ * a cycle, anywhere in it), before any SQL runs.
+ * A failed insert throws Drizzle's error, its message showing the payload in part.
  * @throws {SpectorRecordNotFoundError} when `parentId` is not the first event of a record of the table.
  */
 export async function appendEvent<T extends AnyEventTable>(
@@ -49,24 +54,37 @@ export async function appendEvent<T extends AnyEventTable>(
   const values = {
     schema: input.schema,
     action: input.action,
-    payload: input.payload ?? null,
+    payload: input.payload,
     ...(input.hash === undefined ? {} : { hash: input.hash }),
   } as Events["$inferInsert"];
   if (input.parentId === undefined) {
     const { id, events } = target.start();
-    const [row] = await db
-      .insert(events.table)
-      .values({ ...values, id, parentId: id })
-      .returning();
+    const [row] = await sending(
+      db
+        .insert(events.table)
+        .values({ ...values, id, parentId: id })
+        .returning(),
+    );
     return row as unknown as EventRow<T>;
   }
   const events = target.record(input.parentId);
-  const rows = await db
-    .insert(events.table)
-    .select(selectFromRecord(events.table, values, newEventId(), input.parentId))
-    .returning();
+  const rows = await sending(
+    db
+      .insert(events.table)
+      .select(selectFromRecord(events.table, values, newEventId(), input.parentId))
+      .returning(),
+  );
   if (rows.length === 1) return rows[0] as unknown as EventRow<T>;
   return recordNotFound(db, events, input.parentId);
+}
+
+/** Runs an insert, whose parameters hold the payload: should it fail, its error shows them in part. */
+async function sending<R>(insert: PromiseLike<R>): Promise<R> {
+  try {
+    return await insert;
+  } catch (error) {
+    throw shortenQueryError(error);
+  }
 }
 
 /**
@@ -82,6 +100,7 @@ function selectFromRecord(t: Events, values: Events["$inferInsert"], id: string,
     if (key === "parentId") return sql`${parent}.${idColumn}`;
     if (key in values) {
       const value = values[key as keyof typeof values];
+      if (is(value, SQL)) return value; // the payload, written once already
       return sql`${value === null ? null : column.mapToDriverValue(value)}::${type}`;
     }
     const fallback = column.defaultFn?.();
@@ -100,7 +119,8 @@ async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId
 interface CheckedEvent {
   readonly schema: unknown;
   readonly action: unknown;
-  readonly payload: unknown;
+  /** The payload as sent: its JSON text cast to `jsonb`, or SQL `NULL` for `null`. */
+  readonly payload: SQL | null;
   readonly hash: Uint8Array | null | undefined;
   readonly parentId: string | undefined;
 }
@@ -121,7 +141,7 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
   checkCode(at("event", "schema"), schema, meta.schemas, "schemas", table);
   checkCode(at("event", "action"), action, meta.actions, "actions", table);
   if (!("payload" in event)) {
-    throw new SpectorOptionError(at("event", "payload"), undefined, "the event's payload (any JSON value, or `null`)");
+    throw new SpectorOptionError(at("event", "payload"), undefined, "the event's payload (a JSON value, or `null`)");
   }
   if (hash !== undefined && hash !== null && !(hash instanceof Uint8Array)) {
     throw new SpectorOptionError(at("event", "hash"), hash, "a `Uint8Array` (a `Buffer` will do), `null`, or left out");
@@ -129,10 +149,19 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
   return {
     schema,
     action,
-    payload,
+    payload: payload === null ? null : jsonb(checkPayload(at("event", "payload"), payload)),
     hash,
     parentId: parentId === undefined ? undefined : checkUuid(at("event", "parentId"), parentId),
   };
+}
+
+/**
+ * A JSON text as a `jsonb` value. It goes through `text`: given as a parameter cast straight to `jsonb`,
+ * a driver that serializes `jsonb` parameters itself (postgres.js does, unless Drizzle set it up) would
+ * write the text again, as a JSON string.
+ */
+function jsonb(text: string): SQL {
+  return sql`${text}::text::jsonb`;
 }
 
 /** Checks a `schema` or `action` value: one of the map's names, or an integer without a map. */

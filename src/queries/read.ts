@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { and, asc, eq, getTableColumns, lte, sql, type SQL } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
+import { and, asc, eq, exists, getTableColumns, lte, sql, type SQL } from "drizzle-orm";
+import { alias, type PgColumn } from "drizzle-orm/pg-core";
 import { checkUuid } from "../checks.js";
 import { COLUMNS, names } from "../naming.js";
 import type { AnyEventTable } from "../tables/event-table.js";
@@ -16,8 +16,9 @@ import { resolveEvents, type Events } from "./target.js";
 import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
 
 /**
- * The events of one record, in the order they were appended (by `id`, a UUIDv7; ids are unique, so
- * there are no ties).
+ * The events of one record, by `id` (a UUIDv7, unique, so there are no ties): the order in which their
+ * ids were made, which is not commit order when appends to the record overlap (an event committed
+ * after one a reader has seen can sort before it; see the README's "Order"). `[]` for no such record.
  *
  * @example
  * ```ts
@@ -44,12 +45,16 @@ export async function listByParent<T extends AnyEventTable>(
 }
 
 /**
- * The events of `event`'s record up to and including `event`, in order: the record as it stood when
- * `event` was appended (Spector's backtrace).
+ * The events of `event`'s record up to and including `event`, in `id` order: the record as it stood
+ * when `event` was appended (Spector's backtrace) if no append to the record overlapped it (see
+ * `listByParent` on order). `event` must be an event of that record: for an `id` that is no event of
+ * record `parentId` (an event of another record, or none), the result is `[]`, as `listByParent`
+ * gives for a record that is not there.
  *
  * @example
  * ```ts
  * const before = await backtrace(db, events, renamed); // [user, renamed]
+ * await backtrace(db, events, { id: otherRecordsEvent.id, parentId: user.id }); // []
  * ```
  * @throws {SpectorOptionError} when `event` has no UUID `id` and `parentId`.
  */
@@ -61,13 +66,20 @@ export async function backtrace<T extends AnyEventTable>(
   const target = resolveEvents("table", table);
   const ref = checkRef("event", event, true);
   const t = target.record(ref.parentId!).table;
-  const query = prepared(db, t, "backtrace", () =>
-    db
+  const query = prepared(db, t, "backtrace", () => {
+    const [parentId, id] = [sql.placeholder("parentId"), sql.placeholder("id")];
+    // the event itself, in its record: without it the ids of another record's event would cut this one
+    const self = alias(t, names.alias.backtraced);
+    const inRecord = db
+      .select({ found: sql`1` })
+      .from(self)
+      .where(and(eq(self.id, id), eq(self.parentId, parentId)));
+    return db
       .select()
       .from(t)
-      .where(and(eq(t.parentId, sql.placeholder("parentId")), lte(t.id, sql.placeholder("id"))))
-      .orderBy(asc(t.id)),
-  );
+      .where(and(eq(t.parentId, parentId), lte(t.id, id), exists(inRecord)))
+      .orderBy(asc(t.id));
+  });
   return (await query.execute({ parentId: ref.parentId, id: ref.id })) as unknown as EventRow<T>[];
 }
 

@@ -226,6 +226,12 @@ async function openPostgres(): Promise<TestDatabase> {
 async function openNodePostgres(): Promise<TestDatabase> {
   const fresh = await createFreshDatabase(process.env.DATABASE_URL!, "spector_test");
   const pool = new pg.Pool({ connectionString: fresh.url, max: 4 });
+  const open = new Set<Promise<void>>();
+  pool.on("connect", (client) => {
+    const ended = new Promise<void>((resolve) => client.once("end", resolve));
+    open.add(ended);
+    void ended.then(() => open.delete(ended));
+  });
   const db = drizzleNodePg(pool);
   /** Runs `work` on one connection of the pool, in a transaction. */
   const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
@@ -284,7 +290,11 @@ async function openNodePostgres(): Promise<TestDatabase> {
     },
     url: fresh.url,
     async close() {
+      // pool.end() resolves once it has asked its connections to close, not once they have: dropping
+      // the database (WITH FORCE) before then kills their backends, and the FATAL 57P01 that comes
+      // back is an uncaught error of the pool
       await pool.end();
+      await Promise.all(open);
       await fresh.drop();
     },
   };
