@@ -29,27 +29,7 @@ import { describeBackends, openDatabase, useDatabase, type BackendName } from ".
 import { expectRejects } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 import { functionNames, readLayout } from "./support/catalog.js";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-const INDEX = join(ROOT, "src/index.ts");
-
-/** A scratch project inside the repository (so drizzle-kit resolves from its node_modules). */
-function scratchProject(): string {
-  const dir = join(ROOT, ".tmp", randomName("cli"));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, "drizzle.config.ts"),
-    `export default { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };\n`,
-  );
-  return dir;
-}
-
-/** A scratch project for the describe block this is called in, removed after it. */
-function useScratchProject(): string {
-  const dir = scratchProject();
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { INDEX, ROOT, runCli, scratchProject, steps, useScratchProject } from "./support/scratch-project.js";
 
 function writeSchema(dir: string, links: string): void {
   writeFileSync(
@@ -68,19 +48,6 @@ function snapshot(dir: string): Record<string, string> {
 
 const quiet = { log: () => {} };
 
-/** Runs the command line as a user would (`drizzle-spector ...`), without a terminal. */
-function runCli(cwd: string, ...args: string[]) {
-  return spawnSync(
-    process.execPath,
-    [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), ...args],
-    {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-}
-
 /** {@link runCli}, without waiting: two runs at once. */
 function runCliAsync(cwd: string, ...args: string[]): Promise<{ status: number | null; stderr: string }> {
   const child = spawn(
@@ -97,26 +64,6 @@ function runCliAsync(cwd: string, ...args: string[]): Promise<{ status: number |
     child.on("error", reject);
     child.on("close", (status) => resolve({ status, stderr }));
   });
-}
-
-/**
- * Declares tests that build on each other, in order: each step starts from the project the step before
- * it left. A step whose predecessor did not pass (or did not run, in a filtered run) fails at once and
- * says so, instead of failing later for no visible reason.
- */
-function steps(): (title: string, fn: () => Promise<void> | void) => void {
-  let passed = 0;
-  let declared = 0;
-  return (title, fn) => {
-    const index = ++declared;
-    test(`step ${index}: ${title}`, async () => {
-      expect(passed, `step ${index} starts from what step ${index - 1} left, but step ${index - 1} did not pass`).toBe(
-        index - 1,
-      );
-      await fn();
-      passed = index;
-    });
-  };
 }
 
 describeBackends("drizzle-spector generate over a project's life, its migrations applied", (backend) => {
@@ -202,7 +149,7 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
       instanceOf: GenerateError,
       mentions: ["interactive question"],
     });
-    const run = runCli(dir, "generate");
+    const run = runCli(dir, ["generate"]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("drizzle-spector: drizzle-kit stopped without writing a migration");
     expect(run.stderr).toContain("renamed");
@@ -285,7 +232,7 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
       ["hasOwnProperty", "--config", "x"],
       ["generate", "--nope"],
     ]) {
-      const run = runCli(dir, ...args);
+      const run = runCli(dir, [...args]);
       expect(run.status, args.join(" ")).toBe(2);
       expect(run.stderr, args.join(" ")).toContain("usage: drizzle-spector generate");
     }
@@ -469,7 +416,7 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
         `export const { events } = spectorTables({ table: "events" });\n` +
         `export const { audit_events, audit_links } = spectorTables({ table: "audit_events", pgSchema: "audit", links: [["audit_links", "other_id"]] });\n`,
     );
-    const run = runCli(dir, "generate", "--config", "kit.config.ts");
+    const run = runCli(dir, ["generate", "--config", "kit.config.ts"]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("rule added: audit.audit_links");
@@ -482,7 +429,7 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
     expect(new Set(tags.map((tag) => tag.split("_")[0])).size).toBe(2);
     for (const tag of tags)
       expect(existsSync(join(dir, "drizzle", "meta", `${tag.split("_")[0]}_snapshot.json`))).toBe(true);
-    expect(runCli(dir, "generate", "--config", "kit.config.ts").stdout).toContain(
+    expect(runCli(dir, ["generate", "--config", "kit.config.ts"]).stdout).toContain(
       "same-parent triggers are up to date",
     );
     await db.migrate(join(dir, "drizzle"));
@@ -501,7 +448,7 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
   step("a drizzle-kit that fails without a non-zero exit still fails the command", async () => {
     const snapshots = readdirSync(join(dir, "drizzle", "meta")).filter((f) => f.endsWith("_snapshot.json"));
     writeFileSync(join(dir, "drizzle", "meta", snapshots.at(-1)!), "{ not json");
-    const run = runCli(dir, "generate", "--config", "kit.config.ts");
+    const run = runCli(dir, ["generate", "--config", "kit.config.ts"]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('drizzle-kit wrote no migration and did not say "No schema changes"');
     expect(run.stderr).toContain("SyntaxError");
@@ -779,7 +726,7 @@ describe("the options and files a run is given are checked", () => {
   test("--name must be a file-name part: exit 2, naming --name, showing the value, saying what is expected", async () => {
     writeSchema(dir, `["links", "other_id"]`);
     for (const name of ["../escape", "a/b", "two words", ""]) {
-      const run = runCli(dir, "generate", `--name=${name}`);
+      const run = runCli(dir, ["generate", `--name=${name}`]);
       expect(run.status, name).toBe(2);
       expect(run.stderr, name).toContain("expected `--name` to be");
       expect(run.stderr, name).toContain("letters, digits, `_` or `-`");
@@ -808,7 +755,7 @@ describe("the options and files a run is given are checked", () => {
     for (const [what, text, at] of cases) {
       writeFileSync(file, text);
       // through the command as a user runs it: in this test process, vitest's stack traces skip tsx's source maps
-      const run = runCli(dir, "generate");
+      const run = runCli(dir, ["generate"]);
       expect(run.status, what).toBe(1);
       expect(run.stderr, what).toContain(`drizzle-spector: could not load the schema files: ${at}`);
       expect(run.stderr, what).not.toContain("schema-entry");

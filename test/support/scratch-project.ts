@@ -1,7 +1,7 @@
 /**
  * Scratch projects for the command-line suites: a folder with a drizzle-kit config (inside this
  * repository, so drizzle-kit and the drivers resolve from its node_modules), the command run as a user
- * runs it, and steps that build on each other. (test/cli.test.ts has its own copies of these.)
+ * runs it, and steps that build on each other.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
