@@ -1,4 +1,4 @@
--- drizzle-spector:create-same-parent public.event_ancestors 194721d5537b7e
+-- drizzle-spector:create-same-parent public.event_ancestors 11616628479992
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = 'pg_catalog', 'pg_temp'
   AS $spector$
@@ -55,9 +55,9 @@ BEGIN
         PERFORM set_config('enable_bitmapscan', 'off', true);
         PERFORM set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('64MB') THEN '64MB' ELSE current_setting('work_mem') END, true);
         EXECUTE 'SELECT l."event_id", l."ancestor_id"
-        FROM "spector_new_links" AS l
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."ancestor_id"
      WHERE NOT coalesce(e."parent_id" = o."parent_id", false)
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows * 8;
         PERFORM set_config('enable_nestloop', v_saved[1], true);
@@ -69,10 +69,10 @@ BEGIN
       END IF;
       IF v_path <> 'merge joins' THEN
         SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
-        FROM "spector_new_links" AS l
-     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-                   = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id"), false)
-     LIMIT 1;
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+                 = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id"), false)
+         LIMIT 1;
       END IF;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
@@ -154,9 +154,9 @@ BEGIN
         PERFORM set_config('enable_bitmapscan', 'off', true);
         PERFORM set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('64MB') THEN '64MB' ELSE current_setting('work_mem') END, true);
         EXECUTE 'SELECT l."event_id", l."ancestor_id"
-        FROM "spector_new_links" AS l
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."ancestor_id"
      WHERE NOT coalesce(e."parent_id" = o."parent_id", false)
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows * 8;
         PERFORM set_config('enable_nestloop', v_saved[1], true);
@@ -168,10 +168,10 @@ BEGIN
       END IF;
       IF v_path <> 'merge joins' THEN
         SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
-        FROM "spector_new_links" AS l
-     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-                   = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id"), false)
-     LIMIT 1;
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+                 = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."ancestor_id"), false)
+         LIMIT 1;
       END IF;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
@@ -247,7 +247,7 @@ CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPD
 CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_events" AFTER UPDATE OF "id", "parent_id" ON "public"."events"
   FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."parent_id" IS DISTINCT FROM NEW."parent_id") EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_events"();
 --> statement-breakpoint
--- drizzle-spector:create-same-parent public.event_links 17b0ab38794498
+-- drizzle-spector:create-same-parent public.event_links 068486472df628
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = 'pg_catalog', 'pg_temp'
   AS $spector$
@@ -304,9 +304,9 @@ BEGIN
         PERFORM set_config('enable_bitmapscan', 'off', true);
         PERFORM set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('64MB') THEN '64MB' ELSE current_setting('work_mem') END, true);
         EXECUTE 'SELECT l."event_id", l."linked_id"
-        FROM "spector_new_links" AS l
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."linked_id"
      WHERE NOT coalesce(e."parent_id" = o."parent_id", false)
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows * 8;
         PERFORM set_config('enable_nestloop', v_saved[1], true);
@@ -318,10 +318,10 @@ BEGIN
       END IF;
       IF v_path <> 'merge joins' THEN
         SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
-        FROM "spector_new_links" AS l
-     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-                   = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id"), false)
-     LIMIT 1;
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+                 = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id"), false)
+         LIMIT 1;
       END IF;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
@@ -403,9 +403,9 @@ BEGIN
         PERFORM set_config('enable_bitmapscan', 'off', true);
         PERFORM set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('64MB') THEN '64MB' ELSE current_setting('work_mem') END, true);
         EXECUTE 'SELECT l."event_id", l."linked_id"
-        FROM "spector_new_links" AS l
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
-        LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS e ON e."id" = l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" >= $1 ORDER BY "id" LIMIT $2) AS o ON o."id" = l."linked_id"
      WHERE NOT coalesce(e."parent_id" = o."parent_id", false)
      LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows * 8;
         PERFORM set_config('enable_nestloop', v_saved[1], true);
@@ -417,10 +417,10 @@ BEGIN
       END IF;
       IF v_path <> 'merge joins' THEN
         SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
-        FROM "spector_new_links" AS l
-     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
-                   = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id"), false)
-     LIMIT 1;
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" = l."event_id")
+                 = (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" = l."linked_id"), false)
+         LIMIT 1;
       END IF;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;

@@ -109,8 +109,7 @@ const HASH_SETTINGS: Settings = [["enable_nestloop", "'off'"], ["enable_mergejoi
  * as its parameters) into `v_event_id, v_other_id` with `settings` changed for it alone. The settings
  * are transaction-local (`set_config(..., true)`), so an error cannot leave them changed either.
  */
-function withSettings(settings: Settings, query: string, using: string[]): string {
-  const indent = "      ";
+function withSettings(settings: Settings, query: string, using: string[], indent: string): string {
   return [
     `v_saved := ARRAY[${settings.map(([name]) => `current_setting('${name}')`).join(", ")}];`,
     ...settings.map(([name, value]) => `PERFORM set_config('${name}', ${value}, true);`),
@@ -156,10 +155,10 @@ function linkFunctionBody(link: LinkTableMeta): string {
   const merge = joins(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} >= $1 ORDER BY ${id} LIMIT $2)`);
   const hash = joins(events);
   const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} >= $1`;
-  const lookups = `SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
-      FROM ${rows} AS l
-     WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
-     LIMIT 1;`;
+  const lookups = (indent: string) => `SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
+${indent}  FROM ${rows} AS l
+${indent} WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
+${indent} LIMIT 1;`;
   return `DECLARE
   v_event_id uuid;
   v_other_id uuid;
@@ -174,11 +173,11 @@ function linkFunctionBody(link: LinkTableMeta): string {
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF NOT FOUND THEN
-    ${lookups}
+    ${lookups("    ")}
   ELSE
     SELECT count(*) INTO v_rows FROM ${rows};
     IF pg_relation_size(${quoteLiteral(events)}) / current_setting('block_size')::bigint * ${ROWS_PER_TABLE_PAGE} <= v_rows THEN
-      ${withSettings(HASH_SETTINGS, hash, [])}
+      ${withSettings(HASH_SETTINGS, hash, [], "      ")}
       v_path := 'hash joins';
     ELSE
       SELECT least(l.${eventId}, l.${other}) INTO v_min_id
@@ -190,11 +189,11 @@ BEGIN
       END IF;
       EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
       IF (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 <= v_rows * ${MERGE_ENTRIES_PER_ROW} THEN
-        ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", `v_rows * ${MERGE_ENTRIES_PER_ROW}`]).replaceAll("\n      ", "\n        ")}
+        ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", `v_rows * ${MERGE_ENTRIES_PER_ROW}`], "        ")}
         v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
       END IF;
       IF v_path <> 'merge joins' THEN
-        ${lookups.replaceAll("\n      ", "\n        ")}
+        ${lookups("        ")}
       END IF;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
