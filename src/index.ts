@@ -25,6 +25,7 @@ export {
 export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
 export type { SpectorOptions, EventTableOptions, LinkSpec, LinkOptions } from "./tables/options.js";
 export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
+export { spectorSchemas, spectorActions, type SpectorSchemaEntry } from "./spector/numbering.js";
 export { bytea } from "./tables/columns.js";
 export { spectorRelations, type SpectorRelations } from "./tables/relations.js";
 export { shardFor, shardHash, shardSet, type ShardSet } from "./tables/shards.js";
@@ -39,6 +40,20 @@ export { appendEvent } from "./queries/append.js";
 export { listByParent, backtrace, rawCodes } from "./queries/read.js";
 export { link } from "./queries/link.js";
 export { linked, ancestors } from "./queries/walk.js";
+export { jsonText, type JsonText } from "./queries/json-text.js";
+export { verifyChain } from "./queries/verify-chain.js";
+export type {
+  ChainVerification,
+  ChainVerified,
+  ChainBroken,
+  ChainFailureReason,
+  VerifyOptions,
+} from "./spector/verify.js";
+
+// Spector's hash chain, for those who compute it elsewhere
+export { spectorHash, elixirModule } from "./spector/chain.js";
+export { spectorJson, SpectorEncodingError } from "./spector/json.js";
+export { phash2Atom, erlangShortFloat } from "./spector/erlang.js";
 export type {
   SpectorDatabase,
   EventRow,

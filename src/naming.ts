@@ -139,6 +139,10 @@ export const names = {
     walk: "spector_walk",
     /** The event `backtrace` was given, looked up in its record. */
     backtraced: "spector_backtraced",
+    /** The events of a hash chain, read for its last event (`appendEvent` on a hashed table). */
+    chain: "spector_chain",
+    /** The one-row source of the query that reads a chain's head and the transaction's isolation level. */
+    chainHead: "spector_chain_head",
   },
   /**
    * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint

@@ -205,7 +205,7 @@ describe("named schemas and actions, declared payloads", () => {
     type _name = Expect<Equal<typeof events._.name, "events">>;
     type _linkName = Expect<Equal<typeof event_links._.name, "event_links">>;
     type _schema = Expect<Equal<Select["schema"], "user" | "post">>;
-    type _action = Expect<Equal<Select["action"], "insert" | "update" | "delete" | "archive">>;
+    type _action = Expect<Equal<Select["action"], "insert" | "update" | "delete" | "savepoint" | "archive">>;
     type _payload = Expect<Equal<Select["payload"], { name: string } | { title: string } | null>>;
     type _insert = Expect<Equal<(typeof events.$inferInsert)["schema"], "user" | "post">>;
     expect(eq(events.schema, "user")).toBeDefined();
@@ -251,7 +251,7 @@ describe("named schemas and actions, declared payloads", () => {
     type _payload = Expect<Equal<Select["payload"], { v: number } | null>>;
     type _row = Expect<Equal<EventRow<typeof events>, Select>>;
     const base = eventTable("base", { actions: {} });
-    type _base = Expect<Equal<(typeof base.$inferSelect)["action"], "insert" | "update" | "delete">>;
+    type _base = Expect<Equal<(typeof base.$inferSelect)["action"], "insert" | "update" | "delete" | "savepoint">>;
     expect(events.schema.getSQLType()).toBe("integer");
     // shard sets keep each shard's exact type
     const { s_0, s_1 } = spectorTables({ shards: ["s_0", "s_1"], schemas: { user: 0 } });

@@ -4,17 +4,21 @@
  * @module
  */
 import { SQL, eq, getTableColumns, is, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
+import { PgTransaction, type PgColumn } from "drizzle-orm/pg-core";
 import { at, checkInt4, checkObject, checkPayload, checkUuid } from "../checks.js";
 import { shortenQueryError } from "../display.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId } from "../ids.js";
 import { COLUMNS, displayName, names } from "../naming.js";
 import { identifier } from "../sql/quote.js";
-import { checkCodeName, type CodeMap } from "../tables/codes.js";
+import { spectorHash } from "../spector/chain.js";
+import { SpectorEncodingError, spectorJson } from "../spector/json.js";
+import { BASE_ACTIONS, checkCodeName, type CodeMap } from "../tables/codes.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
+import { checkChained } from "./inputs.js";
+import { jsonTextOf } from "./json-text.js";
 import { resolveEvents, type Events, type EventsTable } from "./target.js";
 import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
 
@@ -23,10 +27,17 @@ import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
  * id is a new UUIDv7 and its `parent_id` is itself. With `parentId` (the id of the record's first
  * event) the event joins that record, in one `INSERT ... SELECT` that writes nothing when the record
  * does not exist. Given a `ShardSet`, the record's shard is chosen from its id, so a record's events
- * always land in one shard. On a `hashed` table, `hash` is stored as given (Spector's hash chain is
- * not computed here); without it the column is `NULL`. `payload` is a JSON value: plain objects,
- * arrays, strings, finite numbers, booleans and `null` (stored as SQL `NULL`), at most 1,000 levels
- * deep; it is checked and written to JSON text in one pass, and that text is what is sent.
+ * always land in one shard. `payload` is a JSON value: plain objects, arrays, strings, finite numbers,
+ * booleans and `null` (stored as SQL `NULL`), at most 1,000 levels deep, or a {@link jsonText} (JSON
+ * written as it is, for floats such as `1.0`); it is checked and written to JSON text in one pass, and
+ * that text is what is sent.
+ *
+ * On a `hashed` table the event extends Spector's hash chain, as Spector's own writers do: in a
+ * transaction (the caller's, or one of its own), it takes `LOCK TABLE <table> IN EXCLUSIVE MODE` (the
+ * shard's table in a set), reads the hash of the table's last event by `inserted_at`, and stores the
+ * SHA-256 Spector computes over the payload as PostgreSQL stores it. Its `inserted_at` is the
+ * database's clock, or one microsecond after the chain's last event when that is later, so the chain's
+ * order by `inserted_at` is the order of appends.
  *
  * @example
  * ```ts
@@ -40,7 +51,8 @@ import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
  * ```
  * @throws {SpectorOptionError} for bad input (a `parentId` that is not a UUID, an unknown schema or
  * action name, a missing payload or one that is no JSON value, such as `undefined`, `NaN`, a `Date` or
- * a cycle, anywhere in it), before any SQL runs.
+ * a cycle, anywhere in it), and on a hashed table without `schemaModules`, or with an event whose
+ * schema or action has no name Spector could hash; all before any SQL runs.
  * A failed insert throws Drizzle's error, its message showing the payload in part.
  * @throws {SpectorRecordNotFoundError} when `parentId` is not the first event of a record of the table.
  */
@@ -51,31 +63,90 @@ export async function appendEvent<T extends AnyEventTable>(
 ): Promise<EventRow<T>> {
   const target = resolveEvents("table", table);
   const input = checkNewEvent(event, target.meta);
+  const chain = target.meta.hashed ? chainLink(target.meta, input) : undefined; // checked before any SQL
+  const { id, parentId, events } =
+    input.parentId === undefined
+      ? (({ id, events }) => ({ id, parentId: undefined, events }))(target.start())
+      : { id: newEventId(), parentId: input.parentId, events: target.record(input.parentId) };
+  const append = (tx: SpectorDatabase, extra: ChainValues | undefined) =>
+    insert(tx, events, input, id, parentId, extra);
+  if (chain === undefined) return (await append(db, undefined)) as unknown as EventRow<T>;
+  const chained = (tx: SpectorDatabase) => appendChained(tx, events, chain, append);
+  const row = is(db, PgTransaction)
+    ? await chained(db)
+    : await db.transaction(chained, { isolationLevel: "read committed" });
+  return row as unknown as EventRow<T>;
+}
+
+/** The values a chained event adds: its hash, and its `inserted_at`. */
+interface ChainValues {
+  readonly hash: Uint8Array;
+  readonly insertedAt: SQL;
+}
+
+/** Inserts the event: the first of a new record (`parentId` undefined), or one of record `parentId`. */
+async function insert(
+  db: SpectorDatabase,
+  events: EventsTable,
+  input: CheckedEvent,
+  id: string,
+  parentId: string | undefined,
+  chain: ChainValues | undefined,
+): Promise<Events["$inferSelect"]> {
   const values = {
     schema: input.schema,
     action: input.action,
-    payload: input.payload,
-    ...(input.hash === undefined ? {} : { hash: input.hash }),
+    payload: input.payload === null ? null : jsonb(input.payload),
+    ...chain,
   } as Events["$inferInsert"];
-  if (input.parentId === undefined) {
-    const { id, events } = target.start();
+  if (parentId === undefined) {
     const [row] = await sending(
       db
         .insert(events.table)
         .values({ ...values, id, parentId: id })
         .returning(),
     );
-    return row as unknown as EventRow<T>;
+    return row!;
   }
-  const events = target.record(input.parentId);
   const rows = await sending(
     db
       .insert(events.table)
-      .select(selectFromRecord(events.table, values, newEventId(), input.parentId))
+      .select(selectFromRecord(events.table, values, id, parentId))
       .returning(),
   );
-  if (rows.length === 1) return rows[0] as unknown as EventRow<T>;
-  return recordNotFound(db, events, input.parentId);
+  if (rows.length === 1) return rows[0]!;
+  return recordNotFound(db, events, parentId);
+}
+
+/**
+ * Appends under the chain's lock, in transaction `tx`: locks the table, reads its last hash, and
+ * inserts the event with its hash and an `inserted_at` strictly after the chain's last event.
+ */
+async function appendChained<R>(
+  tx: SpectorDatabase,
+  events: EventsTable,
+  link: ChainLink,
+  append: (tx: SpectorDatabase, chain: ChainValues) => Promise<R>,
+): Promise<R> {
+  const t = events.table;
+  await tx.execute(sql`lock table ${t} in exclusive mode`);
+  const last = identifier(names.alias.chain);
+  const [head] = await tx
+    .select({
+      isolation: sql<string>`current_setting('transaction_isolation')`,
+      hash: sql<Uint8Array | null>`(select ${last}.${identifier(COLUMNS.hash)} from ${t} as ${last} order by ${last}.${identifier(COLUMNS.insertedAt)} desc, ${last}.${identifier(COLUMNS.id)} desc limit 1)`,
+    })
+    .from(sql`(values (0)) as ${identifier(names.alias.chainHead)}`);
+  if (head!.isolation !== "read committed") {
+    throw new SpectorOptionError(
+      "db",
+      `a transaction at ${head!.isolation}`,
+      "the database, or a READ COMMITTED transaction: appending to a hash chain at a higher isolation level " +
+        "could read a last hash older than the lock and fork the chain",
+    );
+  }
+  const insertedAt = sql`greatest(clock_timestamp() at time zone 'utc', (select max(${last}.${identifier(COLUMNS.insertedAt)}) from ${t} as ${last}) + interval '1 microsecond')`;
+  return append(tx, { hash: spectorHash(head!.hash, link.schema, link.action, link.payload), insertedAt });
 }
 
 /** Runs an insert, whose parameters hold the payload: should it fail, its error shows them in part. */
@@ -119,9 +190,8 @@ async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId
 interface CheckedEvent {
   readonly schema: unknown;
   readonly action: unknown;
-  /** The payload as sent: its JSON text cast to `jsonb`, or SQL `NULL` for `null`. */
-  readonly payload: SQL | null;
-  readonly hash: Uint8Array | null | undefined;
+  /** The payload's JSON text as sent, or `null` for SQL `NULL`. */
+  readonly payload: string | null;
   readonly parentId: string | undefined;
 }
 
@@ -131,28 +201,96 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new SpectorOptionError("event", event, "an object `{ schema, action, payload, parentId? }`");
   }
-  const { schema, action, payload, parentId, hash } = checkObject(
-    "event",
-    event,
-    meta.hashed ? [...EVENT_KEYS, "hash"] : EVENT_KEYS,
-    "key",
-  );
+  if (meta.hashed && "hash" in event) {
+    throw new SpectorOptionError(
+      at("event", "hash"),
+      (event as { hash: unknown }).hash,
+      "left out: on a hashed table `appendEvent` computes Spector's hash itself, and never stores one it is given",
+    );
+  }
+  const { schema, action, payload, parentId } = checkObject("event", event, EVENT_KEYS, "key");
   const table = displayName(meta);
   checkCode(at("event", "schema"), schema, meta.schemas, "schemas", table);
   checkCode(at("event", "action"), action, meta.actions, "actions", table);
   if (!("payload" in event)) {
     throw new SpectorOptionError(at("event", "payload"), undefined, "the event's payload (a JSON value, or `null`)");
   }
-  if (hash !== undefined && hash !== null && !(hash instanceof Uint8Array)) {
-    throw new SpectorOptionError(at("event", "hash"), hash, "a `Uint8Array` (a `Buffer` will do), `null`, or left out");
-  }
   return {
     schema,
     action,
-    payload: payload === null ? null : jsonb(checkPayload(at("event", "payload"), payload)),
-    hash,
+    payload: payload === null ? null : payloadText(at("event", "payload"), payload),
     parentId: parentId === undefined ? undefined : checkUuid(at("event", "parentId"), parentId),
   };
+}
+
+/** What a chained event's hash covers, resolved before any SQL runs. */
+interface ChainLink {
+  /** The schema's Elixir module, `Elixir.MyApp.User`. */
+  readonly schema: string;
+  /** The action's atom name. */
+  readonly action: string;
+  /** The payload as Spector encodes it from the stored `jsonb`. */
+  readonly payload: string;
+}
+
+/**
+ * The texts Spector's hash covers for `input` on hashed table `meta`, or a {@link SpectorOptionError}
+ * that says what the table must declare.
+ */
+function chainLink(meta: EventTableMeta, input: CheckedEvent): ChainLink {
+  const table = displayName(meta);
+  const modules = checkChained("table", meta);
+  const schemaCode = meta.schemas ? meta.schemas.byName.get(input.schema as string)! : (input.schema as number);
+  const schema = modules.get(schemaCode);
+  if (schema === undefined) {
+    throw new SpectorOptionError(
+      at("event", "schema"),
+      input.schema,
+      `a schema whose Elixir module \`schemaModules\` of table ${table} names (it names ${[...modules.keys()].join(", ")})`,
+    );
+  }
+  const action = actionName(meta, input.action);
+  if (action === undefined) {
+    throw new SpectorOptionError(
+      at("event", "action"),
+      input.action,
+      `an action Spector can name in its hash: one of Spector's base actions (${Object.entries(BASE_ACTIONS)
+        .map(([name, code]) => `${name} = ${code}`)
+        .join(
+          ", ",
+        )}), or declare \`actions\` on table ${table} (\`spectorActions([...])\` numbers them as Spector does)`,
+    );
+  }
+  return { schema, action, payload: encodePayload(input.payload) };
+}
+
+/** The name an action is hashed under: the name its integer reads back as (an alias's target). */
+function actionName(meta: EventTableMeta, action: unknown): string | undefined {
+  if (meta.actions) return meta.actions.byCode.get(meta.actions.byName.get(action as string)!);
+  return Object.entries(BASE_ACTIONS).find(([, code]) => code === action)?.[0];
+}
+
+/** Spector's encoding of a payload's JSON text; a text it cannot decode is bad input. */
+function encodePayload(payload: string | null): string {
+  try {
+    return spectorJson(payload);
+  } catch (error) {
+    if (!(error instanceof SpectorEncodingError)) throw error;
+    throw new SpectorOptionError(at("event", "payload"), payload, `a payload Spector can decode (${error.message})`);
+  }
+}
+
+/** The JSON text of a payload: a {@link jsonText} as written (checked), any other value written here. */
+function payloadText(path: string, payload: unknown): string {
+  const written = jsonTextOf(payload);
+  if (written === undefined) return checkPayload(path, payload);
+  try {
+    spectorJson(written);
+  } catch (error) {
+    if (!(error instanceof SpectorEncodingError)) throw error;
+    throw new SpectorOptionError(path, written, `JSON text (${error.message})`);
+  }
+  return written;
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { OPTIONS, at, checkInt4, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
-import type { LinkTableMeta } from "../tables/meta.js";
+import { displayName } from "../naming.js";
+import type { EventTableMeta, LinkTableMeta } from "../tables/meta.js";
 
 /** An event given to a helper, checked: its id, and its record when it was given as a row. */
 export interface CheckedRef {
@@ -51,4 +52,18 @@ export function checkType(meta: LinkTableMeta, options: unknown, required: boole
   }
   if (required) checkObject(OPTIONS, options, ["type"]);
   return checkInt4(path, type, expected);
+}
+
+/**
+ * The `schemaModules` of hashed table `meta`, or a {@link SpectorOptionError} at `path` saying what to
+ * declare: Spector's hash covers each schema's Elixir module, which the database does not hold.
+ */
+export function checkChained(path: string, meta: EventTableMeta): ReadonlyMap<number, string> {
+  if (meta.schemaModules !== undefined) return meta.schemaModules;
+  throw new SpectorOptionError(
+    path,
+    `hashed table ${displayName(meta)} without \`schemaModules\``,
+    'a hashed table that declares `schemaModules` (e.g. `{ user: "MyApp.User" }`): Spector\'s hash covers each ' +
+      "schema's Elixir module, which the database does not hold",
+  );
 }

@@ -90,6 +90,14 @@ export function resolveEvents(path: string, target: unknown): EventsTarget {
   };
 }
 
+/** Every events table of the events table (or shard set) given at `path`, in the set's order. */
+export function resolveEventTables(path: string, target: unknown): EventsTable[] {
+  if (!isShardSet(target)) return [{ table: target as Events, meta: eventTableMeta(path, target) }];
+  const metas = shardSetMetas(target);
+  if (metas[0]!.kind !== "events") eventTableMeta(at(at(path, "tables"), 0), target.tables[0]);
+  return target.tables.map((table, i) => ({ table: table as Events, meta: metas[i] as EventTableMeta }));
+}
+
 /**
  * Resolves the link table (or shard set) given at `path`. A lone link table of a shard refuses events
  * of a record that lives in another shard.

@@ -47,21 +47,22 @@ export type EventRow<T extends AnyEventTable> =
 
 /**
  * The input of `appendEvent` for events table `T`: `schema`, `action` and `payload`, and
- * `parentId` to add to an existing record (leave it out to start one).
+ * `parentId` to add to an existing record (leave it out to start one). There is no `hash`: on a
+ * hashed table `appendEvent` computes it.
  */
-export type NewEvent<T extends AnyEventTable> = (ShapeOfTable<T> extends infer S extends EventShape
-  ? S["payloads"] extends infer P extends object
-    ? {
-        [K in S["schema"] & string]: {
-          schema: K;
-          action: S["action"];
-          payload: PayloadFor<P, K> | null;
-          parentId?: string;
-        };
-      }[S["schema"] & string]
-    : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
-  : never) &
-  ("hash" extends keyof T["$inferSelect"] ? { hash?: Uint8Array | null } : {});
+export type NewEvent<T extends AnyEventTable> =
+  ShapeOfTable<T> extends infer S extends EventShape
+    ? S["payloads"] extends infer P extends object
+      ? {
+          [K in S["schema"] & string]: {
+            schema: K;
+            action: S["action"];
+            payload: PayloadFor<P, K> | null;
+            parentId?: string;
+          };
+        }[S["schema"] & string]
+      : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
+    : never;
 
 /**
  * An event as the link helpers need it: its `id`, and its `parentId` to find its shard. Any event row

@@ -14,14 +14,21 @@ import { checkInt4 } from "../checks.js";
 import { SpectorOptionError, SpectorUnknownCodeError } from "../errors.js";
 
 /**
- * Spector's base actions, which every `actions` map extends.
+ * Spector's base actions, which every `actions` map extends (`savepoint` since Spector 0.6).
  *
  * @example
  * ```ts
  * BASE_ACTIONS.insert; // 1
  * ```
  */
-export const BASE_ACTIONS = { insert: 1, update: 2, delete: 3 } as const;
+export const BASE_ACTIONS = { insert: 1, update: 2, delete: 3, savepoint: 4 } as const;
+
+/**
+ * On a map made by `spectorActions`, under this symbol key (which `Object.entries` never lists and a
+ * spread keeps): its aliases, each with the action it stands for.
+ * An alias shares its target's integer; reading that integer gives the target's name.
+ */
+export const ACTION_ALIASES = Symbol.for("drizzle-spector.actionAliases");
 
 /** The names of Spector's base actions. */
 export type BaseAction = keyof typeof BASE_ACTIONS;
@@ -67,6 +74,7 @@ export function checkCodeMap(
   ) {
     throw new SpectorOptionError(option, value, "a plain object of names to integers, e.g. `{ user: 0, post: 1 }`");
   }
+  const aliases = (value as { [ACTION_ALIASES]?: ReadonlyMap<string, string> })[ACTION_ALIASES];
   const byName = new Map<string, number>(Object.entries(base));
   const byCode = new Map<number, string>(Object.entries(base).map(([name, code]) => [code, name]));
   for (const [name, code] of Object.entries(value)) {
@@ -78,10 +86,19 @@ export function checkCodeMap(
       throw new SpectorOptionError(
         path,
         code,
-        `left out or ${base[name]}: \`${name}\` is one of Spector's base actions (insert = 1, update = 2, delete = 3)`,
+        `left out or ${base[name]}: \`${name}\` is one of Spector's base actions (insert = 1, update = 2, delete = 3, savepoint = 4)`,
       );
     }
     const other = byCode.get(code);
+    if (other !== undefined && aliases?.get(name) === other) {
+      byName.set(name, code); // an alias: writes its target's integer, which reads back as the target
+      continue;
+    }
+    if (other !== undefined && aliases?.get(other) === name) {
+      byName.set(name, code); // the target of an alias met first
+      byCode.set(code, name);
+      continue;
+    }
     if (other !== undefined) {
       throw new SpectorOptionError(
         path,

@@ -13,6 +13,8 @@ import type { CodeMap } from "./codes.js";
 export interface EventTypingPlan {
   readonly schemas: CodeMap | undefined;
   readonly actions: CodeMap | undefined;
+  /** Each `schema` integer's Elixir module as Elixir prints it (`Elixir.MyApp.User`), from `schemaModules`. */
+  readonly schemaModules: ReadonlyMap<number, string> | undefined;
 }
 
 /** A checked events table. */

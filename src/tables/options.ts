@@ -39,8 +39,17 @@ export type LinkSpec =
  * ```
  */
 export interface EventTableOptions {
-  /** Add a nullable `hash bytea` column for hash-chain integrity. Default `false`. */
+  /**
+   * Add a nullable `hash bytea` column holding Spector's hash chain: `appendEvent` fills it (with
+   * `schemaModules` declared) and `verifyChain` checks it. Default `false`.
+   */
   readonly hashed?: boolean;
+  /**
+   * On a `hashed` table, the Elixir module of each schema, which Spector's hash covers:
+   * `{ user: "MyApp.User" }` with a `schemas` map (every schema needs one), or `{ 0: "MyApp.User" }`
+   * with plain integers. Default: none, and `appendEvent` then refuses to append to the table.
+   */
+  readonly schemaModules?: Readonly<Record<string | number, string>>;
   /** PostgreSQL schema holding the tables. Default: none given, i.e. `public` (the search path). */
   readonly pgSchema?: string;
   /** Add the `updated_at` column (the seed lists it; Spector 0.6+ leaves it out). Default `true`. */

@@ -17,7 +17,8 @@ import {
   type DerivedName,
   type NameKind,
 } from "../naming.js";
-import { BASE_ACTIONS, checkCodeMap, checkPayloadType } from "./codes.js";
+import { elixirModule } from "../spector/chain.js";
+import { BASE_ACTIONS, checkCodeMap, checkPayloadType, type CodeMap } from "./codes.js";
 import type { EventTypingPlan, LinkTablePlan, SchemaPlan } from "./meta.js";
 
 /** The options every events table takes (`EventTableOptions`). */
@@ -30,6 +31,7 @@ const EVENT_TABLE_OPTIONS = [
   "actions",
   "payload",
   "payloads",
+  "schemaModules",
 ] as const;
 
 /** The checked options of one events table (`EventTableOptions`), with `pgSchema` normalised. */
@@ -80,7 +82,68 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
     }
     if (pgSchema === "public") pgSchema = undefined; // Drizzle's own rule: public is pgTable, not pgSchema("public").
   }
-  return { hashed, updatedAt, recordIndex, pgSchema, schemas, actions };
+  const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
+  return { hashed, updatedAt, recordIndex, pgSchema, schemas, actions, schemaModules };
+}
+
+/**
+ * Checks `schemaModules`: only on a hashed table; with a `schemas` map, one Elixir alias for each of its
+ * names and nothing else; without one, aliases keyed by `schema` integers.
+ */
+function checkSchemaModules(
+  value: unknown,
+  hashed: boolean,
+  schemas: CodeMap | undefined,
+): ReadonlyMap<number, string> | undefined {
+  const path = at(OPTIONS, "schemaModules");
+  if (value === undefined) return undefined;
+  if (!hashed)
+    throw new SpectorOptionError(path, value, "left out unless `hashed: true` (it names what Spector's hash covers)");
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Array.isArray(value) ||
+    Object.getPrototypeOf(value) !== Object.prototype
+  ) {
+    throw new SpectorOptionError(
+      path,
+      value,
+      'a plain object of schema names to Elixir modules, e.g. `{ user: "MyApp.User" }`',
+    );
+  }
+  const modules = new Map<number, string>();
+  for (const [key, alias] of Object.entries(value)) {
+    const code =
+      schemas === undefined ? (/^(0|-?[1-9][0-9]*)$/.test(key) ? Number(key) : undefined) : schemas.byName.get(key);
+    if (code === undefined || (schemas === undefined && !Number.isSafeInteger(code))) {
+      throw new SpectorOptionError(
+        at(path, key),
+        alias,
+        schemas === undefined
+          ? "keyed by a `schema` integer (declare `schemas` to key it by names)"
+          : `keyed by one of the names of \`schemas\`: ${[...schemas.byName.keys()].map((n) => JSON.stringify(n)).join(", ")}`,
+      );
+    }
+    const module = typeof alias === "string" ? elixirModule(alias) : undefined;
+    if (module === undefined) {
+      throw new SpectorOptionError(
+        at(path, key),
+        alias,
+        "an Elixir module name such as `MyApp.User` or `Shop.Order.Line`",
+      );
+    }
+    modules.set(code, module);
+  }
+  for (const [name, code] of schemas?.byName ?? []) {
+    if (!modules.has(code)) {
+      throw new SpectorOptionError(
+        at(path, name),
+        undefined,
+        `the Elixir module of schema \`${name}\` (every schema of \`schemas\` needs one on a hashed table)`,
+      );
+    }
+  }
+  return modules;
 }
 
 /**

@@ -1,0 +1,62 @@
+/**
+ * Spector's hash chain (`hashed: true`): what one event's hash is. The bytes are those of
+ * `SPECTOR_FACTS.md`, checked on the 30 events of `spector-hash-vectors.json` (made with Elixir):
+ *
+ *     [<previous hash, 64 lowercase hex digits> ":"] <schema module> "." <action name> <payload JSON>
+ *
+ * with no prefix for the first event of a chain, the schema as Elixir prints its module
+ * (`Elixir.MyApp.User`), the action's atom name, and the payload as `spector/json.ts` encodes it. That
+ * text is then UTF-8 encoded **twice** before SHA-256 (each byte of its UTF-8 form is read as a
+ * Latin-1 character and encoded again), as Spector does: an ASCII text hashes as itself, but `é`
+ * (`C3 A9`) is hashed as `C3 83 C2 A9`. The vectors hold eleven such events.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+
+/** A character beyond ASCII: a text without any hashes as its plain UTF-8 bytes. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * The SHA-256 digest (32 bytes) Spector stores in `hash` for an event whose payload encodes to
+ * `payloadJson`, chained from `previous`: the hash of the chain's last event (its 32 bytes, or them as
+ * 64 lowercase hex digits), or `null` for the first event.
+ *
+ * @example
+ * ```ts
+ * const first = spectorHash(null, "Elixir.MyApp.User", "insert", '{"__version__":0,"name":"Alice"}');
+ * const second = spectorHash(first, "Elixir.MyApp.Post", "update", "{}");
+ * ```
+ */
+export function spectorHash(
+  previous: Uint8Array | string | null,
+  schemaModule: string,
+  actionName: string,
+  payloadJson: string,
+): Buffer {
+  const prefix =
+    previous === null ? "" : `${typeof previous === "string" ? previous : Buffer.from(previous).toString("hex")}:`;
+  const text = `${prefix}${schemaModule}.${actionName}${payloadJson}`;
+  const bytes = NON_ASCII.test(text)
+    ? Buffer.from(Buffer.from(text, "utf8").toString("latin1"), "utf8")
+    : Buffer.from(text, "latin1");
+  return createHash("sha256").update(bytes).digest();
+}
+
+/** An Elixir alias: dot-separated segments, each a capital letter then letters, digits or `_`. */
+const ELIXIR_ALIAS = /^[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*$/;
+
+/**
+ * The module name as Elixir prints it (`:"Elixir.MyApp.User"`), from an alias as Elixir code writes it
+ * (`MyApp.User`, or already `Elixir.MyApp.User`); `undefined` for a name that is no Elixir alias.
+ *
+ * @example
+ * ```ts
+ * elixirModule("MyApp.User"); // "Elixir.MyApp.User"
+ * elixirModule("my_app.user"); // undefined
+ * ```
+ */
+export function elixirModule(alias: string): string | undefined {
+  const bare = alias.startsWith("Elixir.") ? alias.slice("Elixir.".length) : alias;
+  return ELIXIR_ALIAS.test(bare) ? `Elixir.${bare}` : undefined;
+}

@@ -1,0 +1,156 @@
+/**
+ * Verifying Spector's hash chain, whatever reads the rows: the walk over one table's events in
+ * Spector's order, page by page, recomputing each hash from the previous event's stored hash. The
+ * helper `verifyChain` reads the pages through Drizzle, the `verify` command through the project's
+ * driver; both use {@link chainPageSql}'s order and {@link verifyPages}.
+ *
+ * @module
+ */
+import type { EventTableMeta } from "../tables/meta.js";
+import { BASE_ACTIONS } from "../tables/codes.js";
+import { spectorHash } from "./chain.js";
+import { SpectorEncodingError, spectorJson } from "./json.js";
+
+/**
+ * Why an event breaks the chain:
+ * - `mismatch`: its stored hash differs from the one recomputed from its row and the previous hash
+ *   (the event, or one before it, was edited, removed, inserted or moved);
+ * - `missing`: its `hash` is `NULL`;
+ * - `unknown-schema`: its `schema` integer has no module in `schemaModules`, so its hash cannot be
+ *   recomputed (declare the module);
+ * - `unknown-action`: its `action` integer has no name in `actions` (nor is it a base action);
+ * - `unencodable`: its payload holds a number Spector cannot decode (a float beyond a double).
+ */
+export type ChainFailureReason = "mismatch" | "missing" | "unknown-schema" | "unknown-action" | "unencodable";
+
+/** A whole chain verified: `count` events, each hash as Spector computes it. */
+export interface ChainVerified {
+  readonly ok: true;
+  /** The events verified. */
+  readonly count: number;
+}
+
+/** The first event that breaks a chain. */
+export interface ChainBroken {
+  readonly ok: false;
+  /** The events verified before it. */
+  readonly count: number;
+  /** The table it is in (`schema.table` outside the default schema). */
+  readonly table: string;
+  /** Its `id`. */
+  readonly eventId: string;
+  readonly reason: ChainFailureReason;
+  /** The hash it should have, as 64 hex digits (`null` when it cannot be computed). */
+  readonly expected: string | null;
+  /** The hash it has, as 64 hex digits (`null` when `NULL`). */
+  readonly actual: string | null;
+}
+
+/** What verifying a chain found. */
+export type ChainVerification = ChainVerified | ChainBroken;
+
+/** One event as verification reads it: codes as stored, the payload as PostgreSQL's text, hash as hex. */
+export interface ChainRow {
+  readonly id: string;
+  readonly schema: number;
+  readonly action: number;
+  readonly payload: string | null;
+  readonly hash: string | null;
+  readonly insertedAt: string;
+}
+
+/** Where a page starts: after this event, in chain order. */
+export interface ChainCursor {
+  readonly insertedAt: string;
+  readonly id: string;
+}
+
+/** Reads the page of at most `limit` events after `after` (from the start when `undefined`), in chain order. */
+export type ChainPageReader = (after: ChainCursor | undefined, limit: number) => Promise<readonly ChainRow[]>;
+
+/** Options of a verification. */
+export interface VerifyOptions {
+  /** Events read per query. Default 5,000. */
+  readonly pageSize?: number;
+  /** Called after each page with the events verified so far in this table. */
+  readonly onProgress?: (count: number) => void;
+}
+
+/** The default number of events read per query. */
+export const VERIFY_PAGE_SIZE = 5000;
+
+/**
+ * The page query in chain order, as SQL text with `$1` (`inserted_at`) and `$2` (`id`) for the
+ * cursor: Spector's order (`inserted_at`), with `id` to break ties. `inserted_at >= $1` lets
+ * PostgreSQL start from the `inserted_at` index; the row comparison then skips what was read.
+ */
+export function chainPageSql(
+  table: string,
+  columns: Readonly<Record<keyof ChainRow, string>>,
+  after: boolean,
+  limit: number,
+): string {
+  const { insertedAt, id } = columns;
+  const where = after
+    ? ` WHERE ${insertedAt} >= $1::timestamp AND (${insertedAt}, ${id}) > ($1::timestamp, $2::uuid)`
+    : "";
+  return `SELECT ${id}::text AS id, ${columns.schema} AS schema, ${columns.action} AS action, ${columns.payload}::text AS payload, encode(${columns.hash}, 'hex') AS hash, ${insertedAt}::text AS inserted_at FROM ${table}${where} ORDER BY ${insertedAt}, ${id} LIMIT ${limit}`;
+}
+
+/**
+ * Walks one table's chain, page by page, and returns `{ ok: true, count }` or its first broken event.
+ * Memory holds one page.
+ */
+export async function verifyPages(
+  meta: EventTableMeta,
+  table: string,
+  read: ChainPageReader,
+  options: VerifyOptions = {},
+): Promise<ChainVerification> {
+  const modules = meta.schemaModules!;
+  const actions = actionNames(meta);
+  const pageSize = options.pageSize ?? VERIFY_PAGE_SIZE;
+  let previous: string | null = null;
+  let count = 0;
+  let after: ChainCursor | undefined;
+  for (;;) {
+    const rows = await read(after, pageSize);
+    for (const row of rows) {
+      const broken = (reason: ChainFailureReason, expected: string | null): ChainBroken => ({
+        ok: false,
+        count,
+        table,
+        eventId: row.id,
+        reason,
+        expected,
+        actual: row.hash,
+      });
+      const schema = modules.get(Number(row.schema));
+      if (schema === undefined) return broken("unknown-schema", null);
+      const action = actions.get(Number(row.action));
+      if (action === undefined) return broken("unknown-action", null);
+      let payload: string;
+      try {
+        payload = spectorJson(row.payload);
+      } catch (error) {
+        if (error instanceof SpectorEncodingError) return broken("unencodable", null);
+        throw error;
+      }
+      const expected = spectorHash(previous, schema, action, payload).toString("hex");
+      if (row.hash === null) return broken("missing", expected);
+      if (row.hash !== expected) return broken("mismatch", expected);
+      previous = row.hash;
+      count++;
+    }
+    options.onProgress?.(count);
+    if (rows.length < pageSize) return { ok: true, count };
+    const last = rows[rows.length - 1]!;
+    after = { insertedAt: last.insertedAt, id: last.id };
+  }
+}
+
+/** Each action integer's name as Spector hashes it: the table's map (an alias reads as its target), else the base actions. */
+function actionNames(meta: EventTableMeta): ReadonlyMap<number, string> {
+  if (meta.actions) return meta.actions.byCode;
+  return new Map(Object.entries(BASE_ACTIONS).map(([name, code]) => [code, name]));
+}
