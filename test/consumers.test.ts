@@ -5,7 +5,9 @@
  * bundler`. Each app is made of the README's own file blocks (those that name their file in a first
  * comment line), so the README cannot drift from the API: each type-checks with TypeScript 5.9 and 7,
  * then runs the quick start as the README says, on PGlite: `drizzle-spector generate` (the packed
- * command), `drizzle-kit migrate`, `tsx src/app.ts` (which must exit by itself) and the rollback recipe.
+ * command), `drizzle-kit migrate`, `tsx src/app.ts` (which must exit by itself) and the rollback recipe;
+ * the ES module app also runs it as written, on postgres.js, in a fresh database on the PostgreSQL of
+ * `DATABASE_URL` when it is set (always in CI).
  *
  * The apps live under `.tmp/` in this repository: npm installs only the tarball and its dependencies
  * into each (`--legacy-peer-deps`), and drizzle-orm, drizzle-kit, PGlite, tsx and the type packages
@@ -15,7 +17,8 @@ import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomName } from "./support/fresh-database.js";
+import { backends } from "./support/backends.js";
+import { createFreshDatabase, randomName } from "./support/fresh-database.js";
 import { ROOT, steps } from "./support/scratch-project.js";
 
 /** A README code block that names its file: `// src/app.ts`, or a variant: `// src/db/index.ts, on PGlite`. */
@@ -216,6 +219,27 @@ for (const app of APPS) {
       expectSuccess(loaded);
       expect(loaded.stdout.trim()).toMatch(app.entry === "require" ? /\/dist\/index\.cjs$/ : /\/dist\/index\.js$/);
     });
+
+    if (app.dir === "esm" && backends().includes("postgres")) {
+      step("on PostgreSQL (DATABASE_URL, a fresh database): generate, migrate and src/app.ts as written", async () => {
+        const database = await createFreshDatabase(process.env.DATABASE_URL!, "consumer");
+        try {
+          const pg = { ...process.env, DATABASE_URL: database.url };
+          expectSuccess(run(join(dir, "node_modules/.bin/drizzle-spector"), ["generate"], { cwd: dir, env: pg }));
+          expectSuccess(
+            run(process.execPath, [join(ROOT, "node_modules/drizzle-kit/bin.cjs"), "migrate"], { cwd: dir, env: pg }),
+          );
+          const main = run(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "src/app.ts"], {
+            cwd: dir,
+            env: pg,
+          });
+          expectSuccess(main);
+          expect(main.stdout.trim().split("\n")).toEqual(["insert Hi", "update Hi!", "2 1 0 2"]);
+        } finally {
+          await database.drop();
+        }
+      });
+    }
 
     step(`switches to PGlite as the README says (driver: "pglite", DATABASE_URL a data folder)`, () => {
       writeFileSync(join(dir, "src/db/index.ts"), block("src/db/index.ts", "on PGlite").code);
