@@ -837,10 +837,10 @@ describe("the packaged command", () => {
       expect(build.stdout + build.stderr).toBe("");
       const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
         bin: Record<string, string>;
-        exports: { ".": { default: string } };
+        exports: { ".": { import: { default: string } } };
       };
       const bin = join(dist, pkg.bin["drizzle-spector"]!.replace("./dist/", ""));
-      const entry = join(dist, pkg.exports["."].default.replace("./dist/", ""));
+      const entry = join(dist, pkg.exports["."].import.default.replace("./dist/", ""));
       writeFileSync(
         join(dir, "schema.ts"),
         `import { spectorTables } from ${JSON.stringify(entry)};\nexport const { events, links } = spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
