@@ -6,6 +6,7 @@
  * ```sh
  * npx drizzle-spector generate [--config drizzle.config.ts] [--name spector_triggers]
  * npx drizzle-spector check [--config drizzle.config.ts] [--json]
+ * npx drizzle-spector verify [--config drizzle.config.ts] [--table events] [--json]
  * ```
  * @module
  */
@@ -13,6 +14,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GenerateError } from "../errors.js";
 import { check } from "./check.js";
 import { generate, migrationNameProblem } from "./generate.js";
+import { verify } from "./verify.js";
 
 /**
  * A command: its options, the lines of usage it adds, and what it does with the parsed values (it may
@@ -54,6 +56,31 @@ const COMMANDS: Record<string, Command> = {
     async run(values) {
       const result = await check({ config: values.config as string | undefined, json: values.json === true });
       return result.differences.length === 0 ? 0 : 1;
+    },
+  },
+  verify: {
+    options: { config: { type: "string" }, table: { type: "string" }, json: { type: "boolean" } },
+    usage: `drizzle-spector verify [--config FILE] [--table NAME] [--json]
+
+  verify     verify Spector's hash chain of every hashed table of the schema (or of --table) in
+             the database (DATABASE_URL, else the config's dbCredentials); exit 0 when every
+             chain verifies, 1 when one is broken, 2 when it could not run
+  --config   drizzle-kit config file (default: drizzle.config.ts)
+  --table    the one table to verify: its name, or schema.name
+  --json     print one JSON document instead of lines`,
+    async run(values) {
+      try {
+        const result = await verify({
+          config: values.config as string | undefined,
+          table: values.table as string | undefined,
+          json: values.json === true,
+        });
+        return result.ok ? 0 : 1;
+      } catch (error) {
+        if (!(error instanceof GenerateError)) throw error;
+        console.error(`drizzle-spector: ${error.message}`);
+        return 2; // could not run: not the same as a broken chain
+      }
     },
   },
 };
