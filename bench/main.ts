@@ -346,13 +346,21 @@ async function main(): Promise<void> {
 
 class RollBack extends Error {}
 
-// BENCH_ONLY=rule or BENCH_ONLY=queries runs one part; both by default. The queries part: bench/queries.ts.
+// BENCH_ONLY=rule, queries or chain runs one part; all by default. The queries part: bench/queries.ts;
+// the chain part: bench/chain.ts.
+const PARTS = ["rule", "queries", "chain"] as const;
 const only = process.env.BENCH_ONLY;
-if (only !== undefined && only !== "rule" && only !== "queries")
-  throw new Error(`BENCH_ONLY must be "rule" or "queries", not ${JSON.stringify(only)}`);
-if (only !== "queries") await main();
-if (only !== "rule") {
+if (only !== undefined && !(PARTS as readonly string[]).includes(only))
+  throw new Error(`BENCH_ONLY must be one of ${PARTS.join(", ")}, not ${JSON.stringify(only)}`);
+const runs = (part: (typeof PARTS)[number]) => only === undefined || only === part;
+if (runs("rule")) await main();
+if (runs("queries")) {
   if (only === undefined) console.log("");
   const { benchQueries } = await import("./queries.js");
   await benchQueries(URL_);
+}
+if (runs("chain")) {
+  if (only === undefined) console.log("");
+  const { benchChain } = await import("./chain.js");
+  await benchChain(URL_);
 }

@@ -11,7 +11,7 @@ import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId } from "../ids.js";
 import { COLUMNS, displayName, names } from "../naming.js";
 import { identifier } from "../sql/quote.js";
-import { spectorHash } from "../spector/chain.js";
+import { spectorHashTail } from "../spector/chain.js";
 import { SpectorEncodingError, spectorJson } from "../spector/json.js";
 import { BASE_ACTIONS, checkCodeName, type CodeMap } from "../tables/codes.js";
 import type { AnyEventTable } from "../tables/event-table.js";
@@ -71,16 +71,17 @@ export async function appendEvent<T extends AnyEventTable>(
   const append = (tx: SpectorDatabase, extra: ChainValues | undefined) =>
     insert(tx, events, input, id, parentId, extra);
   if (chain === undefined) return (await append(db, undefined)) as unknown as EventRow<T>;
-  const chained = (tx: SpectorDatabase) => appendChained(tx, events, chain, append);
   const row = is(db, PgTransaction)
-    ? await chained(db)
-    : await db.transaction(chained, { isolationLevel: "read committed" });
+    ? await appendChained(db, events, chain, append, true)
+    : await db.transaction((tx) => appendChained(tx, events, chain, append, false), {
+        isolationLevel: "read committed",
+      });
   return row as unknown as EventRow<T>;
 }
 
 /** The values a chained event adds: its hash, and its `inserted_at`. */
 interface ChainValues {
-  readonly hash: Uint8Array;
+  readonly hash: SQL;
   readonly insertedAt: SQL;
 }
 
@@ -119,34 +120,48 @@ async function insert(
 }
 
 /**
- * Appends under the chain's lock, in transaction `tx`: locks the table, reads its last hash, and
- * inserts the event with its hash and an `inserted_at` strictly after the chain's last event.
+ * Appends under the chain's lock, in transaction `tx`: `LOCK TABLE`, then one `INSERT` that reads the
+ * chain's last hash and computes the new one in the database (SHA-256 over the last hash's hex, `:`,
+ * and the rest of Spector's text, encoded here), with an `inserted_at` strictly after the chain's last
+ * event: the lock is held for that one statement's round trip and the commit. In a transaction of the
+ * caller's, its isolation level is checked first: above READ COMMITTED its snapshot may predate the lock.
  */
 async function appendChained<R>(
   tx: SpectorDatabase,
   events: EventsTable,
   link: ChainLink,
   append: (tx: SpectorDatabase, chain: ChainValues) => Promise<R>,
+  callersTransaction: boolean,
 ): Promise<R> {
+  if (callersTransaction) await checkReadCommitted(tx);
   const t = events.table;
-  await tx.execute(sql`lock table ${t} in exclusive mode`);
   const last = identifier(names.alias.chain);
-  const [head] = await tx
-    .select({
-      isolation: sql<string>`current_setting('transaction_isolation')`,
-      hash: sql<Uint8Array | null>`(select ${last}.${identifier(COLUMNS.hash)} from ${t} as ${last} order by ${last}.${identifier(COLUMNS.insertedAt)} desc, ${last}.${identifier(COLUMNS.id)} desc limit 1)`,
-    })
-    .from(sql`(values (0)) as ${identifier(names.alias.chainHead)}`);
-  if (head!.isolation !== "read committed") {
+  const [hash, insertedAt, id] = [COLUMNS.hash, COLUMNS.insertedAt, COLUMNS.id].map(
+    (c) => sql`${last}.${identifier(c)}`,
+  );
+  const previous = sql`(select ${hash} from ${t} as ${last} order by ${insertedAt} desc, ${id} desc limit 1)`;
+  const values: ChainValues = {
+    hash: sql`sha256(coalesce(convert_to(encode(${previous}, 'hex') || ':', 'UTF8'), ''::bytea) || decode(${spectorHashTail(link.schema, link.action, link.payload).toString("hex")}, 'hex'))`,
+    insertedAt: sql`greatest(clock_timestamp() at time zone 'utc', (select max(${insertedAt}) from ${t} as ${last}) + interval '1 microsecond')`,
+  };
+  // one statement after the other: sent together, a driver may dispatch the INSERT first
+  await tx.execute(sql`lock table ${t} in exclusive mode`);
+  return append(tx, values);
+}
+
+/** Refuses a transaction above READ COMMITTED: its snapshot could predate the lock and fork the chain. */
+async function checkReadCommitted(tx: SpectorDatabase): Promise<void> {
+  const [{ isolation }] = (await tx
+    .select({ isolation: sql<string>`current_setting('transaction_isolation')` })
+    .from(sql`(values (0)) as ${identifier(names.alias.chainHead)}`)) as [{ isolation: string }];
+  if (isolation !== "read committed") {
     throw new SpectorOptionError(
       "db",
-      `a transaction at ${head!.isolation}`,
+      `a transaction at ${isolation}`,
       "the database, or a READ COMMITTED transaction: appending to a hash chain at a higher isolation level " +
         "could read a last hash older than the lock and fork the chain",
     );
   }
-  const insertedAt = sql`greatest(clock_timestamp() at time zone 'utc', (select max(${last}.${identifier(COLUMNS.insertedAt)}) from ${t} as ${last}) + interval '1 microsecond')`;
-  return append(tx, { hash: spectorHash(head!.hash, link.schema, link.action, link.payload), insertedAt });
 }
 
 /** Runs an insert, whose parameters hold the payload: should it fail, its error shows them in part. */

@@ -34,13 +34,28 @@ export function spectorHash(
   actionName: string,
   payloadJson: string,
 ): Buffer {
-  const prefix =
-    previous === null ? "" : `${typeof previous === "string" ? previous : Buffer.from(previous).toString("hex")}:`;
-  const text = `${prefix}${schemaModule}.${actionName}${payloadJson}`;
-  const bytes = NON_ASCII.test(text)
+  const hash = createHash("sha256");
+  if (previous !== null)
+    hash.update(`${typeof previous === "string" ? previous : Buffer.from(previous).toString("hex")}:`, "latin1");
+  return hash.update(spectorHashTail(schemaModule, actionName, payloadJson)).digest();
+}
+
+/**
+ * The bytes Spector hashes after the previous hash's prefix: `<schema module>.<action><payload JSON>`,
+ * UTF-8 encoded twice (the prefix, 64 hex digits and `:`, is ASCII, which the second encoding leaves as
+ * it is, so a hash is SHA-256 of the prefix's bytes followed by these). `appendEvent` sends them to the
+ * database, which adds the prefix of the chain's last hash under the lock.
+ *
+ * @example
+ * ```ts
+ * spectorHashTail("Elixir.MyApp.User", "insert", '{"name":"é"}').toString(); // 'Elixir.MyApp.User.insert{"name":"Ã©"}'
+ * ```
+ */
+export function spectorHashTail(schemaModule: string, actionName: string, payloadJson: string): Buffer {
+  const text = `${schemaModule}.${actionName}${payloadJson}`;
+  return NON_ASCII.test(text)
     ? Buffer.from(Buffer.from(text, "utf8").toString("latin1"), "utf8")
     : Buffer.from(text, "latin1");
-  return createHash("sha256").update(bytes).digest();
 }
 
 /** An Elixir alias: dot-separated segments, each a capital letter then letters, digits or `_`. */
