@@ -296,7 +296,10 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     );
     await expectRejects(generate({ cwd: dir, ...quiet }), {
       instanceOf: GenerateError,
-      mentions: ["two tables of the schema clash", "shared_links"],
+      mentions: [
+        "two different tables are named public.shared_links: a link table made at",
+        "and a link table made at",
+      ],
     });
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
@@ -325,19 +328,80 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     const result = await generate({ cwd: dir, ...quiet });
     expect(result.created).toEqual(["public.ancestors"]);
   });
-  test("tables only inside a default export are seen neither by drizzle-kit nor by the command: nothing is written", async () => {
+  test("tables drizzle-kit would not see are refused, naming each, where it was made and the fix: inside an exported object, left out of a destructuring, a default export", async () => {
     rmSync(join(dir, "db"), { recursive: true, force: true });
     rmSync(join(dir, "migrations"), { recursive: true, force: true });
     config(`"./db/schema.ts"`);
+    const schema = join(dir, "db/schema.ts");
+    write(
+      "db/schema.ts",
+      `${imports}export const tables = spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
+    );
+    // as a user runs it (the lines are the TypeScript's: vitest's own stack handling hides them from the API)
+    const inObject = runCli(dir, ["generate"]);
+    expect(inObject.status).toBe(1);
+    expect(inObject.stderr).toBe(
+      "drizzle-spector: drizzle-kit would not see 2 tables the schema files make, and would create no table for them " +
+        "(it reads only tables exported by name from a schema file):\n" +
+        `- events table public.events (made at ${schema}:3:23) is inside the export \`tables\` of db/schema.ts, an ` +
+        "object drizzle-kit does not look into: destructure it, `export const { events, ... } = ...`\n" +
+        `- link table public.links (made at ${schema}:3:23) is inside the export \`tables\` of db/schema.ts, an ` +
+        "object drizzle-kit does not look into: destructure it, `export const { links, ... } = ...`\n" +
+        "Nothing was written\n",
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["- events table public.events (made at", "inside the export `tables` of db/schema.ts"],
+    });
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+    // a link of `links` left out of the destructuring
+    write(
+      "db/schema.ts",
+      `${imports}export const { events, links } = spectorTables({ table: "events", links: [["links", "other_id"], ["more", "x_id"]] });\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [
+        "drizzle-kit would not see a table the schema files make, and would create no table for it",
+        `- link table public.more (made at ${schema}:`,
+        "is not exported: export it by name, e.g. add `more` to the `export const { ... } = ...`",
+      ],
+    });
+    // the same through a default export (its object is not looked into either)
     write(
       "db/schema.ts",
       `${imports}export default spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
     );
-    const result = await generate({ cwd: dir, ...quiet });
-    expect(result).toEqual({ tablesMigration: undefined, triggerMigration: undefined, created: [], dropped: [] });
-    expect(
-      existsSync(join(dir, "migrations")) ? readdirSync(join(dir, "migrations")).filter((f) => f.endsWith(".sql")) : [],
-    ).toEqual([]);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["is inside the export `default` of db/schema.ts"],
+    });
+    // a table made with linkTable and not exported
+    write(
+      "db/schema.ts",
+      `${imports}export const events = eventTable("events");\nconst hidden = linkTable(events, ["hidden", "other_id"]);\nvoid hidden;\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [`- link table public.hidden (made at ${schema}:`],
+    });
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+  });
+
+  test("two factories making one table name are refused, naming where each was made", async () => {
+    rmSync(join(dir, "db"), { recursive: true, force: true });
+    rmSync(join(dir, "migrations"), { recursive: true, force: true });
+    config(`"./db/*.ts"`);
+    write("db/a.ts", `${imports}export const events = eventTable("events");\n`);
+    write("db/b.ts", `${imports}export const { events: sameName } = spectorTables({ table: "events" });\n`);
+    const run = runCli(dir, ["generate"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `drizzle-spector: two different tables are named public.events: an events table made at ${join(dir, "db/a.ts")}:3:23, ` +
+        `and an events table made at ${join(dir, "db/b.ts")}:3:37. Two factory calls made a table of one name, which ` +
+        "would be two CREATE TABLEs: make each table once, and import it where it is needed\n",
+    );
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
   test("a migration with a rule of a kind this version does not know is refused before drizzle-kit writes", async () => {
