@@ -29,7 +29,7 @@ import {
 import { COLUMNS, displayName, eventTableNames, names } from "../naming.js";
 import { setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
 import type { CheckedOptions, EventTableOptions } from "./options.js";
-import { checkEventTableOptions, checkTableName } from "./plan.js";
+import { checkEventTableOptions, checkTableName, eventTableNameLimit } from "./plan.js";
 
 /**
  * What the types know about an events table beyond its SQL columns: the TypeScript types of `schema`
@@ -218,6 +218,12 @@ export function eventTable<const TName extends string, const O extends EventTabl
   options?: O & CheckedOptions<O, keyof EventTableOptions>,
 ): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>> {
   const { pgSchema, ...rest } = checkEventTableOptions(options);
-  checkTableName("name", name, "an events table name", (table) => eventTableNames(table, rest.recordIndex));
+  checkTableName(
+    "name",
+    name,
+    "an events table name",
+    (table) => eventTableNames(table, rest.recordIndex),
+    eventTableNameLimit(rest.recordIndex),
+  );
   return buildEventTable({ name, ...rest, shard: undefined }, pgSchema) as never;
 }
