@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import { generateDrizzleJson } from "drizzle-kit/api";
+import { withoutRepeatedTraces } from "../src/cli/drizzle-kit.js";
 import { LOCK_FILE } from "../src/cli/folder.js";
 import { generate } from "../src/cli/generate.js";
 import { CUSTOM_PLACEHOLDER } from "../src/cli/repair.js";
@@ -153,6 +154,9 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("drizzle-spector: drizzle-kit stopped without writing a migration");
     expect(run.stderr).toContain("renamed");
+    // drizzle-kit writes its error, with its stack trace, twice: relayed once
+    expect(run.stderr.match(/Error: Interactive prompts require a TTY/g)).toHaveLength(1);
+    expect(run.stderr).toMatch(/Error: Interactive prompts require a TTY.*\n\s+at /);
     expect(snapshot(dir)).toEqual(before);
   });
 
@@ -824,6 +828,71 @@ describe("the options and files a run is given are checked", () => {
       expect(run.stderr, what).toContain(`drizzle-spector: could not load the schema files: ${at}`);
       expect(run.stderr, what).not.toContain("schema-entry");
     }
+  });
+});
+
+describe("the command line: --help, --version, the config found as drizzle-kit names it", () => {
+  const dir = useScratchProject();
+  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+
+  test("--version and -v print the package's version, alone or after a command", () => {
+    for (const args of [["--version"], ["-v"], ["generate", "--version"]]) {
+      const run = runCli(dir, args);
+      expect(run.status, args.join(" ")).toBe(0);
+      expect(run.stdout, args.join(" ")).toBe(`${version}\n`);
+    }
+  });
+
+  test("--help prints every command's usage; after a command, that command's only; after an unknown one, exit 2", () => {
+    const all = runCli(dir, ["--help"]);
+    expect(all.status).toBe(0);
+    for (const part of ["usage: drizzle-spector generate", "drizzle-spector check", "--help", "--version"])
+      expect(all.stdout).toContain(part);
+    const generateHelp = runCli(dir, ["generate", "--help"]);
+    expect(generateHelp.status).toBe(0);
+    expect(generateHelp.stdout).toContain("usage: drizzle-spector generate [--config FILE] [--name NAME]");
+    expect(generateHelp.stdout).toContain("drizzle.config.{ts,mts,cts,js,mjs,cjs}");
+    expect(generateHelp.stdout).not.toContain("drizzle-spector check");
+    const checkHelp = runCli(dir, ["check", "-h"]);
+    expect(checkHelp.status).toBe(0);
+    expect(checkHelp.stdout).toContain("usage: drizzle-spector check [--config FILE] [--json]");
+    expect(checkHelp.stdout).not.toContain("drizzle-spector generate");
+    const unknown = runCli(dir, ["nope", "--help"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('expected the command `generate`, `check`, got "nope"');
+  });
+
+  test("without --config, the first of drizzle.config.{ts,mts,cts,js,mjs,cjs} is the config, as drizzle-kit runs it", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    rmSync(join(dir, "drizzle.config.ts"));
+    const body = `{ dialect: "postgresql", schema: "./schema.ts", out: "./migrations" }`;
+    await expectRejects(loadProject({ cwd: dir }), {
+      instanceOf: GenerateError,
+      mentions: [
+        `no drizzle-kit config in ${dir}: expected one of drizzle.config.ts, drizzle.config.mts, drizzle.config.cts, ` +
+          "drizzle.config.js, drizzle.config.mjs, drizzle.config.cjs, or `--config FILE`",
+      ],
+    });
+    // an ES module config with .mts: the whole run, drizzle-kit included, uses it
+    writeFileSync(join(dir, "drizzle.config.mts"), `export default ${body};\n`);
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.created).toEqual(["public.links"]);
+    expect(readdirSync(join(dir, "migrations")).filter((f) => f.endsWith(".sql"))).toHaveLength(2);
+    // a CommonJS one, and the order: .ts before the others
+    rmSync(join(dir, "drizzle.config.mts"));
+    writeFileSync(join(dir, "drizzle.config.cjs"), `module.exports = { ...${body}, out: "./cjs-out" };\n`);
+    expect((await loadProject({ cwd: dir })).configFile).toBe(join(dir, "drizzle.config.cjs"));
+    expect((await loadProject({ cwd: dir })).out).toBe(join(dir, "cjs-out"));
+    writeFileSync(join(dir, "drizzle.config.ts"), `export default ${body};\n`);
+    expect((await loadProject({ cwd: dir })).configFile).toBe(join(dir, "drizzle.config.ts"));
+  });
+
+  test("drizzle-kit's output is relayed with each stack trace once (drizzle-kit writes some errors twice)", () => {
+    const trace = "Error: Interactive prompts require a TTY\n    at render10 (bin.cjs:1:1)\n    at run (bin.cjs:2:2)";
+    const other = "Error: another\n    at f (bin.cjs:3:3)";
+    expect(withoutRepeatedTraces(`Reading config\n${trace}\n${trace}\n`)).toBe(`Reading config\n${trace}\n`);
+    // different traces, and repeated lines without a trace, are all kept
+    expect(withoutRepeatedTraces(`${trace}\n${other}\nsame\nsame\n`)).toBe(`${trace}\n${other}\nsame\nsame\n`);
   });
 });
 

@@ -42,7 +42,7 @@ export interface Project {
 }
 
 /**
- * Loads the config (default `drizzle.config.ts`) and the schema files, and checks the schema: every
+ * Loads the config (default: the first of {@link CONFIG_FILES} in `cwd`) and the schema files, and checks the schema: every
  * PostgreSQL schema of drizzle-spector's tables and every link table's events table must be exported
  * (or drizzle-kit would not create it), and no two tables may claim one name.
  *
@@ -54,7 +54,7 @@ export interface Project {
  */
 export async function loadProject(options: { readonly cwd?: string; readonly config?: string }): Promise<Project> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const configFile = resolve(cwd, options.config ?? "drizzle.config.ts");
+  const configFile = options.config === undefined ? findConfig(cwd) : resolve(cwd, options.config);
   if (!existsSync(configFile)) throw new GenerateError(`config file not found: ${configFile}`);
   const tsImport = await findTsImport(cwd);
   const config = await loadConfig(tsImport, configFile);
@@ -65,6 +65,30 @@ export async function loadProject(options: { readonly cwd?: string; readonly con
   checkSchema(exports, tables);
   checkExported(tables, modules, cwd);
   return { cwd, configFile, config, out: resolve(cwd, config.out ?? "drizzle"), exports };
+}
+
+/** The config files looked for without `--config`, in this order: drizzle-kit's names, in every module flavour. */
+export const CONFIG_FILES: readonly string[] = ["ts", "mts", "cts", "js", "mjs", "cjs"].map(
+  (extension) => `drizzle.config.${extension}`,
+);
+
+/**
+ * The config file of a project run without `--config`: the first of {@link CONFIG_FILES} in `cwd`.
+ *
+ * @example
+ * ```ts
+ * findConfig(process.cwd()); // "/app/drizzle.config.mts" when that is the one there
+ * ```
+ * @throws {GenerateError} when there is none.
+ */
+export function findConfig(cwd: string): string {
+  const found = CONFIG_FILES.map((file) => join(cwd, file)).find((file) => existsSync(file));
+  if (found === undefined) {
+    throw new GenerateError(
+      `no drizzle-kit config in ${cwd}: expected one of ${CONFIG_FILES.join(", ")}, or \`--config FILE\``,
+    );
+  }
+  return found;
 }
 
 /**
