@@ -42,9 +42,10 @@ export interface Project {
 }
 
 /**
- * Loads the config (default: the first of {@link CONFIG_FILES} in `cwd`) and the schema files, and checks the schema: every
- * PostgreSQL schema of drizzle-spector's tables and every link table's events table must be exported
- * (or drizzle-kit would not create it), and no two tables may claim one name.
+ * Loads the config (default: the first of {@link CONFIG_FILES} in `cwd`) and the schema files, and
+ * checks the schema: every table the schema files make, every PostgreSQL schema of drizzle-spector's
+ * tables and every link table's events table must be exported (or drizzle-kit would not create it),
+ * and no two tables may claim one name.
  *
  * @example
  * ```ts
@@ -322,7 +323,7 @@ function checkExported(built: readonly BuiltTable[], modules: readonly SchemaMod
     const what = `${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}${made ? ` (made at ${made})` : ""}`;
     const holder = modules
       .flatMap((module) => Object.entries(module.exports).map(([name, value]) => ({ module, name, value })))
-      .find(({ value }) => typeof value === "object" && value !== null && Object.values(value).includes(table));
+      .find(({ value }) => isPlainContainer(value) && Object.values(value).includes(table));
     return holder
       ? `- ${what} is inside the export \`${holder.name}\` of ${relative(cwd, holder.module.file)}, an object ` +
           `drizzle-kit does not look into: destructure it, \`export const { ${meta.name}, ... } = ...\``
@@ -333,6 +334,13 @@ function checkExported(built: readonly BuiltTable[], modules: readonly SchemaMod
       `make, and would create no table for ${missing.length === 1 ? "it" : "them"} (it reads only tables exported ` +
       `by name from a schema file):\n${lines.join("\n")}\nNothing was written`,
   );
+}
+
+/** A plain object or an array: what a factory's result is put in (a Drizzle table or schema is not one). */
+function isPlainContainer(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
 }
 
 /**

@@ -94,7 +94,7 @@ function registerTable(table: object): void {
 /**
  * Runs `load` (e.g. imports the schema files) and returns what it returned with every table the
  * factories built meanwhile, in the order they were built: the command line compares them with what
- * the schema files export.
+ * the schema files export. The registry is one per process: run one load at a time.
  *
  * @example
  * ```ts
