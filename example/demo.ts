@@ -15,6 +15,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import {
   SpectorOptionError,
+  SpectorSameParentError,
   ancestors,
   appendEvent,
   backtrace,
@@ -130,9 +131,10 @@ async function main(): Promise<void> {
       await link(db, event_ancestors, edit.id, alice.id);
       throw new Error("the cross-record link was accepted");
     } catch (error) {
-      const { code, message } = pgError(error);
-      if (code !== "23514") throw error;
-      console.log(`cross-record link refused: SQLSTATE ${code}\n  ${message}`);
+      // link() throws a named error for it; a plain Drizzle insert throws Drizzle's, code on error.cause.code
+      if (!(error instanceof SpectorSameParentError)) throw error;
+      console.log(`cross-record link refused: SQLSTATE ${error.code} (${error.name})\n  ${error.message}`);
+      console.log(`  the database said: ${pgError(error.cause).message}`);
     }
 
     // A multi-row insert with one bad link leaves nothing behind.

@@ -82,14 +82,27 @@ export function checkDenseArray(path: string, value: readonly unknown[], expecte
 
 /** What drizzle-spector accepts as a name: what PostgreSQL makes of an unquoted identifier. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const IDENTIFIER_RULE =
-  "a PostgreSQL name of lowercase letters, digits and underscores, not starting with a digit, at most 63 bytes " +
+/** The rule of names: PostgreSQL's byte limit is in it unless a tighter one is said up front. */
+const identifierRule = (withLimit: boolean) =>
+  "a PostgreSQL name of lowercase letters, digits and underscores, not starting with a digit" +
+  `${withLimit ? `, at most ${MAX_IDENTIFIER_BYTES} bytes` : ""} ` +
   "(drizzle-kit does not escape quotes in names, and Spector writes names unquoted, so other names are refused)";
 
-/** Checks a table, column or schema name; `what` says which, in the message. */
-export function checkName(path: string, value: unknown, what: string): string {
-  if (typeof value !== "string" || !IDENTIFIER.test(value) || byteLength(value) > MAX_IDENTIFIER_BYTES) {
-    throw new SpectorOptionError(path, value, `${what}: ${IDENTIFIER_RULE}`);
+/** A byte limit tighter than PostgreSQL's, and why: the names derived from the name must fit too. */
+export interface NameLimit {
+  readonly bytes: number;
+  readonly why: string;
+}
+
+/**
+ * Checks a table, column or schema name; `what` says which, in the message; `limit` is a tighter byte
+ * limit, said up front (`an events table name of at most 45 bytes (...)`).
+ */
+export function checkName(path: string, value: unknown, what: string, limit?: NameLimit): string {
+  const maxBytes = limit?.bytes ?? MAX_IDENTIFIER_BYTES;
+  if (typeof value !== "string" || !IDENTIFIER.test(value) || byteLength(value) > maxBytes) {
+    const expected = limit ? `${what} of at most ${limit.bytes} bytes (${limit.why})` : what;
+    throw new SpectorOptionError(path, value, `${expected}: ${identifierRule(limit === undefined)}`);
   }
   if (RESERVED_WORDS.has(value)) {
     throw new SpectorOptionError(

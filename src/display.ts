@@ -45,12 +45,17 @@ export function showText(text: string): string {
 
 /** What a value is, for the parentheses after it; with its size when only part of it was shown. */
 function kindOf(value: unknown, cut: boolean): string {
-  if (typeof value === "string") return `string of ${byteLength(value)} bytes`;
-  if (Array.isArray(value)) return cut ? `array of ${value.length} items` : "array";
+  if (typeof value === "string") return `string of ${count(byteLength(value), "byte")}`;
+  if (Array.isArray(value)) return cut ? `array of ${count(value.length, "item")}` : "array";
   if (typeof value !== "object" || value === null) return typeof value;
   const name = className(value);
   if (name !== undefined) return name;
-  return cut ? `object of ${Object.keys(value).length} keys` : "object";
+  return cut ? `object of ${count(Object.keys(value).length, "key")}` : "object";
+}
+
+/** `1 byte`, `2 bytes`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /** The class of an object that is not plain (`Date`, `Map`, ...), else `undefined`. */

@@ -119,3 +119,69 @@ export class SpectorRecordNotFoundError extends Error {
 export class GenerateError extends Error {
   override name = "GenerateError";
 }
+
+/** The two ends of a link the same-parent rule refused, as {@link SpectorSameParentError} gives them. */
+export interface SameParentViolation {
+  /** The link table, `schema.table` when not in the default schema. */
+  readonly table: string;
+  /** The link table's foreign key column (`ancestor_id`): the column of {@link otherId}. */
+  readonly foreignKey: string;
+  /** The link's `event_id` (the `from` of `link`). */
+  readonly eventId: string;
+  /** The `parent_id` of the `event_id` event; `undefined` when the rule found no such event. */
+  readonly eventParentId: string | undefined;
+  /** The link's foreign key value (the `to` of `link`). */
+  readonly otherId: string;
+  /** The `parent_id` of the other event; `undefined` when the rule found no such event. */
+  readonly otherParentId: string | undefined;
+}
+
+/**
+ * Thrown by the helpers that write links (`link`) when the database's same-parent rule refuses a link
+ * whose two events belong to different records, instead of Drizzle's `DrizzleQueryError` around the
+ * driver's error. `code` is the SQLSTATE, `"23514"` (`check_violation`); `cause` is the error the query
+ * threw (Drizzle's `DrizzleQueryError`, whose own `cause` is the driver's error). Nothing was written.
+ *
+ * Plain Drizzle queries (`db.insert(event_ancestors)...`) are not helpers: they throw Drizzle's
+ * `DrizzleQueryError`, with the SQLSTATE on `error.cause.code`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await link(db, event_ancestors, eventId, otherRecordsEventId);
+ * } catch (error) {
+ *   if (error instanceof SpectorSameParentError) console.log(error.code, error.table, error.eventParentId, error.otherParentId);
+ * }
+ * ```
+ */
+export class SpectorSameParentError extends Error implements SameParentViolation {
+  override name = "SpectorSameParentError";
+  /** The SQLSTATE of the violation, `check_violation`. */
+  readonly code = "23514";
+  readonly table: string;
+  readonly foreignKey: string;
+  readonly eventId: string;
+  readonly eventParentId: string | undefined;
+  readonly otherId: string;
+  readonly otherParentId: string | undefined;
+  constructor(
+    violation: SameParentViolation,
+    /** The error the query threw (Drizzle's `DrizzleQueryError`, the driver's error as its `cause`). */
+    cause: unknown,
+  ) {
+    const record = (parent: string | undefined) => (parent === undefined ? "no event found" : `record ${parent}`);
+    super(
+      `drizzle-spector: the same-parent rule of ${violation.table} refused a link across records: ` +
+        `event_id ${violation.eventId} (${record(violation.eventParentId)}), ${violation.foreignKey} ` +
+        `${violation.otherId} (${record(violation.otherParentId)}); both ends of a link must belong to one ` +
+        "record (SQLSTATE 23514); nothing was written",
+      { cause },
+    );
+    this.table = violation.table;
+    this.foreignKey = violation.foreignKey;
+    this.eventId = violation.eventId;
+    this.eventParentId = violation.eventParentId;
+    this.otherId = violation.otherId;
+    this.otherParentId = violation.otherParentId;
+  }
+}

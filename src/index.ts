@@ -70,4 +70,10 @@ export type {
 export { newEventId, isUuid } from "./ids.js";
 
 // The errors
-export { SpectorOptionError, SpectorUnknownCodeError, SpectorRecordNotFoundError } from "./errors.js";
+export {
+  SpectorOptionError,
+  SpectorUnknownCodeError,
+  SpectorRecordNotFoundError,
+  SpectorSameParentError,
+  type SameParentViolation,
+} from "./errors.js";

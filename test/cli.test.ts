@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import { generateDrizzleJson } from "drizzle-kit/api";
+import { withoutRepeatedTraces } from "../src/cli/drizzle-kit.js";
 import { LOCK_FILE } from "../src/cli/folder.js";
 import { generate } from "../src/cli/generate.js";
 import { CUSTOM_PLACEHOLDER } from "../src/cli/repair.js";
@@ -153,6 +154,9 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("drizzle-spector: drizzle-kit stopped without writing a migration");
     expect(run.stderr).toContain("renamed");
+    // drizzle-kit writes its error, with its stack trace, twice: relayed once
+    expect(run.stderr.match(/Error: Interactive prompts require a TTY/g)).toHaveLength(1);
+    expect(run.stderr).toMatch(/Error: Interactive prompts require a TTY.*\n\s+at /);
     expect(snapshot(dir)).toEqual(before);
   });
 
@@ -296,7 +300,10 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     );
     await expectRejects(generate({ cwd: dir, ...quiet }), {
       instanceOf: GenerateError,
-      mentions: ["two tables of the schema clash", "shared_links"],
+      mentions: [
+        "two different tables are named public.shared_links: a link table made at",
+        "and a link table made at",
+      ],
     });
     expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
@@ -325,19 +332,80 @@ describe("drizzle-spector generate checks the schema before writing anything", (
     const result = await generate({ cwd: dir, ...quiet });
     expect(result.created).toEqual(["public.ancestors"]);
   });
-  test("tables only inside a default export are seen neither by drizzle-kit nor by the command: nothing is written", async () => {
+  test("tables drizzle-kit would not see are refused, naming each, where it was made and the fix: inside an exported object, left out of a destructuring, a default export", async () => {
     rmSync(join(dir, "db"), { recursive: true, force: true });
     rmSync(join(dir, "migrations"), { recursive: true, force: true });
     config(`"./db/schema.ts"`);
+    const schema = join(dir, "db/schema.ts");
+    write(
+      "db/schema.ts",
+      `${imports}export const tables = spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
+    );
+    // as a user runs it (the lines are the TypeScript's: vitest's own stack handling hides them from the API)
+    const inObject = runCli(dir, ["generate"]);
+    expect(inObject.status).toBe(1);
+    expect(inObject.stderr).toBe(
+      "drizzle-spector: drizzle-kit would not see 2 tables the schema files make, and would create no table for them " +
+        "(it reads only tables exported by name from a schema file):\n" +
+        `- events table public.events (made at ${schema}:3:23) is inside the export \`tables\` of db/schema.ts, an ` +
+        "object drizzle-kit does not look into: destructure it, `export const { events, ... } = ...`\n" +
+        `- link table public.links (made at ${schema}:3:23) is inside the export \`tables\` of db/schema.ts, an ` +
+        "object drizzle-kit does not look into: destructure it, `export const { links, ... } = ...`\n" +
+        "Nothing was written\n",
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["- events table public.events (made at", "inside the export `tables` of db/schema.ts"],
+    });
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+    // a link of `links` left out of the destructuring
+    write(
+      "db/schema.ts",
+      `${imports}export const { events, links } = spectorTables({ table: "events", links: [["links", "other_id"], ["more", "x_id"]] });\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [
+        "drizzle-kit would not see a table the schema files make, and would create no table for it",
+        `- link table public.more (made at ${schema}:`,
+        "is not exported: export it by name, e.g. add `more` to the `export const { ... } = ...`",
+      ],
+    });
+    // the same through a default export (its object is not looked into either)
     write(
       "db/schema.ts",
       `${imports}export default spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
     );
-    const result = await generate({ cwd: dir, ...quiet });
-    expect(result).toEqual({ tablesMigration: undefined, triggerMigration: undefined, created: [], dropped: [] });
-    expect(
-      existsSync(join(dir, "migrations")) ? readdirSync(join(dir, "migrations")).filter((f) => f.endsWith(".sql")) : [],
-    ).toEqual([]);
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: ["is inside the export `default` of db/schema.ts"],
+    });
+    // a table made with linkTable and not exported
+    write(
+      "db/schema.ts",
+      `${imports}export const events = eventTable("events");\nconst hidden = linkTable(events, ["hidden", "other_id"]);\nvoid hidden;\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [`- link table public.hidden (made at ${schema}:`],
+    });
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+  });
+
+  test("two factories making one table name are refused, naming where each was made", async () => {
+    rmSync(join(dir, "db"), { recursive: true, force: true });
+    rmSync(join(dir, "migrations"), { recursive: true, force: true });
+    config(`"./db/*.ts"`);
+    write("db/a.ts", `${imports}export const events = eventTable("events");\n`);
+    write("db/b.ts", `${imports}export const { events: sameName } = spectorTables({ table: "events" });\n`);
+    const run = runCli(dir, ["generate"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `drizzle-spector: two different tables are named public.events: an events table made at ${join(dir, "db/a.ts")}:3:23, ` +
+        `and an events table made at ${join(dir, "db/b.ts")}:3:37. Two factory calls made a table of one name, which ` +
+        "would be two CREATE TABLEs: make each table once, and import it where it is needed\n",
+    );
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
   });
 
   test("a migration with a rule of a kind this version does not know is refused before drizzle-kit writes", async () => {
@@ -760,6 +828,71 @@ describe("the options and files a run is given are checked", () => {
       expect(run.stderr, what).toContain(`drizzle-spector: could not load the schema files: ${at}`);
       expect(run.stderr, what).not.toContain("schema-entry");
     }
+  });
+});
+
+describe("the command line: --help, --version, the config found as drizzle-kit names it", () => {
+  const dir = useScratchProject();
+  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+
+  test("--version and -v print the package's version, alone or after a command", () => {
+    for (const args of [["--version"], ["-v"], ["generate", "--version"]]) {
+      const run = runCli(dir, args);
+      expect(run.status, args.join(" ")).toBe(0);
+      expect(run.stdout, args.join(" ")).toBe(`${version}\n`);
+    }
+  });
+
+  test("--help prints every command's usage; after a command, that command's only; after an unknown one, exit 2", () => {
+    const all = runCli(dir, ["--help"]);
+    expect(all.status).toBe(0);
+    for (const part of ["usage: drizzle-spector generate", "drizzle-spector check", "--help", "--version"])
+      expect(all.stdout).toContain(part);
+    const generateHelp = runCli(dir, ["generate", "--help"]);
+    expect(generateHelp.status).toBe(0);
+    expect(generateHelp.stdout).toContain("usage: drizzle-spector generate [--config FILE] [--name NAME]");
+    expect(generateHelp.stdout).toContain("drizzle.config.{ts,mts,cts,js,mjs,cjs}");
+    expect(generateHelp.stdout).not.toContain("drizzle-spector check");
+    const checkHelp = runCli(dir, ["check", "-h"]);
+    expect(checkHelp.status).toBe(0);
+    expect(checkHelp.stdout).toContain("usage: drizzle-spector check [--config FILE] [--json]");
+    expect(checkHelp.stdout).not.toContain("drizzle-spector generate");
+    const unknown = runCli(dir, ["nope", "--help"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('expected the command `generate`, `check`, got "nope"');
+  });
+
+  test("without --config, the first of drizzle.config.{ts,mts,cts,js,mjs,cjs} is the config, as drizzle-kit runs it", async () => {
+    writeSchema(dir, `["links", "other_id"]`);
+    rmSync(join(dir, "drizzle.config.ts"));
+    const body = `{ dialect: "postgresql", schema: "./schema.ts", out: "./migrations" }`;
+    await expectRejects(loadProject({ cwd: dir }), {
+      instanceOf: GenerateError,
+      mentions: [
+        `no drizzle-kit config in ${dir}: expected one of drizzle.config.ts, drizzle.config.mts, drizzle.config.cts, ` +
+          "drizzle.config.js, drizzle.config.mjs, drizzle.config.cjs, or `--config FILE`",
+      ],
+    });
+    // an ES module config with .mts: the whole run, drizzle-kit included, uses it
+    writeFileSync(join(dir, "drizzle.config.mts"), `export default ${body};\n`);
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.created).toEqual(["public.links"]);
+    expect(readdirSync(join(dir, "migrations")).filter((f) => f.endsWith(".sql"))).toHaveLength(2);
+    // a CommonJS one, and the order: .ts before the others
+    rmSync(join(dir, "drizzle.config.mts"));
+    writeFileSync(join(dir, "drizzle.config.cjs"), `module.exports = { ...${body}, out: "./cjs-out" };\n`);
+    expect((await loadProject({ cwd: dir })).configFile).toBe(join(dir, "drizzle.config.cjs"));
+    expect((await loadProject({ cwd: dir })).out).toBe(join(dir, "cjs-out"));
+    writeFileSync(join(dir, "drizzle.config.ts"), `export default ${body};\n`);
+    expect((await loadProject({ cwd: dir })).configFile).toBe(join(dir, "drizzle.config.ts"));
+  });
+
+  test("drizzle-kit's output is relayed with each stack trace once (drizzle-kit writes some errors twice)", () => {
+    const trace = "Error: Interactive prompts require a TTY\n    at render10 (bin.cjs:1:1)\n    at run (bin.cjs:2:2)";
+    const other = "Error: another\n    at f (bin.cjs:3:3)";
+    expect(withoutRepeatedTraces(`Reading config\n${trace}\n${trace}\n`)).toBe(`Reading config\n${trace}\n`);
+    // different traces, and repeated lines without a trace, are all kept
+    expect(withoutRepeatedTraces(`${trace}\n${other}\nsame\nsame\n`)).toBe(`${trace}\n${other}\nsame\nsame\n`);
   });
 });
 

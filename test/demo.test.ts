@@ -36,7 +36,10 @@ describeBackends("npm run demo", (backend) => {
         "cross-record link refused by link() before any SQL:\n  drizzle-spector: expected `to` to be an event of the same record",
       );
       expect(run.stdout).toContain("cross-record link refused: SQLSTATE 23514");
-      expect(run.stdout).toContain("Link events must have the same parent_id");
+      expect(run.stdout).toContain(
+        "(SpectorSameParentError)\n  drizzle-spector: the same-parent rule of event_ancestors refused",
+      );
+      expect(run.stdout).toContain("the database said: Link events must have the same parent_id");
       expect(run.stdout).toContain(
         "batch of 4 links with one bad link refused: links of those events before 0, after 0",
       );

@@ -4,6 +4,7 @@
  */
 import { createTableRelationsHelpers } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
+import { showValue } from "../src/display.js";
 import { expectThrows } from "./support/failures.js";
 import {
   SpectorOptionError,
@@ -53,6 +54,14 @@ describe.each(factories)("%s rejects", (_name, build) => {
     });
     expect((stray as SpectorOptionError).option).toBe(huge);
     expect(stray.message.length).toBeLessThan(800);
+  });
+
+  test("a size of one is singular: 1 byte, 1 item, 1 key", () => {
+    expect(showValue("E")).toBe('`"E"` (string of 1 byte)');
+    expect(showValue("é")).toBe('`"é"` (string of 2 bytes)');
+    expect(showValue(["x".repeat(300)])).toMatch(/\(array of 1 item, first 200 characters shown\)$/);
+    expect(showValue({ k: "x".repeat(300) })).toMatch(/\(object of 1 key, first 200 characters shown\)$/);
+    expectThrows(() => build({ table: "E" }), { option: "table", mentions: ['got `"E"` (string of 1 byte)'] });
   });
 
   test("empty, badly typed or duplicate names", () => {
@@ -166,10 +175,23 @@ describe.each(factories)("%s rejects", (_name, build) => {
   });
 
   test("any generated name over 63 bytes", () => {
-    expectThrows(() => build({ table: long(64) }), { option: "table", mentions: ["64 bytes"] });
-    // the index on inserted_at is the longest: T_inserted_at_index
-    expectThrows(() => build({ table: long(46) }), { option: "table", mentions: ["_inserted_at_index", "(64 bytes)"] });
+    // an events table name: the effective limit, 45 bytes, said up front (T_inserted_at_index must fit in 63)
+    const limit = "an events table name of at most 45 bytes (so that `T_inserted_at_index` fits PostgreSQL's 63)";
+    for (const bytes of [46, 64]) {
+      const error = expectThrows(() => build({ table: long(bytes) }), { option: "table", mentions: [limit] });
+      expect(error.message).toContain(`(string of ${bytes} bytes)`);
+      expect(error.message).not.toContain("63-byte");
+    }
     expect(() => build({ table: long(45) })).not.toThrow();
+    expectThrows(() => build({ shards: ["s", long(46)] }), { option: "shards[1]", mentions: [limit] });
+    expectThrows(() => build({ table: long(45), recordIndex: true }), {
+      option: "table",
+      mentions: ["at most 44 bytes (so that `T_parent_id_id_index` (with `recordIndex`) fits PostgreSQL's 63)"],
+    });
+    expectThrows(() => build({ table: "Events" }), {
+      option: "table",
+      mentions: ["at most 45 bytes", "lowercase letters"],
+    });
     // the UPDATE trigger function is the longest link name: check_link_same_parent_L_update
     expectThrows(() => build({ table: "e", links: [[long(34), "x_id"]] }), {
       option: "links[0][0]",
@@ -189,7 +211,10 @@ describe.each(factories)("%s rejects", (_name, build) => {
 describe("eventTable and linkTable reject", () => {
   test("bad names and options", () => {
     expectThrows(() => eventTable("Bad"), { option: "name", mentions: ['"Bad"'] });
-    expectThrows(() => eventTable(long(46)), { option: "name", mentions: ["_inserted_at_index"] });
+    expectThrows(() => eventTable(long(46)), {
+      option: "name",
+      mentions: ["at most 45 bytes", "`T_inserted_at_index`"],
+    });
     expectThrows(() => eventTable("e", { hashed: 1 } as never), { option: "hashed" });
     const events = eventTable("events");
     expectThrows(() => linkTable(events, ["l", "id"]), { option: "spec[1]" });
@@ -308,7 +333,18 @@ describe("shardSet rejects", () => {
       option: "tables[0]",
       mentions: ['the table of shard "s_0"', "in the order of `shards`"],
     });
-    expectThrows(() => shardSet([s_0, s_1]), { option: "tables[0]", mentions: ["one table per shard"] });
+    // a shard left out is named, not the table standing where it was expected
+    const missing = expectThrows(() => shardSet([s_0, s_1]), { option: "tables" });
+    expect(missing.message).toBe(
+      'drizzle-spector: expected `tables` to be one table for each of the 3 shards of `shards` ("s_0", "s_1", "s_2"), ' +
+        'in that order, but the shard "s_2" is missing, got `["s_0","s_1"]` (array)',
+    );
+    expectThrows(() => shardSet([s_0, s_2]), { option: "tables", mentions: ['but the shard "s_1" is missing'] });
+    const fresh = spectorTables({ shards: ["f_0", "f_1", "f_2"], links: [["l", "x_id"]] });
+    expectThrows(() => shardSet([fresh.f_1_l]), {
+      option: "tables",
+      mentions: ['the shards "f_0", "f_2" are missing'],
+    });
     expectThrows(() => shardSet([s_0_l, s_2_l, s_1_l]), {
       option: "tables[1]",
       mentions: ["its events table s_2 is shard 2 of 3"],

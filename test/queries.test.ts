@@ -4,13 +4,14 @@
  * routing, each proved from real rows; bad input is refused before any SQL is sent (a logging database
  * shows none).
  */
-import { eq, getTableColumns, sql } from "drizzle-orm";
+import { DrizzleQueryError, eq, getTableColumns, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import { expect, test } from "vitest";
 import {
   SpectorOptionError,
   SpectorRecordNotFoundError,
+  SpectorSameParentError,
   SpectorUnknownCodeError,
   ancestors,
   appendEvent,
@@ -33,6 +34,8 @@ import { backends, describeBackends, useDatabase, type TestDatabase } from "./su
 import { readLayout } from "./support/catalog.js";
 import { createSql } from "./support/ddl.js";
 import { MAX_PAYLOAD_DEPTH } from "../src/checks.js";
+import { sameParentError } from "../src/queries/violation.js";
+import { getMeta, type LinkTableMeta } from "../src/tables/meta.js";
 import { expectRefusedBeforeSql, expectRejects, pgError } from "./support/failures.js";
 
 type User = { name: string };
@@ -89,6 +92,37 @@ test("named codes leave the DDL as it was: drizzle-kit sees no difference from p
   });
   expect(await generateMigration(generateDrizzleJson(plain), generateDrizzleJson(app))).toEqual([]);
   expect(events.schema.getSQLType()).toBe("integer");
+});
+
+test("a same-parent violation is read from the fields each driver names its way, in the link table's schema only", () => {
+  const audit = spectorTables({ table: "events", pgSchema: "audit", links: [["event_ancestors", "ancestor_id"]] });
+  const meta = getMeta(audit.event_ancestors) as LinkTableMeta;
+  const [e, o, p, q] = [newEventId(), newEventId(), newEventId(), newEventId()];
+  const message = `Link events must have the same parent_id: ${p} != none (no such event) (link table event_ancestors: event_id ${e}, ancestor_id ${o})`;
+  const wrapped = (driver: object) =>
+    new DrizzleQueryError("INSERT ...", [], Object.assign(new Error(message), driver));
+  for (const fields of [
+    { table_name: "event_ancestors", schema_name: "audit" },
+    { table: "event_ancestors", schema: "audit" },
+    {},
+  ]) {
+    const error = sameParentError(wrapped({ code: "23514", ...fields }), meta);
+    expect(error, JSON.stringify(fields)).toBeInstanceOf(SpectorSameParentError);
+    expect(error).toMatchObject({ table: "audit.event_ancestors", eventId: e, eventParentId: p, otherId: o });
+    expect(error!.otherParentId).toBeUndefined();
+    expect(error!.message).toContain(`ancestor_id ${o} (no event found)`);
+  }
+  // another schema's table of that name, another SQLSTATE, another message: not this rule's violation
+  expect(
+    sameParentError(wrapped({ code: "23514", schema_name: "public", table_name: "event_ancestors" }), meta),
+  ).toBeUndefined();
+  expect(sameParentError(wrapped({ code: "23505" }), meta)).toBeUndefined();
+  expect(
+    sameParentError(
+      new DrizzleQueryError("INSERT ...", [], Object.assign(new Error(`check ${q}`), { code: "23514" })),
+      meta,
+    ),
+  ).toBeUndefined();
 });
 
 describeBackends(
@@ -306,13 +340,70 @@ describeBackends(
       // events of two records: refused before SQL when both are events, by the database rule for ids
       await expectRefusedBeforeSql(t, (db) => link(db, event_ancestors, a, other), { option: "to" });
       await expectRejects(link(t.db, event_ancestors, a.id, other.id), {
+        instanceOf: SpectorSameParentError,
         sqlstate: "23514",
-        mentions: ["Link events must have the same parent_id"],
+        mentions: ["same-parent rule of event_ancestors refused a link across records"],
       });
       // a typed, unconstrained link table crosses records and keeps its type
       const typed = await link(t.db, event_links, a, other, { type: 5 });
       expect(typed).toEqual({ eventId: a.id, linkedId: other.id, type: 5 });
       expect((await linked(t.db, event_links, a.id)).map((l) => [l.event.id, l.link.type])).toEqual([[other.id, 5]]);
+    });
+
+    test("the rule refusing a link gives a SpectorSameParentError (code 23514, the link table, both events and parents, the driver's error as cause), in a transaction too; a CHECK of the user's does not", async () => {
+      const a = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "a" } });
+      const b = await appendEvent(t.db, events, { schema: "post", action: "insert", payload: { title: "b" } });
+      const bChild = await appendEvent(t.db, events, {
+        schema: "post",
+        action: "update",
+        payload: { title: "b2" },
+        parentId: b.id,
+      });
+      const error = (await expectRejects(link(t.db, event_ancestors, a.id, bChild.id), {
+        instanceOf: SpectorSameParentError,
+      })) as SpectorSameParentError;
+      expect(error).toMatchObject({
+        name: "SpectorSameParentError",
+        code: "23514",
+        table: "event_ancestors",
+        foreignKey: "ancestor_id",
+        eventId: a.id,
+        eventParentId: a.id,
+        otherId: bChild.id,
+        otherParentId: b.id,
+      });
+      expect(error.message).toBe(
+        `drizzle-spector: the same-parent rule of event_ancestors refused a link across records: event_id ${a.id} ` +
+          `(record ${a.id}), ancestor_id ${bChild.id} (record ${b.id}); both ends of a link must belong to one record ` +
+          "(SQLSTATE 23514); nothing was written",
+      );
+      // the query's error is kept: Drizzle's, around the driver's with the SQLSTATE and the rule's message
+      expect(error.cause).toBeInstanceOf(DrizzleQueryError);
+      const driver = (error.cause as DrizzleQueryError).cause as { code?: string; message?: string };
+      expect(driver.code).toBe("23514");
+      expect(driver.message).toContain("Link events must have the same parent_id");
+      // inside a transaction: the same error, and the transaction rolls back with it
+      const before = await count(t, "event_ancestors");
+      await expectRejects(
+        t.db.transaction(async (tx) => {
+          await link(tx, event_ancestors, bChild, b);
+          await link(tx, event_ancestors, bChild.id, a.id);
+        }),
+        { instanceOf: SpectorSameParentError, mentions: [`ancestor_id ${a.id} (record ${a.id})`] },
+      );
+      expect(await count(t, "event_ancestors")).toBe(before);
+      // a CHECK constraint of the user's has the same SQLSTATE but is no same-parent violation: Drizzle's error
+      await t.query("ALTER TABLE event_links ADD CONSTRAINT no_type_99 CHECK (type <> 99)");
+      try {
+        const refused = await expectRejects(link(t.db, event_links, a, b, { type: 99 }), {
+          instanceOf: DrizzleQueryError,
+          sqlstate: "23514",
+          mentions: ["no_type_99"],
+        });
+        expect(refused).not.toBeInstanceOf(SpectorSameParentError);
+      } finally {
+        await t.query("ALTER TABLE event_links DROP CONSTRAINT no_type_99");
+      }
     });
 
     test("ancestors walks the graph once per event, with the fewest links as depth, and ends on cycles", async () => {

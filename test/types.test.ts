@@ -24,6 +24,7 @@ import {
   type NewEvent,
   type SpectorDatabase,
   type SpectorOptions,
+  SpectorOptionError,
 } from "../src/index.js";
 import { relationNames } from "../src/naming.js";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
@@ -272,6 +273,70 @@ describe("types that must not lie", () => {
     const ok = eventTable("e", { schemas: known });
     type _ok = Expect<Equal<(typeof ok.$inferSelect)["schema"], "user">>;
     expect(ok.schema.mapToDriverValue("user")).toBe(0);
+  });
+
+  test("a misspelt top-level option is a compile error, as a nested one is, and is refused at run time too", () => {
+    // @ts-expect-error: `hased` is no option of spectorTables
+    expect(() => spectorTables({ table: "events", hased: true })).toThrow(SpectorOptionError);
+    // @ts-expect-error: nor `recordindex`, with `shards`
+    expect(() => spectorTables({ shards: ["s_0"], recordindex: true })).toThrow(/`recordindex`/);
+    // @ts-expect-error: the same for eventTable, next to a correct option
+    expect(() => eventTable("events", { hashed: true, recordindex: true })).toThrow(/no such option/);
+    // @ts-expect-error: and in linkTable's options (a nested object, checked as before)
+    expect(() => linkTable(eventTable("e"), ["l", "x_id", { typd: true }])).toThrow(/`spec\[2\]\.typd`/);
+    // @ts-expect-error: nested in spectorTables' links, as before
+    expect(() => spectorTables({ table: "e", links: [["l", "x_id", { typd: true }]] })).toThrow(/typd/);
+    // every correct option, spelt right, infers as before
+    const all = spectorTables({
+      table: "events",
+      hashed: true,
+      pgSchema: "audit",
+      updatedAt: false,
+      recordIndex: true,
+      schemas: { user: 0 },
+      actions: { archive: 10 },
+      schemaModules: { user: "MyApp.User" },
+      payloads: payloadType<{ user: { name: string } }>(),
+      links: [["l", "x_id", { typed: true, constrained: false }]],
+    });
+    type _all = Expect<
+      Equal<
+        typeof all.events.$inferSelect,
+        {
+          id: string;
+          parentId: string;
+          payload: { name: string } | null;
+          schema: "user";
+          action: "insert" | "update" | "delete" | "savepoint" | "archive";
+          hash: Uint8Array | null;
+          insertedAt: string;
+        }
+      >
+    >;
+    type _allSchema = Expect<Equal<typeof all.events._.schema, "audit">>;
+    const single = eventTable("one", { hashed: false, recordIndex: false, payload: payloadType<number>() });
+    type _single = Expect<Equal<(typeof single.$inferSelect)["payload"], number | null>>;
+    expect(keysOf(all.events)).not.toContain("updatedAt");
+    expect(keysOf(single)).not.toContain("hash");
+  });
+
+  test("a `payloads` key that is not a schema name is a compile error (its payload would be `unknown`)", () => {
+    // the payload types are types only: at run time these options are fine
+    // @ts-expect-error: `psot` is not a name of `schemas`
+    const typo = spectorTables({ table: "e", schemas: { user: 0, post: 1 }, payloads: payloadType<{ psot: {} }>() });
+    // @ts-expect-error: the same for eventTable
+    const single = eventTable("e", { schemas: { user: 0 }, payloads: payloadType<{ usr: { name: string } }>() });
+    // @ts-expect-error: and for shards
+    const shards = spectorTables({ shards: ["s_0"], schemas: { user: 0 }, payloads: payloadType<{ post: {} }>() });
+    expect([typo.e, single, shards.s_0].map((table) => getTableName(table))).toEqual(["e", "e", "s_0"]);
+    // @ts-expect-error: payloads without schemas have no names to be keys of (refused at run time too)
+    expect(() => eventTable("e", { payloads: payloadType<{ user: { name: string } }>() })).toThrow(/`schemas`/);
+    // a map that leaves a schema name out is fine: that name's payload is `unknown`, as documented
+    const partial = eventTable("e", { schemas: { user: 0, post: 1 }, payloads: payloadType<{ user: { n: 1 } }>() });
+    type Partial = EventRow<typeof partial>;
+    type _user = Expect<Equal<Extract<Partial, { schema: "user" }>["payload"], { n: 1 } | null>>;
+    type _post = Expect<Equal<Extract<Partial, { schema: "post" }>["payload"], unknown>>;
+    expect(partial.schema.mapToDriverValue("post")).toBe(1);
   });
 
   test("a function over AnyLinkTable may call link with a type or without one", () => {

@@ -461,7 +461,7 @@ function compareTrigger(expected: RuleTrigger, found: FoundTrigger | undefined):
 
 /** Options of {@link check}. */
 export interface CheckOptions {
-  /** drizzle-kit config file. Default `drizzle.config.ts`. */
+  /** drizzle-kit config file. Default: `drizzle.config.ts`, else `.mts`, `.cts`, `.js`, `.mjs` or `.cjs`, in that order. */
   readonly config?: string;
   /** Directory the command runs in. Default: the current one. */
   readonly cwd?: string;

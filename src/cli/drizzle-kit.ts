@@ -36,10 +36,43 @@ export function runDrizzleKit(cwd: string, args: readonly string[], purpose: str
     );
   }
   const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  const output = `${run.stdout ?? ""}${run.stderr ?? ""}`;
+  const output = withoutRepeatedTraces(`${run.stdout ?? ""}${run.stderr ?? ""}`);
   if (run.error) throw new GenerateError(`could not run drizzle-kit to ${purpose}: ${run.error.message}`);
   if (run.status !== 0) throw new GenerateError(`drizzle-kit failed to ${purpose} (exit ${run.status}):\n${output}`);
   return output;
+}
+
+/** A stack frame line, as Node.js writes it (`    at fn (file:line:column)`). */
+const STACK_FRAME = /^\s+at /;
+
+/**
+ * drizzle-kit's output without the stack traces it repeats: drizzle-kit 0.31 writes some errors twice
+ * to stderr (the interactive prompt's, for one), each time with its stack trace. An error block (a line,
+ * then its stack frames) that is the same as one already shown is left out; any other line is kept,
+ * repeated or not.
+ *
+ * @example
+ * ```ts
+ * withoutRepeatedTraces("Error: x\n    at f (a.js:1:1)\nError: x\n    at f (a.js:1:1)\n"); // "Error: x\n    at f (a.js:1:1)\n"
+ * ```
+ */
+export function withoutRepeatedTraces(output: string): string {
+  const lines = output.split("\n");
+  const blocks: string[][] = [];
+  for (const line of lines) {
+    const last = blocks.at(-1);
+    if (last !== undefined && STACK_FRAME.test(line)) last.push(line);
+    else blocks.push([line]);
+  }
+  const shown = new Set<string>();
+  const kept = blocks.filter((block) => {
+    if (block.length === 1) return true; // no stack frames: not a trace
+    const text = block.join("\n");
+    if (shown.has(text)) return false;
+    shown.add(text);
+    return true;
+  });
+  return kept.flat().join("\n");
 }
 
 /**

@@ -24,7 +24,7 @@ import { checkRuleKinds, placeStatements, planRules } from "./rule-plan.js";
 
 /** Options of {@link generate}. */
 export interface GenerateOptions {
-  /** drizzle-kit config file. Default `drizzle.config.ts`. */
+  /** drizzle-kit config file. Default: `drizzle.config.ts`, else `.mts`, `.cts`, `.js`, `.mjs` or `.cjs`, in that order. */
   readonly config?: string;
   /** Directory the command runs in (drizzle-kit resolves `schema` and `out` from it). Default: the current one. */
   readonly cwd?: string;

@@ -7,9 +7,14 @@
  * npx drizzle-spector generate [--config drizzle.config.ts] [--name spector_triggers]
  * npx drizzle-spector check [--config drizzle.config.ts] [--json]
  * npx drizzle-spector verify [--config drizzle.config.ts] [--table events] [--json]
+ * npx drizzle-spector --help | --version
+ * npx drizzle-spector generate --help
  * ```
  * @module
  */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GenerateError } from "../errors.js";
 import { check } from "./check.js";
@@ -36,7 +41,7 @@ const COMMANDS: Record<string, Command> = {
 
   generate   run drizzle-kit generate, then write a custom migration with the same-parent
              triggers for new constrained link tables (and drop those of removed ones)
-  --config   drizzle-kit config file (default: drizzle.config.ts)
+  --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --name     name of the custom migration: letters, digits, _ and - (default: spector_triggers)`,
     validate(values) {
       return values.name === undefined ? undefined : migrationNameProblem(values.name as string);
@@ -51,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
 
   check      compare the database (DATABASE_URL, else the config's dbCredentials) with the
              schema's same-parent triggers; print what differs; exit 1 when anything does
-  --config   drizzle-kit config file (default: drizzle.config.ts)
+  --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --json     print one JSON document instead of lines`,
     async run(values) {
       const result = await check({ config: values.config as string | undefined, json: values.json === true });
@@ -65,7 +70,7 @@ const COMMANDS: Record<string, Command> = {
   verify     verify Spector's hash chain of every hashed table of the schema (or of --table) in
              the database (DATABASE_URL, else the config's dbCredentials); exit 0 when every
              chain verifies, 1 when one is broken, 2 when it could not run
-  --config   drizzle-kit config file (default: drizzle.config.ts)
+  --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --table    the one table to verify: its name, or schema.name
   --json     print one JSON document instead of lines`,
     async run(values) {
@@ -85,9 +90,35 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** The options every command takes. */
+const GLOBAL_OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const satisfies Command["options"];
+
+const GLOBAL_USAGE = `  --help     print this help (after a command: that command's), and exit
+  --version  print drizzle-spector's version, and exit`;
+
 const USAGE = `usage: ${Object.values(COMMANDS)
   .map((command) => command.usage)
-  .join("\n\n")}`;
+  .join("\n\n")}\n\n${GLOBAL_USAGE}`;
+
+/** The usage of one command, with the options every command takes. */
+function commandUsage(command: Command): string {
+  return `usage: ${command.usage}\n${GLOBAL_USAGE}`;
+}
+
+/** drizzle-spector's version: from the package.json of the package this file is part of (in src/ or a build). */
+function version(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as { name?: string; version?: string };
+      if (name === "drizzle-spector" && typeof version === "string") return version;
+    }
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
 
 /**
  * Runs the command line `argv` and returns the exit code: 0 done, 1 the command failed (or `check`
@@ -98,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
   let positionals: string[];
   try {
     const options: Command["options"] = Object.assign(
-      { help: { type: "boolean", short: "h" } },
+      { ...GLOBAL_OPTIONS },
       ...Object.values(COMMANDS).map((command) => command.options),
     );
     ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options }) as {
@@ -108,19 +139,26 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return usageError((error as Error).message);
   }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const name = positionals.length === 1 ? positionals[0]! : undefined;
   const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const known = positionals.length === 0 || command !== undefined; // `--help nope` is a bad command line
+  if (values.version && known) {
+    console.log(version());
+    return 0;
+  }
+  if (values.help && known) {
+    console.log(command === undefined ? USAGE : commandUsage(command));
+    return 0;
+  }
   if (command === undefined) {
-    const known = Object.keys(COMMANDS)
+    const commands = Object.keys(COMMANDS)
       .map((name) => `\`${name}\``)
       .join(", ");
-    return usageError(`expected the command ${known}, got ${JSON.stringify(positionals.join(" "))}`);
+    return usageError(`expected the command ${commands}, got ${JSON.stringify(positionals.join(" "))}`);
   }
-  const stray = Object.keys(values).find((option) => !Object.hasOwn(command.options, option));
+  const stray = Object.keys(values).find(
+    (option) => !Object.hasOwn(command.options, option) && !Object.hasOwn(GLOBAL_OPTIONS, option),
+  );
   if (stray !== undefined) return usageError(`the command \`${name}\` has no option --${stray}`);
   const problem = command.validate?.(values);
   if (problem !== undefined) return usageError(problem);

@@ -11,14 +11,14 @@
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { is } from "drizzle-orm";
 import { PgSchema } from "drizzle-orm/pg-core";
 import { globSync } from "tinyglobby";
 import { GenerateError, SpectorOptionError } from "../errors.js";
 import { eventTableNames, linkTableNames, tableKey } from "../naming.js";
-import { getMeta, type SpectorMeta } from "../tables/meta.js";
+import { collectTables, getMeta, type BuiltTable, type SpectorMeta } from "../tables/meta.js";
 import { claimNames } from "../tables/plan.js";
 
 /** The parts of a drizzle-kit config the commands read. */
@@ -42,9 +42,10 @@ export interface Project {
 }
 
 /**
- * Loads the config (default `drizzle.config.ts`) and the schema files, and checks the schema: every
- * PostgreSQL schema of drizzle-spector's tables and every link table's events table must be exported
- * (or drizzle-kit would not create it), and no two tables may claim one name.
+ * Loads the config (default: the first of {@link CONFIG_FILES} in `cwd`) and the schema files, and
+ * checks the schema: every table the schema files make, every PostgreSQL schema of drizzle-spector's
+ * tables and every link table's events table must be exported (or drizzle-kit would not create it),
+ * and no two tables may claim one name.
  *
  * @example
  * ```ts
@@ -54,13 +55,55 @@ export interface Project {
  */
 export async function loadProject(options: { readonly cwd?: string; readonly config?: string }): Promise<Project> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const configFile = resolve(cwd, options.config ?? "drizzle.config.ts");
+  const configFile = options.config === undefined ? findConfig(cwd) : resolve(cwd, options.config);
   if (!existsSync(configFile)) throw new GenerateError(`config file not found: ${configFile}`);
   const tsImport = await findTsImport(cwd);
   const config = await loadConfig(tsImport, configFile);
-  const exports = await loadExports(tsImport, schemaFiles(cwd, config.schema!));
-  checkSchema(exports);
+  const { result: modules, tables } = await withSourceMaps(() =>
+    collectTables(() => loadExports(tsImport, schemaFiles(cwd, config.schema!))),
+  );
+  const exports = modules.flatMap((module) => Object.values(module.exports));
+  checkSchema(exports, tables);
+  checkExported(tables, modules, cwd);
   return { cwd, configFile, config, out: resolve(cwd, config.out ?? "drizzle"), exports };
+}
+
+/** The config files looked for without `--config`, in this order: drizzle-kit's names, in every module flavour. */
+export const CONFIG_FILES: readonly string[] = ["ts", "mts", "cts", "js", "mjs", "cjs"].map(
+  (extension) => `drizzle.config.${extension}`,
+);
+
+/**
+ * The config file of a project run without `--config`: the first of {@link CONFIG_FILES} in `cwd`.
+ *
+ * @example
+ * ```ts
+ * findConfig(process.cwd()); // "/app/drizzle.config.mts" when that is the one there
+ * ```
+ * @throws {GenerateError} when there is none.
+ */
+export function findConfig(cwd: string): string {
+  const found = CONFIG_FILES.map((file) => join(cwd, file)).find((file) => existsSync(file));
+  if (found === undefined) {
+    throw new GenerateError(
+      `no drizzle-kit config in ${cwd}: expected one of ${CONFIG_FILES.join(", ")}, or \`--config FILE\``,
+    );
+  }
+  return found;
+}
+
+/**
+ * Runs `run` with Node.js's source maps on, so that the stacks the factories record while the schema
+ * loads name the lines of the user's TypeScript (tsx writes inline source maps), then restores the setting.
+ */
+async function withSourceMaps<T>(run: () => Promise<T>): Promise<T> {
+  const before = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(true);
+  try {
+    return await run();
+  } finally {
+    process.setSourceMapsEnabled(before);
+  }
 }
 
 async function loadConfig(tsImport: TsImport, file: string): Promise<KitConfig> {
@@ -102,11 +145,17 @@ function schemaFiles(cwd: string, schema: string | readonly string[]): string[] 
   return sources.sort();
 }
 
+/** A schema file and its exports, by name, as drizzle-kit sees them. */
+interface SchemaModule {
+  readonly file: string;
+  readonly exports: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Imports every schema file into one module graph (as drizzle-kit does), so that a table re-exported
  * by a barrel file is the same object as the original: one generated entry imports them all.
  */
-async function loadExports(tsImport: TsImport, files: readonly string[]): Promise<unknown[]> {
+async function loadExports(tsImport: TsImport, files: readonly string[]): Promise<SchemaModule[]> {
   const dir = mkdtempSync(join(tmpdir(), "drizzle-spector-"));
   const entry = join(dir, "schema-entry.mjs");
   try {
@@ -116,7 +165,7 @@ async function loadExports(tsImport: TsImport, files: readonly string[]): Promis
         `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
     );
     const modules = (await importFile(tsImport, entry, "the schema files", files)).default as Record<string, unknown>[];
-    return modules.flatMap((module, i) => Object.values(exportsOf(module, isCommonJs(files[i]!))));
+    return modules.map((module, i) => ({ file: files[i]!, exports: exportsOf(module, isCommonJs(files[i]!)) }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -217,7 +266,11 @@ const LOCATION = /(file:\/\/[^\s:()'"]+|(?:\/|[A-Za-z]:[\\/])[^\s:()'"]+):(\d+)(
  * code: not in node_modules (tsx, drizzle-orm), drizzle-spector or Node.js itself, nor `generated`.
  */
 function userLocation(error: unknown, generated: string): string | undefined {
-  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : "";
+  return userLocationIn(error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : "", generated);
+}
+
+/** The first `file:line:column` of `text` (a message, a stack) that is in the user's code (see {@link userLocation}). */
+function userLocationIn(text: string, generated?: string): string | undefined {
   for (const [, place, line, column] of text.matchAll(LOCATION)) {
     const file = place!.startsWith("file://") ? fileURLToPath(place!) : place!;
     const foreign =
@@ -228,17 +281,81 @@ function userLocation(error: unknown, generated: string): string | undefined {
 }
 
 /**
+ * Two table objects of one name (two factory calls, say `eventTable("events")` in one file and
+ * `spectorTables({ table: "events" })` in another) are refused, naming where each was made: they
+ * would be two `CREATE TABLE`s of one table.
+ */
+function checkOneTablePerName(tables: ReadonlyMap<unknown, SpectorMeta>, built: readonly BuiltTable[]): void {
+  const seen = new Map<string, unknown>();
+  const describe = (table: unknown) => {
+    const meta = tables.get(table)!;
+    const stack = built.find((entry) => entry.table === table)?.stack;
+    const made = stack === undefined ? undefined : userLocationIn(stack);
+    return `${meta.kind === "events" ? "an events" : "a link"} table${made ? ` made at ${made}` : ""}`;
+  };
+  for (const [table, meta] of tables) {
+    const key = tableKey(meta);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      throw new GenerateError(
+        `two different tables are named ${key}: ${describe(earlier)}, and ${describe(table)}. Two factory ` +
+          "calls made a table of one name, which would be two CREATE TABLEs: make each table once, and import it " +
+          "where it is needed",
+      );
+    }
+    seen.set(key, table);
+  }
+}
+
+/**
+ * Checks that every table the schema files made (`built`, from the factories' registry) is exported
+ * by name from a schema file: drizzle-kit reads only the top-level named exports that are tables, so
+ * a table inside an exported object (`export const tables = spectorTables(...)`), or one left out of a
+ * destructuring, would silently not be created, nor get its rule.
+ */
+function checkExported(built: readonly BuiltTable[], modules: readonly SchemaModule[], cwd: string): void {
+  const exported = new Set(modules.flatMap((module) => Object.values(module.exports)));
+  const missing = built.filter(({ table }) => !exported.has(table) && getMeta(table) !== undefined);
+  if (missing.length === 0) return;
+  const lines = missing.map(({ table, stack }) => {
+    const meta = getMeta(table)!;
+    const made = userLocationIn(stack ?? "");
+    const what = `${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}${made ? ` (made at ${made})` : ""}`;
+    const holder = modules
+      .flatMap((module) => Object.entries(module.exports).map(([name, value]) => ({ module, name, value })))
+      .find(({ value }) => isPlainContainer(value) && Object.values(value).includes(table));
+    return holder
+      ? `- ${what} is inside the export \`${holder.name}\` of ${relative(cwd, holder.module.file)}, an object ` +
+          `drizzle-kit does not look into: destructure it, \`export const { ${meta.name}, ... } = ...\``
+      : `- ${what} is not exported: export it by name, e.g. add \`${meta.name}\` to the \`export const { ... } = ...\``;
+  });
+  throw new GenerateError(
+    `drizzle-kit would not see ${missing.length === 1 ? "a table" : `${missing.length} tables`} the schema files ` +
+      `make, and would create no table for ${missing.length === 1 ? "it" : "them"} (it reads only tables exported ` +
+      `by name from a schema file):\n${lines.join("\n")}\nNothing was written`,
+  );
+}
+
+/** A plain object or an array: what a factory's result is put in (a Drizzle table or schema is not one). */
+function isPlainContainer(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
+}
+
+/**
  * Checks what drizzle-kit cannot: that every PostgreSQL schema of drizzle-spector's tables, and every
  * link table's events table, is exported (or drizzle-kit would not create it), and that no two tables
  * claim one name.
  */
-function checkSchema(exports: readonly unknown[]): void {
+function checkSchema(exports: readonly unknown[], built: readonly BuiltTable[]): void {
   // one entry per table object: the same table exported under two names is one table
   const tables = new Map<unknown, SpectorMeta>();
   for (const value of exports) {
     const meta = getMeta(value);
     if (meta) tables.set(value, meta);
   }
+  checkOneTablePerName(tables, built);
   const exportedSchemas = new Set(
     exports.filter((value) => is(value, PgSchema)).map((value) => (value as PgSchema).schemaName),
   );

@@ -8,6 +8,7 @@ import { camelCase } from "../naming.js";
 import { checkRef, checkType, type CheckedRef } from "./inputs.js";
 import { otherShard, resolveLinks, type Links, type LinksTable } from "./target.js";
 import type { EventArg, LinkOf, LinkOptionsOf, LinkTarget, SpectorDatabase } from "./types.js";
+import { sameParentError } from "./violation.js";
 
 /**
  * Links event `from` to event `to` (`from` goes in `event_id`, `to` in the foreign key column, e.g.
@@ -22,6 +23,8 @@ import type { EventArg, LinkOf, LinkOptionsOf, LinkTarget, SpectorDatabase } fro
  * ```
  * @throws {SpectorOptionError} for ids that are not UUIDs, events of different records on a
  * constrained table, events of different shards, or a missing or extra `type`.
+ * @throws {SpectorSameParentError} (SQLSTATE `23514` on `code`) when the database's same-parent rule
+ * refuses the link: its ends, given as ids, belong to different records.
  */
 export async function link<Target extends LinkTarget>(
   db: SpectorDatabase,
@@ -40,10 +43,15 @@ export async function link<Target extends LinkTarget>(
   }
   const type = checkType(links.meta, options[0], true);
   const row = { eventId: a.id, [camelCase(links.meta.foreignKey)]: b.id, ...(type === undefined ? {} : { type }) };
-  const [inserted] = await db
-    .insert(links.table)
-    .values(row as Links["$inferInsert"])
-    .returning();
+  let inserted: unknown;
+  try {
+    [inserted] = await db
+      .insert(links.table)
+      .values(row as Links["$inferInsert"])
+      .returning();
+  } catch (error) {
+    throw sameParentError(error, links.meta) ?? error;
+  }
   return inserted as LinkOf<Target>["$inferSelect"];
 }
 

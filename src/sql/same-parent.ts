@@ -50,12 +50,24 @@ function sameRecord(events: string, a: string, b: string): string {
 }
 
 /**
+ * How the rule reports a violation, read back by the helpers (`queries/violation.ts`) to throw a
+ * `SpectorSameParentError`: the SQLSTATE, the message (a `format()` template: the two parents, then the
+ * link table, its `event_id`, its foreign key column and the other event), and what it says for an end
+ * that is no event. The error also carries the link table's schema and name (`SCHEMA`, `TABLE`).
+ */
+export const SAME_PARENT_VIOLATION = {
+  sqlstate: "23514",
+  message: `Link events must have the same ${COLUMNS.parentId}: %s != %s (link table %s: ${COLUMNS.eventId} %s, %s %s)`,
+  noEvent: "none (no such event)",
+} as const;
+
+/**
  * The end of every rule function: when `v_event_id` holds a violating link, read both parents again
  * and raise SQLSTATE 23514 naming the link table, both events and both parents.
  */
 function raiseViolation(link: LinkTableMeta, events: string): string {
   const [id, parentId] = [quoteIdent(COLUMNS.id), quoteIdent(COLUMNS.parentId)];
-  const message = `Link events must have the same ${COLUMNS.parentId}: %s != %s (link table %s: ${COLUMNS.eventId} %s, %s %s)`;
+  const { message, noEvent } = SAME_PARENT_VIOLATION;
   return `IF v_event_id IS NOT NULL THEN
     IF row_security_active(${quoteLiteral(events)}) THEN
       RAISE EXCEPTION USING
@@ -68,7 +80,7 @@ function raiseViolation(link: LinkTableMeta, events: string): string {
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
       MESSAGE = format(${quoteLiteral(message)},
-                       coalesce(v_event_parent::text, 'none (no such event)'), coalesce(v_other_parent::text, 'none (no such event)'),
+                       coalesce(v_event_parent::text, ${quoteLiteral(noEvent)}), coalesce(v_other_parent::text, ${quoteLiteral(noEvent)}),
                        ${quoteLiteral(link.name)}, v_event_id, ${quoteLiteral(link.foreignKey)}, v_other_id),
       SCHEMA = ${quoteLiteral(link.pgSchema ?? "public")},
       TABLE = ${quoteLiteral(link.name)};

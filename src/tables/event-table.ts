@@ -28,8 +28,8 @@ import {
 } from "./columns.js";
 import { COLUMNS, displayName, eventTableNames, names } from "../naming.js";
 import { setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
-import type { EventTableOptions, LiteralFlags } from "./options.js";
-import { checkEventTableOptions, checkTableName } from "./plan.js";
+import type { CheckedOptions, EventTableOptions } from "./options.js";
+import { checkEventTableOptions, checkTableName, eventTableNameLimit } from "./plan.js";
 
 /**
  * What the types know about an events table beyond its SQL columns: the TypeScript types of `schema`
@@ -215,9 +215,15 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
  */
 export function eventTable<const TName extends string, const O extends EventTableOptions = {}>(
   name: TName,
-  options?: O & LiteralFlags<O>,
+  options?: O & CheckedOptions<O, keyof EventTableOptions>,
 ): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>> {
   const { pgSchema, ...rest } = checkEventTableOptions(options);
-  checkTableName("name", name, "an events table name", (table) => eventTableNames(table, rest.recordIndex));
+  checkTableName(
+    "name",
+    name,
+    "an events table name",
+    (table) => eventTableNames(table, rest.recordIndex),
+    eventTableNameLimit(rest.recordIndex),
+  );
   return buildEventTable({ name, ...rest, shard: undefined }, pgSchema) as never;
 }

@@ -137,3 +137,56 @@ export type LiteralFlags<O> = [WideFlags<O>] extends [never]
 export type LiteralLinkFlags<L> = [WideTyped<L>] extends [never]
   ? unknown
   : readonly ["drizzle-spector: pass `typed` as a literal true or false"];
+
+/**
+ * Refuses keys of `O` that are not options (`Known`, e.g. `keyof SpectorOptions`): a misspelt option
+ * (`hased: true`) would otherwise pass the type check, as excess keys of an inferred type do, and be
+ * refused only at run time. A stray key shows up as a missing property that names it.
+ *
+ * @example
+ * ```ts
+ * spectorTables({ table: "events", hased: true }); // type error: `hased` is no option
+ * spectorTables({ table: "events", hashed: true }); // fine
+ * ```
+ */
+export type KnownOptions<O, Known extends PropertyKey> = [Exclude<keyof O, Known>] extends [never]
+  ? unknown
+  : {
+      readonly "drizzle-spector: no such option (check its spelling; the options are listed in SpectorOptions / EventTableOptions)": Exclude<
+        keyof O,
+        Known
+      >;
+    };
+
+/**
+ * Refuses a `payloads` type with a key that is not a schema name of `schemas` (or `payloads` without
+ * `schemas`): the payload type of a misspelt name would silently be `unknown`. The stray keys show up
+ * as a missing property that names them.
+ *
+ * @example
+ * ```ts
+ * spectorTables({ table: "events", schemas: { user: 0 }, payloads: payloadType<{ usr: U }>() }); // type error
+ * spectorTables({ table: "events", schemas: { user: 0 }, payloads: payloadType<{ user: U }>() }); // fine
+ * ```
+ */
+export type PayloadNames<O> = O extends { readonly payloads: PayloadType<infer P> }
+  ? [Exclude<keyof P, O extends { readonly schemas: infer M } ? keyof M : never>] extends [never]
+    ? unknown
+    : {
+        readonly "drizzle-spector: every key of `payloads` must be a name of `schemas`; these are not": Exclude<
+          keyof P,
+          O extends { readonly schemas: infer M } ? keyof M : never
+        >;
+      }
+  : unknown;
+
+/**
+ * Every compile-time check of an options argument: {@link LiteralFlags}, {@link KnownOptions} (with
+ * the option names `Known`) and {@link PayloadNames}.
+ *
+ * @example
+ * ```ts
+ * declare function f<const O extends SpectorOptions>(options: O & CheckedOptions<O, keyof SpectorOptions>): void;
+ * ```
+ */
+export type CheckedOptions<O, Known extends PropertyKey> = LiteralFlags<O> & KnownOptions<O, Known> & PayloadNames<O>;

@@ -6,10 +6,21 @@
  *
  * @module
  */
-import { OPTIONS, at, checkBoolean, checkDenseArray, checkDerivedNames, checkName, checkObject } from "../checks.js";
+import {
+  OPTIONS,
+  at,
+  checkBoolean,
+  checkDenseArray,
+  checkDerivedNames,
+  checkName,
+  checkObject,
+  type NameLimit,
+} from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import {
+  MAX_IDENTIFIER_BYTES,
   RESERVED_LINK_COLUMNS,
+  byteLength,
   eventTableNames,
   linkTableNames,
   names,
@@ -222,13 +233,14 @@ export function planSchema(options: unknown): SchemaPlan {
   }
   let eventNames: string[];
   if (hasTable) {
-    eventNames = [checkName(tablePath, object.table, "an events table name")];
+    eventNames = [checkName(tablePath, object.table, "an events table name", eventTableNameLimit(shared.recordIndex))];
   } else {
     if (!Array.isArray(object.shards) || object.shards.length === 0) {
       throw new SpectorOptionError(shardsPath, object.shards, "a non-empty array of events table names");
     }
     checkDenseArray(shardsPath, object.shards, "an events table name");
-    eventNames = object.shards.map((shard, i) => checkName(at(shardsPath, i), shard, "an events table name"));
+    const limit = eventTableNameLimit(shared.recordIndex);
+    eventNames = object.shards.map((shard, i) => checkName(at(shardsPath, i), shard, "an events table name", limit));
   }
   const eventPath = (i: number) => (hasTable ? tablePath : at(shardsPath, i));
   eventNames.forEach((name, i) => checkDerivedNames(eventPath(i), name, eventTableNames(name, shared.recordIndex)));
@@ -312,8 +324,28 @@ export function checkTableName(
   value: unknown,
   what: string,
   derive: (name: string) => DerivedName[],
+  limit?: NameLimit,
 ): string {
-  const name = checkName(path, value, what);
+  const name = checkName(path, value, what, limit);
   checkDerivedNames(path, name, derive(name));
   return name;
+}
+
+/**
+ * The longest an events table name can be: the names derived from it (`T_inserted_at_index`, with
+ * `recordIndex` `T_parent_id_id_index`) must fit PostgreSQL's 63 bytes too, so the limit is said up
+ * front rather than found on a derived name.
+ *
+ * @example
+ * ```ts
+ * eventTableNameLimit(false).bytes; // 45
+ * ```
+ */
+export function eventTableNameLimit(recordIndex: boolean): NameLimit {
+  const probe = "T"; // no derived name's own part holds a capital
+  const [longest] = eventTableNames(probe, recordIndex).reduce((a, b) => (byteLength(b[0]) > byteLength(a[0]) ? b : a));
+  return {
+    bytes: MAX_IDENTIFIER_BYTES - (byteLength(longest) - byteLength(probe)),
+    why: `so that \`${longest}\`${recordIndex ? " (with `recordIndex`)" : ""} fits PostgreSQL's ${MAX_IDENTIFIER_BYTES}`,
+  };
 }

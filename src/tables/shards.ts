@@ -197,7 +197,20 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
       meta.kind === "events"
         ? meta.shard
         : (getMeta(meta.eventsTable) as { shard?: { names: readonly string[]; index: number } } | undefined)?.shard;
-    if (shard && (shard.index !== i || shard.names.length !== tables.length)) {
+    if (shard && shard.names.length !== tables.length) {
+      // a shard left out (or one too many): name what is missing, not a table that is in its place
+      const given = metas.map((m) => (m.kind === "events" ? m.name : (getMeta(m.eventsTable)?.name ?? m.name)));
+      const missing = shard.names.filter((name) => !given.includes(name));
+      throw new SpectorOptionError(
+        "tables",
+        metas.map((m) => m.name),
+        `one table for each of the ${shard.names.length} shards of \`shards\` (${shard.names.map((n) => JSON.stringify(n)).join(", ")}), in that order` +
+          (missing.length > 0
+            ? `, but the shard${missing.length === 1 ? "" : "s"} ${missing.map((n) => JSON.stringify(n)).join(", ")} ${missing.length === 1 ? "is" : "are"} missing`
+            : ""),
+      );
+    }
+    if (shard && shard.index !== i) {
       throw new SpectorOptionError(
         option,
         meta.name,

@@ -13,7 +13,7 @@ import {
   type AnyEventTable,
 } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
-import type { LinkSpec, LiteralFlags, SpectorOptions } from "./options.js";
+import type { CheckedOptions, LinkSpec, SpectorOptions } from "./options.js";
 import { planSchema } from "./plan.js";
 
 /** The events table names of the options: `table`, or each of `shards`. */
@@ -87,7 +87,9 @@ export type SpectorTables<O> = {
  * ```
  * @throws {SpectorOptionError} (a `TypeError`) for bad options, before anything is built.
  */
-export function spectorTables<const O extends SpectorOptions>(options: O & LiteralFlags<O>): SpectorTables<O> {
+export function spectorTables<const O extends SpectorOptions>(
+  options: O & CheckedOptions<O, keyof SpectorOptions>,
+): SpectorTables<O> {
   const plan = planSchema(options);
   const tables: Record<string, unknown> = {};
   const eventTables = new Map<string, AnyEventTable>();
