@@ -6,7 +6,7 @@
  * at work, walks the links and loads a record with Drizzle's relational queries.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { count, inArray, type ExtractTablesWithRelations } from "drizzle-orm";
+import { TransactionRollbackError, count, eq, inArray, type ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -16,6 +16,7 @@ import postgres from "postgres";
 import {
   SpectorOptionError,
   SpectorSameParentError,
+  verifyChain,
   ancestors,
   appendEvent,
   backtrace,
@@ -194,6 +195,26 @@ async function main(): Promise<void> {
     console.log(
       `db.query.events with children and their links: ${loaded?.children.length} events in the post record, ${linked} with ancestor links`,
     );
+
+    // Spector's hash chain: every append above extended it; verifyChain recomputes it, and finds an edit.
+    const chain = await verifyChain(db, events);
+    console.log(`\nSpector's hash chain: ${chain.ok ? `${chain.count} events, verified` : `broken: ${chain.reason}`}`);
+    await db
+      .transaction(async (tx) => {
+        await tx
+          .update(events)
+          .set({ payload: { title: "Hello, tampered" } })
+          .where(eq(events.id, edit.id));
+        const tampered = await verifyChain(tx, events);
+        if (tampered.ok) throw new Error("the edited event was not found");
+        console.log(
+          `  after an UPDATE of one payload: broken at ${short(tampered.eventId)} (${tampered.reason}), after ${tampered.count} events that verify`,
+        );
+        tx.rollback(); // the demo's log stays intact
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof TransactionRollbackError)) throw error;
+      });
 
     const [{ n: total }] = (await db.select({ n: count() }).from(events)) as [{ n: number }];
     const [{ n: links }] = (await db.select({ n: count() }).from(event_ancestors)) as [{ n: number }];

@@ -12,8 +12,9 @@ export interface Payloads {
 
 export const { events, event_ancestors, event_links } = spectorTables({
   table: "events",
-  hashed: true,
+  hashed: true, // Spector's hash chain: appendEvent fills it, verifyChain checks it
   schemas: { user: 0, post: 1 },
+  schemaModules: { user: "MyApp.User", post: "MyApp.Post" }, // the Elixir modules Spector's hash names
   actions: { archive: 10 },
   payloads: payloadType<Payloads>(),
   links: [

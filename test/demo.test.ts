@@ -54,6 +54,10 @@ describeBackends("npm run demo", (backend) => {
       expect(run.stdout).toContain(
         "db.query.events with children and their links: 5 events in the post record, 4 with ancestor links",
       );
+      expect(run.stdout).toContain("Spector's hash chain: 7 events, verified");
+      expect(run.stdout).toMatch(
+        /after an UPDATE of one payload: broken at …\w{6} \(mismatch\), after \d events that verify/,
+      );
       expect(run.stdout).toMatch(/done: 7 events in 2 records, 4 ancestor links/);
       if (backend === "postgres") {
         const name = /fresh database (spector_demo_\w+)/.exec(run.stdout)![1]!;

@@ -17,7 +17,7 @@ import type { SpectorDatabase } from "./types.js";
 
 /**
  * Verifies Spector's hash chain of a hashed events table: walks its events in Spector's order
- * (`inserted_at`, then `id` for ties) in keyset pages of `pageSize` events (memory holds one page),
+ * (`inserted_at`, then `id` for ties) in keyset pages of `pageSize` events (memory holds two: the next is read while one is hashed),
  * recomputes each event's hash from its row and the previous event's stored hash, and returns
  * `{ ok: true, count }`, or the first event that breaks the chain with the reason
  * (`mismatch`, `missing`, `unknown-schema`, `unknown-action`, `unencodable`; see the README) and both

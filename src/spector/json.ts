@@ -22,6 +22,15 @@ import { erlangShortFloat } from "./erlang.js";
 /**
  * Why a JSON text has no Spector encoding: it is no JSON, or it holds a number that Spector's decoder
  * cannot read back (a float too large for a double, or too many digits for PostgreSQL's `numeric`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   spectorJson("[1e400.5]");
+ * } catch (error) {
+ *   if (error instanceof SpectorEncodingError) console.log(error.message);
+ * }
+ * ```
  */
 export class SpectorEncodingError extends Error {
   override name = "SpectorEncodingError";

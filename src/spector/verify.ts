@@ -99,7 +99,7 @@ export function chainPageSql(
 
 /**
  * Walks one table's chain, page by page, and returns `{ ok: true, count }` or its first broken event.
- * Memory holds one page.
+ * Memory holds two pages: the next one is read while this one is hashed.
  */
 export async function verifyPages(
   meta: EventTableMeta,
@@ -112,9 +112,15 @@ export async function verifyPages(
   const pageSize = options.pageSize ?? VERIFY_PAGE_SIZE;
   let previous: string | null = null;
   let count = 0;
-  let after: ChainCursor | undefined;
-  for (;;) {
-    const rows = await read(after, pageSize);
+  let next: Promise<readonly ChainRow[]> | undefined = read(undefined, pageSize);
+  while (next !== undefined) {
+    const rows: readonly ChainRow[] = await next;
+    // the next page is read while this one is hashed: its cursor is this page's last event
+    const last = rows[rows.length - 1];
+    next =
+      rows.length < pageSize || last === undefined
+        ? undefined
+        : read({ insertedAt: last.insertedAt, id: last.id }, pageSize);
     for (const row of rows) {
       const broken = (reason: ChainFailureReason, expected: string | null): ChainBroken => ({
         ok: false,
@@ -126,27 +132,31 @@ export async function verifyPages(
         actual: row.hash,
       });
       const schema = modules.get(Number(row.schema));
-      if (schema === undefined) return broken("unknown-schema", null);
+      if (schema === undefined) return settled(next, broken("unknown-schema", null));
       const action = actions.get(Number(row.action));
-      if (action === undefined) return broken("unknown-action", null);
+      if (action === undefined) return settled(next, broken("unknown-action", null));
       let payload: string;
       try {
         payload = spectorJson(row.payload);
       } catch (error) {
-        if (error instanceof SpectorEncodingError) return broken("unencodable", null);
+        if (error instanceof SpectorEncodingError) return settled(next, broken("unencodable", null));
         throw error;
       }
       const expected = spectorHash(previous, schema, action, payload).toString("hex");
-      if (row.hash === null) return broken("missing", expected);
-      if (row.hash !== expected) return broken("mismatch", expected);
+      if (row.hash === null) return settled(next, broken("missing", expected));
+      if (row.hash !== expected) return settled(next, broken("mismatch", expected));
       previous = row.hash;
       count++;
     }
     options.onProgress?.(count);
-    if (rows.length < pageSize) return { ok: true, count };
-    const last = rows[rows.length - 1]!;
-    after = { insertedAt: last.insertedAt, id: last.id };
   }
+  return { ok: true, count };
+}
+
+/** `result`, once the page read ahead (if any) has finished, so that no query outlives the walk. */
+async function settled(pending: Promise<unknown> | undefined, result: ChainBroken): Promise<ChainBroken> {
+  await pending?.catch(() => undefined);
+  return result;
 }
 
 /** Each action integer's name as Spector hashes it: the table's map (an alias reads as its target), else the base actions. */
