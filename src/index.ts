@@ -27,7 +27,7 @@ export type { SpectorOptions, EventTableOptions, LinkSpec, LinkOptions } from ".
 export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
 export { bytea } from "./tables/columns.js";
 export { spectorRelations, type SpectorRelations } from "./tables/relations.js";
-export { shardFor, shardHash, shardSet, type ShardSet } from "./tables/shards.js";
+export { shardFor, shardHash, shardIndex, shardSet, type ShardSet, type ShardForOptions } from "./tables/shards.js";
 export type { CamelCase, LinkTargetOfKey } from "./naming.js";
 
 // The rules' SQL
@@ -52,7 +52,7 @@ export type {
   Ancestor,
   WalkOptions,
 } from "./queries/types.js";
-export { newEventId, isUuid } from "./ids.js";
+export { newEventId, newRecordId, recordIdShard, isUuid } from "./ids.js";
 
 // The errors
 export { SpectorOptionError, SpectorUnknownCodeError, SpectorRecordNotFoundError } from "./errors.js";
