@@ -47,6 +47,25 @@ export function differenceLine(difference: Difference): string {
   return `${difference.object}: ${difference.problem}`;
 }
 
+/** The problem of a stale object: the rule and `schema.table` it was made for. */
+function staleProblem(rule: string, table: string): string {
+  return `stale: the ${rule} rule of ${table}, which the schema does not ask for`;
+}
+
+/**
+ * The rule kind and `schema.table` of a stale object's difference, or `undefined` for another one.
+ *
+ * @example
+ * ```ts
+ * staleRule({ table: "public.old", object: "function public.check_link_same_parent_old()", problem: "stale: ..." });
+ * // { rule: "same-parent", table: "public.old" }
+ * ```
+ */
+export function staleRule(difference: Difference): { rule: string; table: string } | undefined {
+  const groups = /^stale: the (?<rule>\S+) rule of (?<table>\S+), which/.exec(difference.problem)?.groups;
+  return groups ? { rule: groups.rule!, table: groups.table! } : undefined;
+}
+
 /** The PostgreSQL schemas of the system, never searched for stale objects. */
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
 
@@ -140,7 +159,7 @@ export async function compareRules(
     differences.push({
       table,
       object: functionName({ schema: found.schema, name: found.name }),
-      problem: `stale: the ${rule} rule of ${table}, which the schema does not ask for`,
+      problem: staleProblem(rule, table),
     });
   }
   for (const [key, found] of foundTriggers) {
@@ -149,7 +168,7 @@ export async function compareRules(
     differences.push({
       table,
       object: triggerName({ pgSchema: found.schema, name: found.table }, found.name),
-      problem: `stale: the ${rule} rule of ${table}, which the schema does not ask for`,
+      problem: staleProblem(rule, table),
     });
   }
   return {
