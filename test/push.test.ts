@@ -160,6 +160,11 @@ describeBackends("drizzle-spector push", (backend) => {
       expect(run.status).toBe(1);
       expect(run.stderr).toContain("its shard 0 is log_1, but log_0 in public: log_0, log_1 (foreignShards 2)");
       expect(run.stderr).toContain("shards cannot be reordered");
+      const check = runCli(dir, ["check"], ENV);
+      expect(check.status).toBe(1);
+      expect(check.stdout).toContain(
+        "shards public: log_1, log_0 (foreignShards 2): refused: its shard 0 is log_1, but log_0 in public: log_0, log_1 (foreignShards 2) (the database's table comments)",
+      );
       writeShards(dir, `{ shards: ["log_0"], links: [["ancestors", "ancestor_id"]] }`);
       run = push();
       expect(run.status).toBe(1);

@@ -196,3 +196,12 @@ describe("record ids that carry their shard", () => {
     }
   });
 });
+
+test("`foreignShards` goes with `shards` only: a type error, and refused, with `table`", () => {
+  // @ts-expect-error: foreignShards counts the shards of a `shards` list
+  expect(() => spectorTables({ table: "t", foreignShards: 1 })).toThrow("left out when `table` is given");
+  const grown = spectorTables({ shards: ["s_0", "s_1", "s_2"], foreignShards: 2 });
+  expect(shardFor("0c5e6a52-2f5d-4a7b-9c1d-0e1f5c8a3d21", [grown.s_0, grown.s_1, grown.s_2])).toBe(
+    [grown.s_0, grown.s_1][shardHash("0c5e6a52-2f5d-4a7b-9c1d-0e1f5c8a3d21") % 2],
+  );
+});

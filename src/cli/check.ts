@@ -16,6 +16,8 @@ import { getMeta } from "../tables/meta.js";
 import { GenerateError } from "../errors.js";
 import { connect, type CatalogQuery, type ConnectionConfig, type DriverName } from "./connect.js";
 import { loadProject } from "./project.js";
+import { describeList, shardLists, type ShardList } from "../sql/shard-lists.js";
+import { compareShardLists, recordedInDatabase } from "./shard-history.js";
 
 /** One way the database differs from the schema. */
 export interface Difference {
@@ -478,6 +480,44 @@ function compareTrigger(expected: RuleTrigger, found: FoundTrigger | undefined):
   return problems.join("; ");
 }
 
+/**
+ * Compares the `shards` lists of the schema with the lists the database's table comments record (see
+ * `sql/shard-lists.ts`): a list that lost or moved a shard, or changed `foreignShards`, differs, and so
+ * does a list not recorded (yet) as the schema has it. The difference is on its first table, with the
+ * list as its object.
+ *
+ * @example
+ * ```ts
+ * await compareShards(query, Object.values(schema));
+ * // [{ table: "public.log_0", object: "shards public: log_0, log_1, log_2 (foreignShards 2)",
+ * //    problem: "not recorded in the database (it records public: log_0, log_1 (foreignShards 2)) ..." }]
+ * ```
+ */
+export async function compareShards(
+  query: CatalogQuery,
+  exports: Readonly<Record<string, unknown>> | readonly unknown[],
+): Promise<Difference[]> {
+  const lists = shardLists(exports);
+  if (lists.length === 0) return [];
+  const schemas = [...new Set(lists.map((list) => list.schema))];
+  const { recorded, existing } = await recordedInDatabase(query, schemas);
+  const { record, problems } = compareShardLists(recorded, existing, lists, "the database's table comments");
+  const difference = (list: ShardList, problem: string): Difference => ({
+    table: `${list.schema}.${list.names[0]}`,
+    object: `shards ${describeList(list)}`,
+    problem,
+  });
+  return [
+    ...problems.map(({ list, problem }) => difference(list, `refused: ${problem}`)),
+    ...record.map((list) =>
+      difference(
+        list,
+        "not recorded on its tables: apply the migrations `drizzle-spector generate` writes, or run `drizzle-spector push`",
+      ),
+    ),
+  ];
+}
+
 /** Options of {@link check}. */
 export interface CheckOptions {
   /** drizzle-kit config file. Default `drizzle.config.ts`. */
@@ -522,6 +562,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   let comparison: Comparison;
   try {
     comparison = await compareRules(connection.query, exports);
+    const shards = await compareShards(connection.query, exports);
+    comparison = { ...comparison, differences: [...comparison.differences, ...shards] };
   } catch (error) {
     throw new GenerateError(`could not read the catalogs of ${connection.target}: ${(error as Error).message}`);
   } finally {

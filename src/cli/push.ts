@@ -9,7 +9,7 @@
 import { GenerateError } from "../errors.js";
 import { RULES, createRuleStatements, dropRuleStatements, ruleTargets } from "../sql/rules.js";
 import { describeList, shardListStatements, shardLists, type ShardList } from "../sql/shard-lists.js";
-import { compareRules, differenceLine, staleRule } from "./check.js";
+import { compareRules, compareShards, differenceLine, staleRule } from "./check.js";
 import { connect, type Connection, type ConnectionConfig, type DriverName } from "./connect.js";
 import { pushFailure, runDrizzleKit } from "./drizzle-kit.js";
 import { loadProject } from "./project.js";
@@ -99,7 +99,10 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
     } catch (error) {
       throw new GenerateError(`could not install the rules in ${connection.target}: ${(error as Error).message}`);
     }
-    const left = (await compareRules(connection.query, exports)).differences;
+    const left = [
+      ...(await compareRules(connection.query, exports)).differences,
+      ...(await compareShards(connection.query, exports)),
+    ];
     if (left.length > 0) {
       throw new GenerateError(
         `the rules in ${connection.target} still differ from the schema after push:\n${left.map(differenceLine).join("\n")}`,

@@ -17,6 +17,13 @@ export interface ShardGrowth {
   readonly record: readonly ShardList[];
 }
 
+/** A list refused, and why. */
+export interface ShardProblem {
+  readonly list: ShardList;
+  /** Why, as a sentence part: `it no longer has shard 1 (log_1) of ...`. */
+  readonly problem: string;
+}
+
 /**
  * Compares the schema's lists (`current`) with the lists recorded before (`recorded`, later records
  * of a list replacing earlier ones) and the tables that exist (`existing`, `schema.table`), and
@@ -26,7 +33,7 @@ export interface ShardGrowth {
  * ```ts
  * checkShardGrowth([{ schema: "public", names: ["a", "b"], foreign: 2 }], new Set(), [
  *   { schema: "public", names: ["a", "b", "c"], foreign: 2 },
- * ]); // { record: [the list of a, b, c] }
+ * ], "the migrations"); // { record: [the list of a, b, c] }
  * ```
  * @throws {GenerateError} naming the list, when a shard was removed or moved, a new shard does not come
  * last, or `foreignShards` changed (or was not set when shards were appended).
@@ -37,45 +44,68 @@ export function checkShardGrowth(
   current: readonly ShardList[],
   source: string,
 ): ShardGrowth {
-  const record: ShardList[] = [];
-  for (const list of current) {
-    const before = latestOverlapping(recorded, list);
-    if (before === undefined) {
-      const present = list.names.filter((name) => existing.has(`${list.schema}.${name}`));
-      const first = list.names.slice(0, present.length);
-      if (present.some((name, i) => name !== first[i])) {
-        const gap = list.names.findIndex((name, i) => name !== present[i]);
-        refuse(
-          list,
-          `its shard ${gap} (${list.names[gap]}) does not exist yet but shard ${list.names.indexOf(present[gap]!)} (${present[gap]}) does: append new shards at the end of the list`,
-        );
-      }
-      if (present.length > 0 && present.length < list.names.length && list.foreign !== present.length) {
-        refuse(list, foreignAdvice(present.length, `its first ${present.length} shards exist`));
-      }
-      record.push(list);
-      continue;
-    }
-    const removed = before.names.find((name) => !list.names.includes(name));
-    if (removed !== undefined) {
-      refuse(
-        list,
-        `it no longer has shard ${before.names.indexOf(removed)} (${removed}) of ${describeList(before)} (${source}): shards cannot be removed, records live in them`,
-      );
-    }
-    const moved = before.names.findIndex((name, i) => list.names[i] !== name);
-    if (moved !== -1) {
-      refuse(
-        list,
-        `its shard ${moved} is ${list.names[moved]}, but ${before.names[moved]} in ${describeList(before)} (${source}): shards cannot be reordered, record ids carry their index; append new shards at the end`,
-      );
-    }
-    if (list.foreign !== before.foreign) {
-      refuse(list, foreignAdvice(before.foreign, `${describeList(before)} (${source})`));
-    }
-    if (listKey(list) !== listKey(before)) record.push(list);
+  const { record, problems } = compareShardLists(recorded, existing, current, source);
+  const first = problems[0];
+  if (first !== undefined) {
+    throw new GenerateError(
+      `the \`shards\` list ${describeList(first.list)} is refused: ${first.problem}. Nothing was written`,
+    );
   }
   return { record };
+}
+
+/**
+ * {@link checkShardGrowth}'s comparison, every problem listed instead of the first one thrown.
+ *
+ * @example
+ * ```ts
+ * compareShardLists(recorded, existing, shardLists(exports), "the database's table comments").problems;
+ * ```
+ */
+export function compareShardLists(
+  recorded: readonly ShardList[],
+  existing: ReadonlySet<string>,
+  current: readonly ShardList[],
+  source: string,
+): { readonly record: readonly ShardList[]; readonly problems: readonly ShardProblem[] } {
+  const record: ShardList[] = [];
+  const problems: ShardProblem[] = [];
+  for (const list of current) {
+    const problem = listProblem(list, latestOverlapping(recorded, list), existing, source);
+    if (problem !== undefined) problems.push({ list, problem });
+    else if (!recorded.some((before) => listKey(before) === listKey(list))) record.push(list);
+  }
+  return { record, problems };
+}
+
+/** What is wrong with `list` given the list recorded `before` it (or the tables that exist). */
+function listProblem(
+  list: ShardList,
+  before: ShardList | undefined,
+  existing: ReadonlySet<string>,
+  source: string,
+): string | undefined {
+  if (before === undefined) {
+    const present = list.names.filter((name) => existing.has(`${list.schema}.${name}`));
+    const gap = list.names.findIndex((name, i) => name !== present[i]);
+    if (gap !== -1 && gap < present.length) {
+      return `its shard ${gap} (${list.names[gap]}) does not exist yet but shard ${list.names.indexOf(present[gap]!)} (${present[gap]}) does: append new shards at the end of the list`;
+    }
+    if (present.length > 0 && present.length < list.names.length && list.foreign !== present.length) {
+      return foreignAdvice(present.length, `its first ${present.length} shards exist`);
+    }
+    return undefined;
+  }
+  const removed = before.names.find((name) => !list.names.includes(name));
+  if (removed !== undefined) {
+    return `it no longer has shard ${before.names.indexOf(removed)} (${removed}) of ${describeList(before)} (${source}): shards cannot be removed, records live in them`;
+  }
+  const moved = before.names.findIndex((name, i) => list.names[i] !== name);
+  if (moved !== -1) {
+    return `its shard ${moved} is ${list.names[moved]}, but ${before.names[moved]} in ${describeList(before)} (${source}): shards cannot be reordered, record ids carry their index; append new shards at the end`;
+  }
+  if (list.foreign !== before.foreign) return foreignAdvice(before.foreign, `${describeList(before)} (${source})`);
+  return undefined;
 }
 
 /** The last list of `recorded` in the schema of `list` that shares a table with it. */
@@ -90,10 +120,6 @@ function foreignAdvice(foreign: number, because: string): string {
     `\`foreignShards\` to stay ${foreign}, as ${because}: ids not made by drizzle-spector route over the first ` +
     `${foreign} shards, and would be looked for in another shard. Set \`foreignShards: ${foreign}\` in its options`
   );
-}
-
-function refuse(list: ShardList, problem: string): never {
-  throw new GenerateError(`the \`shards\` list ${describeList(list)} is refused: ${problem}. Nothing was written`);
 }
 
 /**
