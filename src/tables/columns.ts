@@ -28,10 +28,11 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 const utcNow = () => sql`(now() AT TIME ZONE 'utc')`;
 
 /**
- * The same, as PostgreSQL prints the column default back (`pg_get_expr`): `drizzle-kit push` compares
- * the default it reads with the schema's text, and would set it again on every run otherwise.
+ * The same, as PostgreSQL (15, and PGlite's 17) prints the column default back (`pg_get_expr`), with
+ * its `::text`: `drizzle-kit push` compares the default it reads with the schema's text, and would set
+ * it again on every run otherwise. The expression stored is the same as without the cast.
  */
-const utcNowDefault = () => sql`timezone('utc'::text, now())`;
+const utcNowDefault = () => sql`(now() AT TIME ZONE 'utc'::text)`;
 
 /**
  * A `timestamp` (without time zone, so microsecond precision) column in Drizzle's string mode:
