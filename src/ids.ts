@@ -4,6 +4,7 @@
  * @module
  */
 import { v7 as uuidv7 } from "uuid";
+import { SpectorOptionError } from "./errors.js";
 
 /**
  * A new event id: a UUIDv7 (a millisecond timestamp, then a counter, then random bits). Ids made in
@@ -36,4 +37,61 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);
+}
+
+/**
+ * The marker of a record id made by {@link newRecordId}: the 6 hexadecimal digits before the last two
+ * (bits 96 to 119 of the UUID, part of UUIDv7's `rand_b`).
+ */
+export const RECORD_ID_MARKER = "d5ec70";
+
+/** The most shards a `shards` list may have: the shard index is one byte of the record id. */
+export const MAX_SHARDS = 256;
+
+/**
+ * A new record id (the id of a record's first event) that carries shard index `shard` (0 to 255): a
+ * UUIDv7 from {@link newEventId} whose last 32 bits (bytes 12 to 15, part of `rand_b`) are replaced by
+ * the marker `d5ec70` and the index as one byte, so the id ends with `d5ec70` and two hex digits:
+ *
+ * ```
+ * 019abcde-f012-7345-8678-9abcd5ec7002   a record started in shard 2
+ * └ 48-bit ms ┘ │└12┘ │└────┘└ marker ┘└ shard index (byte 15)
+ *          version 7 │ counter, random
+ *          variant 10xx
+ * ```
+ *
+ * Timestamp, version, variant and the counter are untouched, so ids stay ordered as `newEventId`
+ * orders them. {@link recordIdShard} reads the index back.
+ *
+ * @example
+ * ```ts
+ * const id = newRecordId(2); // "019abcde-f012-7345-8678-9abcd5ec7002"
+ * recordIdShard(id); // 2
+ * ```
+ * @throws {SpectorOptionError} when `shard` is not an integer from 0 to 255.
+ */
+export function newRecordId(shard: number): string {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= MAX_SHARDS) {
+    throw new SpectorOptionError("shard", shard, `a shard index, an integer from 0 to ${MAX_SHARDS - 1}`);
+  }
+  return `${uuidv7().slice(0, 28)}${RECORD_ID_MARKER}${shard.toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * The shard index a record id made by {@link newRecordId} carries, or `undefined` for any other id (a
+ * UUID of another version or variant, or a UUIDv7 without the marker: an id made by another service,
+ * or by `newEventId`). In any language: the id is a UUIDv7 (`id[14] == '7'`, `id[19]` one of `89ab`)
+ * whose hex digits 28 to 33 (0-based, hyphens counted) are `d5ec70`, any case; the index is digits 34
+ * and 35.
+ *
+ * @example
+ * ```ts
+ * recordIdShard("019abcde-f012-7345-8678-9abcd5ec7002"); // 2
+ * recordIdShard("019abcde-f012-7345-8678-9abcdef01234"); // undefined
+ * ```
+ */
+export function recordIdShard(id: string): number | undefined {
+  if (!isUuid(id) || id[14] !== "7" || !"89abAB".includes(id[19]!)) return undefined;
+  if (id.slice(28, 34).toLowerCase() !== RECORD_ID_MARKER) return undefined;
+  return parseInt(id.slice(34), 16);
 }

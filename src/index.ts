@@ -28,7 +28,7 @@ export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
 export { spectorSchemas, spectorActions, type SpectorSchemaEntry } from "./spector/numbering.js";
 export { bytea } from "./tables/columns.js";
 export { spectorRelations, type SpectorRelations } from "./tables/relations.js";
-export { shardFor, shardHash, shardSet, type ShardSet } from "./tables/shards.js";
+export { shardFor, shardHash, shardIndex, shardSet, type ShardSet, type ShardForOptions } from "./tables/shards.js";
 export type { CamelCase, LinkTargetOfKey } from "./naming.js";
 
 // The rules' SQL
@@ -67,7 +67,7 @@ export type {
   Ancestor,
   WalkOptions,
 } from "./queries/types.js";
-export { newEventId, isUuid } from "./ids.js";
+export { newEventId, newRecordId, recordIdShard, isUuid } from "./ids.js";
 
 // The errors
 export {

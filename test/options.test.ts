@@ -70,6 +70,20 @@ describe.each(factories)("%s rejects", (_name, build) => {
     expectThrows(() => build({ shards: [] }), { option: "shards", mentions: ["non-empty array"] });
     expectThrows(() => build({ shards: ["a", ""] }), { option: "shards[1]" });
     expectThrows(() => build({ shards: ["a", "a"] }), { option: "shards[1]", mentions: ['"a" is also `shards[0]`'] });
+    expectThrows(() => build({ shards: Array.from({ length: 257 }, (_, i) => `s_${i}`) }), {
+      option: "shards",
+      mentions: ["at most 256 events table names", "257 shards"],
+    });
+    expectThrows(() => build({ shards: ["a", "b"], foreignShards: 3 }), {
+      option: "foreignShards",
+      mentions: ["an integer from 1 to the number of `shards` (2)", "`3`"],
+    });
+    expectThrows(() => build({ shards: ["a", "b"], foreignShards: 1.5 }), { option: "foreignShards" });
+    expectThrows(() => build({ shards: ["a", "b"], foreignShards: 0 }), { option: "foreignShards" });
+    expectThrows(() => build({ table: "a", foreignShards: 1 }), {
+      option: "foreignShards",
+      mentions: ["left out when `table` is given"],
+    });
     expectThrows(
       () =>
         build({

@@ -16,6 +16,8 @@ import { getMeta } from "../tables/meta.js";
 import { GenerateError } from "../errors.js";
 import { connect, type CatalogQuery, type ConnectionConfig, type DriverName } from "./connect.js";
 import { loadProject } from "./project.js";
+import { describeList, shardLists, type ShardList } from "../sql/shard-lists.js";
+import { compareShardLists, recordedInDatabase } from "./shard-history.js";
 
 /** One way the database differs from the schema. */
 export interface Difference {
@@ -45,6 +47,25 @@ export interface Comparison {
  */
 export function differenceLine(difference: Difference): string {
   return `${difference.object}: ${difference.problem}`;
+}
+
+/** The problem of a stale object: the rule and `schema.table` it was made for. */
+function staleProblem(rule: string, table: string): string {
+  return `stale: the ${rule} rule of ${table}, which the schema does not ask for`;
+}
+
+/**
+ * The rule kind and `schema.table` of a stale object's difference, or `undefined` for another one.
+ *
+ * @example
+ * ```ts
+ * staleRule({ table: "public.old", object: "function public.check_link_same_parent_old()", problem: "stale: ..." });
+ * // { rule: "same-parent", table: "public.old" }
+ * ```
+ */
+export function staleRule(difference: Difference): { rule: string; table: string } | undefined {
+  const groups = /^stale: the (?<rule>\S+) rule of (?<table>\S+), which/.exec(difference.problem)?.groups;
+  return groups ? { rule: groups.rule!, table: groups.table! } : undefined;
 }
 
 /** The PostgreSQL schemas of the system, never searched for stale objects. */
@@ -140,7 +161,7 @@ export async function compareRules(
     differences.push({
       table,
       object: functionName({ schema: found.schema, name: found.name }),
-      problem: `stale: the ${rule} rule of ${table}, which the schema does not ask for`,
+      problem: staleProblem(rule, table),
     });
   }
   for (const [key, found] of foundTriggers) {
@@ -149,7 +170,7 @@ export async function compareRules(
     differences.push({
       table,
       object: triggerName({ pgSchema: found.schema, name: found.table }, found.name),
-      problem: `stale: the ${rule} rule of ${table}, which the schema does not ask for`,
+      problem: staleProblem(rule, table),
     });
   }
   return {
@@ -459,6 +480,44 @@ function compareTrigger(expected: RuleTrigger, found: FoundTrigger | undefined):
   return problems.join("; ");
 }
 
+/**
+ * Compares the `shards` lists of the schema with the lists the database's table comments record (see
+ * `sql/shard-lists.ts`): a list that lost or moved a shard, or changed `foreignShards`, differs, and so
+ * does a list not recorded (yet) as the schema has it. The difference is on its first table, with the
+ * list as its object.
+ *
+ * @example
+ * ```ts
+ * await compareShards(query, Object.values(schema));
+ * // [{ table: "public.log_0", object: "shards public: log_0, log_1, log_2 (foreignShards 2)",
+ * //    problem: "not recorded in the database (it records public: log_0, log_1 (foreignShards 2)) ..." }]
+ * ```
+ */
+export async function compareShards(
+  query: CatalogQuery,
+  exports: Readonly<Record<string, unknown>> | readonly unknown[],
+): Promise<Difference[]> {
+  const lists = shardLists(exports);
+  if (lists.length === 0) return [];
+  const schemas = [...new Set(lists.map((list) => list.schema))];
+  const { recorded, existing } = await recordedInDatabase(query, schemas);
+  const { record, problems } = compareShardLists(recorded, existing, lists, "the database's table comments");
+  const difference = (list: ShardList, problem: string): Difference => ({
+    table: `${list.schema}.${list.names[0]}`,
+    object: `shards ${describeList(list)}`,
+    problem,
+  });
+  return [
+    ...problems.map(({ list, problem }) => difference(list, `refused: ${problem}`)),
+    ...record.map((list) =>
+      difference(
+        list,
+        "not recorded on its tables: apply the migrations `drizzle-spector generate` writes, or run `drizzle-spector push`",
+      ),
+    ),
+  ];
+}
+
 /** Options of {@link check}. */
 export interface CheckOptions {
   /** drizzle-kit config file. Default: `drizzle.config.ts`, else `.mts`, `.cts`, `.js`, `.mjs` or `.cjs`, in that order. */
@@ -503,6 +562,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   let comparison: Comparison;
   try {
     comparison = await compareRules(connection.query, exports);
+    const shards = await compareShards(connection.query, exports);
+    comparison = { ...comparison, differences: [...comparison.differences, ...shards] };
   } catch (error) {
     throw new GenerateError(`could not read the catalogs of ${connection.target}: ${(error as Error).message}`);
   } finally {

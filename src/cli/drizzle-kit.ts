@@ -16,6 +16,8 @@ const SAYS = {
   noChanges: /No schema changes/,
   /** `generate` stopped at a question (e.g. whether a table was renamed) it cannot ask without a terminal. */
   needsTerminal: /Interactive prompts require a TTY/,
+  /** `push` changed the database, or found nothing to change. */
+  pushed: /Changes applied|No changes detected/,
 } as const;
 
 /**
@@ -95,6 +97,29 @@ export function silentFailure(output: string): string | undefined {
     );
   }
   return `drizzle-kit wrote no migration and did not say "No schema changes" (it exited 0):\n${output}`;
+}
+
+/**
+ * Why a `drizzle-kit push` run that exited 0 failed, or `undefined` when it said it applied the
+ * changes or found none. Like `generate`, it exits 0 when it stops at a question it cannot ask without
+ * a terminal (a table or column renamed, statements that lose data), having changed nothing.
+ *
+ * @example
+ * ```ts
+ * pushFailure("[✓] Changes applied"); // undefined
+ * ```
+ */
+export function pushFailure(output: string): string | undefined {
+  if (SAYS.needsTerminal.test(output)) {
+    return (
+      "drizzle-kit push stopped without changing the database: it needs an answer to an interactive question, " +
+      "whether a table or column was renamed, or whether to run statements that lose data. Run `drizzle-kit push` " +
+      "in a terminal to answer it (or pass `--force` to approve data loss), then run `drizzle-spector push` again." +
+      `\n--- drizzle-kit said:\n${output}`
+    );
+  }
+  if (SAYS.pushed.test(output)) return undefined;
+  return `drizzle-kit push did not say "Changes applied" or "No changes detected" (it exited 0):\n${output}`;
 }
 
 /** drizzle-kit's migration prefixes (`migrations.prefix`) made of the current second. */

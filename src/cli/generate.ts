@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { GenerateError } from "../errors.js";
 import { ruleTargets } from "../sql/rules.js";
+import { describeList, shardListStatements, shardLists, type ShardList } from "../sql/shard-lists.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
 import { waitForNextMigrationName, runDrizzleKit, silentFailure } from "./drizzle-kit.js";
 import { lockFolder, trackChanges, type FolderChanges } from "./folder.js";
@@ -20,6 +21,9 @@ import {
 } from "./migrations.js";
 import { loadProject, type Project } from "./project.js";
 import { repairFolder } from "./repair.js";
+import { checkShardGrowth, recordedInMigrations } from "./shard-history.js";
+import { keepPrimaryKeys } from "./primary-key.js";
+import { getMeta } from "../tables/meta.js";
 import { checkRuleKinds, placeStatements, planRules } from "./rule-plan.js";
 
 /** Options of {@link generate}. */
@@ -98,9 +102,10 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     repairFolder(project.out, { interrupted: lock.interrupted, name, log });
     checkMigrationFiles(project.out, readJournal(project.out));
     checkRuleKinds(readRuleState(project.out)); // refused now, before drizzle-kit writes anything
+    const shards = checkShards(project);
     const changes = trackChanges(project.out);
     try {
-      const result = await generateInLockedFolder(project, name, changes, log);
+      const result = await generateInLockedFolder(project, name, shards, changes, log);
       done = true;
       return result;
     } catch (error) {
@@ -114,10 +119,48 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
 }
 
+/**
+ * Holds the schema's `shards` lists to what the migrations recorded (or, for a list they do not
+ * record, to the tables of the last snapshot), and returns the lists to record.
+ */
+function checkShards({ out, exports }: Project): readonly ShardList[] {
+  const lists = shardLists(exports);
+  if (lists.length === 0) return [];
+  const journal = readJournal(out);
+  const texts = journal.map((entry) => readFileSync(migrationFile(out, entry.tag), "utf8"));
+  return checkShardGrowth(recordedInMigrations(texts), snapshotTables(out, journal), lists, "the migrations").record;
+}
+
+/**
+ * Takes drizzle-kit's drop-and-add of an events table's primary key out of every migration (see
+ * `primary-key.ts`): a snapshot from before the key moved to the column makes drizzle-kit write it once,
+ * and it cannot run anywhere, so no database has applied it.
+ */
+function keepEventKeys(
+  out: string,
+  journal: readonly { readonly tag: string }[],
+  exports: Project["exports"],
+  changes: FolderChanges,
+  log: (line: string) => void,
+): void {
+  const tables = Object.values(exports)
+    .map(getMeta)
+    .filter((meta) => meta?.kind === "events")
+    .map((meta) => ({ pgSchema: meta!.pgSchema, name: meta!.name }));
+  for (const { tag } of journal) {
+    const file = migrationFile(out, tag);
+    const kept = keepPrimaryKeys(readFileSync(file, "utf8"), tables);
+    if (kept === undefined) continue;
+    changes.write(file, kept);
+    log(`drizzle-spector kept the events tables' primary keys in ${tag}.sql (drizzle-kit's drop and re-add taken out)`);
+  }
+}
+
 /** The steps of {@link generate} once the folder is locked, repaired and checked. */
 async function generateInLockedFolder(
   { cwd, configFile, config, out, exports }: Project,
   name: string,
+  shards: readonly ShardList[],
   changes: FolderChanges,
   log: (line: string) => void,
 ): Promise<GenerateResult> {
@@ -129,6 +172,7 @@ async function generateInLockedFolder(
   if (failure !== undefined) throw new GenerateError(failure);
   const tablesMigration = afterTables.length > before.length ? afterTables.at(-1)!.tag : undefined;
   log(tablesMigration ? `drizzle-kit wrote ${tablesMigration}.sql` : "drizzle-kit: no table changes");
+  keepEventKeys(out, afterTables, exports, changes, log);
   const known = snapshotTables(out, afterTables);
   const unknown = [...new Set(targets.map((target) => target.table))].filter((table) => !known.has(table));
   if (unknown.length > 0) {
@@ -139,14 +183,18 @@ async function generateInLockedFolder(
   }
 
   const plan = planRules(readRuleState(out), targets);
-  if (plan.create.length === 0 && plan.drop.length === 0) {
+  if (plan.create.length === 0 && plan.drop.length === 0 && shards.length === 0) {
     log("drizzle-spector: same-parent triggers are up to date");
     return { tablesMigration, triggerMigration: undefined, created: [], dropped: [] };
   }
   const created = plan.create.map((target) => target.table);
   const dropped = plan.drop.map((drop) => drop.table);
-  const summary = `rule added: ${created.join(", ") || "none"}; removed: ${dropped.join(", ") || "none"}`;
-  const placed = placeStatements(plan, tablesMigration);
+  const summary =
+    `rule added: ${created.join(", ") || "none"}; removed: ${dropped.join(", ") || "none"}` +
+    (shards.length === 0 ? "" : `; shards recorded: ${shards.map(describeList).join("; ")}`);
+  const rules = placeStatements(plan, tablesMigration);
+  // the shard lists' comments follow the tables, in the custom migration
+  const placed = { lead: rules.lead, custom: [...rules.custom, ...shards.flatMap(shardListStatements)] };
   for (const [tag, statements] of placed.lead) {
     const file = migrationFile(out, tag);
     changes.write(file, joinStatements([...statements, ...splitStatements(readFileSync(file, "utf8"))]));

@@ -5,6 +5,7 @@
  *
  * ```sh
  * npx drizzle-spector generate [--config drizzle.config.ts] [--name spector_triggers]
+ * npx drizzle-spector push [--config drizzle.config.ts] [--force]
  * npx drizzle-spector check [--config drizzle.config.ts] [--json]
  * npx drizzle-spector verify [--config drizzle.config.ts] [--table events] [--json]
  * npx drizzle-spector --help | --version
@@ -19,6 +20,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GenerateError } from "../errors.js";
 import { check } from "./check.js";
 import { generate, migrationNameProblem } from "./generate.js";
+import { push } from "./push.js";
 import { verify } from "./verify.js";
 
 /**
@@ -48,6 +50,18 @@ const COMMANDS: Record<string, Command> = {
     },
     async run(values) {
       await generate({ config: values.config as string | undefined, name: values.name as string | undefined });
+    },
+  },
+  push: {
+    options: { config: { type: "string" }, force: { type: "boolean" } },
+    usage: `drizzle-spector push [--config FILE] [--force]
+
+  push       run drizzle-kit push, then install the same-parent triggers (and record the
+             shards lists) in the database the config's dbCredentials name
+  --config   drizzle-kit config file (default: drizzle.config.ts)
+  --force    pass --force to drizzle-kit push (run statements that lose data without asking)`,
+    async run(values) {
+      await push({ config: values.config as string | undefined, force: values.force === true });
     },
   },
   check: {

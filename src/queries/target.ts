@@ -8,12 +8,12 @@
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { at } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
-import { newEventId } from "../ids.js";
+import { newEventId, newRecordId } from "../ids.js";
 import { camelCase } from "../naming.js";
 import type { EventTable } from "../tables/event-table.js";
 import type { LinkTable } from "../tables/link-table.js";
 import { eventTableMeta, linkTableMeta, type EventTableMeta, type LinkTableMeta } from "../tables/meta.js";
-import { isShardSet, shardFor, shardHash, shardSetMetas } from "../tables/shards.js";
+import { isShardSet, shardFor, shardHash, shardIndex, shardSetForeign, shardSetMetas } from "../tables/shards.js";
 
 // The helpers build their queries on one concrete table type: a function generic over Drizzle table
 // types does not type-check, and the result types come from the caller's table type instead.
@@ -65,16 +65,15 @@ export function resolveEvents(path: string, target: unknown): EventsTarget {
     // a set of link tables: refused, naming its first table
     if (metas[0]!.kind !== "events") eventTableMeta(at(at(path, "tables"), 0), target.tables[0]);
     const first = metas[0] as EventTableMeta;
-    const record = (parentId: string): EventsTable => {
-      const i = shardHash(parentId, "parentId") % metas.length;
-      return { table: target.tables[i] as Events, meta: metas[i] as EventTableMeta };
-    };
+    const foreign = shardSetForeign(target);
+    const shard = (i: number): EventsTable => ({ table: target.tables[i] as Events, meta: metas[i] as EventTableMeta });
     return {
       meta: first,
-      record,
+      record: (parentId) => shard(shardIndex(parentId, metas.length, foreign)),
       start() {
-        const id = newEventId();
-        return { id, events: record(id) };
+        // a new record goes to any shard of the list, uniformly, and its id says which
+        const i = shardHash(newEventId()) % metas.length;
+        return { id: newRecordId(i), events: shard(i) };
       },
     };
   }
@@ -105,10 +104,11 @@ export function resolveEventTables(path: string, target: unknown): EventsTable[]
 export function resolveLinks(path: string, target: unknown): LinksTarget {
   if (isShardSet(target)) {
     const metas = shardSetMetas(target);
+    const foreign = shardSetForeign(target);
     return {
       sharded: true,
       record(parentId) {
-        const i = shardHash(parentId!, "parentId") % metas.length;
+        const i = shardIndex(parentId!, metas.length, foreign);
         const meta = metas[i]!;
         return linksTable(path, target.tables[i], meta.kind === "link" && meta.eventsTable ? meta : undefined);
       },
@@ -138,7 +138,7 @@ function linksTable(path: string, table: unknown, known?: LinkTableMeta): LinksT
  */
 export function otherShard(meta: EventTableMeta, parentId: string): string | undefined {
   if (meta.shard === undefined) return undefined;
-  const home = shardFor(parentId, meta.shard.names);
+  const home = shardFor(parentId, meta.shard.names, { foreignShards: meta.shard.foreign });
   return home === meta.name ? undefined : home;
 }
 
@@ -153,10 +153,7 @@ function checkHomeShard(path: string, meta: EventTableMeta, parentId: string): v
   }
 }
 
-/** A new event id that routes to shard `meta` of its `shards` list (a record started in that shard). */
+/** A new record id that routes to shard `meta` of its `shards` list (a record started in that shard). */
 function idInShard(meta: EventTableMeta): string {
-  for (;;) {
-    const id = newEventId();
-    if (shardFor(id, meta.shard!.names) === meta.name) return id;
-  }
+  return newRecordId(meta.shard!.index);
 }

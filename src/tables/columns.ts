@@ -28,6 +28,13 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 const utcNow = () => sql`(now() AT TIME ZONE 'utc')`;
 
 /**
+ * The same, as PostgreSQL (15, and PGlite's 17) prints the column default back (`pg_get_expr`), with
+ * its `::text`: `drizzle-kit push` compares the default it reads with the schema's text, and would set
+ * it again on every run otherwise. The expression stored is the same as without the cast.
+ */
+const utcNowDefault = () => sql`(now() AT TIME ZONE 'utc'::text)`;
+
+/**
  * A `timestamp` (without time zone, so microsecond precision) column in Drizzle's string mode:
  * PostgreSQL's own text, with all six fractional digits, e.g. `"2026-11-26 06:21:56.123456"`. The
  * `date` mode would drop the microseconds that order events written in the same millisecond.
@@ -37,12 +44,19 @@ const utcNow = () => sql`(now() AT TIME ZONE 'utc')`;
  * which have no database default).
  */
 function microsecondTimestamp<N extends string>(name: N) {
-  return timestamp(name, { mode: "string" }).notNull().default(utcNow()).$defaultFn(utcNow);
+  return timestamp(name, { mode: "string" }).notNull().default(utcNowDefault()).$defaultFn(utcNow);
 }
 
-/** `id`: a UUIDv7 made by the application ({@link newEventId}), as Spector's are. */
+/**
+ * `id`: a UUIDv7 made by the application ({@link newEventId}), as Spector's are; the primary key.
+ *
+ * The key is declared on the column, not as a table-level `primaryKey({ name })`: PostgreSQL then
+ * names it `T_pkey` itself (Spector's name, `names.primaryKey`), and drizzle-kit 0.31's `push`, which
+ * drops and re-adds a named table-level key on every run (failing on the self-referencing foreign key
+ * that depends on it), sees no change.
+ */
 export function eventIdColumn() {
-  return uuid(COLUMNS.id).notNull().$defaultFn(newEventId);
+  return uuid(COLUMNS.id).primaryKey().notNull().$defaultFn(newEventId);
 }
 
 /** `parent_id`: the first event of the record (itself for that first event). */

@@ -9,7 +9,6 @@ import {
   index,
   pgSchema,
   pgTable,
-  primaryKey,
   type AnyPgColumn,
   type PgColumnBuilderBase,
   type PgTable,
@@ -188,7 +187,6 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
     ...(plan.updatedAt ? eventUpdatedAtColumn() : {}),
   };
   const table = tableFunction(schema)(plan.name, columns, (t) => [
-    primaryKey({ name: names.primaryKey(plan.name), columns: [t.id] }),
     foreignKey({ name: names.foreignKey(plan.name, COLUMNS.parentId), columns: [t.parentId], foreignColumns: [t.id] }),
     index(names.index(plan.name, [COLUMNS.schema])).on(t.schema),
     index(names.index(plan.name, [COLUMNS.parentId])).on(t.parentId),

@@ -23,8 +23,11 @@ export interface EventTablePlan extends EventTypingPlan {
   readonly hashed: boolean;
   readonly updatedAt: boolean;
   readonly recordIndex: boolean;
-  /** The ordered `shards` list the table was made from, with its position in it. */
-  readonly shard: { readonly names: readonly string[]; readonly index: number } | undefined;
+  /**
+   * The ordered `shards` list the table was made from, its position in it, and how many of the first
+   * shards ids not made by drizzle-spector route over (`foreignShards`).
+   */
+  readonly shard: { readonly names: readonly string[]; readonly index: number; readonly foreign: number } | undefined;
 }
 
 /** A checked link table. */

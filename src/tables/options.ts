@@ -94,8 +94,17 @@ export type SpectorOptions = EventTableOptions & {
   /** Link tables to create; with `shards`, each shard gets its own, named `<shard>_<link>`. */
   readonly links?: readonly LinkSpec[];
 } & (
-    | { readonly table: string; readonly shards?: undefined }
-    | { readonly shards: readonly string[]; readonly table?: undefined }
+    | { readonly table: string; readonly shards?: undefined; readonly foreignShards?: undefined }
+    | {
+        readonly shards: readonly string[];
+        readonly table?: undefined;
+        /**
+         * How many of the first `shards` the records whose ids drizzle-spector did not make (another
+         * service's, ids from before shards carried their index) route over. Default: all of them. When
+         * appending shards, set it to the count before the first append, and keep it.
+         */
+        readonly foreignShards?: number;
+      }
   );
 
 /** The names of the options of `O` typed `boolean` rather than `true` or `false`. */

@@ -17,6 +17,7 @@ import {
   type NameLimit,
 } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
+import { MAX_SHARDS } from "../ids.js";
 import {
   MAX_IDENTIFIER_BYTES,
   RESERVED_LINK_COLUMNS,
@@ -218,7 +219,7 @@ export function planSchema(options: unknown): SchemaPlan {
     throw new SpectorOptionError(OPTIONS, options, "an object with `table` or `shards`");
   }
   const object = options as Record<string, unknown>;
-  const { pgSchema, ...shared } = checkEventTableOptions(options, ["table", "shards", "links"]);
+  const { pgSchema, ...shared } = checkEventTableOptions(options, ["table", "shards", "foreignShards", "links"]);
   const [tablePath, shardsPath, linksPath] = [at(OPTIONS, "table"), at(OPTIONS, "shards"), at(OPTIONS, "links")];
 
   const hasTable = object.table !== undefined;
@@ -238,9 +239,32 @@ export function planSchema(options: unknown): SchemaPlan {
     if (!Array.isArray(object.shards) || object.shards.length === 0) {
       throw new SpectorOptionError(shardsPath, object.shards, "a non-empty array of events table names");
     }
+    if (object.shards.length > MAX_SHARDS) {
+      throw new SpectorOptionError(
+        shardsPath,
+        `${object.shards.length} shards`,
+        `at most ${MAX_SHARDS} events table names (a record id carries its shard index in one byte)`,
+      );
+    }
     checkDenseArray(shardsPath, object.shards, "an events table name");
     const limit = eventTableNameLimit(shared.recordIndex);
     eventNames = object.shards.map((shard, i) => checkName(at(shardsPath, i), shard, "an events table name", limit));
+  }
+  const foreignPath = at(OPTIONS, "foreignShards");
+  if (hasTable && object.foreignShards !== undefined) {
+    throw new SpectorOptionError(
+      foreignPath,
+      object.foreignShards,
+      "left out when `table` is given (it counts `shards`)",
+    );
+  }
+  const foreign = hasTable ? 1 : (object.foreignShards ?? eventNames.length);
+  if (!Number.isInteger(foreign) || (foreign as number) < 1 || (foreign as number) > eventNames.length) {
+    throw new SpectorOptionError(
+      foreignPath,
+      object.foreignShards,
+      `an integer from 1 to the number of \`shards\` (${eventNames.length}): how many of the first shards ids not made by drizzle-spector route over`,
+    );
   }
   const eventPath = (i: number) => (hasTable ? tablePath : at(shardsPath, i));
   eventNames.forEach((name, i) => checkDerivedNames(eventPath(i), name, eventTableNames(name, shared.recordIndex)));
@@ -266,7 +290,7 @@ export function planSchema(options: unknown): SchemaPlan {
     events: eventNames.map((name, index) => ({
       name,
       ...shared,
-      shard: hasTable ? undefined : { names: Object.freeze([...eventNames]), index },
+      shard: hasTable ? undefined : { names: Object.freeze([...eventNames]), index, foreign: foreign as number },
     })),
     links,
   };

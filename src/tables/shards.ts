@@ -1,22 +1,33 @@
 /**
- * Shard routing: which shard of an ordered list holds a record.
+ * Shard routing: which shard of an ordered list holds a record, in a way that survives appending
+ * shards to the list.
  *
- * A UUIDv7 begins with a millisecond timestamp, so routing on its first bytes sends every record of a
- * time window to the same shard. drizzle-spector hashes all 16 bytes of the record's id (its
- * `parent_id`) instead, with a hash simple enough to port to any language:
+ * A record's shard is chosen once, when the record starts, and written into its id: `appendEvent` on a
+ * shard set starts a record with {@link newRecordId}, a UUIDv7 whose last 32 bits are the marker
+ * `d5ec70` and the shard index (one byte). Routing reads the index back, so appending shards never
+ * moves a record, and new records spread uniformly over every shard of the list they were started with.
+ *
+ * Ids without the marker (another service's records, Spector's own UUIDv7s, UUIDv4s, and every id
+ * made before drizzle-spector put the shard in the id) are "foreign": they route over the first
+ * `foreignShards` shards (default: all of them; set it to the original count before appending), by a
+ * hash of all 16 bytes, simple enough to port to any language:
  *
  * 1. the 16 bytes of the UUID, in their text order (hex digits in pairs, hyphens skipped);
  * 2. 32-bit FNV-1a over them: `h = 0x811c9dc5`, then for each byte `h = (h XOR byte) * 0x01000193 mod 2^32`;
  * 3. MurmurHash3's 32-bit finaliser: `h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13; h *= 0xc2b2ae35; h ^= h >> 16`
  *    (multiplications mod 2^32, shifts unsigned);
- * 4. shard index = `h mod n`, for `n` shards in the order the factory was given.
+ * 4. shard index = `h mod foreignShards`.
+ *
+ * An id with the marker and an index beyond the list is refused (a process with a longer `shards`
+ * list started it, or a foreign UUIDv7 carries the marker by chance, once in 2^24).
  *
  * @module
  */
 import { checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
+import { recordIdShard } from "../ids.js";
 import type { CodeMap } from "./codes.js";
-import { getMeta, type SpectorMeta } from "./meta.js";
+import { getMeta, type EventTableMeta, type SpectorMeta } from "./meta.js";
 
 /**
  * The 32-bit routing hash of a UUID (see the module notes for the exact algorithm). `option` names the
@@ -65,23 +76,70 @@ const SHARD_SETS = new WeakMap<object, readonly SpectorMeta[]>();
 const EVENTS_POSITION = new WeakMap<object, { readonly index: number; readonly size: number }>();
 
 /**
+ * The index of the shard that holds record `parentId` in a list of `count` shards whose ids not made
+ * by drizzle-spector route over the first `foreignShards` (see the module notes): the index a record
+ * id carries ({@link recordIdShard}), else `shardHash(parentId) mod foreignShards`.
+ *
+ * @example
+ * ```ts
+ * shardIndex(newRecordId(2), 3); // 2, and still 2 with 4 shards
+ * shardIndex("0192f0c1-7b3e-7cc4-9a51-0e1f5c8a3d21", 3, 2); // 1: shardHash(id) % 2, whatever the count
+ * ```
+ * @throws {SpectorOptionError} when `parentId` is not a UUID, or carries a shard index of `count` or more.
+ */
+export function shardIndex(parentId: string, count: number, foreignShards = count, option = "parentId"): number {
+  const id = checkUuid(option, parentId);
+  const own = recordIdShard(id);
+  if (own === undefined) return shardHash(id, option) % foreignShards;
+  if (own >= count) {
+    throw new SpectorOptionError(
+      option,
+      parentId,
+      `the id of a record in one of the ${count} shards, but it was started in shard ${own} (by a process with a longer \`shards\` list?)`,
+    );
+  }
+  return own;
+}
+
+/** Options of {@link shardFor}. */
+export interface ShardForOptions {
+  /**
+   * How many of the first shards ids not made by drizzle-spector route over. Default: the
+   * `foreignShards` of the tables' `spectorTables` options when the list holds them (or is their shard
+   * set), else the length of the list.
+   */
+  readonly foreignShards?: number;
+}
+
+/**
  * Picks the shard of a record from the ordered list of shards (table objects, names, anything):
- * deterministic, the same for every process and for the Elixir side if it ports the hash, and uniform
- * over fresh UUIDv7 ids even when they share a timestamp.
+ * deterministic, the same for every process and for the Elixir side if it ports the routing, stable
+ * when shards are appended to the list, and uniform over the records `appendEvent` starts.
  *
  * @example
  * ```ts
  * shardFor(parentId, ["events_0", "events_1", "events_2", "events_3"]); // e.g. "events_2"
  * shardFor(parentId, eventShards); // the table object
+ * shardFor(parentId, ["events_0", "events_1", "events_2"], { foreignShards: 2 }); // grown from 2 shards
  * ```
- * @throws {SpectorOptionError} when `parentId` is not a UUID or the list is empty.
+ * @throws {SpectorOptionError} when `parentId` is not a UUID or carries an index beyond the list, the
+ * list is empty, or `foreignShards` is not an integer from 1 to the list's length.
  */
-export function shardFor<T>(parentId: string, shards: readonly T[] | ShardSet<T>): T {
+export function shardFor<T>(parentId: string, shards: readonly T[] | ShardSet<T>, options: ShardForOptions = {}): T {
   const list = isShardSet(shards) ? shards.tables : shards;
   if (!Array.isArray(list) || list.length === 0) {
     throw new SpectorOptionError("shards", shards, "a non-empty array of shards, or a shard set made by `shardSet`");
   }
-  return list[shardHash(parentId, "parentId") % list.length] as T;
+  const known = isShardSet(shards) ? shardSetForeign(shards) : eventsShard(getMeta(list[0]))?.foreign;
+  const foreign = options.foreignShards ?? known ?? list.length;
+  if (!Number.isInteger(foreign) || foreign < 1 || foreign > list.length) {
+    throw new SpectorOptionError(
+      "options.foreignShards",
+      foreign,
+      `an integer from 1 to the number of shards (${list.length})`,
+    );
+  }
+  return list[shardIndex(parentId, list.length, foreign)] as T;
 }
 
 /** `true` when two code maps give the same names the same integers. */
@@ -93,6 +151,23 @@ function sameCodes(a: CodeMap | undefined, b: CodeMap | undefined): boolean {
 /** The metadata of the tables of a set made by {@link shardSet}, in order (checked when it was made). */
 export function shardSetMetas(set: ShardSet<unknown>): readonly SpectorMeta[] {
   return SHARD_SETS.get(set)!;
+}
+
+/**
+ * How many of the first shards of a set made by {@link shardSet} foreign ids route over: the
+ * `foreignShards` of its tables' `spectorTables` options, else all of them.
+ */
+export function shardSetForeign(set: ShardSet<unknown>): number {
+  const metas = shardSetMetas(set);
+  return eventsShard(metas[0])?.foreign ?? metas.length;
+}
+
+/** The place in its `shards` list of an events table, or of a link table's events table. */
+function eventsShard(meta: SpectorMeta | undefined): EventTableMeta["shard"] {
+  if (meta === undefined) return undefined;
+  if (meta.kind === "events") return meta.shard;
+  const events = getMeta(meta.eventsTable);
+  return events?.kind === "events" ? events.shard : undefined;
 }
 
 /** `true` for a set made by {@link shardSet}. */
@@ -193,10 +268,7 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
   });
   metas.forEach((meta, i) => {
     const option = `tables[${i}]`;
-    const shard =
-      meta.kind === "events"
-        ? meta.shard
-        : (getMeta(meta.eventsTable) as { shard?: { names: readonly string[]; index: number } } | undefined)?.shard;
+    const shard = eventsShard(meta);
     if (shard && shard.names.length !== tables.length) {
       // a shard left out (or one too many): name what is missing, not a table that is in its place
       const given = metas.map((m) => (m.kind === "events" ? m.name : (getMeta(m.eventsTable)?.name ?? m.name)));

@@ -67,7 +67,8 @@ export type SpectorTables<O> = {
  * | option | type | default |
  * | --- | --- | --- |
  * | `table` | `string` | one of `table`/`shards` is required |
- * | `shards` | `string[]` | |
+ * | `shards` | `string[]` | (at most 256) |
+ * | `foreignShards` | `number` | the number of `shards`: how many of the first shards ids not made here route over |
  * | `hashed` | `boolean` | `false` |
  * | `links` | `[table, foreignKey, { typed?, constrained? }?][]` | `[]` (`typed` false, `constrained` true) |
  * | `pgSchema` | `string` | the default schema (`public`) |
