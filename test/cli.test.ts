@@ -859,7 +859,7 @@ describe("the command line: --help, --version, the config found as drizzle-kit n
     expect(checkHelp.stdout).not.toContain("drizzle-spector generate");
     const unknown = runCli(dir, ["nope", "--help"]);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('expected the command `generate`, `check`, `push`, `verify`, got "nope"');
+    expect(unknown.stderr).toContain('expected the command `generate`, `push`, `check`, `verify`, got "nope"');
   });
 
   test("without --config, the first of drizzle.config.{ts,mts,cts,js,mjs,cjs} is the config, as drizzle-kit runs it", async () => {

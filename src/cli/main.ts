@@ -58,7 +58,7 @@ const COMMANDS: Record<string, Command> = {
 
   push       run drizzle-kit push, then install the same-parent triggers (and record the
              shards lists) in the database the config's dbCredentials name
-  --config   drizzle-kit config file (default: drizzle.config.ts)
+  --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --force    pass --force to drizzle-kit push (run statements that lose data without asking)`,
     async run(values) {
       await push({ config: values.config as string | undefined, force: values.force === true });

@@ -5,7 +5,7 @@
  * @module
  */
 import { and, asc, gte, is, sql } from "drizzle-orm";
-import { PgTransaction, type PgColumn } from "drizzle-orm/pg-core";
+import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
 import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, displayName } from "../naming.js";
 import { verifyPages, type ChainPageReader, type ChainVerification, type VerifyOptions } from "../spector/verify.js";
@@ -30,10 +30,11 @@ import type { SpectorDatabase } from "./types.js";
  * const result = await verifyChain(db, events);
  * if (!result.ok) console.error(`${result.eventId}: ${result.reason}`); // "0193...: mismatch"
  * ```
+ * A table without `hashed: true` does not compile (from JavaScript it is refused).
  * @throws {SpectorOptionError} when the table is not hashed, declares no `schemaModules`, or
  * `pageSize` is not a positive integer, before any SQL runs.
  */
-export async function verifyChain<T extends AnyEventTable>(
+export async function verifyChain<T extends AnyEventTable & { readonly hash: AnyPgColumn }>(
   db: SpectorDatabase,
   table: T | ShardSet<T>,
   options: VerifyOptions = {},
