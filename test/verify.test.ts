@@ -4,15 +4,16 @@
  * cannot run; progress only on a terminal.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/pglite";
 import { describe, expect } from "vitest";
 import { verify } from "../src/cli/verify.js";
-import { appendEvent, spectorTables } from "../src/index.js";
+import { appendEvent, spectorHash, spectorTables } from "../src/index.js";
 import { backends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
-import { INDEX, runCli, steps, useScratchProject } from "./support/scratch-project.js";
+import { INDEX, ROOT, runCli, steps, useScratchProject } from "./support/scratch-project.js";
 
 const OPTIONS = `{ table: "ledger", hashed: true, schemas: { user: 0 }, actions: {}, schemaModules: { user: "MyApp.User" } }`;
 const { ledger } = spectorTables({
@@ -110,6 +111,41 @@ describe.runIf(backends().includes("postgres"))("drizzle-spector verify on Postg
     expect(writes[0]).toMatch(/^\r\x1b\[Kverifying ledger: 5 events, \d+ events\/s$/);
     expect(writes.at(-1)).toBe("\r\x1b[K");
   });
+
+  step(
+    "through postgres.js, a chain longer than a page (6,005 events) verifies: the cursor keeps its microseconds",
+    async () => {
+      const [last] = await db.query<{ hash: string; at: string }>(
+        `SELECT encode(hash, 'hex') AS hash, inserted_at::text AS at FROM ledger ORDER BY inserted_at DESC LIMIT 1`,
+      );
+      let previous = last!.hash;
+      const rows = Array.from({ length: 6000 }, (_, i) => {
+        previous = spectorHash(previous, "Elixir.MyApp.User", "update", `{"n":${i}}`).toString("hex");
+        return { payload: `{"n": ${i}}`, hash: previous, step: i + 1 };
+      });
+      await db.query(
+        `INSERT INTO ledger (id, parent_id, payload, schema, action, hash, inserted_at, updated_at)
+       SELECT gen_random_uuid(), $2::uuid, payload::jsonb, 0, 2, decode(hash, 'hex'), $3::timestamp + step * interval '1 microsecond', now()
+       FROM json_to_recordset($1::text::json) AS t(payload text, hash text, step int)`,
+        [JSON.stringify(rows), ids[0], last!.at],
+      );
+      const outside = mkdtempSync(join(tmpdir(), "drizzle-spector-verify-"));
+      try {
+        writeFileSync(join(outside, "package.json"), `{ "type": "module" }\n`);
+        mkdirSync(join(outside, "node_modules"));
+        for (const name of ["tsx", "postgres"])
+          symlinkSync(join(ROOT, "node_modules", name), join(outside, "node_modules", name));
+        writeProject(outside, project);
+        const run = runCli(outside, ["verify"], env());
+        expect(run.stderr).toBe("");
+        expect(run.stdout).toContain("through postgres\n");
+        expect(run.stdout).toMatch(/ledger: 6005 events, the chain verifies/);
+        expect(run.status).toBe(0);
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
+    },
+  );
 
   step(
     "what cannot run exits 2 and says why: a table that is not hashed, one the schema lacks, no database, no config",

@@ -89,8 +89,8 @@ function pageReader(db: SpectorDatabase, events: EventsTable): ChainPageReader {
       .where(
         after &&
           and(
-            gte(t.insertedAt, sql`${after.insertedAt}::timestamp`),
-            sql`(${t.insertedAt}, ${t.id}) > (${after.insertedAt}::timestamp, ${after.id}::uuid)`,
+            gte(t.insertedAt, sql`${after.insertedAt}::text::timestamp`),
+            sql`(${t.insertedAt}, ${t.id}) > (${after.insertedAt}::text::timestamp, ${after.id}::text::uuid)`,
           ),
       )
       .orderBy(asc(t.insertedAt), asc(t.id))

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** A character beyond ASCII: a text without any hashes as its plain UTF-8 bytes. */
 const NON_ASCII = /[^\u0000-\u007f]/;
@@ -34,11 +34,30 @@ export function spectorHash(
   actionName: string,
   payloadJson: string,
 ): Buffer {
-  const hash = createHash("sha256");
-  if (previous !== null)
-    hash.update(`${typeof previous === "string" ? previous : Buffer.from(previous).toString("hex")}:`, "latin1");
-  return hash.update(spectorHashTail(schemaModule, actionName, payloadJson)).digest();
+  const prefix =
+    previous === null ? null : typeof previous === "string" ? previous : Buffer.from(previous).toString("hex");
+  return Buffer.from(spectorHashHex(prefix, schemaModule, actionName, payloadJson), "hex");
 }
+
+/**
+ * {@link spectorHash} as 64 hex digits, from the previous hash as hex: what verification compares,
+ * computed without a `Hash` object per event where Node.js has `crypto.hash` (20.12 and later).
+ */
+export function spectorHashHex(
+  previousHex: string | null,
+  schemaModule: string,
+  actionName: string,
+  payloadJson: string,
+): string {
+  // the text whose UTF-8 bytes Spector hashes: a non-ASCII tail as the Latin-1 reading of its UTF-8
+  // bytes, which UTF-8 then encodes a second time
+  const tail = `${schemaModule}.${actionName}${payloadJson}`;
+  const text = `${previousHex === null ? "" : `${previousHex}:`}${NON_ASCII.test(tail) ? Buffer.from(tail, "utf8").toString("latin1") : tail}`;
+  return ONE_SHOT ? ONE_SHOT("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** `crypto.hash` (Node.js 20.12+), or `undefined` on runtimes without it. */
+const ONE_SHOT = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
 
 /**
  * The bytes Spector hashes after the previous hash's prefix: `<schema module>.<action><payload JSON>`,

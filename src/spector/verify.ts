@@ -8,7 +8,7 @@
  */
 import type { EventTableMeta } from "../tables/meta.js";
 import { BASE_ACTIONS } from "../tables/codes.js";
-import { spectorHash } from "./chain.js";
+import { spectorHashHex } from "./chain.js";
 import { SpectorEncodingError, spectorJson } from "./json.js";
 
 /**
@@ -81,7 +81,7 @@ export const VERIFY_PAGE_SIZE = 5000;
 
 /**
  * The page query in chain order, as SQL text with `$1` (`inserted_at`) and `$2` (`id`) for the
- * cursor: Spector's order (`inserted_at`), with `id` to break ties. `inserted_at >= $1` lets
+ * cursor, both sent as text (the order names the table's columns, not the text aliases of the output): Spector's order (`inserted_at`), with `id` to break ties. `inserted_at >= $1` lets
  * PostgreSQL start from the `inserted_at` index; the row comparison then skips what was read.
  */
 export function chainPageSql(
@@ -91,10 +91,11 @@ export function chainPageSql(
   limit: number,
 ): string {
   const { insertedAt, id } = columns;
-  const where = after
-    ? ` WHERE ${insertedAt} >= $1::timestamp AND (${insertedAt}, ${id}) > ($1::timestamp, $2::uuid)`
-    : "";
-  return `SELECT ${id}::text AS id, ${columns.schema} AS schema, ${columns.action} AS action, ${columns.payload}::text AS payload, encode(${columns.hash}, 'hex') AS hash, ${insertedAt}::text AS inserted_at FROM ${table}${where} ORDER BY ${insertedAt}, ${id} LIMIT ${limit}`;
+  // the cursor is sent as text: a driver that types the parameter `timestamp` may round it (postgres.js
+  // writes a timestamp parameter through a JavaScript Date, to milliseconds)
+  const [at, last] = ["$1::text::timestamp", "$2::text::uuid"];
+  const where = after ? ` WHERE ${insertedAt} >= ${at} AND (${insertedAt}, ${id}) > (${at}, ${last})` : "";
+  return `SELECT ${id}::text AS id, ${columns.schema} AS schema, ${columns.action} AS action, ${columns.payload}::text AS payload, encode(${columns.hash}, 'hex') AS hash, ${insertedAt}::text AS inserted_at FROM ${table}${where} ORDER BY ${table}.${insertedAt}, ${table}.${id} LIMIT ${limit}`;
 }
 
 /**
@@ -142,7 +143,7 @@ export async function verifyPages(
         if (error instanceof SpectorEncodingError) return settled(next, broken("unencodable", null));
         throw error;
       }
-      const expected = spectorHash(previous, schema, action, payload).toString("hex");
+      const expected = spectorHashHex(previous, schema, action, payload);
       if (row.hash === null) return settled(next, broken("missing", expected));
       if (row.hash !== expected) return settled(next, broken("mismatch", expected));
       previous = row.hash;
