@@ -92,6 +92,21 @@ describeBackends(
       expect(await verifyChain(t.db, ledger, { pageSize: 7 })).toEqual({ ok: true, count: 30 });
     });
 
+    test("a JSON text with integers written with a zero exponent (5e0) hashes what jsonb stores (5), and verifies", async () => {
+      await t.query("TRUNCATE ledger");
+      const row = await appendEvent(t.db, ledger, {
+        schema: "user",
+        action: "insert",
+        payload: jsonText('{"n": 5e0, "m": [-7E+0, 12e-0, 1.5e0]}'),
+      });
+      const [stored] = await t.query<{ payload: string }>(`SELECT payload::text AS payload FROM ledger`);
+      expect(spectorJson(stored!.payload)).toBe('{"m":[-7,12,1.5],"n":5}');
+      expect(hex(row.hash)).toBe(
+        spectorHash(null, "Elixir.MyApp.User", "insert", '{"m":[-7,12,1.5],"n":5}').toString("hex"),
+      );
+      expect(await verifyChain(t.db, ledger)).toEqual({ ok: true, count: 1 });
+    });
+
     test("inserted_at is strictly after the chain's last event, even when another writer's clock runs an hour ahead", async () => {
       const [first] = await sixEvents(t);
       // a writer with a fast clock (as a Spector node may be) appends a valid event an hour ahead

@@ -78,6 +78,18 @@ describe("the canonical encoding", () => {
     for (const [text, encoded] of cases) expect(spectorJson(text), text).toBe(encoded);
   });
 
+  test("an integer with a zero exponent is stored, and encoded, without it (jsonb stores 5e0 as 5)", () => {
+    const cases: [string, string][] = [
+      ["5e0", "5"],
+      ["-5E+0", "-5"],
+      ["916045821E-0", "916045821"],
+      ["86923424627638960063e+0", "86923424627638960063"],
+      ["-0e0", "0"],
+      ["[1e00]", "[1]"],
+    ];
+    for (const [text, encoded] of cases) expect(spectorJson(text), text).toBe(encoded);
+  });
+
   test("strings escape only quote, backslash and control characters, in uppercase hex", () => {
     expect(spectorJson(JSON.stringify('a\u000bb\u001f\u007f/é😀"\\\b\t\n\f\r'))).toBe(
       '"a\\u000Bb\\u001F\u007f/é😀\\"\\\\\\b\\t\\n\\f\\r"',

@@ -235,7 +235,8 @@ function encodeNumber(token: string, negative: boolean, whole: string, fraction:
       `drizzle-spector: the payload's number ${token.slice(0, 40)} is out of PostgreSQL's range`,
     );
   }
-  if (fraction === "" && exponent === 0) return whole === "0" ? "0" : token; // the common case: an integer
+  // the common case: an integer (its digits, without any `e0`: jsonb stores `5e0` as `5`)
+  if (fraction === "" && exponent === 0) return whole === "0" ? "0" : (negative ? "-" : "") + whole;
   const digits = whole + fraction;
   const point = whole.length + exponent; // where the decimal point falls in `digits`
   const scale = Math.max(0, fraction.length - exponent);
