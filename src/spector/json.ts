@@ -56,7 +56,7 @@ export function spectorJson(text: string | null): string {
   if (text === null) return "null";
   const reader = new Reader(text);
   const out: string[] = [];
-  reader.value(out, 0);
+  reader.value(out);
   reader.end();
   return out.join("");
 }
@@ -64,22 +64,68 @@ export function spectorJson(text: string | null): string {
 /** The deepest nesting read: deeper texts are refused (PostgreSQL's own limit is lower). */
 const MAX_DEPTH = 10000;
 
-/** A recursive-descent reader of one JSON text that writes Spector's encoding as it goes. */
+/** An array or object being read: what it holds so far. */
+type Frame =
+  | { readonly array: true; readonly items: string[] }
+  | { readonly array: false; readonly members: Map<string, string>; key: string };
+
+/**
+ * A reader of one JSON text that writes Spector's encoding as it goes. It keeps the arrays and objects
+ * it is inside on a stack of its own, not JavaScript's: PostgreSQL stores payloads nested deeper than
+ * a recursive reader could follow.
+ */
 class Reader {
   private i = 0;
   constructor(private readonly text: string) {}
 
-  value(out: string[], depth: number): void {
-    this.space();
-    const c = this.text.charCodeAt(this.i);
-    if (c === 0x7b /* { */) this.object(out, depth + 1);
-    else if (c === 0x5b /* [ */) this.array(out, depth + 1);
-    else if (c === 0x22 /* " */) out.push(escape(this.string()));
-    else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) out.push(this.number());
-    else if (this.text.startsWith("true", this.i)) this.literal(out, "true");
-    else if (this.text.startsWith("false", this.i)) this.literal(out, "false");
-    else if (this.text.startsWith("null", this.i)) this.literal(out, "null");
-    else this.fail("a JSON value");
+  value(out: string[]): void {
+    const stack: Frame[] = [];
+    for (;;) {
+      // a value starts: a scalar, an empty array or object, or the first member of one
+      this.space();
+      const c = this.text.charCodeAt(this.i);
+      let done: string;
+      if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+        if (stack.length >= MAX_DEPTH) this.fail(`at most ${MAX_DEPTH} nested arrays and objects`);
+        this.i++;
+        this.space();
+        if (this.text.charCodeAt(this.i) === c + 2 /* } or ] */) {
+          this.i++;
+          done = c === 0x7b ? "{}" : "[]";
+        } else {
+          stack.push(c === 0x7b ? { array: false, members: new Map(), key: this.key() } : { array: true, items: [] });
+          continue;
+        }
+      } else if (c === 0x22 /* " */) done = escape(this.string());
+      else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) done = this.number();
+      else if (this.text.startsWith("true", this.i)) done = this.literal("true");
+      else if (this.text.startsWith("false", this.i)) done = this.literal("false");
+      else if (this.text.startsWith("null", this.i)) done = this.literal("null");
+      else this.fail("a JSON value");
+      // a value is done: it goes into the array or object it is in, which may be done in turn
+      for (;;) {
+        const top = stack[stack.length - 1];
+        if (top === undefined) {
+          out.push(done);
+          return;
+        }
+        if (top.array) top.items.push(done);
+        else {
+          top.members.delete(top.key); // a repeated key keeps its last value, in the last place (the order is sorted anyway)
+          top.members.set(top.key, done);
+        }
+        this.space();
+        const next = this.text.charCodeAt(this.i++);
+        if (next === 0x2c /* , */) {
+          if (!top.array) top.key = this.key();
+          break;
+        }
+        if (next !== (top.array ? 0x5d /* ] */ : 0x7d) /* } */)
+          this.fail(top.array ? "`,` or `]`" : "`,` or `}`", this.i - 1);
+        stack.pop();
+        done = top.array ? `[${top.items.join(",")}]` : members(top.members);
+      }
+    }
   }
 
   end(): void {
@@ -87,65 +133,20 @@ class Reader {
     if (this.i !== this.text.length) this.fail("the end of the text");
   }
 
-  private literal(out: string[], word: string): void {
-    out.push(word);
+  private literal(word: string): string {
     this.i += word.length;
+    return word;
   }
 
-  private object(out: string[], depth: number): void {
-    if (depth > MAX_DEPTH) this.fail(`at most ${MAX_DEPTH} nested arrays and objects`);
-    this.i++;
-    const members = new Map<string, string>();
+  /** Reads an object's key and the `:` after it. */
+  private key(): string {
     this.space();
-    if (this.text.charCodeAt(this.i) === 0x7d /* } */) {
-      this.i++;
-      out.push("{}");
-      return;
-    }
-    for (;;) {
-      this.space();
-      if (this.text.charCodeAt(this.i) !== 0x22) this.fail("a key");
-      const key = this.string();
-      this.space();
-      if (this.text.charCodeAt(this.i) !== 0x3a /* : */) this.fail("`:`");
-      this.i++;
-      const value: string[] = [];
-      this.value(value, depth);
-      members.delete(key); // a repeated key keeps its last value, in the last place (the order is sorted anyway)
-      members.set(key, value.join(""));
-      this.space();
-      const c = this.text.charCodeAt(this.i++);
-      if (c === 0x7d) break;
-      if (c !== 0x2c /* , */) this.fail("`,` or `}`", this.i - 1);
-    }
-    const keys = [...members.keys()].sort(byCodePoint);
-    out.push("{");
-    for (let k = 0; k < keys.length; k++) {
-      if (k > 0) out.push(",");
-      out.push(escape(keys[k]!), ":", members.get(keys[k]!)!);
-    }
-    out.push("}");
-  }
-
-  private array(out: string[], depth: number): void {
-    if (depth > MAX_DEPTH) this.fail(`at most ${MAX_DEPTH} nested arrays and objects`);
-    this.i++;
+    if (this.text.charCodeAt(this.i) !== 0x22) this.fail("a key");
+    const key = this.string();
     this.space();
-    out.push("[");
-    if (this.text.charCodeAt(this.i) === 0x5d /* ] */) {
-      this.i++;
-      out.push("]");
-      return;
-    }
-    for (let first = true; ; first = false) {
-      if (!first) out.push(",");
-      this.value(out, depth);
-      this.space();
-      const c = this.text.charCodeAt(this.i++);
-      if (c === 0x5d) break;
-      if (c !== 0x2c) this.fail("`,` or `]`", this.i - 1);
-    }
-    out.push("]");
+    if (this.text.charCodeAt(this.i) !== 0x3a /* : */) this.fail("`:`");
+    this.i++;
+    return key;
   }
 
   /** Reads a string token and returns its value. */
@@ -261,6 +262,12 @@ function encodeNumber(token: string, negative: boolean, whole: string, fraction:
     );
   }
   return erlangShortFloat(value);
+}
+
+/** An object's members, keys sorted by their UTF-8 bytes. */
+function members(map: ReadonlyMap<string, string>): string {
+  const keys = [...map.keys()].sort(byCodePoint);
+  return `{${keys.map((key) => `${escape(key)}:${map.get(key)!}`).join(",")}}`;
 }
 
 /** A string as Elixir's JSON encoder writes it. */
