@@ -21,7 +21,7 @@ import {
 } from "../src/index.js";
 import { backends, describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
-import { expectRefusedBeforeSql, expectRejects } from "./support/failures.js";
+import { expectRefusedBeforeSql, expectRejects, pgError } from "./support/failures.js";
 import { readVectors } from "./support/spector-vectors.js";
 
 const declared = {
@@ -380,6 +380,28 @@ describe.each(backends().filter((b) => b !== "pglite"))(
         expect(await verifyChain(t.db, ledger)).toEqual({ ok: true, count: 3 });
       } finally {
         await spector.end();
+      }
+    });
+
+    test("a role that may only SELECT and INSERT is told that Spector's lock needs the UPDATE privilege, and nothing is written", async () => {
+      await t.query("TRUNCATE ledger");
+      const role = `append_only_${Math.random().toString(36).slice(2, 10)}`;
+      await t.query(`CREATE ROLE ${role}`);
+      try {
+        await t.query(`GRANT SELECT, INSERT ON ledger TO ${role}`);
+        const error = await expectRejects(
+          t.db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`SET LOCAL ROLE ${role}`));
+            await appendEvent(tx, ledger, { schema: "user", action: "insert", payload: {} });
+          }),
+          { mentions: ["ledger", "EXCLUSIVE MODE", "UPDATE, DELETE or TRUNCATE privilege"] },
+        );
+        expect(pgError(error).code).toBe("42501");
+        const [{ n }] = (await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger`)) as [{ n: number }];
+        expect(n).toBe(0);
+      } finally {
+        await t.query(`REVOKE ALL ON ledger FROM ${role}`);
+        await t.query(`DROP ROLE ${role}`);
       }
     });
 

@@ -145,8 +145,31 @@ async function appendChained<R>(
     insertedAt: sql`greatest(clock_timestamp() at time zone 'utc', (select max(${insertedAt}) from ${t} as ${last}) + interval '1 microsecond')`,
   };
   // one statement after the other: sent together, a driver may dispatch the INSERT first
-  await tx.execute(sql`lock table ${t} in exclusive mode`);
+  try {
+    await tx.execute(sql`lock table ${t} in exclusive mode`);
+  } catch (error) {
+    if (sqlstate(error) !== INSUFFICIENT_PRIVILEGE) throw error;
+    throw new Error(
+      `drizzle-spector: appending to hashed table ${displayName(events.meta)} takes \`LOCK TABLE ... IN EXCLUSIVE MODE\` ` +
+        "(as Spector's writers do, so that the chain does not fork), which PostgreSQL allows only to a role with the " +
+        "UPDATE, DELETE or TRUNCATE privilege on the table: SELECT and INSERT are not enough",
+      { cause: error },
+    );
+  }
   return append(tx, values);
+}
+
+/** PostgreSQL's SQLSTATE for a missing privilege. */
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+/** The SQLSTATE of the PostgreSQL error behind `error` (drivers' errors are in Drizzle's `cause`). */
+function sqlstate(error: unknown): unknown {
+  let current = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if (current.code !== undefined) return current.code;
+    current = current.cause as typeof current;
+  }
+  return undefined;
 }
 
 /** Refuses a transaction above READ COMMITTED: its snapshot could predate the lock and fork the chain. */
