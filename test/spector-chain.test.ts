@@ -214,6 +214,46 @@ describeBackends(
       });
     });
 
+    test("a search_path that puts other sha256, encode, ||, >= and > before pg_catalog's changes neither the hashes nor the walk", async () => {
+      await t.query("TRUNCATE ledger");
+      await t.query(`CREATE SCHEMA IF NOT EXISTS evil`);
+      for (const statement of [
+        `CREATE OR REPLACE FUNCTION evil.sha256(bytea) RETURNS bytea LANGUAGE sql AS $$ SELECT '\\x00'::bytea $$`,
+        `CREATE OR REPLACE FUNCTION evil.encode(bytea, text) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$`,
+        `CREATE OR REPLACE FUNCTION evil.decode(text, text) RETURNS bytea LANGUAGE sql AS $$ SELECT '\\x00'::bytea $$`,
+        `CREATE OR REPLACE FUNCTION evil.convert_to(text, name) RETURNS bytea LANGUAGE sql AS $$ SELECT '\\x00'::bytea $$`,
+        `CREATE OR REPLACE FUNCTION evil.clock_timestamp() RETURNS timestamptz LANGUAGE sql AS $$ SELECT timestamptz '2000-01-01' $$`,
+        `CREATE OR REPLACE FUNCTION evil.current_setting(text) RETURNS text LANGUAGE sql AS $$ SELECT 'read committed' $$`,
+        `CREATE OR REPLACE FUNCTION evil.cat(bytea, bytea) RETURNS bytea LANGUAGE sql AS $$ SELECT $1 $$`,
+        `CREATE OR REPLACE FUNCTION evil.always(timestamp, timestamp) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$`,
+        `DROP OPERATOR IF EXISTS evil.|| (bytea, bytea)`,
+        `CREATE OPERATOR evil.|| (LEFTARG = bytea, RIGHTARG = bytea, FUNCTION = evil.cat)`,
+        `DROP OPERATOR IF EXISTS evil.>= (timestamp, timestamp)`,
+        `CREATE OPERATOR evil.>= (LEFTARG = timestamp, RIGHTARG = timestamp, FUNCTION = evil.always)`,
+        `DROP OPERATOR IF EXISTS evil.> (timestamp, timestamp)`,
+        `CREATE OPERATOR evil.> (LEFTARG = timestamp, RIGHTARG = timestamp, FUNCTION = evil.always)`,
+      ]) {
+        await t.query(statement);
+      }
+      let rows: Awaited<ReturnType<typeof appendEvent<typeof ledger>>>[] = [];
+      let result: Awaited<ReturnType<typeof verifyChain>> | undefined;
+      await t.db.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL search_path = evil, pg_catalog, public`);
+        for (let i = 0; i < 3; i++)
+          rows.push(await appendEvent(tx, ledger, { schema: "user", action: "insert", payload: { i } }));
+        result = await verifyChain(tx, ledger, { pageSize: 1 });
+      });
+      let previous: Buffer | null = null;
+      rows.forEach((row, i) => {
+        previous = spectorHash(previous, "Elixir.MyApp.User", "insert", `{"i":${i}}`);
+        expect(hex(row.hash), `event ${i}`).toBe(previous.toString("hex"));
+        expect(row.insertedAt.startsWith("2000-")).toBe(false);
+      });
+      expect(result).toEqual({ ok: true, count: 3 });
+      await t.query(`DROP SCHEMA evil CASCADE`);
+      rows = [];
+    });
+
     test("an integer without a module or a name is reported, not guessed", async () => {
       const rows = await sixEvents(t);
       await t.query(`UPDATE ledger SET action = 77 WHERE id = $1`, [rows[1]!.id]);

@@ -170,6 +170,13 @@ describe.runIf(backends().includes("postgres"))("drizzle-spector verify on Postg
         expect(run.stderr, args.join(" ")).toContain(message);
         expect(run.stdout, args.join(" ")).toBe("");
       }
+      // with --json, the reason is also one document on stdout
+      const json = runCli(dir, ["verify", "--json", "--table", "nope"], env());
+      expect(json.status).toBe(2);
+      expect(JSON.parse(json.stdout)).toEqual({
+        ok: false,
+        error: "no events table nope in the schema (hashed tables: ledger)",
+      });
     },
   );
 

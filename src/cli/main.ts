@@ -98,6 +98,7 @@ const COMMANDS: Record<string, Command> = {
       } catch (error) {
         if (!(error instanceof GenerateError)) throw error;
         console.error(`drizzle-spector: ${error.message}`);
+        if (values.json === true) console.log(JSON.stringify({ ok: false, error: error.message }, null, 2));
         return 2; // could not run: not the same as a broken chain
       }
     },

@@ -140,9 +140,13 @@ async function appendChained<R>(
     (c) => sql`${last}.${identifier(c)}`,
   );
   const previous = sql`(select ${hash} from ${t} as ${last} order by ${insertedAt} desc, ${id} desc limit 1)`;
+  // every function, operator and type named here is pg_catalog's: the caller's search_path cannot
+  // stand in another `sha256` or `||` (pg_catalog is searched first only when the path does not name it)
+  const tail = spectorHashTail(link.schema, link.action, link.payload).toString("hex");
+  const cat = sql.raw("OPERATOR(pg_catalog.||)");
   const values: ChainValues = {
-    hash: sql`sha256(coalesce(convert_to(encode(${previous}, 'hex') || ':', 'UTF8'), ''::bytea) || decode(${spectorHashTail(link.schema, link.action, link.payload).toString("hex")}, 'hex'))`,
-    insertedAt: sql`greatest(clock_timestamp() at time zone 'utc', (select max(${insertedAt}) from ${t} as ${last}) + interval '1 microsecond')`,
+    hash: sql`pg_catalog.sha256(coalesce(pg_catalog.convert_to(pg_catalog.encode(${previous}, 'hex') ${cat} ':', 'UTF8'), ''::pg_catalog.bytea) ${cat} pg_catalog.decode(${tail}::pg_catalog.text, 'hex'))`,
+    insertedAt: sql`greatest(pg_catalog.clock_timestamp() at time zone 'utc', (select pg_catalog.max(${insertedAt}) from ${t} as ${last}) OPERATOR(pg_catalog.+) interval '1 microsecond')`,
   };
   // one statement after the other: sent together, a driver may dispatch the INSERT first
   try {
@@ -175,7 +179,7 @@ function sqlstate(error: unknown): unknown {
 /** Refuses a transaction above READ COMMITTED: its snapshot could predate the lock and fork the chain. */
 async function checkReadCommitted(tx: SpectorDatabase): Promise<void> {
   const [{ isolation }] = (await tx
-    .select({ isolation: sql<string>`current_setting('transaction_isolation')` })
+    .select({ isolation: sql<string>`pg_catalog.current_setting('transaction_isolation')` })
     .from(sql`(values (0)) as ${identifier(names.alias.chainHead)}`)) as [{ isolation: string }];
   if (isolation !== "read committed") {
     throw new SpectorOptionError(
@@ -337,7 +341,7 @@ function payloadText(path: string, payload: unknown): string {
  * write the text again, as a JSON string.
  */
 function jsonb(text: string): SQL {
-  return sql`${text}::text::jsonb`;
+  return sql`${text}::pg_catalog.text::pg_catalog.jsonb`;
 }
 
 /** Checks a `schema` or `action` value: one of the map's names, or an integer without a map. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { and, asc, gte, is, sql } from "drizzle-orm";
+import { asc, is, sql } from "drizzle-orm";
 import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
 import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, displayName } from "../naming.js";
@@ -74,25 +74,26 @@ export async function verifyChain<T extends AnyEventTable & { readonly hash: Any
 function pageReader(db: SpectorDatabase, events: EventsTable): ChainPageReader {
   const t: Events = events.table;
   const hash = (t as unknown as Record<string, PgColumn>)[COLUMNS.hash]!; // a hashed table has it (`Events` is typed without)
+  // pg_catalog's functions, operators and types, whatever the search_path (as in `chainPageSql`)
+  const text = sql.raw("pg_catalog.text");
   const fields = {
-    id: sql<string>`${t.id}::text`,
+    id: sql<string>`${t.id}::${text}`,
     schema: sql<number>`${t.schema}`.mapWith(Number),
     action: sql<number>`${t.action}`.mapWith(Number),
-    payload: sql<string | null>`${t.payload}::text`,
-    hash: sql<string | null>`encode(${hash}, 'hex')`,
-    insertedAt: sql<string>`${t.insertedAt}::text`,
+    payload: sql<string | null>`${t.payload}::${text}`,
+    hash: sql<string | null>`pg_catalog.encode(${hash}, 'hex')`,
+    insertedAt: sql<string>`${t.insertedAt}::${text}`,
   };
-  return (after, limit) =>
-    db
+  return (after, limit) => {
+    const at = after && sql`${after.insertedAt}::${text}::pg_catalog.timestamp`;
+    return db
       .select(fields)
       .from(t)
       .where(
         after &&
-          and(
-            gte(t.insertedAt, sql`${after.insertedAt}::text::timestamp`),
-            sql`(${t.insertedAt}, ${t.id}) > (${after.insertedAt}::text::timestamp, ${after.id}::text::uuid)`,
-          ),
+          sql`${t.insertedAt} OPERATOR(pg_catalog.>=) ${at} and (${t.insertedAt}, ${t.id}) OPERATOR(pg_catalog.>) (${at}, ${after.id}::${text}::pg_catalog.uuid)`,
       )
       .orderBy(asc(t.insertedAt), asc(t.id))
       .limit(limit);
+  };
 }

@@ -93,9 +93,13 @@ export function chainPageSql(
   const { insertedAt, id } = columns;
   // the cursor is sent as text: a driver that types the parameter `timestamp` may round it (postgres.js
   // writes a timestamp parameter through a JavaScript Date, to milliseconds)
-  const [at, last] = ["$1::text::timestamp", "$2::text::uuid"];
-  const where = after ? ` WHERE ${insertedAt} >= ${at} AND (${insertedAt}, ${id}) > (${at}, ${last})` : "";
-  return `SELECT ${id}::text AS id, ${columns.schema} AS schema, ${columns.action} AS action, ${columns.payload}::text AS payload, encode(${columns.hash}, 'hex') AS hash, ${insertedAt}::text AS inserted_at FROM ${table}${where} ORDER BY ${table}.${insertedAt}, ${table}.${id} LIMIT ${limit}`;
+  // and pg_catalog's functions, operators and types, whatever the caller's search_path
+  const [at, last] = ["$1::pg_catalog.text::pg_catalog.timestamp", "$2::pg_catalog.text::pg_catalog.uuid"];
+  const where = after
+    ? ` WHERE ${insertedAt} OPERATOR(pg_catalog.>=) ${at} AND (${insertedAt}, ${id}) OPERATOR(pg_catalog.>) (${at}, ${last})`
+    : "";
+  const text = "pg_catalog.text";
+  return `SELECT ${id}::${text} AS id, ${columns.schema} AS schema, ${columns.action} AS action, ${columns.payload}::${text} AS payload, pg_catalog.encode(${columns.hash}, 'hex') AS hash, ${insertedAt}::${text} AS inserted_at FROM ${table}${where} ORDER BY ${table}.${insertedAt}, ${table}.${id} LIMIT ${limit}`;
 }
 
 /**

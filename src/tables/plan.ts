@@ -144,6 +144,14 @@ function checkSchemaModules(
         "an Elixir module name such as `MyApp.User` or `Shop.Order.Line`",
       );
     }
+    const twin = [...modules].find(([, other]) => other === module);
+    if (twin !== undefined) {
+      throw new SpectorOptionError(
+        at(path, key),
+        alias,
+        `a module no other schema has (each Elixir schema module is one schema), but ${module} is already that of schema ${schemas ? JSON.stringify(schemas.byCode.get(twin[0])) : twin[0]}`,
+      );
+    }
     modules.set(code, module);
   }
   for (const [name, code] of schemas?.byName ?? []) {
