@@ -19,6 +19,7 @@ import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkChained } from "./inputs.js";
 import { jsonTextOf } from "./json-text.js";
+import { driverError } from "./violation.js";
 import { resolveEvents, type Events, type EventsTable } from "./target.js";
 import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
 
@@ -152,7 +153,7 @@ async function appendChained<R>(
   try {
     await tx.execute(sql`lock table ${t} in exclusive mode`);
   } catch (error) {
-    if (sqlstate(error) !== INSUFFICIENT_PRIVILEGE) throw error;
+    if (driverError(error)?.code !== INSUFFICIENT_PRIVILEGE) throw error;
     throw new Error(
       `drizzle-spector: appending to hashed table ${displayName(events.meta)} takes \`LOCK TABLE ... IN EXCLUSIVE MODE\` ` +
         "(as Spector's writers do, so that the chain does not fork), which PostgreSQL allows only to a role with the " +
@@ -165,16 +166,6 @@ async function appendChained<R>(
 
 /** PostgreSQL's SQLSTATE for a missing privilege. */
 const INSUFFICIENT_PRIVILEGE = "42501";
-
-/** The SQLSTATE of the PostgreSQL error behind `error` (drivers' errors are in Drizzle's `cause`). */
-function sqlstate(error: unknown): unknown {
-  let current = error as { code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if (current.code !== undefined) return current.code;
-    current = current.cause as typeof current;
-  }
-  return undefined;
-}
 
 /** Refuses a transaction above READ COMMITTED: its snapshot could predate the lock and fork the chain. */
 async function checkReadCommitted(tx: SpectorDatabase): Promise<void> {

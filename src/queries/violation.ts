@@ -18,7 +18,7 @@ const MESSAGE = new RegExp(
 );
 
 /** The fields a driver's error carries (node-postgres and PGlite name them one way, postgres.js another). */
-interface DriverError {
+export interface DriverError {
   readonly code?: unknown;
   readonly message?: unknown;
   readonly table?: unknown;
@@ -29,7 +29,7 @@ interface DriverError {
 }
 
 /** The PostgreSQL error behind `error`: the first error of its `cause` chain with a `code`. */
-function driverError(error: unknown): DriverError | undefined {
+export function driverError(error: unknown): DriverError | undefined {
   let current = error as DriverError | undefined;
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
     if (current.code !== undefined) return current;
