@@ -65,10 +65,10 @@ export async function appendEvent<T extends AnyEventTable>(
   const target = resolveEvents("table", table);
   const input = checkNewEvent(event, target.meta);
   const chain = target.meta.hashed ? chainLink(target.meta, input) : undefined; // checked before any SQL
-  const { id, parentId, events } =
-    input.parentId === undefined
-      ? (({ id, events }) => ({ id, parentId: undefined, events }))(target.start())
-      : { id: newEventId(), parentId: input.parentId, events: target.record(input.parentId) };
+  const { parentId } = input;
+  // a new record gets its id (and, in a shard set, its shard) from the target; an event of a record, a new id
+  const { id, events } =
+    parentId === undefined ? target.start() : { id: newEventId(), events: target.record(parentId) };
   const append = (tx: SpectorDatabase, extra: ChainValues | undefined) =>
     insert(tx, events, input, id, parentId, extra);
   if (chain === undefined) return (await append(db, undefined)) as unknown as EventRow<T>;
