@@ -13,7 +13,7 @@ import { COLUMNS, displayName, names } from "../naming.js";
 import { identifier } from "../sql/quote.js";
 import { spectorHashTail } from "../spector/chain.js";
 import { SpectorEncodingError, spectorJson } from "../spector/json.js";
-import { BASE_ACTIONS, checkCodeName, type CodeMap } from "../tables/codes.js";
+import { BASE_ACTIONS, actionNames, checkCodeName, type CodeMap } from "../tables/codes.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
@@ -282,7 +282,8 @@ function chainLink(meta: EventTableMeta, input: CheckedEvent): ChainLink {
       `a schema whose Elixir module \`schemaModules\` of table ${table} names (it names ${[...modules.keys()].join(", ")})`,
     );
   }
-  const action = actionName(meta, input.action);
+  const code = meta.actions ? meta.actions.byName.get(input.action as string)! : (input.action as number);
+  const action = actionNames(meta.actions).get(code); // an alias is hashed under its target's name
   if (action === undefined) {
     throw new SpectorOptionError(
       at("event", "action"),
@@ -295,12 +296,6 @@ function chainLink(meta: EventTableMeta, input: CheckedEvent): ChainLink {
     );
   }
   return { schema, action, payload: encodePayload(input.payload) };
-}
-
-/** The name an action is hashed under: the name its integer reads back as (an alias's target). */
-function actionName(meta: EventTableMeta, action: unknown): string | undefined {
-  if (meta.actions) return meta.actions.byCode.get(meta.actions.byName.get(action as string)!);
-  return Object.entries(BASE_ACTIONS).find(([, code]) => code === action)?.[0];
 }
 
 /** Spector's encoding of a payload's JSON text; a text it cannot decode is bad input. */

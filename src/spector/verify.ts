@@ -7,7 +7,7 @@
  * @module
  */
 import type { EventTableMeta } from "../tables/meta.js";
-import { BASE_ACTIONS } from "../tables/codes.js";
+import { actionNames } from "../tables/codes.js";
 import { spectorHashHex } from "./chain.js";
 import { SpectorEncodingError, spectorJson } from "./json.js";
 
@@ -113,7 +113,7 @@ export async function verifyPages(
   options: VerifyOptions = {},
 ): Promise<ChainVerification> {
   const modules = meta.schemaModules!;
-  const actions = actionNames(meta);
+  const actions = actionNames(meta.actions);
   const pageSize = options.pageSize ?? VERIFY_PAGE_SIZE;
   let previous: string | null = null;
   let count = 0;
@@ -162,10 +162,4 @@ export async function verifyPages(
 async function settled(pending: Promise<unknown> | undefined, result: ChainBroken): Promise<ChainBroken> {
   await pending?.catch(() => undefined);
   return result;
-}
-
-/** Each action integer's name as Spector hashes it: the table's map (an alias reads as its target), else the base actions. */
-function actionNames(meta: EventTableMeta): ReadonlyMap<number, string> {
-  if (meta.actions) return meta.actions.byCode;
-  return new Map(Object.entries(BASE_ACTIONS).map(([name, code]) => [code, name]));
 }

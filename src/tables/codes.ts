@@ -33,6 +33,24 @@ export const ACTION_ALIASES = Symbol.for("drizzle-spector.actionAliases");
 /** The names of Spector's base actions. */
 export type BaseAction = keyof typeof BASE_ACTIONS;
 
+/** Spector's base actions by integer. */
+const BASE_ACTION_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(BASE_ACTIONS).map(([name, code]) => [code, name]),
+);
+
+/**
+ * Each `action` integer's name as Spector hashes it: the table's `actions` map (an alias reads as its
+ * target), or Spector's base actions when the table has none.
+ *
+ * @example
+ * ```ts
+ * actionNames(undefined).get(4); // "savepoint"
+ * ```
+ */
+export function actionNames(actions: CodeMap | undefined): ReadonlyMap<number, string> {
+  return actions ? actions.byCode : BASE_ACTION_NAMES;
+}
+
 /** A checked map from names to integers, both ways. */
 export interface CodeMap {
   readonly byName: ReadonlyMap<string, number>;
