@@ -37,7 +37,14 @@ const chains = shardSet([sharded.chain_0, sharded.chain_1]);
 const { plain } = spectorTables({ table: "plain", schemas: { user: 0 } });
 const { bare } = spectorTables({ table: "bare", hashed: true });
 const { numbered } = spectorTables({ table: "numbered", hashed: true, schemaModules: { 0: "MyApp.User" } });
-const schema = { ledger, ...sharded, plain, bare, numbered };
+const { aliased } = spectorTables({
+  table: "aliased",
+  hashed: true,
+  schemas: { user: 0 },
+  schemaModules: { user: "MyApp.User" },
+  actions: spectorActions(["archive"], { soft_delete: "archive" }),
+});
+const schema = { ledger, ...sharded, plain, bare, numbered, aliased };
 
 const SCHEMA_OF: Record<string, "user" | "post" | "line"> = {
   "Elixir.MyApp.User": "user",
@@ -296,6 +303,13 @@ describeBackends(
       const row = await appendEvent(t.db, numbered, { schema: 0, action: 4, payload: { at: 1 } });
       expect(hex(row.hash)).toBe(spectorHash(null, "Elixir.MyApp.User", "savepoint", '{"at":1}').toString("hex"));
       expect(await verifyChain(t.db, numbered)).toEqual({ ok: true, count: 1 });
+    });
+
+    test("an alias is stored as its target's integer and hashed under its target's name, as Spector reads it back", async () => {
+      const row = await appendEvent(t.db, aliased, { schema: "user", action: "soft_delete", payload: {} });
+      expect(row.action).toBe("archive");
+      expect(hex(row.hash)).toBe(spectorHash(null, "Elixir.MyApp.User", "archive", "{}").toString("hex"));
+      expect(await verifyChain(t.db, aliased)).toEqual({ ok: true, count: 1 });
     });
 
     test("bad input is refused before any SQL, naming what to declare", async () => {
