@@ -66,10 +66,14 @@ export function checkObject(
 }
 
 /** Checks a boolean option; `undefined` gives `fallback`. */
-export function checkBoolean(path: string, value: unknown, fallback: boolean): boolean {
+export function checkBoolean(
+  path: string,
+  value: unknown,
+  fallback: boolean,
+  expected = "a boolean (`true` or `false`)",
+): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean")
-    throw new SpectorOptionError(path, value, "a boolean (`true` or `false`) or left out");
+  if (typeof value !== "boolean") throw new SpectorOptionError(path, value, `${expected} or left out`);
   return value;
 }
 

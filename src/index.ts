@@ -23,6 +23,7 @@ export {
   type PayloadFor,
 } from "./tables/event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
+export { chainHeadTable, type HeadsTable, type AnyHeadsTable } from "./tables/heads-table.js";
 export type { SpectorOptions, EventTableOptions, LinkSpec, LinkOptions } from "./tables/options.js";
 export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
 export { spectorSchemas, spectorActions, type SpectorSchemaEntry } from "./spector/numbering.js";
@@ -33,6 +34,8 @@ export type { CamelCase, LinkTargetOfKey } from "./naming.js";
 
 // The rules' SQL
 export { spectorTriggerSql } from "./sql/rules.js";
+export { APPEND_ONLY_VIOLATION } from "./sql/append-only.js";
+export { RECORD_CHAIN_ERRORS } from "./sql/record-chain.js";
 export { spectorDownSql } from "./sql/down-sql.js";
 
 // The helpers
@@ -42,6 +45,7 @@ export { link } from "./queries/link.js";
 export { linked, ancestors } from "./queries/walk.js";
 export { jsonText, type JsonText } from "./queries/json-text.js";
 export { verifyChain } from "./queries/verify-chain.js";
+export { chainHead, type ChainHead } from "./queries/chain-head.js";
 export type {
   ChainVerification,
   ChainVerified,

@@ -25,6 +25,14 @@ export const COLUMNS = {
   type: "type",
 } as const;
 
+/** The columns of a record chain's heads table (`T_heads`): one row per record. */
+export const HEAD_COLUMNS = {
+  parentId: "parent_id",
+  lastId: "last_id",
+  lastHash: "last_hash",
+  eventCount: "event_count",
+} as const;
+
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
@@ -131,6 +139,22 @@ export const names = {
     /** The name of the statement's new rows (the transition table) inside the trigger functions. */
     transitionTable: "spector_new_links",
   },
+  /** The record chain of events table `T` (`hashed: "record"`). */
+  recordChain: {
+    /** `T_heads`: the table of the chains' heads, one row per record. */
+    headsTable: (table: string) => `${table}_heads`,
+    /** `record_chain_T`: the function behind the trigger that chains each new event. */
+    function: (table: string) => `record_chain_${table}`,
+    /** `record_chain_T`: the BEFORE INSERT row trigger on `T`. */
+    trigger: (table: string) => `record_chain_${table}`,
+  },
+  /** The append-only guard of a table `T` (`appendOnly: true`). */
+  appendOnly: {
+    /** `append_only_T`: the function that refuses the change. */
+    function: (table: string) => `append_only_${table}`,
+    /** `append_only_T`: the BEFORE UPDATE OR DELETE OR TRUNCATE statement trigger. */
+    trigger: (table: string) => `append_only_${table}`,
+  },
   /** The aliases the helpers' queries give what they join, chosen so as not to meet a table's name. */
   alias: {
     /** The record's first event, which `appendEvent` selects the new event's `parent_id` from. */
@@ -191,13 +215,51 @@ function sameParentNames(link: string): DerivedName[] {
  * guards, which those tables claim with their own: a rule's names take part in the same checks.
  */
 export const RULE_NAMES: Readonly<
-  Record<string, { readonly on: "events" | "link"; names(table: string): DerivedName[] }>
+  Record<string, { readonly on: readonly ("events" | "link")[]; names(table: string): DerivedName[] }>
 > = {
-  "same-parent": { on: "link", names: sameParentNames },
+  "same-parent": { on: ["link"], names: sameParentNames },
+  "record-chain": { on: ["events"], names: recordChainNames },
+  "append-only": { on: ["events", "link"], names: appendOnlyNames },
 };
 
 function ruleNames(on: "events" | "link", table: string): DerivedName[] {
-  return Object.values(RULE_NAMES).flatMap((rule) => (rule.on === on ? rule.names(table) : []));
+  return Object.values(RULE_NAMES).flatMap((rule) => (rule.on.includes(on) ? rule.names(table) : []));
+}
+
+/** The names the record chain brings to events table `T` (its heads table's are in {@link headsTableNames}). */
+function recordChainNames(table: string): DerivedName[] {
+  const rule = names.recordChain;
+  return [
+    [rule.function(table), "trigger function"],
+    [rule.trigger(table), "trigger"],
+  ];
+}
+
+/** The names the append-only guard brings to a table. */
+function appendOnlyNames(table: string): DerivedName[] {
+  const rule = names.appendOnly;
+  return [
+    [rule.function(table), "trigger function"],
+    [rule.trigger(table), "trigger"],
+  ];
+}
+
+/**
+ * The names the heads table of events table `T` brings: `T_heads` and its primary key. They are
+ * claimed for every events table, as the rules' names are: turning the record chain on later must not
+ * meet a table of that name.
+ *
+ * @example
+ * ```ts
+ * headsTableNames("events").map(([name]) => name); // ["events_heads", "events_heads_pkey"]
+ * ```
+ */
+export function headsTableNames(table: string): DerivedName[] {
+  const heads = names.recordChain.headsTable(table);
+  return [
+    [heads, "table"],
+    [names.primaryKey(heads), "primary key"],
+  ];
 }
 
 /**
@@ -220,7 +282,7 @@ export function eventTableNames(table: string, recordIndex: boolean): DerivedNam
     [names.index(table, [COLUMNS.insertedAt]), "index"],
   ];
   if (recordIndex) derived.push([names.index(table, names.recordIndexColumns), "index"]);
-  return [...derived, ...ruleNames("events", table)];
+  return [...derived, ...headsTableNames(table), ...ruleNames("events", table)];
 }
 
 /**
@@ -247,6 +309,25 @@ export function linkTableNames(link: {
     [names.index(link.name, names.linkUniqueColumns(link)), "unique index"],
     ...ruleNames("link", link.name),
   ];
+}
+
+/**
+ * Every database name a table built by drizzle-spector claims, from its metadata: an events table's
+ * (its heads table's included), a link table's; a heads table's are its events table's claim.
+ *
+ * @example
+ * ```ts
+ * tableNames({ kind: "heads", name: "events_heads" }); // []
+ * ```
+ */
+export function tableNames(
+  meta:
+    | { readonly kind: "events"; readonly name: string; readonly recordIndex: boolean }
+    | { readonly kind: "link"; readonly name: string; readonly foreignKey: string; readonly typed: boolean }
+    | { readonly kind: "heads"; readonly name: string },
+): DerivedName[] {
+  if (meta.kind === "events") return eventTableNames(meta.name, meta.recordIndex);
+  return meta.kind === "link" ? linkTableNames(meta) : [];
 }
 
 /**

@@ -737,6 +737,7 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
         foreignKey: key,
         typed: false,
         constrained: true,
+        appendOnly: false,
       } as const;
       const q = quoteIdent;
       await t.query(`CREATE TABLE IF NOT EXISTS sentinel (n integer)`);

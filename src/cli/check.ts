@@ -108,6 +108,7 @@ export async function compareRules(
   const tables = uniqueTables([
     ...targets.map((target) => target.meta as TableName),
     ...triggers.map(({ trigger }) => trigger.table),
+    ...expected.flatMap(({ objects }) => objects.tables ?? []),
   ]);
   const schemas = [
     ...new Set(
@@ -437,13 +438,12 @@ function expectedFiring(trigger: RuleTrigger): string {
     );
     return "UPDATE";
   });
-  const statement = trigger.level === "statement";
   return firing({
     timing: match[1]!,
     events: EVENTS.map(([event]) => event).filter((event) => events.includes(event)),
     columns,
-    row: !statement,
-    newTable: statement ? names.sameParent.transitionTable : undefined,
+    row: trigger.level === "row",
+    newTable: trigger.newTable,
     oldTable: undefined,
   });
 }
@@ -458,6 +458,8 @@ function compareTrigger(expected: RuleTrigger, found: FoundTrigger | undefined):
   const problems: string[] = [];
   if (found.enabled === "D") problems.push("disabled");
   if (found.enabled === "R") problems.push("fires only in replica sessions (ENABLE REPLICA)");
+  if (expected.always && found.enabled !== "A" && found.enabled !== "D")
+    problems.push("does not fire in replica sessions (expected ENABLE ALWAYS)");
   const wantedFunction = { schema: expected.table.pgSchema ?? "public", name: expected.function };
   if (found.function.schema !== wantedFunction.schema || found.function.name !== wantedFunction.name) {
     problems.push(

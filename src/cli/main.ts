@@ -7,7 +7,7 @@
  * npx drizzle-spector generate [--config drizzle.config.ts] [--name spector_triggers]
  * npx drizzle-spector push [--config drizzle.config.ts] [--force]
  * npx drizzle-spector check [--config drizzle.config.ts] [--json]
- * npx drizzle-spector verify [--config drizzle.config.ts] [--table events] [--json]
+ * npx drizzle-spector verify [--config drizzle.config.ts] [--table events] [--record ID] [--json]
  * npx drizzle-spector --help | --version
  * npx drizzle-spector generate --help
  * ```
@@ -78,20 +78,28 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   verify: {
-    options: { config: { type: "string" }, table: { type: "string" }, json: { type: "boolean" } },
-    usage: `drizzle-spector verify [--config FILE] [--table NAME] [--json]
+    options: {
+      config: { type: "string" },
+      table: { type: "string" },
+      record: { type: "string" },
+      json: { type: "boolean" },
+    },
+    usage: `drizzle-spector verify [--config FILE] [--table NAME [--record ID]] [--json]
 
-  verify     verify Spector's hash chain of every hashed table of the schema (or of --table) in
-             the database (DATABASE_URL, else the config's dbCredentials); exit 0 when every
-             chain verifies, 1 when one is broken, 2 when it could not run
+  verify     verify the hash chains of every hashed table of the schema (or of --table) in the
+             database (DATABASE_URL, else the config's dbCredentials): Spector's chain of a
+             hashed: true table, the record chains of a hashed: "record" one (in the database);
+             exit 0 when every chain verifies, 1 when one is broken, 2 when it could not run
   --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --table    the one table to verify: its name, or schema.name
+  --record   with --table of a record-chained table: the one record to verify (its id)
   --json     print one JSON document instead of lines`,
     async run(values) {
       try {
         const result = await verify({
           config: values.config as string | undefined,
           table: values.table as string | undefined,
+          record: values.record as string | undefined,
           json: values.json === true,
         });
         return result.ok ? 0 : 1;

@@ -17,7 +17,7 @@ import { is } from "drizzle-orm";
 import { PgSchema } from "drizzle-orm/pg-core";
 import { globSync } from "tinyglobby";
 import { GenerateError, SpectorOptionError } from "../errors.js";
-import { eventTableNames, linkTableNames, tableKey } from "../naming.js";
+import { tableKey, tableNames } from "../naming.js";
 import { collectTables, getMeta, type BuiltTable, type SpectorMeta } from "../tables/meta.js";
 import { claimNames } from "../tables/plan.js";
 
@@ -291,7 +291,7 @@ function checkOneTablePerName(tables: ReadonlyMap<unknown, SpectorMeta>, built: 
     const meta = tables.get(table)!;
     const stack = built.find((entry) => entry.table === table)?.stack;
     const made = stack === undefined ? undefined : userLocationIn(stack);
-    return `${meta.kind === "events" ? "an events" : "a link"} table${made ? ` made at ${made}` : ""}`;
+    return `${meta.kind === "events" ? "an events" : `a ${meta.kind}`} table${made ? ` made at ${made}` : ""}`;
   };
   for (const [table, meta] of tables) {
     const key = tableKey(meta);
@@ -320,14 +320,17 @@ function checkExported(built: readonly BuiltTable[], modules: readonly SchemaMod
   const lines = missing.map(({ table, stack }) => {
     const meta = getMeta(table)!;
     const made = userLocationIn(stack ?? "");
-    const what = `${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}${made ? ` (made at ${made})` : ""}`;
+    const what = `${meta.kind} table ${tableKey(meta)}${made ? ` (made at ${made})` : ""}`;
     const holder = modules
       .flatMap((module) => Object.entries(module.exports).map(([name, value]) => ({ module, name, value })))
       .find(({ value }) => isPlainContainer(value) && Object.values(value).includes(table));
     return holder
       ? `- ${what} is inside the export \`${holder.name}\` of ${relative(cwd, holder.module.file)}, an object ` +
           `drizzle-kit does not look into: destructure it, \`export const { ${meta.name}, ... } = ...\``
-      : `- ${what} is not exported: export it by name, e.g. add \`${meta.name}\` to the \`export const { ... } = ...\``;
+      : meta.kind === "heads"
+        ? `- ${what}, the heads of the record chain of ${meta.events}, is not exported: add \`${meta.name}\` to the ` +
+          `\`export const { ... } = spectorTables(...)\`, or \`export const ${meta.name} = chainHeadTable(${meta.events});\``
+        : `- ${what} is not exported: export it by name, e.g. add \`${meta.name}\` to the \`export const { ... } = ...\``;
   });
   throw new GenerateError(
     `drizzle-kit would not see ${missing.length === 1 ? "a table" : `${missing.length} tables`} the schema files ` +
@@ -386,9 +389,9 @@ function checkSchema(exports: readonly unknown[], built: readonly BuiltTable[]):
     try {
       claimNames(
         metas.map((meta) => ({
-          option: `the ${meta.kind === "events" ? "events" : "link"} table ${tableKey(meta)}`,
+          option: `the ${meta.kind} table ${tableKey(meta)}`,
           value: meta.name,
-          names: meta.kind === "events" ? eventTableNames(meta.name, meta.recordIndex) : linkTableNames(meta),
+          names: tableNames(meta),
         })),
       );
     } catch (error) {

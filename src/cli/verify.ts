@@ -9,6 +9,8 @@ import { COLUMNS, displayName } from "../naming.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 import { chainPageSql, verifyPages, type ChainRow, type ChainVerification } from "../spector/verify.js";
 import { getMeta, type EventTableMeta } from "../tables/meta.js";
+import { isUuid } from "../ids.js";
+import { verifyRecords } from "../queries/verify-records.js";
 import { connect, type CatalogQuery, type ConnectionConfig, type DriverName } from "./connect.js";
 import { loadProject } from "./project.js";
 
@@ -20,6 +22,8 @@ export interface VerifyCommandOptions {
   readonly cwd?: string;
   /** The one table to verify (`name`, or `schema.name` outside `public`). Default: every hashed table. */
   readonly table?: string;
+  /** With `table`, a record-chained one: the one record to verify (its first event's id). */
+  readonly record?: string;
   /** Where `DATABASE_URL` is read. Default: `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where the report goes, one line per call. Default: `console.log`. */
@@ -66,6 +70,7 @@ export async function verify(options: VerifyCommandOptions = {}): Promise<Verify
   const progress = "progress" in options ? options.progress : process.stderr.isTTY ? process.stderr : undefined;
   const { cwd, config, exports } = await loadProject(options);
   const tables = pickTables(exports, options.table);
+  const record = checkRecordOption(options.record, options.table, tables);
   const connection = await connect(cwd, config as ConnectionConfig, options.env ?? process.env);
   const results: TableVerification[] = [];
   try {
@@ -74,12 +79,14 @@ export async function verify(options: VerifyCommandOptions = {}): Promise<Verify
       const started = performance.now();
       let result: ChainVerification;
       try {
-        result = await verifyPages(meta, name, pageReader(connection.query, meta), {
-          onProgress(count) {
-            const seconds = (performance.now() - started) / 1000;
-            progress?.write(`\r\x1b[Kverifying ${name}: ${count} events, ${rate(count, seconds)} events/s`);
-          },
-        });
+        result = meta.recordChain
+          ? await verifyRecordTable(connection.query, meta, record)
+          : await verifyPages(meta, name, pageReader(connection.query, meta), {
+              onProgress(count) {
+                const seconds = (performance.now() - started) / 1000;
+                progress?.write(`\r\x1b[Kverifying ${name}: ${count} events, ${rate(count, seconds)} events/s`);
+              },
+            });
       } catch (error) {
         throw new GenerateError(`could not read ${name} in ${connection.target}: ${(error as Error).message}`);
       } finally {
@@ -132,7 +139,9 @@ function pickTables(exports: readonly unknown[], wanted: string | undefined): Ev
     picked = [meta];
   }
   if (picked.length === 0) throw new GenerateError("the schema has no hashed events table: nothing to verify");
-  const undeclared = picked.filter((meta) => meta.schemaModules === undefined).map((meta) => displayName(meta));
+  const undeclared = picked
+    .filter((meta) => !meta.recordChain && meta.schemaModules === undefined)
+    .map((meta) => displayName(meta));
   if (undeclared.length > 0) {
     throw new GenerateError(
       `cannot verify ${undeclared.join(", ")}: declare \`schemaModules\` (e.g. { user: "MyApp.User" }), the Elixir ` +
@@ -140,6 +149,42 @@ function pickTables(exports: readonly unknown[], wanted: string | undefined): Ev
     );
   }
   return picked;
+}
+
+/** `--record`, checked: only with `--table` naming a record-chained table, and a UUID. */
+function checkRecordOption(
+  record: string | undefined,
+  table: string | undefined,
+  picked: readonly EventTableMeta[],
+): string | undefined {
+  if (record === undefined) return undefined;
+  if (table === undefined || !picked[0]!.recordChain) {
+    throw new GenerateError(
+      `--record ${record} needs --table naming a table with record chains (hashed: "record")` +
+        (table === undefined ? "" : `, and ${table} has Spector's chain, one per table`),
+    );
+  }
+  if (!isUuid(record)) throw new GenerateError(`--record ${record} is no UUID: give the id of a record's first event`);
+  return record.toLowerCase();
+}
+
+/**
+ * The record chains of one table (or one record), verified in the database in one read-only
+ * `REPEATABLE READ` transaction, as `verifyChain` does.
+ */
+async function verifyRecordTable(
+  query: CatalogQuery,
+  meta: EventTableMeta,
+  record: string | undefined,
+): Promise<ChainVerification> {
+  await query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", []);
+  try {
+    const result = await verifyRecords(query, meta, record);
+    if (result === undefined) throw new GenerateError(`no record ${record} in ${displayName(meta)}`);
+    return result;
+  } finally {
+    await query("COMMIT", []);
+  }
 }
 
 /** Reads a table's pages through the project's driver, with the text of `chainPageSql`. */
@@ -176,7 +221,14 @@ function describe(table: TableVerification): string[] {
     return [`${table.table}: ${plural(table.count, "event")}, the chain verifies (${table.eventsPerSecond} events/s)`];
   return [
     `${table.table}: the chain is broken at event ${table.eventId}, after ${plural(table.count, "event")} that verify`,
+    ...(table.parentId === undefined ? [] : [`  record:   ${table.parentId}`]),
     `  reason:   ${REASONS[table.reason]}`,
+    ...(table.head === undefined
+      ? []
+      : [
+          `  head:     last event ${table.head.lastId}, ${plural(table.head.eventCount, "event")}`,
+          `  events:   ${table.record === undefined ? "none" : `last event ${table.record.lastId}, ${plural(table.record.eventCount, "event")}`}`,
+        ]),
     `  expected: ${table.expected ?? "(cannot be computed)"}`,
     `  stored:   ${table.actual ?? "NULL"}`,
   ];
@@ -193,6 +245,11 @@ const REASONS: Record<
   "unknown-action":
     "unknown-action: its action integer has no name in `actions` (spectorActions numbers them as Spector does)",
   unencodable: "unencodable: its payload holds a number Spector cannot decode",
+  "head-mismatch":
+    "head-mismatch: the record's head names another last event, count or hash than its events (events deleted from its end, or written around the chain)",
+  deleted: "deleted: the record's head remains, but the record has no events (the whole record was deleted)",
+  headless: "headless: the record's events have no head (written around the chain)",
+  "anchor-mismatch": "anchor-mismatch: the record no longer holds the head anchored outside the database",
 };
 
 const rate = (count: number, seconds: number) => (seconds > 0 ? Math.round(count / seconds) : count);

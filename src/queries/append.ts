@@ -40,6 +40,10 @@ import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
  * database's clock, or one microsecond after the chain's last event when that is later, so the chain's
  * order by `inserted_at` is the order of appends.
  *
+ * On a record-chained table (`hashed: "record"`) the database chains the event itself (its trigger
+ * fills `hash`), and may move its `id` after the record's last one: the row returned holds the id
+ * and hash as stored.
+ *
  * @example
  * ```ts
  * const user = await appendEvent(db, events, { schema: "user", action: "insert", payload: { name: "Ada" } });
@@ -64,7 +68,8 @@ export async function appendEvent<T extends AnyEventTable>(
 ): Promise<EventRow<T>> {
   const target = resolveEvents("table", table);
   const input = checkNewEvent(event, target.meta);
-  const chain = target.meta.hashed ? chainLink(target.meta, input) : undefined; // checked before any SQL
+  // Spector's chain is computed here; a record chain, by the database's trigger (checked before any SQL)
+  const chain = target.meta.hashed && !target.meta.recordChain ? chainLink(target.meta, input) : undefined;
   const { parentId } = input;
   // a new record gets its id (and, in a shard set, its shard) from the target; an event of a record, a new id
   const { id, events } =
@@ -238,7 +243,9 @@ function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
     throw new SpectorOptionError(
       at("event", "hash"),
       (event as { hash: unknown }).hash,
-      "left out: on a hashed table `appendEvent` computes Spector's hash itself, and never stores one it is given",
+      meta.recordChain
+        ? "left out: on a record-chained table the database computes every hash, and never stores one it is given"
+        : "left out: on a hashed table `appendEvent` computes Spector's hash itself, and never stores one it is given",
     );
   }
   const { schema, action, payload, parentId } = checkObject("event", event, EVENT_KEYS, "key");

@@ -4,15 +4,19 @@
  *
  * @module
  */
-import { asc, is, sql } from "drizzle-orm";
+import { asc, eq, is, sql } from "drizzle-orm";
 import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
-import { SpectorOptionError } from "../errors.js";
+import { OPTIONS, at, checkObject, checkUuid } from "../checks.js";
+import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { COLUMNS, displayName } from "../naming.js";
 import { verifyPages, type ChainPageReader, type ChainVerification, type VerifyOptions } from "../spector/verify.js";
 import type { AnyEventTable } from "../tables/event-table.js";
+import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkChained } from "./inputs.js";
-import { resolveEventTables, type Events, type EventsTable } from "./target.js";
+import { rowQuery } from "./rows.js";
+import { resolveEventTables, resolveEvents, type Events, type EventsTable } from "./target.js";
+import { verifyRecords } from "./verify-records.js";
 import type { SpectorDatabase } from "./types.js";
 
 /**
@@ -40,19 +44,17 @@ export async function verifyChain<T extends AnyEventTable & { readonly hash: Any
   options: VerifyOptions = {},
 ): Promise<ChainVerification> {
   const tables = resolveEventTables("table", table);
+  const checked = checkVerifyOptions(options, tables[0]!.meta);
+  if (tables[0]!.meta.recordChain) return verifyRecordChains(db, table, tables, checked);
   for (const { meta } of tables) {
     if (!meta.hashed) {
       throw new SpectorOptionError(
         "table",
         `events table ${displayName(meta)}`,
-        "a table made with `hashed: true` (this one has no hash chain)",
+        'a table made with `hashed: true` or `hashed: "record"` (this one has no hash chain)',
       );
     }
     checkChained("table", meta);
-  }
-  const pageSize = options.pageSize;
-  if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1_000_000)) {
-    throw new SpectorOptionError("pageSize", pageSize, "an integer from 1 to 1,000,000, or left out (5,000)");
   }
   const walk = async (tx: SpectorDatabase): Promise<ChainVerification> => {
     let count = 0;
@@ -66,8 +68,99 @@ export async function verifyChain<T extends AnyEventTable & { readonly hash: Any
     }
     return { ok: true, count };
   };
-  if (is(db, PgTransaction)) return walk(db);
-  return db.transaction(walk, { isolationLevel: "repeatable read", accessMode: "read only" });
+  return inSnapshot(db, walk);
+}
+
+/** Runs `read` in the caller's transaction, or in a `REPEATABLE READ` read-only one: one moment's data. */
+function inSnapshot<R>(db: SpectorDatabase, read: (tx: SpectorDatabase) => Promise<R>): Promise<R> {
+  if (is(db, PgTransaction)) return read(db);
+  return db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+}
+
+/** {@link VerifyOptions}, checked against the table's kind of chain. */
+function checkVerifyOptions(options: unknown, meta: EventTableMeta): VerifyOptions {
+  const checked = checkObject(OPTIONS, options ?? {}, ["pageSize", "onProgress", "parentId", "head"]) as VerifyOptions;
+  const { pageSize, parentId, head } = checked;
+  if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1_000_000)) {
+    throw new SpectorOptionError("pageSize", pageSize, "an integer from 1 to 1,000,000, or left out (5,000)");
+  }
+  if (checked.onProgress !== undefined && typeof checked.onProgress !== "function") {
+    throw new SpectorOptionError(at(OPTIONS, "onProgress"), checked.onProgress, "a function, or left out");
+  }
+  if ((parentId !== undefined || head !== undefined) && !meta.recordChain) {
+    throw new SpectorOptionError(
+      at(OPTIONS, parentId !== undefined ? "parentId" : "head"),
+      parentId ?? head,
+      `left out: events table ${displayName(meta)} has Spector's chain, one per table (\`parentId\` and \`head\` are for record chains, \`hashed: "record"\`)`,
+    );
+  }
+  if (parentId !== undefined) checkUuid(at(OPTIONS, "parentId"), parentId);
+  if (head !== undefined) {
+    if (parentId === undefined) {
+      throw new SpectorOptionError(at(OPTIONS, "head"), head, "given with `parentId`, the record it is the head of");
+    }
+    const { lastId, lastHash, eventCount } = checkObject(at(OPTIONS, "head"), head, [
+      "parentId",
+      "lastId",
+      "lastHash",
+      "eventCount",
+    ]);
+    checkUuid(at(at(OPTIONS, "head"), "lastId"), lastId);
+    if (typeof lastHash !== "string" || !/^[0-9a-f]{64}$/.test(lastHash)) {
+      throw new SpectorOptionError(
+        at(at(OPTIONS, "head"), "lastHash"),
+        lastHash,
+        "64 lowercase hex digits, as `chainHead` gives them",
+      );
+    }
+    if (!Number.isSafeInteger(eventCount) || (eventCount as number) < 1) {
+      throw new SpectorOptionError(
+        at(at(OPTIONS, "head"), "eventCount"),
+        eventCount,
+        "a positive integer, as `chainHead` gives it",
+      );
+    }
+    if (head.parentId !== undefined && head.parentId !== parentId) {
+      throw new SpectorOptionError(
+        at(at(OPTIONS, "head"), "parentId"),
+        head.parentId,
+        `the head of record ${parentId}, the \`parentId\` given`,
+      );
+    }
+  }
+  return checked;
+}
+
+/**
+ * Verifies record chains in the database: the whole table (each shard of a set in turn), or one
+ * record (`parentId`, in its shard), then, given an anchored `head`, that it still holds.
+ */
+async function verifyRecordChains(
+  db: SpectorDatabase,
+  table: unknown,
+  tables: readonly EventsTable[],
+  options: VerifyOptions,
+): Promise<ChainVerification> {
+  const { parentId, head } = options;
+  const picked = parentId === undefined ? tables : [resolveEvents("table", table).record(parentId.toLowerCase())];
+  return inSnapshot(db, async (tx) => {
+    const query = rowQuery(tx);
+    let count = 0;
+    for (const events of picked) {
+      const result = await verifyRecords(query, events.meta, parentId?.toLowerCase(), head);
+      if (result === undefined) return recordNotFound(tx, events, parentId!.toLowerCase());
+      if (!result.ok) return { ...result, count: count + result.count };
+      count += result.count;
+      options.onProgress?.(count);
+    }
+    return { ok: true, count };
+  });
+}
+
+async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<never> {
+  const t = events.table;
+  const [found] = await db.select({ parentId: t.parentId }).from(t).where(eq(t.id, parentId));
+  throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, found?.parentId);
 }
 
 /** Reads one table's pages through Drizzle, in the order of `chainPageSql`. */

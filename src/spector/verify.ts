@@ -19,9 +19,26 @@ import { SpectorEncodingError, spectorJson } from "./json.js";
  * - `unknown-schema`: its `schema` integer has no module in `schemaModules`, so its hash cannot be
  *   recomputed (declare the module);
  * - `unknown-action`: its `action` integer has no name in `actions` (nor is it a base action);
- * - `unencodable`: its payload holds a number Spector cannot decode (a float beyond a double).
+ * - `unencodable`: its payload holds a number Spector cannot decode (a float beyond a double);
+ *
+ * and, for record chains (`hashed: "record"`), where a record's head (`T_heads`) disagrees with its events:
+ * - `head-mismatch`: the head names another last event, count or hash than the record's events give
+ *   (its last events were deleted, or events were written around the chain);
+ * - `deleted`: the head's record has no events left (the whole record was deleted);
+ * - `headless`: a record's events have no head (they were written around the chain);
+ * - `anchor-mismatch`: the `head` given (anchored outside the database) no longer holds: its last event
+ *   is gone, has another hash, or is not the record's `eventCount`-th (the record was rewritten).
  */
-export type ChainFailureReason = "mismatch" | "missing" | "unknown-schema" | "unknown-action" | "unencodable";
+export type ChainFailureReason =
+  | "mismatch"
+  | "missing"
+  | "unknown-schema"
+  | "unknown-action"
+  | "unencodable"
+  | "head-mismatch"
+  | "deleted"
+  | "headless"
+  | "anchor-mismatch";
 
 /** A whole chain verified: `count` events, each hash as Spector computes it. */
 export interface ChainVerified {
@@ -44,6 +61,12 @@ export interface ChainBroken {
   readonly expected: string | null;
   /** The hash it has, as 64 hex digits (`null` when `NULL`). */
   readonly actual: string | null;
+  /** A record chain's failure: the record (`parent_id`). */
+  readonly parentId?: string;
+  /** A `head-mismatch` (or `anchor-mismatch`): what the head says of the record's last event and count. */
+  readonly head?: { readonly lastId: string; readonly eventCount: number };
+  /** A `head-mismatch`: the record's last event and count, as its events give them. */
+  readonly record?: { readonly lastId: string; readonly eventCount: number };
 }
 
 /** What verifying a chain found. */
@@ -70,10 +93,22 @@ export type ChainPageReader = (after: ChainCursor | undefined, limit: number) =>
 
 /** Options of a verification. */
 export interface VerifyOptions {
-  /** Events read per query. Default 5,000. */
+  /** Spector's chain: events read per query. Default 5,000. */
   readonly pageSize?: number;
-  /** Called after each page with the events verified so far in this table. */
+  /** Called after each page (a record chain: after each table) with the events verified so far. */
   readonly onProgress?: (count: number) => void;
+  /** A record chain: verify this record alone (its first event's id). Default: every record. */
+  readonly parentId?: string;
+  /**
+   * A record chain, with `parentId`: a head `chainHead` gave earlier and that was kept outside the
+   * database; the record must still hold it (`anchor-mismatch` otherwise).
+   */
+  readonly head?: {
+    readonly parentId?: string;
+    readonly lastId: string;
+    readonly lastHash: string;
+    readonly eventCount: number;
+  };
 }
 
 /** The default number of events read per query. */

@@ -5,6 +5,7 @@
  */
 import type { SpectorOptions } from "../tables/options.js";
 import { planSchema } from "../tables/plan.js";
+import { names } from "../naming.js";
 import { quoteQualified } from "./quote.js";
 import { RULES, dropRuleStatements } from "./rules.js";
 import { joinStatements } from "./statements.js";
@@ -35,12 +36,16 @@ export function spectorDownSql(options: SpectorOptions): string {
   const drop = (kind: "link" | "events", name: string) => {
     const table = { pgSchema: plan.pgSchema, name };
     return [
-      ...RULES.filter((rule) => rule.on === kind).flatMap((rule) => dropRuleStatements(rule, table)),
+      ...RULES.filter((rule) => rule.on.includes(kind)).flatMap((rule) => dropRuleStatements(rule, table)),
       `DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, name)};`,
     ];
   };
+  const heads = (events: string) =>
+    plan.events.some((e) => e.name === events && e.recordChain)
+      ? [`DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, names.recordChain.headsTable(events))};`]
+      : [];
   return joinStatements([
     ...plan.links.flatMap((link) => drop("link", link.name)),
-    ...plan.events.flatMap((events) => drop("events", events.name)),
+    ...plan.events.flatMap((events) => [...drop("events", events.name), ...heads(events.name)]),
   ]);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { TableName } from "../naming.js";
+import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 
 /** A function a rule installs, as `pg_proc` holds it (what `drizzle-spector check` compares). */
 export interface RuleFunction {
@@ -26,10 +27,17 @@ export interface RuleTrigger {
   readonly table: TableName;
   /** The function it runs (in the schema of {@link RuleTrigger.table}). */
   readonly function: string;
-  /** What fires it: `AFTER INSERT`, `AFTER UPDATE`, `AFTER UPDATE OF ...`. */
+  /** What fires it: `AFTER INSERT`, `AFTER UPDATE`, `AFTER UPDATE OF ...`, `BEFORE UPDATE OR DELETE`. */
   readonly event: string;
-  /** `FOR EACH STATEMENT` over the new rows (`REFERENCING NEW TABLE`), or `FOR EACH ROW`. */
+  /** `FOR EACH STATEMENT` or `FOR EACH ROW`. */
   readonly level: "statement" | "row";
+  /** The name a statement trigger's new rows go by (`REFERENCING NEW TABLE AS ...`), if it reads them. */
+  readonly newTable?: string;
+  /**
+   * Fires in replica sessions too (`ENABLE ALWAYS`), so that `session_replication_role = replica`
+   * does not switch it off: only a role that may alter the table can.
+   */
+  readonly always?: boolean;
   /** The `WHEN` condition of a row trigger, if any. */
   readonly when?: string;
 }
@@ -38,4 +46,60 @@ export interface RuleTrigger {
 export interface RuleObjects {
   readonly functions: readonly RuleFunction[];
   readonly triggers: readonly RuleTrigger[];
+  /** Tables its functions use besides the one it guards (drizzle-kit creates them). */
+  readonly tables?: readonly TableName[];
+}
+
+/** The statements that install `objects`: each function, then each trigger, `CREATE OR REPLACE` throughout. */
+export function createStatements(objects: RuleObjects): string[] {
+  return [
+    ...objects.functions.map(createFunction),
+    ...objects.triggers.flatMap((trigger) => [
+      createTrigger(trigger),
+      ...(trigger.always
+        ? [
+            `ALTER TABLE ${quoteQualified(trigger.table.pgSchema, trigger.table.name)} ENABLE ALWAYS TRIGGER ${quoteIdent(trigger.name)};`,
+          ]
+        : []),
+    ]),
+  ];
+}
+
+/**
+ * The dollar-quote tag around a function body: `$spector$`, or, should the body hold that (names
+ * that validation refuses could), `$spector_1$`, `$spector_2$`, ... whichever it does not hold.
+ */
+function bodyTag(body: string): string {
+  let tag = "$spector$";
+  for (let n = 1; body.includes(tag); n++) tag = `$spector_${n}$`;
+  return tag;
+}
+
+/** `CREATE OR REPLACE FUNCTION` for a trigger function. */
+export function createFunction(fn: RuleFunction): string {
+  const tag = bodyTag(fn.source);
+  const config = fn.config
+    .map((setting) => {
+      const [name, value] = [setting.slice(0, setting.indexOf("=")), setting.slice(setting.indexOf("=") + 1)];
+      return `\n  SET ${name} = ${value.split(", ").map(quoteLiteral).join(", ")}`;
+    })
+    .join("");
+  return (
+    `CREATE OR REPLACE FUNCTION ${quoteQualified(fn.schema, fn.name)}() RETURNS trigger LANGUAGE plpgsql` +
+    `${fn.securityDefiner ? " SECURITY DEFINER" : ""}${config}\n  AS ${tag}${fn.source}${tag};`
+  );
+}
+
+/** `CREATE OR REPLACE TRIGGER` for a trigger. */
+export function createTrigger(trigger: RuleTrigger): string {
+  const referencing =
+    trigger.newTable === undefined ? "" : `  REFERENCING NEW TABLE AS ${quoteIdent(trigger.newTable)}\n`;
+  const level =
+    trigger.level === "statement"
+      ? `${referencing}  FOR EACH STATEMENT`
+      : `  FOR EACH ROW${trigger.when === undefined ? "" : ` WHEN (${trigger.when})`}`;
+  return (
+    `CREATE OR REPLACE TRIGGER ${quoteIdent(trigger.name)} ${trigger.event} ON ${quoteQualified(trigger.table.pgSchema, trigger.table.name)}\n` +
+    `${level} EXECUTE FUNCTION ${quoteQualified(trigger.table.pgSchema, trigger.function)}();`
+  );
 }

@@ -8,7 +8,9 @@
  * @module
  */
 import { fingerprint, tableKey, type TableName } from "../naming.js";
-import { getMeta, type LinkTableMeta, type SpectorMeta } from "../tables/meta.js";
+import { getMeta, type EventTableMeta, type LinkTableMeta, type SpectorMeta } from "../tables/meta.js";
+import { appendOnlyObjects, appendOnlyStatements, dropAppendOnlyStatements } from "./append-only.js";
+import { dropRecordChainStatements, recordChainObjects, recordChainStatements } from "./record-chain.js";
 import type { RuleObjects } from "./rule-objects.js";
 import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent.js";
 import { joinStatements } from "./statements.js";
@@ -17,8 +19,8 @@ import { joinStatements } from "./statements.js";
 export interface Rule<M extends SpectorMeta = SpectorMeta> {
   /** The rule's word in migration markers: `same-parent`. */
   readonly kind: string;
-  /** The kind of table it guards. */
-  readonly on: M["kind"];
+  /** The kinds of table it guards. */
+  readonly on: readonly M["kind"][];
   /** Whether a table of that kind gets the rule (a link table: when it is `constrained`). */
   wants(meta: M): boolean;
   /** The functions and triggers it installs on one table, as the catalogs hold them. */
@@ -32,15 +34,35 @@ export interface Rule<M extends SpectorMeta = SpectorMeta> {
 /** The same-parent rule: both ends of a link in one record. */
 export const sameParentRule: Rule<LinkTableMeta> = {
   kind: "same-parent",
-  on: "link",
+  on: ["link"],
   wants: (link) => link.constrained,
   objects: sameParentObjects,
   install: sameParentStatements,
   remove: dropSameParentStatements,
 };
 
-/** Every kind of rule. */
-export const RULES: readonly Rule[] = [sameParentRule];
+/** The record chain: the database fills `hash` on every insert (`hashed: "record"`). */
+export const recordChainRule: Rule<EventTableMeta> = {
+  kind: "record-chain",
+  on: ["events"],
+  wants: (events) => events.recordChain,
+  objects: recordChainObjects,
+  install: recordChainStatements,
+  remove: dropRecordChainStatements,
+};
+
+/** The append-only guard: no UPDATE, DELETE or TRUNCATE (`appendOnly: true`). */
+export const appendOnlyRule: Rule<EventTableMeta | LinkTableMeta> = {
+  kind: "append-only",
+  on: ["events", "link"],
+  wants: (table) => table.appendOnly,
+  objects: appendOnlyObjects,
+  install: appendOnlyStatements,
+  remove: dropAppendOnlyStatements,
+};
+
+/** Every kind of rule, in the order a migration installs them. */
+export const RULES: readonly Rule[] = [sameParentRule, recordChainRule, appendOnlyRule];
 
 /** A rule on one table: what a migration installs, and what `drizzle-spector generate` keeps track of. */
 export interface RuleTarget {
@@ -77,7 +99,7 @@ export function ruleTargets(tables: Readonly<Record<string, unknown>> | readonly
     if (meta === undefined) continue;
     for (const rule of RULES) {
       const key = ruleKey(rule.kind, tableKey(meta));
-      if (rule.on !== meta.kind || !rule.wants(meta) || seen.has(key)) continue;
+      if (!rule.on.includes(meta.kind) || !rule.wants(meta) || seen.has(key)) continue;
       seen.add(key);
       targets.push({ rule, meta, table: tableKey(meta) });
     }

@@ -29,6 +29,7 @@ import { COLUMNS, displayName, eventTableNames, names } from "../naming.js";
 import { setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
 import type { CheckedOptions, EventTableOptions } from "./options.js";
 import { checkEventTableOptions, checkTableName, eventTableNameLimit } from "./plan.js";
+import { buildHeadsTable } from "./heads-table.js";
 
 /**
  * What the types know about an events table beyond its SQL columns: the TypeScript types of `schema`
@@ -162,8 +163,8 @@ export type AnyEventTable = PgTable &
     readonly insertedAt: AnyPgColumn;
   };
 
-/** `true` when the options say `hashed: true`. */
-export type HashedOf<O> = O extends { readonly hashed: true } ? true : false;
+/** `true` when the options say `hashed: true` or `hashed: "record"`: the table has a `hash` column. */
+export type HashedOf<O> = O extends { readonly hashed: true | "record" } ? true : false;
 /** `false` when the options say `updatedAt: false`. */
 export type UpdatedAtOf<O> = O extends { readonly updatedAt: false } ? false : true;
 /** The PostgreSQL schema of the options, `undefined` for the default one. */
@@ -193,7 +194,8 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
     index(names.index(plan.name, [COLUMNS.insertedAt])).on(t.insertedAt),
     ...(plan.recordIndex ? [index(names.index(plan.name, names.recordIndexColumns)).on(t.parentId, t.id)] : []),
   ]);
-  const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan };
+  const heads = plan.recordChain ? { headsTable: buildHeadsTable(plan, schema) } : {};
+  const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan, ...heads };
   return setMeta(table, meta) as unknown as AnyEventTable;
 }
 

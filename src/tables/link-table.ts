@@ -115,7 +115,7 @@ export function linkTable<const TEvents extends AnyEventTable, const L extends L
   spec: L & LiteralLinkFlags<L>,
 ): LinkTable<L[0], TEvents["_"]["schema"], L[1], TypedOf<L>, TEvents> {
   const eventsMeta = eventTableMeta("events", events);
-  const plan = checkLinkSpec("spec", spec, eventsMeta.name);
+  const plan = checkLinkSpec("spec", spec, eventsMeta.name, eventsMeta.appendOnly);
   claimNames([
     { option: "events", value: eventsMeta.name, names: eventTableNames(eventsMeta.name, eventsMeta.recordIndex) },
     { option: at("spec", 0), value: plan.name, names: linkTableNames(plan) },

@@ -20,7 +20,12 @@ export interface EventTypingPlan {
 /** A checked events table. */
 export interface EventTablePlan extends EventTypingPlan {
   readonly name: string;
+  /** A `hash` column: Spector's chain, or (with {@link EventTablePlan.recordChain}) a record chain. */
   readonly hashed: boolean;
+  /** `hashed: "record"`: a chain per record, kept by the database (`sql/record-chain.ts`). */
+  readonly recordChain: boolean;
+  /** `appendOnly: true`: the guard against UPDATE, DELETE and TRUNCATE (`sql/append-only.ts`). */
+  readonly appendOnly: boolean;
   readonly updatedAt: boolean;
   readonly recordIndex: boolean;
   /**
@@ -40,6 +45,8 @@ export interface LinkTablePlan {
   readonly foreignKey: string;
   readonly typed: boolean;
   readonly constrained: boolean;
+  /** Guarded against UPDATE, DELETE and TRUNCATE, as its events table is (`appendOnly`). */
+  readonly appendOnly: boolean;
 }
 
 /** The checked, normalised form of `SpectorOptions`: every table the options define. */
@@ -54,6 +61,8 @@ export interface SchemaPlan {
 export interface EventTableMeta extends EventTablePlan {
   readonly kind: "events";
   readonly pgSchema: string | undefined;
+  /** The heads table object of a record chain (absent otherwise, and in metadata written by hand). */
+  readonly headsTable?: object;
 }
 
 /** Metadata of a link table. */
@@ -64,7 +73,16 @@ export interface LinkTableMeta extends LinkTablePlan {
   readonly eventsTable?: object;
 }
 
-export type SpectorMeta = EventTableMeta | LinkTableMeta;
+/** Metadata of the heads table of a record chain (`T_heads`). */
+export interface HeadsTableMeta {
+  readonly kind: "heads";
+  readonly name: string;
+  readonly pgSchema: string | undefined;
+  /** Name of the events table whose chains' heads it holds. */
+  readonly events: string;
+}
+
+export type SpectorMeta = EventTableMeta | LinkTableMeta | HeadsTableMeta;
 
 const META = Symbol.for("drizzle-spector.meta");
 
@@ -153,6 +171,6 @@ export function linkTableMeta(path: string, value: unknown): LinkTableMeta & { r
  */
 function describe(value: unknown): unknown {
   const meta = getMeta(value);
-  if (meta) return `${meta.kind} table ${meta.name}`;
+  if (meta) return `${meta.kind === "heads" ? "heads" : meta.kind} table ${meta.name}`;
   return is(value, Table) ? `table ${getTableName(value)}, not made by drizzle-spector` : value;
 }

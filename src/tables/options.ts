@@ -40,10 +40,20 @@ export type LinkSpec =
  */
 export interface EventTableOptions {
   /**
-   * Add a nullable `hash bytea` column holding Spector's hash chain: `appendEvent` fills it (with
-   * `schemaModules` declared) and `verifyChain` checks it. Default `false`.
+   * Add a nullable `hash bytea` column holding a hash chain. Default `false`.
+   * - `true`: Spector's chain, one per table: `appendEvent` fills it (with `schemaModules` declared),
+   *   and an Elixir service using Spector can share the table.
+   * - `"record"`: a chain per record, kept by the database itself: the migration `drizzle-spector
+   *   generate` writes adds a trigger that fills `hash` on every insert, by any writer, and a heads
+   *   table `T_heads` (one row per record, exported with the events table). See the README.
    */
-  readonly hashed?: boolean;
+  readonly hashed?: boolean | "record";
+  /**
+   * Refuse `UPDATE`, `DELETE` and `TRUNCATE` on the events table and its link tables, with SQLSTATE
+   * `2F002`: a guard the `drizzle-spector generate` migration installs, which only a role that may
+   * alter the table can lift. Default `false`.
+   */
+  readonly appendOnly?: boolean;
   /**
    * On a `hashed` table, the Elixir module of each schema, which Spector's hash covers:
    * `{ user: "MyApp.User" }` with a `schemas` map (every schema needs one), or `{ 0: "MyApp.User" }`
@@ -110,6 +120,7 @@ export type SpectorOptions = EventTableOptions & {
 /** The names of the options of `O` typed `boolean` rather than `true` or `false`. */
 type WideFlags<O> =
   | ("hashed" extends keyof O ? (boolean extends O["hashed" & keyof O] ? "hashed" : never) : never)
+  | ("hashed" extends keyof O ? (string extends O["hashed" & keyof O] ? "hashed" : never) : never)
   | ("updatedAt" extends keyof O ? (boolean extends O["updatedAt" & keyof O] ? "updatedAt" : never) : never)
   | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never)
   | ("schemas" extends keyof O ? (string extends keyof O["schemas" & keyof O] ? "schemas" : never) : never)

@@ -36,6 +36,7 @@ import type { EventTypingPlan, LinkTablePlan, SchemaPlan } from "./meta.js";
 /** The options every events table takes (`EventTableOptions`). */
 const EVENT_TABLE_OPTIONS = [
   "hashed",
+  "appendOnly",
   "pgSchema",
   "updatedAt",
   "recordIndex",
@@ -49,6 +50,8 @@ const EVENT_TABLE_OPTIONS = [
 /** The checked options of one events table (`EventTableOptions`), with `pgSchema` normalised. */
 export interface CheckedEventTableOptions extends EventTypingPlan {
   readonly hashed: boolean;
+  readonly recordChain: boolean;
+  readonly appendOnly: boolean;
   readonly updatedAt: boolean;
   readonly recordIndex: boolean;
   /** `undefined` for the default schema (`public`). */
@@ -61,7 +64,16 @@ export interface CheckedEventTableOptions extends EventTypingPlan {
  */
 export function checkEventTableOptions(options: unknown, extraKeys: readonly string[] = []): CheckedEventTableOptions {
   const object = checkObject(OPTIONS, options, [...EVENT_TABLE_OPTIONS, ...extraKeys]);
-  const hashed = checkBoolean(at(OPTIONS, "hashed"), object.hashed, false);
+  const recordChain = object.hashed === "record";
+  const hashed =
+    recordChain ||
+    checkBoolean(
+      at(OPTIONS, "hashed"),
+      object.hashed,
+      false,
+      "a boolean (`true`: Spector's chain, one per table), `\"record\"` (a chain per record, kept by the database),",
+    );
+  const appendOnly = checkBoolean(at(OPTIONS, "appendOnly"), object.appendOnly, false);
   const updatedAt = checkBoolean(at(OPTIONS, "updatedAt"), object.updatedAt, true);
   const recordIndex = checkBoolean(at(OPTIONS, "recordIndex"), object.recordIndex, false);
   const schemas = checkCodeMap(at(OPTIONS, "schemas"), object.schemas);
@@ -94,8 +106,15 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
     }
     if (pgSchema === "public") pgSchema = undefined; // Drizzle's own rule: public is pgTable, not pgSchema("public").
   }
+  if (recordChain && object.schemaModules !== undefined) {
+    throw new SpectorOptionError(
+      at(OPTIONS, "schemaModules"),
+      object.schemaModules,
+      'left out with `hashed: "record"` (it names what Spector\'s chain covers; a record chain covers the rows alone)',
+    );
+  }
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
-  return { hashed, updatedAt, recordIndex, pgSchema, schemas, actions, schemaModules };
+  return { hashed, recordChain, appendOnly, updatedAt, recordIndex, pgSchema, schemas, actions, schemaModules };
 }
 
 /**
@@ -174,6 +193,7 @@ export function checkLinkSpec(
   path: string,
   spec: unknown,
   events: string,
+  appendOnly: boolean,
   linkName?: (name: string) => string,
 ): LinkTablePlan {
   if (!Array.isArray(spec) || spec.length < 2 || spec.length > 3) {
@@ -200,6 +220,7 @@ export function checkLinkSpec(
     foreignKey,
     typed: checkBoolean(at(at(path, 2), "typed"), options.typed, false),
     constrained: checkBoolean(at(at(path, 2), "constrained"), options.constrained, true),
+    appendOnly,
   };
   if (linkName) {
     checkName(
@@ -288,6 +309,7 @@ export function planSchema(options: unknown): SchemaPlan {
         at(linksPath, i),
         spec,
         events,
+        shared.appendOnly,
         hasTable ? undefined : (link) => names.shardLinkTable(events, link),
       ),
     ),

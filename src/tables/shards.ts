@@ -166,6 +166,7 @@ export function shardSetForeign(set: ShardSet<unknown>): number {
 function eventsShard(meta: SpectorMeta | undefined): EventTableMeta["shard"] {
   if (meta === undefined) return undefined;
   if (meta.kind === "events") return meta.shard;
+  if (meta.kind === "heads") return undefined;
   const events = getMeta(meta.eventsTable);
   return events?.kind === "events" ? events.shard : undefined;
 }
@@ -201,7 +202,7 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
   }
   const metas = tables.map((table, i) => {
     const meta = getMeta(table);
-    if (!meta)
+    if (!meta || meta.kind === "heads")
       throw new SpectorOptionError(
         `tables[${i}]`,
         table,
@@ -257,7 +258,11 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
           `an events table with the same \`schemas\` and \`actions\` as \`tables[0]\` (${first.name})`,
         );
       }
-      if (meta.hashed !== first.hashed || meta.updatedAt !== first.updatedAt) {
+      if (
+        meta.hashed !== first.hashed ||
+        meta.recordChain !== first.recordChain ||
+        meta.updatedAt !== first.updatedAt
+      ) {
         throw new SpectorOptionError(
           option,
           meta.name,
@@ -271,7 +276,7 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
     const shard = eventsShard(meta);
     if (shard && shard.names.length !== tables.length) {
       // a shard left out (or one too many): name what is missing, not a table that is in its place
-      const given = metas.map((m) => (m.kind === "events" ? m.name : (getMeta(m.eventsTable)?.name ?? m.name)));
+      const given = metas.map((m) => (m.kind === "link" ? (getMeta(m.eventsTable)?.name ?? m.name) : m.name));
       const missing = shard.names.filter((name) => !given.includes(name));
       throw new SpectorOptionError(
         "tables",

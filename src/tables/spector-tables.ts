@@ -13,8 +13,11 @@ import {
   type AnyEventTable,
 } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
+import type { HeadsTable } from "./heads-table.js";
+import { eventTableMeta } from "./meta.js";
 import type { CheckedOptions, LinkSpec, SpectorOptions } from "./options.js";
 import { planSchema } from "./plan.js";
+import { names } from "../naming.js";
 
 /** The events table names of the options: `table`, or each of `shards`. */
 export type EventNamesOf<O> = O extends { readonly table: infer T extends string }
@@ -55,6 +58,11 @@ type LinkEntry<O> =
 export type SpectorTables<O> = {
   [E in EventNamesOf<O>]: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>>;
 } & {
+  [E in EventNamesOf<O> as O extends { readonly hashed: "record" } ? `${E}_heads` : never]: HeadsTable<
+    `${E}_heads`,
+    PgSchemaOf<O>
+  >;
+} & {
   [L in LinkEntry<O> as L["name"]]: LinkTable<L["name"], PgSchemaOf<O>, L["foreignKey"], L["typed"], L["events"]>;
 };
 
@@ -69,7 +77,8 @@ export type SpectorTables<O> = {
  * | `table` | `string` | one of `table`/`shards` is required |
  * | `shards` | `string[]` | (at most 256) |
  * | `foreignShards` | `number` | the number of `shards`: how many of the first shards ids not made here route over |
- * | `hashed` | `boolean` | `false` |
+ * | `hashed` | `boolean \| "record"` | `false` (`"record"` adds `<table>_heads` to the result) |
+ * | `appendOnly` | `boolean` | `false` |
  * | `links` | `[table, foreignKey, { typed?, constrained? }?][]` | `[]` (`typed` false, `constrained` true) |
  * | `pgSchema` | `string` | the default schema (`public`) |
  * | `updatedAt` | `boolean` | `true` |
@@ -98,6 +107,8 @@ export function spectorTables<const O extends SpectorOptions>(
     const table = buildEventTable(events, plan.pgSchema);
     eventTables.set(events.name, table);
     tables[events.name] = table;
+    if (events.recordChain)
+      tables[names.recordChain.headsTable(events.name)] = eventTableMeta("table", table).headsTable;
   }
   for (const link of plan.links) tables[link.name] = buildLinkTable(link, eventTables.get(link.events)!, plan.pgSchema);
   return tables as SpectorTables<O>;

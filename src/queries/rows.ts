@@ -1,0 +1,29 @@
+/**
+ * Raw statements through Drizzle, for SQL written as text with `$1`-style parameters (the record
+ * chain's verification, which `drizzle-spector verify` also runs through a plain driver).
+ *
+ * @module
+ */
+import { sql, type SQL } from "drizzle-orm";
+import type { RowQuery } from "./verify-records.js";
+import type { SpectorDatabase } from "./types.js";
+
+/**
+ * A {@link RowQuery} on a Drizzle database: each `$n` of the text becomes a parameter, and the rows
+ * come back as the driver gives them (postgres.js an array, node-postgres and PGlite `{ rows }`).
+ *
+ * @example
+ * ```ts
+ * const [row] = await rowQuery(db)("SELECT $1::int AS n", [1]); // { n: 1 }
+ * ```
+ */
+export function rowQuery(db: SpectorDatabase): RowQuery {
+  return async (text, params) => {
+    const parts = text.split(/\$([1-9][0-9]*)/);
+    const chunks: SQL[] = parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`));
+    const result = (await db.execute(sql.join(chunks, sql.raw("")))) as unknown;
+    return Array.isArray(result)
+      ? (result as Record<string, unknown>[])
+      : (result as { rows: Record<string, unknown>[] }).rows;
+  };
+}

@@ -1,0 +1,246 @@
+/**
+ * Verifying record chains (`hashed: "record"`) in the database: one set-based statement recomputes
+ * every event's hash from its digest and its predecessor's stored hash (a window over each record, in
+ * `id` order) and compares each record's last event with its head; only the first failure is read
+ * back, so the client's memory stays flat. `verifyChain` runs it through Drizzle and `drizzle-spector
+ * verify` through the project's driver: both hand a {@link RowQuery} that runs inside one transaction.
+ *
+ * @module
+ */
+import { COLUMNS, HEAD_COLUMNS, displayName } from "../naming.js";
+import { quoteIdent, quoteQualified } from "../sql/quote.js";
+import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "../sql/record-chain.js";
+import type { ChainBroken, ChainVerification } from "../spector/verify.js";
+import type { EventTableMeta } from "../tables/meta.js";
+
+/** Runs one statement with `$1`-style parameters and returns its rows. */
+export type RowQuery = (text: string, params: unknown[]) => Promise<readonly Record<string, unknown>[]>;
+
+/**
+ * Settings for the statement, restored right after it: the caller's `search_path` cannot change what
+ * it computes (every table is schema-qualified), and a whole table is read the way that measured
+ * fastest whatever the statistics say: one parallel sequential read that computes the digests in the
+ * workers, sorted in memory, rather than the `parent_id` index's random reads (2.4 s against 3.9 s for
+ * 1,000,000 events on PostgreSQL 15, two cores).
+ */
+const SETTINGS = {
+  record: [["search_path", "pg_catalog, pg_temp"]],
+  table: [
+    ["search_path", "pg_catalog, pg_temp"],
+    ["enable_indexscan", "off"],
+    ["enable_bitmapscan", "off"],
+    ["work_mem", "160MB"],
+  ],
+} as const;
+
+/** The names the statements use, quoted. */
+function sqlNames(meta: EventTableMeta) {
+  const q = quoteIdent;
+  const heads = headsTableOf(meta);
+  return {
+    events: quoteQualified(meta.pgSchema, meta.name),
+    heads: quoteQualified(heads.pgSchema, heads.name),
+    id: q(COLUMNS.id),
+    parentId: q(COLUMNS.parentId),
+    hash: q(COLUMNS.hash),
+    headParent: q(HEAD_COLUMNS.parentId),
+    lastId: q(HEAD_COLUMNS.lastId),
+    lastHash: q(HEAD_COLUMNS.lastHash),
+    count: q(HEAD_COLUMNS.eventCount),
+  };
+}
+
+/**
+ * The statement that verifies every record (or record `$1`): its events, with their digests computed
+ * below the sort (the digest is a sort key, after `id`, which is unique: so the workers of a parallel
+ * read compute it), then each hash recomputed from the previous row's stored hash, then each record's
+ * last event joined with its head (a `FULL JOIN`, so that a head whose record has no events shows).
+ * It returns the number of events, the first broken event as `parent_id id`, and the first record
+ * whose head disagrees.
+ */
+export function verifyRecordsSql(meta: EventTableMeta, oneRecord: boolean): string {
+  const n = sqlNames(meta);
+  const digest = recordDigest(hashedColumnsOf("e"));
+  const record = oneRecord ? ` WHERE e.${n.parentId} = $1::uuid` : "";
+  const headRecord = oneRecord ? ` WHERE h.${n.headParent} = $1::uuid` : "";
+  return `SELECT count(x.id)::text AS events,
+       min((x.parent_id::text || ' ' || x.id::text) COLLATE "C") FILTER (WHERE x.bad) AS bad_event,
+       min(coalesce(x.parent_id, h.${n.headParent})::text COLLATE "C") FILTER (
+         WHERE x.id IS NULL OR (x.last AND (h.${n.headParent} IS NULL OR h.${n.lastId} <> x.id
+               OR h.${n.lastHash} <> x.hash OR h.${n.count} <> x.position))) AS bad_head
+  FROM (SELECT c.parent_id, c.id, c.hash,
+               c.hash IS NULL OR c.hash <> ${recordHash("lag(c.hash) OVER w", "c.digest")} AS bad,
+               lead(c.id) OVER w IS NULL AS last,
+               row_number() OVER w AS position
+          FROM (SELECT e.${n.parentId} AS parent_id, e.${n.id} AS id, e.${n.hash} AS hash, ${digest} AS digest
+                  FROM ${n.events} AS e${record}) AS c
+        WINDOW w AS (PARTITION BY c.parent_id ORDER BY c.id, c.digest)) AS x
+  FULL JOIN (SELECT * FROM ${n.heads} AS h${headRecord}) AS h
+    ON h.${n.headParent} = CASE WHEN x.last THEN x.parent_id END`;
+}
+
+/** The statement that describes broken event `$1` of record `$2`: both hashes, and the events before it. */
+function brokenEventSql(meta: EventTableMeta, oneRecord: boolean): string {
+  const n = sqlNames(meta);
+  const digest = recordDigest(hashedColumnsOf("e"));
+  const before = oneRecord
+    ? `c.${n.parentId} = e.${n.parentId} AND c.${n.id} < e.${n.id}`
+    : `(c.${n.parentId}, c.${n.id}) < (e.${n.parentId}, e.${n.id})`;
+  return `SELECT encode(e.${n.hash}, 'hex') AS actual, encode(${recordHash("p.hash", digest)}, 'hex') AS expected,
+       (SELECT count(*) FROM ${n.events} AS c WHERE ${before})::text AS before
+  FROM ${n.events} AS e
+  LEFT JOIN LATERAL (SELECT o.${n.hash} AS hash FROM ${n.events} AS o
+                      WHERE o.${n.parentId} = e.${n.parentId} AND o.${n.id} < e.${n.id}
+                      ORDER BY o.${n.id} DESC LIMIT 1) AS p ON true
+ WHERE e.${n.id} = $1::uuid AND e.${n.parentId} = $2::uuid`;
+}
+
+/** The statement that describes record `$1`, whose head disagrees with its events. */
+function brokenHeadSql(meta: EventTableMeta, oneRecord: boolean): string {
+  const n = sqlNames(meta);
+  const before = oneRecord ? `c.${n.parentId} = $1::uuid` : `c.${n.parentId} <= $1::uuid`;
+  return `SELECT h.${n.lastId}::text AS head_id, encode(h.${n.lastHash}, 'hex') AS head_hash, h.${n.count}::text AS head_count,
+       l.id::text AS last_id, encode(l.hash, 'hex') AS last_hash, r.events::text AS events,
+       (SELECT count(*) FROM ${n.events} AS c WHERE ${before})::text AS before
+  FROM (SELECT $1::uuid AS parent_id) AS k
+  LEFT JOIN ${n.heads} AS h ON h.${n.headParent} = k.parent_id
+  CROSS JOIN LATERAL (SELECT count(*) AS events FROM ${n.events} AS e WHERE e.${n.parentId} = k.parent_id) AS r
+  LEFT JOIN LATERAL (SELECT e.${n.id} AS id, e.${n.hash} AS hash FROM ${n.events} AS e
+                      WHERE e.${n.parentId} = k.parent_id ORDER BY e.${n.id} DESC LIMIT 1) AS l ON true`;
+}
+
+/**
+ * Verifies the record chains of `meta` (one record with `parentId`) through `query`, which runs inside
+ * one transaction: its statements run with {@link SETTINGS}, restored after them. Returns `{ ok: true,
+ * count }` or the first failure: a broken event first (`missing`, `mismatch`), else the first record
+ * whose head disagrees (`headless`, `deleted`, `head-mismatch`). With `parentId`, a record that has
+ * neither events nor a head is `undefined`: the caller says it is no record.
+ *
+ * @example
+ * ```ts
+ * await verifyRecords(async (text, params) => (await client.query(text, params)).rows, meta);
+ * ```
+ */
+export async function verifyRecords(
+  query: RowQuery,
+  meta: EventTableMeta,
+  parentId?: string,
+  anchor?: AnchoredHead,
+): Promise<ChainVerification | undefined> {
+  const oneRecord = parentId !== undefined;
+  const settings = SETTINGS[oneRecord ? "record" : "table"];
+  const [saved] = await query(
+    `SELECT ${settings.map(([name], i) => `pg_catalog.current_setting('${name}') AS s${i}, pg_catalog.set_config('${name}', $${i + 1}, true)`).join(", ")}`,
+    settings.map(([, value]) => value),
+  );
+  // a failure aborts the transaction, whose end restores the settings: only success restores them here
+  let result = await findFailure(query, meta, parentId);
+  if (result?.ok === true && anchor !== undefined)
+    result = (await checkAnchor(query, meta, parentId!, anchor, result.count)) ?? result;
+  await query(
+    `SELECT ${settings.map(([name], i) => `pg_catalog.set_config('${name}', $${i + 1}, true)`).join(", ")}`,
+    settings.map((_, i) => saved![`s${i}`]),
+  );
+  return result;
+}
+
+async function findFailure(
+  query: RowQuery,
+  meta: EventTableMeta,
+  parentId: string | undefined,
+): Promise<ChainVerification | undefined> {
+  const oneRecord = parentId !== undefined;
+  const [row] = (await query(verifyRecordsSql(meta, oneRecord), oneRecord ? [parentId] : [])) as [
+    Record<string, unknown>,
+  ];
+  const table = displayName(meta);
+  const count = Number(row.events);
+  if (typeof row.bad_event === "string") {
+    const [brokenParent, eventId] = row.bad_event.split(" ") as [string, string];
+    const [detail] = await query(brokenEventSql(meta, oneRecord), [eventId, brokenParent]);
+    const actual = (detail!.actual as string | null) ?? null;
+    return {
+      ok: false,
+      count: Number(detail!.before),
+      table,
+      eventId,
+      parentId: brokenParent,
+      reason: actual === null ? "missing" : "mismatch",
+      expected: (detail!.expected as string | null) ?? null,
+      actual,
+    };
+  }
+  if (typeof row.bad_head === "string") return brokenHead(query, meta, oneRecord, table, row.bad_head);
+  if (oneRecord && count === 0) return undefined;
+  return { ok: true, count };
+}
+
+/** A head read by `chainHead` and kept outside the database. */
+export interface AnchoredHead {
+  readonly lastId: string;
+  readonly lastHash: string;
+  readonly eventCount: number;
+}
+
+/**
+ * Whether record `parentId` still holds anchored head `anchor`: its event `lastId` is there with that
+ * hash, and is the record's `eventCount`-th. A record that grew since still holds it; one rewritten,
+ * or cut back before it, does not (`anchor-mismatch`).
+ */
+async function checkAnchor(
+  query: RowQuery,
+  meta: EventTableMeta,
+  parentId: string,
+  anchor: AnchoredHead,
+  count: number,
+): Promise<ChainBroken | undefined> {
+  const n = sqlNames(meta);
+  const [row] = await query(
+    `SELECT encode(e.${n.hash}, 'hex') AS hash,
+            (SELECT count(*) FROM ${n.events} AS c WHERE c.${n.parentId} = e.${n.parentId} AND c.${n.id} <= e.${n.id})::text AS position
+       FROM ${n.events} AS e WHERE e.${n.id} = $1::uuid AND e.${n.parentId} = $2::uuid`,
+    [anchor.lastId.toLowerCase(), parentId],
+  );
+  const hash = (row?.hash as string | null | undefined) ?? null;
+  if (row !== undefined && hash === anchor.lastHash && Number(row.position) === anchor.eventCount) return undefined;
+  return {
+    ok: false,
+    count,
+    table: displayName(meta),
+    eventId: anchor.lastId.toLowerCase(),
+    parentId,
+    reason: "anchor-mismatch",
+    expected: anchor.lastHash,
+    actual: hash,
+    head: { lastId: anchor.lastId.toLowerCase(), eventCount: anchor.eventCount },
+    ...(row === undefined ? {} : { record: { lastId: anchor.lastId.toLowerCase(), eventCount: Number(row.position) } }),
+  };
+}
+
+async function brokenHead(
+  query: RowQuery,
+  meta: EventTableMeta,
+  oneRecord: boolean,
+  table: string,
+  parentId: string,
+): Promise<ChainBroken | undefined> {
+  const [detail] = (await query(brokenHeadSql(meta, oneRecord), [parentId])) as [Record<string, unknown>];
+  const text = (key: string) => (detail[key] as string | null) ?? null;
+  const base = { ok: false as const, count: Number(detail.before), table, parentId };
+  if (text("head_id") === null) {
+    if (oneRecord && Number(detail.events) === 0) return undefined;
+    return { ...base, eventId: text("last_id")!, reason: "headless", expected: null, actual: text("last_hash") };
+  }
+  if (Number(detail.events) === 0) {
+    return { ...base, eventId: text("head_id")!, reason: "deleted", expected: text("head_hash"), actual: null };
+  }
+  return {
+    ...base,
+    eventId: text("head_id")!,
+    reason: "head-mismatch",
+    expected: text("head_hash"),
+    actual: text("last_hash"),
+    head: { lastId: text("head_id")!, eventCount: Number(detail.head_count) },
+    record: { lastId: text("last_id")!, eventCount: Number(detail.events) },
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * The record chain's SQL (`hashed: "record"`): a chain of SHA-256 hashes per record, kept by the
+ * database. A `BEFORE INSERT` row trigger on the events table fills every new event's `hash` from its
+ * record's head (`T_heads`: last id, last hash, count), whoever writes the row, and moves the head on.
+ * What each hash covers is {@link recordDigest} and {@link recordHash}, which verification recomputes in SQL.
+ *
+ * @module
+ */
+import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming.js";
+import type { EventTableMeta } from "../tables/meta.js";
+import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
+import { createStatements, type RuleObjects } from "./rule-objects.js";
+import { RULE_FUNCTION_CONFIG } from "./same-parent.js";
+
+/**
+ * The text format of `inserted_at` in the hashed bytes: `to_char` does not depend on `DateStyle` (nor,
+ * for a `timestamp` without time zone, on `TimeZone`), so every session hashes the same bytes.
+ */
+export const RECORD_HASH_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
+
+/** One event's columns as SQL expressions, for {@link recordDigest}. */
+export interface HashedColumns {
+  readonly id: string;
+  readonly parentId: string;
+  readonly schema: string;
+  readonly action: string;
+  readonly insertedAt: string;
+  readonly payload: string;
+}
+
+/** `||` as PostgreSQL's own, whatever the caller's `search_path`. */
+const CAT = "OPERATOR(pg_catalog.||)";
+
+/**
+ * SQL for an event's digest: the SHA-256 of the UTF-8 of
+ * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, where the ids are
+ * PostgreSQL's text of a `uuid`, `schema` and `action` decimal integers, `inserted_at` as
+ * {@link RECORD_HASH_TIME_FORMAT} gives it, and `payload` PostgreSQL's text of the `jsonb` value
+ * (empty for SQL `NULL`). Every function, operator and type is named with its schema, `pg_catalog`, so
+ * that the caller's `search_path` cannot change it. An event's hash is {@link recordHash} of its
+ * record's previous hash and this digest: the digests do not depend on one another, so verification
+ * computes them in parallel.
+ *
+ * @example
+ * ```ts
+ * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.sha256(pg_catalog.convert_to(NEW.\"id\"::pg_catalog.text ..."
+ * ```
+ */
+export function recordDigest(row: HashedColumns): string {
+  const text = (expression: string) => `${expression}::pg_catalog.text`;
+  const fields = [
+    text(row.id),
+    text(row.parentId),
+    text(row.schema),
+    text(row.action),
+    `pg_catalog.to_char(${row.insertedAt}, ${quoteLiteral(RECORD_HASH_TIME_FORMAT)})`,
+    `coalesce(${text(row.payload)}, '')`,
+  ];
+  return `pg_catalog.sha256(pg_catalog.convert_to(${fields.join(` ${CAT} E'\\n' ${CAT} `)}, 'UTF8'))`;
+}
+
+/**
+ * SQL for an event's hash: the SHA-256 of its record's previous hash (32 bytes; none, `NULL`, for the
+ * record's first event) followed by its digest (32 bytes).
+ *
+ * @example
+ * ```ts
+ * recordHash("v_last_hash", recordDigest(hashedColumnsOf("NEW")));
+ * ```
+ */
+export function recordHash(previousHash: string, digest: string): string {
+  return `pg_catalog.sha256(coalesce(${previousHash}, ''::pg_catalog.bytea) ${CAT} ${digest})`;
+}
+
+/** The {@link HashedColumns} of a row (`NEW`, or a table alias). */
+export function hashedColumnsOf(row: string): HashedColumns {
+  const column = (name: string) => `${row}.${quoteIdent(name)}`;
+  return {
+    id: column(COLUMNS.id),
+    parentId: column(COLUMNS.parentId),
+    schema: column(COLUMNS.schema),
+    action: column(COLUMNS.action),
+    insertedAt: column(COLUMNS.insertedAt),
+    payload: column(COLUMNS.payload),
+  };
+}
+
+/** The heads table of events table `table`. */
+export function headsTableOf(table: TableName): TableName {
+  return { pgSchema: table.pgSchema, name: names.recordChain.headsTable(table.name) };
+}
+
+/**
+ * How the record chain reports what it cannot chain: the SQLSTATE and message of each case.
+ * - `noRecord`: an event of a record with no first event in the table (as the foreign key would);
+ * - `unchained`: an event of a record whose events predate the record chain (no head);
+ * - `duplicate`: a first event for a record that has one already.
+ */
+export const RECORD_CHAIN_ERRORS = {
+  noRecord: {
+    sqlstate: "23503",
+    message: "drizzle-spector: no record %s in %s: its first event must be written first",
+  },
+  unchained: {
+    sqlstate: "55000",
+    message:
+      "drizzle-spector: record %s of %s has no record chain head: its events were written before the record chain was installed",
+  },
+  duplicate: { sqlstate: "23505", message: "drizzle-spector: record %s of %s has a first event already" },
+} as const;
+
+/**
+ * The body of `record_chain_T()`, the `BEFORE INSERT` row trigger function of events table `T`:
+ * - The writer's `hash` is never used: it is replaced.
+ * - An event of a record that has a head, with an id after the head's last id (the usual case), is
+ *   chained by one `UPDATE` of the head, which computes the new hash from the head's last hash and
+ *   returns it. The head's row lock serializes the appends of one record: under READ COMMITTED a
+ *   concurrent append waits for it and then chains to its event; under REPEATABLE READ and
+ *   SERIALIZABLE it fails with SQLSTATE 40001, never chaining to a stale head.
+ * - An id at or before the head's last id (clocks that disagree, UUIDv4 ids) is moved to the last id
+ *   plus one, so that `ORDER BY id` is the chain's order within a record; the row is then chained
+ *   under the head's lock (`SELECT ... FOR UPDATE`).
+ * - A record's first event (`id = parent_id`) starts a chain: its head is inserted (`ON CONFLICT DO
+ *   NOTHING`, which waits for a concurrent first event and then refuses a second one).
+ */
+function chainFunctionBody(meta: EventTableMeta): string {
+  const q = quoteIdent;
+  const table = quoteQualified(meta.pgSchema, meta.name);
+  const heads = headsTableOf(meta);
+  const headsTable = quoteQualified(heads.pgSchema, heads.name);
+  const [parentId, lastId, lastHash, count] = [
+    HEAD_COLUMNS.parentId,
+    HEAD_COLUMNS.lastId,
+    HEAD_COLUMNS.lastHash,
+    HEAD_COLUMNS.eventCount,
+  ].map(q) as [string, string, string, string];
+  const [id, eventParent, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
+  const digest = recordDigest(hashedColumnsOf("NEW"));
+  const raise = (error: { sqlstate: string; message: string }) =>
+    `RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(error.sqlstate)},
+        MESSAGE = format(${quoteLiteral(error.message)}, NEW.${eventParent}, ${quoteLiteral(table)}),
+        SCHEMA = ${quoteLiteral(meta.pgSchema ?? "public")}, TABLE = ${quoteLiteral(meta.name)};`;
+  return `DECLARE
+  v_last_id uuid;
+  v_last_hash bytea;
+  v_next bytea;
+  v_byte int;
+BEGIN
+  UPDATE ${headsTable} AS h
+     SET ${lastId} = NEW.${id},
+         ${lastHash} = ${recordHash(`h.${lastHash}`, digest)},
+         ${count} = h.${count} + 1
+   WHERE h.${parentId} = NEW.${eventParent} AND h.${lastId} < NEW.${id}
+  RETURNING h.${lastHash} INTO v_last_hash;
+  IF FOUND THEN
+    NEW.${hash} := v_last_hash;
+    RETURN NEW;
+  END IF;
+  SELECT h.${lastId}, h.${lastHash} INTO v_last_id, v_last_hash
+    FROM ${headsTable} AS h WHERE h.${parentId} = NEW.${eventParent} FOR UPDATE;
+  IF FOUND THEN
+    IF NEW.${id} = NEW.${eventParent} THEN
+      ${raise(RECORD_CHAIN_ERRORS.duplicate)}
+    END IF;
+    IF NEW.${id} <= v_last_id THEN
+      v_next := uuid_send(v_last_id);
+      FOR i IN REVERSE 15..0 LOOP
+        v_byte := get_byte(v_next, i);
+        IF v_byte < 255 THEN
+          v_next := set_byte(v_next, i, v_byte + 1);
+          EXIT;
+        END IF;
+        IF i = 0 THEN
+          RAISE EXCEPTION 'drizzle-spector: record % of % has no id left after %', NEW.${eventParent}, ${quoteLiteral(table)}, v_last_id;
+        END IF;
+        v_next := set_byte(v_next, i, 0);
+      END LOOP;
+      NEW.${id} := encode(v_next, 'hex')::uuid;
+    END IF;
+    NEW.${hash} := ${recordHash("v_last_hash", digest)};
+    UPDATE ${headsTable} AS h SET ${lastId} = NEW.${id}, ${lastHash} = NEW.${hash}, ${count} = h.${count} + 1
+     WHERE h.${parentId} = NEW.${eventParent};
+    RETURN NEW;
+  END IF;
+  IF NEW.${id} IS DISTINCT FROM NEW.${eventParent} THEN
+    IF EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${eventParent}) THEN
+      ${raise(RECORD_CHAIN_ERRORS.unchained)}
+    END IF;
+    ${raise(RECORD_CHAIN_ERRORS.noRecord)}
+  END IF;
+  NEW.${hash} := ${recordHash("NULL", digest)};
+  INSERT INTO ${headsTable} AS h (${parentId}, ${lastId}, ${lastHash}, ${count})
+  VALUES (NEW.${eventParent}, NEW.${id}, NEW.${hash}, 1)
+  ON CONFLICT (${parentId}) DO NOTHING;
+  IF NOT FOUND THEN
+    ${raise(RECORD_CHAIN_ERRORS.duplicate)}
+  END IF;
+  RETURN NEW;
+END`;
+}
+
+/**
+ * The function and trigger of the record chain on events table `T`: `record_chain_T()` and the
+ * `BEFORE INSERT` row trigger `record_chain_T`. The function is `SECURITY DEFINER` with the rules'
+ * pinned `search_path`: writers need no privilege on `T_heads`, and cannot change what it computes.
+ */
+export function recordChainObjects(meta: EventTableMeta): RuleObjects {
+  const rule = names.recordChain;
+  const table = { pgSchema: meta.pgSchema, name: meta.name };
+  return {
+    functions: [
+      {
+        schema: meta.pgSchema,
+        name: rule.function(meta.name),
+        source: `\n${chainFunctionBody(meta)}\n`,
+        securityDefiner: true,
+        config: RULE_FUNCTION_CONFIG,
+      },
+    ],
+    triggers: [
+      {
+        name: rule.trigger(meta.name),
+        table,
+        function: rule.function(meta.name),
+        event: "BEFORE INSERT",
+        level: "row",
+      },
+    ],
+    tables: [headsTableOf(meta)],
+  };
+}
+
+/** The statements that install the record chain on events table `meta`. */
+export function recordChainStatements(meta: EventTableMeta): string[] {
+  return createStatements(recordChainObjects(meta));
+}
+
+/** The statements that remove the record chain from events table `table` (its heads table is drizzle-kit's). */
+export function dropRecordChainStatements(table: TableName): string[] {
+  return [
+    `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.function(table.name))}() CASCADE;`,
+  ];
+}

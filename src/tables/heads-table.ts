@@ -1,0 +1,80 @@
+/**
+ * The heads table of a record chain (`hashed: "record"`): one row per record, which the record chain's
+ * trigger keeps (`sql/record-chain.ts`). drizzle-kit creates it as it creates the events table; only the
+ * trigger writes it.
+ *
+ * @module
+ */
+import { bigint, uuid, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
+import { SpectorOptionError } from "../errors.js";
+import { HEAD_COLUMNS, displayName, names } from "../naming.js";
+import { bytea } from "./columns.js";
+import { tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
+import { eventTableMeta, setMeta, type EventTablePlan, type HeadsTableMeta } from "./meta.js";
+
+/** The column builders of a heads table. */
+export function headsColumns() {
+  return {
+    parentId: uuid(HEAD_COLUMNS.parentId).primaryKey().notNull(),
+    lastId: uuid(HEAD_COLUMNS.lastId).notNull(),
+    lastHash: bytea(HEAD_COLUMNS.lastHash).notNull(),
+    eventCount: bigint(HEAD_COLUMNS.eventCount, { mode: "number" }).notNull(),
+  };
+}
+
+/**
+ * The Drizzle type of the heads table `TName` of a record-chained events table.
+ *
+ * @example
+ * ```ts
+ * type Head = HeadsTable<"events_heads", undefined>["$inferSelect"];
+ * // { parentId: string; lastId: string; lastHash: Uint8Array; eventCount: number }
+ * ```
+ */
+export type HeadsTable<
+  TName extends string = string,
+  TSchema extends string | undefined = string | undefined,
+> = SpectorPgTable<TName, TSchema, ReturnType<typeof headsColumns>>;
+
+/** Any heads table built by drizzle-spector. */
+export type AnyHeadsTable = PgTable & {
+  readonly parentId: AnyPgColumn;
+  readonly lastId: AnyPgColumn;
+  readonly lastHash: AnyPgColumn;
+  readonly eventCount: AnyPgColumn;
+};
+
+/** Builds the heads table of record-chained events table `plan`. */
+export function buildHeadsTable(plan: EventTablePlan, schema: string | undefined): AnyHeadsTable {
+  const name = names.recordChain.headsTable(plan.name);
+  const table = tableFunction(schema)(name, headsColumns());
+  const meta: HeadsTableMeta = { kind: "heads", name, pgSchema: schema, events: plan.name };
+  return setMeta(table, meta) as unknown as AnyHeadsTable;
+}
+
+/**
+ * The heads table of a record-chained events table made by {@link eventTable} (`spectorTables` returns
+ * it already, as `<table>_heads`): export it from your schema file, so that drizzle-kit creates it.
+ * `parent_id` (the record), `last_id` and `last_hash` (its last event), `event_count`; the record
+ * chain's trigger keeps it.
+ *
+ * @example
+ * ```ts
+ * export const events = eventTable("events", { hashed: "record" });
+ * export const events_heads = chainHeadTable(events);
+ * ```
+ * @throws {SpectorOptionError} when `events` has no record chain (`hashed: "record"`).
+ */
+export function chainHeadTable<const T extends AnyEventTable>(
+  events: T,
+): HeadsTable<`${T["_"]["name"]}_heads`, T["_"]["schema"]> {
+  const meta = eventTableMeta("events", events);
+  if (!meta.recordChain || meta.headsTable === undefined) {
+    throw new SpectorOptionError(
+      "events",
+      `events table ${displayName(meta)}`,
+      'an events table made with `hashed: "record"` (this one has no record chain)',
+    );
+  }
+  return meta.headsTable as never;
+}
