@@ -3,10 +3,20 @@
  * example/schema.ts) to an in-process PGlite, or, with DATABASE_URL set, to a fresh database on that
  * PostgreSQL server (created for the demo and dropped afterwards, so no user data is touched); appends
  * two records' events with the typed helpers, links events within a record, shows the same-parent rule
- * at work, walks the links and loads a record with Drizzle's relational queries.
+ * at work, walks the links and loads a record with Drizzle's relational queries; verifies Spector's hash
+ * chain, then keeps a ledger with record chains (hashed by the database) and an append-only guard.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { TransactionRollbackError, count, eq, inArray, type ExtractTablesWithRelations } from "drizzle-orm";
+import {
+  TransactionRollbackError,
+  and,
+  count,
+  eq,
+  inArray,
+  isNotNull,
+  sql,
+  type ExtractTablesWithRelations,
+} from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -17,6 +27,8 @@ import {
   SpectorOptionError,
   SpectorSameParentError,
   verifyChain,
+  chainHead,
+  newEventId,
   ancestors,
   appendEvent,
   backtrace,
@@ -26,7 +38,7 @@ import {
 } from "../src/index.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import * as schema from "./schema.js";
-import { event_ancestors, event_links, events } from "./schema.js";
+import { event_ancestors, event_links, events, ledger } from "./schema.js";
 
 const MIGRATIONS = new URL("../migrations", import.meta.url).pathname;
 const LINK_TYPE = { mentions: 1 } as const;
@@ -211,6 +223,66 @@ async function main(): Promise<void> {
           `  after an UPDATE of one payload: broken at ${short(tampered.eventId)} (${tampered.reason}), after ${tampered.count} events that verify`,
         );
         tx.rollback(); // the demo's log stays intact
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof TransactionRollbackError)) throw error;
+      });
+
+    // A record chain: the database hashes every ledger entry, per account, and refuses changes.
+    const account = await appendEvent(db, ledger, { schema: "account", action: "insert", payload: { amount: 0 } });
+    await appendEvent(db, ledger, {
+      schema: "account",
+      action: "deposit",
+      payload: { amount: 120 },
+      parentId: account.id,
+    });
+    const other = await appendEvent(db, ledger, { schema: "account", action: "insert", payload: { amount: 0 } });
+    // a raw SQL writer is chained too: the trigger fills the hash
+    await db.execute(
+      sql`insert into ledger (id, parent_id, schema, action, payload) values (${newEventId()}, ${other.id}, 0, 10, '{"amount": 75}')`,
+    );
+    const withdrawal = await appendEvent(db, ledger, {
+      schema: "account",
+      action: "withdraw",
+      payload: { amount: 20 },
+      parentId: account.id,
+    });
+    const head = await chainHead(db, ledger, account.id);
+    const [{ n: rawHashed }] = (await db
+      .select({ n: count() })
+      .from(ledger)
+      .where(and(eq(ledger.parentId, other.id), isNotNull(ledger.hash)))) as [{ n: number }];
+    const ledgerChains = await verifyChain(db, ledger);
+    console.log(
+      `\nrecord chains (ledger): ${ledgerChains.ok ? `${ledgerChains.count} entries in 2 accounts, verified in the database` : `broken: ${ledgerChains.reason}`}; ` +
+        `the raw SQL entry hashed too: ${rawHashed === 2 ? "yes" : "no"}`,
+    );
+    console.log(
+      `  head of account ${short(account.id)}: ${head.eventCount} entries, last ${short(head.lastId)}, hash ${head.lastHash.slice(0, 12)}…`,
+    );
+    const refused = await db
+      .update(ledger)
+      .set({ payload: { amount: 2000 } })
+      .where(eq(ledger.id, withdrawal.id))
+      .then(
+        () => "accepted",
+        (error: unknown) => `refused: SQLSTATE ${(error as { cause?: { code?: string } }).cause?.code}`,
+      );
+    console.log(`  an UPDATE of an entry (appendOnly): ${refused}`);
+    await db
+      .transaction(async (tx) => {
+        // the table's owner can lift the guard, inside one transaction; the chain still shows the edit
+        await tx.execute(sql`alter table ledger disable trigger append_only_ledger`);
+        await tx
+          .update(ledger)
+          .set({ payload: { amount: 2 } })
+          .where(eq(ledger.id, withdrawal.id));
+        const tampered = await verifyChain(tx, ledger, { parentId: account.id, head });
+        if (tampered.ok) throw new Error("the edited entry was not found");
+        console.log(
+          `  after the owner lifts the guard and edits it: broken at ${short(tampered.eventId)} (${tampered.reason})`,
+        );
+        tx.rollback(); // the demo's ledger stays intact
       })
       .catch((error: unknown) => {
         if (!(error instanceof TransactionRollbackError)) throw error;

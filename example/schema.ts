@@ -23,6 +23,18 @@ export const { events, event_ancestors, event_links } = spectorTables({
   ],
 });
 
+// A log of our own: a hash chain per record, kept by the database for every writer, and no UPDATE,
+// DELETE or TRUNCATE. drizzle-kit creates `ledger_heads` (one row per record) from this export too.
+export const { ledger, ledger_heads } = spectorTables({
+  table: "ledger",
+  hashed: "record",
+  appendOnly: true,
+  updatedAt: false,
+  schemas: { account: 0 },
+  actions: { deposit: 10, withdraw: 11 },
+  payload: payloadType<{ amount: number }>(),
+});
+
 // Relations for `db.query` (drizzle-kit reads only the tables above).
 export const { eventsRelations, event_ancestorsRelations, event_linksRelations } = spectorRelations({
   events,

@@ -58,6 +58,12 @@ describeBackends("npm run demo", (backend) => {
       expect(run.stdout).toMatch(
         /after an UPDATE of one payload: broken at …\w{6} \(mismatch\), after \d events that verify/,
       );
+      expect(run.stdout).toContain(
+        "record chains (ledger): 5 entries in 2 accounts, verified in the database; the raw SQL entry hashed too: yes",
+      );
+      expect(run.stdout).toMatch(/head of account …\w{6}: 3 entries, last …\w{6}, hash [0-9a-f]{12}…/);
+      expect(run.stdout).toContain("an UPDATE of an entry (appendOnly): refused: SQLSTATE 2F002");
+      expect(run.stdout).toMatch(/after the owner lifts the guard and edits it: broken at …\w{6} \(mismatch\)/);
       expect(run.stdout).toMatch(/done: 7 events in 2 records, 4 ancestor links/);
       if (backend === "postgres") {
         const name = /fresh database (spector_demo_\w+)/.exec(run.stdout)![1]!;

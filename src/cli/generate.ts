@@ -184,13 +184,16 @@ async function generateInLockedFolder(
 
   const plan = planRules(readRuleState(out), targets);
   if (plan.create.length === 0 && plan.drop.length === 0 && shards.length === 0) {
-    log("drizzle-spector: same-parent triggers are up to date");
+    log("drizzle-spector: same-parent triggers are up to date (so are the record chains and append-only guards)");
     return { tablesMigration, triggerMigration: undefined, created: [], dropped: [] };
   }
   const created = plan.create.map((target) => target.table);
   const dropped = plan.drop.map((drop) => drop.table);
+  // same-parent rules by their table alone, as before other kinds existed; the others with their kind
+  const described = (kind: string, table: string) => (kind === "same-parent" ? table : `${kind} ${table}`);
   const summary =
-    `rule added: ${created.join(", ") || "none"}; removed: ${dropped.join(", ") || "none"}` +
+    `rule added: ${plan.create.map((t) => described(t.rule.kind, t.table)).join(", ") || "none"}; ` +
+    `removed: ${plan.drop.map((d) => described(d.rule.kind, d.table)).join(", ") || "none"}` +
     (shards.length === 0 ? "" : `; shards recorded: ${shards.map(describeList).join("; ")}`);
   const rules = placeStatements(plan, tablesMigration);
   // the shard lists' comments follow the tables, in the custom migration
