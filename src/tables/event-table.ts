@@ -3,18 +3,7 @@
  *
  * @module
  */
-import type { BuildColumns } from "drizzle-orm";
-import {
-  foreignKey,
-  index,
-  pgSchema,
-  pgTable,
-  type AnyPgColumn,
-  type PgColumnBuilderBase,
-  type PgTable,
-  type PgTableWithColumns,
-  type TableConfig,
-} from "drizzle-orm/pg-core";
+import { foreignKey, index, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
 import type { BaseAction, CodeColumn, PayloadType } from "./codes.js";
 import {
   eventHashColumn,
@@ -26,10 +15,14 @@ import {
   eventUpdatedAtColumn,
 } from "./columns.js";
 import { COLUMNS, displayName, eventTableNames, names } from "../naming.js";
-import { setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
+import { eventTableMeta, setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
+import { SpectorOptionError } from "../errors.js";
 import type { CheckedOptions, EventTableOptions } from "./options.js";
 import { checkEventTableOptions, checkTableName, eventTableNameLimit } from "./plan.js";
-import { buildHeadsTable } from "./heads-table.js";
+import { buildHeadsTable, type HeadsTable } from "./heads-table.js";
+import { tableFunction, type SpectorPgTable } from "./pg-table.js";
+
+export { tableFunction, type SpectorPgTable } from "./pg-table.js";
 
 /**
  * What the types know about an events table beyond its SQL columns: the TypeScript types of `schema`
@@ -128,21 +121,6 @@ export type EventTable<
 export type ShapeOfTable<T> = T extends EventShapeMark<infer S> ? S : never;
 
 /**
- * The `pgTable` type for a name, schema and column builders: what `pgTable(name, columns)` returns.
- * (The conditional lets TypeScript accept generic column maps, which it cannot check up front.)
- */
-export type SpectorPgTable<TName extends string, TSchema extends string | undefined, TColumns> = PgTableWithColumns<
-  {
-    name: TName;
-    schema: TSchema;
-    columns: TColumns extends Record<string, PgColumnBuilderBase> ? BuildColumns<TName, TColumns, "pg"> : never;
-    dialect: "pg";
-  } extends infer C extends TableConfig
-    ? C
-    : never
->;
-
-/**
  * Any events table built by drizzle-spector, whatever its name and options: the type for a function
  * that takes one.
  *
@@ -173,11 +151,6 @@ export type PgSchemaOf<O> = O extends { readonly pgSchema: infer S extends strin
     ? undefined
     : S
   : undefined;
-
-/** The table function for a schema: `pgTable` for the default one, as Drizzle wants. */
-export function tableFunction(schema: string | undefined): typeof pgTable {
-  return (schema === undefined ? pgTable : pgSchema(schema).table) as typeof pgTable;
-}
 
 /** Builds a checked events table. */
 export function buildEventTable(plan: EventTablePlan, schema: string | undefined): AnyEventTable {
@@ -226,4 +199,31 @@ export function eventTable<const TName extends string, const O extends EventTabl
     eventTableNameLimit(rest.recordIndex),
   );
   return buildEventTable({ name, ...rest, shard: undefined }, pgSchema) as never;
+}
+
+/**
+ * The heads table of a record-chained events table made by {@link eventTable} (`spectorTables` returns
+ * it already, as `<table>_heads`): export it from your schema file, so that drizzle-kit creates it.
+ * `parent_id` (the record), `last_id` and `last_hash` (its last event), `event_count`; the record
+ * chain's trigger keeps it.
+ *
+ * @example
+ * ```ts
+ * export const events = eventTable("events", { hashed: "record" });
+ * export const events_heads = chainHeadTable(events);
+ * ```
+ * @throws {SpectorOptionError} when `events` has no record chain (`hashed: "record"`).
+ */
+export function chainHeadTable<const T extends AnyEventTable>(
+  events: T,
+): HeadsTable<`${T["_"]["name"]}_heads`, T["_"]["schema"]> {
+  const meta = eventTableMeta("events", events);
+  if (!meta.recordChain || meta.headsTable === undefined) {
+    throw new SpectorOptionError(
+      "events",
+      `events table ${displayName(meta)}`,
+      'an events table made with `hashed: "record"` (this one has no record chain)',
+    );
+  }
+  return meta.headsTable as never;
 }

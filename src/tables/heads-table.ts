@@ -6,11 +6,10 @@
  * @module
  */
 import { bigint, uuid, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
-import { SpectorOptionError } from "../errors.js";
-import { HEAD_COLUMNS, displayName, names } from "../naming.js";
+import { HEAD_COLUMNS, names } from "../naming.js";
 import { bytea } from "./columns.js";
-import { tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
-import { eventTableMeta, setMeta, type EventTablePlan, type HeadsTableMeta } from "./meta.js";
+import { setMeta, type EventTablePlan, type HeadsTableMeta } from "./meta.js";
+import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 
 /** The column builders of a heads table. */
 export function headsColumns() {
@@ -50,31 +49,4 @@ export function buildHeadsTable(plan: EventTablePlan, schema: string | undefined
   const table = tableFunction(schema)(name, headsColumns());
   const meta: HeadsTableMeta = { kind: "heads", name, pgSchema: schema, events: plan.name };
   return setMeta(table, meta) as unknown as AnyHeadsTable;
-}
-
-/**
- * The heads table of a record-chained events table made by {@link eventTable} (`spectorTables` returns
- * it already, as `<table>_heads`): export it from your schema file, so that drizzle-kit creates it.
- * `parent_id` (the record), `last_id` and `last_hash` (its last event), `event_count`; the record
- * chain's trigger keeps it.
- *
- * @example
- * ```ts
- * export const events = eventTable("events", { hashed: "record" });
- * export const events_heads = chainHeadTable(events);
- * ```
- * @throws {SpectorOptionError} when `events` has no record chain (`hashed: "record"`).
- */
-export function chainHeadTable<const T extends AnyEventTable>(
-  events: T,
-): HeadsTable<`${T["_"]["name"]}_heads`, T["_"]["schema"]> {
-  const meta = eventTableMeta("events", events);
-  if (!meta.recordChain || meta.headsTable === undefined) {
-    throw new SpectorOptionError(
-      "events",
-      `events table ${displayName(meta)}`,
-      'an events table made with `hashed: "record"` (this one has no record chain)',
-    );
-  }
-  return meta.headsTable as never;
 }

@@ -7,7 +7,8 @@ import { foreignKey, index, uniqueIndex, type AnyPgColumn, type PgTable } from "
 import { linkEventIdColumn, linkForeignKeyColumn, linkTypeColumn } from "./columns.js";
 import { at } from "../checks.js";
 import { COLUMNS, camelCase, eventTableNames, linkTableNames, names, type CamelCase } from "../naming.js";
-import { tableFunction, type AnyEventTable, type SpectorPgTable } from "./event-table.js";
+import type { AnyEventTable } from "./event-table.js";
+import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 import { eventTableMeta, setMeta, type LinkTableMeta, type LinkTablePlan } from "./meta.js";
 import type { LinkSpec, LiteralLinkFlags } from "./options.js";
 import { checkLinkSpec, claimNames } from "./plan.js";
