@@ -6,6 +6,7 @@
 import { eq, getTableColumns, getTableName } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import {
+  chainHeadTable,
   eventTable,
   linkTable,
   payloadType,
@@ -353,6 +354,33 @@ describe("types that must not lie", () => {
       ["a", "b"],
       ["a", "b", { type: 3 }],
     ]);
+  });
+
+  test("a record-chained table has a hash column and a heads table, in the result and from chainHeadTable", () => {
+    const tables = spectorTables({ shards: ["r_0", "r_1"], hashed: "record", pgSchema: "ledger", appendOnly: true });
+    type _keys = Expect<Equal<keyof typeof tables, "r_0" | "r_1" | "r_0_heads" | "r_1_heads">>;
+    type _hash = Expect<Equal<(typeof tables.r_0.$inferSelect)["hash"], Uint8Array | null>>;
+    type _head = Expect<
+      Equal<
+        typeof tables.r_0_heads.$inferSelect,
+        { parentId: string; lastId: string; lastHash: Uint8Array; eventCount: number }
+      >
+    >;
+    type _headName = Expect<Equal<typeof tables.r_1_heads._.name, "r_1_heads">>;
+    type _headSchema = Expect<Equal<typeof tables.r_1_heads._.schema, "ledger">>;
+    expect(Object.keys(tables).sort()).toEqual(["r_0", "r_0_heads", "r_1", "r_1_heads"]);
+    expect(keysOf(tables.r_0_heads)).toEqual(["eventCount", "lastHash", "lastId", "parentId"]);
+    expect(getTableName(tables.r_1_heads)).toBe("r_1_heads");
+
+    const events = eventTable("journal", { hashed: "record" });
+    const heads = chainHeadTable(events);
+    type _single = Expect<Equal<typeof heads._.name, "journal_heads">>;
+    type _singleHash = Expect<Equal<(typeof events.$inferSelect)["hash"], Uint8Array | null>>;
+    expect(getTableName(heads)).toBe("journal_heads");
+    expect(chainHeadTable(events)).toBe(heads); // one object, built with the events table
+    expect(() => chainHeadTable(eventTable("plain") as never)).toThrow(SpectorOptionError);
+    // @ts-expect-error: `hashed` is true, false or "record"
+    expect(() => eventTable("wrong", { hashed: "records" })).toThrow(/`hashed`/);
   });
 
   test("a link's other end has the same relation name in the types and at run time", () => {
