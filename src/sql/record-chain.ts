@@ -9,7 +9,7 @@
 import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { createStatements, type RuleObjects } from "./rule-objects.js";
+import { createStatements, dollarQuoted, type RuleObjects } from "./rule-objects.js";
 import { RULE_FUNCTION_CONFIG } from "./same-parent.js";
 
 /**
@@ -230,9 +230,74 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
   };
 }
 
-/** The statements that install the record chain on events table `meta`. */
+/**
+ * The statement that chains the events written before the record chain was installed: every record
+ * without a head gets its events' hashes, in `id` order, and its head, as the trigger would have
+ * written them. It runs after the trigger is created, whose lock keeps other writers out of the table
+ * until the migration commits. The append-only guard, if the table has one already, is lifted for it
+ * and put back in the same transaction. A table without such records costs one anti-join.
+ */
+function backfillStatement(meta: EventTableMeta): string {
+  const q = quoteIdent;
+  const table = quoteQualified(meta.pgSchema, meta.name);
+  const heads = headsTableOf(meta);
+  const headsTable = quoteQualified(heads.pgSchema, heads.name);
+  const guard = quoteIdent(names.appendOnly.trigger(meta.name));
+  const [id, parentId, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
+  const [headParent, lastId, lastHash, count] = [
+    HEAD_COLUMNS.parentId,
+    HEAD_COLUMNS.lastId,
+    HEAD_COLUMNS.lastHash,
+    HEAD_COLUMNS.eventCount,
+  ].map(q) as [string, string, string, string];
+  const unchained = `FROM ${table} AS e WHERE NOT EXISTS (SELECT FROM ${headsTable} AS h WHERE h.${headParent} = e.${parentId})`;
+  const body = `DECLARE
+  r record;
+  v_parent uuid;
+  v_last uuid;
+  v_hash bytea;
+  v_count bigint := 0;
+  v_guarded boolean;
+  v_path text := pg_catalog.current_setting('search_path');
+BEGIN
+  PERFORM 1 ${unchained} LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  -- PostgreSQL's own operators for what follows, whatever the migrating role's path; restored below
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  SELECT tgenabled <> 'D' INTO v_guarded FROM pg_catalog.pg_trigger
+   WHERE tgrelid = ${quoteLiteral(table)}::pg_catalog.regclass AND tgname = ${quoteLiteral(names.appendOnly.trigger(meta.name))};
+  IF v_guarded THEN
+    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} DISABLE TRIGGER ${guard}`)};
+  END IF;
+  FOR r IN SELECT e.${id} AS id, e.${parentId} AS parent_id, ${recordDigest(hashedColumnsOf("e"))} AS digest
+             ${unchained} ORDER BY e.${parentId}, e.${id} LOOP
+    IF r.parent_id IS DISTINCT FROM v_parent THEN
+      IF v_parent IS NOT NULL THEN
+        INSERT INTO ${headsTable} (${headParent}, ${lastId}, ${lastHash}, ${count}) VALUES (v_parent, v_last, v_hash, v_count);
+      END IF;
+      v_parent := r.parent_id;
+      v_hash := NULL;
+      v_count := 0;
+    END IF;
+    v_hash := ${recordHash("v_hash", "r.digest")};
+    v_last := r.id;
+    v_count := v_count + 1;
+    UPDATE ${table} AS e SET ${hash} = v_hash WHERE e.${id} = r.id;
+  END LOOP;
+  INSERT INTO ${headsTable} (${headParent}, ${lastId}, ${lastHash}, ${count}) VALUES (v_parent, v_last, v_hash, v_count);
+  IF v_guarded THEN
+    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${guard}`)};
+  END IF;
+  PERFORM pg_catalog.set_config('search_path', v_path, true);
+END`;
+  return `DO ${dollarQuoted(body)};`;
+}
+
+/** The statements that install the record chain on events table `meta`, and chain its earlier events. */
 export function recordChainStatements(meta: EventTableMeta): string[] {
-  return createStatements(recordChainObjects(meta));
+  return [...createStatements(recordChainObjects(meta)), backfillStatement(meta)];
 }
 
 /** The statements that remove the record chain from events table `table` (its heads table is drizzle-kit's). */

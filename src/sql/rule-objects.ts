@@ -75,6 +75,12 @@ function bodyTag(body: string): string {
   return tag;
 }
 
+/** A body between dollar quotes whose tag it does not hold. */
+export function dollarQuoted(body: string): string {
+  const tag = bodyTag(body);
+  return `${tag}\n${body}\n${tag}`;
+}
+
 /** `CREATE OR REPLACE FUNCTION` for a trigger function. */
 export function createFunction(fn: RuleFunction): string {
   const tag = bodyTag(fn.source);
