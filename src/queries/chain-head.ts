@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { checkUuid } from "../checks.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { displayName } from "../naming.js";
@@ -52,6 +52,7 @@ export async function chainHead<T extends AnyEventTable>(
   const id = checkUuid("parentId", parentId);
   const events = target.record(id);
   const t = recordChainHeads("table", events.meta);
+  // pg_catalog's `=` and types, whatever the caller's search_path (as verifyChain's statements)
   const [head] = await db
     .select({
       lastId: sql<string>`${t.lastId}::pg_catalog.text`,
@@ -59,10 +60,13 @@ export async function chainHead<T extends AnyEventTable>(
       eventCount: sql<number>`${t.eventCount}`.mapWith(Number),
     })
     .from(t)
-    .where(eq(t.parentId, id));
+    .where(sql`${t.parentId} OPERATOR(pg_catalog.=) ${id}::pg_catalog.uuid`);
   if (head === undefined) {
     const e = events.table;
-    const [found] = await db.select({ parentId: e.parentId }).from(e).where(eq(e.id, id));
+    const [found] = await db
+      .select({ parentId: e.parentId })
+      .from(e)
+      .where(sql`${e.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.uuid`);
     throw new SpectorRecordNotFoundError(displayName(events.meta), id, found?.parentId);
   }
   return { parentId: id, ...head };

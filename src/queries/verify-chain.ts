@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { asc, eq, is, sql } from "drizzle-orm";
+import { asc, is, sql } from "drizzle-orm";
 import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
@@ -159,7 +159,10 @@ async function verifyRecordChains(
 
 async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<never> {
   const t = events.table;
-  const [found] = await db.select({ parentId: t.parentId }).from(t).where(eq(t.id, parentId));
+  const [found] = await db
+    .select({ parentId: t.parentId })
+    .from(t)
+    .where(sql`${t.id} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.uuid`); // whatever the search_path
   throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, found?.parentId);
 }
 

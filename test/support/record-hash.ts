@@ -1,0 +1,103 @@
+/**
+ * A reimplementation of the record chain's hash (`hashed: "record"`) in TypeScript, from a row's columns
+ * as PostgreSQL prints them, written from the definition rather than from the trigger's SQL: the tests
+ * compare what the database stores with it.
+ *
+ * - digest = SHA-256 of the UTF-8 of `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`
+ *   (`id::text`, `parent_id::text`, the integers in decimal, `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`,
+ *   `payload::text`, or nothing for SQL `NULL`);
+ * - hash = SHA-256 of the record's previous hash (32 bytes; nothing for its first event) then the digest.
+ */
+import { createHash } from "node:crypto";
+
+/** One event's columns as PostgreSQL prints them (see {@link RECORD_ROW_COLUMNS}). */
+export interface RecordRow {
+  readonly id: string;
+  readonly parentId: string;
+  readonly schema: string;
+  readonly action: string;
+  /** `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`. */
+  readonly insertedAt: string;
+  /** `payload::text`, or `null` for SQL `NULL`. */
+  readonly payload: string | null;
+  /** The stored hash in hex, or `null`. */
+  readonly hash: string | null;
+}
+
+/** The select list that reads {@link RecordRow}s from an events table aliased `e`. */
+export const RECORD_ROW_COLUMNS = `e.id::text AS "id", e.parent_id::text AS "parentId", e.schema::text AS "schema",
+  e.action::text AS "action", to_char(e.inserted_at, 'YYYY-MM-DD HH24:MI:SS.US') AS "insertedAt",
+  e.payload::text AS "payload", encode(e.hash, 'hex') AS "hash"`;
+
+/** The query that reads every row of `table` (or of record `$1` with `oneRecord`), by record then id. */
+export function recordRowsSql(table: string, oneRecord = false): string {
+  return `SELECT ${RECORD_ROW_COLUMNS} FROM ${table} AS e${oneRecord ? " WHERE e.parent_id = $1::uuid" : ""} ORDER BY e.parent_id, e.id`;
+}
+
+/** The digest of one event (32 bytes). */
+export function referenceDigest(row: Omit<RecordRow, "hash">): Buffer {
+  const text = [row.id, row.parentId, row.schema, row.action, row.insertedAt, row.payload ?? ""].join("\n");
+  return createHash("sha256").update(Buffer.from(text, "utf8")).digest();
+}
+
+/** The hash of an event from its record's previous hash (hex or bytes; `null` for a first event) and its digest. */
+export function referenceHash(previous: string | Buffer | null, digest: Buffer): Buffer {
+  const prev =
+    previous === null ? Buffer.alloc(0) : typeof previous === "string" ? Buffer.from(previous, "hex") : previous;
+  if (prev.length !== 0 && prev.length !== 32) throw new Error(`a previous hash is 32 bytes, not ${prev.length}`);
+  return createHash("sha256")
+    .update(Buffer.concat([prev, digest]))
+    .digest();
+}
+
+/** The rows of each record, in `id` order (UUIDs compare as their lowercase hex text does). */
+export function byRecord<R extends { id: string; parentId: string }>(rows: readonly R[]): Map<string, R[]> {
+  const records = new Map<string, R[]>();
+  for (const row of rows) {
+    const list = records.get(row.parentId) ?? [];
+    list.push(row);
+    records.set(row.parentId, list);
+  }
+  for (const list of records.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return records;
+}
+
+/**
+ * Each record's chain recomputed from its rows alone, from its first event: every event's hash (hex),
+ * by id, and each record's head (last id, last hash, count).
+ */
+export function referenceChains(rows: readonly Omit<RecordRow, "hash">[]): {
+  readonly hashes: Map<string, string>;
+  readonly heads: Map<string, { lastId: string; lastHash: string; eventCount: number }>;
+} {
+  const hashes = new Map<string, string>();
+  const heads = new Map<string, { lastId: string; lastHash: string; eventCount: number }>();
+  for (const [parentId, events] of byRecord(rows)) {
+    let previous: Buffer | null = null;
+    for (const event of events) {
+      previous = referenceHash(previous, referenceDigest(event));
+      hashes.set(event.id, previous.toString("hex"));
+    }
+    heads.set(parentId, { lastId: events.at(-1)!.id, lastHash: previous!.toString("hex"), eventCount: events.length });
+  }
+  return { hashes, heads };
+}
+
+/**
+ * What verification expects of event `id`: its hash from its own (possibly edited) columns and the
+ * stored hash of the event before it in its record, by id (`null` hash before: a first event).
+ */
+export function expectedStoredHash(rows: readonly RecordRow[], id: string): string {
+  const event = rows.find((row) => row.id === id);
+  if (event === undefined) throw new Error(`no event ${id}`);
+  const events = byRecord(rows).get(event.parentId)!;
+  const before = events[events.indexOf(event) - 1];
+  return referenceHash(before === undefined ? null : before.hash, referenceDigest(event)).toString("hex");
+}
+
+/** `uuid` plus `n` (as the 128-bit number it is), as PostgreSQL prints a uuid. */
+export function uuidPlus(uuid: string, n: number | bigint): string {
+  const value = (BigInt(`0x${uuid.replace(/-/g, "")}`) + BigInt(n)) & ((1n << 128n) - 1n);
+  const hex = value.toString(16).padStart(32, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
