@@ -39,9 +39,9 @@ describeBackends("a record chain added to a table that holds events", (backend) 
       "SELECT parent_id, event_count FROM events_heads ORDER BY parent_id",
     );
     expect(heads.map((h) => [h.parent_id, Number(h.event_count)])).toEqual([...records].sort().map((id) => [id, 5]));
-    const [{ unhashed }] = await t.query<{ unhashed: string | number }>(
+    const [{ unhashed }] = (await t.query<{ unhashed: string | number }>(
       "SELECT count(*) AS unhashed FROM events WHERE hash IS NULL",
-    );
+    )) as [{ unhashed: string | number }];
     expect(Number(unhashed)).toBe(0);
     expect(await verifyChain(t.db, after.events)).toEqual({ ok: true, count: 15 });
     const [guard] = await t.query<{ tgenabled: string }>(

@@ -493,11 +493,52 @@ describeBackends("record chains", (backend) => {
         { sqlstate: "23503", mentions: ["its first event must be written first"] },
       );
       const root = (await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null })).id;
+      // the id is taken: the trigger leaves the row alone, and the primary key refuses it
       await expectRejects(t.query(`INSERT INTO events (id, parent_id, schema, action) VALUES ($1, $1, 0, 1)`, [root]), {
         sqlstate: "23505",
-        mentions: ["has a first event already"],
+        mentions: ["events_pkey"],
       });
       expect([await count(t, "events"), await count(t, "events_heads")]).toEqual([before[0]! + 1, before[1]! + 1]);
+    });
+  });
+
+  describe("ON CONFLICT: a row that is not written does not move the chain", () => {
+    test("an idempotent retry (ON CONFLICT (id) DO NOTHING) of an event, or of a first event, writes it once", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { n: 0 } });
+      const id = uuidv7();
+      const insert = `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $2, 0, 2, '{"n": 1}') ON CONFLICT (id) DO NOTHING`;
+      await t.query(insert, [id, root.id]);
+      await t.query(insert, [id, root.id]); // the retry: its id is the record's last, and is not moved
+      await t.query(insert.replace("0, 2", "0, 1"), [root.id, root.id]); // the first event, again
+      expect((await rowsOf(t, "events", root.id)).map((row) => row.id)).toEqual([root.id, id]);
+      expect(await verifyChain(t.db, events, { parentId: root.id })).toEqual({ ok: true, count: 2 });
+      expect((await chainHead(t.db, events, root.id)).eventCount).toBe(2);
+      await expectReference(t, "events");
+    });
+
+    test("an id another record holds, skipped by ON CONFLICT DO NOTHING, leaves that record's head where it was", async () => {
+      const a = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { a: 1 } });
+      const b = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { b: 1 } });
+      const taken = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: { b: 2 },
+        parentId: b.id,
+      });
+      await t.query(
+        `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $2, 0, 2, '{"a": 2}') ON CONFLICT (id) DO NOTHING`,
+        [taken.id, a.id],
+      );
+      expect(await verifyChain(t.db, events, { parentId: a.id })).toEqual({ ok: true, count: 1 });
+      expect(await verifyChain(t.db, events, { parentId: b.id })).toEqual({ ok: true, count: 2 });
+      const next = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: { a: 3 },
+        parentId: a.id,
+      });
+      expect(await verifyChain(t.db, events, { parentId: a.id })).toEqual({ ok: true, count: 2 });
+      expect((await chainHead(t.db, events, a.id)).lastId).toBe(next.id);
     });
   });
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SQL, eq, getTableColumns, is, sql } from "drizzle-orm";
+import { SQL, getTableColumns, is, sql } from "drizzle-orm";
 import { PgTransaction, type PgColumn } from "drizzle-orm/pg-core";
 import { at, checkInt4, checkObject, checkPayload, checkUuid } from "../checks.js";
 import { shortenQueryError } from "../display.js";
@@ -215,13 +215,18 @@ function selectFromRecord(t: Events, values: Events["$inferInsert"], id: string,
     const fallback = column.defaultFn?.();
     return fallback === undefined ? sql`null::${type}` : sql`${fallback}::${type}`;
   });
-  return sql`select ${sql.join(columns, sql`, `)} from ${t} as ${parent} where ${parent}.${idColumn} = ${parentId}::uuid and ${parent}.${parentColumn} = ${parent}.${idColumn}`;
+  // pg_catalog's `=`, whatever the caller's search_path (another `=` first in it could match every row)
+  const equals = sql.raw("OPERATOR(pg_catalog.=)");
+  return sql`select ${sql.join(columns, sql`, `)} from ${t} as ${parent} where ${parent}.${idColumn} ${equals} ${parentId}::pg_catalog.text::pg_catalog.uuid and ${parent}.${parentColumn} ${equals} ${parent}.${idColumn}`;
 }
 
 /** Throws why `parentId` is no record of `events`: no such event, or one that is not a record's first. */
 async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<never> {
   const t = events.table;
-  const [found] = await db.select({ parentId: t.parentId }).from(t).where(eq(t.id, parentId));
+  const [found] = await db
+    .select({ parentId: t.parentId })
+    .from(t)
+    .where(sql`${t.id} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid`);
   throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, found?.parentId);
 }
 

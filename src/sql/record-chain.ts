@@ -111,6 +111,10 @@ export const RECORD_CHAIN_ERRORS = {
 
 /**
  * The body of `record_chain_T()`, the `BEFORE INSERT` row trigger function of events table `T`:
+ * - An event whose id is taken already is left alone: the primary key refuses it, or `ON CONFLICT`
+ *   skips it (an idempotent retry), and the head does not move for a row that is not written. (An id
+ *   taken by a concurrent, uncommitted insert of another record is not seen: should `ON CONFLICT DO
+ *   NOTHING` then skip the row, that record's head has moved, which `verifyChain` reports.)
  * - The writer's `hash` is never used: it is replaced.
  * - An event of a record that has a head, with an id after the head's last id (the usual case), is
  *   chained by one `UPDATE` of the head, which computes the new hash from the head's last hash and
@@ -146,6 +150,9 @@ function chainFunctionBody(meta: EventTableMeta): string {
   v_next bytea;
   v_byte int;
 BEGIN
+  IF EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${id}) THEN
+    RETURN NEW;
+  END IF;
   UPDATE ${headsTable} AS h
      SET ${lastId} = NEW.${id},
          ${lastHash} = ${recordHash(`h.${lastHash}`, digest)},
