@@ -346,9 +346,9 @@ async function main(): Promise<void> {
 
 class RollBack extends Error {}
 
-// BENCH_ONLY=rule, queries or chain runs one part; all by default. The queries part: bench/queries.ts;
-// the chain part: bench/chain.ts.
-const PARTS = ["rule", "queries", "chain"] as const;
+// BENCH_ONLY=rule, queries, chain or record-chain runs one part; all by default. The queries part:
+// bench/queries.ts; the chain part: bench/chain.ts; the record-chain part: bench/record-chain.ts.
+const PARTS = ["rule", "queries", "chain", "record-chain"] as const;
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only))
   throw new Error(`BENCH_ONLY must be one of ${PARTS.join(", ")}, not ${JSON.stringify(only)}`);
@@ -363,4 +363,9 @@ if (runs("chain")) {
   if (only === undefined) console.log("");
   const { benchChain } = await import("./chain.js");
   await benchChain(URL_);
+}
+if (runs("record-chain")) {
+  if (only === undefined) console.log("");
+  const { benchRecordChain } = await import("./record-chain.js");
+  await benchRecordChain(URL_);
 }
