@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { RULE_NAMES, names, tableKey, type TableName } from "../naming.js";
+import { RULE_NAMES, tableKey, type TableName } from "../naming.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { RuleFunction, RuleTrigger } from "../sql/rule-objects.js";
 import { ruleTargets } from "../sql/rules.js";
