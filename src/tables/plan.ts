@@ -71,7 +71,7 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
       at(OPTIONS, "hashed"),
       object.hashed,
       false,
-      "a boolean (`true`: Spector's chain, one per table), `\"record\"` (a chain per record, kept by the database),",
+      'a boolean (`true`: Spector\'s chain, one per table), `"record"` (a chain per record, kept by the database),',
     );
   const appendOnly = checkBoolean(at(OPTIONS, "appendOnly"), object.appendOnly, false);
   const updatedAt = checkBoolean(at(OPTIONS, "updatedAt"), object.updatedAt, true);
