@@ -187,8 +187,9 @@ async function generateInLockedFolder(
     log("drizzle-spector: same-parent triggers are up to date");
     return { tablesMigration, triggerMigration: undefined, created: [], dropped: [] };
   }
-  const created = plan.create.map((target) => target.table);
-  const dropped = plan.drop.map((drop) => drop.table);
+  // one entry per table: a table may get (or lose) several rules
+  const created = [...new Set(plan.create.map((target) => target.table))];
+  const dropped = [...new Set(plan.drop.map((drop) => drop.table))];
   const summary =
     `rule added: ${created.join(", ") || "none"}; removed: ${dropped.join(", ") || "none"}` +
     (shards.length === 0 ? "" : `; shards recorded: ${shards.map(describeList).join("; ")}`);
