@@ -187,8 +187,9 @@ async function generateInLockedFolder(
     log("drizzle-spector: same-parent triggers are up to date (so are the record chains and append-only guards)");
     return { tablesMigration, triggerMigration: undefined, created: [], dropped: [] };
   }
-  const created = plan.create.map((target) => target.table);
-  const dropped = plan.drop.map((drop) => drop.table);
+  // one entry per table: a table may get (or lose) several rules
+  const created = [...new Set(plan.create.map((target) => target.table))];
+  const dropped = [...new Set(plan.drop.map((drop) => drop.table))];
   // same-parent rules by their table alone, as before other kinds existed; the others with their kind
   const described = (kind: string, table: string) => (kind === "same-parent" ? table : `${kind} ${table}`);
   const summary =
