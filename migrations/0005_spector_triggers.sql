@@ -1,4 +1,4 @@
--- drizzle-spector:create-record-chain public.ledger 0827b9eb50f496
+-- drizzle-spector:create-record-chain public.ledger 0abf29f3ba0b2f
 CREATE OR REPLACE FUNCTION "public"."record_chain_ledger"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = 'pg_catalog', 'pg_temp'
   AS $spector$
@@ -8,6 +8,9 @@ DECLARE
   v_next bytea;
   v_byte int;
 BEGIN
+  IF EXISTS (SELECT FROM "public"."ledger" AS e WHERE e."id" = NEW."id") THEN
+    RETURN NEW;
+  END IF;
   UPDATE "public"."ledger_heads" AS h
      SET "last_id" = NEW."id",
          "last_hash" = pg_catalog.sha256(coalesce(h."last_hash", ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) pg_catalog.sha256(pg_catalog.convert_to(NEW."id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) NEW."parent_id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) NEW."schema"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) NEW."action"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) pg_catalog.to_char(NEW."inserted_at", 'YYYY-MM-DD HH24:MI:SS.US') OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) coalesce(NEW."payload"::pg_catalog.text, ''), 'UTF8'))),
@@ -71,6 +74,50 @@ $spector$;
 --> statement-breakpoint
 CREATE OR REPLACE TRIGGER "record_chain_ledger" BEFORE INSERT ON "public"."ledger"
   FOR EACH ROW EXECUTE FUNCTION "public"."record_chain_ledger"();
+--> statement-breakpoint
+DO $spector$
+DECLARE
+  r record;
+  v_parent uuid;
+  v_last uuid;
+  v_hash bytea;
+  v_count bigint := 0;
+  v_guarded boolean;
+  v_path text := pg_catalog.current_setting('search_path');
+BEGIN
+  PERFORM 1 FROM "public"."ledger" AS e WHERE NOT EXISTS (SELECT FROM "public"."ledger_heads" AS h WHERE h."parent_id" = e."parent_id") LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  -- PostgreSQL's own operators for what follows, whatever the migrating role's path; restored below
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  SELECT tgenabled <> 'D' INTO v_guarded FROM pg_catalog.pg_trigger
+   WHERE tgrelid = '"public"."ledger"'::pg_catalog.regclass AND tgname = 'append_only_ledger';
+  IF v_guarded THEN
+    EXECUTE 'ALTER TABLE "public"."ledger" DISABLE TRIGGER "append_only_ledger"';
+  END IF;
+  FOR r IN SELECT e."id" AS id, e."parent_id" AS parent_id, pg_catalog.sha256(pg_catalog.convert_to(e."id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."parent_id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."schema"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."action"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) pg_catalog.to_char(e."inserted_at", 'YYYY-MM-DD HH24:MI:SS.US') OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) coalesce(e."payload"::pg_catalog.text, ''), 'UTF8')) AS digest
+             FROM "public"."ledger" AS e WHERE NOT EXISTS (SELECT FROM "public"."ledger_heads" AS h WHERE h."parent_id" = e."parent_id") ORDER BY e."parent_id", e."id" LOOP
+    IF r.parent_id IS DISTINCT FROM v_parent THEN
+      IF v_parent IS NOT NULL THEN
+        INSERT INTO "public"."ledger_heads" ("parent_id", "last_id", "last_hash", "event_count") VALUES (v_parent, v_last, v_hash, v_count);
+      END IF;
+      v_parent := r.parent_id;
+      v_hash := NULL;
+      v_count := 0;
+    END IF;
+    v_hash := pg_catalog.sha256(coalesce(v_hash, ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) r.digest);
+    v_last := r.id;
+    v_count := v_count + 1;
+    UPDATE "public"."ledger" AS e SET "hash" = v_hash WHERE e."id" = r.id;
+  END LOOP;
+  INSERT INTO "public"."ledger_heads" ("parent_id", "last_id", "last_hash", "event_count") VALUES (v_parent, v_last, v_hash, v_count);
+  IF v_guarded THEN
+    EXECUTE 'ALTER TABLE "public"."ledger" ENABLE ALWAYS TRIGGER "append_only_ledger"';
+  END IF;
+  PERFORM pg_catalog.set_config('search_path', v_path, true);
+END
+$spector$;
 --> statement-breakpoint
 -- drizzle-spector:create-append-only public.ledger 0b04883803dc7b
 CREATE OR REPLACE FUNCTION "public"."append_only_ledger"() RETURNS trigger LANGUAGE plpgsql
