@@ -1016,14 +1016,26 @@ describe("the committed migrations", () => {
       ).toBeUndefined();
       expect(result.triggerMigration).toBeUndefined();
       expect(snapshot(dir)).toEqual(before);
-      // and the last committed trigger SQL is what this version of the library writes (earlier ones
-      // are what earlier versions wrote: a database migrated with them gets the new rule from it)
-      const { spectorTriggerSql } = await import("../src/index.js");
+      // and the last committed SQL of each rule is what this version of the library writes (earlier
+      // ones are what earlier versions wrote: a database migrated with them gets the new rule from it)
+      const { createRuleStatements, ruleTargets } = await import("../src/sql/rules.js");
+      const { splitStatements } = await import("../src/sql/statements.js");
       const schema = await import("../example/schema.js");
       const committed = Object.entries(before)
         .filter(([file, text]) => file.endsWith(".sql") && text.includes("drizzle-spector:create"))
         .sort(([a], [b]) => a.localeCompare(b));
-      expect(committed.at(-1)![1]).toBe(spectorTriggerSql(schema));
+      const targets = ruleTargets(schema);
+      expect(targets.map((target) => `${target.rule.kind} ${target.table}`).sort()).toEqual([
+        "append-only public.ledger",
+        "record-chain public.ledger",
+        "same-parent public.event_ancestors",
+        "same-parent public.event_links",
+      ]);
+      for (const target of targets) {
+        const marker = `drizzle-spector:create-${target.rule.kind} ${target.table} `;
+        const [file, text] = committed.filter(([, text]) => text.includes(marker)).at(-1)!;
+        expect(splitStatements(text), file).toEqual(expect.arrayContaining(createRuleStatements(target)));
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

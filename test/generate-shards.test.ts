@@ -143,9 +143,13 @@ describe("a project whose snapshot holds the events table's key at table level (
         await db.migrate(join(dir, "migrations"));
         expect(
           await db.query(
-            `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'p' AND connamespace = 'public'::regnamespace`,
+            `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'p' AND connamespace = 'public'::regnamespace ORDER BY conname`,
           ),
-        ).toEqual([{ conname: "events_pkey", def: "PRIMARY KEY (id)" }]);
+        ).toEqual([
+          { conname: "events_pkey", def: "PRIMARY KEY (id)" },
+          { conname: "ledger_heads_pkey", def: "PRIMARY KEY (parent_id)" },
+          { conname: "ledger_pkey", def: "PRIMARY KEY (id)" },
+        ]);
       } finally {
         await db.close();
       }

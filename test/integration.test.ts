@@ -74,7 +74,13 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
   describe("layout", () => {
     test("the migrated catalog has Spector's columns, constraints and indexes, plus our defaults and triggers", async () => {
       const layout = await readLayout(t, "public");
-      expect(Object.keys(layout).sort()).toEqual(["event_ancestors", "event_links", "events"]);
+      expect(Object.keys(layout).sort()).toEqual([
+        "event_ancestors",
+        "event_links",
+        "events",
+        "ledger",
+        "ledger_heads",
+      ]);
       const now = "(now() AT TIME ZONE 'utc'::text)";
       expect(layout.events!.columns).toEqual([
         { name: "id", type: "uuid", nullable: false, precision: null, default: null },

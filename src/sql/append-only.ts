@@ -14,6 +14,15 @@ import { RULE_FUNCTION_CONFIG } from "./same-parent.js";
 /**
  * How the guard refuses a change: SQLSTATE `2F002` (`modifying_sql_data_not_permitted`), a message
  * naming the table and the operation (a `format()` template), and a hint.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await db.delete(events);
+ * } catch (error) {
+ *   if ((error as { cause?: { code?: string } }).cause?.code === APPEND_ONLY_VIOLATION.sqlstate) console.log("append-only");
+ * }
+ * ```
  */
 export const APPEND_ONLY_VIOLATION = {
   sqlstate: "2F002",

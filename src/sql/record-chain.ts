@@ -95,6 +95,12 @@ export function headsTableOf(table: TableName): TableName {
  * - `noRecord`: an event of a record with no first event in the table (as the foreign key would);
  * - `unchained`: an event of a record whose events predate the record chain (no head);
  * - `duplicate`: a first event for a record that has one already.
+ *
+ * @example
+ * ```ts
+ * const code = (error as { cause?: { code?: string } }).cause?.code;
+ * if (code === RECORD_CHAIN_ERRORS.noRecord.sqlstate) console.log("write the record's first event first");
+ * ```
  */
 export const RECORD_CHAIN_ERRORS = {
   noRecord: {
