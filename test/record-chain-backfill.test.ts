@@ -54,4 +54,20 @@ describeBackends("a record chain added to a table that holds events", (backend) 
     await t.execMigration(spectorTriggerSql(after));
     expect(await verifyChain(t.db, after.events)).toEqual({ ok: true, count: 16 });
   });
+
+  test("installing the rules again (a new version) does not chain events written around the trigger: they stay reported", async () => {
+    const forged = "01930000-0000-7000-8000-00000000f00d";
+    await t.execMigration(
+      joinStatements([
+        "ALTER TABLE events DISABLE TRIGGER record_chain_events;",
+        `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ('${forged}', '${forged}', 0, 1, NULL, '\\x00');`,
+        "ALTER TABLE events ENABLE TRIGGER record_chain_events;",
+      ]),
+    );
+    const broken = { ok: false, eventId: forged, parentId: forged, reason: "mismatch" };
+    expect(await verifyChain(t.db, after.events)).toMatchObject(broken);
+    await t.execMigration(spectorTriggerSql(after));
+    expect(await verifyChain(t.db, after.events)).toMatchObject(broken);
+    expect(await t.query("SELECT 1 FROM events_heads WHERE parent_id = $1", [forged])).toHaveLength(0);
+  });
 });

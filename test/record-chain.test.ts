@@ -542,6 +542,80 @@ describeBackends("record chains", (backend) => {
     });
   });
 
+  describe("what the review found", () => {
+    test("the SECURITY DEFINER function refuses to run for a trigger on another table, and PUBLIC cannot execute it", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { v: 1 } });
+      const before = await chainHead(t.db, events, root.id);
+      await t.query(
+        `CREATE TABLE IF NOT EXISTS fake_events (id uuid, parent_id uuid, payload jsonb, schema int, action int, hash bytea, inserted_at timestamp)`,
+      );
+      await t.query(
+        `CREATE OR REPLACE TRIGGER steal BEFORE INSERT ON fake_events FOR EACH ROW EXECUTE FUNCTION public.record_chain_events()`,
+      );
+      await expectRejects(
+        t.query(`INSERT INTO fake_events VALUES ($1, $2, '{}', 0, 2, NULL, now())`, [uuidv7(), root.id]),
+        { sqlstate: "42501", mentions: ["keeps the record chain of", "fake_events"] },
+      );
+      expect(await chainHead(t.db, events, root.id)).toEqual(before);
+      const [acl] = await t.query<{ public: boolean }>(
+        `SELECT has_function_privilege('public', 'public.record_chain_events()', 'EXECUTE') AS public`,
+      );
+      expect(acl!.public).toBe(false);
+      await t.query(`DROP TABLE fake_events`);
+    });
+
+    test("a moved id that another record holds moves on to the next free one; the skipped row never moves the head", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { v: 1 } });
+      const last = await appendEvent(t.db, events, {
+        schema: "user",
+        action: "update",
+        payload: { v: 2 },
+        parentId: root.id,
+      });
+      // another record takes the id right after `last`
+      const next = (
+        await t.query<{ id: string }>(
+          `SELECT encode(set_byte(uuid_send($1::uuid), 15, get_byte(uuid_send($1::uuid), 15) + 1), 'hex')::uuid::text AS id`,
+          [last.id],
+        )
+      )[0]!.id;
+      if (next.endsWith("00")) return; // the last byte wrapped: not this case (1 in 256)
+      await t.query(`INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $1, 0, 1, NULL)`, [next]);
+      const [moved] = await t.query<{ id: string }>(
+        `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ('00000000-0000-4000-8000-000000000005', $1, 0, 2, '{"v": 3}')
+         ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`,
+        [root.id],
+      );
+      expect(moved!.id > next).toBe(true);
+      expect(await verifyChain(t.db, events, { parentId: root.id })).toEqual({ ok: true, count: 3 });
+      expect(await verifyChain(t.db, events, { parentId: next })).toEqual({ ok: true, count: 1 });
+    });
+
+    test("an inserted_at moved to a BC year breaks the chain; an event whose parent is not a record's first is refused as such", async () => {
+      const root = await appendEvent(t.db, tamper, { schema: "user", action: "insert", payload: { bc: 1 } });
+      const child = await appendEvent(t.db, tamper, {
+        schema: "user",
+        action: "update",
+        payload: { bc: 2 },
+        parentId: root.id,
+      });
+      const at = (
+        await t.query<{ at: string }>(`SELECT inserted_at::text AS at FROM tamper WHERE id = $1`, [child.id])
+      )[0]!.at;
+      await t.query(`UPDATE tamper SET inserted_at = ($1 || ' BC')::timestamp WHERE id = $2`, [at, child.id]);
+      expect(await verifyChain(t.db, tamper, { parentId: root.id })).toMatchObject({
+        ok: false,
+        reason: "mismatch",
+        eventId: child.id,
+        expected: expectedStoredHash(await rowsOf(t, "tamper", root.id), child.id),
+      });
+      await expectRejects(
+        t.query(`INSERT INTO tamper (id, parent_id, schema, action) VALUES ($1, $2, 0, 2)`, [uuidv7(), child.id]),
+        { sqlstate: "23503", mentions: ["is not the first event of its record"] },
+      );
+    });
+  });
+
   describe("tampering: verifyChain names the first thing touched", () => {
     /**
      * A fresh `tamper` table: decoy record A (3 events), record R (6 events) the case tampers with,
@@ -1059,6 +1133,26 @@ function describeConcurrency(t: TestDatabase) {
       }
     });
 
+    test("an idempotent retry that overlaps its still uncommitted original waits for it, then is skipped: written once", async () => {
+      const root = (await appendEvent(t.db, events, { schema: "user", action: "insert", payload: {} })).id;
+      const [a, b] = [session(t), session(t)];
+      const id = uuidv7();
+      const insert = `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $2, 0, 2, '{"pay": 100}') ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`;
+      try {
+        const [pa, pb] = [await pidOf(a), await pidOf(b)];
+        await a.unsafe("BEGIN");
+        await a.unsafe(insert, [id, root]);
+        const retry = b.unsafe(insert, [id, root]).execute(); // postgres.js sends a query when it is awaited or executed
+        await blockedBy(t, pb, pa);
+        await a.unsafe("COMMIT");
+        expect(await retry).toHaveLength(0); // skipped, not moved to another id
+        expect((await rowsOf(t, "events", root)).map((row) => row.id)).toEqual([root, id]);
+        expect(await verifyChain(t.db, events, { parentId: root })).toEqual({ ok: true, count: 2 });
+      } finally {
+        await Promise.all([a.end(), b.end()]);
+      }
+    });
+
     for (const level of ["repeatable read", "serializable"] as const) {
       test(`${level.toUpperCase()}: an append that conflicts fails with 40001 (waiting, or with a stale snapshot), and a retry chains`, async () => {
         const root = (await appendEvent(t.db, events, { schema: "user", action: "insert", payload: {} })).id;
@@ -1117,7 +1211,8 @@ function describeConcurrency(t: TestDatabase) {
         const second = insertRoot(b, "b").execute(); // postgres.js sends a query when it is awaited or executed
         await blockedBy(t, pb, pa);
         await a.unsafe("COMMIT");
-        await expectRejects(second, { sqlstate: "23505", mentions: ["has a first event already"] });
+        // the id is taken once the first commits: the trigger leaves the row to the primary key
+        await expectRejects(second, { sqlstate: "23505", mentions: ["events_pkey"] });
         const rows = await rowsOf(t, "events", root);
         expect(rows.map((r) => r.payload)).toEqual(['{"by": "a"}']);
         expect((await headsOf(t, "events")).get(root)!.eventCount).toBe(1);

@@ -28,6 +28,15 @@ export interface HashedColumns {
   readonly payload: string;
 }
 
+/**
+ * SQL for `inserted_at` as the digest writes it: {@link RECORD_HASH_TIME_FORMAT}, then ` BC` for a year
+ * before 1 (which `to_char` does not mark), and PostgreSQL's `infinity` / `-infinity` for those.
+ */
+function insertedAtText(expression: string): string {
+  const bc = `CASE WHEN ${expression} OPERATOR(pg_catalog.<) '0001-01-01'::pg_catalog.timestamp THEN ' BC' ELSE '' END`;
+  return `coalesce(pg_catalog.to_char(${expression}, ${quoteLiteral(RECORD_HASH_TIME_FORMAT)}) ${CAT} ${bc}, ${expression}::pg_catalog.text)`;
+}
+
 /** `||` as PostgreSQL's own, whatever the caller's `search_path`. */
 const CAT = "OPERATOR(pg_catalog.||)";
 
@@ -35,7 +44,7 @@ const CAT = "OPERATOR(pg_catalog.||)";
  * SQL for an event's digest: the SHA-256 of the UTF-8 of
  * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, where the ids are
  * PostgreSQL's text of a `uuid`, `schema` and `action` decimal integers, `inserted_at` as
- * {@link RECORD_HASH_TIME_FORMAT} gives it, and `payload` PostgreSQL's text of the `jsonb` value
+ * {@link RECORD_HASH_TIME_FORMAT} gives it (with ` BC` before year 1, `infinity` as such), and `payload` PostgreSQL's text of the `jsonb` value
  * (empty for SQL `NULL`). Every function, operator and type is named with its schema, `pg_catalog`, so
  * that the caller's `search_path` cannot change it. An event's hash is {@link recordHash} of its
  * record's previous hash and this digest: the digests do not depend on one another, so verification
@@ -53,7 +62,7 @@ export function recordDigest(row: HashedColumns): string {
     text(row.parentId),
     text(row.schema),
     text(row.action),
-    `pg_catalog.to_char(${row.insertedAt}, ${quoteLiteral(RECORD_HASH_TIME_FORMAT)})`,
+    insertedAtText(row.insertedAt),
     `coalesce(${text(row.payload)}, '')`,
   ];
   return `pg_catalog.sha256(pg_catalog.convert_to(${fields.join(` ${CAT} E'\\n' ${CAT} `)}, 'UTF8'))`;
@@ -94,7 +103,11 @@ export function headsTableOf(table: TableName): TableName {
  * How the record chain reports what it cannot chain: the SQLSTATE and message of each case.
  * - `noRecord`: an event of a record with no first event in the table (as the foreign key would);
  * - `unchained`: an event of a record whose events predate the record chain (no head);
- * - `duplicate`: a first event for a record that has one already.
+ * - `duplicate`: a first event for a record that has one already;
+ * - `notFirst`: an event whose `parent_id` is an event that is not a record's first;
+ * - `noIdLeft`: an event whose id must move after the record's last, which is the largest uuid;
+ * - `elsewhere`: the function attached to a trigger on another table (refused: it is `SECURITY
+ *   DEFINER`, and must move no head but its own table's).
  *
  * @example
  * ```ts
@@ -113,6 +126,15 @@ export const RECORD_CHAIN_ERRORS = {
       "drizzle-spector: record %s of %s has no record chain head: its events were written before the record chain was installed",
   },
   duplicate: { sqlstate: "23505", message: "drizzle-spector: record %s of %s has a first event already" },
+  notFirst: {
+    sqlstate: "23503",
+    message: "drizzle-spector: %s in %s is not the first event of its record: parent_id must be a record's first event",
+  },
+  noIdLeft: { sqlstate: "22003", message: "drizzle-spector: record %s of %s has no id left after its last one" },
+  elsewhere: {
+    sqlstate: "42501",
+    message: "drizzle-spector: %s keeps the record chain of %s only, and was called by a trigger on %s",
+  },
 } as const;
 
 /**
@@ -150,13 +172,21 @@ function chainFunctionBody(meta: EventTableMeta): string {
     `RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(error.sqlstate)},
         MESSAGE = format(${quoteLiteral(error.message)}, NEW.${eventParent}, ${quoteLiteral(table)}),
         SCHEMA = ${quoteLiteral(meta.pgSchema ?? "public")}, TABLE = ${quoteLiteral(meta.name)};`;
+  const taken = `EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${id})`;
+  const fn = quoteQualified(meta.pgSchema, names.recordChain.function(meta.name));
   return `DECLARE
   v_last_id uuid;
   v_last_hash bytea;
   v_next bytea;
   v_byte int;
 BEGIN
-  IF EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${id}) THEN
+  IF TG_TABLE_NAME <> ${quoteLiteral(meta.name)} OR TG_TABLE_SCHEMA <> ${quoteLiteral(meta.pgSchema ?? "public")}
+     OR TG_OP <> 'INSERT' OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' THEN
+    RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(RECORD_CHAIN_ERRORS.elsewhere.sqlstate)},
+      MESSAGE = format(${quoteLiteral(RECORD_CHAIN_ERRORS.elsewhere.message)}, ${quoteLiteral(`${fn}()`)}, ${quoteLiteral(table)},
+                       format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME));
+  END IF;
+  IF ${taken} THEN
     RETURN NEW;
   END IF;
   UPDATE ${headsTable} AS h
@@ -172,23 +202,30 @@ BEGIN
   SELECT h.${lastId}, h.${lastHash} INTO v_last_id, v_last_hash
     FROM ${headsTable} AS h WHERE h.${parentId} = NEW.${eventParent} FOR UPDATE;
   IF FOUND THEN
+    -- under the head's lock: an insert of this id that committed while this one waited leaves it to the key
+    IF ${taken} THEN
+      RETURN NEW;
+    END IF;
     IF NEW.${id} = NEW.${eventParent} THEN
       ${raise(RECORD_CHAIN_ERRORS.duplicate)}
     END IF;
     IF NEW.${id} <= v_last_id THEN
       v_next := uuid_send(v_last_id);
-      FOR i IN REVERSE 15..0 LOOP
-        v_byte := get_byte(v_next, i);
-        IF v_byte < 255 THEN
-          v_next := set_byte(v_next, i, v_byte + 1);
-          EXIT;
-        END IF;
-        IF i = 0 THEN
-          RAISE EXCEPTION 'drizzle-spector: record % of % has no id left after %', NEW.${eventParent}, ${quoteLiteral(table)}, v_last_id;
-        END IF;
-        v_next := set_byte(v_next, i, 0);
+      LOOP
+        FOR i IN REVERSE 15..0 LOOP
+          v_byte := get_byte(v_next, i);
+          IF v_byte < 255 THEN
+            v_next := set_byte(v_next, i, v_byte + 1);
+            EXIT;
+          END IF;
+          IF i = 0 THEN
+            ${raise(RECORD_CHAIN_ERRORS.noIdLeft)}
+          END IF;
+          v_next := set_byte(v_next, i, 0);
+        END LOOP;
+        NEW.${id} := encode(v_next, 'hex')::uuid;
+        EXIT WHEN NOT ${taken};
       END LOOP;
-      NEW.${id} := encode(v_next, 'hex')::uuid;
     END IF;
     NEW.${hash} := ${recordHash("v_last_hash", digest)};
     UPDATE ${headsTable} AS h SET ${lastId} = NEW.${id}, ${lastHash} = NEW.${hash}, ${count} = h.${count} + 1
@@ -196,8 +233,11 @@ BEGIN
     RETURN NEW;
   END IF;
   IF NEW.${id} IS DISTINCT FROM NEW.${eventParent} THEN
-    IF EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${eventParent}) THEN
+    IF EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${eventParent} AND e.${eventParent} = e.${id}) THEN
       ${raise(RECORD_CHAIN_ERRORS.unchained)}
+    END IF;
+    IF EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${eventParent}) THEN
+      ${raise(RECORD_CHAIN_ERRORS.notFirst)}
     END IF;
     ${raise(RECORD_CHAIN_ERRORS.noRecord)}
   END IF;
@@ -206,6 +246,10 @@ BEGIN
   VALUES (NEW.${eventParent}, NEW.${id}, NEW.${hash}, 1)
   ON CONFLICT (${parentId}) DO NOTHING;
   IF NOT FOUND THEN
+    -- a concurrent first event of this record committed meanwhile: the same id leaves it to the key
+    IF ${taken} THEN
+      RETURN NEW;
+    END IF;
     ${raise(RECORD_CHAIN_ERRORS.duplicate)}
   END IF;
   RETURN NEW;
@@ -244,11 +288,11 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
 }
 
 /**
- * The statement that chains the events written before the record chain was installed: every record
- * without a head gets its events' hashes, in `id` order, and its head, as the trigger would have
- * written them. It runs after the trigger is created, whose lock keeps other writers out of the table
- * until the migration commits. The append-only guard, if the table has one already, is lifted for it
- * and put back in the same transaction. A table without such records costs one anti-join.
+ * The statement that chains the events written before the record chain was installed: when the table
+ * has no record-chain trigger yet, every record without a head gets its events' hashes, in `id`
+ * order, and its head, as the trigger would have written them, under a lock that keeps other writers
+ * out until the migration commits. The append-only guard, if the table has one already, is lifted for
+ * it and put back in the same transaction. A table without such records costs one anti-join.
  */
 function backfillStatement(meta: EventTableMeta): string {
   const q = quoteIdent;
@@ -273,6 +317,14 @@ function backfillStatement(meta: EventTableMeta): string {
   v_guarded boolean;
   v_path text := pg_catalog.current_setting('search_path');
 BEGIN
+  -- only where the chain is new: a trigger already there means rows without a head were written
+  -- around it, which verification must go on reporting (a new version of the rule is installed again)
+  IF EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) ${quoteLiteral(table)}::pg_catalog.regclass
+               AND tgname OPERATOR(pg_catalog.=) ${quoteLiteral(names.recordChain.trigger(meta.name))}) THEN
+    RETURN;
+  END IF;
+  -- other writers wait until the migration commits, as the trigger's creation right after makes them
+  LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE;
   PERFORM 1 ${unchained} LIMIT 1;
   IF NOT FOUND THEN
     RETURN;
@@ -308,9 +360,12 @@ END`;
   return `DO ${dollarQuoted(body)};`;
 }
 
-/** The statements that install the record chain on events table `meta`, and chain its earlier events. */
+/**
+ * The statements that install the record chain on events table `meta`: where it is new, first chain
+ * the events already there, then the function and the trigger.
+ */
 export function recordChainStatements(meta: EventTableMeta): string[] {
-  return [...createStatements(recordChainObjects(meta)), backfillStatement(meta)];
+  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta))];
 }
 
 /** The statements that remove the record chain from events table `table` (its heads table is drizzle-kit's). */

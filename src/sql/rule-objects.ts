@@ -50,10 +50,18 @@ export interface RuleObjects {
   readonly tables?: readonly TableName[];
 }
 
-/** The statements that install `objects`: each function, then each trigger, `CREATE OR REPLACE` throughout. */
+/**
+ * The statements that install `objects`: each function (a `SECURITY DEFINER` one with `EXECUTE` revoked
+ * from `PUBLIC`), then each trigger, `CREATE OR REPLACE` throughout.
+ */
 export function createStatements(objects: RuleObjects): string[] {
   return [
-    ...objects.functions.map(createFunction),
+    ...objects.functions.flatMap((fn) => [
+      createFunction(fn),
+      // PostgreSQL lets PUBLIC execute a new function: a SECURITY DEFINER one must run only as the trigger
+      // it is made for (firing a trigger checks no EXECUTE privilege)
+      ...(fn.securityDefiner ? [`REVOKE EXECUTE ON FUNCTION ${quoteQualified(fn.schema, fn.name)}() FROM PUBLIC;`] : []),
+    ]),
     ...objects.triggers.flatMap((trigger) => [
       createTrigger(trigger),
       ...(trigger.always

@@ -4,7 +4,8 @@
  * compare what the database stores with it.
  *
  * - digest = SHA-256 of the UTF-8 of `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`
- *   (`id::text`, `parent_id::text`, the integers in decimal, `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`,
+ *   (`id::text`, `parent_id::text`, the integers in decimal, `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`
+ *   with ` BC` before year 1,
  *   `payload::text`, or nothing for SQL `NULL`);
  * - hash = SHA-256 of the record's previous hash (32 bytes; nothing for its first event) then the digest.
  */
@@ -16,7 +17,7 @@ export interface RecordRow {
   readonly parentId: string;
   readonly schema: string;
   readonly action: string;
-  /** `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`. */
+  /** `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`, then ` BC` before year 1; `infinity` as such. */
   readonly insertedAt: string;
   /** `payload::text`, or `null` for SQL `NULL`. */
   readonly payload: string | null;
@@ -26,7 +27,9 @@ export interface RecordRow {
 
 /** The select list that reads {@link RecordRow}s from an events table aliased `e`. */
 export const RECORD_ROW_COLUMNS = `e.id::text AS "id", e.parent_id::text AS "parentId", e.schema::text AS "schema",
-  e.action::text AS "action", to_char(e.inserted_at, 'YYYY-MM-DD HH24:MI:SS.US') AS "insertedAt",
+  e.action::text AS "action",
+  coalesce(to_char(e.inserted_at, 'YYYY-MM-DD HH24:MI:SS.US') || CASE WHEN e.inserted_at < '0001-01-01' THEN ' BC' ELSE '' END,
+           e.inserted_at::text) AS "insertedAt",
   e.payload::text AS "payload", encode(e.hash, 'hex') AS "hash"`;
 
 /** The query that reads every row of `table` (or of record `$1` with `oneRecord`), by record then id. */
