@@ -60,7 +60,9 @@ export function createStatements(objects: RuleObjects): string[] {
       createFunction(fn),
       // PostgreSQL lets PUBLIC execute a new function: a SECURITY DEFINER one must run only as the trigger
       // it is made for (firing a trigger checks no EXECUTE privilege)
-      ...(fn.securityDefiner ? [`REVOKE EXECUTE ON FUNCTION ${quoteQualified(fn.schema, fn.name)}() FROM PUBLIC;`] : []),
+      ...(fn.securityDefiner
+        ? [`REVOKE EXECUTE ON FUNCTION ${quoteQualified(fn.schema, fn.name)}() FROM PUBLIC;`]
+        : []),
     ]),
     ...objects.triggers.flatMap((trigger) => [
       createTrigger(trigger),
