@@ -127,7 +127,8 @@ export function dropRuleStatements(rule: Rule, table: TableName): string[] {
 }
 
 /**
- * The custom SQL that drizzle-kit cannot write: the rules of every table among `tables`. Today that is
+ * The custom SQL that drizzle-kit cannot write: the rules of every table among `tables`: the record
+ * chain of every `hashed: "record"` events table, the append-only guard of every `appendOnly` table, and
  * the same-parent rule of every constrained link table: the functions `check_link_same_parent_<link>()`
  * / `..._update()` and the statement-level triggers `enforce_same_parent_<link>` (AFTER INSERT) /
  * `..._update` (AFTER UPDATE) that reject a statement linking events of different records, with SQLSTATE
@@ -140,6 +141,8 @@ export function dropRuleStatements(rule: Rule, table: TableName): string[] {
  * fs.writeFileSync("migrations/0001_spector_triggers.sql", spectorTriggerSql(schema));
  * // -- drizzle-spector:create-same-parent public.event_ancestors 037bfc333141d2
  * // CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger ...
+ * // --> statement-breakpoint
+ * // REVOKE EXECUTE ON FUNCTION "public"."check_link_same_parent_event_ancestors"() FROM PUBLIC;
  * // --> statement-breakpoint
  * // CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors_update"() RETURNS trigger ...
  * // --> statement-breakpoint
