@@ -1,7 +1,8 @@
 /**
  * What every rule shares. A rule is SQL that guards one kind of drizzle-spector table, which
- * drizzle-kit cannot write: functions and triggers that a migration of their own installs. Today there
- * is one, the same-parent rule on link tables; each rule is an entry of {@link RULES}, and everything
+ * drizzle-kit cannot write: functions and triggers that a migration of their own installs. There are
+ * three: the same-parent rule on link tables, the record chain on `hashed: "record"` events tables, and
+ * the append-only guard on `appendOnly` tables; each rule is an entry of {@link RULES}, and everything
  * here (which tables get it, the markers `drizzle-spector generate` reads back, the SQL that installs
  * or removes it) works on any entry.
  *
