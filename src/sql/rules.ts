@@ -36,7 +36,8 @@ export interface Rule<M extends SpectorMeta = SpectorMeta> {
 export const sameParentRule: Rule<LinkTableMeta> = {
   kind: "same-parent",
   on: ["link"],
-  wants: (link) => link.constrained,
+  // the Citus layout keeps both ends in one record by its foreign keys: no trigger
+  wants: (link) => link.constrained && link.layout !== "citus",
   objects: sameParentObjects,
   install: sameParentStatements,
   remove: dropSameParentStatements,
