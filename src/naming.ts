@@ -230,6 +230,8 @@ export const RULE_NAMES: Readonly<
   "same-parent": { on: ["link"], names: sameParentNames },
   "record-chain": { on: ["events"], names: recordChainNames },
   "append-only": { on: ["events", "link"], names: appendOnlyNames },
+  // the distribution of a Citus-layout table creates no function or trigger: it brings no name
+  "citus-distribution": { on: ["events", "link"], names: () => [] },
 };
 
 function ruleNames(on: "events" | "link", table: string): DerivedName[] {

@@ -19,6 +19,7 @@ import {
   spectorTriggerSql,
   SpectorRecordNotFoundError,
 } from "../src/index.js";
+import { splitStatements } from "../src/sql/statements.js";
 import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects, expectThrows } from "./support/failures.js";
@@ -59,8 +60,20 @@ describe("the Citus layout's options", () => {
     expect(Object.keys(own_links)).toContain("parentId");
   });
 
-  test("no same-parent trigger: the foreign keys are the rule", () => {
-    expect(spectorTriggerSql(tables)).toBe("");
+  test("no same-parent trigger (the foreign keys are the rule): the rules' SQL only distributes, where Citus is", () => {
+    const chunks = splitStatements(spectorTriggerSql(tables));
+    expect(chunks.map((chunk) => chunk.split("\n")[0]!.replace(/ [0-9a-f]{14}$/, ""))).toEqual([
+      "-- drizzle-spector:create-citus-distribution public.events",
+      "-- drizzle-spector:create-citus-distribution public.event_ancestors",
+      "-- drizzle-spector:create-citus-distribution public.event_links",
+    ]);
+    for (const chunk of chunks) {
+      expect(chunk).not.toMatch(/TRIGGER|FUNCTION/);
+      expect(chunk).toContain("IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN");
+    }
+    expect(chunks[2]).toContain(
+      `PERFORM pg_catalog.create_distributed_table('"public"."event_links"', 'parent_id', colocate_with => '"public"."events"');`,
+    );
   });
 
   test.each([

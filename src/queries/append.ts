@@ -115,12 +115,22 @@ async function insert(
     );
     return row!;
   }
-  const rows = await sending(
-    db
-      .insert(events.table)
-      .select(selectFromRecord(events.table, values, id, parentId, events.meta.layout === "citus"))
-      .returning(),
-  );
+  const citus = events.meta.layout === "citus";
+  const select = selectFromRecord(events.table, values, id, parentId, citus);
+  if (citus) {
+    // Citus 13.2 fails a routed INSERT ... SELECT with parameters and RETURNING ("missing FROM-clause
+    // entry" on the worker): insert, then read the row back by its key, on the same shard
+    await sending(db.insert(events.table).select(select));
+    const t = events.table;
+    const [row] = await db
+      .select()
+      .from(t)
+      .where(
+        sql`${t.parentId} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid and ${t.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.text::pg_catalog.uuid`,
+      );
+    return row ?? recordNotFound(db, events, parentId);
+  }
+  const rows = await sending(db.insert(events.table).select(select).returning());
   if (rows.length === 1) return rows[0]!;
   return recordNotFound(db, events, parentId);
 }
