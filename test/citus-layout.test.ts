@@ -20,7 +20,13 @@ import {
   SpectorRecordNotFoundError,
 } from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
-import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compareRules } from "../src/cli/check.js";
+import { generate } from "../src/cli/generate.js";
+import { backends, describeBackends, openDatabase, useDatabase, type TestDatabase } from "./support/backends.js";
+import { writeCitusSchema } from "./support/citus-project.js";
+import { steps, useScratchProject } from "./support/scratch-project.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects, expectThrows } from "./support/failures.js";
 
@@ -325,4 +331,75 @@ describeBackends("the Citus layout", (backend) => {
       expect(left).toEqual([]);
     });
   });
+});
+
+describe("generate and migrate a Citus-layout project", () => {
+  const dir = useScratchProject();
+  const migrations = join(dir, "migrations");
+  const step = steps();
+  const quiet = { log: () => {} };
+  const markers = (tag: string) =>
+    [...readFileSync(join(migrations, `${tag}.sql`), "utf8").matchAll(/^-- drizzle-spector:(\S+ \S+)/gm)].map(
+      (m) => m[1],
+    );
+
+  step("generate writes the tables' migration, then one distribution block per table", async () => {
+    writeCitusSchema(dir);
+    const result = await generate({ cwd: dir, ...quiet });
+    // a module's exports come in name order: the link table's block first, which distributes its events table too
+    expect(result.created).toEqual(["public.event_ancestors", "public.events"]);
+    const tablesSql = readFileSync(join(migrations, `${result.tablesMigration}.sql`), "utf8");
+    expect(tablesSql).toContain(`CONSTRAINT "events_pkey" PRIMARY KEY("parent_id","id")`);
+    expect(tablesSql).not.toContain("events_parent_id_fkey");
+    expect(markers(result.triggerMigration!)).toEqual([
+      "create-citus-distribution public.event_ancestors",
+      "create-citus-distribution public.events",
+    ]);
+    const chunks = splitStatements(readFileSync(join(migrations, `${result.triggerMigration}.sql`), "utf8"));
+    expect(chunks.length, "one statement per chunk (PGlite)").toBe(2);
+    expect(chunks.every((chunk) => /^-- [^\n]*\nDO \$spector\$\n/.test(chunk))).toBe(true);
+  });
+
+  step("a second generate writes nothing", async () => {
+    expect(await generate({ cwd: dir, ...quiet })).toEqual({
+      tablesMigration: undefined,
+      triggerMigration: undefined,
+      created: [],
+      dropped: [],
+    });
+  });
+
+  step("a link table added later gets its own distribution block, co-located", async () => {
+    writeCitusSchema(dir, { later: true });
+    const result = await generate({ cwd: dir, ...quiet });
+    expect(result.created).toEqual(["public.later_links"]);
+    const text = readFileSync(join(migrations, `${result.triggerMigration}.sql`), "utf8");
+    expect(markers(result.triggerMigration!)).toEqual(["create-citus-distribution public.later_links"]);
+    expect(text).toContain(`colocate_with => '"public"."events"'`);
+  });
+
+  step(
+    "migrate() applies the folder on every backend: the layout's keys, and check finds nothing to report",
+    async () => {
+      for (const backend of backends()) {
+        const t = await openDatabase(backend);
+        try {
+          await t.migrate(migrations);
+          expect(await constraints(t, "later_links"), backend).toEqual({
+            later_links_event_id_fkey:
+              "FOREIGN KEY (parent_id, event_id) REFERENCES events(parent_id, id) ON DELETE CASCADE",
+            later_links_later_id_fkey:
+              "FOREIGN KEY (parent_id, later_id) REFERENCES events(parent_id, id) ON DELETE CASCADE",
+          });
+          expect(await constraints(t, "events"), backend).toEqual({ events_pkey: "PRIMARY KEY (parent_id, id)" });
+          const later = linkTable(events, ["later_links", "later_id"]);
+          const catalog = (text: string, params: unknown[]) => t.query<Record<string, unknown>>(text, params);
+          // no Citus here: nothing to distribute, nothing to report
+          expect((await compareRules(catalog, { events, event_ancestors, later })).differences, backend).toEqual([]);
+        } finally {
+          await t.close();
+        }
+      }
+    },
+  );
 });

@@ -9,7 +9,9 @@
  * a new database would need the extension on every node), dropped at the end. Without `CITUS_URL` the
  * file checks only that it is not in CI: in CI the cluster suite must run, as the PostgreSQL one must.
  */
+import { join } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -18,10 +20,16 @@ import {
   backtrace,
   link,
   linked,
+  linkTable,
   listByParent,
   spectorTables,
+  spectorTriggerSql,
   type SpectorDatabase,
 } from "../src/index.js";
+import { compareRules } from "../src/cli/check.js";
+import { generate } from "../src/cli/generate.js";
+import { writeCitusSchema } from "./support/citus-project.js";
+import { useScratchProject } from "./support/scratch-project.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";
@@ -112,6 +120,68 @@ if (CITUS_URL === undefined) {
         [`${schema}.%`],
       )) as [{ n: number }];
       expect(n).toBe(3);
+    });
+
+    test("check: no difference once distributed; a Citus-layout table left local is reported", async () => {
+      const catalog = (text: string, params: unknown[]) => query<Record<string, unknown>>(text, params);
+      expect((await compareRules(catalog, tables)).differences).toEqual([]);
+      const later = linkTable(events, ["later_links", "later_id"]);
+      // drizzle-kit's DDL for the new link table, without the distribution step
+      const ddl = splitStatements(await createSql({ ...tables, later_links: later }, [schema])).filter(
+        (statement) => statement.includes("later_links") && !statement.includes("create_distributed_table"),
+      );
+      await client.begin(async (tx) => {
+        for (const statement of ddl) await tx.unsafe(statement);
+      });
+      expect((await compareRules(catalog, { ...tables, later_links: later })).differences).toEqual([
+        {
+          table: `${schema}.later_links`,
+          object: `table ${schema}.later_links`,
+          problem: "not distributed (Citus is installed: run the migrations)",
+        },
+      ]);
+      // the migration's step for a link table added later distributes it, co-located
+      const [block] = splitStatements(spectorTriggerSql({ later_links: later }));
+      await client.unsafe(block!);
+      expect((await compareRules(catalog, { ...tables, later_links: later })).differences).toEqual([]);
+      const [{ same }] = (await query<{ same: boolean }>(
+        `SELECT (SELECT colocationid FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1::regclass) =
+                (SELECT colocationid FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $2::regclass) AS same`,
+        [q("later_links"), q("events")],
+      )) as [{ same: boolean }];
+      expect(same).toBe(true);
+    });
+
+    describe("generate and migrate() on the coordinator", () => {
+      const dir = useScratchProject();
+      const project = randomName("citus_project");
+      afterAll(async () => {
+        await client?.unsafe(`DROP SCHEMA IF EXISTS "${project}", "${project}_migrations" CASCADE`);
+      });
+
+      test("the folder generate writes distributes the tables, and a link table added later", async () => {
+        const quiet = { log: () => {} };
+        writeCitusSchema(dir, { pgSchema: project });
+        await generate({ cwd: dir, ...quiet });
+        writeCitusSchema(dir, { pgSchema: project, later: true });
+        await generate({ cwd: dir, ...quiet });
+        await migrate(drizzle(client), {
+          migrationsFolder: join(dir, "migrations"),
+          migrationsSchema: `${project}_migrations`,
+        });
+        const rows = await query<{ table: string; column: string; colocation: number }>(
+          `SELECT logicalrelid::text AS table, pg_catalog.column_to_column_name(logicalrelid, partkey) AS column,
+                  colocationid AS colocation
+             FROM pg_catalog.pg_dist_partition WHERE logicalrelid::text LIKE $1 ORDER BY 1`,
+          [`${project}.%`],
+        );
+        expect(rows.map((row) => [row.table, row.column])).toEqual([
+          [`${project}.event_ancestors`, "parent_id"],
+          [`${project}.events`, "parent_id"],
+          [`${project}.later_links`, "parent_id"],
+        ]);
+        expect(new Set(rows.map((row) => row.colocation)).size).toBe(1);
+      });
     });
 
     describe("records, links and reads", () => {
