@@ -19,7 +19,8 @@ import type { Ancestor, EventArg, LinkedEvent, LinkOf, LinkTarget, SpectorDataba
  * The links of an event with the event at their other end, ordered by that event's id (then by link
  * type). `direction: "out"` (the default) follows links from `event_id` to the foreign key (for
  * `event_ancestors`: the event's ancestors); `"in"` follows them back (the events that name it). On a
- * typed link table, `type` keeps the links of that type only.
+ * typed link table, `type` keeps the links of that type only. On a link table of the Citus layout the
+ * event is given as a row (`{ id, parentId }`): the query is held to its record, one shard.
  *
  * @example
  * ```ts
@@ -62,7 +63,8 @@ export async function linked<Target extends LinkTarget>(
  * foreign key; `"in"`: back), each once, with its depth (the fewest links from `event`), ordered by
  * depth then id. One recursive query walks the graph a level at a time and never revisits an event,
  * so it ends on cycles; `event` itself is not returned. `maxDepth` stops the walk after that many levels;
- * on a typed link table `type` follows links of that type only.
+ * on a typed link table `type` follows links of that type only. On a link table of the Citus layout the
+ * event is given as a row (`{ id, parentId }`), and the walk stays in its record (one shard on Citus).
  *
  * @example
  * ```ts
