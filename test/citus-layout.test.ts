@@ -15,6 +15,7 @@ import {
   linked,
   linkTable,
   listByParent,
+  spectorDownSql,
   spectorTables,
   spectorTriggerSql,
   SpectorRecordNotFoundError,
@@ -231,6 +232,11 @@ describeBackends("the Citus layout", (backend) => {
         sqlstate: FOREIGN_KEY_VIOLATION,
       });
       expect(await count()).toBe(1);
+      // nor can a linked event move to another record
+      await expectRejects(t.query(`UPDATE events SET parent_id = $1 WHERE id = $2`, [b.id, a2.id]), {
+        sqlstate: FOREIGN_KEY_VIOLATION,
+        mentions: ["event_ancestors"],
+      });
       await t.query(`DELETE FROM event_ancestors`);
     });
 
@@ -323,6 +329,15 @@ describeBackends("the Citus layout", (backend) => {
     test("linked and ancestors want the event's record: a bare id is refused before SQL", async () => {
       await expectRejects(linked(t.db, event_ancestors, third.id as never), { option: "event" });
       await expectRejects(ancestors(t.db, event_ancestors, third.id as never), { option: "event" });
+    });
+
+    test("spectorDownSql drops the layout's tables (and writes no distribution step)", async () => {
+      const options = { table: "gone", layout: "citus", links: [["gone_links", "other_id"]] } as const;
+      await t.execMigration(await createSql(spectorTables(options)));
+      const down = spectorDownSql(options);
+      expect(down).not.toContain("citus");
+      await t.execMigration(down);
+      expect(await t.query(`SELECT relname FROM pg_catalog.pg_class WHERE relname LIKE 'gone%'`)).toEqual([]);
     });
 
     test("deleting a record's event cascades to its links", async () => {

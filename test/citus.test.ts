@@ -30,6 +30,7 @@ import { compareRules } from "../src/cli/check.js";
 import { generate } from "../src/cli/generate.js";
 import { writeCitusSchema } from "./support/citus-project.js";
 import { useScratchProject } from "./support/scratch-project.js";
+import { citusDistributionRule, dropRuleStatements } from "../src/sql/rules.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";
@@ -150,6 +151,24 @@ if (CITUS_URL === undefined) {
         [q("later_links"), q("events")],
       )) as [{ same: boolean }];
       expect(same).toBe(true);
+      // the rule's removal changes nothing: undistributing would take the events table and every link table
+      const notices: string[] = [];
+      const noticing = postgres(url, { max: 1, onnotice: (notice) => notices.push(String(notice.message)) });
+      try {
+        for (const statement of dropRuleStatements(citusDistributionRule, { pgSchema: schema, name: "later_links" })) {
+          await noticing.unsafe(statement);
+        }
+      } finally {
+        await noticing.end();
+      }
+      expect(notices).toEqual([
+        `drizzle-spector: "${schema}"."later_links" stays distributed by Citus; to change its keys, run SELECT undistribute_table('"${schema}"."later_links"', cascade_via_foreign_keys => true) first`,
+      ]);
+      const [{ n }] = (await query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_catalog.pg_dist_partition WHERE logicalrelid::text LIKE $1`,
+        [`${schema}.%`],
+      )) as [{ n: number }];
+      expect(n).toBe(4);
     });
 
     describe("generate and migrate() on the coordinator", () => {

@@ -56,22 +56,26 @@ END`;
 }
 
 /**
- * The statement that turns a table back into a plain one where Citus is installed and the table is
- * still there and distributed (its layout went back to Spector's): `undistribute_table`, with the
- * tables its foreign keys join.
+ * The statement that removes the distribution rule of a table (it left the schema, or its layout went
+ * back to Spector's): it changes nothing, and where Citus is installed and the table is still
+ * distributed it says so in a `NOTICE`. Undistributing is left to a person: `undistribute_table` must
+ * take every table the foreign keys join (the events table and all its link tables) and copies their
+ * rows back to the coordinator, which is wrong for a link table dropped next (`DROP TABLE` drops the
+ * shards) and may be far too slow for a large log.
  *
  * @example
  * ```ts
- * dropCitusDistributionStatements({ pgSchema: undefined, name: "events" }); // ["DO $spector$ ..."]
+ * dropCitusDistributionStatements({ pgSchema: undefined, name: "events" }); // ["DO $spector$ ... RAISE NOTICE ..."]
  * ```
  */
 export function dropCitusDistributionStatements(table: TableName): string[] {
   const name = quoteQualified(table.pgSchema, table.name);
+  const notice = `drizzle-spector: ${name} stays distributed by Citus; to change its keys, run SELECT undistribute_table(${quoteLiteral(name)}, cascade_via_foreign_keys => true) first`;
   // nested: PL/pgSQL plans a condition whole, and pg_dist_partition exists only where Citus is
   const body = `BEGIN
   IF ${CITUS_INSTALLED} THEN
     IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = pg_catalog.to_regclass(${quoteLiteral(name)})) THEN
-      PERFORM pg_catalog.undistribute_table(${quoteLiteral(name)}, cascade_via_foreign_keys => true);
+      RAISE NOTICE '%', ${quoteLiteral(notice)};
     END IF;
   END IF;
 END`;
