@@ -16,6 +16,7 @@ import {
   linkTable,
   listByParent,
   spectorDownSql,
+  spectorRelations,
   spectorTables,
   spectorTriggerSql,
   SpectorRecordNotFoundError,
@@ -324,6 +325,25 @@ describeBackends("the Citus layout", (backend) => {
         second.id,
         third.id,
       ]);
+    });
+
+    test("spectorRelations join by record: db.query gives a record's events and links", async () => {
+      const schema = { ...tables, ...spectorRelations(tables) };
+      const rows = await t.withSchema(schema).query.events.findMany({
+        where: (e, { eq }) => eq(e.id, user.id),
+        with: { parent: true, children: true, eventAncestors: { with: { ancestor: true, event: true } } },
+      });
+      expect(rows.length).toBe(1);
+      const [first] = rows;
+      expect(first!.parent?.id).toBe(user.id);
+      expect(first!.children.map((e) => e.id).sort()).toEqual([user.id, second.id, third.id].sort());
+      const third_ = await t.withSchema(schema).query.events.findFirst({
+        where: (e, { eq }) => eq(e.id, third.id),
+        with: { parent: true, children: true, eventAncestors: { with: { ancestor: true } } },
+      });
+      expect(third_!.parent?.id).toBe(user.id);
+      expect(third_!.children).toEqual([]);
+      expect(third_!.eventAncestors.map((l) => [l.parentId, l.ancestor.id])).toEqual([[user.id, second.id]]);
     });
 
     test("linked and ancestors want the event's record: a bare id is refused before SQL", async () => {

@@ -22,6 +22,7 @@ import {
   linked,
   linkTable,
   listByParent,
+  spectorRelations,
   spectorTables,
   spectorTriggerSql,
   type SpectorDatabase,
@@ -289,6 +290,16 @@ if (CITUS_URL === undefined) {
           second.id,
           third.id,
         ]);
+      });
+
+      test("spectorRelations: db.query of a record with its links and their ends", async () => {
+        const withRelations = drizzle(client, { schema: { ...tables, ...spectorRelations(tables) } });
+        const found = await withRelations.query.events.findFirst({
+          where: (e, { and, eq }) => and(eq(e.parentId, user.id), eq(e.id, third.id)),
+          with: { parent: true, eventAncestors: { with: { ancestor: true, event: true } } },
+        });
+        expect(found!.parent?.id).toBe(user.id);
+        expect(found!.eventAncestors.map((l) => [l.event.id, l.ancestor.id])).toEqual([[third.id, second.id]]);
       });
 
       test("a record's queries run on one shard: Task Count 1", async () => {
