@@ -13,7 +13,7 @@ import { checkRef, checkType } from "./inputs.js";
 import { resolveLinks, type LinksTable } from "./target.js";
 import { getMeta } from "../tables/meta.js";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import type { Ancestor, EventArg, LinkedEvent, LinkOf, LinkTarget, SpectorDatabase, WalkOptions } from "./types.js";
+import type { Ancestor, LinkedEvent, LinkOf, LinkTarget, SpectorDatabase, WalkOptions, WalkStart } from "./types.js";
 
 /**
  * The links of an event with the event at their other end, ordered by that event's id (then by link
@@ -33,7 +33,7 @@ import type { Ancestor, EventArg, LinkedEvent, LinkOf, LinkTarget, SpectorDataba
 export async function linked<Target extends LinkTarget>(
   db: SpectorDatabase,
   table: Target,
-  event: EventArg<Target>,
+  event: WalkStart<Target>,
   options: WalkOptions = {},
 ): Promise<LinkedEvent<LinkOf<Target>>[]> {
   const { ref, direction, links, type } = startWalk(table, event, options, ["direction", "type"]);
@@ -77,7 +77,7 @@ export async function linked<Target extends LinkTarget>(
 export async function ancestors<Target extends LinkTarget>(
   db: SpectorDatabase,
   table: Target,
-  event: EventArg<Target>,
+  event: WalkStart<Target>,
   options: WalkOptions = {},
 ): Promise<Ancestor<LinkOf<Target>>[]> {
   const { ref, direction, maxDepth, links, type } = startWalk(table, event, options, ["direction", "type", "maxDepth"]);
