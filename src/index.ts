@@ -65,6 +65,7 @@ export type {
   NewEvent,
   EventRef,
   EventArg,
+  WalkStart,
   LinkTarget,
   LinkOf,
   LinkOptionsOf,

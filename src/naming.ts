@@ -116,9 +116,19 @@ export const names = {
   shardLinkTable: <S extends string, L extends string>(shard: S, link: L): `${S}_${L}` => `${shard}_${link}`,
   /** The columns of the optional record index of an events table: a record's events in order. */
   recordIndexColumns: [COLUMNS.parentId, COLUMNS.id] as readonly string[],
-  /** The columns of a link table's unique index: `event_id`, the foreign key, and `type` when typed. */
-  linkUniqueColumns: (link: { readonly foreignKey: string; readonly typed: boolean }): string[] =>
-    link.typed ? [COLUMNS.eventId, link.foreignKey, COLUMNS.type] : [COLUMNS.eventId, link.foreignKey],
+  /**
+   * The columns of a link table's unique index: `event_id`, the foreign key, and `type` when typed;
+   * led by `parent_id` in the Citus layout (a unique index of a distributed table holds its
+   * distribution column).
+   */
+  linkUniqueColumns: (link: {
+    readonly foreignKey: string;
+    readonly typed: boolean;
+    readonly layout?: "spector" | "citus";
+  }): string[] => [
+    ...(link.layout === "citus" ? [COLUMNS.parentId] : []),
+    ...(link.typed ? [COLUMNS.eventId, link.foreignKey, COLUMNS.type] : [COLUMNS.eventId, link.foreignKey]),
+  ],
   /** The same-parent rule of link table `L`. */
   sameParent: {
     /** `check_link_same_parent_L`: the function behind the INSERT trigger (Spector's name). */
@@ -220,6 +230,8 @@ export const RULE_NAMES: Readonly<
   "same-parent": { on: ["link"], names: sameParentNames },
   "record-chain": { on: ["events"], names: recordChainNames },
   "append-only": { on: ["events", "link"], names: appendOnlyNames },
+  // the distribution of a Citus-layout table creates no function or trigger: it brings no name
+  "citus-distribution": { on: ["events", "link"], names: () => [] },
 };
 
 function ruleNames(on: "events" | "link", table: string): DerivedName[] {
@@ -264,7 +276,7 @@ export function headsTableNames(table: string): DerivedName[] {
 
 /**
  * Every database name an events table brings, with what each one names, the names of the rules that
- * guard it included.
+ * guard it included (`layout`: the tables' keys, `"spector"` by default).
  *
  * @example
  * ```ts
@@ -272,11 +284,16 @@ export function headsTableNames(table: string): DerivedName[] {
  * // ["events", "events_pkey", "events_parent_id_fkey", "events_schema_index", ...]
  * ```
  */
-export function eventTableNames(table: string, recordIndex: boolean): DerivedName[] {
+export function eventTableNames(
+  table: string,
+  recordIndex: boolean,
+  layout: "spector" | "citus" = "spector",
+): DerivedName[] {
   const derived: DerivedName[] = [
     [table, "table"],
     [names.primaryKey(table), "primary key"],
-    [names.foreignKey(table, COLUMNS.parentId), "foreign key"],
+    // the Citus layout has no self-referencing key (Citus cannot distribute one)
+    ...(layout === "citus" ? [] : [[names.foreignKey(table, COLUMNS.parentId), "foreign key"] as const]),
     [names.index(table, [COLUMNS.schema]), "index"],
     [names.index(table, [COLUMNS.parentId]), "index"],
     [names.index(table, [COLUMNS.insertedAt]), "index"],
@@ -299,6 +316,7 @@ export function linkTableNames(link: {
   readonly name: string;
   readonly foreignKey: string;
   readonly typed: boolean;
+  readonly layout?: "spector" | "citus";
 }): DerivedName[] {
   return [
     [link.name, "table"],
@@ -322,11 +340,22 @@ export function linkTableNames(link: {
  */
 export function tableNames(
   meta:
-    | { readonly kind: "events"; readonly name: string; readonly recordIndex: boolean }
-    | { readonly kind: "link"; readonly name: string; readonly foreignKey: string; readonly typed: boolean }
+    | {
+        readonly kind: "events";
+        readonly name: string;
+        readonly recordIndex: boolean;
+        readonly layout?: "spector" | "citus";
+      }
+    | {
+        readonly kind: "link";
+        readonly name: string;
+        readonly foreignKey: string;
+        readonly typed: boolean;
+        readonly layout?: "spector" | "citus";
+      }
     | { readonly kind: "heads"; readonly name: string },
 ): DerivedName[] {
-  if (meta.kind === "events") return eventTableNames(meta.name, meta.recordIndex);
+  if (meta.kind === "events") return eventTableNames(meta.name, meta.recordIndex, meta.layout);
   return meta.kind === "link" ? linkTableNames(meta) : [];
 }
 

@@ -88,6 +88,10 @@ const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
  *
  * A missing table is reported once, without the objects of the rules on it.
  *
+ * Where the `citus` extension is installed, each Citus-layout table (`layout: "citus"`) must also be
+ * distributed by `parent_id` (`pg_dist_partition`), a link table in its events table's co-location
+ * group; without Citus there is nothing to check (the migration's step does nothing there).
+ *
  * @example
  * ```ts
  * const query: CatalogQuery = async (text, params) => (await pool.query(text, params)).rows;
@@ -174,6 +178,7 @@ export async function compareRules(
       problem: staleProblem(rule, table),
     });
   }
+  differences.push(...(await compareDistribution(query, targets, existing)));
   return {
     differences,
     // tables, not rules: a table may get several (the record chain and the guard on an events table)
@@ -592,4 +597,60 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       : `drizzle-spector check: ${count} difference${count === 1 ? "" : "s"} between the database and the rules of ${tables}`,
   );
   return result;
+}
+
+/**
+ * The Citus-layout tables among `targets` that are not distributed as the migration distributes them:
+ * by `parent_id` (hash), a link table co-located with its events table. Nothing without Citus, or for
+ * a table that is missing (reported already).
+ */
+async function compareDistribution(
+  query: CatalogQuery,
+  targets: ReturnType<typeof ruleTargets>,
+  existing: ReadonlySet<string>,
+): Promise<Difference[]> {
+  const wanted = targets.filter((target) => target.rule.kind === "citus-distribution");
+  if (wanted.length === 0) return [];
+  const [citus] = await query(
+    `SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') AS installed`,
+    [],
+  );
+  if (citus?.installed !== true) return [];
+  const tables = wanted.map((target) => target.meta as TableName & { readonly kind: string; readonly events?: string });
+  const rows = await query(
+    `SELECT w ->> 0 AS schema, w ->> 1 AS name, p.partmethod::pg_catalog.text AS method,
+            pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) AS column, p.colocationid AS colocation
+       FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json) AS w
+       LEFT JOIN pg_catalog.pg_dist_partition p
+         ON p.logicalrelid = pg_catalog.to_regclass(pg_catalog.quote_ident(w ->> 0) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w ->> 1))`,
+    [
+      JSON.stringify([
+        ...tables.map((table) => [table.pgSchema ?? "public", table.name]),
+        ...tables.filter((t) => t.kind === "link").map((t) => [t.pgSchema ?? "public", t.events!]),
+      ]),
+    ],
+  );
+  const found = new Map(rows.map((row) => [`${String(row.schema)}.${String(row.name)}`, row]));
+  const differences: Difference[] = [];
+  for (const table of tables) {
+    const key = tableKey(table);
+    if (!existing.has(key)) continue;
+    const row = found.get(key);
+    const object = `table ${key}`;
+    if (row?.method == null) {
+      differences.push({ table: key, object, problem: "not distributed (Citus is installed: run the migrations)" });
+    } else if (row.method !== "h" || row.column !== "parent_id") {
+      differences.push({
+        table: key,
+        object,
+        problem: `distributed by ${String(row.column ?? "no column")} (method ${String(row.method)}), not hashed by parent_id`,
+      });
+    } else if (table.kind === "link") {
+      const events = tableKey({ pgSchema: table.pgSchema, name: table.events! });
+      if (found.get(events)?.colocation !== row.colocation) {
+        differences.push({ table: key, object, problem: `not co-located with its events table ${events}` });
+      }
+    }
+  }
+  return differences;
 }

@@ -145,7 +145,8 @@ function keepEventKeys(
 ): void {
   const tables = Object.values(exports)
     .map(getMeta)
-    .filter((meta) => meta?.kind === "events")
+    // a Citus-layout key is `(parent_id, id)`, made table-level from the start: nothing moved
+    .filter((meta) => meta?.kind === "events" && meta.layout !== "citus")
     .map((meta) => ({ pgSchema: meta!.pgSchema, name: meta!.name }));
   for (const { tag } of journal) {
     const file = migrationFile(out, tag);

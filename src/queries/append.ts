@@ -115,12 +115,22 @@ async function insert(
     );
     return row!;
   }
-  const rows = await sending(
-    db
-      .insert(events.table)
-      .select(selectFromRecord(events.table, values, id, parentId))
-      .returning(),
-  );
+  const citus = events.meta.layout === "citus";
+  const select = selectFromRecord(events.table, values, id, parentId, citus);
+  if (citus) {
+    // Citus 13.2 fails a routed INSERT ... SELECT with parameters and RETURNING ("missing FROM-clause
+    // entry" on the worker): insert, then read the row back by its key, on the same shard
+    await sending(db.insert(events.table).select(select));
+    const t = events.table;
+    const [row] = await db
+      .select()
+      .from(t)
+      .where(
+        sql`${t.parentId} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid and ${t.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.text::pg_catalog.uuid`,
+      );
+    return row ?? recordNotFound(db, events, parentId);
+  }
+  const rows = await sending(db.insert(events.table).select(select).returning());
   if (rows.length === 1) return rows[0]!;
   return recordNotFound(db, events, parentId);
 }
@@ -199,14 +209,23 @@ async function sending<R>(insert: PromiseLike<R>): Promise<R> {
 /**
  * `SELECT` the new event's columns, in table order, from the record's first event (none when there is
  * no such record): the new values, the first event's id as `parent_id`, each other column's default.
+ * In the Citus layout (`citus`), which has no self-referencing key, this is what keeps an event's record
+ * there: the `SELECT` also says `parent_id = parentId` and takes `parent_id` from the first event's own
+ * `parent_id` (the same value), so that Citus routes the whole statement to the record's shard.
  */
-function selectFromRecord(t: Events, values: Events["$inferInsert"], id: string, parentId: string): SQL {
+function selectFromRecord(
+  t: Events,
+  values: Events["$inferInsert"],
+  id: string,
+  parentId: string,
+  citus: boolean,
+): SQL {
   const parent = identifier(names.alias.parent);
   const [idColumn, parentColumn] = [identifier(COLUMNS.id), identifier(COLUMNS.parentId)];
   const columns = Object.entries(getTableColumns(t) as Record<string, PgColumn>).map(([key, column]): SQL => {
     const type = sql.raw(column.getSQLType());
     if (key === "id") return sql`${id}::uuid`;
-    if (key === "parentId") return sql`${parent}.${idColumn}`;
+    if (key === "parentId") return sql`${parent}.${citus ? parentColumn : idColumn}`;
     if (key in values) {
       const value = values[key as keyof typeof values];
       if (is(value, SQL)) return value; // the payload, written once already
@@ -217,7 +236,9 @@ function selectFromRecord(t: Events, values: Events["$inferInsert"], id: string,
   });
   // pg_catalog's `=`, whatever the caller's search_path (another `=` first in it could match every row)
   const equals = sql.raw("OPERATOR(pg_catalog.=)");
-  return sql`select ${sql.join(columns, sql`, `)} from ${t} as ${parent} where ${parent}.${idColumn} ${equals} ${parentId}::pg_catalog.text::pg_catalog.uuid and ${parent}.${parentColumn} ${equals} ${parent}.${idColumn}`;
+  const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
+  const routed = citus ? sql` and ${parent}.${parentColumn} ${equals} ${record}` : sql``;
+  return sql`select ${sql.join(columns, sql`, `)} from ${t} as ${parent} where ${parent}.${idColumn} ${equals} ${record} and ${parent}.${parentColumn} ${equals} ${parent}.${idColumn}${routed}`;
 }
 
 /** Throws why `parentId` is no record of `events`: no such event, or one that is not a record's first. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { inArray } from "drizzle-orm";
 import { SpectorOptionError } from "../errors.js";
 import { camelCase } from "../naming.js";
 import { checkRef, checkType, type CheckedRef } from "./inputs.js";
@@ -16,6 +17,10 @@ import { sameParentError } from "./violation.js";
  * table the two events must belong to the same record: when both are given as events this is checked
  * before any SQL runs, and the database's same-parent rule checks it in any case.
  *
+ * On a link table of the Citus layout the link's `parent_id` is the record of the ends given as rows,
+ * or else looked up (the record of `from`, or of `to` when `from` is no event); its foreign keys
+ * `(parent_id, event_id)` and `(parent_id, <fk>)` refuse ends of another record, with SQLSTATE `23503`.
+ *
  * @example
  * ```ts
  * await link(db, event_ancestors, renamed, user); // renamed's ancestor is user
@@ -24,7 +29,8 @@ import { sameParentError } from "./violation.js";
  * @throws {SpectorOptionError} for ids that are not UUIDs, events of different records on a
  * constrained table, events of different shards, or a missing or extra `type`.
  * @throws {SpectorSameParentError} (SQLSTATE `23514` on `code`) when the database's same-parent rule
- * refuses the link: its ends, given as ids, belong to different records.
+ * refuses the link: its ends, given as ids, belong to different records. In the Citus layout, Drizzle's
+ * error with the foreign key's SQLSTATE `23503` instead.
  */
 export async function link<Target extends LinkTarget>(
   db: SpectorDatabase,
@@ -42,7 +48,14 @@ export async function link<Target extends LinkTarget>(
     );
   }
   const type = checkType(links.meta, options[0], true);
-  const row = { eventId: a.id, [camelCase(links.meta.foreignKey)]: b.id, ...(type === undefined ? {} : { type }) };
+  const row = {
+    eventId: a.id,
+    [camelCase(links.meta.foreignKey)]: b.id,
+    ...(type === undefined ? {} : { type }),
+    ...(links.meta.layout === "citus"
+      ? { parentId: a.parentId ?? b.parentId ?? (await recordOf(db, links, a, b)) }
+      : {}),
+  };
   let inserted: unknown;
   try {
     [inserted] = await db
@@ -86,4 +99,18 @@ function resolveLinkEnds(
     }
   }
   return { a, b, links };
+}
+
+/**
+ * The record of a link's ends given as ids, for the Citus layout's `parent_id`: `from`'s, else `to`'s,
+ * else `from`'s id (no such event: the foreign keys then refuse the link).
+ */
+async function recordOf(db: SpectorDatabase, links: LinksTable, a: CheckedRef, b: CheckedRef): Promise<string> {
+  const e = links.events.table;
+  const rows = await db
+    .select({ id: e.id, parentId: e.parentId })
+    .from(e)
+    .where(inArray(e.id, [a.id, b.id]));
+  const parentOf = (id: string) => rows.find((row) => row.id === id)?.parentId;
+  return parentOf(a.id) ?? parentOf(b.id) ?? a.id;
 }

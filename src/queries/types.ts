@@ -5,7 +5,7 @@
  * @module
  */
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import type { AnyEventTable, EventShape, PayloadFor, ShapeOfTable } from "../tables/event-table.js";
+import type { AnyEventTable, CitusOfTable, EventShape, PayloadFor, ShapeOfTable } from "../tables/event-table.js";
 import type { AnyLinkTable, EventsOfLink } from "../tables/link-table.js";
 import type { ShardSet } from "../tables/shards.js";
 
@@ -83,6 +83,18 @@ export interface EventRef {
  * ```
  */
 export type EventArg<Target> = Target extends ShardSet<unknown> ? EventRef : string | EventRef;
+
+/**
+ * The event `linked` and `ancestors` start from: an {@link EventArg}, but always an event (with its
+ * `parentId`) on a link table of the Citus layout, whose queries are held to the event's record.
+ *
+ * @example
+ * ```ts
+ * const start: WalkStart<typeof event_ancestors> = user.id; // Spector's layout: an id will do
+ * const routed: WalkStart<typeof citus_ancestors> = user; // the Citus layout: an event
+ * ```
+ */
+export type WalkStart<Target> = CitusOfTable<EventsOfLink<Target>> extends true ? EventRef : EventArg<Target>;
 
 /**
  * A link table, or a shard set of link tables.

@@ -10,14 +10,17 @@ import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, names } from "../naming.js";
 import { identifier } from "../sql/quote.js";
 import { checkRef, checkType } from "./inputs.js";
-import { resolveLinks } from "./target.js";
-import type { Ancestor, EventArg, LinkedEvent, LinkOf, LinkTarget, SpectorDatabase, WalkOptions } from "./types.js";
+import { resolveLinks, type LinksTable } from "./target.js";
+import { getMeta } from "../tables/meta.js";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import type { Ancestor, LinkedEvent, LinkOf, LinkTarget, SpectorDatabase, WalkOptions, WalkStart } from "./types.js";
 
 /**
  * The links of an event with the event at their other end, ordered by that event's id (then by link
  * type). `direction: "out"` (the default) follows links from `event_id` to the foreign key (for
  * `event_ancestors`: the event's ancestors); `"in"` follows them back (the events that name it). On a
- * typed link table, `type` keeps the links of that type only.
+ * typed link table, `type` keeps the links of that type only. On a link table of the Citus layout the
+ * event is given as a row (`{ id, parentId }`): the query is held to its record, one shard.
  *
  * @example
  * ```ts
@@ -30,18 +33,27 @@ import type { Ancestor, EventArg, LinkedEvent, LinkOf, LinkTarget, SpectorDataba
 export async function linked<Target extends LinkTarget>(
   db: SpectorDatabase,
   table: Target,
-  event: EventArg<Target>,
+  event: WalkStart<Target>,
   options: WalkOptions = {},
 ): Promise<LinkedEvent<LinkOf<Target>>[]> {
   const { ref, direction, links, type } = startWalk(table, event, options, ["direction", "type"]);
   const { table: l, other } = links;
   const e = links.events.table;
   const [near, far] = direction === "out" ? [l.eventId, other] : [other, l.eventId];
+  // the Citus layout: the record's `parent_id` on both tables, so that Citus routes it to one shard
+  const record = recordColumn(links);
   const rows = await db
     .select({ link: getTableColumns(l), event: getTableColumns(e) })
     .from(l)
-    .innerJoin(e, eq(e.id, far))
-    .where(and(eq(near, ref.id), type === undefined ? undefined : eq(l.type, type)))
+    .innerJoin(e, and(eq(e.id, far), record && eq(e.parentId, record)))
+    .where(
+      and(
+        eq(near, ref.id),
+        type === undefined ? undefined : eq(l.type, type),
+        record && eq(record, ref.parentId!),
+        record && eq(e.parentId, ref.parentId!),
+      ),
+    )
     .orderBy(asc(e.id), ...(links.meta.typed ? [asc(l.type)] : []));
   return rows as unknown as LinkedEvent<LinkOf<Target>>[];
 }
@@ -51,7 +63,8 @@ export async function linked<Target extends LinkTarget>(
  * foreign key; `"in"`: back), each once, with its depth (the fewest links from `event`), ordered by
  * depth then id. One recursive query walks the graph a level at a time and never revisits an event,
  * so it ends on cycles; `event` itself is not returned. `maxDepth` stops the walk after that many levels;
- * on a typed link table `type` follows links of that type only.
+ * on a typed link table `type` follows links of that type only. On a link table of the Citus layout the
+ * event is given as a row (`{ id, parentId }`), and the walk stays in its record (one shard on Citus).
  *
  * @example
  * ```ts
@@ -64,7 +77,7 @@ export async function linked<Target extends LinkTarget>(
 export async function ancestors<Target extends LinkTarget>(
   db: SpectorDatabase,
   table: Target,
-  event: EventArg<Target>,
+  event: WalkStart<Target>,
   options: WalkOptions = {},
 ): Promise<Ancestor<LinkOf<Target>>[]> {
   const { ref, direction, maxDepth, links, type } = startWalk(table, event, options, ["direction", "type", "maxDepth"]);
@@ -75,6 +88,11 @@ export async function ancestors<Target extends LinkTarget>(
       ? [identifier(COLUMNS.eventId), identifier(links.meta.foreignKey)]
       : [identifier(links.meta.foreignKey), identifier(COLUMNS.eventId)];
   const limit = maxDepth === undefined ? sql`` : sql` and walk.depth < ${maxDepth}`;
+  // the Citus layout: every table read is held to the record, so that Citus runs the walk on one shard
+  // (it plans a recursive query on distributed tables only when it can push it down whole)
+  const citus = recordColumn(links) !== undefined;
+  const inRecord = citus ? sql` and l.${identifier(COLUMNS.parentId)} = ${ref.parentId!}::uuid` : sql``;
+  const eventInRecord = citus ? sql` and ${e.parentId} = ${ref.parentId!}::uuid` : sql``;
   const found = identifier(names.alias.walk);
   const walk = sql`(
     with recursive walk(frontier, seen, depth) as (
@@ -84,7 +102,7 @@ export async function ancestors<Target extends LinkTarget>(
       from walk cross join lateral (
         select array_agg(distinct l.${far}) as next
         from ${links.table} as l
-        where l.${near} = any (walk.frontier) and l.${far} <> all (walk.seen)${ofType}
+        where l.${near} = any (walk.frontier) and l.${far} <> all (walk.seen)${ofType}${inRecord}
       ) as step
       where step.next is not null${limit}
     )
@@ -93,7 +111,7 @@ export async function ancestors<Target extends LinkTarget>(
   const rows = await db
     .select({ event: getTableColumns(e), depth: sql<number>`${found}.depth`.mapWith(Number) })
     .from(e)
-    .innerJoin(walk, sql`${found}.id = ${e.id}`)
+    .innerJoin(walk, sql`${found}.id = ${e.id}${eventInRecord}`)
     .orderBy(sql`${found}.depth`, asc(e.id));
   return rows as unknown as Ancestor<LinkOf<Target>>[];
 }
@@ -101,7 +119,8 @@ export async function ancestors<Target extends LinkTarget>(
 /** Resolves the link table of `linked` and `ancestors` and checks their input (`known`: the options each takes). */
 function startWalk(table: unknown, event: unknown, options: unknown, known: readonly (keyof WalkOptions)[]) {
   const target = resolveLinks("table", table);
-  const ref = checkRef("event", event, target.sharded);
+  // the Citus layout routes by record: the event must come with it (a row, or `{ id, parentId }`)
+  const ref = checkRef("event", event, target.sharded || citusLinks(table));
   const { direction = "out", maxDepth } = checkObject(OPTIONS, options, known) as WalkOptions;
   if (direction !== "out" && direction !== "in") {
     throw new SpectorOptionError(at(OPTIONS, "direction"), direction, '`"out"` or `"in"`');
@@ -112,4 +131,15 @@ function startWalk(table: unknown, event: unknown, options: unknown, known: read
   }
   const links = target.record(ref.parentId);
   return { ref, direction, maxDepth, links, type: checkType(links.meta, options, false) };
+}
+
+/** Whether `table` is a link table of the Citus layout (a shard set never is). */
+function citusLinks(table: unknown): boolean {
+  const meta = getMeta(table);
+  return meta?.kind === "link" && meta.layout === "citus";
+}
+
+/** The `parent_id` column of a Citus-layout link table, `undefined` in Spector's layout. */
+function recordColumn(links: LinksTable): PgColumn | undefined {
+  return links.meta.layout === "citus" ? (links.table as unknown as { parentId: PgColumn }).parentId : undefined;
 }

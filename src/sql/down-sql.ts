@@ -7,14 +7,16 @@ import type { SpectorOptions } from "../tables/options.js";
 import { planSchema } from "../tables/plan.js";
 import { names } from "../naming.js";
 import { quoteQualified } from "./quote.js";
-import { RULES, dropRuleStatements } from "./rules.js";
+import { RULES, citusDistributionRule, dropRuleStatements } from "./rules.js";
 import { joinStatements } from "./statements.js";
 
 /**
  * The SQL that undoes `spectorTables` for the same options, as Spector's `down/1`: for each link
  * table its rule's trigger functions (`CASCADE` takes their triggers), then the table, then the events
  * tables. Every statement uses `IF EXISTS`, so it also cleans up after a partly applied schema, and it
- * removes the rules whatever the options say of them (`constrained: false` included). One statement
+ * removes the rules whatever the options say of them (`constrained: false` included), but for the
+ * Citus layout's distribution: `DROP TABLE` drops a distributed table with its shards, and undistributing
+ * it first would copy its rows back to the coordinator for nothing. One statement
  * per `--> statement-breakpoint` chunk, for a rollback script or a custom migration.
  *
  * @example
@@ -36,7 +38,9 @@ export function spectorDownSql(options: SpectorOptions): string {
   const drop = (kind: "link" | "events", name: string) => {
     const table = { pgSchema: plan.pgSchema, name };
     return [
-      ...RULES.filter((rule) => rule.on.includes(kind)).flatMap((rule) => dropRuleStatements(rule, table)),
+      ...RULES.filter((rule) => rule.on.includes(kind) && rule !== citusDistributionRule).flatMap((rule) =>
+        dropRuleStatements(rule, table),
+      ),
       `DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, name)};`,
     ];
   };

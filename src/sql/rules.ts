@@ -1,8 +1,9 @@
 /**
  * What every rule shares. A rule is SQL that guards one kind of drizzle-spector table, which
  * drizzle-kit cannot write: functions and triggers that a migration of their own installs. There are
- * three: the same-parent rule on link tables, the record chain on `hashed: "record"` events tables, and
- * the append-only guard on `appendOnly` tables; each rule is an entry of {@link RULES}, and everything
+ * four: the same-parent rule on link tables, the record chain on `hashed: "record"` events tables, the
+ * append-only guard on `appendOnly` tables, and the distribution of Citus-layout tables (no trigger: a
+ * `DO` block that runs `create_distributed_table` where Citus is installed); each rule is an entry of {@link RULES}, and everything
  * here (which tables get it, the markers `drizzle-spector generate` reads back, the SQL that installs
  * or removes it) works on any entry.
  *
@@ -10,6 +11,7 @@
  */
 import { fingerprint, tableKey, type TableName } from "../naming.js";
 import { getMeta, type EventTableMeta, type LinkTableMeta, type SpectorMeta } from "../tables/meta.js";
+import { citusDistributionObjects, citusDistributionStatements, dropCitusDistributionStatements } from "./citus.js";
 import { appendOnlyObjects, appendOnlyStatements, dropAppendOnlyStatements } from "./append-only.js";
 import { dropRecordChainStatements, recordChainObjects, recordChainStatements } from "./record-chain.js";
 import type { RuleObjects } from "./rule-objects.js";
@@ -36,7 +38,8 @@ export interface Rule<M extends SpectorMeta = SpectorMeta> {
 export const sameParentRule: Rule<LinkTableMeta> = {
   kind: "same-parent",
   on: ["link"],
-  wants: (link) => link.constrained,
+  // the Citus layout keeps both ends in one record by its foreign keys: no trigger
+  wants: (link) => link.constrained && link.layout !== "citus",
   objects: sameParentObjects,
   install: sameParentStatements,
   remove: dropSameParentStatements,
@@ -62,8 +65,21 @@ export const appendOnlyRule: Rule<EventTableMeta | LinkTableMeta> = {
   remove: dropAppendOnlyStatements,
 };
 
+/**
+ * The distribution of a Citus-layout table (`layout: "citus"`): `create_distributed_table` where the
+ * `citus` extension is installed, nothing elsewhere (`sql/citus.ts`).
+ */
+export const citusDistributionRule: Rule<EventTableMeta | LinkTableMeta> = {
+  kind: "citus-distribution",
+  on: ["events", "link"],
+  wants: (table) => table.layout === "citus",
+  objects: citusDistributionObjects,
+  install: citusDistributionStatements,
+  remove: dropCitusDistributionStatements,
+};
+
 /** Every kind of rule, in the order a migration installs them. */
-export const RULES: readonly Rule[] = [sameParentRule, recordChainRule, appendOnlyRule];
+export const RULES: readonly Rule[] = [sameParentRule, recordChainRule, appendOnlyRule, citusDistributionRule];
 
 /** A rule on one table: what a migration installs, and what `drizzle-spector generate` keeps track of. */
 export interface RuleTarget {

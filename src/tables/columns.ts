@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { newEventId } from "../ids.js";
 import { COLUMNS } from "../naming.js";
 import { namedCodeColumn, plainCodeColumn } from "./codes.js";
-import type { EventTypingPlan } from "./meta.js";
+import type { EventTypingPlan, Layout } from "./meta.js";
 
 /**
  * A `bytea` column (drizzle-orm 0.45 has no built-in one). Values are `Uint8Array`s (postgres.js hands
@@ -59,6 +59,14 @@ export function eventIdColumn() {
   return uuid(COLUMNS.id).primaryKey().notNull().$defaultFn(newEventId);
 }
 
+/**
+ * `id` in the Citus layout: the same UUIDv7, without a key of its own (the table's primary key is
+ * `(parent_id, id)`). Typed as {@link eventIdColumn}: the row types are the same.
+ */
+export function citusEventIdColumn(): ReturnType<typeof eventIdColumn> {
+  return uuid(COLUMNS.id).notNull().$defaultFn(newEventId) as unknown as ReturnType<typeof eventIdColumn>;
+}
+
 /** `parent_id`: the first event of the record (itself for that first event). */
 export function eventParentIdColumn() {
   return uuid(COLUMNS.parentId).notNull();
@@ -82,9 +90,9 @@ export function eventPayloadColumn<P = unknown>() {
 }
 
 /** `id`, `parent_id`, `payload`, `schema`, `action`: the leading columns, in Spector's order. */
-export function eventLeadingColumns(table: string, typing: EventTypingPlan) {
+export function eventLeadingColumns(table: string, typing: EventTypingPlan, layout: Layout = "spector") {
   return {
-    id: eventIdColumn(),
+    id: layout === "citus" ? citusEventIdColumn() : eventIdColumn(),
     parentId: eventParentIdColumn(),
     payload: eventPayloadColumn(),
     schema: typing.schemas
@@ -119,6 +127,11 @@ export function linkEventIdColumn() {
 /** The link's foreign key column, e.g. `ancestor_id`: the other end. */
 export function linkForeignKeyColumn<N extends string>(name: N) {
   return uuid(name).notNull();
+}
+
+/** `parent_id` of a link in the Citus layout: the record both ends belong to (the distribution column). */
+export function linkParentIdColumn() {
+  return { parentId: uuid(COLUMNS.parentId).notNull() };
 }
 
 /** `type`: only on typed links. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { foreignKey, index, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
+import { foreignKey, index, primaryKey, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
 import type { BaseAction, CodeColumn, PayloadType } from "./codes.js";
 import {
   eventHashColumn,
@@ -115,7 +115,23 @@ export type EventTable<
   THashed extends boolean = boolean,
   TUpdatedAt extends boolean = boolean,
   TShape extends EventShape = PlainShape,
-> = SpectorPgTable<TName, TSchema, EventColumns<THashed, TUpdatedAt, TShape>> & EventShapeMark<TShape>;
+  TCitus extends boolean = false,
+> = SpectorPgTable<TName, TSchema, EventColumns<THashed, TUpdatedAt, TShape>> &
+  EventShapeMark<TShape> &
+  EventLayoutMark<TCitus>;
+
+declare const eventLayout: unique symbol;
+
+/**
+ * The type-only mark of an events table's layout: `true` for `layout: "citus"` (its link tables then
+ * have `parentId`). No such property exists at run time.
+ */
+export interface EventLayoutMark<TCitus extends boolean> {
+  readonly [eventLayout]: TCitus;
+}
+
+/** `true` when the events table type `T` has the Citus layout. */
+export type CitusOfTable<T> = T extends EventLayoutMark<infer C> ? ([C] extends [true] ? true : false) : false;
 
 /** The {@link EventShape} of an events table type. */
 export type ShapeOfTable<T> = T extends EventShapeMark<infer S> ? S : never;
@@ -145,6 +161,8 @@ export type AnyEventTable = PgTable &
 export type HashedOf<O> = O extends { readonly hashed: true | "record" } ? true : false;
 /** `false` when the options say `updatedAt: false`. */
 export type UpdatedAtOf<O> = O extends { readonly updatedAt: false } ? false : true;
+/** `true` when the options say `layout: "citus"`. */
+export type CitusOf<O> = O extends { readonly layout: "citus" } ? true : false;
 /** The PostgreSQL schema of the options, `undefined` for the default one. */
 export type PgSchemaOf<O> = O extends { readonly pgSchema: infer S extends string }
   ? S extends "public"
@@ -154,14 +172,23 @@ export type PgSchemaOf<O> = O extends { readonly pgSchema: infer S extends strin
 
 /** Builds a checked events table. */
 export function buildEventTable(plan: EventTablePlan, schema: string | undefined): AnyEventTable {
+  const citus = plan.layout === "citus";
   const columns = {
-    ...eventLeadingColumns(displayName({ pgSchema: schema, name: plan.name }), plan),
+    ...eventLeadingColumns(displayName({ pgSchema: schema, name: plan.name }), plan, plan.layout),
     ...(plan.hashed ? eventHashColumn() : {}),
     ...eventInsertedAtColumn(),
     ...(plan.updatedAt ? eventUpdatedAtColumn() : {}),
   };
   const table = tableFunction(schema)(plan.name, columns, (t) => [
-    foreignKey({ name: names.foreignKey(plan.name, COLUMNS.parentId), columns: [t.parentId], foreignColumns: [t.id] }),
+    // Spector's layout: `id` is the key (on the column) and `parent_id` references it; the Citus
+    // layout: `(parent_id, id)` is the key, and no self-reference (Citus cannot distribute one)
+    citus
+      ? primaryKey({ name: names.primaryKey(plan.name), columns: [t.parentId, t.id] })
+      : foreignKey({
+          name: names.foreignKey(plan.name, COLUMNS.parentId),
+          columns: [t.parentId],
+          foreignColumns: [t.id],
+        }),
     index(names.index(plan.name, [COLUMNS.schema])).on(t.schema),
     index(names.index(plan.name, [COLUMNS.parentId])).on(t.parentId),
     index(names.index(plan.name, [COLUMNS.insertedAt])).on(t.insertedAt),
@@ -175,8 +202,8 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
 /**
  * Defines one events table, as Spector's `up(table: name)` does: `id`, `parent_id`, `payload`,
  * `schema`, `action`, `hash` (when `hashed`), `inserted_at`, `updated_at` (unless `updatedAt: false`),
- * with Spector's primary key, self-referencing foreign key and indexes. Use {@link linkTable} to add
- * link tables to it.
+ * with Spector's primary key, self-referencing foreign key and indexes (with `layout: "citus"`:
+ * `PRIMARY KEY (parent_id, id)` and no self-reference). Use {@link linkTable} to add link tables to it.
  *
  * @example
  * ```ts
@@ -189,13 +216,13 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
 export function eventTable<const TName extends string, const O extends EventTableOptions = {}>(
   name: TName,
   options?: O & CheckedOptions<O, keyof EventTableOptions>,
-): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>> {
+): EventTable<TName, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>, CitusOf<O>> {
   const { pgSchema, ...rest } = checkEventTableOptions(options);
   checkTableName(
     "name",
     name,
     "an events table name",
-    (table) => eventTableNames(table, rest.recordIndex),
+    (table) => eventTableNames(table, rest.recordIndex, rest.layout),
     eventTableNameLimit(rest.recordIndex),
   );
   return buildEventTable({ name, ...rest, shard: undefined }, pgSchema) as never;

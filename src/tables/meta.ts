@@ -17,9 +17,17 @@ export interface EventTypingPlan {
   readonly schemaModules: ReadonlyMap<number, string> | undefined;
 }
 
+/**
+ * The keys of the tables: `"spector"`, Spector's DDL; `"citus"`, keyed by record (`PRIMARY KEY
+ * (parent_id, id)`, link tables with `parent_id` and composite foreign keys), for Citus to distribute.
+ */
+export type Layout = "spector" | "citus";
+
 /** A checked events table. */
 export interface EventTablePlan extends EventTypingPlan {
   readonly name: string;
+  /** The tables' keys (`layout`): Spector's, or keyed by record for Citus (absent, as written by hand: Spector's). */
+  readonly layout?: Layout;
   /** A `hash` column: Spector's chain, or (with {@link EventTablePlan.recordChain}) a record chain. */
   readonly hashed: boolean;
   /** `hashed: "record"`: a chain per record, kept by the database (`sql/record-chain.ts`). */
@@ -45,6 +53,8 @@ export interface LinkTablePlan {
   readonly foreignKey: string;
   readonly typed: boolean;
   readonly constrained: boolean;
+  /** Its events table's layout: `"citus"` adds `parent_id` and the composite foreign keys (absent: Spector's). */
+  readonly layout?: Layout;
   /** Guarded against UPDATE, DELETE and TRUNCATE, as its events table is (`appendOnly`). */
   readonly appendOnly: boolean;
 }

@@ -80,6 +80,18 @@ export interface EventTableOptions {
    * see the README's benchmark). Default `false`: Spector's layout.
    */
   readonly recordIndex?: boolean;
+  /**
+   * The tables' keys, for the engine they run on. Default `"spector"`: Spector's DDL (`PRIMARY KEY
+   * (id)`, the self-referencing `parent_id` key, the same-parent rule as triggers).
+   * - `"citus"`: a layout keyed by record, which Citus (distributed PostgreSQL) can distribute by
+   *   `parent_id`: events get `PRIMARY KEY (parent_id, id)` and no self-referencing key; link tables get
+   *   a `parent_id` column, foreign keys `(parent_id, event_id)` and `(parent_id, <fk>)` to the events'
+   *   `(parent_id, id)` (the same-parent rule, made structural: no trigger), and a unique index led by
+   *   `parent_id`. It is plain PostgreSQL too; the migration `drizzle-spector generate` writes distributes
+   *   the tables where the `citus` extension is installed. Exclusive with `shards`, `hashed`,
+   *   `appendOnly` and `recordIndex`. See the README's "Citus layout".
+   */
+  readonly layout?: "spector" | "citus";
   /** The type of every event's `payload`: `payloadType<T>()`. Default `unknown`. */
   readonly payload?: PayloadType<unknown>;
   /** The type of `payload` per schema name: `payloadType<{ user: U; post: P }>()`. Needs `schemas`. */
@@ -122,6 +134,8 @@ type WideFlags<O> =
   | ("hashed" extends keyof O ? (boolean extends O["hashed" & keyof O] ? "hashed" : never) : never)
   | ("hashed" extends keyof O ? (string extends O["hashed" & keyof O] ? "hashed" : never) : never)
   | ("updatedAt" extends keyof O ? (boolean extends O["updatedAt" & keyof O] ? "updatedAt" : never) : never)
+  | ("layout" extends keyof O ? (string extends O["layout" & keyof O] ? "layout" : never) : never)
+  | ("layout" extends keyof O ? ("spector" | "citus" extends O["layout" & keyof O] ? "layout" : never) : never)
   | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never)
   | ("schemas" extends keyof O ? (string extends keyof O["schemas" & keyof O] ? "schemas" : never) : never)
   | ("actions" extends keyof O ? (string extends keyof O["actions" & keyof O] ? "actions" : never) : never);

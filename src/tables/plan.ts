@@ -19,6 +19,7 @@ import {
 import { SpectorOptionError } from "../errors.js";
 import { MAX_SHARDS } from "../ids.js";
 import {
+  COLUMNS,
   MAX_IDENTIFIER_BYTES,
   RESERVED_LINK_COLUMNS,
   byteLength,
@@ -31,7 +32,7 @@ import {
 } from "../naming.js";
 import { elixirModule } from "../spector/chain.js";
 import { BASE_ACTIONS, checkCodeMap, checkPayloadType, type CodeMap } from "./codes.js";
-import type { EventTypingPlan, LinkTablePlan, SchemaPlan } from "./meta.js";
+import type { EventTypingPlan, Layout, LinkTablePlan, SchemaPlan } from "./meta.js";
 
 /** The options every events table takes (`EventTableOptions`). */
 const EVENT_TABLE_OPTIONS = [
@@ -45,6 +46,7 @@ const EVENT_TABLE_OPTIONS = [
   "payload",
   "payloads",
   "schemaModules",
+  "layout",
 ] as const;
 
 /** The checked options of one events table (`EventTableOptions`), with `pgSchema` normalised. */
@@ -54,6 +56,7 @@ export interface CheckedEventTableOptions extends EventTypingPlan {
   readonly appendOnly: boolean;
   readonly updatedAt: boolean;
   readonly recordIndex: boolean;
+  readonly layout: Layout;
   /** `undefined` for the default schema (`public`). */
   readonly pgSchema: string | undefined;
 }
@@ -114,7 +117,42 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
     );
   }
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
-  return { hashed, recordChain, appendOnly, updatedAt, recordIndex, pgSchema, schemas, actions, schemaModules };
+  const layout = checkLayout(object, { hashed, appendOnly, recordIndex });
+  return { hashed, recordChain, appendOnly, updatedAt, recordIndex, layout, pgSchema, schemas, actions, schemaModules };
+}
+
+/**
+ * Checks `layout`, and refuses what the Citus layout leaves out: `hashed` and `appendOnly` need
+ * triggers on the events table, which this first cut of the layout does not install on distributed
+ * tables; `recordIndex` is its primary key already.
+ */
+function checkLayout(
+  object: Record<string, unknown>,
+  given: { readonly hashed: boolean; readonly appendOnly: boolean; readonly recordIndex: boolean },
+): Layout {
+  const path = at(OPTIONS, "layout");
+  if (object.layout === undefined || object.layout === "spector") return "spector";
+  if (object.layout !== "citus") {
+    throw new SpectorOptionError(
+      path,
+      object.layout,
+      '`"spector"` (Spector\'s keys, the default) or `"citus"` (keyed by record, for Citus to distribute)',
+    );
+  }
+  const refused = (option: string, why: string) => {
+    throw new SpectorOptionError(at(OPTIONS, option), object[option], `left out with \`layout: "citus"\` (${why})`);
+  };
+  if (given.hashed) {
+    refused(
+      "hashed",
+      "a hash chain is kept by a lock and, for a record chain, a trigger, and this layout installs no trigger on a distributed table yet",
+    );
+  }
+  if (given.appendOnly) {
+    refused("appendOnly", "the guard is a trigger, and this layout installs no trigger on a distributed table yet");
+  }
+  if (given.recordIndex) refused("recordIndex", "the layout's primary key `(parent_id, id)` is that index already");
+  return "citus";
 }
 
 /**
@@ -195,6 +233,7 @@ export function checkLinkSpec(
   events: string,
   appendOnly: boolean,
   linkName?: (name: string) => string,
+  layout: Layout = "spector",
 ): LinkTablePlan {
   if (!Array.isArray(spec) || spec.length < 2 || spec.length > 3) {
     throw new SpectorOptionError(
@@ -212,6 +251,13 @@ export function checkLinkSpec(
       `a foreign key column name other than ${RESERVED_LINK_COLUMNS.map((c) => `\`${c}\``).join(", ")} (the link table's own columns)`,
     );
   }
+  if (layout === "citus" && foreignKey === COLUMNS.parentId) {
+    throw new SpectorOptionError(
+      at(path, 1),
+      foreignKey,
+      'a foreign key column name other than `parent_id` (with `layout: "citus"` a link table has its own `parent_id`)',
+    );
+  }
   const options = checkObject(at(path, 2), spec[2], ["typed", "constrained"]);
   const plan: LinkTablePlan = {
     name: linkName ? linkName(table) : table,
@@ -220,8 +266,16 @@ export function checkLinkSpec(
     foreignKey,
     typed: checkBoolean(at(at(path, 2), "typed"), options.typed, false),
     constrained: checkBoolean(at(at(path, 2), "constrained"), options.constrained, true),
+    layout,
     appendOnly,
   };
+  if (layout === "citus" && !plan.constrained) {
+    throw new SpectorOptionError(
+      at(at(path, 2), "constrained"),
+      options.constrained,
+      'left out with `layout: "citus"` (its foreign keys `(parent_id, ...)` keep both ends of a link in one record: the rule is the layout itself)',
+    );
+  }
   if (linkName) {
     checkName(
       at(path, 0),
@@ -252,6 +306,13 @@ export function planSchema(options: unknown): SchemaPlan {
   const [tablePath, shardsPath, linksPath] = [at(OPTIONS, "table"), at(OPTIONS, "shards"), at(OPTIONS, "links")];
 
   const hasTable = object.table !== undefined;
+  if (shared.layout === "citus" && object.shards !== undefined) {
+    throw new SpectorOptionError(
+      shardsPath,
+      object.shards,
+      'left out with `layout: "citus"` (Citus distributes one events table by `parent_id`, which replaces `shards`: give `table`)',
+    );
+  }
   if (hasTable === (object.shards !== undefined)) {
     throw new SpectorOptionError(
       hasTable ? shardsPath : tablePath,
@@ -296,7 +357,9 @@ export function planSchema(options: unknown): SchemaPlan {
     );
   }
   const eventPath = (i: number) => (hasTable ? tablePath : at(shardsPath, i));
-  eventNames.forEach((name, i) => checkDerivedNames(eventPath(i), name, eventTableNames(name, shared.recordIndex)));
+  eventNames.forEach((name, i) =>
+    checkDerivedNames(eventPath(i), name, eventTableNames(name, shared.recordIndex, shared.layout)),
+  );
 
   if (object.links !== undefined && !Array.isArray(object.links)) {
     throw new SpectorOptionError(linksPath, object.links, "an array of link specs `[linkTable, foreignKey, options?]`");
@@ -311,6 +374,7 @@ export function planSchema(options: unknown): SchemaPlan {
         events,
         shared.appendOnly,
         hasTable ? undefined : (link) => names.shardLinkTable(events, link),
+        shared.layout,
       ),
     ),
   );
@@ -328,7 +392,7 @@ export function planSchema(options: unknown): SchemaPlan {
     ...plan.events.map((events, i) => ({
       option: eventPath(i),
       value: events.name,
-      names: eventTableNames(events.name, events.recordIndex),
+      names: eventTableNames(events.name, events.recordIndex, events.layout),
     })),
     ...plan.links.map((link, i) => ({
       option: at(at(linksPath, i % Math.max(specs.length, 1)), 0),

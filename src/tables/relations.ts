@@ -91,15 +91,19 @@ export function spectorRelations<const T extends Record<string, unknown>>(tables
       );
     }
     const other = table[camelCase(meta.foreignKey)]!;
+    // the Citus layout joins by record too, as its foreign keys do: `(parent_id, end)` = `(parent_id, id)`
+    const citus = meta.layout === "citus";
+    const end = (column: AnyPgColumn) => ({
+      fields: (citus ? [table.parentId!, column] : [column]) as [AnyPgColumn, ...AnyPgColumn[]],
+      references: (citus ? [events.parentId!, events.id!] : [events.id!]) as [AnyPgColumn, ...AnyPgColumn[]],
+    });
     result[relationNames.exportName(meta.name)] = relations(table, ({ one }) => ({
       [relationNames.linkEvent]: one(events, {
-        fields: [table.eventId!],
-        references: [events.id!],
+        ...end(table.eventId!),
         relationName: relationNames.pair(meta.name, COLUMNS.eventId),
       }),
       [relationNames.linkTarget(meta.foreignKey)]: one(events, {
-        fields: [other],
-        references: [events.id!],
+        ...end(other),
         relationName: relationNames.pair(meta.name, meta.foreignKey),
       }),
     }));
@@ -125,8 +129,10 @@ export function spectorRelations<const T extends Record<string, unknown>>(tables
     }
     result[relationNames.exportName(meta.name)] = relations(table, ({ one, many }) => ({
       [relationNames.parent]: one(table, {
-        fields: [table.parentId!],
-        references: [table.id!],
+        // the Citus layout: the record's first event is `(parent_id, id)` = `(parent_id, parent_id)`
+        ...(meta.layout === "citus"
+          ? { fields: [table.parentId!, table.parentId!], references: [table.parentId!, table.id!] }
+          : { fields: [table.parentId!], references: [table.id!] }),
         relationName: relationNames.pair(meta.name, COLUMNS.parentId),
       }),
       [relationNames.children]: many(table, { relationName: relationNames.pair(meta.name, COLUMNS.parentId) }),

@@ -11,6 +11,7 @@ import {
   type ShapeOf,
   type UpdatedAtOf,
   type AnyEventTable,
+  type CitusOf,
 } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
 import type { HeadsTable } from "./heads-table.js";
@@ -38,7 +39,7 @@ type LinkEntry<O> =
               name: O extends { readonly shards: readonly string[] } ? `${E}_${L[0]}` : L[0];
               foreignKey: L[1];
               typed: TypedOf<L>;
-              events: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>>;
+              events: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>, CitusOf<O>>;
             }
           : never
         : never
@@ -56,7 +57,7 @@ type LinkEntry<O> =
  * ```
  */
 export type SpectorTables<O> = {
-  [E in EventNamesOf<O>]: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>>;
+  [E in EventNamesOf<O>]: EventTable<E, PgSchemaOf<O>, HashedOf<O>, UpdatedAtOf<O>, ShapeOf<O>, CitusOf<O>>;
 } & {
   [E in EventNamesOf<O> as O extends { readonly hashed: "record" } ? `${E}_heads` : never]: HeadsTable<
     `${E}_heads`,
@@ -82,6 +83,7 @@ export type SpectorTables<O> = {
  * | `links` | `[table, foreignKey, { typed?, constrained? }?][]` | `[]` (`typed` false, `constrained` true) |
  * | `pgSchema` | `string` | the default schema (`public`) |
  * | `updatedAt` | `boolean` | `true` |
+ * | `layout` | `"spector" \| "citus"` | `"spector"` (`"citus"`: keyed by record, for Citus; not with `shards`) |
  *
  * @example
  * ```ts
