@@ -7,7 +7,7 @@ import { SQL, getTableColumns, is, sql } from "drizzle-orm";
 import { PgTransaction, type PgColumn } from "drizzle-orm/pg-core";
 import { at, checkInt4, checkObject, checkPayload, checkUuid } from "../checks.js";
 import { shortenQueryError } from "../display.js";
-import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
+import { SpectorOptionError } from "../errors.js";
 import { newEventId } from "../ids.js";
 import { COLUMNS, displayName, names } from "../naming.js";
 import { identifier } from "../sql/quote.js";
@@ -20,7 +20,7 @@ import type { ShardSet } from "../tables/shards.js";
 import { checkChained } from "./inputs.js";
 import { jsonTextOf } from "./json-text.js";
 import { driverError } from "./violation.js";
-import { resolveEvents, type Events, type EventsTable } from "./target.js";
+import { recordNotFound, resolveEvents, type Events, type EventsTable } from "./target.js";
 import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
 
 /**
@@ -239,16 +239,6 @@ function selectFromRecord(
   const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
   const routed = citus ? sql` and ${parent}.${parentColumn} ${equals} ${record}` : sql``;
   return sql`select ${sql.join(columns, sql`, `)} from ${t} as ${parent} where ${parent}.${idColumn} ${equals} ${record} and ${parent}.${parentColumn} ${equals} ${parent}.${idColumn}${routed}`;
-}
-
-/** Throws why `parentId` is no record of `events`: no such event, or one that is not a record's first. */
-async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<never> {
-  const t = events.table;
-  const [found] = await db
-    .select({ parentId: t.parentId })
-    .from(t)
-    .where(sql`${t.id} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid`);
-  throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, found?.parentId);
 }
 
 interface CheckedEvent {

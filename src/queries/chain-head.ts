@@ -5,13 +5,10 @@
  */
 import { sql } from "drizzle-orm";
 import { checkUuid } from "../checks.js";
-import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
-import { displayName } from "../naming.js";
 import type { AnyEventTable } from "../tables/event-table.js";
-import type { AnyHeadsTable } from "../tables/heads-table.js";
-import type { EventTableMeta } from "../tables/meta.js";
+import { recordChainHeads } from "../tables/heads-table.js";
 import type { ShardSet } from "../tables/shards.js";
-import { resolveEvents } from "./target.js";
+import { recordNotFound, resolveEvents } from "./target.js";
 import type { SpectorDatabase } from "./types.js";
 
 /** A record chain's head: the record's last event, its hash and how many events the record holds. */
@@ -61,28 +58,6 @@ export async function chainHead<T extends AnyEventTable>(
     })
     .from(t)
     .where(sql`${t.parentId} OPERATOR(pg_catalog.=) ${id}::pg_catalog.uuid`);
-  if (head === undefined) {
-    const e = events.table;
-    const [found] = await db
-      .select({ parentId: e.parentId })
-      .from(e)
-      .where(sql`${e.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.uuid`);
-    throw new SpectorRecordNotFoundError(displayName(events.meta), id, found?.parentId);
-  }
+  if (head === undefined) return recordNotFound(db, events, id);
   return { parentId: id, ...head };
-}
-
-/**
- * The heads table of record-chained events table `meta`, or a {@link SpectorOptionError} at `path`
- * saying the table has no record chain.
- */
-export function recordChainHeads(path: string, meta: EventTableMeta): AnyHeadsTable {
-  if (!meta.recordChain || meta.headsTable === undefined) {
-    throw new SpectorOptionError(
-      path,
-      `events table ${displayName(meta)}`,
-      'an events table made with `hashed: "record"` (this one has no record chain)',
-    );
-  }
-  return meta.headsTable as AnyHeadsTable;
 }

@@ -5,14 +5,16 @@
  *
  * @module
  */
+import { sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { at } from "../checks.js";
-import { SpectorOptionError } from "../errors.js";
+import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId, newRecordId } from "../ids.js";
-import { camelCase } from "../naming.js";
+import { camelCase, displayName } from "../naming.js";
 import type { EventTable } from "../tables/event-table.js";
 import type { LinkTable } from "../tables/link-table.js";
 import { eventTableMeta, linkTableMeta, type EventTableMeta, type LinkTableMeta } from "../tables/meta.js";
+import type { SpectorDatabase } from "./types.js";
 import { isShardSet, shardFor, shardHash, shardIndex, shardSetForeign, shardSetMetas } from "../tables/shards.js";
 
 // The helpers build their queries on one concrete table type: a function generic over Drizzle table
@@ -156,4 +158,17 @@ function checkHomeShard(path: string, meta: EventTableMeta, parentId: string): v
 /** A new record id that routes to shard `meta` of its `shards` list (a record started in that shard). */
 function idInShard(meta: EventTableMeta): string {
   return newRecordId(meta.shard!.index);
+}
+
+/**
+ * Throws why `parentId` is no record of `events`: no such event, or one that is not a record's first
+ * (`SpectorRecordNotFoundError`). The lookup uses pg_catalog's `=`, whatever the caller's search_path.
+ */
+export async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<never> {
+  const t = events.table;
+  const [found] = await db
+    .select({ parentId: t.parentId })
+    .from(t)
+    .where(sql`${t.id} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid`);
+  throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, found?.parentId);
 }

@@ -7,7 +7,7 @@
 import { asc, is, sql } from "drizzle-orm";
 import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkObject, checkUuid } from "../checks.js";
-import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
+import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, displayName } from "../naming.js";
 import { verifyPages, type ChainPageReader, type ChainVerification, type VerifyOptions } from "../spector/verify.js";
 import type { AnyEventTable } from "../tables/event-table.js";
@@ -15,7 +15,7 @@ import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkChained } from "./inputs.js";
 import { rowQuery } from "./rows.js";
-import { resolveEventTables, resolveEvents, type Events, type EventsTable } from "./target.js";
+import { recordNotFound, resolveEventTables, resolveEvents, type Events, type EventsTable } from "./target.js";
 import { verifyRecords } from "./verify-records.js";
 import type { SpectorDatabase } from "./types.js";
 
@@ -155,15 +155,6 @@ async function verifyRecordChains(
     }
     return { ok: true, count };
   });
-}
-
-async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<never> {
-  const t = events.table;
-  const [found] = await db
-    .select({ parentId: t.parentId })
-    .from(t)
-    .where(sql`${t.id} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.uuid`); // whatever the search_path
-  throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, found?.parentId);
 }
 
 /** Reads one table's pages through Drizzle, in the order of `chainPageSql`. */

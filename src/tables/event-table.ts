@@ -16,10 +16,9 @@ import {
 } from "./columns.js";
 import { COLUMNS, displayName, eventTableNames, names } from "../naming.js";
 import { eventTableMeta, setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
-import { SpectorOptionError } from "../errors.js";
 import type { CheckedOptions, EventTableOptions } from "./options.js";
 import { checkEventTableOptions, checkTableName, eventTableNameLimit } from "./plan.js";
-import { buildHeadsTable, type HeadsTable } from "./heads-table.js";
+import { buildHeadsTable, recordChainHeads, type HeadsTable } from "./heads-table.js";
 import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 
 export { tableFunction, type SpectorPgTable } from "./pg-table.js";
@@ -244,13 +243,5 @@ export function eventTable<const TName extends string, const O extends EventTabl
 export function chainHeadTable<const T extends AnyEventTable>(
   events: T,
 ): HeadsTable<`${T["_"]["name"]}_heads`, T["_"]["schema"]> {
-  const meta = eventTableMeta("events", events);
-  if (!meta.recordChain || meta.headsTable === undefined) {
-    throw new SpectorOptionError(
-      "events",
-      `events table ${displayName(meta)}`,
-      'an events table made with `hashed: "record"` (this one has no record chain)',
-    );
-  }
-  return meta.headsTable as never;
+  return recordChainHeads("events", eventTableMeta("events", events)) as never;
 }

@@ -6,9 +6,10 @@
  * @module
  */
 import { bigint, uuid, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
-import { HEAD_COLUMNS, names } from "../naming.js";
+import { HEAD_COLUMNS, displayName, names } from "../naming.js";
 import { bytea } from "./columns.js";
-import { setMeta, type EventTablePlan, type HeadsTableMeta } from "./meta.js";
+import { SpectorOptionError } from "../errors.js";
+import { setMeta, type EventTableMeta, type EventTablePlan, type HeadsTableMeta } from "./meta.js";
 import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 
 /** The column builders of a heads table. */
@@ -49,4 +50,24 @@ export function buildHeadsTable(plan: EventTablePlan, schema: string | undefined
   const table = tableFunction(schema)(name, headsColumns());
   const meta: HeadsTableMeta = { kind: "heads", name, pgSchema: schema, events: plan.name };
   return setMeta(table, meta) as unknown as AnyHeadsTable;
+}
+
+/**
+ * The heads table of record-chained events table `meta`, or a {@link SpectorOptionError} at `path`
+ * saying the table has no record chain.
+ *
+ * @example
+ * ```ts
+ * recordChainHeads("table", eventTableMeta("table", events)); // events_heads
+ * ```
+ */
+export function recordChainHeads(path: string, meta: EventTableMeta): AnyHeadsTable {
+  if (!meta.recordChain || meta.headsTable === undefined) {
+    throw new SpectorOptionError(
+      path,
+      `events table ${displayName(meta)}`,
+      'an events table made with `hashed: "record"` (this one has no record chain)',
+    );
+  }
+  return meta.headsTable as AnyHeadsTable;
 }
