@@ -44,7 +44,7 @@ import { appendEvent, spectorTables, verifyChain } from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
-import { fmt, median } from "./stats.js";
+import { fmt, median, percentile } from "./stats.js";
 
 const WRITERS = 8;
 const RECORDS_PER_WRITER = 10;
@@ -80,12 +80,6 @@ interface Goal {
   readonly figure: string;
   readonly goal: string;
   readonly met: boolean;
-}
-
-/** The `p`-th percentile (0-100) of `xs`, nearest rank. */
-function percentile(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 /** Runs the record-chain part on the server of `url` and prints its figures; returns whether every goal is met. */

@@ -10,3 +10,9 @@ export function median(xs: readonly number[]): number {
 export function fmt(x: number, digits = 2): string {
   return x.toFixed(digits);
 }
+
+/** The `p`-th percentile (0-100) of `xs`, nearest rank. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
