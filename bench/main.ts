@@ -346,9 +346,10 @@ async function main(): Promise<void> {
 
 class RollBack extends Error {}
 
-// BENCH_ONLY=rule, queries, chain or record-chain runs one part; all by default. The queries part:
-// bench/queries.ts; the chain part: bench/chain.ts; the record-chain part: bench/record-chain.ts.
-const PARTS = ["rule", "queries", "chain", "record-chain"] as const;
+// BENCH_ONLY=rule, queries, chain, record-chain or citus runs one part; all by default. The queries part:
+// bench/queries.ts; the chain part: bench/chain.ts; the record-chain part: bench/record-chain.ts; the
+// citus part (the Citus layout: its structural rule, and a cluster against one PostgreSQL): bench/citus.ts.
+const PARTS = ["rule", "queries", "chain", "record-chain", "citus"] as const;
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only))
   throw new Error(`BENCH_ONLY must be one of ${PARTS.join(", ")}, not ${JSON.stringify(only)}`);
@@ -368,4 +369,9 @@ if (runs("record-chain")) {
   if (only === undefined) console.log("");
   const { benchRecordChain } = await import("./record-chain.js");
   await benchRecordChain(URL_);
+}
+if (runs("citus")) {
+  if (only === undefined) console.log("");
+  const { benchCitus } = await import("./citus.js");
+  await benchCitus(URL_);
 }
