@@ -252,6 +252,196 @@ describeBackends("the same-parent rule against hostile roles", (backend) => {
     });
   });
 
+  describe("a search_path that shadows PostgreSQL's own functions, operators and types", () => {
+    // The same-parent functions have no SET search_path clause (it costs every call): they name every
+    // function, operator and type by its schema. Here the writer's schema `shadow` holds, ahead of
+    // pg_catalog in the path, an operator of the same name and types as each of pg_catalog's between the
+    // types below (239 on PostgreSQL 15), a function of the same signature as each of pg_catalog's that
+    // the rule's bodies call, an aggregate count(*), and a domain named like each type, which accepts
+    // no value: every one of them raises (or fails its check) when used, so any name the functions
+    // leave unqualified fails the statement.
+    const shadowed = "shadowed";
+    const types = [
+      "uuid",
+      "int8",
+      "int4",
+      "int2",
+      "float8",
+      "numeric",
+      "text",
+      "bool",
+      "json",
+      "jsonb",
+      "name",
+      "bytea",
+    ];
+    const typeArray = `ARRAY[${types.map((type) => `'${type}'`).join(", ")}]::pg_catalog.regtype[]`;
+    const raise = (what: string) => `'BEGIN RAISE EXCEPTION ''shadowed ${what}''; END'`;
+    const shadows = `DO $shadow$
+DECLARE r record; i integer := 0; types pg_catalog.regtype[] := ${typeArray}; type_name pg_catalog.text;
+BEGIN
+  FOR r IN SELECT o.oprname, o.oprleft, o.oprright, o.oprresult FROM pg_catalog.pg_operator AS o
+            WHERE o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace AND o.oprright = ANY (types)
+              AND (o.oprleft = 0 OR o.oprleft = ANY (types)) LOOP
+    i := i + 1;
+    EXECUTE format('CREATE FUNCTION shadow.op_%s(%s) RETURNS %s LANGUAGE plpgsql AS %L',
+                   i, CASE WHEN r.oprleft = 0 THEN '' ELSE r.oprleft::regtype::text || ', ' END || r.oprright::regtype::text,
+                   r.oprresult::regtype, ${raise("operator")});
+    EXECUTE format('CREATE OPERATOR shadow.%s (%s RIGHTARG = %s, FUNCTION = shadow.op_%s)', r.oprname,
+                   CASE WHEN r.oprleft = 0 THEN '' ELSE format('LEFTARG = %s,', r.oprleft::regtype) END, r.oprright::regtype, i);
+  END LOOP;
+  FOR r IN SELECT p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid) AS args, p.prorettype::regtype AS returns
+             FROM pg_catalog.pg_proc AS p
+            WHERE p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND p.prokind = 'f'
+              AND p.proname IN (SELECT DISTINCT m[1] FROM pg_catalog.pg_proc AS f,
+                                       regexp_matches(f.prosrc, '([a-z_][a-z0-9_]*)\\s*\\(', 'g') AS m
+                                 WHERE f.proname LIKE 'check\\_link\\_same\\_parent\\_%')
+              AND NOT EXISTS (SELECT FROM pg_catalog.unnest(p.proargtypes) AS a(t) JOIN pg_catalog.pg_type AS y ON y.oid = a.t WHERE y.typtype = 'p')
+              AND (SELECT typtype FROM pg_catalog.pg_type WHERE oid = p.prorettype) <> 'p' LOOP
+    EXECUTE format('CREATE FUNCTION shadow.%I(%s) RETURNS %s LANGUAGE plpgsql AS %L',
+                   r.proname, r.args, r.returns, ${raise("function")});
+  END LOOP;
+  CREATE FUNCTION shadow.count_step(pg_catalog.int8) RETURNS pg_catalog.int8 LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'shadowed aggregate'; END$$;
+  CREATE AGGREGATE shadow.count(*) (SFUNC = shadow.count_step, STYPE = pg_catalog.int8, INITCOND = '0');
+  FOREACH type_name IN ARRAY ARRAY[${types.map((type) => `'${type}'`).join(", ")}] LOOP
+    EXECUTE format('CREATE DOMAIN shadow.%I AS pg_catalog.%I CHECK (false)', type_name, type_name);
+  END LOOP;
+END
+$shadow$;`;
+    const path = `shadow, pg_catalog, ${shadowed}`;
+    const records = twoRecords(shadowed);
+    const { a, b } = records;
+    const insert = (rows: readonly (readonly [string, string])[]) =>
+      `INSERT INTO ${shadowed}.links (event_id, other_id) VALUES ${rows.map(([e, o]) => `('${e}', '${o}')`).join(", ")};`;
+    // the writer's statements under the shadowing path, and the rule's path for each (DEBUG messages)
+    const write = (statements: string[]) => as(t, writer, statements, path);
+    const pathsOf = async (statement: string) =>
+      (
+        await t.messages([`SET LOCAL ROLE ${writer};`, `SET LOCAL search_path = ${path};`, statement, "ROLLBACK"])
+      ).filter((m) => m.startsWith("drizzle-spector:"));
+
+    beforeAll(async () => {
+      const tables = spectorTables({ table: "events", pgSchema: shadowed, links: [["links", "other_id"]] });
+      await t.execMigration(await createSql(tables, [shadowed]));
+      await t.execMigration(
+        joinStatements([
+          records.insert,
+          `GRANT USAGE ON SCHEMA ${shadowed} TO ${writer};`,
+          `GRANT SELECT, INSERT, UPDATE ON ${shadowed}.links TO ${writer};`,
+          `CREATE SCHEMA shadow AUTHORIZATION ${writer};`,
+        ]),
+      );
+      await as(t, writer, [shadows]);
+    });
+    afterAll(async () => {
+      await t.execMigration(joinStatements([`DROP SCHEMA shadow CASCADE;`, `DROP SCHEMA ${shadowed} CASCADE;`]));
+    });
+
+    test("the shadows are what an unqualified name finds on that path", async () => {
+      const [{ n }] = await t.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM pg_catalog.pg_operator WHERE oprnamespace = 'shadow'::regnamespace`,
+      );
+      expect(Number(n)).toBeGreaterThan(200);
+      for (const [expression, what] of [
+        [`'${a.root}'::pg_catalog.uuid = '${b.root}'::pg_catalog.uuid`, "shadowed operator"],
+        [`(SELECT count(*) FROM (VALUES (1)) AS v) IS NULL`, "shadowed aggregate"],
+        [`current_setting('work_mem') IS NULL`, "shadowed function"],
+        [`'${a.root}'::uuid IS NULL`, "value for domain uuid violates check constraint"],
+      ] as const)
+        await expectRejects(write([`SELECT ${expression};`]), { mentions: [what] }, expression);
+    });
+
+    test("the rule's functions call nothing unqualified: every call and cast names pg_catalog (read from pg_proc)", async () => {
+      const bodies = await t.query<{ proname: string; prosrc: string }>(
+        `SELECT proname, prosrc FROM pg_catalog.pg_proc
+          WHERE pronamespace = '${shadowed}'::regnamespace AND proname LIKE 'check_link_same_parent_%' ORDER BY proname`,
+      );
+      expect(bodies.map((row) => row.proname)).toEqual([
+        "check_link_same_parent_links",
+        "check_link_same_parent_links_events",
+        "check_link_same_parent_links_update",
+      ]);
+      const catalog = new Set(
+        (await t.query<{ proname: string }>(`SELECT DISTINCT proname FROM pg_catalog.pg_proc`)).map((r) => r.proname),
+      );
+      for (const { proname, prosrc } of bodies) {
+        const calls = [...prosrc.matchAll(/(?<![\w."])([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]!);
+        // coalesce and least are SQL syntax, not functions a search_path can reach
+        expect(
+          calls.filter((name) => catalog.has(name) && !["coalesce", "least"].includes(name)),
+          proname,
+        ).toEqual([]);
+        expect(prosrc.match(/::(?!pg_catalog\.)/g) ?? [], proname).toEqual([]);
+      }
+    });
+
+    test("one link: a valid one is written, one across records gets 23514 with both parents", async () => {
+      await write([insert([[a.child, a.root]])]);
+      await expectRejects(write([insert([[a.child, b.root]])]), {
+        sqlstate: VIOLATION,
+        mentions: [`${a.root} != ${b.root}`],
+      });
+    });
+
+    test("a large statement, on each of its paths: valid rows are written, one cross-record row is refused", async () => {
+      // 99 more events of record a, each linked to its root
+      const events = Array.from({ length: 99 }, () => uuidv7());
+      await t.execMigration(
+        `INSERT INTO ${shadowed}.events (id, parent_id, schema, action) VALUES ${events.map((id) => `('${id}', '${a.root}', 1, 2)`).join(", ")};`,
+      );
+      const rows = events.map((id) => [id, a.root] as const);
+      const crossing = [...rows.slice(0, 98), [events[98]!, b.root] as const];
+      const refused = (statement: string, parents: string) =>
+        expectRejects(write([statement]), { sqlstate: VIOLATION, mentions: [parents] });
+      // a table of a few pages: hash joins
+      expect(await pathsOf(insert(rows))).toEqual(["drizzle-spector: links checks 99 links with hash joins"]);
+      await refused(insert(crossing), `${a.root} != ${b.root}`);
+      // 3,000 older events (smaller ids) in a record of their own: merge joins for links among the
+      // newest events; primary-key lookups for links among the oldest, since the index from the
+      // smallest id on holds far more than 8 entries per link
+      const oldRoot = "00000000-0000-7000-8000-000000000000";
+      await t.execMigration(
+        `INSERT INTO ${shadowed}.events (id, parent_id, schema, action)
+           SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, '${oldRoot}', 1, 1
+             FROM generate_series(0, 2999) AS i;`,
+      );
+      await t.query(`ANALYZE ${shadowed}.events`);
+      expect(await pathsOf(insert(rows))).toEqual(["drizzle-spector: links checks 99 links with merge joins"]);
+      await refused(insert(crossing), `${a.root} != ${b.root}`);
+      const oldRows = (
+        await t.query<{ id: string }>(
+          `SELECT id::text FROM ${shadowed}.events WHERE parent_id = '${oldRoot}' AND id <> parent_id ORDER BY id LIMIT 99`,
+        )
+      ).map(({ id }) => [id, oldRoot] as const);
+      expect(await pathsOf(insert(oldRows))).toEqual([
+        "drizzle-spector: links checks 99 links with primary-key lookups",
+      ]);
+      await refused(insert([...oldRows.slice(0, 98), [oldRows[98]![0], a.root]]), `${oldRoot} != ${a.root}`);
+    });
+
+    test("an UPDATE that moves a link across records, and one of an event that splits a link, get 23514", async () => {
+      const c = twoRecords(shadowed);
+      await t.execMigration(joinStatements([c.insert, insert([[c.a.child, c.a.root]])]));
+      await expectRejects(
+        // (the statements' own comparisons name pg_catalog's operator: the shadow would refuse them)
+        write([
+          `UPDATE ${shadowed}.links SET other_id = '${c.b.root}' WHERE event_id OPERATOR(pg_catalog.=) '${c.a.child}';`,
+        ]),
+        { sqlstate: VIOLATION, mentions: [`${c.a.root} != ${c.b.root}`] },
+      );
+      // the owner, tricked into the writer's path, updates an event: the events function runs under it
+      await expectRejects(
+        t.execMigration(
+          joinStatements([
+            `SET LOCAL search_path = ${path};`,
+            `UPDATE ${shadowed}.events SET parent_id = '${c.b.root}' WHERE id OPERATOR(pg_catalog.=) '${c.a.child}';`,
+          ]),
+        ),
+        { sqlstate: VIOLATION, mentions: [`${c.b.root} != ${c.a.root}`] },
+      );
+    });
+  });
+
   describe("changes to events", () => {
     test("an UPDATE of an event's parent_id that splits a link fails with 23514", async () => {
       const c = twoRecords(schema);

@@ -8,8 +8,7 @@
 import { names, type TableName } from "../naming.js";
 import type { EventTableMeta, LinkTableMeta } from "../tables/meta.js";
 import { quoteLiteral, quoteQualified } from "./quote.js";
-import { createStatements, type RuleObjects } from "./rule-objects.js";
-import { RULE_FUNCTION_CONFIG } from "./same-parent.js";
+import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
  * How the guard refuses a change: SQLSTATE `2F002` (`modifying_sql_data_not_permitted`), a message
@@ -53,7 +52,7 @@ export function appendOnlyObjects(meta: EventTableMeta | LinkTableMeta): RuleObj
         name: rule.function(meta.name),
         source: `\n${guardBody(meta)}\n`,
         securityDefiner: false,
-        config: RULE_FUNCTION_CONFIG,
+        config: PINNED_SEARCH_PATH,
       },
     ],
     triggers: [

@@ -61,3 +61,38 @@ export function quoteQualified(schema: string | undefined, name: string): string
 export function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+/**
+ * A function or type of PostgreSQL's own, by its schema: `pg_catalog.<name>`. The same-parent
+ * functions, which do not pin their `search_path` (a `SET` clause costs every call), name everything
+ * this way, so that nothing a caller puts first in their path can stand in for it.
+ *
+ * @example
+ * ```ts
+ * catalogName("count"); // "pg_catalog.count"
+ * catalogName("uuid");  // "pg_catalog.uuid"
+ * ```
+ */
+export function catalogName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new TypeError(`catalogName: expected a lowercase name, got ${JSON.stringify(name)}`);
+  return `pg_catalog.${name}`;
+}
+
+/**
+ * An operator of PostgreSQL's own, by its schema: `OPERATOR(pg_catalog.<symbol>)`, which a caller's
+ * `search_path` cannot redirect to an operator of theirs (see {@link catalogName}). Mind the
+ * precedence: PostgreSQL parses every `OPERATOR(...)` at the precedence of "any other operator",
+ * whichever operator it names, so `a OPERATOR(pg_catalog.<=) b OPERATOR(pg_catalog.*) 8` is
+ * `(a <= b) * 8`: parenthesize.
+ *
+ * @example
+ * ```ts
+ * catalogOperator("="); // "OPERATOR(pg_catalog.=)"
+ * ```
+ */
+export function catalogOperator(symbol: string): string {
+  if (!/^[-+*/<>=~!@#%^&|`?]+$/.test(symbol))
+    throw new TypeError(`catalogOperator: expected an operator symbol, got ${JSON.stringify(symbol)}`);
+  return `OPERATOR(pg_catalog.${symbol})`;
+}

@@ -9,8 +9,7 @@
 import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { createStatements, dollarQuoted, type RuleObjects } from "./rule-objects.js";
-import { RULE_FUNCTION_CONFIG } from "./same-parent.js";
+import { createStatements, dollarQuoted, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
  * The text format of `inserted_at` in the hashed bytes: `to_char` does not depend on `DateStyle` (nor,
@@ -271,7 +270,7 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
         name: rule.function(meta.name),
         source: `\n${chainFunctionBody(meta)}\n`,
         securityDefiner: true,
-        config: RULE_FUNCTION_CONFIG,
+        config: PINNED_SEARCH_PATH,
       },
     ],
     triggers: [

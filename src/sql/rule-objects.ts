@@ -8,6 +8,16 @@
 import type { TableName } from "../naming.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 
+/**
+ * The `SET` clause of the record-chain and append-only functions: whoever calls them, `search_path` is
+ * `pg_catalog` then `pg_temp`, so that every operator, function and type their bodies name is
+ * PostgreSQL's own, never one the caller put first in their path (their tables are schema-qualified,
+ * and `pg_temp` last means a temporary table cannot stand in for one). The same-parent functions do
+ * without it, for speed, and name everything by its schema instead (`SAME_PARENT_FUNCTION_CONFIG` in
+ * `same-parent.ts`).
+ */
+export const PINNED_SEARCH_PATH: readonly string[] = ["search_path=pg_catalog, pg_temp"];
+
 /** A function a rule installs, as `pg_proc` holds it (what `drizzle-spector check` compares). */
 export interface RuleFunction {
   readonly schema: string | undefined;

@@ -6,7 +6,7 @@
  */
 import { COLUMNS, names, type TableName } from "../naming.js";
 import type { LinkTableMeta } from "../tables/meta.js";
-import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
+import { catalogName as pg, catalogOperator as op, quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { createStatements, type RuleFunction, type RuleObjects } from "./rule-objects.js";
 
 /** Statements with at least this many rows take the large-statement path. */
@@ -25,28 +25,35 @@ export const MERGE_ENTRIES_PER_ROW = 8;
 const MERGE_WORK_MEM = "64MB";
 
 /**
- * The settings every rule function runs with, whoever calls it (`SET` clauses of the function):
- * `search_path` is `pg_catalog` then `pg_temp`, so that every operator, function and type the body
- * names is PostgreSQL's own, never one the caller put first in their path (the tables are
- * schema-qualified, and `pg_temp` last means a temporary table cannot stand in for one).
+ * How the same-parent functions keep the caller's `search_path` out. They run on every write of a
+ * link, and a `SET search_path` clause (`PINNED_SEARCH_PATH` in `rule-objects.ts`, which the
+ * record-chain and append-only functions have) costs every call: 14,000 CPU instructions of a one-row
+ * `INSERT`, an eighth of the rule's cost there (`BENCH_ONLY=rule-instructions npm run bench`). So they
+ * have no `SET` clause, and their bodies name every function, type and operator by its schema instead
+ * (`pg_catalog.count`, `OPERATOR(pg_catalog.=)`: {@link pg}, {@link op}), and every table too.
+ * `test/rule-hardening.test.ts` runs them under a `search_path` that shadows every function, operator
+ * and type of `pg_catalog` they could name.
  *
- * The functions run as their owner (`SECURITY DEFINER`) and must see every event, as a foreign key
- * check does. For the owner of the events table (or a superuser, or a role with `BYPASSRLS`) row-level
- * security does not apply. Should it apply (`FORCE ROW LEVEL SECURITY` with an owner without
- * `BYPASSRLS`), a filtered read can only hide events, and an event the rule cannot find is a violation:
- * so a filtered read can never let a link through, and when it would refuse one the function says why,
- * with SQLSTATE `42501`, instead of "no such event" ({@link raiseViolation}). That check runs only on
- * the way to an error, so that it costs nothing on every statement (a `SET row_security = off` clause
- * would do the same for every call).
+ * They run as their owner (`SECURITY DEFINER`) and must see every event, as a foreign key check does.
+ * For the owner of the events table (or a superuser, or a role with `BYPASSRLS`) row-level security
+ * does not apply. Should it apply (`FORCE ROW LEVEL SECURITY` with an owner without `BYPASSRLS`), a
+ * filtered read can only hide events, and an event the rule cannot find is a violation: so a filtered
+ * read can never let a link through, and when it would refuse one the function says why, with SQLSTATE
+ * `42501`, instead of "no such event" ({@link raiseViolation}). That check runs only on the way to an
+ * error, so that it costs nothing on every statement (a `SET row_security = off` clause would do the
+ * same for every call).
  */
-export const RULE_FUNCTION_CONFIG: readonly string[] = ["search_path=pg_catalog, pg_temp"];
+export const SAME_PARENT_FUNCTION_CONFIG: readonly string[] = [];
+
+/** PostgreSQL's own types and operators, as the same-parent functions name them. */
+const [UUID, INT8, TEXT, EQ] = [pg("uuid"), pg("int8"), pg("text"), op("=")];
 
 /** SQL that is true when events `a` and `b` (uuid expressions) exist and belong to the same record. */
 function sameRecord(events: string, a: string, b: string): string {
   const [id, parentId] = [quoteIdent(COLUMNS.id), quoteIdent(COLUMNS.parentId)];
   // coalesce(..., false): an end that cannot be found is a violation, never a match of two NULLs.
-  return `coalesce((SELECT e.${parentId} FROM ${events} AS e WHERE e.${id} = ${a})
-                 = (SELECT o.${parentId} FROM ${events} AS o WHERE o.${id} = ${b}), false)`;
+  return `coalesce((SELECT e.${parentId} FROM ${events} AS e WHERE e.${id} ${EQ} ${a})
+                 ${EQ} (SELECT o.${parentId} FROM ${events} AS o WHERE o.${id} ${EQ} ${b}), false)`;
 }
 
 /**
@@ -69,18 +76,18 @@ function raiseViolation(link: LinkTableMeta, events: string): string {
   const [id, parentId] = [quoteIdent(COLUMNS.id), quoteIdent(COLUMNS.parentId)];
   const { message, noEvent } = SAME_PARENT_VIOLATION;
   return `IF v_event_id IS NOT NULL THEN
-    IF row_security_active(${quoteLiteral(events)}) THEN
+    IF ${pg("row_security_active")}(${quoteLiteral(events)}) THEN
       RAISE EXCEPTION USING
         ERRCODE = 'insufficient_privilege',
-        MESSAGE = format(${quoteLiteral(`drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on ${events} (FORCE ROW LEVEL SECURITY), so the rule cannot see every event`)}, ${quoteLiteral(link.name)}, current_user),
+        MESSAGE = ${pg("format")}(${quoteLiteral(`drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on ${events} (FORCE ROW LEVEL SECURITY), so the rule cannot see every event`)}, ${quoteLiteral(link.name)}, current_user),
         HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
     END IF;
-    SELECT e.${parentId} INTO v_event_parent FROM ${events} AS e WHERE e.${id} = v_event_id;
-    SELECT o.${parentId} INTO v_other_parent FROM ${events} AS o WHERE o.${id} = v_other_id;
+    SELECT e.${parentId} INTO v_event_parent FROM ${events} AS e WHERE e.${id} ${EQ} v_event_id;
+    SELECT o.${parentId} INTO v_other_parent FROM ${events} AS o WHERE o.${id} ${EQ} v_other_id;
     RAISE EXCEPTION USING
       ERRCODE = 'check_violation',
-      MESSAGE = format(${quoteLiteral(message)},
-                       coalesce(v_event_parent::text, ${quoteLiteral(noEvent)}), coalesce(v_other_parent::text, ${quoteLiteral(noEvent)}),
+      MESSAGE = ${pg("format")}(${quoteLiteral(message)},
+                       coalesce(v_event_parent::${TEXT}, ${quoteLiteral(noEvent)}), coalesce(v_other_parent::${TEXT}, ${quoteLiteral(noEvent)}),
                        ${quoteLiteral(link.name)}, v_event_id, ${quoteLiteral(link.foreignKey)}, v_other_id),
       SCHEMA = ${quoteLiteral(link.pgSchema ?? "public")},
       TABLE = ${quoteLiteral(link.name)};
@@ -103,7 +110,7 @@ type Settings = readonly (readonly [name: string, value: string])[];
 
 const WORK_MEM: Settings[number] = [
   "work_mem",
-  `CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('${MERGE_WORK_MEM}') THEN '${MERGE_WORK_MEM}' ELSE current_setting('work_mem') END`,
+  `CASE WHEN ${pg("pg_size_bytes")}(${pg("current_setting")}('work_mem')) ${op("<")} ${pg("pg_size_bytes")}('${MERGE_WORK_MEM}') THEN '${MERGE_WORK_MEM}' ELSE ${pg("current_setting")}('work_mem') END`,
 ];
 
 /** The planner knows nothing of a transition table's values: each path says which plan it wants. */
@@ -123,10 +130,10 @@ const HASH_SETTINGS: Settings = [["enable_nestloop", "'off'"], ["enable_mergejoi
  */
 function withSettings(settings: Settings, query: string, using: string[], indent: string): string {
   return [
-    `v_saved := ARRAY[${settings.map(([name]) => `current_setting('${name}')`).join(", ")}];`,
-    ...settings.map(([name, value]) => `PERFORM set_config('${name}', ${value}, true);`),
+    `v_saved := ARRAY[${settings.map(([name]) => `${pg("current_setting")}('${name}')`).join(", ")}];`,
+    ...settings.map(([name, value]) => `PERFORM ${pg("set_config")}('${name}', ${value}, true);`),
     `EXECUTE ${quoteLiteral(query)} INTO v_event_id, v_other_id${using.length > 0 ? ` USING ${using.join(", ")}` : ""};`,
-    ...settings.map(([name], i) => `PERFORM set_config('${name}', v_saved[${i + 1}], true);`),
+    ...settings.map(([name], i) => `PERFORM ${pg("set_config")}('${name}', v_saved[${i + 1}], true);`),
   ].join(`\n${indent}`);
 }
 
@@ -160,51 +167,51 @@ function linkFunctionBody(link: LinkTableMeta): string {
   const [id, parentId, eventId, other] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.eventId), q(link.foreignKey)];
   const joins = (source: string) => `SELECT l.${eventId}, l.${other}
       FROM ${rows} AS l
-      LEFT JOIN ${source} AS e ON e.${id} = l.${eventId}
-      LEFT JOIN ${source} AS o ON o.${id} = l.${other}
-     WHERE NOT coalesce(e.${parentId} = o.${parentId}, false)
+      LEFT JOIN ${source} AS e ON e.${id} ${EQ} l.${eventId}
+      LEFT JOIN ${source} AS o ON o.${id} ${EQ} l.${other}
+     WHERE NOT coalesce(e.${parentId} ${EQ} o.${parentId}, false)
      LIMIT 1`;
-  const merge = joins(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} >= $1 ORDER BY ${id} LIMIT $2)`);
+  const merge = joins(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} $1 ORDER BY ${id} LIMIT $2)`);
   const hash = joins(events);
-  const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} >= $1`;
+  const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} ${op(">=")} $1`;
   const lookups = (indent: string) => `SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
 ${indent}  FROM ${rows} AS l
 ${indent} WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
 ${indent} LIMIT 1;`;
   return `DECLARE
-  v_event_id uuid;
-  v_other_id uuid;
-  v_event_parent uuid;
-  v_other_parent uuid;
-  v_rows bigint;
-  v_min_id uuid;
-  v_smaller_id uuid;
-  v_plan json;
-  v_saved text[];
-  v_path text := 'primary-key lookups';
+  v_event_id ${UUID};
+  v_other_id ${UUID};
+  v_event_parent ${UUID};
+  v_other_parent ${UUID};
+  v_rows ${INT8};
+  v_min_id ${UUID};
+  v_smaller_id ${UUID};
+  v_plan ${pg("json")};
+  v_saved ${TEXT}[];
+  v_path ${TEXT} := 'primary-key lookups';
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF NOT FOUND THEN
     ${lookups("    ")}
   ELSE
-    SELECT count(*) INTO v_rows FROM ${rows};
-    IF pg_relation_size(${quoteLiteral(events)}) / current_setting('block_size')::bigint * ${ROWS_PER_TABLE_PAGE} <= v_rows THEN
+    SELECT ${pg("count")}(*) INTO v_rows FROM ${rows};
+    IF ((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} v_rows THEN
       ${withSettings(HASH_SETTINGS, hash, [], "      ")}
       v_path := 'hash joins';
     ELSE
       SELECT least(l.${eventId}, l.${other}) INTO v_min_id
         FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1;
       SELECT least(l.${eventId}, l.${other}) INTO v_smaller_id
-        FROM ${rows} AS l WHERE l.${eventId} < v_min_id OR l.${other} < v_min_id ORDER BY 1 LIMIT 1;
+        FROM ${rows} AS l WHERE l.${eventId} ${op("<")} v_min_id OR l.${other} ${op("<")} v_min_id ORDER BY 1 LIMIT 1;
       IF FOUND THEN
         v_min_id := v_smaller_id;
       END IF;
       EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
-      IF (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8 <= v_rows * ${MERGE_ENTRIES_PER_ROW} THEN
-        ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", `v_rows * ${MERGE_ENTRIES_PER_ROW}`], "        ")}
+      IF (v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${pg("float8")} ${op("<=")} (v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}) THEN
+        ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`], "        ")}
         v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
       END IF;
-      IF v_path <> 'merge joins' THEN
+      IF v_path ${op("<>")} 'merge joins' THEN
         ${lookups("        ")}
       END IF;
     END IF;
@@ -230,16 +237,16 @@ function eventsFunctionBody(link: LinkTableMeta): string {
   const [eventId, other] = [q(COLUMNS.eventId), q(link.foreignKey)];
   const check = `SELECT l.${eventId}, l.${other}
       FROM ${table} AS l
-     WHERE (l.${eventId} = $1 OR l.${other} = $1)
+     WHERE (l.${eventId} ${EQ} $1 OR l.${other} ${EQ} $1)
        AND NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
      LIMIT 1`;
   return `DECLARE
-  v_event_id uuid;
-  v_other_id uuid;
-  v_event_parent uuid;
-  v_other_parent uuid;
+  v_event_id ${UUID};
+  v_other_id ${UUID};
+  v_event_parent ${UUID};
+  v_other_parent ${UUID};
 BEGIN
-  IF to_regclass(${quoteLiteral(table)}) IS NULL THEN
+  IF ${pg("to_regclass")}(${quoteLiteral(table)}) IS NULL THEN
     RETURN NULL;
   END IF;
   EXECUTE ${quoteLiteral(check)} INTO v_event_id, v_other_id USING NEW.${q(COLUMNS.id)};
@@ -255,9 +262,9 @@ END`;
  * - `check_link_same_parent_L_events()` and trigger `enforce_same_parent_L_events` on the events table:
  *   AFTER UPDATE OF `id`, `parent_id`, row-level, when either changed.
  *
- * All three functions are `SECURITY DEFINER` with {@link RULE_FUNCTION_CONFIG}: like a foreign key, the
- * rule reads every event whatever the writing role may read, and its result does not depend on the
- * caller's `search_path`.
+ * All three functions are `SECURITY DEFINER` and name everything by its schema
+ * ({@link SAME_PARENT_FUNCTION_CONFIG}): like a foreign key, the rule reads every event whatever the
+ * writing role may read, and its result does not depend on the caller's `search_path`.
  */
 export function sameParentObjects(link: LinkTableMeta): RuleObjects {
   const rule = names.sameParent;
@@ -267,7 +274,7 @@ export function sameParentObjects(link: LinkTableMeta): RuleObjects {
     name,
     source: `\n${body}\n`,
     securityDefiner: true,
-    config: RULE_FUNCTION_CONFIG,
+    config: SAME_PARENT_FUNCTION_CONFIG,
   });
   const table = { pgSchema: link.pgSchema, name: link.name };
   const eventsTable = { pgSchema: link.pgSchema, name: link.events };

@@ -1,0 +1,503 @@
+-- drizzle-spector:create-same-parent public.event_ancestors 0d1a154e43f1e9
+CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  AS $spector$
+DECLARE
+  v_event_id pg_catalog.uuid;
+  v_other_id pg_catalog.uuid;
+  v_event_parent pg_catalog.uuid;
+  v_other_parent pg_catalog.uuid;
+  v_rows pg_catalog.int8;
+  v_min_id pg_catalog.uuid;
+  v_smaller_id pg_catalog.uuid;
+  v_plan pg_catalog.json;
+  v_saved pg_catalog.text[];
+  v_path pg_catalog.text := 'primary-key lookups';
+BEGIN
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
+     LIMIT 1;
+  ELSE
+    SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
+    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN "public"."events" AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN "public"."events" AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
+      v_path := 'hash joins';
+    ELSE
+      SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."ancestor_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
+        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+        EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      END IF;
+      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
+        SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
+         LIMIT 1;
+      END IF;
+    END IF;
+    RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+  END IF;
+  IF v_event_id IS NOT NULL THEN
+    IF pg_catalog.row_security_active('"public"."events"') THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = pg_catalog.format('drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on "public"."events" (FORCE ROW LEVEL SECURITY), so the rule cannot see every event', 'event_ancestors', current_user),
+        HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
+    END IF;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) v_other_id;
+    RAISE EXCEPTION USING
+      ERRCODE = 'check_violation',
+      MESSAGE = pg_catalog.format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
+                       coalesce(v_event_parent::pg_catalog.text, 'none (no such event)'), coalesce(v_other_parent::pg_catalog.text, 'none (no such event)'),
+                       'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
+      SCHEMA = 'public',
+      TABLE = 'event_ancestors';
+  END IF;
+  RETURN NULL;
+END
+$spector$;
+--> statement-breakpoint
+REVOKE EXECUTE ON FUNCTION "public"."check_link_same_parent_event_ancestors"() FROM PUBLIC;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors_update"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  AS $spector$
+DECLARE
+  v_event_id pg_catalog.uuid;
+  v_other_id pg_catalog.uuid;
+  v_event_parent pg_catalog.uuid;
+  v_other_parent pg_catalog.uuid;
+  v_rows pg_catalog.int8;
+  v_min_id pg_catalog.uuid;
+  v_smaller_id pg_catalog.uuid;
+  v_plan pg_catalog.json;
+  v_saved pg_catalog.text[];
+  v_path pg_catalog.text := 'primary-key lookups';
+BEGIN
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
+     LIMIT 1;
+  ELSE
+    SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
+    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN "public"."events" AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN "public"."events" AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
+      v_path := 'hash joins';
+    ELSE
+      SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."ancestor_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
+        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+        EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      END IF;
+      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
+        SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
+         LIMIT 1;
+      END IF;
+    END IF;
+    RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+  END IF;
+  IF v_event_id IS NOT NULL THEN
+    IF pg_catalog.row_security_active('"public"."events"') THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = pg_catalog.format('drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on "public"."events" (FORCE ROW LEVEL SECURITY), so the rule cannot see every event', 'event_ancestors', current_user),
+        HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
+    END IF;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) v_other_id;
+    RAISE EXCEPTION USING
+      ERRCODE = 'check_violation',
+      MESSAGE = pg_catalog.format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
+                       coalesce(v_event_parent::pg_catalog.text, 'none (no such event)'), coalesce(v_other_parent::pg_catalog.text, 'none (no such event)'),
+                       'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
+      SCHEMA = 'public',
+      TABLE = 'event_ancestors';
+  END IF;
+  RETURN NULL;
+END
+$spector$;
+--> statement-breakpoint
+REVOKE EXECUTE ON FUNCTION "public"."check_link_same_parent_event_ancestors_update"() FROM PUBLIC;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors_events"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  AS $spector$
+DECLARE
+  v_event_id pg_catalog.uuid;
+  v_other_id pg_catalog.uuid;
+  v_event_parent pg_catalog.uuid;
+  v_other_parent pg_catalog.uuid;
+BEGIN
+  IF pg_catalog.to_regclass('"public"."event_ancestors"') IS NULL THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "public"."event_ancestors" AS l
+     WHERE (l."event_id" OPERATOR(pg_catalog.=) $1 OR l."ancestor_id" OPERATOR(pg_catalog.=) $1)
+       AND NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
+     LIMIT 1' INTO v_event_id, v_other_id USING NEW."id";
+  IF v_event_id IS NOT NULL THEN
+    IF pg_catalog.row_security_active('"public"."events"') THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = pg_catalog.format('drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on "public"."events" (FORCE ROW LEVEL SECURITY), so the rule cannot see every event', 'event_ancestors', current_user),
+        HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
+    END IF;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) v_other_id;
+    RAISE EXCEPTION USING
+      ERRCODE = 'check_violation',
+      MESSAGE = pg_catalog.format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
+                       coalesce(v_event_parent::pg_catalog.text, 'none (no such event)'), coalesce(v_other_parent::pg_catalog.text, 'none (no such event)'),
+                       'event_ancestors', v_event_id, 'ancestor_id', v_other_id),
+      SCHEMA = 'public',
+      TABLE = 'event_ancestors';
+  END IF;
+  RETURN NULL;
+END
+$spector$;
+--> statement-breakpoint
+REVOKE EXECUTE ON FUNCTION "public"."check_link_same_parent_event_ancestors_events"() FROM PUBLIC;
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors" AFTER INSERT ON "public"."event_ancestors"
+  REFERENCING NEW TABLE AS "spector_new_links"
+  FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors"();
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPDATE ON "public"."event_ancestors"
+  REFERENCING NEW TABLE AS "spector_new_links"
+  FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_update"();
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_events" AFTER UPDATE OF "id", "parent_id" ON "public"."events"
+  FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."parent_id" IS DISTINCT FROM NEW."parent_id") EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_events"();
+--> statement-breakpoint
+-- drizzle-spector:create-same-parent public.event_links 1975f8271851ee
+CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  AS $spector$
+DECLARE
+  v_event_id pg_catalog.uuid;
+  v_other_id pg_catalog.uuid;
+  v_event_parent pg_catalog.uuid;
+  v_other_parent pg_catalog.uuid;
+  v_rows pg_catalog.int8;
+  v_min_id pg_catalog.uuid;
+  v_smaller_id pg_catalog.uuid;
+  v_plan pg_catalog.json;
+  v_saved pg_catalog.text[];
+  v_path pg_catalog.text := 'primary-key lookups';
+BEGIN
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
+     LIMIT 1;
+  ELSE
+    SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
+    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN "public"."events" AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN "public"."events" AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
+      v_path := 'hash joins';
+    ELSE
+      SELECT least(l."event_id", l."linked_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."linked_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
+        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+        EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      END IF;
+      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
+        SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
+         LIMIT 1;
+      END IF;
+    END IF;
+    RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+  END IF;
+  IF v_event_id IS NOT NULL THEN
+    IF pg_catalog.row_security_active('"public"."events"') THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = pg_catalog.format('drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on "public"."events" (FORCE ROW LEVEL SECURITY), so the rule cannot see every event', 'event_links', current_user),
+        HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
+    END IF;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) v_other_id;
+    RAISE EXCEPTION USING
+      ERRCODE = 'check_violation',
+      MESSAGE = pg_catalog.format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
+                       coalesce(v_event_parent::pg_catalog.text, 'none (no such event)'), coalesce(v_other_parent::pg_catalog.text, 'none (no such event)'),
+                       'event_links', v_event_id, 'linked_id', v_other_id),
+      SCHEMA = 'public',
+      TABLE = 'event_links';
+  END IF;
+  RETURN NULL;
+END
+$spector$;
+--> statement-breakpoint
+REVOKE EXECUTE ON FUNCTION "public"."check_link_same_parent_event_links"() FROM PUBLIC;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links_update"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  AS $spector$
+DECLARE
+  v_event_id pg_catalog.uuid;
+  v_other_id pg_catalog.uuid;
+  v_event_parent pg_catalog.uuid;
+  v_other_parent pg_catalog.uuid;
+  v_rows pg_catalog.int8;
+  v_min_id pg_catalog.uuid;
+  v_smaller_id pg_catalog.uuid;
+  v_plan pg_catalog.json;
+  v_saved pg_catalog.text[];
+  v_path pg_catalog.text := 'primary-key lookups';
+BEGIN
+  PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+      FROM "spector_new_links" AS l
+     WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
+     LIMIT 1;
+  ELSE
+    SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
+    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN "public"."events" AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN "public"."events" AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
+      v_path := 'hash joins';
+    ELSE
+      SELECT least(l."event_id", l."linked_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."linked_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
+        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+        EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      END IF;
+      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
+        SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
+         LIMIT 1;
+      END IF;
+    END IF;
+    RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+  END IF;
+  IF v_event_id IS NOT NULL THEN
+    IF pg_catalog.row_security_active('"public"."events"') THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = pg_catalog.format('drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on "public"."events" (FORCE ROW LEVEL SECURITY), so the rule cannot see every event', 'event_links', current_user),
+        HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
+    END IF;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) v_other_id;
+    RAISE EXCEPTION USING
+      ERRCODE = 'check_violation',
+      MESSAGE = pg_catalog.format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
+                       coalesce(v_event_parent::pg_catalog.text, 'none (no such event)'), coalesce(v_other_parent::pg_catalog.text, 'none (no such event)'),
+                       'event_links', v_event_id, 'linked_id', v_other_id),
+      SCHEMA = 'public',
+      TABLE = 'event_links';
+  END IF;
+  RETURN NULL;
+END
+$spector$;
+--> statement-breakpoint
+REVOKE EXECUTE ON FUNCTION "public"."check_link_same_parent_event_links_update"() FROM PUBLIC;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links_events"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  AS $spector$
+DECLARE
+  v_event_id pg_catalog.uuid;
+  v_other_id pg_catalog.uuid;
+  v_event_parent pg_catalog.uuid;
+  v_other_parent pg_catalog.uuid;
+BEGIN
+  IF pg_catalog.to_regclass('"public"."event_links"') IS NULL THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "public"."event_links" AS l
+     WHERE (l."event_id" OPERATOR(pg_catalog.=) $1 OR l."linked_id" OPERATOR(pg_catalog.=) $1)
+       AND NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
+     LIMIT 1' INTO v_event_id, v_other_id USING NEW."id";
+  IF v_event_id IS NOT NULL THEN
+    IF pg_catalog.row_security_active('"public"."events"') THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = pg_catalog.format('drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on "public"."events" (FORCE ROW LEVEL SECURITY), so the rule cannot see every event', 'event_links', current_user),
+        HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
+    END IF;
+    SELECT e."parent_id" INTO v_event_parent FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) v_event_id;
+    SELECT o."parent_id" INTO v_other_parent FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) v_other_id;
+    RAISE EXCEPTION USING
+      ERRCODE = 'check_violation',
+      MESSAGE = pg_catalog.format('Link events must have the same parent_id: %s != %s (link table %s: event_id %s, %s %s)',
+                       coalesce(v_event_parent::pg_catalog.text, 'none (no such event)'), coalesce(v_other_parent::pg_catalog.text, 'none (no such event)'),
+                       'event_links', v_event_id, 'linked_id', v_other_id),
+      SCHEMA = 'public',
+      TABLE = 'event_links';
+  END IF;
+  RETURN NULL;
+END
+$spector$;
+--> statement-breakpoint
+REVOKE EXECUTE ON FUNCTION "public"."check_link_same_parent_event_links_events"() FROM PUBLIC;
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER "enforce_same_parent_event_links" AFTER INSERT ON "public"."event_links"
+  REFERENCING NEW TABLE AS "spector_new_links"
+  FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_links"();
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER "enforce_same_parent_event_links_update" AFTER UPDATE ON "public"."event_links"
+  REFERENCING NEW TABLE AS "spector_new_links"
+  FOR EACH STATEMENT EXECUTE FUNCTION "public"."check_link_same_parent_event_links_update"();
+--> statement-breakpoint
+CREATE OR REPLACE TRIGGER "enforce_same_parent_event_links_events" AFTER UPDATE OF "id", "parent_id" ON "public"."events"
+  FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."parent_id" IS DISTINCT FROM NEW."parent_id") EXECUTE FUNCTION "public"."check_link_same_parent_event_links_events"();
