@@ -338,10 +338,10 @@ $shadow$;`;
     });
 
     test("the shadows are what an unqualified name finds on that path", async () => {
-      const [{ n }] = await t.query<{ n: string }>(
+      const [shadowedOperators] = await t.query<{ n: string }>(
         `SELECT count(*)::text AS n FROM pg_catalog.pg_operator WHERE oprnamespace = 'shadow'::regnamespace`,
       );
-      expect(Number(n)).toBeGreaterThan(200);
+      expect(Number(shadowedOperators!.n)).toBeGreaterThan(200);
       for (const [expression, what] of [
         [`'${a.root}'::pg_catalog.uuid = '${b.root}'::pg_catalog.uuid`, "shadowed operator"],
         [`(SELECT count(*) FROM (VALUES (1)) AS v) IS NULL`, "shadowed aggregate"],
