@@ -49,13 +49,14 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { appendEvent, listByParent, spectorTables, type SpectorDatabase } from "../src/index.js";
+import { listByParent, spectorTables, type SpectorDatabase } from "../src/index.js";
 import { names } from "../src/naming.js";
 import { quoteIdent } from "../src/sql/quote.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase, randomName } from "../test/support/fresh-database.js";
 import { spectorRowTrigger } from "../test/support/spector-ddl.js";
+import { appendsPerSecond } from "./appends.js";
 import { fmt, median, percentile } from "./stats.js";
 
 const RECORDS = 30_000;
@@ -449,35 +450,12 @@ async function prepareTarget(target: Target, distribute: boolean): Promise<void>
 }
 
 /** Appends/s of one round on `target`: WRITERS writers, RECORDS_PER_WRITER records each, SECONDS s. */
-async function appendRound(target: Target): Promise<number> {
-  const records = await Promise.all(
-    Array.from({ length: WRITERS }, async (_, w) => {
-      const ids: string[] = [];
-      for (let r = 0; r < RECORDS_PER_WRITER; r++)
-        ids.push(
-          (await appendEvent(target.db, target.events, { schema: "item", action: "insert", payload: { w, r } })).id,
-        );
-      return ids;
-    }),
-  );
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
-  const counts = await Promise.all(
-    records.map(async (ids, w) => {
-      let n = 0;
-      while (performance.now() < deadline) {
-        await appendEvent(target.db, target.events, {
-          schema: "item",
-          action: "update",
-          payload: { w, n },
-          parentId: ids[n % ids.length]!,
-        });
-        n++;
-      }
-      return n;
-    }),
-  );
-  return counts.reduce((a, b) => a + b, 0) / ((performance.now() - started) / 1000);
+function appendRound(target: Target): Promise<number> {
+  return appendsPerSecond(target.db, target.events, {
+    writers: WRITERS,
+    recordsPerWriter: RECORDS_PER_WRITER,
+    seconds: SECONDS,
+  });
 }
 
 async function benchCluster(url: string): Promise<void> {

@@ -44,6 +44,7 @@ import { appendEvent, spectorTables, verifyChain } from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
+import { appendsPerSecond } from "./appends.js";
 import { fmt, median, percentile } from "./stats.js";
 
 const WRITERS = 8;
@@ -102,35 +103,8 @@ export async function benchRecordChain(url: string): Promise<boolean> {
     );
 
     // 1. appends per second, 8 writers on distinct records
-    const appendRound = async (table: Table): Promise<number> => {
-      const records = await Promise.all(
-        Array.from({ length: WRITERS }, async (_, w) => {
-          const ids: string[] = [];
-          for (let r = 0; r < RECORDS_PER_WRITER; r++)
-            ids.push((await appendEvent(db, table, { schema: "item", action: "insert", payload: { w, r } })).id);
-          return ids;
-        }),
-      );
-      const started = performance.now();
-      const deadline = started + SECONDS * 1000;
-      const counts = await Promise.all(
-        records.map(async (ids, w) => {
-          let n = 0;
-          while (performance.now() < deadline) {
-            await appendEvent(db, table, {
-              schema: "item",
-              action: "update",
-              payload: { w, n },
-              parentId: ids[n % ids.length]!,
-            });
-            n++;
-          }
-          return n;
-        }),
-      );
-      const total = counts.reduce((a, b) => a + b, 0);
-      return total / ((performance.now() - started) / 1000);
-    };
+    const appendRound = (table: Table) =>
+      appendsPerSecond(db, table, { writers: WRITERS, recordsPerWriter: RECORDS_PER_WRITER, seconds: SECONDS });
     const rates = new Map<Key, number[]>(VARIANTS.map((v) => [v.key, []]));
     for (const variant of VARIANTS) await appendRound(variant.table); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
