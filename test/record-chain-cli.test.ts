@@ -86,6 +86,8 @@ async function ruleCatalog(query: Query, schema = "public") {
 }
 
 const CONFIG = `{"search_path=pg_catalog, pg_temp"}`;
+/** The same-parent functions pin nothing: they name everything by its schema. */
+const NO_CONFIG = "{}";
 const trigger = (table: string, name: string, enabled: string, definition: string) => ({
   table,
   name,
@@ -98,9 +100,9 @@ const INSTALLED = {
   functions: [
     { name: "append_only_events", definer: false, config: CONFIG },
     { name: "append_only_links", definer: false, config: CONFIG },
-    { name: "check_link_same_parent_links", definer: true, config: CONFIG },
-    { name: "check_link_same_parent_links_events", definer: true, config: CONFIG },
-    { name: "check_link_same_parent_links_update", definer: true, config: CONFIG },
+    { name: "check_link_same_parent_links", definer: true, config: NO_CONFIG },
+    { name: "check_link_same_parent_links_events", definer: true, config: NO_CONFIG },
+    { name: "check_link_same_parent_links_update", definer: true, config: NO_CONFIG },
     { name: "record_chain_events", definer: true, config: CONFIG },
   ],
   triggers: [
