@@ -210,3 +210,71 @@ describeBackends("drizzle-spector push", (backend) => {
     expect(await inDatabase(catalog)).toEqual(before);
   });
 });
+
+describeBackends('drizzle-spector push of a layout: "citus" schema', (backend) => {
+  const dir = useScratchProject();
+  const step = steps();
+  const pg = backend === "pglite" ? undefined : useDatabase(backend);
+  const dataDir = join(dir, "pgdata");
+  async function inDatabase<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    if (pg) return work((text, params) => pg.query(text, params));
+    const client = new PGlite(dataDir);
+    try {
+      return await work(async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows);
+    } finally {
+      await client.close();
+    }
+  }
+  const push = () => runCli(dir, ["push"], ENV);
+
+  beforeAll(() => {
+    const credentials = pg
+      ? `dbCredentials: { url: ${JSON.stringify(pg.url)} }`
+      : `driver: "pglite", dbCredentials: { url: "./pgdata" }`;
+    writeFileSync(
+      join(dir, "drizzle.config.ts"),
+      `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials} };\n`,
+    );
+    writeFileSync(
+      join(dir, "schema.ts"),
+      `import { spectorTables } from ${JSON.stringify(INDEX)};\n` +
+        `export const { events, links } = spectorTables({ table: "events", layout: "citus", links: [["links", "other_id"]] });\n`,
+    );
+  });
+
+  step("the first push creates the tables keyed by record, and check finds nothing to report", async () => {
+    const run = push();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("drizzle-kit push: changes applied");
+    const { keys } = await inDatabase(catalog);
+    // (PostgreSQL 18, PGlite's, lists NOT NULL constraints too)
+    expect(keys.filter((k) => /_[pf]key$/.test(String(k.name)))).toEqual([
+      { table: "events", name: "events_pkey", definition: "PRIMARY KEY (parent_id, id)" },
+      {
+        table: "links",
+        name: "links_event_id_fkey",
+        definition: "FOREIGN KEY (parent_id, event_id) REFERENCES events(parent_id, id) ON DELETE CASCADE",
+      },
+      {
+        table: "links",
+        name: "links_other_id_fkey",
+        definition: "FOREIGN KEY (parent_id, other_id) REFERENCES events(parent_id, id) ON DELETE CASCADE",
+      },
+    ]);
+    const check = runCli(dir, ["check"], ENV);
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+
+  step(
+    "a second push is refused before drizzle-kit runs (it would drop the primary key the foreign keys need), and nothing changes",
+    async () => {
+      const before = await inDatabase(catalog);
+      const run = push();
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('push cannot update events (layout: "citus")');
+      expect(run.stderr).toContain("Write migrations with drizzle-spector generate");
+      expect(run.stdout).not.toContain("drizzle-kit push");
+      expect(await inDatabase(catalog)).toEqual(before);
+    },
+  );
+});

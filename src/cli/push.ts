@@ -7,6 +7,9 @@
  * @module
  */
 import { GenerateError } from "../errors.js";
+import { displayName } from "../naming.js";
+import { quoteLiteral, quoteQualified } from "../sql/quote.js";
+import { getMeta } from "../tables/meta.js";
 import { RULES, createRuleStatements, dropRuleStatements, ruleTargets } from "../sql/rules.js";
 import { describeList, shardListStatements, shardLists, type ShardList } from "../sql/shard-lists.js";
 import { compareRules, compareShards, differenceLine, staleRule } from "./check.js";
@@ -50,7 +53,11 @@ export interface PushResult {
  * anything still differs.
  *
  * Before drizzle-kit runs, the schema's `shards` lists are held to what the database records: a shard
- * removed or moved, or `foreignShards` changed, is refused and nothing is pushed.
+ * removed or moved, or `foreignShards` changed, is refused and nothing is pushed. And a `layout:
+ * "citus"` events table already in the database is refused, with nothing pushed: drizzle-kit push
+ * drops and adds its named primary key `(parent_id, id)` again on every run, which the link tables'
+ * foreign keys depend on, so its `DROP CONSTRAINT` fails (`2BP01`). Such a project uses `generate` and
+ * `migrate()` instead (the first push, which creates the tables, works).
  *
  * @example
  * ```ts
@@ -58,7 +65,7 @@ export interface PushResult {
  * console.log(result.installed); // ["public.event_ancestors", "public.event_links"]
  * ```
  * @throws {GenerateError} when the project cannot be loaded, the database cannot be reached, a
- * `shards` list is refused, drizzle-kit fails or stops at an interactive question, or the rules cannot
+ * `shards` list is refused, a Citus-layout table is there already, drizzle-kit fails or stops at an interactive question, or the rules cannot
  * be installed.
  */
 export async function push(options: PushOptions = {}): Promise<PushResult> {
@@ -76,6 +83,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
       : { recorded: [], existing: new Set<string>() };
     record = checkShardGrowth(recorded, existing, lists, "the database's table comments").record;
   }
+  await refusePushedCitusTables(exports, open);
 
   const args = ["push", "--config", configFile, ...(options.force ? ["--force"] : [])];
   const output = runDrizzleKit(cwd, args, "push the schema");
@@ -123,6 +131,43 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
       target: connection.target,
     };
   });
+}
+
+/**
+ * Refuses a second push of a `layout: "citus"` schema: drizzle-kit push would drop and add again the
+ * events table's named primary key `(parent_id, id)`, on which the link tables' foreign keys depend
+ * (measured with drizzle-kit 0.31: `cannot drop constraint T_pkey ... because other objects depend on
+ * it`, SQLSTATE 2BP01). Nothing is pushed.
+ */
+async function refusePushedCitusTables(
+  exports: Readonly<Record<string, unknown>> | readonly unknown[],
+  open: () => Promise<Connection>,
+): Promise<void> {
+  const citus = Object.values(exports)
+    .map(getMeta)
+    .filter((meta) => meta?.kind === "events" && meta.layout === "citus")
+    .map((meta) => meta!);
+  if (citus.length === 0) return;
+  const connection = await openIfThere(open);
+  if (connection === undefined) return;
+  const there = await using(connection, async ({ query }) => {
+    const found: string[] = [];
+    for (const meta of citus) {
+      const [row] = await query(
+        `SELECT pg_catalog.to_regclass(${quoteLiteral(quoteQualified(meta.pgSchema, meta.name))}) IS NOT NULL AS there`,
+        [],
+      );
+      if (row?.there === true || row?.there === "t") found.push(displayName(meta));
+    }
+    return found;
+  });
+  if (there.length === 0) return;
+  throw new GenerateError(
+    `push cannot update ${there.join(", ")} (layout: "citus"): drizzle-kit push drops and adds again the ` +
+      `primary key (parent_id, id) of such a table on every run, and the link tables' foreign keys depend on it ` +
+      `(DROP CONSTRAINT fails with 2BP01). Nothing was pushed. Write migrations with drizzle-spector generate and apply ` +
+      `them with migrate() instead.`,
+  );
 }
 
 /** The database, or `undefined` for a PGlite folder that does not exist yet (drizzle-kit push makes it). */
