@@ -1,4 +1,4 @@
--- drizzle-spector:create-same-parent public.event_ancestors 0d1a154e43f1e9
+-- drizzle-spector:create-same-parent public.event_ancestors 06cb88315ca273
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   AS $spector$
 DECLARE
@@ -12,6 +12,9 @@ DECLARE
   v_plan pg_catalog.json;
   v_saved pg_catalog.text[];
   v_path pg_catalog.text := 'primary-key lookups';
+  v_small pg_catalog.bool;
+  v_merge pg_catalog.bool := false;
+  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -22,7 +25,49 @@ BEGIN
      LIMIT 1;
   ELSE
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
-    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+    v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
+    IF v_small THEN
+      SELECT s.correlation INTO v_correlation FROM pg_catalog.pg_stats AS s
+       WHERE s.schemaname OPERATOR(pg_catalog.=) 'public' AND s.tablename OPERATOR(pg_catalog.=) 'events' AND s.attname OPERATOR(pg_catalog.=) 'id';
+    END IF;
+    IF NOT v_small OR coalesce(v_correlation, 0) OPERATOR(pg_catalog.>=) 0.9::pg_catalog.float4 THEN
+      SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."ancestor_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      v_merge := (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8);
+    END IF;
+    IF v_merge THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+      PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+      v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      IF v_event_id IS NOT NULL THEN
+        SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
+         LIMIT 1;
+      END IF;
+    ELSIF v_small THEN
       v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
       PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
       PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
@@ -38,41 +83,11 @@ BEGIN
       PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
       v_path := 'hash joins';
     ELSE
-      SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
-        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
-      SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
-        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."ancestor_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
-      IF FOUND THEN
-        v_min_id := v_smaller_id;
-      END IF;
-      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
-      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
-        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
-        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
-        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
-        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
-        EXECUTE 'SELECT l."event_id", l."ancestor_id"
-      FROM "spector_new_links" AS l
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
-     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
-     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
-        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
-        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
-        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
-        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
-      END IF;
-      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
-        SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
-          FROM "spector_new_links" AS l
-         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+      SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+        FROM "spector_new_links" AS l
+       WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
-         LIMIT 1;
-      END IF;
+       LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
   END IF;
@@ -112,6 +127,9 @@ DECLARE
   v_plan pg_catalog.json;
   v_saved pg_catalog.text[];
   v_path pg_catalog.text := 'primary-key lookups';
+  v_small pg_catalog.bool;
+  v_merge pg_catalog.bool := false;
+  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -122,7 +140,49 @@ BEGIN
      LIMIT 1;
   ELSE
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
-    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+    v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
+    IF v_small THEN
+      SELECT s.correlation INTO v_correlation FROM pg_catalog.pg_stats AS s
+       WHERE s.schemaname OPERATOR(pg_catalog.=) 'public' AND s.tablename OPERATOR(pg_catalog.=) 'events' AND s.attname OPERATOR(pg_catalog.=) 'id';
+    END IF;
+    IF NOT v_small OR coalesce(v_correlation, 0) OPERATOR(pg_catalog.>=) 0.9::pg_catalog.float4 THEN
+      SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."ancestor_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      v_merge := (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8);
+    END IF;
+    IF v_merge THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+      PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."ancestor_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+      v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      IF v_event_id IS NOT NULL THEN
+        SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
+         LIMIT 1;
+      END IF;
+    ELSIF v_small THEN
       v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
       PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
       PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
@@ -138,41 +198,11 @@ BEGIN
       PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
       v_path := 'hash joins';
     ELSE
-      SELECT least(l."event_id", l."ancestor_id") INTO v_min_id
-        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
-      SELECT least(l."event_id", l."ancestor_id") INTO v_smaller_id
-        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."ancestor_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
-      IF FOUND THEN
-        v_min_id := v_smaller_id;
-      END IF;
-      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
-      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
-        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
-        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
-        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
-        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
-        EXECUTE 'SELECT l."event_id", l."ancestor_id"
-      FROM "spector_new_links" AS l
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."ancestor_id"
-     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
-     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
-        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
-        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
-        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
-        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
-      END IF;
-      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
-        SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
-          FROM "spector_new_links" AS l
-         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+      SELECT l."event_id", l."ancestor_id" INTO v_event_id, v_other_id
+        FROM "spector_new_links" AS l
+       WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
-         LIMIT 1;
-      END IF;
+       LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
   END IF;
@@ -250,7 +280,7 @@ CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPD
 CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_events" AFTER UPDATE OF "id", "parent_id" ON "public"."events"
   FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."parent_id" IS DISTINCT FROM NEW."parent_id") EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_events"();
 --> statement-breakpoint
--- drizzle-spector:create-same-parent public.event_links 1975f8271851ee
+-- drizzle-spector:create-same-parent public.event_links 163318620b968f
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   AS $spector$
 DECLARE
@@ -264,6 +294,9 @@ DECLARE
   v_plan pg_catalog.json;
   v_saved pg_catalog.text[];
   v_path pg_catalog.text := 'primary-key lookups';
+  v_small pg_catalog.bool;
+  v_merge pg_catalog.bool := false;
+  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -274,7 +307,49 @@ BEGIN
      LIMIT 1;
   ELSE
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
-    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+    v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
+    IF v_small THEN
+      SELECT s.correlation INTO v_correlation FROM pg_catalog.pg_stats AS s
+       WHERE s.schemaname OPERATOR(pg_catalog.=) 'public' AND s.tablename OPERATOR(pg_catalog.=) 'events' AND s.attname OPERATOR(pg_catalog.=) 'id';
+    END IF;
+    IF NOT v_small OR coalesce(v_correlation, 0) OPERATOR(pg_catalog.>=) 0.9::pg_catalog.float4 THEN
+      SELECT least(l."event_id", l."linked_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."linked_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      v_merge := (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8);
+    END IF;
+    IF v_merge THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+      PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+      v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      IF v_event_id IS NOT NULL THEN
+        SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
+         LIMIT 1;
+      END IF;
+    ELSIF v_small THEN
       v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
       PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
       PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
@@ -290,41 +365,11 @@ BEGIN
       PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
       v_path := 'hash joins';
     ELSE
-      SELECT least(l."event_id", l."linked_id") INTO v_min_id
-        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
-      SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
-        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."linked_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
-      IF FOUND THEN
-        v_min_id := v_smaller_id;
-      END IF;
-      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
-      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
-        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
-        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
-        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
-        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
-        EXECUTE 'SELECT l."event_id", l."linked_id"
-      FROM "spector_new_links" AS l
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
-     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
-     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
-        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
-        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
-        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
-        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
-      END IF;
-      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
-        SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
-          FROM "spector_new_links" AS l
-         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+      SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+        FROM "spector_new_links" AS l
+       WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
-         LIMIT 1;
-      END IF;
+       LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
   END IF;
@@ -364,6 +409,9 @@ DECLARE
   v_plan pg_catalog.json;
   v_saved pg_catalog.text[];
   v_path pg_catalog.text := 'primary-key lookups';
+  v_small pg_catalog.bool;
+  v_merge pg_catalog.bool := false;
+  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -374,7 +422,49 @@ BEGIN
      LIMIT 1;
   ELSE
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
-    IF ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows THEN
+    v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
+    IF v_small THEN
+      SELECT s.correlation INTO v_correlation FROM pg_catalog.pg_stats AS s
+       WHERE s.schemaname OPERATOR(pg_catalog.=) 'public' AND s.tablename OPERATOR(pg_catalog.=) 'events' AND s.attname OPERATOR(pg_catalog.=) 'id';
+    END IF;
+    IF NOT v_small OR coalesce(v_correlation, 0) OPERATOR(pg_catalog.>=) 0.9::pg_catalog.float4 THEN
+      SELECT least(l."event_id", l."linked_id") INTO v_min_id
+        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
+      SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
+        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."linked_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
+      IF FOUND THEN
+        v_min_id := v_smaller_id;
+      END IF;
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
+      v_merge := (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8);
+    END IF;
+    IF v_merge THEN
+      v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
+      PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+      PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
+      PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
+      EXECUTE 'SELECT l."event_id", l."linked_id"
+      FROM "spector_new_links" AS l
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
+      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
+     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
+     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
+      PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
+      PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
+      PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
+      PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
+      PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
+      v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      IF v_event_id IS NOT NULL THEN
+        SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+          FROM "spector_new_links" AS l
+         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+                 OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
+         LIMIT 1;
+      END IF;
+    ELSIF v_small THEN
       v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_mergejoin'), pg_catalog.current_setting('work_mem')];
       PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
       PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
@@ -390,41 +480,11 @@ BEGIN
       PERFORM pg_catalog.set_config('work_mem', v_saved[3], true);
       v_path := 'hash joins';
     ELSE
-      SELECT least(l."event_id", l."linked_id") INTO v_min_id
-        FROM (SELECT * FROM "spector_new_links" LIMIT 64) AS l ORDER BY 1 LIMIT 1;
-      SELECT least(l."event_id", l."linked_id") INTO v_smaller_id
-        FROM "spector_new_links" AS l WHERE l."event_id" OPERATOR(pg_catalog.<) v_min_id OR l."linked_id" OPERATOR(pg_catalog.<) v_min_id ORDER BY 1 LIMIT 1;
-      IF FOUND THEN
-        v_min_id := v_smaller_id;
-      END IF;
-      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1' INTO v_plan USING v_min_id;
-      IF (v_plan OPERATOR(pg_catalog.->) 0 OPERATOR(pg_catalog.->) 'Plan' OPERATOR(pg_catalog.->>) 'Plan Rows')::pg_catalog.float8 OPERATOR(pg_catalog.<=) (v_rows OPERATOR(pg_catalog.*) 8) THEN
-        v_saved := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_seqscan'), pg_catalog.current_setting('enable_bitmapscan'), pg_catalog.current_setting('work_mem')];
-        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
-        PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', 'off', true);
-        PERFORM pg_catalog.set_config('work_mem', CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) OPERATOR(pg_catalog.<) pg_catalog.pg_size_bytes('64MB') THEN '64MB' ELSE pg_catalog.current_setting('work_mem') END, true);
-        EXECUTE 'SELECT l."event_id", l."linked_id"
-      FROM "spector_new_links" AS l
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS e ON e."id" OPERATOR(pg_catalog.=) l."event_id"
-      LEFT JOIN (SELECT "id", "parent_id" FROM "public"."events" WHERE "id" OPERATOR(pg_catalog.>=) $1 ORDER BY "id" LIMIT $2) AS o ON o."id" OPERATOR(pg_catalog.=) l."linked_id"
-     WHERE NOT coalesce(e."parent_id" OPERATOR(pg_catalog.=) o."parent_id", false)
-     LIMIT 1' INTO v_event_id, v_other_id USING v_min_id, v_rows OPERATOR(pg_catalog.*) 8;
-        PERFORM pg_catalog.set_config('enable_nestloop', v_saved[1], true);
-        PERFORM pg_catalog.set_config('enable_hashjoin', v_saved[2], true);
-        PERFORM pg_catalog.set_config('enable_seqscan', v_saved[3], true);
-        PERFORM pg_catalog.set_config('enable_bitmapscan', v_saved[4], true);
-        PERFORM pg_catalog.set_config('work_mem', v_saved[5], true);
-        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
-      END IF;
-      IF v_path OPERATOR(pg_catalog.<>) 'merge joins' THEN
-        SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
-          FROM "spector_new_links" AS l
-         WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
+      SELECT l."event_id", l."linked_id" INTO v_event_id, v_other_id
+        FROM "spector_new_links" AS l
+       WHERE NOT coalesce((SELECT e."parent_id" FROM "public"."events" AS e WHERE e."id" OPERATOR(pg_catalog.=) l."event_id")
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
-         LIMIT 1;
-      END IF;
+       LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
   END IF;

@@ -46,7 +46,7 @@ const MERGE_WORK_MEM = "64MB";
 export const SAME_PARENT_FUNCTION_CONFIG: readonly string[] = [];
 
 /** PostgreSQL's own types and operators, as the same-parent functions name them. */
-const [UUID, INT8, TEXT, EQ] = [pg("uuid"), pg("int8"), pg("text"), op("=")];
+const [UUID, INT8, TEXT, FLOAT8, EQ] = [pg("uuid"), pg("int8"), pg("text"), pg("float8"), op("=")];
 
 /** SQL that is true when events `a` and `b` (uuid expressions) exist and belong to the same record. */
 function sameRecord(events: string, a: string, b: string): string {
@@ -105,6 +105,18 @@ function raiseViolation(link: LinkTableMeta, events: string): string {
  */
 export const ROWS_PER_TABLE_PAGE = 16;
 
+/**
+ * Where a table small enough for the hash joins is ordered by `id` (`pg_stats.correlation` of `id` at
+ * least this: time-ordered ids, written in time order), the merge joins are tried first: reading the
+ * index in order, and the table through it in the same order, costs less than reading and probing
+ * every row of the table (measured on PostgreSQL 15 with 300,000 events, 90,000 links: 65-95 ms against
+ * about 200 ms into the newest 100,000 events, 125-145 ms against 170-195 ms spread over the whole
+ * table). With UUIDv4 ids (correlation near 0) the index order is random and the hash joins stay
+ * ahead. The statistic only chooses between paths of bounded cost, so a stale one cannot make either
+ * read more than it does.
+ */
+export const ORDERED_CORRELATION = 0.9;
+
 /** Planner settings for one query of a large statement, restored right after it. */
 type Settings = readonly (readonly [name: string, value: string])[];
 
@@ -145,18 +157,19 @@ function withSettings(settings: Settings, query: string, using: string[], indent
  * - Whether the statement is large costs one look at its 64th row (`PERFORM ... OFFSET 63`).
  * - Small statements run a static query. PL/pgSQL caches its plan: per link, two primary-key lookups.
  *   For a single row that is the whole cost.
- * - A large statement counts its rows (n). When the events table has at most one page per
- *   {@link ROWS_PER_TABLE_PAGE} rows (`pg_relation_size`, exact), two hash joins over one read of the
- *   table check every row.
- * - Otherwise it finds its smallest referenced id (the smallest among its first 64 rows, then one
- *   filtered pass for anything smaller, which is cheaper than sorting every row). If the planner
- *   expects at most 8n primary key entries from there on (a bulk import: UUIDv7 ids make new links
- *   point at the recent tail of the index), two merge joins check every row, each reading at most 8n
- *   entries of the index from that id on: a wrong estimate (stale statistics) costs at most that much
- *   reading, never a scan of the table.
- * - A link the merge joins cannot confirm (a violation, or an end beyond the 8n entries read), or a
- *   statement the planner expects to be sparse (a few hundred links into an old record of a long
- *   history), is checked by the per-row lookups of the small path, over every row.
+ * - A large statement counts its rows (n). A table of at most one page per
+ *   {@link ROWS_PER_TABLE_PAGE} rows (`pg_relation_size`, exact) is small enough for two hash joins
+ *   over one read of it; one whose ids are in random order ({@link ORDERED_CORRELATION}) is checked so.
+ * - Otherwise (a larger table, or one ordered by `id`) it finds its smallest referenced id (the
+ *   smallest among its first 64 rows, then one filtered pass for anything smaller, which is cheaper
+ *   than sorting every row). If the planner expects at most 8n primary key entries from there on (a
+ *   bulk import: UUIDv7 ids make new links point at the recent tail of the index), two merge joins
+ *   check every row, each reading at most 8n entries of the index from that id on: a wrong estimate
+ *   (stale statistics) costs at most that much reading, never a scan of the table.
+ * - A link the merge joins cannot confirm (a violation, or an end beyond the 8n entries read) is
+ *   checked by the per-row lookups of the small path. So is a statement the planner expects to be
+ *   sparse (a few hundred links into an old record of a long history), unless the table is small
+ *   enough for the hash joins, which then check it.
  * - Only when a violation is found are both parents read again, for the message.
  * - A DEBUG message names the path a large statement took (`SET client_min_messages = debug`).
  */
@@ -174,6 +187,7 @@ function linkFunctionBody(link: LinkTableMeta): string {
   const merge = joins(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} $1 ORDER BY ${id} LIMIT $2)`);
   const hash = joins(events);
   const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} ${op(">=")} $1`;
+  const planRows = `(v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8}`;
   const lookups = (indent: string) => `SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
 ${indent}  FROM ${rows} AS l
 ${indent} WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
@@ -189,16 +203,21 @@ ${indent} LIMIT 1;`;
   v_plan ${pg("json")};
   v_saved ${TEXT}[];
   v_path ${TEXT} := 'primary-key lookups';
+  v_small ${pg("bool")};
+  v_merge ${pg("bool")} := false;
+  v_correlation ${pg("float4")};
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF NOT FOUND THEN
     ${lookups("    ")}
   ELSE
     SELECT ${pg("count")}(*) INTO v_rows FROM ${rows};
-    IF ((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} v_rows THEN
-      ${withSettings(HASH_SETTINGS, hash, [], "      ")}
-      v_path := 'hash joins';
-    ELSE
+    v_small := ((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} v_rows;
+    IF v_small THEN
+      SELECT s.correlation INTO v_correlation FROM ${pg("pg_stats")} AS s
+       WHERE s.schemaname ${EQ} ${quoteLiteral(link.pgSchema ?? "public")} AND s.tablename ${EQ} ${quoteLiteral(link.events)} AND s.attname ${EQ} ${quoteLiteral(COLUMNS.id)};
+    END IF;
+    IF NOT v_small OR coalesce(v_correlation, 0) ${op(">=")} ${ORDERED_CORRELATION}::${pg("float4")} THEN
       SELECT least(l.${eventId}, l.${other}) INTO v_min_id
         FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1;
       SELECT least(l.${eventId}, l.${other}) INTO v_smaller_id
@@ -207,13 +226,19 @@ BEGIN
         v_min_id := v_smaller_id;
       END IF;
       EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
-      IF (v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${pg("float8")} ${op("<=")} (v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}) THEN
-        ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`], "        ")}
-        v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
-      END IF;
-      IF v_path ${op("<>")} 'merge joins' THEN
+      v_merge := ${planRows} ${op("<=")} (v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW});
+    END IF;
+    IF v_merge THEN
+      ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`], "      ")}
+      v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      IF v_event_id IS NOT NULL THEN
         ${lookups("        ")}
       END IF;
+    ELSIF v_small THEN
+      ${withSettings(HASH_SETTINGS, hash, [], "      ")}
+      v_path := 'hash joins';
+    ELSE
+      ${lookups("      ")}
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
   END IF;
