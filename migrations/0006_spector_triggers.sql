@@ -1,4 +1,4 @@
--- drizzle-spector:create-same-parent public.event_ancestors 06cb88315ca273
+-- drizzle-spector:create-same-parent public.event_ancestors 1b69127ed734fc
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_ancestors"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   AS $spector$
 DECLARE
@@ -6,15 +6,6 @@ DECLARE
   v_other_id pg_catalog.uuid;
   v_event_parent pg_catalog.uuid;
   v_other_parent pg_catalog.uuid;
-  v_rows pg_catalog.int8;
-  v_min_id pg_catalog.uuid;
-  v_smaller_id pg_catalog.uuid;
-  v_plan pg_catalog.json;
-  v_saved pg_catalog.text[];
-  v_path pg_catalog.text := 'primary-key lookups';
-  v_small pg_catalog.bool;
-  v_merge pg_catalog.bool := false;
-  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -24,6 +15,17 @@ BEGIN
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
      LIMIT 1;
   ELSE
+    DECLARE
+      v_rows pg_catalog.int8;
+      v_min_id pg_catalog.uuid;
+      v_smaller_id pg_catalog.uuid;
+      v_plan pg_catalog.json;
+      v_saved pg_catalog.text[];
+      v_path pg_catalog.text := 'primary-key lookups';
+      v_small pg_catalog.bool;
+      v_merge pg_catalog.bool := false;
+      v_correlation pg_catalog.float4;
+    BEGIN
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
     v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
     IF v_small THEN
@@ -90,6 +92,7 @@ BEGIN
        LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+    END;
   END IF;
   IF v_event_id IS NOT NULL THEN
     IF pg_catalog.row_security_active('"public"."events"') THEN
@@ -121,15 +124,6 @@ DECLARE
   v_other_id pg_catalog.uuid;
   v_event_parent pg_catalog.uuid;
   v_other_parent pg_catalog.uuid;
-  v_rows pg_catalog.int8;
-  v_min_id pg_catalog.uuid;
-  v_smaller_id pg_catalog.uuid;
-  v_plan pg_catalog.json;
-  v_saved pg_catalog.text[];
-  v_path pg_catalog.text := 'primary-key lookups';
-  v_small pg_catalog.bool;
-  v_merge pg_catalog.bool := false;
-  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -139,6 +133,17 @@ BEGIN
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."ancestor_id"), false)
      LIMIT 1;
   ELSE
+    DECLARE
+      v_rows pg_catalog.int8;
+      v_min_id pg_catalog.uuid;
+      v_smaller_id pg_catalog.uuid;
+      v_plan pg_catalog.json;
+      v_saved pg_catalog.text[];
+      v_path pg_catalog.text := 'primary-key lookups';
+      v_small pg_catalog.bool;
+      v_merge pg_catalog.bool := false;
+      v_correlation pg_catalog.float4;
+    BEGIN
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
     v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
     IF v_small THEN
@@ -205,6 +210,7 @@ BEGIN
        LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+    END;
   END IF;
   IF v_event_id IS NOT NULL THEN
     IF pg_catalog.row_security_active('"public"."events"') THEN
@@ -280,7 +286,7 @@ CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_update" AFTER UPD
 CREATE OR REPLACE TRIGGER "enforce_same_parent_event_ancestors_events" AFTER UPDATE OF "id", "parent_id" ON "public"."events"
   FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."parent_id" IS DISTINCT FROM NEW."parent_id") EXECUTE FUNCTION "public"."check_link_same_parent_event_ancestors_events"();
 --> statement-breakpoint
--- drizzle-spector:create-same-parent public.event_links 163318620b968f
+-- drizzle-spector:create-same-parent public.event_links 0a9af8251706e6
 CREATE OR REPLACE FUNCTION "public"."check_link_same_parent_event_links"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   AS $spector$
 DECLARE
@@ -288,15 +294,6 @@ DECLARE
   v_other_id pg_catalog.uuid;
   v_event_parent pg_catalog.uuid;
   v_other_parent pg_catalog.uuid;
-  v_rows pg_catalog.int8;
-  v_min_id pg_catalog.uuid;
-  v_smaller_id pg_catalog.uuid;
-  v_plan pg_catalog.json;
-  v_saved pg_catalog.text[];
-  v_path pg_catalog.text := 'primary-key lookups';
-  v_small pg_catalog.bool;
-  v_merge pg_catalog.bool := false;
-  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -306,6 +303,17 @@ BEGIN
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
      LIMIT 1;
   ELSE
+    DECLARE
+      v_rows pg_catalog.int8;
+      v_min_id pg_catalog.uuid;
+      v_smaller_id pg_catalog.uuid;
+      v_plan pg_catalog.json;
+      v_saved pg_catalog.text[];
+      v_path pg_catalog.text := 'primary-key lookups';
+      v_small pg_catalog.bool;
+      v_merge pg_catalog.bool := false;
+      v_correlation pg_catalog.float4;
+    BEGIN
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
     v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
     IF v_small THEN
@@ -372,6 +380,7 @@ BEGIN
        LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+    END;
   END IF;
   IF v_event_id IS NOT NULL THEN
     IF pg_catalog.row_security_active('"public"."events"') THEN
@@ -403,15 +412,6 @@ DECLARE
   v_other_id pg_catalog.uuid;
   v_event_parent pg_catalog.uuid;
   v_other_parent pg_catalog.uuid;
-  v_rows pg_catalog.int8;
-  v_min_id pg_catalog.uuid;
-  v_smaller_id pg_catalog.uuid;
-  v_plan pg_catalog.json;
-  v_saved pg_catalog.text[];
-  v_path pg_catalog.text := 'primary-key lookups';
-  v_small pg_catalog.bool;
-  v_merge pg_catalog.bool := false;
-  v_correlation pg_catalog.float4;
 BEGIN
   PERFORM FROM "spector_new_links" OFFSET 63 LIMIT 1;
   IF NOT FOUND THEN
@@ -421,6 +421,17 @@ BEGIN
                  OPERATOR(pg_catalog.=) (SELECT o."parent_id" FROM "public"."events" AS o WHERE o."id" OPERATOR(pg_catalog.=) l."linked_id"), false)
      LIMIT 1;
   ELSE
+    DECLARE
+      v_rows pg_catalog.int8;
+      v_min_id pg_catalog.uuid;
+      v_smaller_id pg_catalog.uuid;
+      v_plan pg_catalog.json;
+      v_saved pg_catalog.text[];
+      v_path pg_catalog.text := 'primary-key lookups';
+      v_small pg_catalog.bool;
+      v_merge pg_catalog.bool := false;
+      v_correlation pg_catalog.float4;
+    BEGIN
     SELECT pg_catalog.count(*) INTO v_rows FROM "spector_new_links";
     v_small := ((pg_catalog.pg_relation_size('"public"."events"') OPERATOR(pg_catalog./) pg_catalog.current_setting('block_size')::pg_catalog.int8) OPERATOR(pg_catalog.*) 16) OPERATOR(pg_catalog.<=) v_rows;
     IF v_small THEN
@@ -487,6 +498,7 @@ BEGIN
        LIMIT 1;
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+    END;
   END IF;
   IF v_event_id IS NOT NULL THEN
     IF pg_catalog.row_security_active('"public"."events"') THEN

@@ -192,25 +192,29 @@ function linkFunctionBody(link: LinkTableMeta): string {
 ${indent}  FROM ${rows} AS l
 ${indent} WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
 ${indent} LIMIT 1;`;
+  // the large path's variables are declared in its own block, so that a small statement does not
+  // initialize them (a nested block without EXCEPTION is no subtransaction)
   return `DECLARE
   v_event_id ${UUID};
   v_other_id ${UUID};
   v_event_parent ${UUID};
   v_other_parent ${UUID};
-  v_rows ${INT8};
-  v_min_id ${UUID};
-  v_smaller_id ${UUID};
-  v_plan ${pg("json")};
-  v_saved ${TEXT}[];
-  v_path ${TEXT} := 'primary-key lookups';
-  v_small ${pg("bool")};
-  v_merge ${pg("bool")} := false;
-  v_correlation ${pg("float4")};
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF NOT FOUND THEN
     ${lookups("    ")}
   ELSE
+    DECLARE
+      v_rows ${INT8};
+      v_min_id ${UUID};
+      v_smaller_id ${UUID};
+      v_plan ${pg("json")};
+      v_saved ${TEXT}[];
+      v_path ${TEXT} := 'primary-key lookups';
+      v_small ${pg("bool")};
+      v_merge ${pg("bool")} := false;
+      v_correlation ${pg("float4")};
+    BEGIN
     SELECT ${pg("count")}(*) INTO v_rows FROM ${rows};
     v_small := ((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} v_rows;
     IF v_small THEN
@@ -241,6 +245,7 @@ BEGIN
       ${lookups("      ")}
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
+    END;
   END IF;
   ${raiseViolation(link, events)}
   RETURN NULL;
