@@ -5,14 +5,11 @@
  * the `shards` lists are held to what the database records; drizzle-kit's interactive question fails
  * the command.
  */
-import { PGlite } from "@electric-sql/pglite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect } from "vitest";
-import { describeBackends, useDatabase } from "./support/backends.js";
-import { INDEX, runCli, steps, useScratchProject } from "./support/scratch-project.js";
-
-type Query = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+import { describeBackends } from "./support/backends.js";
+import { INDEX, runCli, steps, useProjectDatabase, useScratchProject, type Query } from "./support/scratch-project.js";
 
 /** The environment of a run: the config alone names the database. */
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "DATABASE_URL"));
@@ -60,27 +57,13 @@ async function catalog(query: Query) {
 describeBackends("drizzle-spector push", (backend) => {
   const dir = useScratchProject();
   const step = steps();
-  const pg = backend === "pglite" ? undefined : useDatabase(backend);
-  const dataDir = join(dir, "pgdata");
-  /** Runs `work` on the database; a PGlite folder is opened for it alone (the command opens it on its own). */
-  async function inDatabase<T>(work: (query: Query) => Promise<T>): Promise<T> {
-    if (pg) return work((text, params) => pg.query(text, params));
-    const client = new PGlite(dataDir);
-    try {
-      return await work(async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows);
-    } finally {
-      await client.close();
-    }
-  }
+  const { credentials, inDatabase } = useProjectDatabase(backend, dir);
   const push = (...args: string[]) => runCli(dir, ["push", ...args], ENV);
 
   beforeAll(() => {
-    const credentials = pg
-      ? `dbCredentials: { url: ${JSON.stringify(pg.url)} }`
-      : `driver: "pglite", dbCredentials: { url: "./pgdata" }`;
     writeFileSync(
       join(dir, "drizzle.config.ts"),
-      `export default { dialect: "postgresql", schema: ["./schema.ts", "./shards.ts"], ${credentials} };\n`,
+      `export default { dialect: "postgresql", schema: ["./schema.ts", "./shards.ts"], ${credentials()} };\n`,
     );
   });
 
@@ -214,26 +197,13 @@ describeBackends("drizzle-spector push", (backend) => {
 describeBackends('drizzle-spector push of a layout: "citus" schema', (backend) => {
   const dir = useScratchProject();
   const step = steps();
-  const pg = backend === "pglite" ? undefined : useDatabase(backend);
-  const dataDir = join(dir, "pgdata");
-  async function inDatabase<T>(work: (query: Query) => Promise<T>): Promise<T> {
-    if (pg) return work((text, params) => pg.query(text, params));
-    const client = new PGlite(dataDir);
-    try {
-      return await work(async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows);
-    } finally {
-      await client.close();
-    }
-  }
+  const { credentials, inDatabase } = useProjectDatabase(backend, dir);
   const push = () => runCli(dir, ["push"], ENV);
 
   beforeAll(() => {
-    const credentials = pg
-      ? `dbCredentials: { url: ${JSON.stringify(pg.url)} }`
-      : `driver: "pglite", dbCredentials: { url: "./pgdata" }`;
     writeFileSync(
       join(dir, "drizzle.config.ts"),
-      `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials} };\n`,
+      `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials()} };\n`,
     );
     writeFileSync(
       join(dir, "schema.ts"),

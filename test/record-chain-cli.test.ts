@@ -7,7 +7,6 @@
  * installs them and a second push changes nothing; `spectorDownSql` leaves nothing behind; and a
  * record-chained table whose heads table is not exported is refused with the fix.
  */
-import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -17,12 +16,10 @@ import { generate } from "../src/cli/generate.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
 import { joinStatements, splitStatements } from "../src/sql/statements.js";
-import { describeBackends, openDatabase, useDatabase } from "./support/backends.js";
+import { describeBackends, openDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";
-import { INDEX, runCli, steps, useScratchProject } from "./support/scratch-project.js";
-
-type Query = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+import { INDEX, runCli, steps, useProjectDatabase, useScratchProject, type Query } from "./support/scratch-project.js";
 
 const quiet = { log: () => {} };
 
@@ -140,23 +137,8 @@ const SAME_PARENT_ONLY = {
 describeBackends("the commands with record chains and the append-only guard", (backend) => {
   const dir = useScratchProject();
   const step = steps();
-  const pg = backend === "pglite" ? undefined : useDatabase(backend);
-  const dataDir = join(dir, "pgdata");
+  const { pg, credentials, inDatabase } = useProjectDatabase(backend, dir);
   const migrations = join(dir, "migrations");
-
-  /** Runs `work` on the database; a PGlite folder is opened for it alone (the commands open it on their own). */
-  async function inDatabase<T>(work: (query: Query, client?: PGlite) => Promise<T>): Promise<T> {
-    if (pg) return work((text, params) => pg.query(text, params));
-    const client = new PGlite(dataDir);
-    try {
-      return await work(
-        async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows,
-        client,
-      );
-    } finally {
-      await client.close();
-    }
-  }
   /** Runs `statements` in one transaction. */
   const inTransaction = (statements: readonly string[]) =>
     pg
@@ -177,8 +159,6 @@ describeBackends("the commands with record chains and the append-only guard", (b
     return { status: run.status, lines: run.stdout.split("\n").slice(1, -1), stderr: run.stderr };
   };
 
-  const credentials = () =>
-    pg ? `dbCredentials: { url: ${JSON.stringify(pg.url)} }` : `driver: "pglite", dbCredentials: { url: "./pgdata" }`;
   const writeConfig = () =>
     writeFileSync(
       join(dir, "drizzle.config.ts"),
@@ -424,17 +404,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
 describeBackends("drizzle-spector push with record chains and the append-only guard", (backend) => {
   const dir = useScratchProject();
   const step = steps();
-  const pg = backend === "pglite" ? undefined : useDatabase(backend);
-  const dataDir = join(dir, "pgdata");
-  async function inDatabase<T>(work: (query: Query) => Promise<T>): Promise<T> {
-    if (pg) return work((text, params) => pg.query(text, params));
-    const client = new PGlite(dataDir);
-    try {
-      return await work(async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows);
-    } finally {
-      await client.close();
-    }
-  }
+  const { credentials, inDatabase } = useProjectDatabase(backend, dir);
   /** The catalogs, with the functions' bodies. */
   const catalog = () =>
     inDatabase(async (query) => ({
@@ -451,12 +421,9 @@ describeBackends("drizzle-spector push with record chains and the append-only gu
   let first: Awaited<ReturnType<typeof catalog>>;
 
   step("push creates the tables (the heads table too) and installs the chain and the guard", async () => {
-    const credentials = pg
-      ? `dbCredentials: { url: ${JSON.stringify(pg.url)} }`
-      : `driver: "pglite", dbCredentials: { url: "./pgdata" }`;
     writeFileSync(
       join(dir, "drizzle.config.ts"),
-      `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials} };\n`,
+      `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials()} };\n`,
     );
     writeSchema(dir, true);
     const run = runCli(dir, ["push"], ENV);

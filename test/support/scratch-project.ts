@@ -3,10 +3,12 @@
  * repository, so drizzle-kit and the drivers resolve from its node_modules), the command run as a user
  * runs it, and steps that build on each other.
  */
+import { PGlite } from "@electric-sql/pglite";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { useDatabase, type BackendName, type TestDatabase } from "./backends.js";
 import { randomName } from "./fresh-database.js";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
@@ -60,5 +62,47 @@ export function steps(): (title: string, fn: () => Promise<void> | void) => void
       await fn();
       passed = index;
     });
+  };
+}
+
+/** Runs one statement on a project's database and returns its rows. */
+export type Query = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** The database a scratch project's config names (see {@link useProjectDatabase}). */
+export interface ProjectDatabase {
+  /** The PostgreSQL database, or `undefined` on PGlite (whose folder the commands open on their own). */
+  readonly pg: TestDatabase | undefined;
+  /** The config's `driver` and `dbCredentials`, as config text (once the suite's `beforeAll` has run). */
+  credentials(): string;
+  /**
+   * Runs `work` on the database. A PGlite folder is opened for it alone, and handed over too (the
+   * commands open the folder on their own).
+   */
+  inDatabase<T>(work: (query: Query, client?: PGlite) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The database the commands of the scratch project in `dir` run on, for the describe block this is
+ * called in: a fresh PostgreSQL database on `backend`, or for PGlite the data folder `./pgdata` of the
+ * project.
+ */
+export function useProjectDatabase(backend: BackendName, dir: string): ProjectDatabase {
+  const pg = backend === "pglite" ? undefined : useDatabase(backend);
+  return {
+    pg,
+    credentials: () =>
+      pg ? `dbCredentials: { url: ${JSON.stringify(pg.url)} }` : `driver: "pglite", dbCredentials: { url: "./pgdata" }`,
+    async inDatabase(work) {
+      if (pg) return work((text, params) => pg.query(text, params));
+      const client = new PGlite(join(dir, "pgdata"));
+      try {
+        return await work(
+          async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows,
+          client,
+        );
+      } finally {
+        await client.close();
+      }
+    },
   };
 }
