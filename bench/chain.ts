@@ -23,7 +23,7 @@ import { appendEvent, spectorHash, spectorTables, verifyChain } from "../src/ind
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
-import { fmt, median } from "./stats.js";
+import { fmt, median, memoryPeak } from "./stats.js";
 
 const WRITERS = 8;
 const APPENDS = Number(process.env.BENCH_CHAIN_APPENDS ?? 250);
@@ -103,24 +103,18 @@ export async function benchChain(url: string): Promise<boolean> {
     await client`VACUUM ANALYZE ledger`;
     console.log(`  ${EVENTS} events loaded in ${fmt((performance.now() - loadStarted) / 1000, 1)} s`);
 
-    global.gc?.();
-    const before = process.memoryUsage();
-    let peak = { rss: before.rss, heap: before.heapUsed };
-    const sample = () => {
-      const now = process.memoryUsage();
-      peak = { rss: Math.max(peak.rss, now.rss), heap: Math.max(peak.heap, now.heapUsed) };
-    };
+    const memory = memoryPeak();
     const started = performance.now();
-    const result = await verifyChain(db, ledger, { onProgress: sample });
+    const result = await verifyChain(db, ledger, { onProgress: memory.sample });
     const seconds = (performance.now() - started) / 1000;
-    sample();
+    const peak = memory.growth();
     if (!result.ok || result.count !== EVENTS)
       throw new Error(`the loaded chain does not verify: ${JSON.stringify(result)}`);
     const perSecond = EVENTS / seconds;
-    const growth = (peak.rss - before.rss) / MB;
+    const growth = peak.rss;
     console.log(`  verifyChain over ${EVENTS} events: ${fmt(seconds, 2)} s, ${fmt(perSecond, 0)} events/s`);
     console.log(
-      `    peak memory growth over the run: RSS +${fmt(growth, 1)} MB, heap +${fmt((peak.heap - before.heapUsed) / MB, 1)} MB (garbage included: V8 collects it when it sees fit)`,
+      `    peak memory growth over the run: RSS +${fmt(growth, 1)} MB, heap +${fmt(peak.heap, 1)} MB (garbage included: V8 collects it when it sees fit)`,
     );
     // what the walk keeps: the heap after a full collection every 20 pages (needs node --expose-gc)
     if (global.gc) {

@@ -45,7 +45,7 @@ import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import { appendsPerSecond } from "./appends.js";
-import { fmt, median, percentile } from "./stats.js";
+import { fmt, median, memoryPeak, percentile } from "./stats.js";
 
 const WRITERS = 8;
 const RECORDS_PER_WRITER = 10;
@@ -57,7 +57,6 @@ const EVENTS = Number(process.env.RECORD_BENCH_EVENTS ?? 1_000_000);
 const EVENTS_PER_RECORD = 10;
 const VERIFY_RUNS = Number(process.env.RECORD_BENCH_VERIFY_RUNS ?? 3);
 const RECORD_RUNS = 50;
-const MB = 1024 * 1024;
 
 const declared = { schemas: { item: 0 }, actions: {} } as const;
 const { chained, chained_heads } = spectorTables({ table: "chained", hashed: "record", ...declared });
@@ -218,14 +217,8 @@ export async function benchRecordChain(url: string): Promise<boolean> {
         `through the record chain's trigger ${fmt(chainLoad, 0)} events/s (${fmt(plainLoad / chainLoad)}x slower)`,
     );
 
-    global.gc?.();
-    const before = process.memoryUsage();
-    let peak = { rss: before.rss, heap: before.heapUsed };
-    const sample = () => {
-      const now = process.memoryUsage();
-      peak = { rss: Math.max(peak.rss, now.rss), heap: Math.max(peak.heap, now.heapUsed) };
-    };
-    const timer = setInterval(sample, 10);
+    const memory = memoryPeak();
+    const timer = setInterval(memory.sample, 10);
     const seconds: number[] = [];
     try {
       for (let run = 0; run < VERIFY_RUNS; run++) {
@@ -238,15 +231,15 @@ export async function benchRecordChain(url: string): Promise<boolean> {
     } finally {
       clearInterval(timer);
     }
-    sample();
+    const peak = memory.growth();
     const perSecond = EVENTS / median(seconds);
     console.log(
       `     verifyChain over the whole table, ${VERIFY_RUNS} runs: ${seconds.map((s) => fmt(s, 2)).join(", ")} s; ` +
         `median ${fmt(perSecond, 0)} events/s`,
     );
     console.log(
-      `     client memory growth while verifying: RSS +${fmt((peak.rss - before.rss) / MB, 1)} MB, ` +
-        `heap +${fmt((peak.heap - before.heapUsed) / MB, 1)} MB (peak, sampled every 10 ms)`,
+      `     client memory growth while verifying: RSS +${fmt(peak.rss, 1)} MB, ` +
+        `heap +${fmt(peak.heap, 1)} MB (peak, sampled every 10 ms)`,
     );
     const latencies: number[] = [];
     for (let i = 0; i < RECORD_RUNS; i++) {
