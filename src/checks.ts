@@ -109,10 +109,18 @@ export function checkName(path: string, value: unknown, what: string, limit?: Na
     throw new SpectorOptionError(path, value, `${expected}: ${identifierRule(limit === undefined)}`);
   }
   if (RESERVED_WORDS.has(value)) {
+    const others = [
+      `${value}s`,
+      `${value}_${/schema/.test(what) ? "data" : /column/.test(what) ? "id" : /link/.test(what) ? "links" : "events"}`,
+    ];
     throw new SpectorOptionError(
       path,
       value,
-      `${what} that is not a PostgreSQL reserved word (Spector writes names unquoted)`,
+      `${what} that is not a PostgreSQL reserved word (Spector writes names unquoted, and the migration would ` +
+        `fail on it): rename it, e.g. ${others
+          .filter((name) => !RESERVED_WORDS.has(name))
+          .map((name) => `\`${name}\``)
+          .join(" or ")}`,
     );
   }
   return value;

@@ -39,4 +39,4 @@ export {
   type NameKind,
 } from "./table-names.js";
 export { relationNames, type LinkTargetOfKey } from "./relations.js";
-export { RESERVED_LINK_COLUMNS, RESERVED_WORDS } from "./reserved.js";
+export { RESERVED_LINK_COLUMNS, RESERVED_WORDS, type ReservedWord } from "./reserved.js";

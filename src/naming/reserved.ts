@@ -9,13 +9,9 @@ import { COLUMNS } from "./identifiers.js";
 /** Names that may not be used as a link's foreign key: they are the link table's other columns. */
 export const RESERVED_LINK_COLUMNS: readonly string[] = [COLUMNS.id, COLUMNS.eventId, COLUMNS.type];
 
-/**
- * PostgreSQL's reserved key words (and those reserved but for function and type names), from
- * `pg_get_keywords()` on PostgreSQL 15: none of them can name a table, column or schema unquoted, as
- * Spector writes names. (Kept in lines of several words: the formatter would write one a line.)
- */
+/** The words of {@link RESERVED_WORDS}. (Kept in lines of several words: the formatter would write one a line.) */
 // prettier-ignore
-export const RESERVED_WORDS: ReadonlySet<string> = new Set([
+const RESERVED = [
   "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "binary",
   "both", "case", "cast", "check", "collate", "collation", "column", "concurrently", "constraint", "create",
   "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
@@ -26,4 +22,14 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "on", "only", "or", "order", "outer", "overlaps", "placing", "primary", "references", "returning", "right",
   "select", "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to", "trailing",
   "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window", "with",
-]);
+] as const;
+
+/** A PostgreSQL reserved key word (see {@link RESERVED_WORDS}), as a type: the type checks refuse them too. */
+export type ReservedWord = (typeof RESERVED)[number];
+
+/**
+ * PostgreSQL's reserved key words (and those reserved but for function and type names), from
+ * `pg_get_keywords()` on PostgreSQL 15: none of them can name a table, column or schema unquoted, as
+ * Spector writes names.
+ */
+export const RESERVED_WORDS: ReadonlySet<string> = new Set(RESERVED);

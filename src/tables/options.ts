@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ReservedWord } from "../naming/index.js";
 import type { PayloadType } from "./codes.js";
 
 /**
@@ -71,8 +72,9 @@ export interface EventTableOptions {
    */
   readonly schemas?: Readonly<Record<string, number>>;
   /**
-   * Names for the `action` integers beyond Spector's `insert: 1, update: 2, delete: 3`, e.g.
-   * `{ archive: 10 }` (`{}` for the base three only). Default: none, `action` is a plain number.
+   * Names for the `action` integers beyond Spector's four base actions, `insert: 1, update: 2,
+   * delete: 3, savepoint: 4` (`BASE_ACTIONS`), which every map includes: e.g. `{ archive: 10 }`, or
+   * `{}` for the base four only. Default: none, `action` is a plain number.
    */
   readonly actions?: Readonly<Record<string, number>>;
   /**
@@ -129,6 +131,75 @@ export type SpectorOptions = EventTableOptions & {
         readonly foreignShards?: number;
       }
   );
+
+/**
+ * The shape `spectorTables` infers its options against: {@link SpectorOptions} with `table` and
+ * `shards` both optional, so that a call giving both (or neither) is still inferred, and refused by
+ * {@link TableOrShards} with a message that names the cause.
+ */
+export type SpectorOptionsShape = EventTableOptions & {
+  readonly links?: readonly LinkSpec[];
+  readonly table?: string;
+  readonly shards?: readonly string[];
+  readonly foreignShards?: number;
+};
+
+/**
+ * Requires exactly one of `table` and `shards`, and `foreignShards` only with `shards`: a mistake
+ * shows up as a missing property that says what to do.
+ *
+ * @example
+ * ```ts
+ * spectorTables({ table: "events", shards: ["events_0"] }); // type error: `table` or `shards`, not both
+ * ```
+ */
+export type TableOrShards<O> = O extends { readonly table: string }
+  ? O extends { readonly shards: readonly string[] }
+    ? {
+        readonly "drizzle-spector: give `table` (one events table) or `shards` (one events table per shard), not both":
+          "table" | "shards";
+      }
+    : O extends { readonly foreignShards: number }
+      ? {
+          readonly "drizzle-spector: leave `foreignShards` out with `table` (it counts the shards of a `shards` list)": "foreignShards";
+        }
+      : unknown
+  : O extends { readonly shards: readonly string[] }
+    ? unknown
+    : {
+        readonly "drizzle-spector: give `table` (one events table) or `shards` (one events table per shard)":
+          "table" | "shards";
+      };
+
+/** The names options `O` give tables, columns and schemas: `table`, `shards`, each link's name and foreign key, `pgSchema`. */
+type GivenNames<O> =
+  | (O extends { readonly table: infer T extends string } ? T : never)
+  | (O extends { readonly shards: readonly (infer S extends string)[] } ? S : never)
+  | (O extends { readonly links: readonly (infer L)[] }
+      ? L extends readonly [infer N extends string, infer F extends string, ...unknown[]]
+        ? N | F
+        : never
+      : never)
+  | (O extends { readonly pgSchema: infer P extends string } ? P : never);
+
+/**
+ * Refuses a PostgreSQL reserved word (`order`, `user`, `table`, ...) as a table, column or schema
+ * name: Spector writes names unquoted, so the migration would fail. The word shows up as a missing
+ * property that says to rename it.
+ *
+ * @example
+ * ```ts
+ * spectorTables({ table: "order" }); // type error: a reserved word; e.g. `orders`
+ * ```
+ */
+export type UnreservedNames<O> = [Extract<GivenNames<O>, ReservedWord>] extends [never]
+  ? unknown
+  : {
+      readonly "drizzle-spector: a PostgreSQL reserved word cannot name a table, column or schema (Spector writes names unquoted): rename it, e.g. `orders` for `order`, `users` for `user`": Extract<
+        GivenNames<O>,
+        ReservedWord
+      >;
+    };
 
 /** The names of the options of `O` typed `boolean` rather than `true` or `false`. */
 type WideFlags<O> =
@@ -217,11 +288,14 @@ export type PayloadNames<O> = O extends { readonly payloads: PayloadType<infer P
 
 /**
  * Every compile-time check of an options argument: {@link LiteralFlags}, {@link KnownOptions} (with
- * the option names `Known`) and {@link PayloadNames}.
+ * the option names `Known`), {@link PayloadNames} and {@link UnreservedNames}.
  *
  * @example
  * ```ts
  * declare function f<const O extends SpectorOptions>(options: O & CheckedOptions<O, keyof SpectorOptions>): void;
  * ```
  */
-export type CheckedOptions<O, Known extends PropertyKey> = LiteralFlags<O> & KnownOptions<O, Known> & PayloadNames<O>;
+export type CheckedOptions<O, Known extends PropertyKey> = LiteralFlags<O> &
+  KnownOptions<O, Known> &
+  PayloadNames<O> &
+  UnreservedNames<O>;

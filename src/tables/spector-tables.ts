@@ -16,7 +16,7 @@ import {
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
 import type { HeadsTable } from "./heads-table.js";
 import { eventTableMeta } from "./meta.js";
-import type { CheckedOptions, LinkSpec, SpectorOptions } from "./options.js";
+import type { CheckedOptions, LinkSpec, SpectorOptionsShape, TableOrShards } from "./options.js";
 import { planSchema } from "./plan.js";
 import { names } from "../naming/index.js";
 
@@ -99,8 +99,8 @@ export type SpectorTables<O> = {
  * ```
  * @throws {SpectorOptionError} (a `TypeError`) for bad options, before anything is built.
  */
-export function spectorTables<const O extends SpectorOptions>(
-  options: O & CheckedOptions<O, keyof SpectorOptions>,
+export function spectorTables<const O extends SpectorOptionsShape>(
+  options: O & CheckedOptions<O, keyof SpectorOptionsShape> & TableOrShards<O>,
 ): SpectorTables<O> {
   const plan = planSchema(options);
   const tables: Record<string, unknown> = {};
