@@ -14,6 +14,7 @@
 
 // The tables
 export { spectorTables, type SpectorTables } from "./tables/spector-tables.js";
+export { spectorShards, type SpectorShards, type SpectorShardsOptions } from "./tables/spector-shards.js";
 export {
   eventTable,
   type EventTable,
