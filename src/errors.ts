@@ -72,33 +72,38 @@ export class SpectorUnknownCodeError extends Error {
 }
 
 /**
- * Thrown by `appendEvent` when `parentId` names no record of the table (no event with that id, or an
- * event that is not the first of its record). Nothing was written.
+ * Thrown when `parentId` names no record of the table: by `appendEvent` (nothing was written), by
+ * `chainHead` and `verifyChain` for no such record, and by `listByParent` and `backtrace` for an id that
+ * is an event but not the first of its record (an id that is no event at all reads as `[]` there). On a
+ * shard set every shard is looked in, so `table` is the shard that holds the event.
  *
  * @example
  * ```ts
  * try {
  *   await appendEvent(db, events, { schema: "user", action: "update", payload: null, parentId });
  * } catch (error) {
- *   if (error instanceof SpectorRecordNotFoundError) console.log(error.table, error.parentId);
+ *   if (error instanceof SpectorRecordNotFoundError) console.log(error.table, error.parentId, error.foundParentId);
  * }
  * ```
  */
 export class SpectorRecordNotFoundError extends Error {
   override name = "SpectorRecordNotFoundError";
   constructor(
-    /** The events table, `schema.table` outside the default schema. */
+    /** The events table (the shard that holds the event, on a shard set), `schema.table` outside the default schema. */
     readonly table: string,
     /** The `parentId` given, in lowercase. */
     readonly parentId: string,
     /** The `parent_id` of the event with that id, when there is one (it is not a record's first event). */
     readonly foundParentId: string | undefined,
+    /** `reading`: thrown by a helper that writes nothing (the message then does not say so). */
+    options: { readonly reading?: boolean } = {},
   ) {
+    const tail = options.reading ? "" : "; nothing was written";
     super(
       foundParentId === undefined
-        ? `drizzle-spector: no record ${parentId} in ${table}: \`parentId\` must be the id of a record's first event; nothing was written`
+        ? `drizzle-spector: no record ${parentId} in ${table}: \`parentId\` must be the id of a record's first event${tail}`
         : `drizzle-spector: ${parentId} in ${table} is not the first event of its record (that is ${foundParentId}); ` +
-            "`parentId` must be the id of a record's first event; nothing was written",
+            `\`parentId\` must be the id of a record's first event: pass ${foundParentId} (an event row's \`parentId\`)${tail}`,
     );
   }
 }

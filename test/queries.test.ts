@@ -502,8 +502,9 @@ describeBackends(
           `record ${a1.parentId} lives in ${shardFor(a1.parentId, shards)}, record ${elsewhere.parentId} in ${shardFor(elsewhere.parentId, shards)})`,
         ],
       });
-      // @ts-expect-error a shard set needs events (their parentId routes), not bare ids
-      await expectRefusedBeforeSql(t, (db) => linked(db, ancestorShards, a1.id), { option: "event" });
+      // bare ids route too: a record's id by its shard, a later event's id by a lookup (test/shard-ids.test.ts)
+      expect((await linked(t.db, ancestorShards, a2.id)).map((l) => l.event.id)).toEqual([a1.id]);
+      expect((await linked(t.db, ancestorShards, a1.id, { direction: "in" })).map((l) => l.event.id)).toEqual([a2.id]);
     });
 
     test("payloads come back as written, JSON strings included; hash is written when given", async () => {
@@ -908,7 +909,7 @@ describeBackends(
       expect(await listByParent(t.db, sharded.shard_2, lone.id.toUpperCase())).toHaveLength(1);
     });
 
-    test("backtrace reads only the record its event belongs to: an event of another record, or of none, gives []", async () => {
+    test("backtrace reads only the record its event belongs to: an event of another record, or of none, gives []; a parentId that is no record's first event is refused", async () => {
       const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: null });
       const next = await appendEvent(t.db, events, {
         schema: "user",
@@ -921,7 +922,11 @@ describeBackends(
       expect(await backtrace(t.db, events, { id: other.id, parentId: root.id })).toEqual([]);
       expect(await backtrace(t.db, events, { id: newEventId(), parentId: root.id })).toEqual([]);
       expect(await backtrace(t.db, events, { id: next.id, parentId: other.id })).toEqual([]);
-      expect(await backtrace(t.db, events, { id: next.id, parentId: next.id })).toEqual([]); // not its record's first event
+      // a parentId that is an event, but not its record's first: refused, naming the record (test/shard-messages.test.ts)
+      await expectRejects(backtrace(t.db, events, { id: next.id, parentId: next.id }), {
+        instanceOf: SpectorRecordNotFoundError,
+        mentions: [`is not the first event of its record (that is ${root.id})`],
+      });
       const a = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
       const b = await appendEvent(t.db, eventShards, { schema: "user", action: "insert", payload: null });
       expect(await backtrace(t.db, eventShards, { id: b.id, parentId: a.id })).toEqual([]);

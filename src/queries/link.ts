@@ -17,6 +17,10 @@ import { sameParentError } from "./violation.js";
  * table the two events must belong to the same record: when both are given as events this is checked
  * before any SQL runs, and the database's same-parent rule checks it in any case.
  *
+ * On a shard set the link goes to the shard of its events' record: an end given as a row routes by its
+ * `parentId`, a record's id by the shard it carries, any other event's id is first looked up in the
+ * set's events tables (one query per shard at most).
+ *
  * On a link table of the Citus layout the link's `parent_id` is the record of the ends given as rows,
  * or else looked up (the record of `from`, or of `to` when `from` is no event); its foreign keys
  * `(parent_id, event_id)` and `(parent_id, <fk>)` refuse ends of another record, with SQLSTATE `23503`.
@@ -25,9 +29,11 @@ import { sameParentError } from "./violation.js";
  * ```ts
  * await link(db, event_ancestors, renamed, user); // renamed's ancestor is user
  * await link(db, event_links, renamed, user, { type: 1 });
+ * await link(db, ancestorShards, renamed.id, user.id); // a shard set: ids or rows
  * ```
  * @throws {SpectorOptionError} for ids that are not UUIDs, events of different records on a
- * constrained table, events of different shards, or a missing or extra `type`.
+ * constrained table, events of different shards, an id no shard of a set holds, or a missing or
+ * extra `type`.
  * @throws {SpectorSameParentError} (SQLSTATE `23514` on `code`) when the database's same-parent rule
  * refuses the link: its ends, given as ids, belong to different records. In the Citus layout, Drizzle's
  * error with the foreign key's SQLSTATE `23503` instead.
@@ -39,7 +45,7 @@ export async function link<Target extends LinkTarget>(
   to: EventArg<Target>,
   ...options: LinkOptionsOf<LinkOf<Target>>
 ): Promise<LinkOf<Target>["$inferSelect"]> {
-  const { a, b, links } = resolveLinkEnds(table, from, to);
+  const { a, b, links } = await resolveLinkEnds(db, table, from, to);
   if (links.meta.constrained && a.parentId !== undefined && b.parentId !== undefined && a.parentId !== b.parentId) {
     throw new SpectorOptionError(
       "to",
@@ -68,15 +74,24 @@ export async function link<Target extends LinkTarget>(
   return inserted as LinkOf<Target>["$inferSelect"];
 }
 
-/** Resolves the link table of a link and checks its two events, which must live in one shard. */
-function resolveLinkEnds(
+/**
+ * Resolves the link table of a link and checks its two events, which must live in one shard. On a
+ * shard set an end given as a bare id is located first (a record's id routes by itself; another
+ * event's id is looked up in the set's events tables).
+ */
+async function resolveLinkEnds(
+  db: SpectorDatabase,
   table: unknown,
   from: unknown,
   to: unknown,
-): { a: CheckedRef; b: CheckedRef; links: LinksTable } {
+): Promise<{ a: CheckedRef; b: CheckedRef; links: LinksTable }> {
   const target = resolveLinks("table", table);
-  const a = checkRef("from", from, target.sharded);
-  const b = checkRef("to", to, target.sharded);
+  const locate = async (path: string, value: unknown) => {
+    const ref = checkRef(path, value, false);
+    return (await target.locate(db, ref)) ?? unrouted(path, ref, target.record);
+  };
+  const a = await locate("from", from);
+  const b = await locate("to", to);
   const links = target.record(a.parentId ?? b.parentId);
   if (target.sharded) {
     const other = target.record(b.parentId);
@@ -99,6 +114,16 @@ function resolveLinkEnds(
     }
   }
   return { a, b, links };
+}
+
+/** Refuses an event given by an id that no shard of a set holds: there is no shard to write the link in. */
+function unrouted(path: string, ref: CheckedRef, record: (parentId: string) => LinksTable): never {
+  const shards = record(ref.id).events.set?.map((shard) => shard.meta.name) ?? [];
+  throw new SpectorOptionError(
+    path,
+    ref.id,
+    `the id of an event in one of the shards (${shards.join(", ")}), but none holds it: nothing was written`,
+  );
 }
 
 /**

@@ -12,20 +12,28 @@ import type { AnyEventTable } from "../tables/event-table.js";
 import { eventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkRef } from "./inputs.js";
-import { resolveEvents, type Events } from "./target.js";
+import { refuseLaterEvent, resolveEvents, type Events } from "./target.js";
 import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
 
 /**
  * The events of one record, by `id` (a UUIDv7, unique, so there are no ties): the order in which their
  * ids were made, which is not commit order when appends to the record overlap (an event committed
- * after one a reader has seen can sort before it; see the README's "Order"). `[]` for no such record.
+ * after one a reader has seen can sort before it; see the README's "Order").
+ *
+ * `parentId` is the id of a record's first event (any event row's `parentId`). An id that is no event
+ * gives `[]` (no such record, yet). An id that is an event but not the first of its record is a
+ * mistake that `[]` would hide: it throws `SpectorRecordNotFoundError`, naming the record to pass (on a
+ * shard set, and the shard that holds the event). That check costs one lookup by primary key per
+ * shard, and only when nothing was found.
  *
  * @example
  * ```ts
  * const history = await listByParent(db, events, user.id);
  * history.map((event) => event.action); // ["insert", "update"]
+ * await listByParent(db, events, renamed.parentId); // the same record, from any of its events
  * ```
  * @throws {SpectorOptionError} when `parentId` is not a UUID or the table is not an events table.
+ * @throws {SpectorRecordNotFoundError} when `parentId` is an event that is not its record's first.
  */
 export async function listByParent<T extends AnyEventTable>(
   db: SpectorDatabase,
@@ -33,7 +41,8 @@ export async function listByParent<T extends AnyEventTable>(
   parentId: string,
 ): Promise<EventRow<T>[]> {
   const target = resolveEvents("table", table);
-  const t = target.record(checkUuid("parentId", parentId)).table;
+  const events = target.record(checkUuid("parentId", parentId));
+  const t = events.table;
   const query = prepared(db, t, "list", () =>
     db
       .select()
@@ -41,7 +50,10 @@ export async function listByParent<T extends AnyEventTable>(
       .where(eq(t.parentId, sql.placeholder("parentId")))
       .orderBy(asc(t.id)),
   );
-  return (await query.execute({ parentId })) as unknown as EventRow<T>[];
+  const rows = (await query.execute({ parentId })) as unknown as EventRow<T>[];
+  // nothing found: say so when `parentId` is an event, but not its record's first (one lookup per shard)
+  if (rows.length === 0) await refuseLaterEvent(db, events, parentId);
+  return rows;
 }
 
 /**
@@ -49,7 +61,8 @@ export async function listByParent<T extends AnyEventTable>(
  * when `event` was appended (Spector's backtrace) if no append to the record overlapped it (see
  * `listByParent` on order). `event` must be an event of that record: for an `id` that is no event of
  * record `parentId` (an event of another record, or none), the result is `[]`, as `listByParent`
- * gives for a record that is not there.
+ * gives for a record that is not there. A `parentId` that is an event but not its record's first
+ * throws, as in `listByParent`.
  *
  * @example
  * ```ts
@@ -57,6 +70,7 @@ export async function listByParent<T extends AnyEventTable>(
  * await backtrace(db, events, { id: otherRecordsEvent.id, parentId: user.id }); // []
  * ```
  * @throws {SpectorOptionError} when `event` has no UUID `id` and `parentId`.
+ * @throws {SpectorRecordNotFoundError} when `parentId` is an event that is not its record's first.
  */
 export async function backtrace<T extends AnyEventTable>(
   db: SpectorDatabase,
@@ -65,7 +79,8 @@ export async function backtrace<T extends AnyEventTable>(
 ): Promise<EventRow<T>[]> {
   const target = resolveEvents("table", table);
   const ref = checkRef("event", event, true);
-  const t = target.record(ref.parentId!).table;
+  const events = target.record(ref.parentId!);
+  const t = events.table;
   const query = prepared(db, t, "backtrace", () => {
     const [parentId, id] = [sql.placeholder("parentId"), sql.placeholder("id")];
     // the event itself, in its record: without it the ids of another record's event would cut this one
@@ -80,7 +95,9 @@ export async function backtrace<T extends AnyEventTable>(
       .where(and(eq(t.parentId, parentId), lte(t.id, id), exists(inRecord)))
       .orderBy(asc(t.id));
   });
-  return (await query.execute({ parentId: ref.parentId, id: ref.id })) as unknown as EventRow<T>[];
+  const rows = (await query.execute({ parentId: ref.parentId, id: ref.id })) as unknown as EventRow<T>[];
+  if (rows.length === 0) await refuseLaterEvent(db, events, ref.parentId!);
+  return rows;
 }
 
 interface ReadQuery {

@@ -9,13 +9,22 @@ import { sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { at } from "../checks.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
-import { newEventId, newRecordId } from "../ids.js";
+import { newEventId, newRecordId, recordIdShard } from "../ids.js";
 import { camelCase, displayName } from "../naming/index.js";
 import type { EventTable } from "../tables/event-table.js";
 import type { LinkTable } from "../tables/link-table.js";
-import { eventTableMeta, linkTableMeta, type EventTableMeta, type LinkTableMeta } from "../tables/meta.js";
+import { eventTableMeta, getMeta, linkTableMeta, type EventTableMeta, type LinkTableMeta } from "../tables/meta.js";
 import type { SpectorDatabase } from "./types.js";
-import { isShardSet, shardFor, shardHash, shardIndex, shardSetForeign, shardSetMetas } from "../tables/shards.js";
+import type { CheckedRef } from "./inputs.js";
+import {
+  isShardSet,
+  shardFor,
+  shardHash,
+  shardIndex,
+  shardSetForeign,
+  shardSetMetas,
+  type ShardSet,
+} from "../tables/shards.js";
 
 // The helpers build their queries on one concrete table type: a function generic over Drizzle table
 // types does not type-check, and the result types come from the caller's table type instead.
@@ -28,6 +37,11 @@ export type Links = LinkTable<"links", undefined, "other_id", true>;
 export interface EventsTable {
   readonly table: Events;
   readonly meta: EventTableMeta;
+  /**
+   * On a shard set: every shard of the set, in order (this one among them), where an event is looked
+   * for by its id when it is not in the shard its id routes to ({@link findEvent}).
+   */
+  readonly set?: readonly EventsTable[];
 }
 
 /** One link table, its metadata, its foreign key column, and the events table both ends point at. */
@@ -52,8 +66,16 @@ export interface EventsTarget {
 export interface LinksTarget {
   /** Whether the target is a shard set, which routes by the events' `parentId`. */
   readonly sharded: boolean;
+  /** What every table of the target shares: its spec (for a set, the first shard's metadata). */
+  readonly meta: LinkTableMeta;
   /** The link table for events of record `parentId`; a lone link table takes `undefined`. */
   record(parentId: string | undefined): LinksTable;
+  /**
+   * An event given as a bare id, with its record when the target needs it to route (a shard set): a
+   * record's id carries its shard, any other id is looked up in the set's events tables. `undefined`
+   * when no shard holds it. Events given as rows, and any event on a lone link table, come back as given.
+   */
+  locate(db: SpectorDatabase, ref: CheckedRef): Promise<CheckedRef | undefined>;
 }
 
 /**
@@ -63,22 +85,19 @@ export interface LinksTarget {
  */
 export function resolveEvents(path: string, target: unknown): EventsTarget {
   if (isShardSet(target)) {
-    const metas = shardSetMetas(target);
-    // a set of link tables: refused, naming its first table
-    if (metas[0]!.kind !== "events") eventTableMeta(at(at(path, "tables"), 0), target.tables[0]);
-    const first = metas[0] as EventTableMeta;
+    const shards = eventsShards(path, target);
     const foreign = shardSetForeign(target);
-    const shard = (i: number): EventsTable => ({ table: target.tables[i] as Events, meta: metas[i] as EventTableMeta });
     return {
-      meta: first,
-      record: (parentId) => shard(shardIndex(parentId, metas.length, foreign)),
+      meta: shards[0]!.meta,
+      record: (parentId) => shards[shardIndex(parentId, shards.length, foreign)]!,
       start() {
         // a new record goes to any shard of the list, uniformly, and its id says which
-        const i = shardHash(newEventId()) % metas.length;
-        return { id: newRecordId(i), events: shard(i) };
+        const i = shardHash(newEventId()) % shards.length;
+        return { id: newRecordId(i), events: shards[i]! };
       },
     };
   }
+  refuseArray(path, target, "an events table");
   const meta = eventTableMeta(path, target);
   const events: EventsTable = { table: target as Events, meta };
   return {
@@ -92,11 +111,47 @@ export function resolveEvents(path: string, target: unknown): EventsTarget {
 }
 
 /** Every events table of the events table (or shard set) given at `path`, in the set's order. */
-export function resolveEventTables(path: string, target: unknown): EventsTable[] {
-  if (!isShardSet(target)) return [{ table: target as Events, meta: eventTableMeta(path, target) }];
-  const metas = shardSetMetas(target);
-  if (metas[0]!.kind !== "events") eventTableMeta(at(at(path, "tables"), 0), target.tables[0]);
-  return target.tables.map((table, i) => ({ table: table as Events, meta: metas[i] as EventTableMeta }));
+export function resolveEventTables(path: string, target: unknown): readonly EventsTable[] {
+  if (isShardSet(target)) return eventsShards(path, target);
+  refuseArray(path, target, "an events table");
+  return [{ table: target as Events, meta: eventTableMeta(path, target) }];
+}
+
+/** The shards of each events shard set, resolved once (a set never changes). */
+const EVENTS_SHARDS = new WeakMap<object, readonly EventsTable[]>();
+
+/** The shards of events shard set `set` given at `path` (a set of link tables is refused, naming its first table). */
+function eventsShards(path: string, set: ShardSet<unknown>): readonly EventsTable[] {
+  const known = EVENTS_SHARDS.get(set);
+  if (known !== undefined) return known;
+  const metas = shardSetMetas(set);
+  if (metas[0]!.kind !== "events") eventTableMeta(at(at(path, "tables"), 0), set.tables[0]);
+  const shards: EventsTable[] = [];
+  set.tables.forEach((table, i) =>
+    shards.push({ table: table as Events, meta: metas[i] as EventTableMeta, set: shards }),
+  );
+  Object.freeze(shards);
+  EVENTS_SHARDS.set(set, shards);
+  return shards;
+}
+
+/**
+ * Refuses an array where a table or a shard set belongs (`what`: the table it takes), saying to pass
+ * the shard set, which routes each record to its shard: an array says nothing about the order and
+ * `foreignShards` the routing needs.
+ */
+function refuseArray(path: string, value: unknown, what: string): void {
+  if (!Array.isArray(value)) return;
+  const shown = value.map((item) => {
+    const meta = getMeta(item);
+    return meta ? `${meta.kind} table ${meta.name}` : item;
+  });
+  throw new SpectorOptionError(
+    path,
+    shown,
+    `${what} or a shard set, not an array: pass the shard set of these tables, \`spectorShards(...).events\` ` +
+      "(or `.links.<name>`), or `shardSet([...])` of them in the order of `shards`, which routes each record to its shard",
+  );
 }
 
 /**
@@ -105,25 +160,59 @@ export function resolveEventTables(path: string, target: unknown): EventsTable[]
  */
 export function resolveLinks(path: string, target: unknown): LinksTarget {
   if (isShardSet(target)) {
-    const metas = shardSetMetas(target);
+    const shards = linksShards(path, target);
     const foreign = shardSetForeign(target);
+    const record = (parentId: string | undefined) => shards[shardIndex(parentId!, shards.length, foreign)]!;
     return {
       sharded: true,
-      record(parentId) {
-        const i = shardIndex(parentId!, metas.length, foreign);
-        const meta = metas[i]!;
-        return linksTable(path, target.tables[i], meta.kind === "link" && meta.eventsTable ? meta : undefined);
+      meta: shards[0]!.meta,
+      record,
+      async locate(db, ref) {
+        if (ref.parentId !== undefined) return ref;
+        // a record's id carries its shard (and is its own record); any other id is looked up
+        if (recordIdShard(ref.id) !== undefined) return { id: ref.id, parentId: ref.id.toLowerCase() };
+        const found = await findEvent(db, shards[0]!.events, ref.id);
+        return found && { id: ref.id, parentId: found.parentId };
       },
     };
   }
+  refuseArray(path, target, "a link table");
   const links = linksTable(path, target);
   return {
     sharded: false,
+    meta: links.meta,
     record(parentId) {
       if (parentId !== undefined) checkHomeShard(path, links.events.meta, parentId);
       return links;
     },
+    locate: async (_, ref) => ref,
   };
+}
+
+/** The shards of each link shard set, resolved once (a set never changes). */
+const LINKS_SHARDS = new WeakMap<object, readonly LinksTable[]>();
+
+/**
+ * The link tables of shard set `set` given at `path`, each with its events table, those knowing the
+ * set's other events tables (a set of events tables is refused, naming its first table).
+ */
+function linksShards(path: string, set: ShardSet<unknown>): readonly LinksTable[] {
+  const known = LINKS_SHARDS.get(set);
+  if (known !== undefined) return known;
+  const metas = shardSetMetas(set);
+  const resolved = set.tables.map((table, i) => {
+    const meta = metas[i]!;
+    return linksTable(at(at(path, "tables"), i), table, meta.kind === "link" && meta.eventsTable ? meta : undefined);
+  });
+  const events: EventsTable[] = [];
+  const shards = resolved.map((links) => {
+    const shard = { ...links.events, set: events };
+    events.push(shard);
+    return { ...links, events: shard };
+  });
+  Object.freeze(events);
+  LINKS_SHARDS.set(set, shards);
+  return shards;
 }
 
 /** A link table resolved: `meta` when it is already known, else read (or refused) here. */
@@ -161,14 +250,47 @@ function idInShard(meta: EventTableMeta): string {
 }
 
 /**
+ * Where event `id` is: the shard that holds it (`events` first, then the other shards of its set) and
+ * its `parent_id`; `undefined` when none does. The lookup uses pg_catalog's `=`, whatever the caller's
+ * search_path.
+ */
+export async function findEvent(
+  db: SpectorDatabase,
+  events: EventsTable,
+  id: string,
+): Promise<{ readonly events: EventsTable; readonly parentId: string } | undefined> {
+  for (const place of [events, ...(events.set ?? []).filter((shard) => shard.table !== events.table)]) {
+    const t = place.table;
+    const [found] = await db
+      .select({ parentId: t.parentId })
+      .from(t)
+      .where(sql`${t.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.text::pg_catalog.uuid`);
+    if (found !== undefined) return { events: place, parentId: found.parentId };
+  }
+  return undefined;
+}
+
+/**
  * Throws why `parentId` is no record of `events`: no such event, or one that is not a record's first
- * (`SpectorRecordNotFoundError`). The lookup uses pg_catalog's `=`, whatever the caller's search_path.
+ * (`SpectorRecordNotFoundError`), naming the shard of a set that holds it.
  */
 export async function recordNotFound(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<never> {
-  const t = events.table;
-  const [found] = await db
-    .select({ parentId: t.parentId })
-    .from(t)
-    .where(sql`${t.id} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid`);
-  throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, found?.parentId);
+  const found = await findEvent(db, events, parentId);
+  if (found === undefined || found.parentId === parentId) {
+    throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, undefined);
+  }
+  throw new SpectorRecordNotFoundError(displayName(found.events.meta), parentId, found.parentId);
+}
+
+/**
+ * For the read helpers, which give `[]` for a record that is not there: throws
+ * `SpectorRecordNotFoundError` when `parentId` is an event but not the first of its record (a mistake
+ * an empty result would hide), naming its record and the shard of a set that holds it.
+ */
+export async function refuseLaterEvent(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<void> {
+  const found = await findEvent(db, events, parentId);
+  if (found === undefined || found.parentId === parentId.toLowerCase()) return;
+  throw new SpectorRecordNotFoundError(displayName(found.events.meta), parentId.toLowerCase(), found.parentId, {
+    reading: true,
+  });
 }

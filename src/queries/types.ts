@@ -28,6 +28,10 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
  * A row of events table `T` as the helpers return it. With `payloads` declared per schema name it is
  * a union over the schema names, so narrowing on `schema` narrows `payload`.
  *
+ * `insertedAt` (and `updatedAt`) is PostgreSQL's text of a `timestamp` without time zone that holds
+ * UTC, e.g. `"2026-11-26 06:21:56.123456"`, with no offset: `new Date(row.insertedAt)` would read it
+ * as local time. Read it with `new Date(row.insertedAt.replace(" ", "T") + "Z")`.
+ *
  * @example
  * ```ts
  * const [first] = await listByParent(db, events, parentId);
@@ -65,8 +69,7 @@ export type NewEvent<T extends AnyEventTable> =
     : never;
 
 /**
- * An event as the link helpers need it: its `id`, and its `parentId` to find its shard. Any event row
- * will do.
+ * An event given as a row: its `id`, and its `parentId` (its record). Any event row will do.
  */
 export interface EventRef {
   readonly id: string;
@@ -74,19 +77,22 @@ export interface EventRef {
 }
 
 /**
- * An event given to a link helper: an id or an event (with a shard set, an event: its `parentId` routes).
+ * An event given to a link helper: its id, or the event (any row with `id` and `parentId`). On a shard
+ * set both route: a row by its `parentId`, a record's id by the shard it carries, any other event's id
+ * by a lookup in the set's events tables (a row saves that query).
  *
  * @example
  * ```ts
  * const byId: EventArg<typeof event_ancestors> = user.id;
- * const byEvent: EventArg<typeof ancestorShards> = user; // a shard set needs the parentId
+ * const byEvent: EventArg<typeof ancestorShards> = user; // routes without a lookup
  * ```
  */
-export type EventArg<Target> = Target extends ShardSet<unknown> ? EventRef : string | EventRef;
+export type EventArg<Target> = string | EventRef;
 
 /**
- * The event `linked` and `ancestors` start from: an {@link EventArg}, but always an event (with its
- * `parentId`) on a link table of the Citus layout, whose queries are held to the event's record.
+ * The event `linked` and `ancestors` start from: an {@link EventArg} (an id or a row, also on a shard
+ * set), but always an event (with its `parentId`) on a link table of the Citus layout, whose queries
+ * are held to the event's record.
  *
  * @example
  * ```ts
@@ -94,7 +100,9 @@ export type EventArg<Target> = Target extends ShardSet<unknown> ? EventRef : str
  * const routed: WalkStart<typeof citus_ancestors> = user; // the Citus layout: an event
  * ```
  */
-export type WalkStart<Target> = CitusOfTable<EventsOfLink<Target>> extends true ? EventRef : EventArg<Target>;
+export type WalkStart<Target> = [CitusOfTable<EventsOfLink<LinkOf<Target>>>] extends [true]
+  ? EventRef
+  : EventArg<Target>;
 
 /**
  * A link table, or a shard set of link tables.

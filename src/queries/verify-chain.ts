@@ -20,7 +20,8 @@ import { verifyRecords } from "./verify-records.js";
 import type { SpectorDatabase } from "./types.js";
 
 /**
- * Verifies Spector's hash chain of a hashed events table: walks its events in Spector's order
+ * Verifies the hash chains of a hashed events table: its record chains (`hashed: "record"`, each
+ * record's chain and head, checked in the database), or Spector's chain (`hashed: true`): walks its events in Spector's order
  * (`inserted_at`, then `id` for ties) in keyset pages of `pageSize` events (memory holds two: the next is read while one is hashed),
  * recomputes each event's hash from its row and the previous event's stored hash, and returns
  * `{ ok: true, count }`, or the first event that breaks the chain with the reason
@@ -34,9 +35,11 @@ import type { SpectorDatabase } from "./types.js";
  * const result = await verifyChain(db, events);
  * if (!result.ok) console.error(`${result.eventId}: ${result.reason}`); // "0193...: mismatch"
  * ```
- * A table without `hashed: true` does not compile (from JavaScript it is refused).
- * @throws {SpectorOptionError} when the table is not hashed, declares no `schemaModules`, or
- * `pageSize` is not a positive integer, before any SQL runs.
+ * The table must be hashed: `hashed: true` (Spector's chain, with `schemaModules`) or `hashed: "record"`
+ * (record chains, verified in the database; see `VerifyOptions` for `parentId` and `head`). An
+ * unhashed table does not compile (from JavaScript it is refused).
+ * @throws {SpectorOptionError} when the table is not hashed, a `hashed: true` table declares no
+ * `schemaModules`, or `pageSize` is not a positive integer, before any SQL runs.
  */
 export async function verifyChain<T extends AnyEventTable & { readonly hash: AnyPgColumn }>(
   db: SpectorDatabase,

@@ -36,7 +36,9 @@ export async function linked<Target extends LinkTarget>(
   event: WalkStart<Target>,
   options: WalkOptions = {},
 ): Promise<LinkedEvent<LinkOf<Target>>[]> {
-  const { ref, direction, links, type } = startWalk(table, event, options, ["direction", "type"]);
+  const start = await startWalk(db, table, event, options, ["direction", "type"]);
+  if (start === undefined) return [];
+  const { ref, direction, links, type } = start;
   const { table: l, other } = links;
   const e = links.events.table;
   const [near, far] = direction === "out" ? [l.eventId, other] : [other, l.eventId];
@@ -80,7 +82,9 @@ export async function ancestors<Target extends LinkTarget>(
   event: WalkStart<Target>,
   options: WalkOptions = {},
 ): Promise<Ancestor<LinkOf<Target>>[]> {
-  const { ref, direction, maxDepth, links, type } = startWalk(table, event, options, ["direction", "type", "maxDepth"]);
+  const start = await startWalk(db, table, event, options, ["direction", "type", "maxDepth"]);
+  if (start === undefined) return [];
+  const { ref, direction, maxDepth, links, type } = start;
   const ofType = type === undefined ? sql`` : sql` and l.${identifier(COLUMNS.type)} = ${type}`;
   const e = links.events.table;
   const [near, far] =
@@ -116,11 +120,21 @@ export async function ancestors<Target extends LinkTarget>(
   return rows as unknown as Ancestor<LinkOf<Target>>[];
 }
 
-/** Resolves the link table of `linked` and `ancestors` and checks their input (`known`: the options each takes). */
-function startWalk(table: unknown, event: unknown, options: unknown, known: readonly (keyof WalkOptions)[]) {
+/**
+ * Resolves the link table of `linked` and `ancestors` and checks their input (`known`: the options each
+ * takes). On a shard set an event given by id is located first; `undefined` when no shard holds it
+ * (the walk then finds nothing, as from an id no event has on one table).
+ */
+async function startWalk(
+  db: SpectorDatabase,
+  table: unknown,
+  event: unknown,
+  options: unknown,
+  known: readonly (keyof WalkOptions)[],
+) {
   const target = resolveLinks("table", table);
   // the Citus layout routes by record: the event must come with it (a row, or `{ id, parentId }`)
-  const ref = checkRef("event", event, target.sharded || citusLinks(table));
+  const given = checkRef("event", event, citusLinks(table));
   const { direction = "out", maxDepth } = checkObject(OPTIONS, options, known) as WalkOptions;
   if (direction !== "out" && direction !== "in") {
     throw new SpectorOptionError(at(OPTIONS, "direction"), direction, '`"out"` or `"in"`');
@@ -129,8 +143,12 @@ function startWalk(table: unknown, event: unknown, options: unknown, known: read
     const expected = "a positive integer that fits PostgreSQL's `integer`, or left out for no limit";
     checkInt4(at(OPTIONS, "maxDepth"), maxDepth, expected, 1);
   }
+  // the type is checked on the first shard (every shard of a set has the same spec) before any lookup
+  const type = checkType(target.meta, options, false);
+  const ref = await target.locate(db, given);
+  if (ref === undefined) return undefined;
   const links = target.record(ref.parentId);
-  return { ref, direction, maxDepth, links, type: checkType(links.meta, options, false) };
+  return { ref, direction, maxDepth, links, type };
 }
 
 /** Whether `table` is a link table of the Citus layout (a shard set never is). */
