@@ -320,21 +320,26 @@ describeBackends("the commands with record chains and the append-only guard", (b
     expect(checkLines().status).toBe(0);
   });
 
-  step("verify exits 2 for --record without --table, a non-UUID, or a table with Spector's chain", async () => {
-    const cases = [
-      [["--record", a.root], `--record ${a.root} needs --table naming a table with record chains`],
-      [["--table", "events", "--record", "nope"], "--record nope is no UUID: give the id of a record's first event"],
-      [["--table", "log", "--record", a.root], "and log has Spector's chain, one per table"],
-    ] as const;
-    for (const [args, message] of cases) {
-      const run = cli("verify", ...args);
-      expect(run.stderr, args.join(" ")).toContain(message);
-      expect(run.status, args.join(" ")).toBe(2);
-    }
-    const json = cli("verify", ...cases[2][0], "--json");
-    expect(json.status).toBe(2);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: expect.stringContaining(cases[2][1]) });
-  });
+  step(
+    "verify --record alone finds the schema's one record-chained table; exits 2 for a non-UUID or a table with Spector's chain",
+    async () => {
+      const alone = cli("verify", "--record", b.root);
+      expect(alone.stdout).toMatch(/\nevents: 1 event, the chain verifies/);
+      expect(alone.status).toBe(0);
+      const cases = [
+        [["--table", "events", "--record", "nope"], "--record nope is no UUID: give the id of a record's first event"],
+        [["--table", "log", "--record", a.root], "and log has Spector's chain, one per table"],
+      ] as const;
+      for (const [args, message] of cases) {
+        const run = cli("verify", ...args);
+        expect(run.stderr, args.join(" ")).toContain(message);
+        expect(run.status, args.join(" ")).toBe(2);
+      }
+      const json = cli("verify", ...cases[1][0], "--json");
+      expect(json.status).toBe(2);
+      expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: expect.stringContaining(cases[1][1]) });
+    },
+  );
 
   step("both options off: generate drops the rules, drizzle-kit the heads table and the hash column", async () => {
     writeSchema(dir, false);

@@ -102,14 +102,25 @@ export function silentFailure(output: string): string | undefined {
 /**
  * Why a `drizzle-kit push` run that exited 0 failed, or `undefined` when it said it applied the
  * changes or found none. Like `generate`, it exits 0 when it stops at a question it cannot ask without
- * a terminal (a table or column renamed, statements that lose data), having changed nothing.
+ * a terminal (a table or column renamed, statements that lose data, and with `strict` (the config's
+ * `strict: true`, without `--force`) the approval of every change), having changed nothing.
  *
  * @example
  * ```ts
  * pushFailure("[✓] Changes applied"); // undefined
  * ```
  */
-export function pushFailure(output: string): string | undefined {
+export function pushFailure(output: string, strict = false): string | undefined {
+  if (SAYS.needsTerminal.test(output) && strict) {
+    return (
+      "drizzle-kit push stopped without changing the database: the config says `strict: true`, so drizzle-kit " +
+      "asks to approve the statements before it runs them, which it cannot ask without a terminal (and it may " +
+      "also ask whether a table or column was renamed, or to approve data loss). Run `drizzle-kit push` in a " +
+      "terminal to approve them, or pass `--force` (which approves them all, data loss included), or set " +
+      "`strict: false`; then run `drizzle-spector push` again." +
+      `\n--- drizzle-kit said:\n${output}`
+    );
+  }
   if (SAYS.needsTerminal.test(output)) {
     return (
       "drizzle-kit push stopped without changing the database: it needs an answer to an interactive question, " +

@@ -41,8 +41,10 @@ const COMMANDS: Record<string, Command> = {
     options: { config: { type: "string" }, name: { type: "string" } },
     usage: `drizzle-spector generate [--config FILE] [--name NAME]
 
-  generate   run drizzle-kit generate, then write a custom migration with the same-parent
-             triggers for new constrained link tables (and drop those of removed ones)
+  generate   run drizzle-kit generate, then write a custom migration with what drizzle-kit
+             cannot: the rules of new tables (same-parent triggers of link tables, record
+             chains, append-only guards, Citus distribution; drops those no table asks for)
+             and the shards lists
   --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --name     name of the custom migration: letters, digits, _ and - (default: spector_triggers)`,
     validate(values) {
@@ -56,8 +58,9 @@ const COMMANDS: Record<string, Command> = {
     options: { config: { type: "string" }, force: { type: "boolean" } },
     usage: `drizzle-spector push [--config FILE] [--force]
 
-  push       run drizzle-kit push, then install the same-parent triggers (and record the
-             shards lists) in the database the config's dbCredentials name
+  push       run drizzle-kit push, then install the rules (same-parent triggers, record
+             chains, append-only guards, Citus distribution) and record the shards lists in
+             the database the config's dbCredentials name
   --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --force    pass --force to drizzle-kit push (run statements that lose data without asking)`,
     async run(values) {
@@ -69,7 +72,9 @@ const COMMANDS: Record<string, Command> = {
     usage: `drizzle-spector check [--config FILE] [--json]
 
   check      compare the database (DATABASE_URL, else the config's dbCredentials) with the
-             schema's same-parent triggers; print what differs; exit 1 when anything does
+             schema: every rule (same-parent triggers, record chains, append-only guards,
+             Citus distribution) installed as this version writes it, none left over, and
+             the shards lists recorded; print what differs; exit 1 when anything does
   --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --json     print one JSON document instead of lines`,
     async run(values) {
@@ -84,7 +89,7 @@ const COMMANDS: Record<string, Command> = {
       record: { type: "string" },
       json: { type: "boolean" },
     },
-    usage: `drizzle-spector verify [--config FILE] [--table NAME [--record ID]] [--json]
+    usage: `drizzle-spector verify [--config FILE] [--table NAME] [--record ID] [--json]
 
   verify     verify the hash chains of every hashed table of the schema (or of --table) in the
              database (DATABASE_URL, else the config's dbCredentials): Spector's chain of a
@@ -92,7 +97,9 @@ const COMMANDS: Record<string, Command> = {
              exit 0 when every chain verifies, 1 when one is broken, 2 when it could not run
   --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
   --table    the one table to verify: its name, or schema.name
-  --record   with --table of a record-chained table: the one record to verify (its id)
+  --record   the one record to verify (its id), in a record-chained table: the shard of
+             a shards list its id routes to; --table picks the table when several have
+             record chains (any shard of a list will do)
   --json     print one JSON document instead of lines`,
     async run(values) {
       try {

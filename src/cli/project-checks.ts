@@ -53,6 +53,7 @@ export function checkExported(built: readonly BuiltTable[], modules: readonly Sc
   const exported = new Set(modules.flatMap((module) => Object.values(module.exports)));
   const missing = built.filter(({ table }) => !exported.has(table) && getMeta(table) !== undefined);
   if (missing.length === 0) return;
+  const unheld: string[] = [];
   const lines = missing.map(({ table, stack }) => {
     const meta = getMeta(table)!;
     const made = userLocationIn(stack ?? "");
@@ -60,6 +61,7 @@ export function checkExported(built: readonly BuiltTable[], modules: readonly Sc
     const holder = modules
       .flatMap((module) => Object.entries(module.exports).map(([name, value]) => ({ module, name, value })))
       .find(({ value }) => isPlainContainer(value) && Object.values(value).includes(table));
+    if (!holder) unheld.push(meta.name);
     return holder
       ? `- ${what} is inside the export \`${holder.name}\` of ${relative(cwd, holder.module.file)}, an object ` +
           `drizzle-kit does not look into: destructure it, \`export const { ${meta.name}, ... } = ...\``
@@ -68,10 +70,12 @@ export function checkExported(built: readonly BuiltTable[], modules: readonly Sc
           `\`export const { ... } = spectorTables(...)\`, or \`export const ${meta.name} = chainHeadTable(${meta.events});\``
         : `- ${what} is not exported: export it by name, e.g. add \`${meta.name}\` to the \`export const { ... } = ...\``;
   });
+  // several tables (a shard appended to a list, say): one list to paste into the export
+  const all = unheld.length > 1 ? `\nTo export them all, add \`${unheld.join(", ")}\` to the export list` : "";
   throw new GenerateError(
     `drizzle-kit would not see ${missing.length === 1 ? "a table" : `${missing.length} tables`} the schema files ` +
       `make, and would create no table for ${missing.length === 1 ? "it" : "them"} (it reads only tables exported ` +
-      `by name from a schema file):\n${lines.join("\n")}\nNothing was written`,
+      `by name from a schema file):\n${lines.join("\n")}${all}\nNothing was written`,
   );
 }
 

@@ -1,11 +1,12 @@
 /**
- * The TypeScript loader of the commands: config and schema files are loaded with tsx's `tsImport`,
- * the project's own or the one drizzle-kit (0.31.10 and later) depends on, so the command brings no
- * loader of its own. A file that fails to load is reported at the line of the user's code where it
+ * The TypeScript loader of the commands: config and schema files are loaded with tsx (`tsImport`, and
+ * its CommonJS `require` for CommonJS schema files), the project's own or the one drizzle-kit (0.31.10
+ * and later) depends on, so the command brings no loader of its own. A file that fails to load is reported at the line of the user's code where it
  * failed; source maps are on while the schema loads, so that stacks name the user's TypeScript lines.
  *
  * @module
  */
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -28,11 +29,26 @@ export async function withSourceMaps<T>(run: () => Promise<T>): Promise<T> {
 
 export type TsImport = (specifier: string, parentURL: string) => Promise<unknown>;
 
+/** Requires a file (by its absolute path) through tsx's CommonJS hooks, and returns its `module.exports`. */
+export type TsRequire = (file: string) => unknown;
+
+/** The loaders of tsx the commands use. */
+export interface Tsx {
+  /** tsx's `tsImport`: an ES module graph, for the config and ES module schema files. */
+  readonly import: TsImport;
+  /**
+   * A `require` through tsx's CommonJS hooks, in a namespace of its own (one module cache for the
+   * load): CommonJS schema files are loaded as drizzle-kit loads them, so that a file a barrel
+   * `require`s is the same module as the file itself. `undefined` with a tsx without that API.
+   */
+  readonly require: TsRequire | undefined;
+}
+
 /**
- * tsx's `tsImport` (its ES module build, tsx 4.8 and later): the project's own tsx, else the one
- * drizzle-kit depends on.
+ * tsx's loaders (its ES module API, tsx 4.8 and later, and its CommonJS API): the project's own tsx,
+ * else the one drizzle-kit depends on.
  */
-export async function findTsImport(cwd: string): Promise<TsImport> {
+export async function findTsx(cwd: string): Promise<Tsx> {
   const fromProject = createRequire(join(cwd, "package.json"));
   const places = [() => fromProject, () => createRequire(fromProject.resolve("drizzle-kit"))];
   for (const place of places) {
@@ -46,7 +62,8 @@ export async function findTsImport(cwd: string): Promise<TsImport> {
     const api = exports?.["./esm/api"]?.import?.default;
     if (typeof api !== "string") continue; // a tsx before 4.8: try the next place
     const { tsImport } = (await import(pathToFileURL(join(dirname(manifest), api)).href)) as { tsImport?: TsImport };
-    if (typeof tsImport === "function") return tsImport;
+    if (typeof tsImport !== "function") continue;
+    return { import: tsImport, require: await cjsRequire(dirname(manifest), exports?.["./cjs/api"]?.import?.default) };
   }
   throw new GenerateError(
     `cannot load TypeScript files: drizzle-spector loads them with tsx (4.8 or later), which drizzle-kit 0.31.10 and ` +
@@ -55,9 +72,26 @@ export async function findTsImport(cwd: string): Promise<TsImport> {
   );
 }
 
-/** The part of tsx's package.json that says where its ES module API is. */
+/** tsx's CommonJS `require`, registered in a namespace of its own, from its package folder and API path. */
+async function cjsRequire(folder: string, api: string | undefined): Promise<TsRequire | undefined> {
+  if (api === undefined) return undefined;
+  const { register } = (await import(pathToFileURL(join(folder, api)).href)) as {
+    register?: (options: { namespace: string }) => { require(id: string, fromFile: string): unknown };
+  };
+  if (typeof register !== "function") return undefined;
+  let scoped: { require(id: string, fromFile: string): unknown } | undefined;
+  return (file) => {
+    scoped ??= register({ namespace: `drizzle-spector-${randomUUID()}` });
+    return scoped.require(file, import.meta.url);
+  };
+}
+
+/** The part of tsx's package.json that says where its ES module and CommonJS APIs are. */
 interface TsxManifest {
-  readonly exports?: { readonly "./esm/api"?: { readonly import?: { readonly default?: string } } };
+  readonly exports?: {
+    readonly "./esm/api"?: { readonly import?: { readonly default?: string } };
+    readonly "./cjs/api"?: { readonly import?: { readonly default?: string } };
+  };
 }
 
 /**
@@ -71,8 +105,21 @@ export async function importFile(
   what: string,
   files: readonly string[] = [file],
 ): Promise<Record<string, unknown>> {
+  return loadFile(() => tsImport(pathToFileURL(file).href, import.meta.url), file, what, files);
+}
+
+/**
+ * Runs `load` (an import or a require of `file`), turning a failure into a `GenerateError` that names
+ * the user's file and line where it failed (see {@link importFile}).
+ */
+export async function loadFile(
+  load: () => unknown,
+  file: string,
+  what: string,
+  files: readonly string[] = [file],
+): Promise<Record<string, unknown>> {
   try {
-    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    return (await load()) as Record<string, unknown>;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const at = userLocation(error, file);

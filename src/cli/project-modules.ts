@@ -1,7 +1,7 @@
 /**
  * The schema files of a project, found and loaded the way drizzle-kit finds and loads them: the files
- * the config's `schema` globs name, imported into one module graph, each read for its exports as
- * drizzle-kit (which `require`s them) sees them.
+ * the config's `schema` globs name, each loaded once (CommonJS ones with `require`, ES modules in one
+ * module graph) and read for its exports as drizzle-kit (which `require`s them) sees them.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { globSync } from "tinyglobby";
 import { GenerateError } from "../errors.js";
-import { importFile, type TsImport } from "./project-loader.js";
+import { importFile, loadFile, type TsImport, type Tsx } from "./project-loader.js";
 
 /**
  * The schema files, found the way drizzle-kit finds them: each entry is a glob (relative to `cwd`,
@@ -38,10 +38,31 @@ export interface SchemaModule {
 }
 
 /**
- * Imports every schema file into one module graph (as drizzle-kit does), so that a table re-exported
- * by a barrel file is the same object as the original: one generated entry imports them all.
+ * Loads every schema file as drizzle-kit does, each file once: the CommonJS ones with `require` (one
+ * module cache, so that a file a barrel `require`s is the same module as the file itself, as when
+ * drizzle-kit `require`s them), the ES modules into one module graph (one generated entry imports
+ * them all, so that a table re-exported by a barrel file is the same object as the original).
  */
-export async function loadExports(tsImport: TsImport, files: readonly string[]): Promise<SchemaModule[]> {
+export async function loadExports(tsx: Tsx, files: readonly string[]): Promise<SchemaModule[]> {
+  const commonJs = tsx.require === undefined ? [] : files.filter(isCommonJs);
+  const modules = new Map<string, Record<string, unknown>>();
+  for (const file of commonJs) {
+    modules.set(file, await loadFile(() => tsx.require!(file), file, "the schema files", files));
+  }
+  const esm = files.filter((file) => !commonJs.includes(file));
+  if (esm.length > 0) {
+    const loaded = await importTogether(tsx.import, esm, files);
+    esm.forEach((file, i) => modules.set(file, exportsOf(loaded[i]!, isCommonJs(file))));
+  }
+  return files.map((file) => ({ file, exports: modules.get(file)! }));
+}
+
+/** Imports `files` into one module graph through one generated entry; `all` are the config's files, for messages. */
+async function importTogether(
+  tsImport: TsImport,
+  files: readonly string[],
+  all: readonly string[],
+): Promise<Record<string, unknown>[]> {
   const dir = mkdtempSync(join(tmpdir(), "drizzle-spector-"));
   const entry = join(dir, "schema-entry.mjs");
   try {
@@ -50,8 +71,7 @@ export async function loadExports(tsImport: TsImport, files: readonly string[]):
       files.map((file, i) => `import * as s${i} from ${JSON.stringify(pathToFileURL(file).href)};\n`).join("") +
         `export default [${files.map((_, i) => `s${i}`).join(", ")}];\n`,
     );
-    const modules = (await importFile(tsImport, entry, "the schema files", files)).default as Record<string, unknown>[];
-    return modules.map((module, i) => ({ file: files[i]!, exports: exportsOf(module, isCommonJs(files[i]!)) }));
+    return (await importFile(tsImport, entry, "the schema files", all)).default as Record<string, unknown>[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

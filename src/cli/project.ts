@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { GenerateError } from "../errors.js";
 import { collectTables } from "../tables/meta.js";
 import { checkExported, checkSchema } from "./project-checks.js";
-import { findTsImport, importFile, withSourceMaps, type TsImport } from "./project-loader.js";
+import { findTsx, importFile, withSourceMaps, type TsImport } from "./project-loader.js";
 import { loadExports, schemaFiles } from "./project-modules.js";
 
 /** The parts of a drizzle-kit config the commands read. */
@@ -24,6 +24,10 @@ export interface KitConfig {
   readonly schema?: string | string[];
   readonly out?: string;
   readonly migrations?: { readonly prefix?: string };
+  /** The PostgreSQL schemas `drizzle-kit push` manages (default `["public"]`): it creates nothing elsewhere. */
+  readonly schemaFilter?: string | readonly string[];
+  /** `drizzle-kit push` asks to approve every change (which it cannot without a terminal). */
+  readonly strict?: boolean;
 }
 
 /** A loaded, checked project. */
@@ -54,10 +58,10 @@ export async function loadProject(options: { readonly cwd?: string; readonly con
   const cwd = resolve(options.cwd ?? process.cwd());
   const configFile = options.config === undefined ? findConfig(cwd) : resolve(cwd, options.config);
   if (!existsSync(configFile)) throw new GenerateError(`config file not found: ${configFile}`);
-  const tsImport = await findTsImport(cwd);
-  const config = await loadConfig(tsImport, configFile);
+  const tsx = await findTsx(cwd);
+  const config = await loadConfig(tsx.import, configFile);
   const { result: modules, tables } = await withSourceMaps(() =>
-    collectTables(() => loadExports(tsImport, schemaFiles(cwd, config.schema!))),
+    collectTables(() => loadExports(tsx, schemaFiles(cwd, config.schema!))),
   );
   const exports = modules.flatMap((module) => Object.values(module.exports));
   checkSchema(exports, tables);

@@ -54,7 +54,9 @@ export interface PushResult {
  * (table comments). Then it compares the database with the schema as `check` does, and fails if
  * anything still differs.
  *
- * Before drizzle-kit runs, the schema's `shards` lists are held to what the database records: a shard
+ * Before drizzle-kit runs, a table in a PostgreSQL schema that the config's `schemaFilter` (default
+ * `["public"]`) leaves out is refused, naming the schema to add: drizzle-kit push would create nothing
+ * there. And the schema's `shards` lists are held to what the database records: a shard
  * removed or moved, or `foreignShards` changed, is refused and nothing is pushed. And a `layout:
  * "citus"` events table already in the database is refused, with nothing pushed: drizzle-kit push
  * drops and adds its named primary key `(parent_id, id)` again on every run, which the link tables'
@@ -73,6 +75,7 @@ export interface PushResult {
 export async function push(options: PushOptions = {}): Promise<PushResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const { cwd, configFile, config, exports } = await loadProject(options);
+  refuseFilteredSchemas(exports, config.schemaFilter, configFile);
   // drizzle-kit push connects with the config alone: so does this (`check` reads DATABASE_URL first)
   const open = () => connect(cwd, config as ConnectionConfig, {});
   const lists = shardLists(exports);
@@ -89,7 +92,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
 
   const args = ["push", "--config", configFile, ...(options.force ? ["--force"] : [])];
   const output = runDrizzleKit(cwd, args, "push the schema");
-  const failure = pushFailure(output);
+  const failure = pushFailure(output, config.strict === true && !options.force);
   if (failure !== undefined) throw new GenerateError(failure);
   log(/No changes detected/.test(output) ? "drizzle-kit push: no table changes" : "drizzle-kit push: changes applied");
 
@@ -169,6 +172,35 @@ async function refusePushedCitusTables(
       `primary key (parent_id, id) of such a table on every run, and the link tables' foreign keys depend on it ` +
       `(DROP CONSTRAINT fails with 2BP01). Nothing was pushed. Write migrations with drizzle-spector generate and apply ` +
       `them with migrate() instead.`,
+  );
+}
+
+/**
+ * Refuses, before drizzle-kit runs, a schema whose drizzle-spector tables are in a PostgreSQL schema
+ * the config's `schemaFilter` (default `["public"]`) leaves out: `drizzle-kit push` would create
+ * nothing there and say nothing, and the rules would then fail to install, half applied.
+ */
+function refuseFilteredSchemas(
+  exports: readonly unknown[],
+  schemaFilter: string | readonly string[] | undefined,
+  configFile: string,
+): void {
+  const filter =
+    schemaFilter === undefined ? ["public"] : typeof schemaFilter === "string" ? [schemaFilter] : schemaFilter;
+  const left = new Map<string, string[]>();
+  for (const value of exports) {
+    const meta = getMeta(value);
+    if (meta === undefined) continue;
+    const schema = meta.pgSchema ?? "public";
+    if (!filter.includes(schema)) left.set(schema, [...(left.get(schema) ?? []), displayName(meta)]);
+  }
+  if (left.size === 0) return;
+  const wanted = [...new Set([...filter, ...left.keys()])].map((schema) => JSON.stringify(schema)).join(", ");
+  throw new GenerateError(
+    `drizzle-kit push manages only the PostgreSQL schemas of the config's \`schemaFilter\` ` +
+      `(${schemaFilter === undefined ? 'not set: ["public"]' : JSON.stringify(filter)}), and would create nothing in ` +
+      [...left].map(([schema, tables]) => `"${schema}" (${tables.join(", ")})`).join(" and ") +
+      `: add it to \`schemaFilter\` in ${configFile}, e.g. \`schemaFilter: [${wanted}]\`. Nothing was pushed`,
   );
 }
 

@@ -9,6 +9,7 @@ import { COLUMNS, displayName } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 import { chainPageSql, verifyPages, type ChainRow, type ChainVerification } from "../spector/verify.js";
 import { getMeta, type EventTableMeta } from "../tables/meta.js";
+import { shardFor } from "../tables/shards.js";
 import { isUuid } from "../ids.js";
 import { verifyRecords } from "../queries/verify-records.js";
 import { connect, type CatalogQuery, type ConnectionConfig, type DriverName } from "./connect.js";
@@ -22,7 +23,10 @@ export interface VerifyCommandOptions {
   readonly cwd?: string;
   /** The one table to verify (`name`, or `schema.name` outside `public`). Default: every hashed table. */
   readonly table?: string;
-  /** With `table`, a record-chained one: the one record to verify (its first event's id). */
+  /**
+   * The one record to verify (its first event's id), in a table with record chains: the shard of a
+   * `shards` list its id routes to. Without `table`, the schema's one log with record chains.
+   */
   readonly record?: string;
   /** Where `DATABASE_URL` is read. Default: `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -69,8 +73,9 @@ export async function verify(options: VerifyCommandOptions = {}): Promise<Verify
   const log = options.log ?? ((line: string) => console.log(line));
   const progress = "progress" in options ? options.progress : process.stderr.isTTY ? process.stderr : undefined;
   const { cwd, config, exports } = await loadProject(options);
-  const tables = pickTables(exports, options.table);
-  const record = checkRecordOption(options.record, options.table, tables);
+  const record = checkRecordId(options.record);
+  const tables =
+    record === undefined ? pickTables(exports, options.table) : [pickRecordTable(exports, options.table, record)];
   const connection = await connect(cwd, config as ConnectionConfig, options.env ?? process.env);
   const results: TableVerification[] = [];
   try {
@@ -151,21 +156,65 @@ function pickTables(exports: readonly unknown[], wanted: string | undefined): Ev
   return picked;
 }
 
-/** `--record`, checked: only with `--table` naming a record-chained table, and a UUID. */
-function checkRecordOption(
-  record: string | undefined,
-  table: string | undefined,
-  picked: readonly EventTableMeta[],
-): string | undefined {
+/** `--record`, checked: a UUID, in lowercase. */
+function checkRecordId(record: string | undefined): string | undefined {
   if (record === undefined) return undefined;
-  if (table === undefined || !picked[0]!.recordChain) {
-    throw new GenerateError(
-      `--record ${record} needs --table naming a table with record chains (hashed: "record")` +
-        (table === undefined ? "" : `, and ${table} has Spector's chain, one per table`),
-    );
-  }
   if (!isUuid(record)) throw new GenerateError(`--record ${record} is no UUID: give the id of a record's first event`);
   return record.toLowerCase();
+}
+
+/**
+ * The table that holds `record`: the shard its id routes to, in the `shards` list of the table
+ * `--table` names (any shard of the list), or without `--table`, of the schema's one log with record
+ * chains (one table, or one `shards` list).
+ */
+function pickRecordTable(exports: readonly unknown[], wanted: string | undefined, record: string): EventTableMeta {
+  const chained = new Map<string, EventTableMeta>();
+  for (const value of exports) {
+    const meta = getMeta(value);
+    if (meta?.kind === "events" && meta.recordChain) chained.set(displayName(meta), meta);
+  }
+  let meta: EventTableMeta;
+  if (wanted !== undefined) {
+    const [picked] = pickTables(exports, wanted);
+    if (!picked!.recordChain) {
+      throw new GenerateError(
+        `--record ${record} needs a table with record chains (hashed: "record"), and ${wanted} has Spector's chain, ` +
+          `one per table (tables with record chains: ${[...chained.keys()].join(", ") || "none"})`,
+      );
+    }
+    meta = picked!;
+  } else {
+    const logs = new Map<string, EventTableMeta>();
+    for (const each of chained.values()) {
+      logs.set(each.shard ? `${each.pgSchema ?? ""}:${each.shard.names.join(",")}` : displayName(each), each);
+    }
+    if (logs.size === 0)
+      throw new GenerateError(`--record ${record}: the schema has no table with record chains (hashed: "record")`);
+    if (logs.size > 1) {
+      throw new GenerateError(
+        `--record ${record} needs --table: the schema has ${logs.size} logs with record chains ` +
+          `(${[...logs.values()].map(describeLog).join("; ")}); name the one that holds the record (any shard of a list will do)`,
+      );
+    }
+    meta = [...logs.values()][0]!;
+  }
+  if (meta.shard === undefined) return meta;
+  let home: string;
+  try {
+    home = shardFor(record, meta.shard.names, { foreignShards: meta.shard.foreign });
+  } catch (error) {
+    throw new GenerateError(`--record ${record}: ${(error as Error).message.replace(/^drizzle-spector: /, "")}`);
+  }
+  const routed = chained.get(displayName({ pgSchema: meta.pgSchema, name: home }));
+  if (routed === undefined)
+    throw new GenerateError(`--record ${record} routes to ${home}, which the schema does not export`);
+  return routed;
+}
+
+/** A log with record chains, for messages: its table, or its `shards` list. */
+function describeLog(meta: EventTableMeta): string {
+  return meta.shard ? `shards ${meta.shard.names.join(", ")}` : displayName(meta);
 }
 
 /**
@@ -180,7 +229,12 @@ async function verifyRecordTable(
   await query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", []);
   try {
     const result = await verifyRecords(query, meta, record);
-    if (result === undefined) throw new GenerateError(`no record ${record} in ${displayName(meta)}`);
+    if (result === undefined) {
+      const where = meta.shard ? `, the shard of its \`shards\` list its id routes to` : "";
+      throw new GenerateError(
+        `no record ${record} in ${displayName(meta)}${where}: give the id of a record's first event`,
+      );
+    }
     return result;
   } finally {
     await query("COMMIT", []);
