@@ -109,12 +109,23 @@ export function eventHashColumn() {
   return { hash: bytea(COLUMNS.hash) };
 }
 
-/** `inserted_at`. */
+/**
+ * `inserted_at`: when the event was written, in UTC. The column is `timestamp` without time zone
+ * (Spector's DDL; Ecto, and so Spector, stores UTC there), filled with `now() AT TIME ZONE 'utc'` by the
+ * database's default or by Drizzle's insert, so it holds UTC's wall-clock time with no offset. Rows
+ * give it as PostgreSQL's text, `"2026-11-26 06:21:56.123456"`: `new Date(insertedAt)` would read that
+ * as local time (off by the machine's offset); read it as UTC with
+ * `new Date(insertedAt.replace(" ", "T") + "Z")` (a `Date` keeps milliseconds: compare the strings,
+ * which sort in time order, to keep the microseconds).
+ */
 export function eventInsertedAtColumn() {
   return { insertedAt: microsecondTimestamp(COLUMNS.insertedAt) };
 }
 
-/** `updated_at`: the current UTC time on insert, and set again by Drizzle on every update. */
+/**
+ * `updated_at`: the current UTC time on insert, and set again by Drizzle on every update; text in UTC
+ * without an offset, as `inserted_at` ({@link eventInsertedAtColumn}).
+ */
 export function eventUpdatedAtColumn() {
   return { updatedAt: microsecondTimestamp(COLUMNS.updatedAt).$onUpdateFn(utcNow) };
 }
