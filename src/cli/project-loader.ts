@@ -105,24 +105,25 @@ export async function importFile(
   what: string,
   files: readonly string[] = [file],
 ): Promise<Record<string, unknown>> {
-  return loadFile(() => tsImport(pathToFileURL(file).href, import.meta.url), file, what, files);
+  return loadFile(() => tsImport(pathToFileURL(file).href, import.meta.url), what, files, file);
 }
 
 /**
- * Runs `load` (an import or a require of `file`), turning a failure into a `GenerateError` that names
- * the user's file and line where it failed (see {@link importFile}).
+ * Runs `load` (an import or a require of one of `files`), turning a failure into a `GenerateError`
+ * that names the user's file and line where it failed (see {@link importFile}); `generated`, a module
+ * of drizzle-spector's own that imports the user's files, is never named.
  */
 export async function loadFile(
   load: () => unknown,
-  file: string,
   what: string,
-  files: readonly string[] = [file],
+  files: readonly string[],
+  generated?: string,
 ): Promise<Record<string, unknown>> {
   try {
     return (await load()) as Record<string, unknown>;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const at = userLocation(error, file);
+    const at = userLocation(error, generated);
     const where = at ?? (files.length === 1 ? files[0]! : `(${files.join(", ")})`);
     throw new GenerateError(`could not load ${what}: ${where}: ${message}`);
   }
@@ -138,7 +139,7 @@ const LOCATION = /(file:\/\/[^\s:()'"]+|(?:\/|[A-Za-z]:[\\/])[^\s:()'"]+):(\d+)(
  * The first `file:line:column` of the error's message, then of its stack, that is in the user's
  * code: not in node_modules (tsx, drizzle-orm), drizzle-spector or Node.js itself, nor `generated`.
  */
-function userLocation(error: unknown, generated: string): string | undefined {
+function userLocation(error: unknown, generated: string | undefined): string | undefined {
   return userLocationIn(error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : "", generated);
 }
 

@@ -47,7 +47,7 @@ export async function loadExports(tsx: Tsx, files: readonly string[]): Promise<S
   const commonJs = tsx.require === undefined ? [] : files.filter(isCommonJs);
   const modules = new Map<string, Record<string, unknown>>();
   for (const file of commonJs) {
-    modules.set(file, await loadFile(() => tsx.require!(file), file, "the schema files", files));
+    modules.set(file, await loadFile(() => tsx.require!(file), "the schema files", files));
   }
   const esm = files.filter((file) => !commonJs.includes(file));
   if (esm.length > 0) {

@@ -195,11 +195,13 @@ function refuseFilteredSchemas(
     if (!filter.includes(schema)) left.set(schema, [...(left.get(schema) ?? []), displayName(meta)]);
   }
   if (left.size === 0) return;
+  const some = (tables: string[]) =>
+    tables.length <= 3 ? tables.join(", ") : `${tables.slice(0, 3).join(", ")} and ${tables.length - 3} more tables`;
   const wanted = [...new Set([...filter, ...left.keys()])].map((schema) => JSON.stringify(schema)).join(", ");
   throw new GenerateError(
     `drizzle-kit push manages only the PostgreSQL schemas of the config's \`schemaFilter\` ` +
       `(${schemaFilter === undefined ? 'not set: ["public"]' : JSON.stringify(filter)}), and would create nothing in ` +
-      [...left].map(([schema, tables]) => `"${schema}" (${tables.join(", ")})`).join(" and ") +
+      [...left].map(([schema, tables]) => `"${schema}" (${some(tables.sort())})`).join(" and ") +
       `: add it to \`schemaFilter\` in ${configFile}, e.g. \`schemaFilter: [${wanted}]\`. Nothing was pushed`,
   );
 }

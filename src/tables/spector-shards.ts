@@ -13,12 +13,19 @@ import { spectorTables, type EventNamesOf, type SpectorTables } from "./spector-
 /** The options of {@link spectorShards}: those of `spectorTables` with `shards` (not `table`). */
 export type SpectorShardsOptions = SpectorOptionsShape & { readonly shards: readonly string[] };
 
-/** Refuses `table` in the options of {@link spectorShards}, saying to call `spectorTables` for one events table. */
+/**
+ * Requires `shards` and refuses `table` in the options of {@link spectorShards}, saying to call
+ * `spectorTables` for one events table.
+ */
 type ShardsOnly<O> = O extends { readonly table: string }
   ? {
       readonly "drizzle-spector: spectorShards makes a sharded log from `shards`: leave `table` out (for one events table, call spectorTables)": "table";
     }
-  : unknown;
+  : O extends { readonly shards: readonly string[] }
+    ? unknown
+    : {
+        readonly "drizzle-spector: spectorShards makes a sharded log: give `shards`, the events tables' names": "shards";
+      };
 
 /** The names of the link specs of options `O` (`"ancestors"` for `links: [["ancestors", "ancestor_id"]]`). */
 type LinkNamesOf<O> = O extends { readonly links: readonly (infer L extends LinkSpec)[] } ? L[0] : never;
@@ -73,7 +80,7 @@ export interface SpectorShards<O> {
  * @throws {SpectorOptionError} (a `TypeError`) for bad options (as `spectorTables`), and for `table`
  * instead of `shards`, before anything is built.
  */
-export function spectorShards<const O extends SpectorShardsOptions>(
+export function spectorShards<const O extends SpectorOptionsShape>(
   options: O & CheckedOptions<O, keyof SpectorOptions> & ShardsOnly<O>,
 ): SpectorShards<O> {
   const given = options as unknown as { table?: unknown; shards?: unknown; links?: readonly LinkSpec[] };
