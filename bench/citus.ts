@@ -50,7 +50,7 @@ import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { listByParent, spectorTables, type SpectorDatabase } from "../src/index.js";
-import { names } from "../src/naming.js";
+import { names } from "../src/naming/index.js";
 import { quoteIdent } from "../src/sql/quote.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";

@@ -33,7 +33,7 @@
  */
 import postgres from "postgres";
 import { spectorTables } from "../src/index.js";
-import { names } from "../src/naming.js";
+import { names } from "../src/naming/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";

@@ -13,7 +13,7 @@
 import { showText } from "./display.js";
 import { SpectorOptionError } from "./errors.js";
 import { isUuid } from "./ids.js";
-import { MAX_IDENTIFIER_BYTES, RESERVED_WORDS, byteLength, type DerivedName } from "./naming.js";
+import { MAX_IDENTIFIER_BYTES, RESERVED_WORDS, byteLength, type DerivedName } from "./naming/index.js";
 
 /** The path of an options argument: its keys are named without it. */
 export const OPTIONS = "options";

@@ -7,7 +7,7 @@
  * @module
  */
 import { DrizzleQueryError } from "drizzle-orm";
-import { byteLength } from "./naming.js";
+import { byteLength } from "./naming/index.js";
 
 /** At most this many characters of a value (or a path, or a query parameter) appear in an error message. */
 export const SHOWN_CHARACTERS = 200;

@@ -31,7 +31,7 @@ export { spectorSchemas, spectorActions, type SpectorSchemaEntry } from "./spect
 export { bytea } from "./tables/columns.js";
 export { spectorRelations, type SpectorRelations } from "./tables/relations.js";
 export { shardFor, shardHash, shardIndex, shardSet, type ShardSet, type ShardForOptions } from "./tables/shards.js";
-export type { CamelCase, LinkTargetOfKey } from "./naming.js";
+export type { CamelCase, LinkTargetOfKey } from "./naming/index.js";
 
 // The rules' SQL
 export { spectorTriggerSql } from "./sql/rules.js";

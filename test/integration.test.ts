@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { v7 as uuidv7 } from "uuid";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
-import { tableKey } from "../src/naming.js";
+import { tableKey } from "../src/naming/index.js";
 import { quoteIdent } from "../src/sql/quote.js";
 import { createRuleStatements, dropRuleStatements, sameParentRule } from "../src/sql/rules.js";
 import { LARGE_STATEMENT_ROWS } from "../src/sql/same-parent.js";

@@ -18,7 +18,7 @@ import {
   spectorTables,
   spectorTriggerSql,
 } from "../src/index.js";
-import { RULE_NAMES, tableNames } from "../src/naming.js";
+import { RULE_NAMES, tableNames } from "../src/naming/index.js";
 import { RULES } from "../src/sql/rules.js";
 import { sameParentStatements } from "../src/sql/same-parent.js";
 import { getMeta } from "../src/tables/meta.js";

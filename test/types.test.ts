@@ -27,7 +27,7 @@ import {
   type SpectorOptions,
   SpectorOptionError,
 } from "../src/index.js";
-import { relationNames } from "../src/naming.js";
+import { relationNames } from "../src/naming/index.js";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";

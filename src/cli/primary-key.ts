@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { names, type TableName } from "../naming.js";
-import { COLUMNS } from "../naming.js";
+import { names, type TableName } from "../naming/index.js";
+import { COLUMNS } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 import { joinStatements, splitStatements } from "../sql/statements.js";
 

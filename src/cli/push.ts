@@ -7,12 +7,14 @@
  * @module
  */
 import { GenerateError } from "../errors.js";
-import { displayName } from "../naming.js";
+import { displayName } from "../naming/index.js";
 import { quoteLiteral, quoteQualified } from "../sql/quote.js";
 import { getMeta } from "../tables/meta.js";
 import { RULES, createRuleStatements, dropRuleStatements, ruleTargets } from "../sql/rules.js";
 import { describeList, shardListStatements, shardLists, type ShardList } from "../sql/shard-lists.js";
-import { compareRules, compareShards, differenceLine, staleRule } from "./check.js";
+import { differenceLine, staleRule } from "./check-differences.js";
+import { compareShards } from "./check-layout.js";
+import { compareRules } from "./check-rules.js";
 import { connect, type Connection, type ConnectionConfig, type DriverName } from "./connect.js";
 import { pushFailure, runDrizzleKit } from "./drizzle-kit.js";
 import { loadProject } from "./project.js";

@@ -5,7 +5,7 @@
  * @module
  */
 import { GenerateError } from "../errors.js";
-import { COLUMNS, displayName } from "../naming.js";
+import { COLUMNS, displayName } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 import { chainPageSql, verifyPages, type ChainRow, type ChainVerification } from "../spector/verify.js";
 import { getMeta, type EventTableMeta } from "../tables/meta.js";

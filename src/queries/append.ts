@@ -9,7 +9,7 @@ import { at, checkInt4, checkObject, checkPayload, checkUuid } from "../checks.j
 import { shortenQueryError } from "../display.js";
 import { SpectorOptionError } from "../errors.js";
 import { newEventId } from "../ids.js";
-import { COLUMNS, displayName, names } from "../naming.js";
+import { COLUMNS, displayName, names } from "../naming/index.js";
 import { identifier } from "../sql/quote.js";
 import { spectorHashTail } from "../spector/chain.js";
 import { SpectorEncodingError, spectorJson } from "../spector/json.js";

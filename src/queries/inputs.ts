@@ -5,7 +5,7 @@
  */
 import { OPTIONS, at, checkInt4, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
-import { displayName } from "../naming.js";
+import { displayName } from "../naming/index.js";
 import type { EventTableMeta, LinkTableMeta } from "../tables/meta.js";
 
 /** An event given to a helper, checked: its id, and its record when it was given as a row. */

@@ -5,7 +5,7 @@
  */
 import { inArray } from "drizzle-orm";
 import { SpectorOptionError } from "../errors.js";
-import { camelCase } from "../naming.js";
+import { camelCase } from "../naming/index.js";
 import { checkRef, checkType, type CheckedRef } from "./inputs.js";
 import { otherShard, resolveLinks, type Links, type LinksTable } from "./target.js";
 import type { EventArg, LinkOf, LinkOptionsOf, LinkTarget, SpectorDatabase } from "./types.js";

@@ -7,7 +7,7 @@
 import { and, asc, eq, exists, getTableColumns, lte, sql, type SQL } from "drizzle-orm";
 import { alias, type PgColumn } from "drizzle-orm/pg-core";
 import { checkUuid } from "../checks.js";
-import { COLUMNS, names } from "../naming.js";
+import { COLUMNS, names } from "../naming/index.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import { eventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";

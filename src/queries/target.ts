@@ -10,7 +10,7 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import { at } from "../checks.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId, newRecordId } from "../ids.js";
-import { camelCase, displayName } from "../naming.js";
+import { camelCase, displayName } from "../naming/index.js";
 import type { EventTable } from "../tables/event-table.js";
 import type { LinkTable } from "../tables/link-table.js";
 import { eventTableMeta, linkTableMeta, type EventTableMeta, type LinkTableMeta } from "../tables/meta.js";

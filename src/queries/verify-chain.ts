@@ -8,7 +8,7 @@ import { asc, is, sql } from "drizzle-orm";
 import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
-import { COLUMNS, displayName } from "../naming.js";
+import { COLUMNS, displayName } from "../naming/index.js";
 import { verifyPages, type ChainPageReader, type ChainVerification, type VerifyOptions } from "../spector/verify.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { EventTableMeta } from "../tables/meta.js";

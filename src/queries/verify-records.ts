@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { COLUMNS, HEAD_COLUMNS, displayName } from "../naming.js";
+import { COLUMNS, HEAD_COLUMNS, displayName } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "../sql/record-chain.js";
 import type { ChainBroken, ChainVerification } from "../spector/verify.js";

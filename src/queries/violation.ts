@@ -5,7 +5,7 @@
  * @module
  */
 import { SpectorSameParentError } from "../errors.js";
-import { displayName } from "../naming.js";
+import { displayName } from "../naming/index.js";
 import { SAME_PARENT_VIOLATION } from "../sql/same-parent.js";
 import type { LinkTableMeta } from "../tables/meta.js";
 

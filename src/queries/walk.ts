@@ -7,7 +7,7 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import { OPTIONS, at, checkInt4, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
-import { COLUMNS, names } from "../naming.js";
+import { COLUMNS, names } from "../naming/index.js";
 import { identifier } from "../sql/quote.js";
 import { checkRef, checkType } from "./inputs.js";
 import { resolveLinks, type LinksTable } from "./target.js";

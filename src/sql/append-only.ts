@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { names, type TableName } from "../naming.js";
+import { names, type TableName } from "../naming/index.js";
 import type { EventTableMeta, LinkTableMeta } from "../tables/meta.js";
 import { quoteLiteral, quoteQualified } from "./quote.js";
 import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { COLUMNS, type TableName } from "../naming.js";
+import { COLUMNS, type TableName } from "../naming/index.js";
 import type { EventTableMeta, LinkTableMeta } from "../tables/meta.js";
 import { quoteLiteral, quoteQualified } from "./quote.js";
 import { dollarQuoted, type RuleObjects } from "./rule-objects.js";

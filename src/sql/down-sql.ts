@@ -5,7 +5,7 @@
  */
 import type { SpectorOptions } from "../tables/options.js";
 import { planSchema } from "../tables/plan.js";
-import { names } from "../naming.js";
+import { names } from "../naming/index.js";
 import { quoteQualified } from "./quote.js";
 import { RULES, citusDistributionRule, dropRuleStatements } from "./rules.js";
 import { joinStatements } from "./statements.js";

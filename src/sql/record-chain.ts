@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming.js";
+import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming/index.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { createStatements, dollarQuoted, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";

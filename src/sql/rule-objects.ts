@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TableName } from "../naming.js";
+import type { TableName } from "../naming/index.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 
 /**

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { fingerprint, tableKey, type TableName } from "../naming.js";
+import { fingerprint, tableKey, type TableName } from "../naming/index.js";
 import { getMeta, type EventTableMeta, type LinkTableMeta, type SpectorMeta } from "../tables/meta.js";
 import { citusDistributionObjects, citusDistributionStatements, dropCitusDistributionStatements } from "./citus.js";
 import { appendOnlyObjects, appendOnlyStatements, dropAppendOnlyStatements } from "./append-only.js";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { COLUMNS, names, type TableName } from "../naming.js";
+import { COLUMNS, names, type TableName } from "../naming/index.js";
 import type { LinkTableMeta } from "../tables/meta.js";
 import { catalogName as pg, catalogOperator as op, quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { createStatements, type RuleFunction, type RuleObjects } from "./rule-objects.js";

@@ -7,7 +7,7 @@
 import { customType, integer, timestamp, uuid } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { newEventId } from "../ids.js";
-import { COLUMNS } from "../naming.js";
+import { COLUMNS } from "../naming/index.js";
 import { namedCodeColumn, plainCodeColumn } from "./codes.js";
 import type { EventTypingPlan, Layout } from "./meta.js";
 

@@ -14,10 +14,11 @@ import {
   eventPayloadColumn,
   eventUpdatedAtColumn,
 } from "./columns.js";
-import { COLUMNS, displayName, eventTableNames, names } from "../naming.js";
+import { COLUMNS, displayName, eventTableNames, names } from "../naming/index.js";
 import { eventTableMeta, setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
 import type { CheckedOptions, EventTableOptions } from "./options.js";
-import { checkEventTableOptions, checkTableName, eventTableNameLimit } from "./plan.js";
+import { checkEventTableOptions } from "./event-options.js";
+import { checkTableName, eventTableNameLimit } from "./name-claims.js";
 import { buildHeadsTable, recordChainHeads, type HeadsTable } from "./heads-table.js";
 import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 

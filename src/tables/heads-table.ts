@@ -6,7 +6,7 @@
  * @module
  */
 import { bigint, uuid, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
-import { HEAD_COLUMNS, displayName, names } from "../naming.js";
+import { HEAD_COLUMNS, displayName, names } from "../naming/index.js";
 import { bytea } from "./columns.js";
 import { SpectorOptionError } from "../errors.js";
 import { setMeta, type EventTableMeta, type EventTablePlan, type HeadsTableMeta } from "./meta.js";

@@ -6,12 +6,13 @@
 import { foreignKey, index, uniqueIndex, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { linkEventIdColumn, linkForeignKeyColumn, linkParentIdColumn, linkTypeColumn } from "./columns.js";
 import { at } from "../checks.js";
-import { COLUMNS, camelCase, eventTableNames, linkTableNames, names, type CamelCase } from "../naming.js";
+import { COLUMNS, camelCase, eventTableNames, linkTableNames, names, type CamelCase } from "../naming/index.js";
 import type { AnyEventTable, CitusOfTable } from "./event-table.js";
 import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 import { eventTableMeta, setMeta, type LinkTableMeta, type LinkTablePlan } from "./meta.js";
 import type { LinkSpec, LiteralLinkFlags } from "./options.js";
-import { checkLinkSpec, claimNames } from "./plan.js";
+import { checkLinkSpec } from "./link-spec.js";
+import { claimNames } from "./name-claims.js";
 
 /**
  * The column builders of a link table with foreign key `TForeignKey`, `type` only when typed,

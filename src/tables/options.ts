@@ -1,6 +1,7 @@
 /**
  * The options of the factories, as users write them: `spectorTables(options)`, `eventTable(name,
- * options)` and `linkTable(events, spec)`. Their checks are in `plan.ts`.
+ * options)` and `linkTable(events, spec)`. Their checks are in `plan.ts`, `event-options.ts`,
+ * `link-spec.ts` and `name-claims.ts`.
  *
  * @module
  */

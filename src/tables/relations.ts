@@ -10,7 +10,7 @@ import { SpectorOptionError } from "../errors.js";
 import type { EventShapeMark } from "./event-table.js";
 import type { LinkEventsMark } from "./link-table.js";
 import { getMeta } from "./meta.js";
-import { COLUMNS, camelCase, relationNames, type CamelCase, type LinkTargetOfKey } from "../naming.js";
+import { COLUMNS, camelCase, relationNames, type CamelCase, type LinkTargetOfKey } from "../naming/index.js";
 
 type NameOf<T> = T extends { readonly _: { readonly name: infer N extends string } } ? N : never;
 type EventKeys<T> = { [K in keyof T]: T[K] extends EventShapeMark<any> ? K : never }[keyof T] & string;

@@ -18,7 +18,7 @@ import type { HeadsTable } from "./heads-table.js";
 import { eventTableMeta } from "./meta.js";
 import type { CheckedOptions, LinkSpec, SpectorOptions } from "./options.js";
 import { planSchema } from "./plan.js";
-import { names } from "../naming.js";
+import { names } from "../naming/index.js";
 
 /** The events table names of the options: `table`, or each of `shards`. */
 export type EventNamesOf<O> = O extends { readonly table: infer T extends string }

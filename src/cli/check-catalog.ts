@@ -1,0 +1,223 @@
+/**
+ * The catalog reads of `drizzle-spector check`, through a {@link CatalogQuery} whatever the driver: which
+ * tables exist, the rule functions and triggers found (those the schema asks for, and those named as a
+ * rule names its objects, which may be stale), and how a trigger fires, rendered as one text so that a
+ * found trigger and an expected one compare. The name patterns of the rules' objects are here too.
+ *
+ * @module
+ */
+import { RULE_NAMES, type TableName } from "../naming/index.js";
+import { quoteIdent } from "../sql/quote.js";
+import type { CatalogQuery } from "./connect.js";
+
+export const functionKey = (schema: string, name: string) => JSON.stringify(["function", schema, name]);
+export const triggerKey = (table: string, name: string) => JSON.stringify(["trigger", table, name]);
+
+/**
+ * How a rule names its functions and triggers for a table `L`: a prefix and a suffix around `L`, read
+ * from the names it derives (`RULE_NAMES`) for a table whose name no real name holds.
+ */
+export interface RulePattern {
+  readonly rule: string;
+  readonly kind: "trigger function" | "trigger";
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+export function rulePatterns(): RulePattern[] {
+  const marker = "\u0000";
+  return Object.entries(RULE_NAMES).flatMap(([rule, { names }]) =>
+    names(marker).flatMap(([name, kind]) => {
+      if (kind !== "trigger function" && kind !== "trigger") return [];
+      const [prefix, suffix] = name.split(marker) as [string, string];
+      return [{ rule, kind, prefix, suffix }];
+    }),
+  );
+}
+
+/** `LIKE` pattern for a name with `prefix`, at least one character, and `suffix` (escaped with `\`). */
+function likePattern(pattern: RulePattern): string {
+  const escape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return `${escape(pattern.prefix)}_%${escape(pattern.suffix)}`;
+}
+
+/**
+ * The rule and `schema.table` a stale object was made for: of the patterns its name matches, the one
+ * with the longest suffix (`..._update` rather than a table named `L_update`).
+ */
+export function madeFor(
+  patterns: readonly RulePattern[],
+  kind: RulePattern["kind"],
+  schema: string,
+  name: string,
+): { rule: string; table: string } {
+  const matches = patterns
+    .filter((p) => p.kind === kind && name.length > p.prefix.length + p.suffix.length)
+    .filter((p) => name.startsWith(p.prefix) && name.endsWith(p.suffix))
+    .sort((a, b) => b.suffix.length - a.suffix.length);
+  const best = matches[0]!;
+  return { rule: best.rule, table: `${schema}.${name.slice(best.prefix.length, name.length - best.suffix.length)}` };
+}
+
+/** `schema.table` of each of `tables` that exists as a table. */
+export async function readTables(query: CatalogQuery, tables: readonly TableName[]): Promise<Set<string>> {
+  const rows = await query(
+    `SELECT w ->> 0 AS schema, w ->> 1 AS name
+       FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json) AS w
+      WHERE EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = w ->> 0 AND c.relname = w ->> 1 AND c.relkind IN ('r', 'p'))`,
+    [JSON.stringify(tables.map((table) => [table.pgSchema ?? "public", table.name]))],
+  );
+  return new Set(rows.map((row) => `${String(row.schema)}.${String(row.name)}`));
+}
+
+export interface FoundFunction {
+  readonly schema: string;
+  readonly name: string;
+  readonly source: string;
+  readonly securityDefiner: boolean;
+  readonly config: readonly string[];
+  readonly returnsTrigger: boolean;
+}
+
+/**
+ * The functions without arguments that are among `wanted` (`[schema, name]`), or in one of `schemas`
+ * with a name of one of `patterns`.
+ */
+export async function readFunctions(
+  query: CatalogQuery,
+  wanted: readonly (readonly [string, string])[],
+  schemas: readonly string[],
+  patterns: readonly RulePattern[],
+): Promise<Map<string, FoundFunction>> {
+  const rows = await query(
+    `SELECT n.nspname AS schema, p.proname AS name, p.prosrc AS source, p.prosecdef::pg_catalog.text AS security_definer,
+            pg_catalog.to_json(coalesce(p.proconfig, '{}'))::pg_catalog.text AS config,
+            (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype)::pg_catalog.text AS returns_trigger
+       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.pronargs = 0
+        AND ((n.nspname, p.proname) IN (SELECT w ->> 0, w ->> 1 FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json -> 'wanted') AS w)
+             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'schemas'))
+                 AND p.proname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'patterns'))))
+      ORDER BY 1, 2`,
+    [JSON.stringify({ wanted, schemas, patterns: patterns.map(likePattern) })],
+  );
+  const found = new Map<string, FoundFunction>();
+  for (const row of rows) {
+    const [schema, name] = [String(row.schema), String(row.name)];
+    found.set(functionKey(schema, name), {
+      schema,
+      name,
+      source: String(row.source),
+      securityDefiner: String(row.security_definer) === "true",
+      config: JSON.parse(String(row.config)) as string[],
+      returnsTrigger: String(row.returns_trigger) === "true",
+    });
+  }
+  return found;
+}
+
+export interface FoundTrigger {
+  readonly schema: string;
+  readonly table: string;
+  readonly name: string;
+  /** `pg_trigger.tgenabled`: `O` (origin and local sessions), `A` (always), `R` (replica only), `D` (disabled). */
+  readonly enabled: string;
+  /** How it fires, rendered as {@link firing} renders an expected trigger. */
+  readonly firing: string;
+  readonly function: { readonly schema: string; readonly name: string };
+  readonly arguments: number;
+  /** Its `WHEN` condition as `pg_get_triggerdef` deparses it, if any. */
+  readonly when: string | undefined;
+}
+
+/**
+ * The triggers among `wanted` (`[schema, table, trigger]`), and those on tables in one of `schemas`
+ * with a name of one of `patterns`.
+ */
+export async function readTriggers(
+  query: CatalogQuery,
+  wanted: readonly (readonly [string, string, string])[],
+  schemas: readonly string[],
+  patterns: readonly RulePattern[],
+): Promise<Map<string, FoundTrigger>> {
+  const rows = await query(
+    `SELECT n.nspname AS schema, c.relname AS "table", t.tgname AS name, t.tgenabled::pg_catalog.text AS enabled,
+            t.tgtype::pg_catalog.int4::pg_catalog.text AS type,
+            (SELECT pg_catalog.to_json(coalesce(pg_catalog.array_agg(a.attname ORDER BY u.i), '{}'))
+               FROM pg_catalog.unnest(t.tgattr::pg_catalog.int2[]) WITH ORDINALITY AS u(attnum, i)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = u.attnum)::pg_catalog.text AS columns,
+            t.tgnewtable::pg_catalog.text AS new_table, t.tgoldtable::pg_catalog.text AS old_table,
+            fn.nspname AS function_schema, f.proname AS function_name, t.tgnargs::pg_catalog.text AS arguments,
+            t.tgqual IS NOT NULL AS has_when, pg_catalog.pg_get_triggerdef(t.oid) AS definition
+       FROM pg_catalog.pg_trigger t
+       JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+      WHERE NOT t.tgisinternal
+        AND ((n.nspname, c.relname, t.tgname) IN
+               (SELECT w ->> 0, w ->> 1, w ->> 2 FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json -> 'wanted') AS w)
+             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'schemas'))
+                 AND t.tgname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'patterns'))))
+      ORDER BY 1, 2, 3`,
+    [JSON.stringify({ wanted, schemas, patterns: patterns.map(likePattern) })],
+  );
+  const found = new Map<string, FoundTrigger>();
+  for (const row of rows) {
+    const type = Number(row.type);
+    const [schema, table, name] = [String(row.schema), String(row.table), String(row.name)];
+    const when = /\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) /s.exec(String(row.definition))?.[1];
+    found.set(triggerKey(`${schema}.${table}`, name), {
+      schema,
+      table,
+      name,
+      enabled: String(row.enabled),
+      firing: firing({
+        timing: type & TG.BEFORE ? "BEFORE" : type & TG.INSTEAD ? "INSTEAD OF" : "AFTER",
+        events: EVENTS.filter(([, bit]) => type & bit).map(([event]) => event),
+        columns: JSON.parse(String(row.columns)) as string[],
+        row: (type & TG.ROW) !== 0,
+        newTable: row.new_table === null ? undefined : String(row.new_table),
+        oldTable: row.old_table === null ? undefined : String(row.old_table),
+      }),
+      function: { schema: String(row.function_schema), name: String(row.function_name) },
+      arguments: Number(row.arguments),
+      when: row.has_when === true || String(row.has_when) === "true" ? (when ?? "?") : undefined,
+    });
+  }
+  return found;
+}
+
+/** The bits of `pg_trigger.tgtype` (PostgreSQL's `TRIGGER_TYPE_*`). */
+const TG = { ROW: 1, BEFORE: 2, INSERT: 4, DELETE: 8, UPDATE: 16, TRUNCATE: 32, INSTEAD: 64 } as const;
+
+/** The events, in the order `pg_get_triggerdef` writes them. */
+export const EVENTS: readonly (readonly [string, number])[] = [
+  ["INSERT", TG.INSERT],
+  ["DELETE", TG.DELETE],
+  ["UPDATE", TG.UPDATE],
+  ["TRUNCATE", TG.TRUNCATE],
+];
+
+export interface Firing {
+  readonly timing: string;
+  readonly events: readonly string[];
+  /** The columns of `UPDATE OF`, none for any update. */
+  readonly columns: readonly string[];
+  readonly row: boolean;
+  readonly newTable: string | undefined;
+  readonly oldTable: string | undefined;
+}
+
+/** How a trigger fires, as one text: `AFTER UPDATE OF "id", "parent_id" FOR EACH ROW`. */
+export function firing(f: Firing): string {
+  const events = f.events
+    .map((event) =>
+      event === "UPDATE" && f.columns.length > 0 ? `UPDATE OF ${f.columns.map(quoteIdent).join(", ")}` : event,
+    )
+    .join(" OR ");
+  const referencing = [
+    f.oldTable === undefined ? "" : ` OLD TABLE AS ${quoteIdent(f.oldTable)}`,
+    f.newTable === undefined ? "" : ` NEW TABLE AS ${quoteIdent(f.newTable)}`,
+  ].join("");
+  return `${f.timing} ${events}${referencing === "" ? "" : ` REFERENCING${referencing}`} FOR EACH ${f.row ? "ROW" : "STATEMENT"}`;
+}

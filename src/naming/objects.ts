@@ -1,0 +1,95 @@
+/**
+ * The names of the database objects derived from a table (`names`): its keys, indexes and shard link
+ * tables, the functions and triggers of each rule, the aliases of the helpers' queries and their
+ * prepared statements. Each rule's names are grouped under the rule.
+ *
+ * @module
+ */
+import { COLUMNS, fingerprint } from "./identifiers.js";
+
+/**
+ * Every database name derived from a table, in one place. Ecto names indexes
+ * `<table>_<columns joined by _>_index` and constraints `<table>_<column>_fkey` / `<table>_pkey`;
+ * Spector names the same-parent rule's trigger `enforce_same_parent_<link>` and its function
+ * `check_link_same_parent_<link>`. Each rule's names are grouped under the rule.
+ */
+export const names = {
+  /** `T_pkey`: the primary key constraint (and its index) of an events table. */
+  primaryKey: (table: string) => `${table}_pkey`,
+  /** `T_<column>_fkey`: a foreign key constraint. */
+  foreignKey: (table: string, column: string) => `${table}_${column}_fkey`,
+  /** `T_<c1>_<c2>_index`: an index, named the way Ecto names it. */
+  index: (table: string, columns: readonly string[]) => `${table}_${columns.join("_")}_index`,
+  /** `<shard>_<link>`: a shard's link table, as Spector names it. */
+  shardLinkTable: <S extends string, L extends string>(shard: S, link: L): `${S}_${L}` => `${shard}_${link}`,
+  /** The columns of the optional record index of an events table: a record's events in order. */
+  recordIndexColumns: [COLUMNS.parentId, COLUMNS.id] as readonly string[],
+  /**
+   * The columns of a link table's unique index: `event_id`, the foreign key, and `type` when typed;
+   * led by `parent_id` in the Citus layout (a unique index of a distributed table holds its
+   * distribution column).
+   */
+  linkUniqueColumns: (link: {
+    readonly foreignKey: string;
+    readonly typed: boolean;
+    readonly layout?: "spector" | "citus";
+  }): string[] => [
+    ...(link.layout === "citus" ? [COLUMNS.parentId] : []),
+    ...(link.typed ? [COLUMNS.eventId, link.foreignKey, COLUMNS.type] : [COLUMNS.eventId, link.foreignKey]),
+  ],
+  /** The same-parent rule of link table `L`. */
+  sameParent: {
+    /** `check_link_same_parent_L`: the function behind the INSERT trigger (Spector's name). */
+    insertFunction: (link: string) => `check_link_same_parent_${link}`,
+    /** `enforce_same_parent_L`: the INSERT trigger (Spector's name, dropped by Spector's `link_down`). */
+    insertTrigger: (link: string) => `enforce_same_parent_${link}`,
+    /** `check_link_same_parent_L_update`: the function behind the UPDATE trigger (ours; Spector has none). */
+    updateFunction: (link: string) => `check_link_same_parent_${link}_update`,
+    /** `enforce_same_parent_L_update`: the UPDATE trigger (ours). */
+    updateTrigger: (link: string) => `enforce_same_parent_${link}_update`,
+    /** `check_link_same_parent_L_events`: the function behind the trigger on the events table (ours). */
+    eventsFunction: (link: string) => `check_link_same_parent_${link}_events`,
+    /**
+     * `enforce_same_parent_L_events`: the trigger on `L`'s events table that checks `L`'s links when an
+     * event's `id` or `parent_id` changes (ours).
+     */
+    eventsTrigger: (link: string) => `enforce_same_parent_${link}_events`,
+    /** The name of the statement's new rows (the transition table) inside the trigger functions. */
+    transitionTable: "spector_new_links",
+  },
+  /** The record chain of events table `T` (`hashed: "record"`). */
+  recordChain: {
+    /** `T_heads`: the table of the chains' heads, one row per record. */
+    headsTable: (table: string) => `${table}_heads`,
+    /** `record_chain_T`: the function behind the trigger that chains each new event. */
+    function: (table: string) => `record_chain_${table}`,
+    /** `record_chain_T`: the BEFORE INSERT row trigger on `T`. */
+    trigger: (table: string) => `record_chain_${table}`,
+  },
+  /** The append-only guard of a table `T` (`appendOnly: true`). */
+  appendOnly: {
+    /** `append_only_T`: the function that refuses the change. */
+    function: (table: string) => `append_only_${table}`,
+    /** `append_only_T`: the BEFORE UPDATE OR DELETE OR TRUNCATE statement trigger. */
+    trigger: (table: string) => `append_only_${table}`,
+  },
+  /** The aliases the helpers' queries give what they join, chosen so as not to meet a table's name. */
+  alias: {
+    /** The record's first event, which `appendEvent` selects the new event's `parent_id` from. */
+    parent: "spector_parent",
+    /** The events `ancestors` reached, with their depth. */
+    walk: "spector_walk",
+    /** The event `backtrace` was given, looked up in its record. */
+    backtraced: "spector_backtraced",
+    /** The events of a hash chain, read for its last event (`appendEvent` on a hashed table). */
+    chain: "spector_chain",
+    /** The one-row source of the query that reads a chain's head and the transaction's isolation level. */
+    chainHead: "spector_chain_head",
+  },
+  /**
+   * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint
+   * of its SQL>`, short enough for PostgreSQL's 63 bytes whatever the table's name, and one name per
+   * SQL text (node-postgres requires that of a statement name).
+   */
+  preparedStatement: (helper: string, sqlText: string) => `spector_${helper}_${fingerprint(sqlText)}`,
+} as const;
