@@ -18,7 +18,7 @@ import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
 /**
  * The events of one record, by `id` (a UUIDv7, unique, so there are no ties): the order in which their
  * ids were made, which is not commit order when appends to the record overlap (an event committed
- * after one a reader has seen can sort before it; see the README's "Order"). `[]` for no such record.
+ * after one a reader has seen can sort before it; see "Order" in docs/typed-events.md). `[]` for no such record.
  *
  * @example
  * ```ts
