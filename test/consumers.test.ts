@@ -261,6 +261,14 @@ for (const app of APPS) {
       expectSuccess(npx("drizzle-kit", ["migrate"], { cwd: dir, env }));
     });
 
+    step("src/app.ts without DATABASE_URL says to set it, before any connection", () => {
+      const { DATABASE_URL: _unset, ...withoutUrl } = env;
+      const main = npx("tsx", ["src/app.ts"], { cwd: dir, env: withoutUrl });
+      expect(main.status).not.toBe(0);
+      expect(main.output).toContain("DATABASE_URL is not set: export DATABASE_URL=./pgdata");
+      expect(main.output).not.toContain("Cannot read properties of undefined");
+    });
+
     step("npx tsx src/app.ts prints what the README says it prints, and exits by itself", () => {
       const main = npx("tsx", ["src/app.ts"], { cwd: dir, env });
       expectSuccess(main);
