@@ -18,7 +18,7 @@ import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
 /**
  * The events of one record, by `id` (a UUIDv7, unique, so there are no ties): the order in which their
  * ids were made, which is not commit order when appends to the record overlap (an event committed
- * after one a reader has seen can sort before it; see the README's "Order").
+ * after one a reader has seen can sort before it; see "Order" in docs/typed-events.md).
  *
  * `parentId` is the id of a record's first event (any event row's `parentId`). An id that is no event
  * gives `[]` (no such record, yet). An id that is an event but not the first of its record is a

@@ -25,7 +25,7 @@ import type { SpectorDatabase } from "./types.js";
  * (`inserted_at`, then `id` for ties) in keyset pages of `pageSize` events (memory holds two: the next is read while one is hashed),
  * recomputes each event's hash from its row and the previous event's stored hash, and returns
  * `{ ok: true, count }`, or the first event that breaks the chain with the reason
- * (`mismatch`, `missing`, `unknown-schema`, `unknown-action`, `unencodable`; see the README) and both
+ * (`mismatch`, `missing`, `unknown-schema`, `unknown-action`, `unencodable`; see docs/spector-interop.md) and both
  * hashes in hex. A shard set verifies each shard's chain in turn (counts add up; the first broken
  * event ends the walk). Outside a transaction it reads in one `REPEATABLE READ` read-only transaction,
  * so that the chain is seen as of one moment.

@@ -47,7 +47,7 @@ export interface EventTableOptions {
    *   and an Elixir service using Spector can share the table.
    * - `"record"`: a chain per record, kept by the database itself: the migration `drizzle-spector
    *   generate` writes adds a trigger that fills `hash` on every insert, by any writer, and a heads
-   *   table `T_heads` (one row per record, exported with the events table). See the README.
+   *   table `T_heads` (one row per record, exported with the events table). See docs/record-chains.md.
    */
   readonly hashed?: boolean | "record";
   /**
@@ -80,7 +80,7 @@ export interface EventTableOptions {
   /**
    * Add an index on `(parent_id, id)`, `T_parent_id_id_index`, next to Spector's: `backtrace` and
    * `listByParent` then read a record in order from the index, without a sort (faster on long records:
-   * see the README's benchmark). Default `false`: Spector's layout.
+   * see docs/benchmarks.md). Default `false`: Spector's layout.
    */
   readonly recordIndex?: boolean;
   /**
@@ -92,7 +92,7 @@ export interface EventTableOptions {
    *   `(parent_id, id)` (the same-parent rule, made structural: no trigger), and a unique index led by
    *   `parent_id`. It is plain PostgreSQL too; the migration `drizzle-spector generate` writes distributes
    *   the tables where the `citus` extension is installed. Exclusive with `shards`, `hashed`,
-   *   `appendOnly` and `recordIndex`. See the README's "Citus layout".
+   *   `appendOnly` and `recordIndex`. See docs/citus.md.
    */
   readonly layout?: "spector" | "citus";
   /** The type of every event's `payload`: `payloadType<T>()`. Default `unknown`. */
