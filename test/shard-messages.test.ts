@@ -76,8 +76,8 @@ describeBackends("messages of the helpers on a shard set", (backend) => {
     expect(await total(t)).toBe(before);
   });
 
-  test("listByParent and backtrace refuse a parentId that is a later event; an id that is no event reads as []", async () => {
-    const { record, later, home } = await recordWithStrayEvent(t);
+  test("listByParent and backtrace refuse a parentId that is a later event, on a set or a lone shard; an id that is no event reads as []", async () => {
+    const { record, later, home, routed } = await recordWithStrayEvent(t);
     for (const [what, run] of [
       ["listByParent", () => listByParent(t.db, orderShards, later.id)],
       ["listByParent in capitals", () => listByParent(t.db, orderShards, later.id.toUpperCase())],
@@ -95,14 +95,17 @@ describeBackends("messages of the helpers on a shard set", (backend) => {
     }
     expect(await listByParent(t.db, orderShards, newEventId())).toEqual([]);
     expect(await backtrace(t.db, orderShards, { id: later.id, parentId: newEventId() })).toEqual([]);
-    // a lone shard given its own record's later event: the same refusal
-    const lone = log.tables[home as "orders_0"];
-    const same = (await listByParent(t.db, orderShards, record.id)).find(
-      (e) => e.id !== record.id && shardIndex(e.id, 3) === shardIndex(record.id, 3),
+    // one shard given alone, the one the later event's id routes to: the other shards are looked in by name
+    const lone = log.tables[routed as "orders_0"];
+    const mention = `${later.id} in ${home} is not the first event of its record (that is ${record.id})`;
+    await expectRejects(listByParent(t.db, lone, later.id), {
+      instanceOf: SpectorRecordNotFoundError,
+      mentions: [mention],
+    });
+    await expectRejects(
+      appendEvent(t.db, lone, { schema: "order", action: "update", payload: null, parentId: later.id }),
+      { instanceOf: SpectorRecordNotFoundError, mentions: [mention, "nothing was written"] },
     );
-    if (same !== undefined) {
-      await expectRejects(listByParent(t.db, lone, same.id), { instanceOf: SpectorRecordNotFoundError });
-    }
   });
 
   test("link, linked and ancestors take bare ids on a shard set: a record id routes by itself, a later event's id is looked up", async () => {

@@ -10,7 +10,9 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import { at } from "../checks.js";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId, newRecordId, recordIdShard } from "../ids.js";
-import { camelCase, displayName } from "../naming/index.js";
+import { COLUMNS, camelCase, displayName } from "../naming/index.js";
+import { quoteIdent, quoteQualified } from "../sql/quote.js";
+import { rowQuery } from "./rows.js";
 import type { EventTable } from "../tables/event-table.js";
 import type { LinkTable } from "../tables/link-table.js";
 import { eventTableMeta, getMeta, linkTableMeta, type EventTableMeta, type LinkTableMeta } from "../tables/meta.js";
@@ -250,22 +252,38 @@ function idInShard(meta: EventTableMeta): string {
 }
 
 /**
- * Where event `id` is: the shard that holds it (`events` first, then the other shards of its set) and
- * its `parent_id`; `undefined` when none does. The lookup uses pg_catalog's `=`, whatever the caller's
- * search_path.
+ * Where event `id` is: the table that holds it (`events` first, then the other shards of its set, or,
+ * for one shard of a `shards` list given alone, the other shards of the list that exist, by name) and
+ * its `parent_id`; `undefined` when none does. For the helpers' error paths: the lookups use
+ * pg_catalog's `=`, whatever the caller's search_path, and never fail on a shard not created yet.
  */
 export async function findEvent(
   db: SpectorDatabase,
   events: EventsTable,
   id: string,
-): Promise<{ readonly events: EventsTable; readonly parentId: string } | undefined> {
+): Promise<{ readonly table: string; readonly parentId: string } | undefined> {
   for (const place of [events, ...(events.set ?? []).filter((shard) => shard.table !== events.table)]) {
     const t = place.table;
     const [found] = await db
       .select({ parentId: t.parentId })
       .from(t)
       .where(sql`${t.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.text::pg_catalog.uuid`);
-    if (found !== undefined) return { events: place, parentId: found.parentId };
+    if (found !== undefined) return { table: displayName(place.meta), parentId: found.parentId };
+  }
+  const { shard, pgSchema, name } = events.meta;
+  if (events.set !== undefined || shard === undefined) return undefined;
+  const query = rowQuery(db);
+  for (const other of shard.names.filter((each) => each !== name)) {
+    const table = quoteQualified(pgSchema, other);
+    const [exists] = await query(`SELECT pg_catalog.to_regclass($1) IS NOT NULL AS there`, [table]);
+    if (exists?.there !== true && exists?.there !== "t") continue;
+    const [found] = await query(
+      `SELECT ${quoteIdent(COLUMNS.parentId)}::pg_catalog.text AS parent_id FROM ${table} ` +
+        `WHERE ${quoteIdent(COLUMNS.id)} OPERATOR(pg_catalog.=) $1::pg_catalog.text::pg_catalog.uuid`,
+      [id],
+    );
+    if (found !== undefined)
+      return { table: displayName({ pgSchema, name: other }), parentId: String(found.parent_id) };
   }
   return undefined;
 }
@@ -279,7 +297,7 @@ export async function recordNotFound(db: SpectorDatabase, events: EventsTable, p
   if (found === undefined || found.parentId === parentId) {
     throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, undefined);
   }
-  throw new SpectorRecordNotFoundError(displayName(found.events.meta), parentId, found.parentId);
+  throw new SpectorRecordNotFoundError(found.table, parentId, found.parentId);
 }
 
 /**
@@ -290,7 +308,7 @@ export async function recordNotFound(db: SpectorDatabase, events: EventsTable, p
 export async function refuseLaterEvent(db: SpectorDatabase, events: EventsTable, parentId: string): Promise<void> {
   const found = await findEvent(db, events, parentId);
   if (found === undefined || found.parentId === parentId.toLowerCase()) return;
-  throw new SpectorRecordNotFoundError(displayName(found.events.meta), parentId.toLowerCase(), found.parentId, {
+  throw new SpectorRecordNotFoundError(found.table, parentId.toLowerCase(), found.parentId, {
     reading: true,
   });
 }
