@@ -87,7 +87,8 @@ export interface EventRef {
  * const byEvent: EventArg<typeof ancestorShards> = user; // routes without a lookup
  * ```
  */
-export type EventArg<Target> = string | EventRef;
+// (`Target` stays for callers that name it: every target takes the same now)
+export type EventArg<Target> = Target extends unknown ? string | EventRef : never;
 
 /**
  * The event `linked` and `ancestors` start from: an {@link EventArg} (an id or a row, also on a shard
