@@ -55,6 +55,35 @@ describe("a CommonJS app with a schema folder and a barrel index.ts", () => {
   });
 });
 
+describe("a shard appended to a spectorShards call but not to the export list", () => {
+  const dir = useScratchProject();
+
+  test("generate refuses before drizzle-kit runs, listing every table to add in one line", async () => {
+    write(
+      dir,
+      "drizzle.config.ts",
+      `export default { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };\n`,
+    );
+    write(
+      dir,
+      "schema.ts",
+      `import { spectorShards } from ${JSON.stringify(INDEX)};\n` +
+        `const log = spectorShards({ shards: ["log_0", "log_1", "log_2"], links: [["ancestors", "ancestor_id"]] });\n` +
+        `export const { log_0, log_1, log_0_ancestors, log_1_ancestors } = log.tables;\n` +
+        `export const logShards = log.events;\n`,
+    );
+    await expectRejects(generate({ cwd: dir, ...quiet }), {
+      instanceOf: GenerateError,
+      mentions: [
+        "drizzle-kit would not see 2 tables the schema files make",
+        "- events table public.log_2 (made at",
+        "To export them all, add `log_2, log_2_ancestors` to the export list",
+      ],
+    });
+    expect(existsSync(join(dir, "migrations"))).toBe(false);
+  });
+});
+
 /** The schema of the push and verify steps: a sharded log and a table, record-chained, in PostgreSQL schema "spector". */
 const LOG = {
   shards: ["orders_0", "orders_1", "orders_2"],
