@@ -19,7 +19,7 @@ import { sameParentError } from "./violation.js";
  *
  * On a shard set the link goes to the shard of its events' record: an end given as a row routes by its
  * `parentId`, a record's id by the shard it carries, any other event's id is first looked up in the
- * set's events tables (one query per shard at most).
+ * set's events tables (one statement over every shard; pass rows to save it).
  *
  * On a link table of the Citus layout the link's `parent_id` is the record of the ends given as rows,
  * or else looked up (the record of `from`, or of `to` when `from` is no event); its foreign keys

@@ -23,8 +23,8 @@ import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
  * `parentId` is the id of a record's first event (any event row's `parentId`). An id that is no event
  * gives `[]` (no such record, yet). An id that is an event but not the first of its record is a
  * mistake that `[]` would hide: it throws `SpectorRecordNotFoundError`, naming the record to pass (on a
- * shard set, and the shard that holds the event). That check costs one lookup by primary key per
- * shard, and only when nothing was found.
+ * shard set, and the shard that holds the event). That check costs one more statement (a lookup by
+ * primary key in each shard of a set), and only when nothing was found.
  *
  * @example
  * ```ts
@@ -51,7 +51,7 @@ export async function listByParent<T extends AnyEventTable>(
       .orderBy(asc(t.id)),
   );
   const rows = (await query.execute({ parentId })) as unknown as EventRow<T>[];
-  // nothing found: say so when `parentId` is an event, but not its record's first (one lookup per shard)
+  // nothing found: say so when `parentId` is an event, but not its record's first (one more statement)
   if (rows.length === 0) await refuseLaterEvent(db, events, parentId);
   return rows;
 }

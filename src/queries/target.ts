@@ -262,14 +262,16 @@ export async function findEvent(
   events: EventsTable,
   id: string,
 ): Promise<{ readonly table: string; readonly parentId: string } | undefined> {
-  for (const place of [events, ...(events.set ?? []).filter((shard) => shard.table !== events.table)]) {
-    const t = place.table;
-    const [found] = await db
-      .select({ parentId: t.parentId })
-      .from(t)
-      .where(sql`${t.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.text::pg_catalog.uuid`);
-    if (found !== undefined) return { table: displayName(place.meta), parentId: found.parentId };
-  }
+  // one statement over every shard of a set (a UNION ALL of lookups by primary key), the routed one first
+  const places = [events, ...(events.set ?? []).filter((shard) => shard.table !== events.table)];
+  const lookups = places.map(
+    ({ table: t }, i) =>
+      sql`(select ${sql.raw(String(i))} as place, ${t.parentId}::pg_catalog.text as parent_id from ${t} where ${t.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.text::pg_catalog.uuid)`,
+  );
+  const result = (await db.execute(sql`${sql.join(lookups, sql` union all `)} limit 1`)) as unknown;
+  const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, unknown>[];
+  if (row !== undefined)
+    return { table: displayName(places[Number(row.place)]!.meta), parentId: String(row.parent_id) };
   const { shard, pgSchema, name } = events.meta;
   if (events.set !== undefined || shard === undefined) return undefined;
   const query = rowQuery(db);
