@@ -7,7 +7,6 @@
  * On PostgreSQL each suite gets a database with a random name, dropped at the end.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { spawnSync } from "node:child_process";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
@@ -20,6 +19,7 @@ import pg from "pg";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe } from "vitest";
 import { splitStatements } from "../../src/sql/statements.js";
+import { spawnChild } from "./child-timeout.js";
 import { createFreshDatabase } from "./fresh-database.js";
 
 export type BackendName = "pglite" | "postgres" | "node-postgres";
@@ -162,7 +162,7 @@ async function openPglite(): Promise<TestDatabase> {
 
 /** `COPY ... FROM STDIN` through psql: postgres.js's COPY stream never reports a failed COPY (it just stops). */
 function psqlCopyIn(url: string, target: string, data: string): void {
-  const run = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`], {
+  const run = spawnChild("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`], {
     input: data,
     encoding: "utf8",
   });
