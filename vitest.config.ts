@@ -34,6 +34,7 @@ export default defineConfig({
     testTimeout: HANG,
     hookTimeout: HANG,
     teardownTimeout: HANG,
+    globalSetup: ["test/support/pglite-template.ts"],
     pool: "forks",
     maxWorkers: 2,
     projects: [

@@ -6,7 +6,6 @@
  * postgres.js, and, for the suites that test the helpers on every driver, through node-postgres too.
  * On PostgreSQL each suite gets a database with a random name, dropped at the end.
  */
-import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
@@ -20,6 +19,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe } from "vitest";
 import { splitStatements } from "../../src/sql/statements.js";
 import { spawnChild } from "./child-timeout.js";
+import { freshPglite } from "./pglite-template.js";
 import { createFreshDatabase } from "./fresh-database.js";
 
 export type BackendName = "pglite" | "postgres" | "node-postgres";
@@ -114,7 +114,7 @@ export async function openDatabase(backend: BackendName): Promise<TestDatabase> 
 }
 
 async function openPglite(): Promise<TestDatabase> {
-  const client = new PGlite();
+  const client = await freshPglite();
   const db = drizzlePglite(client);
   return {
     backend: "pglite",
