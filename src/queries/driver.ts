@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { entityKind } from "drizzle-orm";
 import { OPTIONS, at, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import type { SpectorDatabase } from "./types.js";
@@ -69,4 +70,35 @@ function driverKey(db: unknown): object | undefined {
   if (typeof db !== "object" || db === null) return undefined;
   const dialect = (db as { dialect?: unknown }).dialect;
   return typeof dialect === "object" && dialect !== null ? dialect : undefined;
+}
+
+/** Drizzle's sessions that run each statement on its own, over HTTP: no interactive transaction. */
+const HTTP_SESSIONS: Readonly<Record<string, string>> = {
+  NeonHttpSession: "neon-http",
+  PgRemoteSession: "pg-proxy",
+  XataHttpSession: "xata-http",
+};
+
+/**
+ * The name of `db`'s driver when it has no interactive transactions (neon-http, `pg-proxy`): each
+ * statement runs on its own, in a snapshot of its own. `undefined` for every other driver.
+ */
+export function httpDriver(db: SpectorDatabase): string | undefined {
+  const session = (db as unknown as { session?: { constructor?: Record<symbol, unknown> } }).session;
+  const kind = session?.constructor?.[entityKind];
+  return typeof kind === "string" ? HTTP_SESSIONS[kind] : undefined;
+}
+
+/**
+ * Refuses a driver without interactive transactions for what needs one: a `SpectorOptionError` that
+ * names the helper, says why it needs a transaction, and what to do instead.
+ */
+export function refuseHttpDriver(db: SpectorDatabase, helper: string, why: string, instead: string): void {
+  const driver = httpDriver(db);
+  if (driver === undefined) return;
+  throw new SpectorOptionError(
+    "db",
+    `a ${driver} database`,
+    `a database with interactive transactions for \`${helper}\`, which ${why}; ${driver} runs each statement on its own. ${instead}`,
+  );
 }

@@ -16,6 +16,7 @@ import type { ShardSet } from "../tables/shards.js";
 import { checkChained } from "./inputs.js";
 import { rowQuery } from "./rows.js";
 import { recordNotFound, resolveEventTables, resolveEvents, type Events, type EventsTable } from "./target.js";
+import { httpDriver, refuseHttpDriver } from "./driver.js";
 import { verifyRecords } from "./verify-records.js";
 import type { SpectorDatabase } from "./types.js";
 
@@ -28,7 +29,10 @@ import type { SpectorDatabase } from "./types.js";
  * (`mismatch`, `missing`, `unknown-schema`, `unknown-action`, `unencodable`; see docs/spector-interop.md) and both
  * hashes in hex. A shard set verifies each shard's chain in turn (counts add up; the first broken
  * event ends the walk). Outside a transaction it reads in one `REPEATABLE READ` read-only transaction,
- * so that the chain is seen as of one moment.
+ * so that the chain is seen as of one moment; on a driver without transactions (neon-http, `pg-proxy`)
+ * it reads each table's chain in one `SELECT` instead (one snapshot too, the whole chain in memory):
+ * appends that run meanwhile cause no false alarm and hide no edit. Record chains need a transaction:
+ * on such a driver they are refused with a `SpectorOptionError` that says what to use instead.
  *
  * @example
  * ```ts
@@ -59,10 +63,13 @@ export async function verifyChain<T extends AnyEventTable & { readonly hash: Any
     }
     checkChained("table", meta);
   }
+  // without transactions (neon-http, pg-proxy) each table's chain is read in one SELECT: one snapshot
+  const whole = httpDriver(db) !== undefined;
   const walk = async (tx: SpectorDatabase): Promise<ChainVerification> => {
     let count = 0;
     for (const events of tables) {
-      const result = await verifyPages(events.meta, displayName(events.meta), pageReader(tx, events), {
+      const read = whole ? wholeChain(pageReader(tx, events)) : pageReader(tx, events);
+      const result = await verifyPages(events.meta, displayName(events.meta), read, {
         ...options,
         onProgress: options.onProgress && ((n) => options.onProgress!(count + n)),
       });
@@ -71,8 +78,25 @@ export async function verifyChain<T extends AnyEventTable & { readonly hash: Any
     }
     return { ok: true, count };
   };
-  return inSnapshot(db, walk);
+  return whole ? walk(db) : inSnapshot(db, walk);
 }
+
+/**
+ * A page reader that reads the whole chain at the first call, in one statement (one snapshot: every
+ * append it sees is whole, each chained to the one before, so appends that run meanwhile neither break
+ * the chain it reads nor hide an edit), and nothing after.
+ */
+function wholeChain(read: ChainPageReader): ChainPageReader {
+  let done = false;
+  return (after, limit) => {
+    if (done) return Promise.resolve([]);
+    done = true;
+    return read(after, Math.max(limit, WHOLE_CHAIN));
+  };
+}
+
+/** The `LIMIT` of a whole chain's one read: PostgreSQL's largest `bigint`. */
+const WHOLE_CHAIN = Number.MAX_SAFE_INTEGER;
 
 /** Runs `read` in the caller's transaction, or in a `REPEATABLE READ` read-only one: one moment's data. */
 function inSnapshot<R>(db: SpectorDatabase, read: (tx: SpectorDatabase) => Promise<R>): Promise<R> {
@@ -146,6 +170,12 @@ async function verifyRecordChains(
 ): Promise<ChainVerification> {
   const { parentId, head } = options;
   const picked = parentId === undefined ? tables : [resolveEvents("table", table).record(parentId.toLowerCase())];
+  refuseHttpDriver(
+    db,
+    "verifyChain",
+    'on a record-chained table (`hashed: "record"`) runs its statements in one REPEATABLE READ transaction, with its search_path and planner settings set for them (SET LOCAL)',
+    "Verify through a driver that has them (node-postgres, postgres.js, or @neondatabase/serverless' Pool or Client over WebSockets), or run `drizzle-spector verify`.",
+  );
   return inSnapshot(db, async (tx) => {
     const query = rowQuery(tx);
     let count = 0;
