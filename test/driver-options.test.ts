@@ -5,11 +5,14 @@
  * node-postgres (with DATABASE_URL) the names are read back from `pg_prepared_statements` of the one
  * connection the database uses. Through a real PgBouncer: test/drivers.test.ts.
  */
+import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { expect, test } from "vitest";
 import {
   SpectorOptionError,
+  SpectorSameParentError,
+  newEventId,
   appendEvent,
   backtrace,
   listByParent,
@@ -17,6 +20,8 @@ import {
   spectorTables,
 } from "../src/index.js";
 import { driverOptions } from "../src/queries/driver.js";
+import { driverError, sameParentError } from "../src/queries/violation.js";
+import { getMeta, type LinkTableMeta } from "../src/tables/meta.js";
 import { backends, describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 
@@ -89,4 +94,32 @@ test("spectorDriver refuses what is no database and options that are not as docu
   expect(() => spectorDriver(db, { named: false } as never)).toThrow(SpectorOptionError);
   expect(spectorDriver(db, {})).toBe(db);
   expect(driverOptions(db).namedStatements).toBe(true);
+});
+
+test("a Bun.SQL error (SQLSTATE in `errno`, `code` ERR_POSTGRES_SERVER_ERROR) is read as its SQLSTATE", () => {
+  const { event_ancestors } = spectorTables({ table: "events", links: [["event_ancestors", "ancestor_id"]] });
+  const meta = getMeta(event_ancestors) as LinkTableMeta;
+  const [e, o, p, q] = [newEventId(), newEventId(), newEventId(), newEventId()];
+  const message = `Link events must have the same parent_id: ${p} != ${q} (link table event_ancestors: event_id ${e}, ancestor_id ${o})`;
+  // the shape of Bun's PostgresError: `code` is Bun's, `errno` PostgreSQL's SQLSTATE
+  const bun = (errno: string) =>
+    Object.assign(new Error(message), {
+      name: "PostgresError",
+      code: "ERR_POSTGRES_SERVER_ERROR",
+      errno,
+      severity: "ERROR",
+      schema: "public",
+      table: "event_ancestors",
+    });
+  const wrapped = new DrizzleQueryError("INSERT ...", [], bun("23514"));
+  expect(driverError(wrapped)).toMatchObject({ code: "23514", message, table: "event_ancestors" });
+  const error = sameParentError(wrapped, meta);
+  expect(error).toBeInstanceOf(SpectorSameParentError);
+  expect(error).toMatchObject({ code: "23514", eventId: e, eventParentId: p, otherId: o, otherParentId: q });
+  // another SQLSTATE in `errno` is not the rule's violation
+  expect(sameParentError(new DrizzleQueryError("INSERT ...", [], bun("23505")), meta)).toBeUndefined();
+  // Bun's own errors (no SQLSTATE) keep their code
+  expect(driverError(Object.assign(new Error("closed"), { code: "ERR_POSTGRES_CONNECTION_CLOSED" }))?.code).toBe(
+    "ERR_POSTGRES_CONNECTION_CLOSED",
+  );
 });

@@ -5,7 +5,13 @@
  * @module
  */
 import { asc, is, sql } from "drizzle-orm";
-import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
+import {
+  PgTransaction,
+  type AnyPgColumn,
+  type PgColumn,
+  type PgDatabase,
+  type PgQueryResultHKT,
+} from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, displayName } from "../naming/index.js";
@@ -101,7 +107,9 @@ const WHOLE_CHAIN = Number.MAX_SAFE_INTEGER;
 /** Runs `read` in the caller's transaction, or in a `REPEATABLE READ` read-only one: one moment's data. */
 function inSnapshot<R>(db: SpectorDatabase, read: (tx: SpectorDatabase) => Promise<R>): Promise<R> {
   if (is(db, PgTransaction)) return read(db);
-  return db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+  // a database with transactions: only an HTTP driver's (neon-http's `$withAuth()` view included) has none
+  const withTransactions = db as PgDatabase<PgQueryResultHKT, Record<string, never>>;
+  return withTransactions.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
 }
 
 /** {@link VerifyOptions}, checked against the table's kind of chain. */
