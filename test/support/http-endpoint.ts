@@ -73,3 +73,68 @@ export function pgProxyDatabase(endpoint: HttpEndpoint) {
     return { rows: answer.rows as never[] };
   });
 }
+
+/**
+ * A local emulation of Neon's HTTP SQL endpoint (`POST /sql`, as `neon()` of `@neondatabase/serverless`
+ * calls it): one statement per request (or a `queries` batch, in one transaction), rows as arrays of
+ * PostgreSQL's text with the fields' type ids, errors as status 400 with PostgreSQL's fields. Point
+ * `neonConfig.fetchEndpoint` at its `url`. Listens on 127.0.0.1 only.
+ */
+export async function startNeonHttpEndpoint(databaseUrl: string, max = 10): Promise<HttpEndpoint> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  type Query = { query: string; params?: unknown[] };
+  const run = async (client: pg.Pool | pg.PoolClient, { query, params }: Query) => {
+    const result = await client.query({ text: query, values: params ?? [], rowMode: "array", types: TEXT_TYPES });
+    return {
+      fields: result.fields.map((field) => ({ name: field.name, dataTypeID: field.dataTypeID })),
+      rows: result.rows,
+      command: result.command,
+      rowCount: result.rowCount,
+    };
+  };
+  const server: Server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    request.on("end", () => {
+      const posted = JSON.parse(body) as Query | { queries: Query[] };
+      const answer = async () => {
+        if (!("queries" in posted)) return run(pool, posted);
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          const results = [];
+          for (const query of posted.queries) results.push(await run(client, query));
+          await client.query("COMMIT");
+          return { results };
+        } catch (error) {
+          await client.query("ROLLBACK");
+          throw error;
+        } finally {
+          client.release();
+        }
+      };
+      answer().then(
+        (result) => {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(JSON.stringify(result));
+        },
+        (error: Error & Record<string, unknown>) => {
+          const { code, detail, hint, table, schema, column, constraint, severity } = error;
+          response.writeHead(400, { "content-type": "application/json" });
+          response.end(
+            JSON.stringify({ message: error.message, code, detail, hint, table, schema, column, constraint, severity }),
+          );
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/sql`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.end();
+    },
+  };
+}
