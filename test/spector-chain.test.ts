@@ -394,9 +394,7 @@ describeBackends(
       await appendEvent(logged, ledger, { schema: "post", action: "update", payload: {}, parentId: first.id });
       expect(sent).toHaveLength(2);
       for (const text of sent) {
-        expect(text).toMatch(
-          /^select .* from "public"\."chain_append_ledger"\(.*\) as "spector_chain_link"$/s,
-        );
+        expect(text).toMatch(/^select .* from "public"\."chain_append_ledger"\(.*\) as "spector_chain_link"$/s);
       }
       expect(await verifyChain(t.db, ledger)).toMatchObject({ ok: true });
     });

@@ -49,7 +49,8 @@ import type { SpectorDatabase } from "./types.js";
  * (record chains, verified in the database; see `VerifyOptions` for `parentId` and `head`). An
  * unhashed table does not compile (from JavaScript it is refused).
  * @throws {SpectorOptionError} when the table is not hashed, a `hashed: true` table declares no
- * `schemaModules`, or `pageSize` is not a positive integer, before any SQL runs.
+ * `schemaModules`, or `pageSize` is not a positive integer, before any SQL runs; and for record chains
+ * on a driver without transactions (neon-http, `pg-proxy`), saying what to use instead.
  */
 export async function verifyChain<T extends AnyEventTable & { readonly hash: AnyPgColumn }>(
   db: SpectorDatabase,
