@@ -42,6 +42,7 @@ export { spectorDownSql } from "./sql/down-sql.js";
 
 // The helpers
 export { appendEvent } from "./queries/append.js";
+export { spectorDriver, type SpectorDriverOptions } from "./queries/driver.js";
 export { listByParent, backtrace, rawCodes } from "./queries/read.js";
 export { link } from "./queries/link.js";
 export { linked, ancestors } from "./queries/walk.js";

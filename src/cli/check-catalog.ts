@@ -8,6 +8,7 @@
  */
 import { RULE_NAMES, type TableName } from "../naming/index.js";
 import { quoteIdent } from "../sql/quote.js";
+import type { FunctionResult } from "../sql/rule-objects.js";
 import type { CatalogQuery } from "./connect.js";
 
 export const functionKey = (schema: string, name: string) => JSON.stringify(["function", schema, name]);
@@ -19,7 +20,7 @@ export const triggerKey = (table: string, name: string) => JSON.stringify(["trig
  */
 export interface RulePattern {
   readonly rule: string;
-  readonly kind: "trigger function" | "trigger";
+  readonly kind: "trigger function" | "function" | "trigger";
   readonly prefix: string;
   readonly suffix: string;
 }
@@ -28,7 +29,7 @@ export function rulePatterns(): RulePattern[] {
   const marker = "\u0000";
   return Object.entries(RULE_NAMES).flatMap(([rule, { names }]) =>
     names(marker).flatMap(([name, kind]) => {
-      if (kind !== "trigger function" && kind !== "trigger") return [];
+      if (kind !== "trigger function" && kind !== "function" && kind !== "trigger") return [];
       const [prefix, suffix] = name.split(marker) as [string, string];
       return [{ rule, kind, prefix, suffix }];
     }),
@@ -47,12 +48,16 @@ function likePattern(pattern: RulePattern): string {
  */
 export function madeFor(
   patterns: readonly RulePattern[],
-  kind: RulePattern["kind"],
+  kind: RulePattern["kind"] | readonly RulePattern["kind"][],
   schema: string,
   name: string,
 ): { rule: string; table: string } {
   const matches = patterns
-    .filter((p) => p.kind === kind && name.length > p.prefix.length + p.suffix.length)
+    .filter(
+      (p) =>
+        (typeof kind === "string" ? p.kind === kind : kind.includes(p.kind)) &&
+        name.length > p.prefix.length + p.suffix.length,
+    )
     .filter((p) => name.startsWith(p.prefix) && name.endsWith(p.suffix))
     .sort((a, b) => b.suffix.length - a.suffix.length);
   const best = matches[0]!;
@@ -77,11 +82,14 @@ export interface FoundFunction {
   readonly source: string;
   readonly securityDefiner: boolean;
   readonly config: readonly string[];
-  readonly returnsTrigger: boolean;
+  /** Its arguments, as `pg_get_function_identity_arguments` renders them. */
+  readonly arguments: string;
+  /** What it returns. */
+  readonly returns: FunctionResult;
 }
 
 /**
- * The functions without arguments that are among `wanted` (`[schema, name]`), or in one of `schemas`
+ * The functions without arguments (or that return no trigger) that are among `wanted` (`[schema, name]`), or in one of `schemas`
  * with a name of one of `patterns`.
  */
 export async function readFunctions(
@@ -93,9 +101,11 @@ export async function readFunctions(
   const rows = await query(
     `SELECT n.nspname AS schema, p.proname AS name, p.prosrc AS source, p.prosecdef::pg_catalog.text AS security_definer,
             pg_catalog.to_json(coalesce(p.proconfig, '{}'))::pg_catalog.text AS config,
-            (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype)::pg_catalog.text AS returns_trigger
+            pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
+            pg_catalog.json_build_array(p.proretset, rn.nspname, rt.typname)::pg_catalog.text AS returns
        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-      WHERE p.pronargs = 0
+       JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.typnamespace
+      WHERE (p.pronargs = 0 OR p.prorettype <> 'pg_catalog.trigger'::pg_catalog.regtype)
         AND ((n.nspname, p.proname) IN (SELECT w ->> 0, w ->> 1 FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json -> 'wanted') AS w)
              OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'schemas'))
                  AND p.proname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'patterns'))))
@@ -111,7 +121,10 @@ export async function readFunctions(
       source: String(row.source),
       securityDefiner: String(row.security_definer) === "true",
       config: JSON.parse(String(row.config)) as string[],
-      returnsTrigger: String(row.returns_trigger) === "true",
+      arguments: String(row.arguments),
+      returns: ((setOf, schema, type) => ({ setOf, schema, type }))(
+        ...(JSON.parse(String(row.returns)) as [boolean, string, string]),
+      ),
     });
   }
   return found;
