@@ -10,6 +10,7 @@ import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming/index.js
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { backfillStatement } from "./record-chain-backfill.js";
+import { nextEventIdFunction, noIdLeft, uuidAfterBlock } from "./record-chain-ids.js";
 import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "./record-hash.js";
 import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
@@ -19,7 +20,8 @@ import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-o
  * - `unchained`: an event of a record whose events predate the record chain (no head);
  * - `duplicate`: a first event for a record that has one already;
  * - `notFirst`: an event whose `parent_id` is an event that is not a record's first;
- * - `noIdLeft`: an event whose id must move after the record's last, which is the largest uuid;
+ * - `notAfter`: an event whose id is not after its record's last id (retryable: make an id after it,
+ *   with `next_event_id_T(parent_id)` in SQL; `appendEvent` does);
  * - `elsewhere`: the function attached to a trigger on another table (refused: it is `SECURITY
  *   DEFINER`, and must move no head but its own table's).
  *
@@ -44,7 +46,11 @@ export const RECORD_CHAIN_ERRORS = {
     sqlstate: "23503",
     message: "drizzle-spector: %s in %s is not the first event of its record: parent_id must be a record's first event",
   },
-  noIdLeft: { sqlstate: "22003", message: "drizzle-spector: record %s of %s has no id left after its last one" },
+  notAfter: {
+    sqlstate: "40001",
+    message:
+      "drizzle-spector: event id %s is not after %s, the last id of record %s in %s: ids of a record must increase (retry with an id after it, e.g. from %s(parent_id))",
+  },
   elsewhere: {
     sqlstate: "42501",
     message: "drizzle-spector: %s keeps the record chain of %s only, and was called by a trigger on %s",
@@ -63,9 +69,11 @@ export const RECORD_CHAIN_ERRORS = {
  *   returns it. The head's row lock serializes the appends of one record: under READ COMMITTED a
  *   concurrent append waits for it and then chains to its event; under REPEATABLE READ and
  *   SERIALIZABLE it fails with SQLSTATE 40001, never chaining to a stale head.
- * - An id at or before the head's last id (clocks that disagree, UUIDv4 ids) is moved to the last id
- *   plus one, so that `ORDER BY id` is the chain's order within a record; the row is then chained
- *   under the head's lock (`SELECT ... FOR UPDATE`).
+ * - An event sent without an id (`NULL`) of a record that has a head gets a UUIDv7 after the head's
+ *   last id, made under the head's lock, so it is never refused as out of order.
+ * - An id at or before the head's last id (clocks that disagree, UUIDv4 ids) is refused with
+ *   `notAfter` (40001, retryable), read under the head's lock (`SELECT ... FOR UPDATE`): the id is
+ *   stored as sent or not at all, and `ORDER BY id` is the chain's order within a record.
  * - A record's first event (`id = parent_id`) starts a chain: its head is inserted (`ON CONFLICT DO
  *   NOTHING`, which waits for a concurrent first event and then refuses a second one).
  */
@@ -82,17 +90,19 @@ function chainFunctionBody(meta: EventTableMeta): string {
   ].map(q) as [string, string, string, string];
   const [id, eventParent, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
   const digest = recordDigest(hashedColumnsOf("NEW"));
-  const raise = (error: { sqlstate: string; message: string }) =>
+  const raise = (error: { sqlstate: string; message: string }, args = `NEW.${eventParent}, ${quoteLiteral(table)}`) =>
     `RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(error.sqlstate)},
-        MESSAGE = format(${quoteLiteral(error.message)}, NEW.${eventParent}, ${quoteLiteral(table)}),
+        MESSAGE = format(${quoteLiteral(error.message)}, ${args}),
         SCHEMA = ${quoteLiteral(meta.pgSchema ?? "public")}, TABLE = ${quoteLiteral(meta.name)};`;
+  const notAfter = raise(
+    RECORD_CHAIN_ERRORS.notAfter,
+    `NEW.${id}, v_last_id, NEW.${eventParent}, ${quoteLiteral(table)}, ${quoteLiteral(quoteQualified(meta.pgSchema, names.recordChain.nextEventId(meta.name)))}`,
+  );
   const taken = `EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${id})`;
   const fn = quoteQualified(meta.pgSchema, names.recordChain.function(meta.name));
   return `DECLARE
   v_last_id uuid;
   v_last_hash bytea;
-  v_next bytea;
-  v_byte int;
 BEGIN
   IF TG_TABLE_NAME <> ${quoteLiteral(meta.name)} OR TG_TABLE_SCHEMA <> ${quoteLiteral(meta.pgSchema ?? "public")}
      OR TG_OP <> 'INSERT' OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' THEN
@@ -123,23 +133,12 @@ BEGIN
     IF NEW.${id} = NEW.${eventParent} THEN
       ${raise(RECORD_CHAIN_ERRORS.duplicate)}
     END IF;
+    IF NEW.${id} IS NULL THEN
+      -- no id sent: one after the record's last, under its lock
+      ${uuidAfterBlock("v_last_id", `NEW.${id}`, noIdLeft(table, `NEW.${eventParent}`, "v_last_id"))}
+    END IF;
     IF NEW.${id} <= v_last_id THEN
-      v_next := uuid_send(v_last_id);
-      LOOP
-        FOR i IN REVERSE 15..0 LOOP
-          v_byte := get_byte(v_next, i);
-          IF v_byte < 255 THEN
-            v_next := set_byte(v_next, i, v_byte + 1);
-            EXIT;
-          END IF;
-          IF i = 0 THEN
-            ${raise(RECORD_CHAIN_ERRORS.noIdLeft)}
-          END IF;
-          v_next := set_byte(v_next, i, 0);
-        END LOOP;
-        NEW.${id} := encode(v_next, 'hex')::uuid;
-        EXIT WHEN NOT ${taken};
-      END LOOP;
+      ${notAfter}
     END IF;
     NEW.${hash} := ${recordHash("v_last_hash", digest)};
     UPDATE ${headsTable} AS h SET ${lastId} = NEW.${id}, ${lastHash} = NEW.${hash}, ${count} = h.${count} + 1
@@ -206,12 +205,13 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
  * the events already there, then the function and the trigger.
  */
 export function recordChainStatements(meta: EventTableMeta): string[] {
-  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta))];
+  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta)), nextEventIdFunction(meta)];
 }
 
 /** The statements that remove the record chain from events table `table` (its heads table is drizzle-kit's). */
 export function dropRecordChainStatements(table: TableName): string[] {
   return [
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.function(table.name))}() CASCADE;`,
+    `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.nextEventId(table.name))}(uuid);`,
   ];
 }
