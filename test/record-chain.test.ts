@@ -333,6 +333,58 @@ describeBackends("record chains", (backend) => {
         );
       });
 
+      test("no writer can stop a record: ids that are not UUIDv7, or more than 60 s ahead of the database clock, are refused with 22023", async () => {
+        const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { f: 0 } });
+        const head = await chainHead(t.db, events, root.id);
+        const refused = [
+          "ffffffff-ffff-ffff-ffff-ffffffffffff", // the largest uuid: no id would be left after it
+          "ffffffff-ffff-7fff-bfff-ffffffffffff", // a UUIDv7 in the year 10889
+          uuidv7({ msecs: Date.now() + 70_000 }), // 70 s ahead
+          "7c9e6679-7425-40de-944b-e07fc1f90ae7", // a UUIDv4
+          "01900000-0000-7000-0000-000000000000", // version 7, variant 0
+        ];
+        for (const id of refused) {
+          await t.db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`SET LOCAL ROLE ${writer}`));
+            await tx.execute(sql`SAVEPOINT attempt`);
+            await expectRejects(
+              tx.execute(
+                sql`INSERT INTO events (id, parent_id, schema, action, payload) VALUES (${id}::uuid, ${root.id}::uuid, 0, 2, '{}')`,
+              ),
+              {
+                sqlstate: "22023",
+                mentions: [
+                  `event id ${id} of record ${root.id} in "public"."events" is not a UUIDv7 whose time is at most 60 seconds ahead of the database clock`,
+                ],
+              },
+            );
+            await tx.execute(sql`ROLLBACK TO SAVEPOINT attempt`);
+          });
+        }
+        // a first event with such an id is refused too
+        await expectRejects(
+          t.query(`INSERT INTO events (id, parent_id, schema, action) VALUES ($1, $1, 0, 1)`, [refused[0]]),
+          { sqlstate: "22023", mentions: ["60 seconds ahead"] },
+        );
+        expect(await chainHead(t.db, events, root.id)).toEqual(head);
+        // 50 s ahead is within the bound; the record stays appendable, by appendEvent and by raw SQL
+        const ahead = uuidv7({ msecs: Date.now() + 50_000 });
+        await t.query(`INSERT INTO events (id, parent_id, schema, action) VALUES ($1, $2, 0, 2)`, [ahead, root.id]);
+        const next = await appendEvent(t.db, events, {
+          schema: "user",
+          action: "update",
+          payload: { f: 1 },
+          parentId: root.id,
+        });
+        expect(next.id > ahead).toBe(true);
+        const [raw] = await t.query<{ id: string }>(
+          `INSERT INTO events (id, parent_id, schema, action) VALUES (public.next_event_id_events($1), $1, 0, 2) RETURNING id::text AS id`,
+          [root.id],
+        );
+        expect(raw!.id > next.id).toBe(true);
+        expect(await verifyChain(t.db, events, { parentId: root.id })).toEqual({ ok: true, count: 4 });
+      });
+
       test("a role with INSERT (and SELECT) on events and no privilege on the heads table appends, by appendEvent and raw SQL", async () => {
         const [privileges] = await t.query<{ any: boolean }>(
           `SELECT has_table_privilege($1, 'events_heads', 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') AS any`,
@@ -345,7 +397,7 @@ describeBackends("record chains", (backend) => {
           const first = await appendEvent(tx, events, { schema: "user", action: "insert", payload: { by: "writer" } });
           await appendEvent(tx, events, { schema: "post", action: "update", payload: [1.0], parentId: first.id });
           await tx.execute(
-            sql`INSERT INTO events (id, parent_id, schema, action, payload) VALUES (gen_random_uuid(), ${first.id}, 0, 2, '{}')`,
+            sql`INSERT INTO events (id, parent_id, schema, action, payload) VALUES (public.next_event_id_events(${first.id}), ${first.id}, 0, 2, '{}')`,
           );
           root = first.id;
         });

@@ -15,6 +15,12 @@ import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "./recor
 import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
+ * How far ahead of the database's clock (`clock_timestamp()`) a record-chain event id's UUIDv7 time may
+ * be, in seconds: a writer's clock may run that much ahead of the database's.
+ */
+export const RECORD_ID_MAX_AHEAD_SECONDS = 60;
+
+/**
  * How the record chain reports what it cannot chain: the SQLSTATE and message of each case.
  * - `noRecord`: an event of a record with no first event in the table (as the foreign key would);
  * - `unchained`: an event of a record whose events predate the record chain (no head);
@@ -22,6 +28,9 @@ import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-o
  * - `notFirst`: an event whose `parent_id` is an event that is not a record's first;
  * - `notAfter`: an event whose id is not after its record's last id (retryable: make an id after it,
  *   with `next_event_id_T(parent_id)` in SQL; `appendEvent` does);
+ * - `badId`: an event id that is not a UUIDv7, or whose time is more than
+ *   {@link RECORD_ID_MAX_AHEAD_SECONDS} ahead of the database's clock (such an id would stop every
+ *   later append to its record);
  * - `elsewhere`: the function attached to a trigger on another table (refused: it is `SECURITY
  *   DEFINER`, and must move no head but its own table's).
  *
@@ -51,6 +60,10 @@ export const RECORD_CHAIN_ERRORS = {
     message:
       "drizzle-spector: event id %s is not after %s, the last id of record %s in %s: ids of a record must increase (retry with an id after it, e.g. from %s(parent_id))",
   },
+  badId: {
+    sqlstate: "22023",
+    message: `drizzle-spector: event id %s of record %s in %s is not a UUIDv7 whose time is at most ${RECORD_ID_MAX_AHEAD_SECONDS} seconds ahead of the database clock (%s)`,
+  },
   elsewhere: {
     sqlstate: "42501",
     message: "drizzle-spector: %s keeps the record chain of %s only, and was called by a trigger on %s",
@@ -63,6 +76,9 @@ export const RECORD_CHAIN_ERRORS = {
  *   skips it (an idempotent retry), and the head does not move for a row that is not written. (An id
  *   taken by a concurrent, uncommitted insert of another record is not seen: should `ON CONFLICT DO
  *   NOTHING` then skip the row, that record's head has moved, which `verifyChain` reports.)
+ * - An id that is not a UUIDv7, or whose time is more than {@link RECORD_ID_MAX_AHEAD_SECONDS} ahead of
+ *   the database's clock, is refused (`badId`, 22023): no writer can stop a record with an id such as
+ *   `ffffffff-ffff-ffff-ffff-ffffffffffff`, after which no id would be left.
  * - The writer's `hash` is never used: it is replaced.
  * - An event of a record that has a head, with an id after the head's last id (the usual case), is
  *   chained by one `UPDATE` of the head, which computes the new hash from the head's last hash and
@@ -112,6 +128,11 @@ BEGIN
   END IF;
   IF ${taken} THEN
     RETURN NEW;
+  END IF;
+  IF NEW.${id} IS NOT NULL AND (substr(NEW.${id}::text, 15, 1) <> '7' OR substr(NEW.${id}::text, 20, 1) NOT IN ('8', '9', 'a', 'b')
+      OR ('x' || translate(left(NEW.${id}::text, 13), '-', ''))::bit(48)::bigint
+         > floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint + ${RECORD_ID_MAX_AHEAD_SECONDS * 1000}) THEN
+    ${raise(RECORD_CHAIN_ERRORS.badId, `NEW.${id}, NEW.${eventParent}, ${quoteLiteral(table)}, clock_timestamp()`)}
   END IF;
   UPDATE ${headsTable} AS h
      SET ${lastId} = NEW.${id},
