@@ -16,7 +16,13 @@ import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-o
 
 /**
  * How far ahead of the database's clock (`clock_timestamp()`) a record-chain event id's UUIDv7 time may
- * be, in seconds: a writer's clock may run that much ahead of the database's.
+ * be, in seconds: a writer's clock may run that much ahead of the database's. A later id is refused with
+ * `RECORD_CHAIN_ERRORS.badId` (22023).
+ *
+ * @example
+ * ```ts
+ * const latest = new Date(Date.now() + RECORD_ID_MAX_AHEAD_SECONDS * 1000); // the latest time an id may carry
+ * ```
  */
 export const RECORD_ID_MAX_AHEAD_SECONDS = 60;
 
