@@ -237,20 +237,50 @@ describeBackends("record chains", (backend) => {
   });
 
   describe("every writer is chained", () => {
-    test("a raw INSERT that supplies its own hash has it overwritten", async () => {
+    test("a raw INSERT that supplies a hash is refused with 23514 unless it is the chain's; the chain's is kept", async () => {
       const root = uuidv7();
+      const child = uuidv7();
       const forged = "ab".repeat(32);
+      const insertFirst = (hash: string) =>
+        t.query(
+          `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($1, $1, 0, 1, '{}', decode($2, 'hex'))`,
+          [root, hash],
+        );
+      const insertChild = (hash: string) =>
+        t.query(
+          `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($2, $1, 0, 2, '{}', decode($3, 'hex'))`,
+          [root, child, hash],
+        );
+      await expectRejects(insertFirst(forged), {
+        sqlstate: "23514",
+        mentions: [`event ${root} of record ${root} in "public"."events" arrives with a hash that is not the one`],
+      });
+      expect(await rowsOf(t, "events", root)).toEqual([]);
+      // the first event without a hash, then its own hash sent back with a retry of the child
+      await t.query(`INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $1, 0, 1, '{}')`, [root]);
+      await expectRejects(insertChild(forged), { sqlstate: "23514", mentions: [`event ${child} of record ${root}`] });
+      expect(await rowsOf(t, "events", root)).toHaveLength(1);
+      const [stored] = await rowsOf(t, "events", root);
       await t.query(
-        `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($1, $1, 0, 1, '{}', decode($2, 'hex'))`,
-        [root, forged],
-      );
-      await t.query(
-        `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($2, $1, 0, 2, '{}', decode($3, 'hex'))`,
-        [root, uuidv7(), forged],
+        `INSERT INTO events (id, parent_id, schema, action, payload, inserted_at, hash)
+         VALUES ($2, $1, 0, 2, '{}', '2025-01-01 00:00:00', decode($3, 'hex'))`,
+        [
+          root,
+          child,
+          referenceHash(
+            stored!.hash,
+            referenceDigest({
+              ...stored!,
+              id: child,
+              action: "2",
+              insertedAt: "2025-01-01 00:00:00.000000",
+              payload: "{}",
+            }),
+          ).toString("hex"),
+        ],
       );
       const rows = await rowsOf(t, "events", root);
       expect(rows).toHaveLength(2);
-      for (const row of rows) expect(row.hash).not.toBe(forged);
       await expectReference(t, "events");
     });
 

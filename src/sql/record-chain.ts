@@ -34,6 +34,8 @@ export const RECORD_ID_MAX_AHEAD_SECONDS = 60;
  * - `notFirst`: an event whose `parent_id` is an event that is not a record's first;
  * - `notAfter`: an event whose id is not after its record's last id (retryable: make an id after it,
  *   with `next_event_id_T(parent_id)` in SQL; `appendEvent` does);
+ * - `wrongHash`: an event that arrives with a `hash` other than the one the chain computes for it (a
+ *   tampered dump, a forged hash); an event may arrive without one (`NULL`), the usual case;
  * - `badId`: an event id that is not a UUIDv7, or whose time is more than
  *   {@link RECORD_ID_MAX_AHEAD_SECONDS} ahead of the database's clock (such an id would stop every
  *   later append to its record);
@@ -66,6 +68,11 @@ export const RECORD_CHAIN_ERRORS = {
     message:
       "drizzle-spector: event id %s is not after %s, the last id of record %s in %s: ids of a record must increase (retry with an id after it, e.g. from %s(parent_id))",
   },
+  wrongHash: {
+    sqlstate: "23514",
+    message:
+      "drizzle-spector: event %s of record %s in %s arrives with a hash that is not the one its record's chain computes (%s): refused, never replaced",
+  },
   badId: {
     sqlstate: "22023",
     message: `drizzle-spector: event id %s of record %s in %s is not a UUIDv7 whose time is at most ${RECORD_ID_MAX_AHEAD_SECONDS} seconds ahead of the database clock (%s)`,
@@ -85,7 +92,8 @@ export const RECORD_CHAIN_ERRORS = {
  * - An id that is not a UUIDv7, or whose time is more than {@link RECORD_ID_MAX_AHEAD_SECONDS} ahead of
  *   the database's clock, is refused (`badId`, 22023): no writer can stop a record with an id such as
  *   `ffffffff-ffff-ffff-ffff-ffffffffffff`, after which no id would be left.
- * - The writer's `hash` is never used: it is replaced.
+ * - A `hash` the writer sends is kept only when it is the one the chain computes; otherwise the row is
+ *   refused (`wrongHash`, 23514), never stored with another hash. A row without one gets the chain's.
  * - An event of a record that has a head, with an id after the head's last id (the usual case), is
  *   chained by one `UPDATE` of the head, which computes the new hash from the head's last hash and
  *   returns it. The head's row lock serializes the appends of one record: under READ COMMITTED a
@@ -120,6 +128,9 @@ function chainFunctionBody(meta: EventTableMeta): string {
     RECORD_CHAIN_ERRORS.notAfter,
     `NEW.${id}, v_last_id, NEW.${eventParent}, ${quoteLiteral(table)}, ${quoteLiteral(quoteQualified(meta.pgSchema, names.recordChain.nextEventId(meta.name)))}`,
   );
+  const wrongHash = (computed: string) => `IF NEW.${hash} IS NOT NULL AND NEW.${hash} <> ${computed} THEN
+      ${raise(RECORD_CHAIN_ERRORS.wrongHash, `NEW.${id}, NEW.${eventParent}, ${quoteLiteral(table)}, encode(${computed}, 'hex')`)}
+    END IF;`;
   const taken = `EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${id})`;
   const fn = quoteQualified(meta.pgSchema, names.recordChain.function(meta.name));
   return `DECLARE
@@ -147,6 +158,7 @@ BEGIN
    WHERE h.${parentId} = NEW.${eventParent} AND h.${lastId} < NEW.${id}
   RETURNING h.${lastHash} INTO v_last_hash;
   IF FOUND THEN
+    ${wrongHash("v_last_hash")}
     NEW.${hash} := v_last_hash;
     RETURN NEW;
   END IF;
@@ -167,7 +179,9 @@ BEGIN
     IF NEW.${id} <= v_last_id THEN
       ${notAfter}
     END IF;
-    NEW.${hash} := ${recordHash("v_last_hash", digest)};
+    v_last_hash := ${recordHash("v_last_hash", digest)};
+    ${wrongHash("v_last_hash")}
+    NEW.${hash} := v_last_hash;
     UPDATE ${headsTable} AS h SET ${lastId} = NEW.${id}, ${lastHash} = NEW.${hash}, ${count} = h.${count} + 1
      WHERE h.${parentId} = NEW.${eventParent};
     RETURN NEW;
@@ -181,7 +195,9 @@ BEGIN
     END IF;
     ${raise(RECORD_CHAIN_ERRORS.noRecord)}
   END IF;
-  NEW.${hash} := ${recordHash("NULL", digest)};
+  v_last_hash := ${recordHash("NULL", digest)};
+  ${wrongHash("v_last_hash")}
+  NEW.${hash} := v_last_hash;
   INSERT INTO ${headsTable} AS h (${parentId}, ${lastId}, ${lastHash}, ${count})
   VALUES (NEW.${eventParent}, NEW.${id}, NEW.${hash}, 1)
   ON CONFLICT (${parentId}) DO NOTHING;
