@@ -36,7 +36,8 @@ const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
  * - the table (and each table a trigger is on) exists;
  * - each function exists (no arguments, `RETURNS trigger`, or what it says it returns) with the same body (`prosrc`, exactly),
  *   `SECURITY DEFINER` and `SET` clauses (`proconfig`, in any order);
- * - each trigger exists on its table, is enabled, calls its function (by schema and name) with no
+ * - each trigger exists on its table, is enabled (`ENABLE ALWAYS` where the rule says so, plain `ENABLE`
+ *   elsewhere: a replica session must skip the record chain's and the same-parent rule's), calls its function (by schema and name) with no
  *   arguments, fires at the same time, on the same events (and `UPDATE OF` columns), at the same level
  *   (a statement trigger over `REFERENCING NEW TABLE AS spector_new_links`, nothing more), and has the
  *   same `WHEN` condition, compared loosely: case, double quotes, parentheses and spaces are ignored;
@@ -216,6 +217,9 @@ function compareTrigger(expected: RuleTrigger, found: FoundTrigger | undefined):
   if (found.enabled === "R") problems.push("fires only in replica sessions (ENABLE REPLICA)");
   if (expected.always && found.enabled !== "A" && found.enabled !== "D")
     problems.push("does not fire in replica sessions (expected ENABLE ALWAYS)");
+  // e.g. the record chain's: under ENABLE ALWAYS a subscriber's apply worker would chain replicated rows again
+  if (!expected.always && found.enabled === "A")
+    problems.push("fires in replica sessions too (ENABLE ALWAYS), expected ENABLE: a replica session must skip it");
   const wantedFunction = { schema: expected.table.pgSchema ?? "public", name: expected.function };
   if (found.function.schema !== wantedFunction.schema || found.function.name !== wantedFunction.name) {
     problems.push(

@@ -65,6 +65,8 @@ export const names = {
     function: (table: string) => `record_chain_${table}`,
     /** `record_chain_T`: the BEFORE INSERT row trigger on `T`. */
     trigger: (table: string) => `record_chain_${table}`,
+    /** `next_event_id_T(parent uuid)`: a UUIDv7 after record `parent`'s last id, for writers in raw SQL. */
+    nextEventId: (table: string) => `next_event_id_${table}`,
   },
   /** Spector's chain of events table `T` (`hashed: true`). */
   spectorChain: {

@@ -67,6 +67,7 @@ function recordChainNames(table: string): DerivedName[] {
   return [
     [rule.function(table), "trigger function"],
     [rule.trigger(table), "trigger"],
+    [rule.nextEventId(table), "function"],
   ];
 }
 

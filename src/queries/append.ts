@@ -18,6 +18,7 @@ import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { appendChained, chainLink } from "./append-chain.js";
 import { jsonTextOf } from "./json-text.js";
+import { withRecordIds } from "./record-ids.js";
 import { recordNotFound, resolveEvents, type Events, type EventsTable } from "./target.js";
 import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
 
@@ -42,8 +43,11 @@ import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
  * order by `inserted_at` is the order of appends.
  *
  * On a record-chained table (`hashed: "record"`) the database chains the event itself (its trigger
- * fills `hash`), and may move its `id` after the record's last one: the row returned holds the id
- * and hash as stored.
+ * fills `hash`) and stores the id sent, which must be after the record's last one: when it is not (a
+ * writer whose clock is ahead wrote the last, or a concurrent append committed first), the trigger
+ * refuses it with SQLSTATE 40001, and the append is retried without an id, which the trigger then
+ * makes after the record's last under the record's lock (at most 5 attempts in all; in a transaction
+ * of yours, each in a savepoint). The row returned holds the id and hash as stored.
  *
  * @example
  * ```ts
@@ -75,6 +79,11 @@ export async function appendEvent<T extends AnyEventTable>(
   // a new record gets its id (and, in a shard set, its shard) from the target; an event of a record, a new id
   const { id, events } =
     parentId === undefined ? target.start() : { id: newEventId(), events: target.record(parentId) };
+  if (target.meta.recordChain && parentId !== undefined) {
+    // the trigger refuses an id not after the record's last (another writer's clock ahead): retried
+    const row = await withRecordIds(db, id, (tx, next) => insert(tx, events, input, next, parentId));
+    return row as unknown as EventRow<T>;
+  }
   if (chain === undefined) return (await insert(db, events, input, id, parentId)) as unknown as EventRow<T>;
   const values = { ...input, payload: input.payload === null ? null : jsonb(input.payload) };
   const row = await sending(appendChained(db, events, chain, { ...values, id, parentId }));
@@ -86,7 +95,7 @@ async function insert(
   db: SpectorDatabase,
   events: EventsTable,
   input: CheckedEvent,
-  id: string,
+  id: string | null,
   parentId: string | undefined,
 ): Promise<Events["$inferSelect"]> {
   const values = {
@@ -95,10 +104,11 @@ async function insert(
     payload: input.payload === null ? null : jsonb(input.payload),
   } as Events["$inferInsert"];
   if (parentId === undefined) {
+    const first = id ?? newEventId(); // a record's first event always has its id (null: only retries in a record)
     const [row] = await sending(
       db
         .insert(events.table)
-        .values({ ...values, id, parentId: id })
+        .values({ ...values, id: first, parentId: first })
         .returning(),
     );
     return row!;
@@ -142,7 +152,7 @@ export async function sending<R>(insert: PromiseLike<R>): Promise<R> {
 function selectFromRecord(
   t: Events,
   values: Events["$inferInsert"],
-  id: string,
+  id: string | null,
   parentId: string,
   citus: boolean,
 ): SQL {
