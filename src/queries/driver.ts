@@ -88,17 +88,3 @@ export function httpDriver(db: SpectorDatabase): string | undefined {
   const kind = session?.constructor?.[entityKind];
   return typeof kind === "string" ? HTTP_SESSIONS[kind] : undefined;
 }
-
-/**
- * Refuses a driver without interactive transactions for what needs one: a `SpectorOptionError` that
- * names the helper, says why it needs a transaction, and what to do instead.
- */
-export function refuseHttpDriver(db: SpectorDatabase, helper: string, why: string, instead: string): void {
-  const driver = httpDriver(db);
-  if (driver === undefined) return;
-  throw new SpectorOptionError(
-    "db",
-    `a ${driver} database`,
-    `a database with interactive transactions for \`${helper}\`, which ${why}; ${driver} runs each statement on its own. ${instead}`,
-  );
-}

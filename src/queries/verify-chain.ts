@@ -22,7 +22,7 @@ import type { ShardSet } from "../tables/shards.js";
 import { checkChained } from "./inputs.js";
 import { rowQuery } from "./rows.js";
 import { recordNotFound, resolveEventTables, resolveEvents, type Events, type EventsTable } from "./target.js";
-import { httpDriver, refuseHttpDriver } from "./driver.js";
+import { httpDriver } from "./driver.js";
 import { verifyRecords } from "./verify-records.js";
 import type { SpectorDatabase } from "./types.js";
 
@@ -37,8 +37,9 @@ import type { SpectorDatabase } from "./types.js";
  * event ends the walk). Outside a transaction it reads in one `REPEATABLE READ` read-only transaction,
  * so that the chain is seen as of one moment; on a driver without transactions (neon-http, `pg-proxy`)
  * it reads each table's chain in one `SELECT` instead (one snapshot too, the whole chain in memory):
- * appends that run meanwhile cause no false alarm and hide no edit. Record chains need a transaction:
- * on such a driver they are refused with a `SpectorOptionError` that says what to use instead.
+ * appends that run meanwhile cause no false alarm and hide no edit. Record chains are verified by one
+ * statement per table (one snapshot) in either case: on such a driver it runs on its own, without the
+ * planner settings a transaction gives it; only a failure's description is read by later statements.
  *
  * @example
  * ```ts
@@ -49,8 +50,7 @@ import type { SpectorDatabase } from "./types.js";
  * (record chains, verified in the database; see `VerifyOptions` for `parentId` and `head`). An
  * unhashed table does not compile (from JavaScript it is refused).
  * @throws {SpectorOptionError} when the table is not hashed, a `hashed: true` table declares no
- * `schemaModules`, or `pageSize` is not a positive integer, before any SQL runs; and for record chains
- * on a driver without transactions (neon-http, `pg-proxy`), saying what to use instead.
+ * `schemaModules`, or `pageSize` is not a positive integer, before any SQL runs.
  */
 export async function verifyChain<T extends AnyEventTable & { readonly hash: AnyPgColumn }>(
   db: SpectorDatabase,
@@ -179,24 +179,21 @@ async function verifyRecordChains(
 ): Promise<ChainVerification> {
   const { parentId, head } = options;
   const picked = parentId === undefined ? tables : [resolveEvents("table", table).record(parentId.toLowerCase())];
-  refuseHttpDriver(
-    db,
-    "verifyChain",
-    'on a record-chained table (`hashed: "record"`) runs its statements in one REPEATABLE READ transaction, with its search_path and planner settings set for them (SET LOCAL)',
-    "Verify through a driver that has them (node-postgres, postgres.js, or @neondatabase/serverless' Pool or Client over WebSockets), or run `drizzle-spector verify`.",
-  );
-  return inSnapshot(db, async (tx) => {
+  // without transactions (neon-http, pg-proxy) each table's verdict is its one statement: one snapshot
+  const whole = httpDriver(db) !== undefined;
+  const verify = async (tx: SpectorDatabase): Promise<ChainVerification> => {
     const query = rowQuery(tx);
     let count = 0;
     for (const events of picked) {
-      const result = await verifyRecords(query, events.meta, parentId?.toLowerCase(), head);
+      const result = await verifyRecords(query, events.meta, parentId?.toLowerCase(), head, !whole);
       if (result === undefined) return recordNotFound(tx, events, parentId!.toLowerCase());
       if (!result.ok) return { ...result, count: count + result.count };
       count += result.count;
       options.onProgress?.(count);
     }
     return { ok: true, count };
-  });
+  };
+  return whole ? verify(db) : inSnapshot(db, verify);
 }
 
 /** Reads one table's pages through Drizzle, in the order of `chainPageSql`. */

@@ -129,7 +129,12 @@ export async function verifyRecords(
   meta: EventTableMeta,
   parentId?: string,
   anchor?: AnchoredHead,
+  inTransaction = true,
 ): Promise<ChainVerification | undefined> {
+  // each statement on its own (an HTTP driver): settings would end with it, so none are sent; the
+  // verdict is still one statement, one snapshot (every function, operator type named with its schema
+  // in the hashed bytes; the rest is plain comparisons)
+  if (!inTransaction) return verifyOnce(query, meta, parentId, anchor);
   const oneRecord = parentId !== undefined;
   const settings = SETTINGS[oneRecord ? "record" : "table"];
   const [saved] = await query(
@@ -137,14 +142,24 @@ export async function verifyRecords(
     settings.map(([, value]) => value),
   );
   // a failure aborts the transaction, whose end restores the settings: only success restores them here
-  let result = await findFailure(query, meta, parentId);
-  if (result?.ok === true && anchor !== undefined)
-    result = (await checkAnchor(query, meta, parentId!, anchor, result.count)) ?? result;
+  const result = await verifyOnce(query, meta, parentId, anchor);
   await query(
     `SELECT ${settings.map(([name], i) => `pg_catalog.set_config('${name}', $${i + 1}, true)`).join(", ")}`,
     settings.map((_, i) => saved![`s${i}`]),
   );
   return result;
+}
+
+/** The verdict statement, then (on a failure only) the statements that describe it, then the anchor. */
+async function verifyOnce(
+  query: RowQuery,
+  meta: EventTableMeta,
+  parentId: string | undefined,
+  anchor: AnchoredHead | undefined,
+): Promise<ChainVerification | undefined> {
+  const result = await findFailure(query, meta, parentId);
+  if (result?.ok !== true || anchor === undefined) return result;
+  return (await checkAnchor(query, meta, parentId!, anchor, result.count)) ?? result;
 }
 
 async function findFailure(
