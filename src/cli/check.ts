@@ -3,16 +3,16 @@
  * schema gets (`ruleTargets`) must be installed as this version writes it, as its `objects()` describe
  * it; no rule function or trigger may be left over for a table that no longer gets the rule.
  *
- * The comparison (`compareRules`, in `check-rules.ts`; `compareShards`, in `check-layout.ts`) reads the
+ * The comparison (`compareRules`, in `src/check/rules.ts`; `compareShards`, in `src/check/layout.ts`) reads the
  * catalogs through a `CatalogQuery`, whatever the driver; {@link check} loads the project, connects and
  * reports.
  *
  * @module
  */
 import { GenerateError } from "../errors.js";
-import { differenceLine, type Comparison } from "./check-differences.js";
-import { compareShards } from "./check-layout.js";
-import { compareRules } from "./check-rules.js";
+import { differenceLine, type Comparison } from "../check/differences.js";
+import { compareShards } from "../check/layout.js";
+import { compareRules } from "../check/rules.js";
 import { connect, type ConnectionConfig, type DriverName } from "./connect.js";
 import { loadProject } from "./project.js";
 

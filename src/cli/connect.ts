@@ -13,13 +13,10 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CatalogQuery } from "../check/query.js";
 import { GenerateError } from "../errors.js";
 
-/**
- * Runs one SQL statement with `$1`-style parameters and returns its rows. The commands pass text
- * parameters only and read back text, booleans and numbers only, so any driver's answer will do.
- */
-export type CatalogQuery = (text: string, params: unknown[]) => Promise<readonly Record<string, unknown>[]>;
+export type { CatalogQuery } from "../check/query.js";
 
 /** The drivers a command can connect with. */
 export type DriverName = "pg" | "postgres" | "pglite";

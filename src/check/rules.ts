@@ -22,10 +22,10 @@ import {
   triggerKey,
   type FoundFunction,
   type FoundTrigger,
-} from "./check-catalog.js";
-import { functionName, staleProblem, triggerName, type Comparison, type Difference } from "./check-differences.js";
-import { compareDistribution } from "./check-layout.js";
-import type { CatalogQuery } from "./connect.js";
+} from "./catalog.js";
+import { functionName, staleProblem, triggerName, type Comparison, type Difference } from "./differences.js";
+import { compareDistribution } from "./layout.js";
+import type { CatalogQuery } from "./query.js";
 
 /** The PostgreSQL schemas of the system, never searched for stale objects. */
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];

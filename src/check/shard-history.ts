@@ -9,7 +9,7 @@
 import { GenerateError } from "../errors.js";
 import { quoteLiteral } from "../sql/quote.js";
 import { describeList, listKey, parseShardComment, readShardMarkers, type ShardList } from "../sql/shard-lists.js";
-import type { CatalogQuery } from "./connect.js";
+import type { CatalogQuery } from "./query.js";
 
 /** What a run must record, and what it was compared with. */
 export interface ShardGrowth {

@@ -8,7 +8,7 @@
  */
 import { RULE_NAMES, type TableName } from "../naming/index.js";
 import { quoteIdent } from "../sql/quote.js";
-import type { CatalogQuery } from "./connect.js";
+import type { CatalogQuery } from "./query.js";
 
 export const functionKey = (schema: string, name: string) => JSON.stringify(["function", schema, name]);
 export const triggerKey = (table: string, name: string) => JSON.stringify(["trigger", table, name]);

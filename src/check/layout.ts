@@ -8,8 +8,8 @@
 import { tableKey, type TableName } from "../naming/index.js";
 import type { ruleTargets } from "../sql/rules.js";
 import { describeList, shardLists, type ShardList } from "../sql/shard-lists.js";
-import type { Difference } from "./check-differences.js";
-import type { CatalogQuery } from "./connect.js";
+import type { Difference } from "./differences.js";
+import type { CatalogQuery } from "./query.js";
 import { compareShardLists, recordedInDatabase } from "./shard-history.js";
 
 /**
