@@ -1,12 +1,14 @@
 /**
- * The catalog reads of `drizzle-spector check`, through a {@link CatalogQuery} whatever the driver: which
- * tables exist, the rule functions and triggers found (those the schema asks for, and those named as a
- * rule names its objects, which may be stale), and how a trigger fires, rendered as one text so that a
- * found trigger and an expected one compare. The name patterns of the rules' objects are here too.
+ * The catalog read of a database's comparison with the schema, in one statement through a
+ * {@link CatalogQuery} whatever the driver: which tables exist, the rule functions and triggers found
+ * (those the schema asks for, and those named as a rule names its objects, which may be stale), the
+ * tables' comments (the `shards` lists' record), whether Citus is installed; and how a trigger fires,
+ * rendered as one text so that a found trigger and an expected one compare. The name patterns of the
+ * rules' objects are here too.
  *
  * @module
  */
-import { RULE_NAMES, type TableName } from "../naming/index.js";
+import { RULE_NAMES } from "../naming/index.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { CatalogQuery } from "./query.js";
 
@@ -59,16 +61,129 @@ export function madeFor(
   return { rule: best.rule, table: `${schema}.${name.slice(best.prefix.length, name.length - best.suffix.length)}` };
 }
 
-/** `schema.table` of each of `tables` that exists as a table. */
-export async function readTables(query: CatalogQuery, tables: readonly TableName[]): Promise<Set<string>> {
-  const rows = await query(
-    `SELECT w ->> 0 AS schema, w ->> 1 AS name
-       FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json) AS w
-      WHERE EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                     WHERE n.nspname = w ->> 0 AND c.relname = w ->> 1 AND c.relkind IN ('r', 'p'))`,
-    [JSON.stringify(tables.map((table) => [table.pgSchema ?? "public", table.name]))],
+/** What {@link readCatalog} looks for. */
+export interface CatalogRequest {
+  /** `[schema, table]`: the tables whose existence matters. */
+  readonly tables: readonly (readonly [string, string])[];
+  /** `[schema, name]`: the functions (without arguments) the schema asks for. */
+  readonly functions: readonly (readonly [string, string])[];
+  /** `[schema, table, trigger]`: the triggers the schema asks for. */
+  readonly triggers: readonly (readonly [string, string, string])[];
+  /** The schemas searched for stale objects: functions and triggers named as a rule names its own. */
+  readonly schemas: readonly string[];
+  /** The schemas whose tables' comments are read (where `shards` lists are recorded). */
+  readonly commentSchemas: readonly string[];
+}
+
+/** A table of one of the request's `commentSchemas`, with its comment. */
+export interface CommentedTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly comment: string | null;
+}
+
+/** What the catalogs hold of a {@link CatalogRequest}. */
+export interface Catalog {
+  /** `schema.table` of each requested table that exists. */
+  readonly tables: ReadonlySet<string>;
+  readonly functions: ReadonlyMap<string, FoundFunction>;
+  readonly triggers: ReadonlyMap<string, FoundTrigger>;
+  /** Every table of the `commentSchemas`, by schema and name. */
+  readonly comments: readonly CommentedTable[];
+  /** Whether the `citus` extension is installed. */
+  readonly citus: boolean;
+}
+
+/** The one statement {@link readCatalog} runs: each part a JSON array, as text (any driver reads text alike). */
+const CATALOG_SQL = `WITH request AS (SELECT $1::pg_catalog.text::pg_catalog.json AS r)
+SELECT
+  (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(w ->> 0, w ->> 1))
+     FROM request, pg_catalog.json_array_elements(r -> 'tables') AS w
+    WHERE EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = w ->> 0 AND c.relname = w ->> 1 AND c.relkind IN ('r', 'p')))::pg_catalog.text AS tables,
+  (SELECT pg_catalog.json_agg(f) FROM (
+     SELECT n.nspname AS schema, p.proname AS name, p.prosrc AS source, p.prosecdef::pg_catalog.text AS security_definer,
+            pg_catalog.to_json(coalesce(p.proconfig, '{}'))::pg_catalog.text AS config,
+            (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype)::pg_catalog.text AS returns_trigger
+       FROM request, pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.pronargs = 0
+        AND ((n.nspname, p.proname) IN (SELECT w ->> 0, w ->> 1 FROM pg_catalog.json_array_elements(r -> 'functions') AS w)
+             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text(r -> 'schemas'))
+                 AND p.proname LIKE ANY (SELECT pg_catalog.json_array_elements_text(r -> 'functionPatterns'))))
+      ORDER BY 1, 2) AS f)::pg_catalog.text AS functions,
+  (SELECT pg_catalog.json_agg(t) FROM (
+     SELECT n.nspname AS schema, c.relname AS "table", t.tgname AS name, t.tgenabled::pg_catalog.text AS enabled,
+            t.tgtype::pg_catalog.int4::pg_catalog.text AS type,
+            (SELECT pg_catalog.to_json(coalesce(pg_catalog.array_agg(a.attname ORDER BY u.i), '{}'))
+               FROM pg_catalog.unnest(t.tgattr::pg_catalog.int2[]) WITH ORDINALITY AS u(attnum, i)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = u.attnum)::pg_catalog.text AS columns,
+            t.tgnewtable::pg_catalog.text AS new_table, t.tgoldtable::pg_catalog.text AS old_table,
+            fn.nspname AS function_schema, f.proname AS function_name, t.tgnargs::pg_catalog.text AS arguments,
+            t.tgqual IS NOT NULL AS has_when, pg_catalog.pg_get_triggerdef(t.oid) AS definition
+       FROM request, pg_catalog.pg_trigger t
+       JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+      WHERE NOT t.tgisinternal
+        AND ((n.nspname, c.relname, t.tgname) IN
+               (SELECT w ->> 0, w ->> 1, w ->> 2 FROM pg_catalog.json_array_elements(r -> 'triggers') AS w)
+             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text(r -> 'schemas'))
+                 AND t.tgname LIKE ANY (SELECT pg_catalog.json_array_elements_text(r -> 'triggerPatterns'))))
+      ORDER BY 1, 2, 3) AS t)::pg_catalog.text AS triggers,
+  (SELECT pg_catalog.json_agg(d) FROM (
+     SELECT n.nspname AS schema, c.relname AS name, pg_catalog.obj_description(c.oid, 'pg_class') AS comment
+       FROM request, pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND n.nspname IN (SELECT pg_catalog.json_array_elements_text(r -> 'commentSchemas'))
+      ORDER BY 1, 2) AS d)::pg_catalog.text AS comments,
+  EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')::pg_catalog.text AS citus`;
+
+/**
+ * Reads, in one statement, what the catalogs hold of `request`: which tables exist, the functions
+ * and triggers found (those asked for, and those in `schemas` named as a rule of `patterns` names its
+ * objects, which may be stale), the tables' comments of `commentSchemas`, and whether Citus is there.
+ *
+ * @example
+ * ```ts
+ * const catalog = await readCatalog(query, {
+ *   tables: [["public", "links"]], functions: [], triggers: [], schemas: ["public"], commentSchemas: [],
+ * }, rulePatterns());
+ * catalog.tables.has("public.links"); // true once the table exists
+ * ```
+ */
+export async function readCatalog(
+  query: CatalogQuery,
+  request: CatalogRequest,
+  patterns: readonly RulePattern[],
+): Promise<Catalog> {
+  const [row] = await query(CATALOG_SQL, [
+    JSON.stringify({
+      ...request,
+      functionPatterns: patterns.filter((p) => p.kind === "trigger function").map(likePattern),
+      triggerPatterns: patterns.filter((p) => p.kind === "trigger").map(likePattern),
+    }),
+  ]);
+  const list = (value: unknown) => (value == null ? [] : (JSON.parse(String(value)) as Record<string, unknown>[]));
+  const tables = (row?.tables == null ? [] : (JSON.parse(String(row.tables)) as [string, string][])).map(
+    ([schema, name]) => `${schema}.${name}`,
   );
-  return new Set(rows.map((row) => `${String(row.schema)}.${String(row.name)}`));
+  return {
+    tables: new Set(tables),
+    functions: new Map(
+      list(row?.functions)
+        .map(foundFunction)
+        .map((fn) => [functionKey(fn.schema, fn.name), fn]),
+    ),
+    triggers: new Map(
+      list(row?.triggers)
+        .map(foundTrigger)
+        .map((trigger) => [triggerKey(`${trigger.schema}.${trigger.table}`, trigger.name), trigger]),
+    ),
+    comments: list(row?.comments).map((d) => ({
+      schema: String(d.schema),
+      name: String(d.name),
+      comment: d.comment == null ? null : String(d.comment),
+    })),
+    citus: String(row?.citus) === "true",
+  };
 }
 
 export interface FoundFunction {
@@ -80,41 +195,15 @@ export interface FoundFunction {
   readonly returnsTrigger: boolean;
 }
 
-/**
- * The functions without arguments that are among `wanted` (`[schema, name]`), or in one of `schemas`
- * with a name of one of `patterns`.
- */
-export async function readFunctions(
-  query: CatalogQuery,
-  wanted: readonly (readonly [string, string])[],
-  schemas: readonly string[],
-  patterns: readonly RulePattern[],
-): Promise<Map<string, FoundFunction>> {
-  const rows = await query(
-    `SELECT n.nspname AS schema, p.proname AS name, p.prosrc AS source, p.prosecdef::pg_catalog.text AS security_definer,
-            pg_catalog.to_json(coalesce(p.proconfig, '{}'))::pg_catalog.text AS config,
-            (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype)::pg_catalog.text AS returns_trigger
-       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-      WHERE p.pronargs = 0
-        AND ((n.nspname, p.proname) IN (SELECT w ->> 0, w ->> 1 FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json -> 'wanted') AS w)
-             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'schemas'))
-                 AND p.proname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'patterns'))))
-      ORDER BY 1, 2`,
-    [JSON.stringify({ wanted, schemas, patterns: patterns.map(likePattern) })],
-  );
-  const found = new Map<string, FoundFunction>();
-  for (const row of rows) {
-    const [schema, name] = [String(row.schema), String(row.name)];
-    found.set(functionKey(schema, name), {
-      schema,
-      name,
-      source: String(row.source),
-      securityDefiner: String(row.security_definer) === "true",
-      config: JSON.parse(String(row.config)) as string[],
-      returnsTrigger: String(row.returns_trigger) === "true",
-    });
-  }
-  return found;
+function foundFunction(row: Record<string, unknown>): FoundFunction {
+  return {
+    schema: String(row.schema),
+    name: String(row.name),
+    source: String(row.source),
+    securityDefiner: String(row.security_definer) === "true",
+    config: JSON.parse(String(row.config)) as string[],
+    returnsTrigger: String(row.returns_trigger) === "true",
+  };
 }
 
 export interface FoundTrigger {
@@ -131,60 +220,26 @@ export interface FoundTrigger {
   readonly when: string | undefined;
 }
 
-/**
- * The triggers among `wanted` (`[schema, table, trigger]`), and those on tables in one of `schemas`
- * with a name of one of `patterns`.
- */
-export async function readTriggers(
-  query: CatalogQuery,
-  wanted: readonly (readonly [string, string, string])[],
-  schemas: readonly string[],
-  patterns: readonly RulePattern[],
-): Promise<Map<string, FoundTrigger>> {
-  const rows = await query(
-    `SELECT n.nspname AS schema, c.relname AS "table", t.tgname AS name, t.tgenabled::pg_catalog.text AS enabled,
-            t.tgtype::pg_catalog.int4::pg_catalog.text AS type,
-            (SELECT pg_catalog.to_json(coalesce(pg_catalog.array_agg(a.attname ORDER BY u.i), '{}'))
-               FROM pg_catalog.unnest(t.tgattr::pg_catalog.int2[]) WITH ORDINALITY AS u(attnum, i)
-               JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = u.attnum)::pg_catalog.text AS columns,
-            t.tgnewtable::pg_catalog.text AS new_table, t.tgoldtable::pg_catalog.text AS old_table,
-            fn.nspname AS function_schema, f.proname AS function_name, t.tgnargs::pg_catalog.text AS arguments,
-            t.tgqual IS NOT NULL AS has_when, pg_catalog.pg_get_triggerdef(t.oid) AS definition
-       FROM pg_catalog.pg_trigger t
-       JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
-      WHERE NOT t.tgisinternal
-        AND ((n.nspname, c.relname, t.tgname) IN
-               (SELECT w ->> 0, w ->> 1, w ->> 2 FROM pg_catalog.json_array_elements($1::pg_catalog.text::pg_catalog.json -> 'wanted') AS w)
-             OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'schemas'))
-                 AND t.tgname LIKE ANY (SELECT pg_catalog.json_array_elements_text($1::pg_catalog.text::pg_catalog.json -> 'patterns'))))
-      ORDER BY 1, 2, 3`,
-    [JSON.stringify({ wanted, schemas, patterns: patterns.map(likePattern) })],
-  );
-  const found = new Map<string, FoundTrigger>();
-  for (const row of rows) {
-    const type = Number(row.type);
-    const [schema, table, name] = [String(row.schema), String(row.table), String(row.name)];
-    const when = /\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) /s.exec(String(row.definition))?.[1];
-    found.set(triggerKey(`${schema}.${table}`, name), {
-      schema,
-      table,
-      name,
-      enabled: String(row.enabled),
-      firing: firing({
-        timing: type & TG.BEFORE ? "BEFORE" : type & TG.INSTEAD ? "INSTEAD OF" : "AFTER",
-        events: EVENTS.filter(([, bit]) => type & bit).map(([event]) => event),
-        columns: JSON.parse(String(row.columns)) as string[],
-        row: (type & TG.ROW) !== 0,
-        newTable: row.new_table === null ? undefined : String(row.new_table),
-        oldTable: row.old_table === null ? undefined : String(row.old_table),
-      }),
-      function: { schema: String(row.function_schema), name: String(row.function_name) },
-      arguments: Number(row.arguments),
-      when: row.has_when === true || String(row.has_when) === "true" ? (when ?? "?") : undefined,
-    });
-  }
-  return found;
+function foundTrigger(row: Record<string, unknown>): FoundTrigger {
+  const type = Number(row.type);
+  const when = /\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) /s.exec(String(row.definition))?.[1];
+  return {
+    schema: String(row.schema),
+    table: String(row.table),
+    name: String(row.name),
+    enabled: String(row.enabled),
+    firing: firing({
+      timing: type & TG.BEFORE ? "BEFORE" : type & TG.INSTEAD ? "INSTEAD OF" : "AFTER",
+      events: EVENTS.filter(([, bit]) => type & bit).map(([event]) => event),
+      columns: JSON.parse(String(row.columns)) as string[],
+      row: (type & TG.ROW) !== 0,
+      newTable: row.new_table == null ? undefined : String(row.new_table),
+      oldTable: row.old_table == null ? undefined : String(row.old_table),
+    }),
+    function: { schema: String(row.function_schema), name: String(row.function_name) },
+    arguments: Number(row.arguments),
+    when: row.has_when === true || String(row.has_when) === "true" ? (when ?? "?") : undefined,
+  };
 }
 
 /** The bits of `pg_trigger.tgtype` (PostgreSQL's `TRIGGER_TYPE_*`). */
