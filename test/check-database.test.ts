@@ -95,12 +95,18 @@ describeBackends("checkDatabase at an app's start-up", (backend) => {
 
   test("a database or a schema that is not one is refused before anything is sent", async () => {
     const bad = { execute: "no" } as never;
-    const error = await expectRejects(checkDatabase(bad, schema), SpectorOptionError);
-    expect(error.message).toContain("expected `db` to be a Drizzle PostgreSQL database");
+    await expectRejects(checkDatabase(bad, schema), {
+      option: "db",
+      instanceOf: SpectorOptionError,
+      mentions: ["expected `db` to be a Drizzle PostgreSQL database"],
+    });
     const sent: string[] = [];
     for (const value of [{}, [], null, { notATable: 1 }]) {
-      const refused = await expectRejects(checkDatabase(db.logged(sent), value as never), SpectorOptionError);
-      expect(refused.message).toContain("expected `schema` to be the schema's exports");
+      await expectRejects(checkDatabase(db.logged(sent), value as never), {
+        option: "schema",
+        instanceOf: SpectorOptionError,
+        mentions: ["expected `schema` to be the schema's exports"],
+      });
     }
     expect(sent).toEqual([]);
   });
