@@ -139,17 +139,18 @@ const HASH_SETTINGS: Settings = [["enable_nestloop", "'off'"], ["enable_mergejoi
  * PL/pgSQL that runs `query` (through EXECUTE, so that it is planned with the settings, with `using`
  * as its parameters) into `v_event_id, v_other_id` with `settings` changed for it alone. The settings
  * are transaction-local (`set_config(..., true)`), so an error cannot leave them changed either. Saving,
- * changing and restoring them are one dynamic query each: a few tokens for PL/pgSQL to compile.
+ * changing and restoring them are one statement each (static, so that their plans are cached): fewer
+ * statements for PL/pgSQL to compile and plan than one per setting.
  */
 function withSettings(settings: Settings, query: string, using: string[], indent: string): string {
-  const save = `SELECT ARRAY[${settings.map(([name]) => `${pg("current_setting")}('${name}')`).join(", ")}]`;
-  const change = `SELECT ${settings.map(([name, value]) => `${pg("set_config")}('${name}', ${value}, true)`).join(", ")}`;
-  const restore = `SELECT ${settings.map(([name], i) => `${pg("set_config")}('${name}', $1[${i + 1}], true)`).join(", ")}`;
+  const save = `ARRAY[${settings.map(([name]) => `${pg("current_setting")}('${name}')`).join(", ")}]`;
+  const change = settings.map(([name, value]) => `${pg("set_config")}('${name}', ${value}, true)`).join(", ");
+  const restore = settings.map(([name], i) => `${pg("set_config")}('${name}', v_saved[${i + 1}], true)`).join(", ");
   return [
-    `EXECUTE ${quoteLiteral(save)} INTO v_saved;`,
-    `EXECUTE ${quoteLiteral(change)};`,
+    `v_saved := ${save};`,
+    `PERFORM ${change};`,
     `EXECUTE ${quoteLiteral(query)} INTO v_event_id, v_other_id${using.length > 0 ? ` USING ${using.join(", ")}` : ""};`,
-    `EXECUTE ${quoteLiteral(restore)} USING v_saved;`,
+    `PERFORM ${restore};`,
   ].join(`\n${indent}`);
 }
 
@@ -191,13 +192,8 @@ function linkFunctionBody(link: LinkTableMeta): string {
   const merge = joins(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} $1 ORDER BY ${id} LIMIT $2)`);
   const hash = joins(events);
   const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} ${op(">=")} $1`;
-  const lookupsQuery = `SELECT l.${eventId}, l.${other}
-  FROM ${rows} AS l
- WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
- LIMIT 1`;
-  // the small path's query is static, so that PL/pgSQL caches its plan; every query of the large path
-  // is dynamic (a string is one token for PL/pgSQL to compile, and a large statement's rows outweigh
-  // planning its few queries again)
+  // the large path's statements are few (each reads or decides several things at once), so that a
+  // session's first statement has few of them to compile
   const size = `SELECT ${pg("count")}(*), ((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} ${pg("count")}(*) FROM ${rows}`;
   const ordered = `SELECT coalesce((SELECT s.correlation FROM ${pg("pg_stats")} AS s
    WHERE s.schemaname ${EQ} ${quoteLiteral(link.pgSchema ?? "public")} AND s.tablename ${EQ} ${quoteLiteral(link.events)} AND s.attname ${EQ} ${quoteLiteral(COLUMNS.id)}), 0) ${op(">=")} ${ORDERED_CORRELATION}::${pg("float4")}`;
@@ -206,12 +202,12 @@ function linkFunctionBody(link: LinkTableMeta): string {
   const smallest = `SELECT coalesce((SELECT least(l.${eventId}, l.${other}) FROM ${rows} AS l
    WHERE l.${eventId} ${op("<")} f.id OR l.${other} ${op("<")} f.id ORDER BY 1 LIMIT 1), f.id)
   FROM (SELECT least(l.${eventId}, l.${other}) AS id FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1) AS f`;
-  const fewEntries = `SELECT ($1 ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8} ${op("<=")} $2`;
+  const entries = `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`;
+  const fewEntries = `(v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8} ${op("<=")} (${entries})`;
   const lookups = (indent: string) => `SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
 ${indent}  FROM ${rows} AS l
 ${indent} WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
 ${indent} LIMIT 1;`;
-  const entries = `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`;
   // the large path's variables are declared in its own block, so that a small statement does not
   // initialize them (a nested block without EXCEPTION is no subtransaction)
   return `DECLARE
@@ -233,27 +229,27 @@ BEGIN
       v_saved ${TEXT}[];
       v_path ${TEXT} := 'primary-key lookups';
     BEGIN
-    EXECUTE ${quoteLiteral(size)} INTO v_rows, v_small;
+    ${size} INTO v_rows, v_small;
     IF v_small THEN
-      EXECUTE ${quoteLiteral(ordered)} INTO v_merge;
+      ${ordered} INTO v_merge;
     END IF;
     IF NOT v_small OR v_merge THEN
-      EXECUTE ${quoteLiteral(smallest)} INTO v_min_id;
+      ${smallest} INTO v_min_id;
       EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
-      EXECUTE ${quoteLiteral(fewEntries)} INTO v_merge USING v_plan, ${entries};
+      v_merge := ${fewEntries};
     END IF;
     IF v_merge THEN
       ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", entries], "      ")}
       v_path := 'merge joins';
       IF v_event_id IS NOT NULL THEN
         v_path := 'merge joins, then primary-key lookups';
-        EXECUTE ${quoteLiteral(lookupsQuery)} INTO v_event_id, v_other_id;
+        ${lookups("        ")}
       END IF;
     ELSIF v_small THEN
       ${withSettings(HASH_SETTINGS, hash, [], "      ")}
       v_path := 'hash joins';
     ELSE
-      EXECUTE ${quoteLiteral(lookupsQuery)} INTO v_event_id, v_other_id;
+      ${lookups("      ")}
     END IF;
     RAISE DEBUG 'drizzle-spector: % checks % links with %', TG_TABLE_NAME, v_rows, v_path;
     END;
