@@ -37,11 +37,12 @@ export type { CamelCase, LinkTargetOfKey } from "./naming/index.js";
 // The rules' SQL
 export { spectorTriggerSql } from "./sql/rules.js";
 export { APPEND_ONLY_VIOLATION } from "./sql/append-only.js";
-export { RECORD_CHAIN_ERRORS } from "./sql/record-chain.js";
+export { RECORD_CHAIN_ERRORS, RECORD_ID_MAX_AHEAD_SECONDS } from "./sql/record-chain.js";
 export { spectorDownSql } from "./sql/down-sql.js";
 
 // The helpers
 export { appendEvent } from "./queries/append.js";
+export { spectorDriver, type SpectorDriverOptions } from "./queries/driver.js";
 export { listByParent, backtrace, rawCodes } from "./queries/read.js";
 export { link } from "./queries/link.js";
 export { linked, ancestors } from "./queries/walk.js";

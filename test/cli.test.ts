@@ -26,6 +26,7 @@ import { CUSTOM_PLACEHOLDER } from "../src/cli/repair.js";
 import { loadProject } from "../src/cli/project.js";
 import { GenerateError } from "../src/errors.js";
 import { spectorTables } from "../src/index.js";
+import { CHILD_HANG_MS, spawnChild } from "./support/child-timeout.js";
 import { describeBackends, openDatabase, useDatabase, type BackendName } from "./support/backends.js";
 import { expectRejects } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
@@ -57,6 +58,8 @@ function runCliAsync(cwd: string, ...args: string[]): Promise<{ status: number |
     {
       cwd,
       stdio: ["ignore", "ignore", "pipe"],
+      timeout: CHILD_HANG_MS,
+      killSignal: "SIGKILL",
     },
   );
   let stderr = "";
@@ -525,7 +528,7 @@ describeBackends("drizzle-spector generate and the rest of drizzle-kit's setup",
 
 /** Runs drizzle-kit itself in a scratch project, as a user would between two runs of the command. */
 function runKit(dir: string, ...args: string[]): string {
-  const run = spawnSync(process.execPath, [join(ROOT, "node_modules/drizzle-kit/bin.cjs"), ...args], {
+  const run = spawnChild(process.execPath, [join(ROOT, "node_modules/drizzle-kit/bin.cjs"), ...args], {
     cwd: dir,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
@@ -960,7 +963,7 @@ describe("the packaged command", () => {
     const dir = scratchProject();
     const dist = join(dir, "dist");
     try {
-      const build = spawnSync(
+      const build = spawnChild(
         process.execPath,
         [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", dist],
         {
@@ -978,7 +981,7 @@ describe("the packaged command", () => {
         join(dir, "schema.ts"),
         `import { spectorTables } from ${JSON.stringify(entry)};\nexport const { events, links } = spectorTables({ table: "events", links: [["links", "other_id"]] });\n`,
       );
-      const first = spawnSync(process.execPath, [bin, "generate"], {
+      const first = spawnChild(process.execPath, [bin, "generate"], {
         cwd: dir,
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
@@ -986,7 +989,7 @@ describe("the packaged command", () => {
       expect(first.stderr).toBe("");
       expect(first.status).toBe(0);
       expect(first.stdout).toContain("rule added: public.links");
-      const second = spawnSync(process.execPath, [bin, "generate"], {
+      const second = spawnChild(process.execPath, [bin, "generate"], {
         cwd: dir,
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],

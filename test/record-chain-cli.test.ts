@@ -271,6 +271,21 @@ describeBackends("the commands with record chains and the append-only guard", (b
     expect(run.status).toBe(0);
   });
 
+  step(
+    "check reports the chain trigger set to ENABLE ALWAYS (a subscriber's apply worker would chain replicated rows again)",
+    async () => {
+      await inDatabase((query) => query(`ALTER TABLE public.events ENABLE ALWAYS TRIGGER record_chain_events`));
+      const run = checkLines();
+      expect(run.lines).toEqual([
+        "trigger record_chain_events on public.events: fires in replica sessions too (ENABLE ALWAYS), expected ENABLE: a replica session must skip it",
+        "drizzle-spector check: 1 difference between the database and the rules of 2 tables",
+      ]);
+      expect(run.status).toBe(1);
+      await inDatabase((query) => query(`ALTER TABLE public.events ENABLE TRIGGER record_chain_events`));
+      expect(checkLines().status).toBe(0);
+    },
+  );
+
   step("verify --table events --record: exit 0 and the record's count when intact, with --json too", async () => {
     await inDatabase(async (query) => {
       for (const [id, parent, action] of [

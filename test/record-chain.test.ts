@@ -8,7 +8,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
+import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   SpectorRecordNotFoundError,
@@ -150,7 +150,7 @@ describeBackends("record chains", (backend) => {
       expect(await verifyChain(t.db, events)).toEqual({ ok: true, count: rows.length });
     });
 
-    test("events written by raw SQL INSERTs (given ids, timestamps with microseconds, v4 children) hash as the reference says", async () => {
+    test("events written by raw SQL INSERTs (given ids, timestamps with microseconds, ids from next_event_id_T) hash as the reference says", async () => {
       const root = uuidv7();
       await t.query(
         `INSERT INTO events (id, parent_id, schema, action, payload, inserted_at)
@@ -158,7 +158,7 @@ describeBackends("record chains", (backend) => {
         [root],
       );
       await t.query(
-        `INSERT INTO events (id, parent_id, schema, action, payload) VALUES (gen_random_uuid(), $1, 1, 2, NULL)`,
+        `INSERT INTO events (id, parent_id, schema, action, payload) VALUES (public.next_event_id_events($1), $1, 1, 2, NULL)`,
         [root],
       );
       await t.query(
@@ -237,40 +237,70 @@ describeBackends("record chains", (backend) => {
   });
 
   describe("every writer is chained", () => {
-    test("a raw INSERT that supplies its own hash has it overwritten", async () => {
+    test("a raw INSERT that supplies a hash is refused with 23514 unless it is the chain's; the chain's is kept", async () => {
       const root = uuidv7();
+      const child = uuidv7();
       const forged = "ab".repeat(32);
+      const insertFirst = (hash: string) =>
+        t.query(
+          `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($1, $1, 0, 1, '{}', decode($2, 'hex'))`,
+          [root, hash],
+        );
+      const insertChild = (hash: string) =>
+        t.query(
+          `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($2, $1, 0, 2, '{}', decode($3, 'hex'))`,
+          [root, child, hash],
+        );
+      await expectRejects(insertFirst(forged), {
+        sqlstate: "23514",
+        mentions: [`event ${root} of record ${root} in "public"."events" arrives with a hash that is not the one`],
+      });
+      expect(await rowsOf(t, "events", root)).toEqual([]);
+      // the first event without a hash, then its own hash sent back with a retry of the child
+      await t.query(`INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $1, 0, 1, '{}')`, [root]);
+      await expectRejects(insertChild(forged), { sqlstate: "23514", mentions: [`event ${child} of record ${root}`] });
+      expect(await rowsOf(t, "events", root)).toHaveLength(1);
+      const [stored] = await rowsOf(t, "events", root);
       await t.query(
-        `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($1, $1, 0, 1, '{}', decode($2, 'hex'))`,
-        [root, forged],
-      );
-      await t.query(
-        `INSERT INTO events (id, parent_id, schema, action, payload, hash) VALUES ($2, $1, 0, 2, '{}', decode($3, 'hex'))`,
-        [root, uuidv7(), forged],
+        `INSERT INTO events (id, parent_id, schema, action, payload, inserted_at, hash)
+         VALUES ($2, $1, 0, 2, '{}', '2025-01-01 00:00:00', decode($3, 'hex'))`,
+        [
+          root,
+          child,
+          referenceHash(
+            stored!.hash,
+            referenceDigest({
+              ...stored!,
+              id: child,
+              action: "2",
+              insertedAt: "2025-01-01 00:00:00.000000",
+              payload: "{}",
+            }),
+          ).toString("hex"),
+        ],
       );
       const rows = await rowsOf(t, "events", root);
       expect(rows).toHaveLength(2);
-      for (const row of rows) expect(row.hash).not.toBe(forged);
       await expectReference(t, "events");
     });
 
-    test("a multi-row INSERT ... VALUES into one record chains its rows in statement order, moving ids that go back", async () => {
+    test("a multi-row INSERT ... VALUES into one record chains its rows in statement order; one whose id goes back refuses the statement", async () => {
       const root = uuidv7();
       const [c1, c2, c3] = [uuidv7(), uuidv7(), uuidv7()];
-      // statement order: root, c3, c1, c2 (ids c1 and c2 are before c3)
-      await t.query(
-        `INSERT INTO events (id, parent_id, schema, action, payload) VALUES
-           ($1, $1, 0, 1, '{"n": 0}'), ($4, $1, 0, 2, '{"n": 1}'), ($2, $1, 0, 2, '{"n": 2}'), ($3, $1, 0, 2, '{"n": 3}')`,
-        [root, c1, c2, c3],
-      );
+      const multi = `INSERT INTO events (id, parent_id, schema, action, payload) VALUES
+           ($1, $1, 0, 1, '{"n": 0}'), ($2, $1, 0, 2, '{"n": 1}'), ($3, $1, 0, 2, '{"n": 2}'), ($4, $1, 0, 2, '{"n": 3}')`;
+      // statement order: root, c3, c1, c2 (ids c1 and c2 are before c3): refused, nothing written
+      await expectRejects(t.query(multi, [root, c3, c1, c2]), {
+        sqlstate: "40001",
+        mentions: [`event id ${c1} is not after ${c3}, the last id of record ${root}`, "next_event_id_events"],
+      });
+      expect(await rowsOf(t, "events", root)).toEqual([]);
+      await t.query(multi, [root, c1, c2, c3]);
       const rows = await rowsOf(t, "events", root);
-      expect(rows.map((r) => r.id)).toEqual([root, c3!, uuidPlus(c3!, 1), uuidPlus(c3!, 2)]);
+      expect(rows.map((r) => r.id)).toEqual([root, c1, c2, c3]);
       expect(rows.map((r) => r.payload)).toEqual(['{"n": 0}', '{"n": 1}', '{"n": 2}', '{"n": 3}']);
       await expectReference(t, "events");
-      expect(await headsOf(t, "events").then((h) => h.get(root))).toMatchObject({
-        lastId: uuidPlus(c3!, 2),
-        eventCount: 4,
-      });
+      expect(await headsOf(t, "events").then((h) => h.get(root))).toMatchObject({ lastId: c3, eventCount: 4 });
     });
 
     test("an INSERT ... SELECT of many rows across records chains every one of them", async () => {
@@ -279,12 +309,13 @@ describeBackends("record chains", (backend) => {
         `INSERT INTO events (id, parent_id, schema, action, payload) SELECT r, r, 0, 1, '{}' FROM unnest($1::uuid[]) AS r`,
         [roots],
       );
-      // v4 ids in random order, interleaved across the four records
+      // increasing UUIDv7 ids, interleaved across the four records
+      const ids = Array.from({ length: 200 }, () => uuidv7());
       await t.query(
         `INSERT INTO events (id, parent_id, schema, action, payload)
-         SELECT gen_random_uuid(), r, g % 2, 2, jsonb_build_object('g', g, 'f', g + 0.5)
-           FROM unnest($1::uuid[]) AS r CROSS JOIN generate_series(1, 50) AS g ORDER BY random()`,
-        [roots],
+         SELECT i, ($1::uuid[])[g % 4 + 1], g % 2, 2, jsonb_build_object('g', g, 'f', g + 0.5)
+           FROM unnest($2::uuid[]) WITH ORDINALITY AS n(i, g) ORDER BY g`,
+        [roots, ids],
       );
       await expectReference(t, "events");
       const heads = await headsOf(t, "events");
@@ -298,12 +329,12 @@ describeBackends("record chains", (backend) => {
       const lines = [
         [root, root, 0, 1, '{"copy": 0}'],
         [uuidv7(), root, 1, 2, "\\N"],
-        ["00000000-0000-4000-8000-000000000001", root, 1, 2, '{"copy": "é"}'],
+        [uuidv7(), root, 1, 2, '{"copy": "é"}'],
       ];
       await t.copyIn("events (id, parent_id, schema, action, payload)", lines.map((l) => l.join("\t") + "\n").join(""));
       const rows = await rowsOf(t, "events", root);
       expect(rows.map((r) => r.payload)).toEqual(['{"copy": 0}', null, '{"copy": "é"}']);
-      expect(rows[2]!.id).toBe(uuidPlus(rows[1]!.id, 1));
+      expect(rows.map((r) => r.id)).toEqual(lines.map((l) => l[0]));
       await expectReference(t, "events");
     });
 
@@ -332,6 +363,58 @@ describeBackends("record chains", (backend) => {
         );
       });
 
+      test("no writer can stop a record: ids that are not UUIDv7, or more than 60 s ahead of the database clock, are refused with 22023", async () => {
+        const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { f: 0 } });
+        const head = await chainHead(t.db, events, root.id);
+        const refused = [
+          "ffffffff-ffff-ffff-ffff-ffffffffffff", // the largest uuid: no id would be left after it
+          "ffffffff-ffff-7fff-bfff-ffffffffffff", // a UUIDv7 in the year 10889
+          uuidv7({ msecs: Date.now() + 70_000 }), // 70 s ahead
+          "7c9e6679-7425-40de-944b-e07fc1f90ae7", // a UUIDv4
+          "01900000-0000-7000-0000-000000000000", // version 7, variant 0
+        ];
+        for (const id of refused) {
+          await t.db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`SET LOCAL ROLE ${writer}`));
+            await expectRejects(
+              tx.transaction((attempt) =>
+                attempt.execute(
+                  sql`INSERT INTO events (id, parent_id, schema, action, payload) VALUES (${id}::uuid, ${root.id}::uuid, 0, 2, '{}')`,
+                ),
+              ),
+              {
+                sqlstate: "22023",
+                mentions: [
+                  `event id ${id} of record ${root.id} in "public"."events" is not a UUIDv7 whose time is at most 60 seconds ahead of the database clock`,
+                ],
+              },
+            );
+          });
+        }
+        // a first event with such an id is refused too
+        await expectRejects(
+          t.query(`INSERT INTO events (id, parent_id, schema, action) VALUES ($1, $1, 0, 1)`, [refused[0]]),
+          { sqlstate: "22023", mentions: ["60 seconds ahead"] },
+        );
+        expect(await chainHead(t.db, events, root.id)).toEqual(head);
+        // 50 s ahead is within the bound; the record stays appendable, by appendEvent and by raw SQL
+        const ahead = uuidv7({ msecs: Date.now() + 50_000 });
+        await t.query(`INSERT INTO events (id, parent_id, schema, action) VALUES ($1, $2, 0, 2)`, [ahead, root.id]);
+        const next = await appendEvent(t.db, events, {
+          schema: "user",
+          action: "update",
+          payload: { f: 1 },
+          parentId: root.id,
+        });
+        expect(next.id > ahead).toBe(true);
+        const [raw] = await t.query<{ id: string }>(
+          `INSERT INTO events (id, parent_id, schema, action) VALUES (public.next_event_id_events($1), $1, 0, 2) RETURNING id::text AS id`,
+          [root.id],
+        );
+        expect(raw!.id > next.id).toBe(true);
+        expect(await verifyChain(t.db, events, { parentId: root.id })).toEqual({ ok: true, count: 4 });
+      });
+
       test("a role with INSERT (and SELECT) on events and no privilege on the heads table appends, by appendEvent and raw SQL", async () => {
         const [privileges] = await t.query<{ any: boolean }>(
           `SELECT has_table_privilege($1, 'events_heads', 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') AS any`,
@@ -344,7 +427,7 @@ describeBackends("record chains", (backend) => {
           const first = await appendEvent(tx, events, { schema: "user", action: "insert", payload: { by: "writer" } });
           await appendEvent(tx, events, { schema: "post", action: "update", payload: [1.0], parentId: first.id });
           await tx.execute(
-            sql`INSERT INTO events (id, parent_id, schema, action, payload) VALUES (gen_random_uuid(), ${first.id}, 0, 2, '{}')`,
+            sql`INSERT INTO events (id, parent_id, schema, action, payload) VALUES (public.next_event_id_events(${first.id}), ${first.id}, 0, 2, '{}')`,
           );
           root = first.id;
         });
@@ -398,14 +481,14 @@ describeBackends("record chains", (backend) => {
             path,
             `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ('${root}', '${root}', 0, 1, '{"evil": true}');`,
             `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ('${uuidv7()}', '${root}', 1, 2, '{"n": 1}');`,
-            // a v4 id before the last: moved (uuid_send, get_byte, set_byte, encode) under the same path
-            `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ('00000000-0000-4000-8000-000000000000', '${root}', 1, 2, '{"n": 2}');`,
-            `INSERT INTO events (id, parent_id, schema, action, payload) VALUES (gen_random_uuid(), '${root}', 0, 3, NULL);`,
+            // ids the database makes (int8send, uuid_send, set_byte, encode, gen_random_uuid) under the same path
+            `INSERT INTO events (id, parent_id, schema, action, payload) VALUES (public.next_event_id_events('${root}'), '${root}', 1, 2, '{"n": 2}');`,
+            `INSERT INTO events (id, parent_id, schema, action, payload) VALUES (public.next_event_id_events('${root}'), '${root}', 0, 3, NULL);`,
           ]),
         );
         const rows = await rowsOf(t, "events", root);
         expect(rows).toHaveLength(4);
-        expect(rows[2]!.id).toBe(uuidPlus(rows[1]!.id, 1));
+        expect(rows.map((r) => JSON.parse(r.payload ?? "null"))).toEqual([{ evil: true }, { n: 1 }, { n: 2 }, null]);
         await expectReference(t, "events");
         // verification and chainHead under that search_path read the same (the role's `=` on uuid is always true)
         for (let i = 0; i < 3; i++)
@@ -434,56 +517,84 @@ describeBackends("record chains", (backend) => {
   });
 
   describe("ordered appends", () => {
-    test("an id before the record's last (v4, or UUIDv7 from a clock behind) is moved to last id + 1; ORDER BY id is the chain's order", async () => {
+    test("an id not after the record's last (a clock behind) is refused with 40001 naming the record and both ids; stored ids are the ids sent", async () => {
       const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { o: 0 } });
-      const written: string[] = [root.id];
-      const ids = [
-        uuidv7(), // later: kept
-        uuidv4(), // random: kept when after the last (as most are: v7 ids begin with 01), else moved
-        uuidv7({ msecs: Date.now() - 3_600_000 }), // a clock an hour behind: moved
-        "00000000-0000-4000-8000-000000000000", // before everything: moved
-        uuidv7({ msecs: Date.now() + 3_600_000 }), // a clock an hour ahead: kept
-        uuidv7(), // now behind the one ahead: moved
-      ];
-      for (const [i, id] of ids.entries()) {
-        const [last] = await t.query<{ id: string }>(
-          `SELECT last_id::text AS id FROM events_heads WHERE parent_id = $1`,
-          [root.id],
-        );
-        const [row] = await t.query<{ id: string }>(
+      const insert = (id: string, o: number) =>
+        t.query<{ id: string }>(
           `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $2, 0, 2, $3::text::jsonb) RETURNING id::text AS id`,
-          [id, root.id, JSON.stringify({ o: i + 1 })],
+          [id, root.id, JSON.stringify({ o })],
         );
-        expect(row!.id, `event ${i + 1}`).toBe(id > last!.id ? id : uuidPlus(last!.id, 1));
-        written.push(row!.id);
+      const later = uuidv7();
+      expect((await insert(later, 1))[0]!.id).toBe(later);
+      const head = await chainHead(t.db, events, root.id);
+      // a clock an hour behind, and an id between the record's first and its last
+      for (const behind of [uuidv7({ msecs: Date.now() - 3_600_000 }), uuidPlus(root.id, 1)]) {
+        await expectRejects(insert(behind, 9), {
+          sqlstate: "40001",
+          mentions: [
+            `is not after ${later}, the last id of record ${root.id} in "public"."events"`,
+            `"public"."next_event_id_events"(parent_id)`,
+          ],
+        });
       }
-      // the clock behind and the all-zero id are always before the last: moved
-      expect(written.slice(1).filter((id, i) => id !== ids[i]).length).toBeGreaterThanOrEqual(2);
-      // appendEvent after the clock ahead: its new id is moved, and it returns the stored one
+      expect(await chainHead(t.db, events, root.id)).toEqual(head); // nothing written, the head unmoved
+      // next_event_id_events makes an id after the last: of the clock, or the last plus one
+      const [made] = await t.query<{ id: string }>(`SELECT public.next_event_id_events($1)::text AS id`, [root.id]);
+      expect(made!.id > later).toBe(true);
+      expect(made!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect((await insert(made!.id, 2))[0]!.id).toBe(made!.id);
+      const ahead = uuidv7({ msecs: Date.now() + 30_000 }); // a clock 30 s ahead (within the bound)
+      expect((await insert(ahead, 3))[0]!.id).toBe(ahead);
+      const [plusOne] = await t.query<{ id: string }>(`SELECT public.next_event_id_events($1)::text AS id`, [root.id]);
+      // the clock is behind the last: the last plus 1 to 2^31, its timestamp, version and variant kept
+      const step = BigInt(`0x${plusOne!.id.replace(/-/g, "")}`) - BigInt(`0x${ahead.replace(/-/g, "")}`);
+      expect(step >= 1n && step <= 2n ** 31n).toBe(true);
+      expect(plusOne!.id.slice(0, 20)).toBe(ahead.slice(0, 20));
+      expect((await insert(plusOne!.id, 4))[0]!.id).toBe(plusOne!.id);
+      // appendEvent after the clock ahead: its own id is refused, it retries with one the database makes
       const appended = await appendEvent(t.db, events, {
         schema: "post",
         action: "update",
-        payload: { o: 7 },
+        payload: { o: 5 },
         parentId: root.id,
       });
-      expect(appended.id).toBe(uuidPlus(written.at(-1)!, 1));
-      written.push(appended.id);
+      expect(appended.id > plusOne!.id).toBe(true);
+      // and in a transaction of the caller's (the refusal does not abort it: a savepoint)
+      const inTransaction = await t.db.transaction(async (tx) => {
+        await tx.execute(
+          sql`INSERT INTO events (id, parent_id, schema, action, payload) VALUES (${uuidv7({ msecs: Date.now() + 50_000 })}, ${root.id}, 0, 2, '{"o": 6}')`,
+        );
+        return appendEvent(tx, events, { schema: "post", action: "update", payload: { o: 7 }, parentId: root.id });
+      });
       const rows = await rowsOf(t, "events", root.id);
-      expect(rows.map((r) => r.id)).toEqual(written); // ORDER BY id = the order of appends
-      expect(rows.map((r) => JSON.parse(r.payload!).o)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-      expect(hex(appended.hash)).toBe(rows.at(-1)!.hash);
-      // each hash chains from the event before it by id
+      expect(rows.map((r) => JSON.parse(r.payload!).o)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]); // ORDER BY id = the order of appends
+      expect(rows.map((r) => r.id)).toContain(appended.id);
+      expect(rows.at(-1)!.id).toBe(inTransaction.id);
+      expect(hex(inTransaction.hash)).toBe(rows.at(-1)!.hash);
       rows.forEach((row, i) => {
         expect(row.hash, `event ${i}`).toBe(
           referenceHash(i === 0 ? null : rows[i - 1]!.hash, referenceDigest(row)).toString("hex"),
         );
       });
-      expect(await chainHead(t.db, events, root.id)).toEqual({
-        parentId: root.id,
-        lastId: appended.id,
-        lastHash: hex(appended.hash),
-        eventCount: 8,
-      });
+      expect(await verifyChain(t.db, events, { parentId: root.id })).toEqual({ ok: true, count: 8 });
+    });
+
+    test("a retry of the same event (same id, same content) with ON CONFLICT (id) DO NOTHING stores it once, also after later events", async () => {
+      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { r: 0 } });
+      const id = uuidv7();
+      const retry = () =>
+        t.query(
+          `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $2, 0, 2, '{"r": 1}') ON CONFLICT (id) DO NOTHING`,
+          [id, root.id],
+        );
+      await retry();
+      await retry();
+      await appendEvent(t.db, events, { schema: "user", action: "update", payload: { r: 2 }, parentId: root.id });
+      await retry(); // its id is now before the record's last: still the primary key's, not a refusal
+      const rows = await rowsOf(t, "events", root.id);
+      expect(rows.map((r) => JSON.parse(r.payload!).r)).toEqual([0, 1, 2]);
+      expect(rows[1]!.id).toBe(id);
+      expect(await verifyChain(t.db, events, { parentId: root.id })).toEqual({ ok: true, count: 3 });
     });
 
     test("an event of no record gets 23503; a second first event of a record gets 23505; nothing is written", async () => {
@@ -562,33 +673,6 @@ describeBackends("record chains", (backend) => {
       );
       expect(acl!.public).toBe(false);
       await t.query(`DROP TABLE fake_events`);
-    });
-
-    test("a moved id that another record holds moves on to the next free one; the skipped row never moves the head", async () => {
-      const root = await appendEvent(t.db, events, { schema: "user", action: "insert", payload: { v: 1 } });
-      const last = await appendEvent(t.db, events, {
-        schema: "user",
-        action: "update",
-        payload: { v: 2 },
-        parentId: root.id,
-      });
-      // another record takes the id right after `last`
-      const next = (
-        await t.query<{ id: string }>(
-          `SELECT encode(set_byte(uuid_send($1::uuid), 15, get_byte(uuid_send($1::uuid), 15) + 1), 'hex')::uuid::text AS id`,
-          [last.id],
-        )
-      )[0]!.id;
-      if (next.endsWith("00")) return; // the last byte wrapped: not this case (1 in 256)
-      await t.query(`INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $1, 0, 1, NULL)`, [next]);
-      const [moved] = await t.query<{ id: string }>(
-        `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ('00000000-0000-4000-8000-000000000005', $1, 0, 2, '{"v": 3}')
-         ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`,
-        [root.id],
-      );
-      expect(moved!.id > next).toBe(true);
-      expect(await verifyChain(t.db, events, { parentId: root.id })).toEqual({ ok: true, count: 3 });
-      expect(await verifyChain(t.db, events, { parentId: next })).toEqual({ ok: true, count: 1 });
     });
 
     test("an inserted_at moved to a BC year breaks the chain; an event whose parent is not a record's first is refused as such", async () => {
@@ -1232,19 +1316,38 @@ function describeConcurrency(t: TestDatabase) {
       const reader = session(t);
       let writing = true;
       try {
+        // ids from clocks up to 5 s behind or ahead, or from next_event_id_events; a refused one (40001) is
+        // retried without an id, which the trigger makes under the record's lock
         const skewed = (w: number, i: number) =>
           w % 3 === 0
-            ? uuidv4()
+            ? "function"
             : uuidv7({ msecs: Date.now() + (w % 3 === 1 ? -1 : 1) * ((w * 7919 + i * 104729) % 5_000) });
+        let refused = 0;
         const write = async (client: postgres.Sql, w: number) => {
           for (let i = 0; i < 30; i++) {
-            await client.begin(async (tx) => {
-              await tx.unsafe(
-                `INSERT INTO events (id, parent_id, schema, action, payload) VALUES ($1, $2, 1, 2, $3::text::jsonb)`,
-                [skewed(w, i), roots[(w + i) % roots.length]!, JSON.stringify({ w, i })],
-              );
-              if (i % 4 === 0) await tx.unsafe(`SELECT pg_sleep(0.002)`); // hold the head a little
-            });
+            const attempt = (id: string | null) =>
+              client.begin(async (tx) => {
+                await tx.unsafe(
+                  `INSERT INTO events (id, parent_id, schema, action, payload)
+                   VALUES (CASE WHEN $4 THEN public.next_event_id_events($2) ELSE $1::uuid END, $2, 1, 2, $3::text::jsonb)`,
+                  [
+                    id === "function" ? null : id,
+                    roots[(w + i) % roots.length]!,
+                    JSON.stringify({ w, i }),
+                    id === "function",
+                  ],
+                );
+                if (i % 4 === 0) await tx.unsafe(`SELECT pg_sleep(0.002)`); // hold the head a little
+              });
+            for (let id: string | null = skewed(w, i); ; id = null) {
+              try {
+                await attempt(id);
+                break;
+              } catch (error) {
+                if ((error as { code?: string }).code !== "40001") throw error;
+                refused++;
+              }
+            }
           }
         };
         const seen = new Map(roots.map((root) => [root, [root]]));
@@ -1281,6 +1384,7 @@ function describeConcurrency(t: TestDatabase) {
           expect(seen.get(root), `record ${root}`).toEqual(rows.filter((r) => r.parentId === root).map((r) => r.id));
         }
         expect(roots.reduce((n, root) => n + seen.get(root)!.length, 0)).toBe(3 + 7 * 30);
+        expect(refused).toBeGreaterThan(0); // the clocks behind were refused, and retried
         await expectReference(t, "events");
       } finally {
         writing = false;

@@ -385,6 +385,59 @@ describeBackends(
       expect(rolledBack).toBe(before);
       expect(() => jsonText(1 as never)).toThrow(SpectorOptionError);
     });
+
+    test("an append is one statement: a SELECT from chain_append_<table>(...), no transaction of its own", async () => {
+      await t.query("TRUNCATE ledger");
+      const sent: string[] = [];
+      const logged = t.logged(sent);
+      const first = await appendEvent(logged, ledger, { schema: "user", action: "insert", payload: { one: 1 } });
+      await appendEvent(logged, ledger, { schema: "post", action: "update", payload: {}, parentId: first.id });
+      expect(sent).toHaveLength(2);
+      for (const text of sent) {
+        expect(text).toMatch(/^select .* from "public"\."chain_append_ledger"\(.*\) as "spector_chain_link"$/s);
+      }
+      expect(await verifyChain(t.db, ledger)).toMatchObject({ ok: true });
+    });
+
+    test("a session whose default isolation is REPEATABLE READ is refused by the function, and nothing is written", async () => {
+      const [{ n: before }] = (await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger`)) as [
+        { n: number },
+      ];
+      // PGlite's one session, or a PostgreSQL session of its own
+      const session = t.url
+        ? postgres(t.url, { max: 1, connection: { default_transaction_isolation: "repeatable read" } })
+        : undefined;
+      if (!session) await t.query(`SET default_transaction_isolation = 'repeatable read'`);
+      try {
+        const error = await expectRejects(
+          appendEvent(session ? drizzle(session) : t.db, ledger, { schema: "user", action: "insert", payload: {} }),
+          { option: "db", mentions: ["repeatable read", "fork", "nothing was written"] },
+        );
+        expect(error).toBeInstanceOf(SpectorOptionError);
+      } finally {
+        if (session) await session.end();
+        else await t.query(`SET default_transaction_isolation = 'read committed'`);
+      }
+      const [{ n: after }] = (await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger`)) as [{ n: number }];
+      expect(after).toBe(before);
+    });
+
+    test("without the migration's chain_append_<table>() the append says to run drizzle-spector generate", async () => {
+      const args = "uuid, uuid, integer, integer, jsonb, bytea";
+      await t.query(`ALTER FUNCTION chain_append_bare(${args}) RENAME TO chain_append_bare_away`);
+      try {
+        const { bare: declaredBare } = spectorTables({
+          table: "bare",
+          hashed: true,
+          schemaModules: { 0: "MyApp.User" },
+        });
+        await expectRejects(appendEvent(t.db, declaredBare, { schema: 0, action: 1, payload: {} }), {
+          mentions: ['"public"."chain_append_bare"(...)', "drizzle-spector generate", "drizzle-spector check"],
+        });
+      } finally {
+        await t.query(`ALTER FUNCTION chain_append_bare_away(${args}) RENAME TO chain_append_bare`);
+      }
+    });
   },
   backends({ drivers: true }),
 );
@@ -421,7 +474,7 @@ describe.each(backends().filter((b) => b !== "pglite"))(
         // wait until our append is queued behind the lock, as pg_stat_activity shows
         for (let i = 0; ; i++) {
           const [waiting] = await t.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'lock table%'`,
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%chain_append_ledger%'`,
           );
           if (waiting!.n === 1) break;
           if (i > 500) throw new Error("appendEvent never waited for the lock");

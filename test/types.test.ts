@@ -31,6 +31,9 @@ import { relationNames } from "../src/naming/index.js";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { NeonHttpDatabase } from "drizzle-orm/neon-http";
+import type { NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { PgRemoteDatabase } from "drizzle-orm/pg-proxy";
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -60,7 +63,7 @@ describe("exact types", () => {
           payload: unknown;
           schema: number;
           action: number;
-          hash: Uint8Array | null;
+          hash: Buffer | null;
           insertedAt: string;
           updatedAt: string;
         }
@@ -75,7 +78,7 @@ describe("exact types", () => {
           payload?: unknown;
           schema: number;
           action: number;
-          hash?: Uint8Array | null;
+          hash?: Buffer | null;
           insertedAt?: string;
           updatedAt?: string;
         }
@@ -120,7 +123,7 @@ describe("exact types", () => {
       schema: 1,
       action: 1,
       // @ts-expect-error: an unhashed table has no hash column
-      hash: new Uint8Array(),
+      hash: Buffer.alloc(0),
     };
     // @ts-expect-error: nor can a query name it
     expect(events.hash).toBeUndefined();
@@ -149,7 +152,7 @@ describe("exact types", () => {
   test("eventTable and linkTable keep the same exact types", () => {
     const events = eventTable("events", { hashed: true });
     const links = linkTable(events, ["related", "related_event_id", { typed: true, constrained: false }]);
-    type _hash = Expect<Equal<(typeof events.$inferSelect)["hash"], Uint8Array | null>>;
+    type _hash = Expect<Equal<(typeof events.$inferSelect)["hash"], Buffer | null>>;
     type _links = Expect<Equal<typeof links.$inferSelect, { eventId: string; relatedEventId: string; type: number }>>;
     type _name = Expect<Equal<typeof links._.name, "related">>;
     expect(keysOf(links)).toEqual(["eventId", "relatedEventId", "type"]);
@@ -309,7 +312,7 @@ describe("types that must not lie", () => {
           payload: { name: string } | null;
           schema: "user";
           action: "insert" | "update" | "delete" | "savepoint" | "archive";
-          hash: Uint8Array | null;
+          hash: Buffer | null;
           insertedAt: string;
         }
       >
@@ -359,11 +362,11 @@ describe("types that must not lie", () => {
   test("a record-chained table has a hash column and a heads table, in the result and from chainHeadTable", () => {
     const tables = spectorTables({ shards: ["r_0", "r_1"], hashed: "record", pgSchema: "ledger", appendOnly: true });
     type _keys = Expect<Equal<keyof typeof tables, "r_0" | "r_1" | "r_0_heads" | "r_1_heads">>;
-    type _hash = Expect<Equal<(typeof tables.r_0.$inferSelect)["hash"], Uint8Array | null>>;
+    type _hash = Expect<Equal<(typeof tables.r_0.$inferSelect)["hash"], Buffer | null>>;
     type _head = Expect<
       Equal<
         typeof tables.r_0_heads.$inferSelect,
-        { parentId: string; lastId: string; lastHash: Uint8Array; eventCount: number }
+        { parentId: string; lastId: string; lastHash: Buffer; eventCount: number }
       >
     >;
     type _headName = Expect<Equal<typeof tables.r_1_heads._.name, "r_1_heads">>;
@@ -375,7 +378,7 @@ describe("types that must not lie", () => {
     const events = eventTable("journal", { hashed: "record" });
     const heads = chainHeadTable(events);
     type _single = Expect<Equal<typeof heads._.name, "journal_heads">>;
-    type _singleHash = Expect<Equal<(typeof events.$inferSelect)["hash"], Uint8Array | null>>;
+    type _singleHash = Expect<Equal<(typeof events.$inferSelect)["hash"], Buffer | null>>;
     expect(getTableName(heads)).toBe("journal_heads");
     expect(chainHeadTable(events)).toBe(heads); // one object, built with the events table
     expect(() => chainHeadTable(eventTable("plain") as never)).toThrow(SpectorOptionError);
@@ -397,4 +400,15 @@ describe("types that must not lie", () => {
 type _pglite = Expect<PgliteDatabase extends SpectorDatabase ? true : false>;
 type _postgres = Expect<PostgresJsDatabase extends SpectorDatabase ? true : false>;
 type _nodePg = Expect<NodePgDatabase extends SpectorDatabase ? true : false>;
+type _neonHttp = Expect<NeonHttpDatabase extends SpectorDatabase ? true : false>;
+type _neonHttpWithAuth = Expect<ReturnType<NeonHttpDatabase["$withAuth"]> extends SpectorDatabase ? true : false>;
+type _neonServerless = Expect<NeonDatabase extends SpectorDatabase ? true : false>;
+type _pgProxy = Expect<PgRemoteDatabase extends SpectorDatabase ? true : false>;
 type _tx = Expect<Parameters<Parameters<PgliteDatabase["transaction"]>[0]>[0] extends SpectorDatabase ? true : false>;
+
+test("hash is a Buffer in the types, so its hex compiles (on every driver it is one at run time: test/drivers.test.ts)", () => {
+  const { ledger } = spectorTables({ table: "ledger", hashed: true });
+  type _hash = Expect<Equal<EventRow<typeof ledger>["hash"], Buffer | null>>;
+  const hex = (row: EventRow<typeof ledger>) => row.hash?.toString("hex");
+  expect(hex({ hash: Buffer.from([1, 255]) } as EventRow<typeof ledger>)).toBe("01ff");
+});

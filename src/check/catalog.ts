@@ -10,6 +10,7 @@
  */
 import { RULE_NAMES } from "../naming/index.js";
 import { quoteIdent } from "../sql/quote.js";
+import type { FunctionResult } from "../sql/rule-objects.js";
 import type { CatalogQuery } from "./query.js";
 
 export const functionKey = (schema: string, name: string) => JSON.stringify(["function", schema, name]);
@@ -21,7 +22,7 @@ export const triggerKey = (table: string, name: string) => JSON.stringify(["trig
  */
 export interface RulePattern {
   readonly rule: string;
-  readonly kind: "trigger function" | "trigger";
+  readonly kind: "trigger function" | "function" | "trigger";
   readonly prefix: string;
   readonly suffix: string;
 }
@@ -30,7 +31,7 @@ export function rulePatterns(): RulePattern[] {
   const marker = "\u0000";
   return Object.entries(RULE_NAMES).flatMap(([rule, { names }]) =>
     names(marker).flatMap(([name, kind]) => {
-      if (kind !== "trigger function" && kind !== "trigger") return [];
+      if (kind !== "trigger function" && kind !== "function" && kind !== "trigger") return [];
       const [prefix, suffix] = name.split(marker) as [string, string];
       return [{ rule, kind, prefix, suffix }];
     }),
@@ -49,12 +50,16 @@ function likePattern(pattern: RulePattern): string {
  */
 export function madeFor(
   patterns: readonly RulePattern[],
-  kind: RulePattern["kind"],
+  kind: RulePattern["kind"] | readonly RulePattern["kind"][],
   schema: string,
   name: string,
 ): { rule: string; table: string } {
   const matches = patterns
-    .filter((p) => p.kind === kind && name.length > p.prefix.length + p.suffix.length)
+    .filter(
+      (p) =>
+        (typeof kind === "string" ? p.kind === kind : kind.includes(p.kind)) &&
+        name.length > p.prefix.length + p.suffix.length,
+    )
     .filter((p) => name.startsWith(p.prefix) && name.endsWith(p.suffix))
     .sort((a, b) => b.suffix.length - a.suffix.length);
   const best = matches[0]!;
@@ -104,9 +109,11 @@ SELECT
   (SELECT pg_catalog.json_agg(f) FROM (
      SELECT n.nspname AS schema, p.proname AS name, p.prosrc AS source, p.prosecdef::pg_catalog.text AS security_definer,
             pg_catalog.to_json(coalesce(p.proconfig, '{}'))::pg_catalog.text AS config,
-            (p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype)::pg_catalog.text AS returns_trigger
+            pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
+            pg_catalog.json_build_array(p.proretset, rn.nspname, rt.typname)::pg_catalog.text AS returns
        FROM request, pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-      WHERE p.pronargs = 0
+       JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.typnamespace
+      WHERE (p.pronargs = 0 OR p.prorettype <> 'pg_catalog.trigger'::pg_catalog.regtype)
         AND ((n.nspname, p.proname) IN (SELECT w ->> 0, w ->> 1 FROM pg_catalog.json_array_elements(r -> 'functions') AS w)
              OR (n.nspname IN (SELECT pg_catalog.json_array_elements_text(r -> 'schemas'))
                  AND p.proname LIKE ANY (SELECT pg_catalog.json_array_elements_text(r -> 'functionPatterns'))))
@@ -138,7 +145,7 @@ SELECT
 
 /**
  * Reads, in one statement, what the catalogs hold of `request`: which tables exist, the functions
- * and triggers found (those asked for, and those in `schemas` named as a rule of `patterns` names its
+ * (without arguments, or returning no trigger) and triggers found (those asked for, and those in `schemas` named as a rule of `patterns` names its
  * objects, which may be stale), the tables' comments of `commentSchemas`, and whether Citus is there.
  *
  * @example
@@ -157,7 +164,7 @@ export async function readCatalog(
   const [row] = await query(CATALOG_SQL, [
     JSON.stringify({
       ...request,
-      functionPatterns: patterns.filter((p) => p.kind === "trigger function").map(likePattern),
+      functionPatterns: patterns.filter((p) => p.kind === "trigger function" || p.kind === "function").map(likePattern),
       triggerPatterns: patterns.filter((p) => p.kind === "trigger").map(likePattern),
     }),
   ]);
@@ -192,7 +199,10 @@ export interface FoundFunction {
   readonly source: string;
   readonly securityDefiner: boolean;
   readonly config: readonly string[];
-  readonly returnsTrigger: boolean;
+  /** Its arguments, as `pg_get_function_identity_arguments` renders them. */
+  readonly arguments: string;
+  /** What it returns. */
+  readonly returns: FunctionResult;
 }
 
 function foundFunction(row: Record<string, unknown>): FoundFunction {
@@ -202,7 +212,10 @@ function foundFunction(row: Record<string, unknown>): FoundFunction {
     source: String(row.source),
     securityDefiner: String(row.security_definer) === "true",
     config: JSON.parse(String(row.config)) as string[],
-    returnsTrigger: String(row.returns_trigger) === "true",
+    arguments: String(row.arguments),
+    returns: ((setOf, schema, type) => ({ setOf, schema, type }))(
+      ...(JSON.parse(String(row.returns)) as [boolean, string, string]),
+    ),
   };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { tableKey, type TableName } from "../naming/index.js";
-import type { RuleFunction, RuleTrigger } from "../sql/rule-objects.js";
+import { TRIGGER_RESULT, type FunctionResult, type RuleFunction, type RuleTrigger } from "../sql/rule-objects.js";
 import { ruleTargets } from "../sql/rules.js";
 import { getMeta } from "../tables/meta.js";
 import {
@@ -35,9 +35,10 @@ const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
  * Compares the database `query` reads with the rules of the tables among `exports` (a schema's
  * exports: other values are ignored). For each rule on each table:
  * - the table (and each table a trigger is on) exists;
- * - each function exists (no arguments, `RETURNS trigger`) with the same body (`prosrc`, exactly),
+ * - each function exists (no arguments, `RETURNS trigger`, or what it says it returns) with the same body (`prosrc`, exactly),
  *   `SECURITY DEFINER` and `SET` clauses (`proconfig`, in any order);
- * - each trigger exists on its table, is enabled, calls its function (by schema and name) with no
+ * - each trigger exists on its table, is enabled (`ENABLE ALWAYS` where the rule says so, plain `ENABLE`
+ *   elsewhere: a replica session must skip the record chain's and the same-parent rule's), calls its function (by schema and name) with no
  *   arguments, fires at the same time, on the same events (and `UPDATE OF` columns), at the same level
  *   (a statement trigger over `REFERENCING NEW TABLE AS spector_new_links`, nothing more), and has the
  *   same `WHEN` condition, compared loosely: case, double quotes, parentheses and spaces are ignored;
@@ -166,7 +167,7 @@ export function ruleDifferences(plan: RulePlan, catalog: Catalog): Comparison {
   }
   for (const [key, found] of catalog.functions) {
     if (wanted.has(key)) continue;
-    const { rule, table } = madeFor(patterns, "trigger function", found.schema, found.name);
+    const { rule, table } = madeFor(patterns, ["trigger function", "function"], found.schema, found.name);
     differences.push({
       table,
       object: functionName({ schema: found.schema, name: found.name }),
@@ -202,7 +203,14 @@ function uniqueTables(tables: readonly TableName[]): TableName[] {
 function compareFunction(expected: RuleFunction, found: FoundFunction | undefined): string {
   if (found === undefined) return "missing";
   const problems: string[] = [];
-  if (!found.returnsTrigger) problems.push("does not return trigger");
+  const returns = expected.returns ?? TRIGGER_RESULT;
+  const result = (r: FunctionResult) => `${r.setOf ? "SETOF " : ""}${r.schema}.${r.type}`;
+  if (result(found.returns) !== result(returns)) {
+    problems.push(`returns ${result(found.returns)}, expected ${result(returns)}`);
+  }
+  if (found.arguments !== (expected.arguments ?? "")) {
+    problems.push(`takes (${found.arguments}), expected (${expected.arguments ?? ""})`);
+  }
   if (found.source !== expected.source) problems.push("body differs from this version's");
   if (found.securityDefiner !== expected.securityDefiner) {
     problems.push(expected.securityDefiner ? "not SECURITY DEFINER" : "SECURITY DEFINER, expected SECURITY INVOKER");
@@ -253,6 +261,9 @@ function compareTrigger(expected: RuleTrigger, found: FoundTrigger | undefined):
   if (found.enabled === "R") problems.push("fires only in replica sessions (ENABLE REPLICA)");
   if (expected.always && found.enabled !== "A" && found.enabled !== "D")
     problems.push("does not fire in replica sessions (expected ENABLE ALWAYS)");
+  // e.g. the record chain's: under ENABLE ALWAYS a subscriber's apply worker would chain replicated rows again
+  if (!expected.always && found.enabled === "A")
+    problems.push("fires in replica sessions too (ENABLE ALWAYS), expected ENABLE: a replica session must skip it");
   const wantedFunction = { schema: expected.table.pgSchema ?? "public", name: expected.function };
   if (found.function.schema !== wantedFunction.schema || found.function.name !== wantedFunction.name) {
     problems.push(

@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { GenerateError } from "../errors.js";
-import { collectTables } from "../tables/meta.js";
+import { collectTables } from "./collect-tables.js";
 import { checkExported, checkSchema } from "./project-checks.js";
 import { findTsx, importFile, withSourceMaps, type TsImport } from "./project-loader.js";
 import { loadExports, schemaFiles } from "./project-modules.js";

@@ -65,6 +65,13 @@ export const names = {
     function: (table: string) => `record_chain_${table}`,
     /** `record_chain_T`: the BEFORE INSERT row trigger on `T`. */
     trigger: (table: string) => `record_chain_${table}`,
+    /** `next_event_id_T(parent uuid)`: a UUIDv7 after record `parent`'s last id, for writers in raw SQL. */
+    nextEventId: (table: string) => `next_event_id_${table}`,
+  },
+  /** Spector's chain of events table `T` (`hashed: true`). */
+  spectorChain: {
+    /** `chain_append_T`: the function that takes the chain's lock and reads its last hash, for `appendEvent`. */
+    function: (table: string) => `chain_append_${table}`,
   },
   /** The append-only guard of a table `T` (`appendOnly: true`). */
   appendOnly: {
@@ -83,6 +90,8 @@ export const names = {
     backtraced: "spector_backtraced",
     /** The events of a hash chain, read for its last event (`appendEvent` on a hashed table). */
     chain: "spector_chain",
+    /** The row of `chain_append_T()` that `appendEvent` selects a chained event's hash and time from. */
+    chainLink: "spector_chain_link",
     /** The one-row source of the query that reads a chain's head and the transaction's isolation level. */
     chainHead: "spector_chain_head",
   },

@@ -10,7 +10,7 @@ import { names } from "./objects.js";
 
 /** What a derived name names: it decides the namespace the name must be unique in. */
 export type NameKind =
-  "table" | "primary key" | "foreign key" | "index" | "unique index" | "trigger function" | "trigger";
+  "table" | "primary key" | "foreign key" | "index" | "unique index" | "trigger function" | "function" | "trigger";
 
 /** A name a table brings to the database, with what it names. */
 export type DerivedName = readonly [name: string, kind: NameKind];
@@ -21,7 +21,7 @@ export type DerivedName = readonly [name: string, kind: NameKind];
  * triggers).
  */
 export function namespaceOf(kind: NameKind): "relation" | "function" | undefined {
-  if (kind === "trigger function") return "function";
+  if (kind === "trigger function" || kind === "function") return "function";
   return kind === "foreign key" || kind === "trigger" ? undefined : "relation";
 }
 
@@ -51,6 +51,7 @@ export const RULE_NAMES: Readonly<
 > = {
   "same-parent": { on: ["link"], names: sameParentNames },
   "record-chain": { on: ["events"], names: recordChainNames },
+  "spector-chain": { on: ["events"], names: (table) => [[names.spectorChain.function(table), "function"]] },
   "append-only": { on: ["events", "link"], names: appendOnlyNames },
   // the distribution of a Citus-layout table creates no function or trigger: it brings no name
   "citus-distribution": { on: ["events", "link"], names: () => [] },
@@ -66,6 +67,7 @@ function recordChainNames(table: string): DerivedName[] {
   return [
     [rule.function(table), "trigger function"],
     [rule.trigger(table), "trigger"],
+    [rule.nextEventId(table), "function"],
   ];
 }
 

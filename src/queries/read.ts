@@ -12,6 +12,7 @@ import type { AnyEventTable } from "../tables/event-table.js";
 import { eventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkRef } from "./inputs.js";
+import { driverOptions } from "./driver.js";
 import { refuseLaterEvent, resolveEvents, type Events } from "./target.js";
 import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
 
@@ -108,25 +109,29 @@ interface ReadQuery {
 const READ_QUERIES = new WeakMap<object, WeakMap<object, Map<string, ReadQuery>>>();
 
 /**
- * The read query `helper` on table `t`, built once per database object and table and prepared under a
- * name of its own: building a Drizzle query costs about as much as running a small one, and a
- * prepared statement skips parsing and planning on drivers that prepare (postgres.js, node-postgres;
- * a postgres.js client made with `prepare: false`, e.g. behind PgBouncer, still runs it unprepared).
+ * The read query `helper` on table `t`, built once per database object and table and prepared: under
+ * a name of its own (`names.preparedStatement`) unless `spectorDriver(db, { namedStatements: false })`
+ * turned naming off, for a pooler that moves a client between server connections. Building a Drizzle
+ * query costs about as much as running a small one, and a named statement skips parsing and planning
+ * on node-postgres (postgres.js names its statements itself, unless made with `prepare: false`).
  */
 function prepared(
   db: SpectorDatabase,
   t: Events,
   helper: string,
-  build: () => { prepare(name: string): ReadQuery; toSQL(): { sql: string } },
+  build: () => { prepare(name: string | undefined): ReadQuery; toSQL(): { sql: string } },
 ): ReadQuery {
+  const named = driverOptions(db).namedStatements;
   let tables = READ_QUERIES.get(db);
   if (!tables) READ_QUERIES.set(db, (tables = new WeakMap()));
   let queries = tables.get(t);
   if (!queries) tables.set(t, (queries = new Map()));
-  let query = queries.get(helper);
+  const key = `${helper} ${named}`;
+  let query = queries.get(key);
   if (!query) {
     const builder = build();
-    queries.set(helper, (query = builder.prepare(names.preparedStatement(helper, builder.toSQL().sql))));
+    const name = named ? names.preparedStatement(helper, builder.toSQL().sql) : undefined;
+    queries.set(key, (query = builder.prepare(name)));
   }
   return query;
 }

@@ -10,17 +10,19 @@ import type { AnyLinkTable, EventsOfLink } from "../tables/link-table.js";
 import type { ShardSet } from "../tables/shards.js";
 
 /**
- * Any Drizzle PostgreSQL database or transaction: `drizzle()` of postgres.js, PGlite or node-postgres,
- * and the `tx` of `db.transaction(async (tx) => ...)`.
+ * Any Drizzle PostgreSQL database or transaction: `drizzle()` of postgres.js, PGlite, node-postgres,
+ * `@neondatabase/serverless` (neon-serverless and neon-http, and neon-http's `$withAuth(token)` view),
+ * `pg-proxy` and others, and the `tx` of `db.transaction(async (tx) => ...)`. It is what the helpers
+ * call: `select`, `insert` and `execute` (neon-http's `$withAuth()` keeps no more).
  *
  * @example
  * ```ts
  * async function handler(db: SpectorDatabase) {
- *   await db.transaction(async (tx) => appendEvent(tx, events, { schema: "user", action: "insert", payload: null }));
+ *   return appendEvent(db, events, { schema: "user", action: "insert", payload: null });
  * }
  * ```
  */
-export type SpectorDatabase = PgDatabase<PgQueryResultHKT, any, any>;
+export type SpectorDatabase = Pick<PgDatabase<PgQueryResultHKT, any, any>, "select" | "insert" | "execute">;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 

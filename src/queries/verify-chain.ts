@@ -5,7 +5,13 @@
  * @module
  */
 import { asc, is, sql } from "drizzle-orm";
-import { PgTransaction, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
+import {
+  PgTransaction,
+  type AnyPgColumn,
+  type PgColumn,
+  type PgDatabase,
+  type PgQueryResultHKT,
+} from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, displayName } from "../naming/index.js";
@@ -16,6 +22,7 @@ import type { ShardSet } from "../tables/shards.js";
 import { checkChained } from "./inputs.js";
 import { rowQuery } from "./rows.js";
 import { recordNotFound, resolveEventTables, resolveEvents, type Events, type EventsTable } from "./target.js";
+import { httpDriver, refuseHttpDriver } from "./driver.js";
 import { verifyRecords } from "./verify-records.js";
 import type { SpectorDatabase } from "./types.js";
 
@@ -28,7 +35,10 @@ import type { SpectorDatabase } from "./types.js";
  * (`mismatch`, `missing`, `unknown-schema`, `unknown-action`, `unencodable`; see docs/spector-interop.md) and both
  * hashes in hex. A shard set verifies each shard's chain in turn (counts add up; the first broken
  * event ends the walk). Outside a transaction it reads in one `REPEATABLE READ` read-only transaction,
- * so that the chain is seen as of one moment.
+ * so that the chain is seen as of one moment; on a driver without transactions (neon-http, `pg-proxy`)
+ * it reads each table's chain in one `SELECT` instead (one snapshot too, the whole chain in memory):
+ * appends that run meanwhile cause no false alarm and hide no edit. Record chains need a transaction:
+ * on such a driver they are refused with a `SpectorOptionError` that says what to use instead.
  *
  * @example
  * ```ts
@@ -39,7 +49,8 @@ import type { SpectorDatabase } from "./types.js";
  * (record chains, verified in the database; see `VerifyOptions` for `parentId` and `head`). An
  * unhashed table does not compile (from JavaScript it is refused).
  * @throws {SpectorOptionError} when the table is not hashed, a `hashed: true` table declares no
- * `schemaModules`, or `pageSize` is not a positive integer, before any SQL runs.
+ * `schemaModules`, or `pageSize` is not a positive integer, before any SQL runs; and for record chains
+ * on a driver without transactions (neon-http, `pg-proxy`), saying what to use instead.
  */
 export async function verifyChain<T extends AnyEventTable & { readonly hash: AnyPgColumn }>(
   db: SpectorDatabase,
@@ -59,10 +70,13 @@ export async function verifyChain<T extends AnyEventTable & { readonly hash: Any
     }
     checkChained("table", meta);
   }
+  // without transactions (neon-http, pg-proxy) each table's chain is read in one SELECT: one snapshot
+  const whole = httpDriver(db) !== undefined;
   const walk = async (tx: SpectorDatabase): Promise<ChainVerification> => {
     let count = 0;
     for (const events of tables) {
-      const result = await verifyPages(events.meta, displayName(events.meta), pageReader(tx, events), {
+      const read = whole ? wholeChain(pageReader(tx, events)) : pageReader(tx, events);
+      const result = await verifyPages(events.meta, displayName(events.meta), read, {
         ...options,
         onProgress: options.onProgress && ((n) => options.onProgress!(count + n)),
       });
@@ -71,13 +85,32 @@ export async function verifyChain<T extends AnyEventTable & { readonly hash: Any
     }
     return { ok: true, count };
   };
-  return inSnapshot(db, walk);
+  return whole ? walk(db) : inSnapshot(db, walk);
 }
+
+/**
+ * A page reader that reads the whole chain at the first call, in one statement (one snapshot: every
+ * append it sees is whole, each chained to the one before, so appends that run meanwhile neither break
+ * the chain it reads nor hide an edit), and nothing after.
+ */
+function wholeChain(read: ChainPageReader): ChainPageReader {
+  let done = false;
+  return (after, limit) => {
+    if (done) return Promise.resolve([]);
+    done = true;
+    return read(after, Math.max(limit, WHOLE_CHAIN));
+  };
+}
+
+/** The `LIMIT` of a whole chain's one read: PostgreSQL's largest `bigint`. */
+const WHOLE_CHAIN = Number.MAX_SAFE_INTEGER;
 
 /** Runs `read` in the caller's transaction, or in a `REPEATABLE READ` read-only one: one moment's data. */
 function inSnapshot<R>(db: SpectorDatabase, read: (tx: SpectorDatabase) => Promise<R>): Promise<R> {
   if (is(db, PgTransaction)) return read(db);
-  return db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+  // a database with transactions: only an HTTP driver's (neon-http's `$withAuth()` view included) has none
+  const withTransactions = db as PgDatabase<PgQueryResultHKT, Record<string, never>>;
+  return withTransactions.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
 }
 
 /** {@link VerifyOptions}, checked against the table's kind of chain. */
@@ -146,6 +179,12 @@ async function verifyRecordChains(
 ): Promise<ChainVerification> {
   const { parentId, head } = options;
   const picked = parentId === undefined ? tables : [resolveEvents("table", table).record(parentId.toLowerCase())];
+  refuseHttpDriver(
+    db,
+    "verifyChain",
+    'on a record-chained table (`hashed: "record"`) runs its statements in one REPEATABLE READ transaction, with its search_path and planner settings set for them (SET LOCAL)',
+    "Verify through a driver that has them (node-postgres, postgres.js, or @neondatabase/serverless' Pool or Client over WebSockets), or run `drizzle-spector verify`.",
+  );
   return inSnapshot(db, async (tx) => {
     const query = rowQuery(tx);
     let count = 0;

@@ -9,7 +9,7 @@
  */
 import { COLUMNS, HEAD_COLUMNS, displayName } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
-import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "../sql/record-chain.js";
+import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "../sql/record-hash.js";
 import type { ChainBroken, ChainVerification } from "../spector/verify.js";
 import type { EventTableMeta } from "../tables/meta.js";
 

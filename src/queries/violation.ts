@@ -17,9 +17,14 @@ const MESSAGE = new RegExp(
     .join("(.+?)")}$`,
 );
 
-/** The fields a driver's error carries (node-postgres and PGlite name them one way, postgres.js another). */
+/**
+ * The fields a driver's error carries (node-postgres and PGlite name them one way, postgres.js another;
+ * Bun.SQL keeps the SQLSTATE in `errno`, its `code` being `"ERR_POSTGRES_SERVER_ERROR"`).
+ */
 export interface DriverError {
+  /** The SQLSTATE. */
   readonly code?: unknown;
+  readonly errno?: unknown;
   readonly message?: unknown;
   readonly table?: unknown;
   readonly table_name?: unknown;
@@ -28,10 +33,25 @@ export interface DriverError {
   readonly cause?: unknown;
 }
 
-/** The PostgreSQL error behind `error`: the first error of its `cause` chain with a `code`. */
+/** Bun.SQL's `code` of an error PostgreSQL sent; its SQLSTATE is in `errno`. */
+const BUN_SERVER_ERROR = "ERR_POSTGRES_SERVER_ERROR";
+
+/**
+ * The PostgreSQL error behind `error`: the first error of its `cause` chain with a `code`, its `code`
+ * the SQLSTATE whatever the driver (Bun.SQL's `errno` read as the `code`).
+ *
+ * @example
+ * ```ts
+ * driverError(new DrizzleQueryError("INSERT ...", [], postgresError))?.code; // "23514"
+ * ```
+ */
 export function driverError(error: unknown): DriverError | undefined {
   let current = error as DriverError | undefined;
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if (current.code === BUN_SERVER_ERROR && typeof current.errno === "string") {
+      const { message, table, schema, cause } = current;
+      return { code: current.errno, message, table, schema, cause };
+    }
     if (current.code !== undefined) return current;
     current = current.cause as DriverError | undefined;
   }

@@ -9,94 +9,22 @@
 import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming/index.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { createStatements, dollarQuoted, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
+import { backfillStatement } from "./record-chain-backfill.js";
+import { nextEventIdFunction, noIdLeft, uuidAfterBlock } from "./record-chain-ids.js";
+import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "./record-hash.js";
+import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
- * The text format of `inserted_at` in the hashed bytes: `to_char` does not depend on `DateStyle` (nor,
- * for a `timestamp` without time zone, on `TimeZone`), so every session hashes the same bytes.
- */
-export const RECORD_HASH_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
-
-/** One event's columns as SQL expressions, for {@link recordDigest}. */
-export interface HashedColumns {
-  readonly id: string;
-  readonly parentId: string;
-  readonly schema: string;
-  readonly action: string;
-  readonly insertedAt: string;
-  readonly payload: string;
-}
-
-/**
- * SQL for `inserted_at` as the digest writes it: {@link RECORD_HASH_TIME_FORMAT}, then ` BC` for a year
- * before 1 (which `to_char` does not mark), and PostgreSQL's `infinity` / `-infinity` for those.
- */
-function insertedAtText(expression: string): string {
-  const bc = `CASE WHEN ${expression} OPERATOR(pg_catalog.<) '0001-01-01'::pg_catalog.timestamp THEN ' BC' ELSE '' END`;
-  return `coalesce(pg_catalog.to_char(${expression}, ${quoteLiteral(RECORD_HASH_TIME_FORMAT)}) ${CAT} ${bc}, ${expression}::pg_catalog.text)`;
-}
-
-/** `||` as PostgreSQL's own, whatever the caller's `search_path`. */
-const CAT = "OPERATOR(pg_catalog.||)";
-
-/**
- * SQL for an event's digest: the SHA-256 of the UTF-8 of
- * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, where the ids are
- * PostgreSQL's text of a `uuid`, `schema` and `action` decimal integers, `inserted_at` as
- * {@link RECORD_HASH_TIME_FORMAT} gives it (with ` BC` before year 1, `infinity` as such), and `payload` PostgreSQL's text of the `jsonb` value
- * (empty for SQL `NULL`). Every function, operator and type is named with its schema, `pg_catalog`, so
- * that the caller's `search_path` cannot change it. An event's hash is {@link recordHash} of its
- * record's previous hash and this digest: the digests do not depend on one another, so verification
- * computes them in parallel.
+ * How far ahead of the database's clock (`clock_timestamp()`) a record-chain event id's UUIDv7 time may
+ * be, in seconds: a writer's clock may run that much ahead of the database's. A later id is refused with
+ * `RECORD_CHAIN_ERRORS.badId` (22023).
  *
  * @example
  * ```ts
- * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.sha256(pg_catalog.convert_to(NEW.\"id\"::pg_catalog.text ..."
+ * const latest = new Date(Date.now() + RECORD_ID_MAX_AHEAD_SECONDS * 1000); // the latest time an id may carry
  * ```
  */
-export function recordDigest(row: HashedColumns): string {
-  const text = (expression: string) => `${expression}::pg_catalog.text`;
-  const fields = [
-    text(row.id),
-    text(row.parentId),
-    text(row.schema),
-    text(row.action),
-    insertedAtText(row.insertedAt),
-    `coalesce(${text(row.payload)}, '')`,
-  ];
-  return `pg_catalog.sha256(pg_catalog.convert_to(${fields.join(` ${CAT} E'\\n' ${CAT} `)}, 'UTF8'))`;
-}
-
-/**
- * SQL for an event's hash: the SHA-256 of its record's previous hash (32 bytes; none, `NULL`, for the
- * record's first event) followed by its digest (32 bytes).
- *
- * @example
- * ```ts
- * recordHash("v_last_hash", recordDigest(hashedColumnsOf("NEW")));
- * ```
- */
-export function recordHash(previousHash: string, digest: string): string {
-  return `pg_catalog.sha256(coalesce(${previousHash}, ''::pg_catalog.bytea) ${CAT} ${digest})`;
-}
-
-/** The {@link HashedColumns} of a row (`NEW`, or a table alias). */
-export function hashedColumnsOf(row: string): HashedColumns {
-  const column = (name: string) => `${row}.${quoteIdent(name)}`;
-  return {
-    id: column(COLUMNS.id),
-    parentId: column(COLUMNS.parentId),
-    schema: column(COLUMNS.schema),
-    action: column(COLUMNS.action),
-    insertedAt: column(COLUMNS.insertedAt),
-    payload: column(COLUMNS.payload),
-  };
-}
-
-/** The heads table of events table `table`. */
-export function headsTableOf(table: TableName): TableName {
-  return { pgSchema: table.pgSchema, name: names.recordChain.headsTable(table.name) };
-}
+export const RECORD_ID_MAX_AHEAD_SECONDS = 60;
 
 /**
  * How the record chain reports what it cannot chain: the SQLSTATE and message of each case.
@@ -104,7 +32,13 @@ export function headsTableOf(table: TableName): TableName {
  * - `unchained`: an event of a record whose events predate the record chain (no head);
  * - `duplicate`: a first event for a record that has one already;
  * - `notFirst`: an event whose `parent_id` is an event that is not a record's first;
- * - `noIdLeft`: an event whose id must move after the record's last, which is the largest uuid;
+ * - `notAfter`: an event whose id is not after its record's last id (retryable: make an id after it,
+ *   with `next_event_id_T(parent_id)` in SQL; `appendEvent` does);
+ * - `wrongHash`: an event that arrives with a `hash` other than the one the chain computes for it (a
+ *   tampered dump, a forged hash); an event may arrive without one (`NULL`), the usual case;
+ * - `badId`: an event id that is not a UUIDv7, or whose time is more than
+ *   {@link RECORD_ID_MAX_AHEAD_SECONDS} ahead of the database's clock (such an id would stop every
+ *   later append to its record);
  * - `elsewhere`: the function attached to a trigger on another table (refused: it is `SECURITY
  *   DEFINER`, and must move no head but its own table's).
  *
@@ -129,7 +63,20 @@ export const RECORD_CHAIN_ERRORS = {
     sqlstate: "23503",
     message: "drizzle-spector: %s in %s is not the first event of its record: parent_id must be a record's first event",
   },
-  noIdLeft: { sqlstate: "22003", message: "drizzle-spector: record %s of %s has no id left after its last one" },
+  notAfter: {
+    sqlstate: "40001",
+    message:
+      "drizzle-spector: event id %s is not after %s, the last id of record %s in %s: ids of a record must increase (retry with an id after it, e.g. from %s(parent_id))",
+  },
+  wrongHash: {
+    sqlstate: "23514",
+    message:
+      "drizzle-spector: event %s of record %s in %s arrives with a hash that is not the one its record's chain computes (%s): refused, never replaced",
+  },
+  badId: {
+    sqlstate: "22023",
+    message: `drizzle-spector: event id %s of record %s in %s is not a UUIDv7 whose time is at most ${RECORD_ID_MAX_AHEAD_SECONDS} seconds ahead of the database clock (%s)`,
+  },
   elsewhere: {
     sqlstate: "42501",
     message: "drizzle-spector: %s keeps the record chain of %s only, and was called by a trigger on %s",
@@ -142,15 +89,21 @@ export const RECORD_CHAIN_ERRORS = {
  *   skips it (an idempotent retry), and the head does not move for a row that is not written. (An id
  *   taken by a concurrent, uncommitted insert of another record is not seen: should `ON CONFLICT DO
  *   NOTHING` then skip the row, that record's head has moved, which `verifyChain` reports.)
- * - The writer's `hash` is never used: it is replaced.
+ * - An id that is not a UUIDv7, or whose time is more than {@link RECORD_ID_MAX_AHEAD_SECONDS} ahead of
+ *   the database's clock, is refused (`badId`, 22023): no writer can stop a record with an id such as
+ *   `ffffffff-ffff-ffff-ffff-ffffffffffff`, after which no id would be left.
+ * - A `hash` the writer sends is kept only when it is the one the chain computes; otherwise the row is
+ *   refused (`wrongHash`, 23514), never stored with another hash. A row without one gets the chain's.
  * - An event of a record that has a head, with an id after the head's last id (the usual case), is
  *   chained by one `UPDATE` of the head, which computes the new hash from the head's last hash and
  *   returns it. The head's row lock serializes the appends of one record: under READ COMMITTED a
  *   concurrent append waits for it and then chains to its event; under REPEATABLE READ and
  *   SERIALIZABLE it fails with SQLSTATE 40001, never chaining to a stale head.
- * - An id at or before the head's last id (clocks that disagree, UUIDv4 ids) is moved to the last id
- *   plus one, so that `ORDER BY id` is the chain's order within a record; the row is then chained
- *   under the head's lock (`SELECT ... FOR UPDATE`).
+ * - An event sent without an id (`NULL`) of a record that has a head gets a UUIDv7 after the head's
+ *   last id, made under the head's lock, so it is never refused as out of order.
+ * - An id at or before the head's last id (clocks that disagree, UUIDv4 ids) is refused with
+ *   `notAfter` (40001, retryable), read under the head's lock (`SELECT ... FOR UPDATE`): the id is
+ *   stored as sent or not at all, and `ORDER BY id` is the chain's order within a record.
  * - A record's first event (`id = parent_id`) starts a chain: its head is inserted (`ON CONFLICT DO
  *   NOTHING`, which waits for a concurrent first event and then refuses a second one).
  */
@@ -167,17 +120,22 @@ function chainFunctionBody(meta: EventTableMeta): string {
   ].map(q) as [string, string, string, string];
   const [id, eventParent, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
   const digest = recordDigest(hashedColumnsOf("NEW"));
-  const raise = (error: { sqlstate: string; message: string }) =>
+  const raise = (error: { sqlstate: string; message: string }, args = `NEW.${eventParent}, ${quoteLiteral(table)}`) =>
     `RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(error.sqlstate)},
-        MESSAGE = format(${quoteLiteral(error.message)}, NEW.${eventParent}, ${quoteLiteral(table)}),
+        MESSAGE = format(${quoteLiteral(error.message)}, ${args}),
         SCHEMA = ${quoteLiteral(meta.pgSchema ?? "public")}, TABLE = ${quoteLiteral(meta.name)};`;
+  const notAfter = raise(
+    RECORD_CHAIN_ERRORS.notAfter,
+    `NEW.${id}, v_last_id, NEW.${eventParent}, ${quoteLiteral(table)}, ${quoteLiteral(quoteQualified(meta.pgSchema, names.recordChain.nextEventId(meta.name)))}`,
+  );
+  const wrongHash = (computed: string) => `IF NEW.${hash} IS NOT NULL AND NEW.${hash} <> ${computed} THEN
+      ${raise(RECORD_CHAIN_ERRORS.wrongHash, `NEW.${id}, NEW.${eventParent}, ${quoteLiteral(table)}, encode(${computed}, 'hex')`)}
+    END IF;`;
   const taken = `EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${id})`;
   const fn = quoteQualified(meta.pgSchema, names.recordChain.function(meta.name));
   return `DECLARE
   v_last_id uuid;
   v_last_hash bytea;
-  v_next bytea;
-  v_byte int;
 BEGIN
   IF TG_TABLE_NAME <> ${quoteLiteral(meta.name)} OR TG_TABLE_SCHEMA <> ${quoteLiteral(meta.pgSchema ?? "public")}
      OR TG_OP <> 'INSERT' OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' THEN
@@ -188,6 +146,11 @@ BEGIN
   IF ${taken} THEN
     RETURN NEW;
   END IF;
+  IF NEW.${id} IS NOT NULL AND (substr(NEW.${id}::text, 15, 1) <> '7' OR substr(NEW.${id}::text, 20, 1) NOT IN ('8', '9', 'a', 'b')
+      OR ('x' || translate(left(NEW.${id}::text, 13), '-', ''))::bit(48)::bigint
+         > floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint + ${RECORD_ID_MAX_AHEAD_SECONDS * 1000}) THEN
+    ${raise(RECORD_CHAIN_ERRORS.badId, `NEW.${id}, NEW.${eventParent}, ${quoteLiteral(table)}, clock_timestamp()`)}
+  END IF;
   UPDATE ${headsTable} AS h
      SET ${lastId} = NEW.${id},
          ${lastHash} = ${recordHash(`h.${lastHash}`, digest)},
@@ -195,6 +158,7 @@ BEGIN
    WHERE h.${parentId} = NEW.${eventParent} AND h.${lastId} < NEW.${id}
   RETURNING h.${lastHash} INTO v_last_hash;
   IF FOUND THEN
+    ${wrongHash("v_last_hash")}
     NEW.${hash} := v_last_hash;
     RETURN NEW;
   END IF;
@@ -208,25 +172,16 @@ BEGIN
     IF NEW.${id} = NEW.${eventParent} THEN
       ${raise(RECORD_CHAIN_ERRORS.duplicate)}
     END IF;
-    IF NEW.${id} <= v_last_id THEN
-      v_next := uuid_send(v_last_id);
-      LOOP
-        FOR i IN REVERSE 15..0 LOOP
-          v_byte := get_byte(v_next, i);
-          IF v_byte < 255 THEN
-            v_next := set_byte(v_next, i, v_byte + 1);
-            EXIT;
-          END IF;
-          IF i = 0 THEN
-            ${raise(RECORD_CHAIN_ERRORS.noIdLeft)}
-          END IF;
-          v_next := set_byte(v_next, i, 0);
-        END LOOP;
-        NEW.${id} := encode(v_next, 'hex')::uuid;
-        EXIT WHEN NOT ${taken};
-      END LOOP;
+    IF NEW.${id} IS NULL THEN
+      -- no id sent: one after the record's last, under its lock
+      ${uuidAfterBlock("v_last_id", `NEW.${id}`, noIdLeft(table, `NEW.${eventParent}`, "v_last_id"))}
     END IF;
-    NEW.${hash} := ${recordHash("v_last_hash", digest)};
+    IF NEW.${id} <= v_last_id THEN
+      ${notAfter}
+    END IF;
+    v_last_hash := ${recordHash("v_last_hash", digest)};
+    ${wrongHash("v_last_hash")}
+    NEW.${hash} := v_last_hash;
     UPDATE ${headsTable} AS h SET ${lastId} = NEW.${id}, ${lastHash} = NEW.${hash}, ${count} = h.${count} + 1
      WHERE h.${parentId} = NEW.${eventParent};
     RETURN NEW;
@@ -240,7 +195,9 @@ BEGIN
     END IF;
     ${raise(RECORD_CHAIN_ERRORS.noRecord)}
   END IF;
-  NEW.${hash} := ${recordHash("NULL", digest)};
+  v_last_hash := ${recordHash("NULL", digest)};
+  ${wrongHash("v_last_hash")}
+  NEW.${hash} := v_last_hash;
   INSERT INTO ${headsTable} AS h (${parentId}, ${lastId}, ${lastHash}, ${count})
   VALUES (NEW.${eventParent}, NEW.${id}, NEW.${hash}, 1)
   ON CONFLICT (${parentId}) DO NOTHING;
@@ -287,89 +244,17 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
 }
 
 /**
- * The statement that chains the events written before the record chain was installed: when the table
- * has no record-chain trigger yet, every record without a head gets its events' hashes, in `id`
- * order, and its head, as the trigger would have written them, under a lock that keeps other writers
- * out until the migration commits. The append-only guard, if the table has one already, is lifted for
- * it and put back in the same transaction. A table without such records costs one anti-join.
- */
-function backfillStatement(meta: EventTableMeta): string {
-  const q = quoteIdent;
-  const table = quoteQualified(meta.pgSchema, meta.name);
-  const heads = headsTableOf(meta);
-  const headsTable = quoteQualified(heads.pgSchema, heads.name);
-  const guard = quoteIdent(names.appendOnly.trigger(meta.name));
-  const [id, parentId, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
-  const [headParent, lastId, lastHash, count] = [
-    HEAD_COLUMNS.parentId,
-    HEAD_COLUMNS.lastId,
-    HEAD_COLUMNS.lastHash,
-    HEAD_COLUMNS.eventCount,
-  ].map(q) as [string, string, string, string];
-  const unchained = `FROM ${table} AS e WHERE NOT EXISTS (SELECT FROM ${headsTable} AS h WHERE h.${headParent} = e.${parentId})`;
-  const body = `DECLARE
-  r record;
-  v_parent uuid;
-  v_last uuid;
-  v_hash bytea;
-  v_count bigint := 0;
-  v_guarded boolean;
-  v_path text := pg_catalog.current_setting('search_path');
-BEGIN
-  -- only where the chain is new: a trigger already there means rows without a head were written
-  -- around it, which verification must go on reporting (a new version of the rule is installed again)
-  IF EXISTS (SELECT FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) ${quoteLiteral(table)}::pg_catalog.regclass
-               AND tgname OPERATOR(pg_catalog.=) ${quoteLiteral(names.recordChain.trigger(meta.name))}) THEN
-    RETURN;
-  END IF;
-  -- other writers wait until the migration commits, as the trigger's creation right after makes them
-  LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE;
-  PERFORM 1 ${unchained} LIMIT 1;
-  IF NOT FOUND THEN
-    RETURN;
-  END IF;
-  -- PostgreSQL's own operators for what follows, whatever the migrating role's path; restored below
-  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-  SELECT tgenabled <> 'D' INTO v_guarded FROM pg_catalog.pg_trigger
-   WHERE tgrelid = ${quoteLiteral(table)}::pg_catalog.regclass AND tgname = ${quoteLiteral(names.appendOnly.trigger(meta.name))};
-  IF v_guarded THEN
-    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} DISABLE TRIGGER ${guard}`)};
-  END IF;
-  FOR r IN SELECT e.${id} AS id, e.${parentId} AS parent_id, ${recordDigest(hashedColumnsOf("e"))} AS digest
-             ${unchained} ORDER BY e.${parentId}, e.${id} LOOP
-    IF r.parent_id IS DISTINCT FROM v_parent THEN
-      IF v_parent IS NOT NULL THEN
-        INSERT INTO ${headsTable} (${headParent}, ${lastId}, ${lastHash}, ${count}) VALUES (v_parent, v_last, v_hash, v_count);
-      END IF;
-      v_parent := r.parent_id;
-      v_hash := NULL;
-      v_count := 0;
-    END IF;
-    v_hash := ${recordHash("v_hash", "r.digest")};
-    v_last := r.id;
-    v_count := v_count + 1;
-    UPDATE ${table} AS e SET ${hash} = v_hash WHERE e.${id} = r.id;
-  END LOOP;
-  INSERT INTO ${headsTable} (${headParent}, ${lastId}, ${lastHash}, ${count}) VALUES (v_parent, v_last, v_hash, v_count);
-  IF v_guarded THEN
-    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${guard}`)};
-  END IF;
-  PERFORM pg_catalog.set_config('search_path', v_path, true);
-END`;
-  return `DO ${dollarQuoted(body)};`;
-}
-
-/**
  * The statements that install the record chain on events table `meta`: where it is new, first chain
  * the events already there, then the function and the trigger.
  */
 export function recordChainStatements(meta: EventTableMeta): string[] {
-  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta))];
+  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta)), nextEventIdFunction(meta)];
 }
 
 /** The statements that remove the record chain from events table `table` (its heads table is drizzle-kit's). */
 export function dropRecordChainStatements(table: TableName): string[] {
   return [
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.function(table.name))}() CASCADE;`,
+    `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.nextEventId(table.name))}(uuid);`,
   ];
 }

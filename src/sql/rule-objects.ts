@@ -28,6 +28,26 @@ export interface RuleFunction {
   readonly securityDefiner: boolean;
   /** Its `SET` clauses, as `pg_proc.proconfig` holds them. */
   readonly config: readonly string[];
+  /** Its arguments, as `pg_get_function_identity_arguments` renders them: none when left out. */
+  readonly arguments?: string;
+  /** What it returns: a set of a table's rows; `trigger` when left out. */
+  readonly returns?: FunctionResult;
+}
+
+/** What a function returns: `SETOF schema.type`, or one value of it. */
+export interface FunctionResult {
+  readonly setOf: boolean;
+  readonly schema: string;
+  readonly type: string;
+}
+
+/** `trigger`, what a rule's function returns unless it says otherwise. */
+export const TRIGGER_RESULT: FunctionResult = { setOf: false, schema: "pg_catalog", type: "trigger" };
+
+/** A function's result as SQL writes it: `trigger`, `SETOF "public"."events"`. */
+export function resultSql(result: FunctionResult): string {
+  if (result === TRIGGER_RESULT) return "trigger";
+  return `${result.setOf ? "SETOF " : ""}${quoteQualified(result.schema, result.type)}`;
 }
 
 /** A trigger a rule installs. */
@@ -101,7 +121,7 @@ export function dollarQuoted(body: string): string {
   return `${tag}\n${body}\n${tag}`;
 }
 
-/** `CREATE OR REPLACE FUNCTION` for a trigger function. */
+/** `CREATE OR REPLACE FUNCTION` for a rule's function (a trigger function unless it says what it returns). */
 export function createFunction(fn: RuleFunction): string {
   const tag = bodyTag(fn.source);
   const config = fn.config
@@ -111,7 +131,7 @@ export function createFunction(fn: RuleFunction): string {
     })
     .join("");
   return (
-    `CREATE OR REPLACE FUNCTION ${quoteQualified(fn.schema, fn.name)}() RETURNS trigger LANGUAGE plpgsql` +
+    `CREATE OR REPLACE FUNCTION ${quoteQualified(fn.schema, fn.name)}(${fn.arguments ?? ""}) RETURNS ${resultSql(fn.returns ?? TRIGGER_RESULT)} LANGUAGE plpgsql` +
     `${fn.securityDefiner ? " SECURITY DEFINER" : ""}${config}\n  AS ${tag}${fn.source}${tag};`
   );
 }

@@ -1,8 +1,8 @@
 /**
  * What every rule shares. A rule is SQL that guards one kind of drizzle-spector table, which
  * drizzle-kit cannot write: functions and triggers that a migration of their own installs. There are
- * four: the same-parent rule on link tables, the record chain on `hashed: "record"` events tables, the
- * append-only guard on `appendOnly` tables, and the distribution of Citus-layout tables (no trigger: a
+ * five: the same-parent rule on link tables, the record chain on `hashed: "record"` events tables, the
+ * function that appends to Spector's chain on `hashed: true` ones, the append-only guard on `appendOnly` tables, and the distribution of Citus-layout tables (no trigger: a
  * `DO` block that runs `create_distributed_table` where Citus is installed); each rule is an entry of {@link RULES}, and everything
  * here (which tables get it, the markers `drizzle-spector generate` reads back, the SQL that installs
  * or removes it) works on any entry.
@@ -15,6 +15,7 @@ import { citusDistributionObjects, citusDistributionStatements, dropCitusDistrib
 import { appendOnlyObjects, appendOnlyStatements, dropAppendOnlyStatements } from "./append-only.js";
 import { dropRecordChainStatements, recordChainObjects, recordChainStatements } from "./record-chain.js";
 import type { RuleObjects } from "./rule-objects.js";
+import { dropSpectorChainStatements, spectorChainObjects, spectorChainStatements } from "./spector-chain.js";
 import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent.js";
 import { joinStatements } from "./statements.js";
 
@@ -55,6 +56,19 @@ export const recordChainRule: Rule<EventTableMeta> = {
   remove: dropRecordChainStatements,
 };
 
+/**
+ * Spector's chain (`hashed: true`): the function `chain_append_T()` that `appendEvent` calls to take
+ * the chain's lock and read its last hash in the statement that appends.
+ */
+export const spectorChainRule: Rule<EventTableMeta> = {
+  kind: "spector-chain",
+  on: ["events"],
+  wants: (events) => events.hashed && !events.recordChain,
+  objects: spectorChainObjects,
+  install: spectorChainStatements,
+  remove: dropSpectorChainStatements,
+};
+
 /** The append-only guard: no UPDATE, DELETE or TRUNCATE (`appendOnly: true`). */
 export const appendOnlyRule: Rule<EventTableMeta | LinkTableMeta> = {
   kind: "append-only",
@@ -79,7 +93,13 @@ export const citusDistributionRule: Rule<EventTableMeta | LinkTableMeta> = {
 };
 
 /** Every kind of rule, in the order a migration installs them. */
-export const RULES: readonly Rule[] = [sameParentRule, recordChainRule, appendOnlyRule, citusDistributionRule];
+export const RULES: readonly Rule[] = [
+  sameParentRule,
+  recordChainRule,
+  spectorChainRule,
+  appendOnlyRule,
+  citusDistributionRule,
+];
 
 /** A rule on one table: what a migration installs, and what `drizzle-spector generate` keeps track of. */
 export interface RuleTarget {

@@ -12,17 +12,32 @@ import { namedCodeColumn, plainCodeColumn } from "./codes.js";
 import type { EventTypingPlan, Layout } from "./meta.js";
 
 /**
- * A `bytea` column (drizzle-orm 0.45 has no built-in one). Values are `Uint8Array`s (postgres.js hands
- * back `Buffer`s, which are `Uint8Array`s too).
+ * A `bytea` column (drizzle-orm 0.45 has no built-in one). Values read are Node.js `Buffer`s on every
+ * driver: postgres.js and node-postgres hand back `Buffer`s, PGlite (and Bun) a `Uint8Array`, which is
+ * wrapped without a copy, and an HTTP driver (`pg-proxy`) PostgreSQL's hex text `"\x..."`, which is
+ * decoded. So `hash.toString("hex")` works whatever the driver. Values written are `Buffer`s.
  *
  * @example
  * ```ts
  * const t = pgTable("blobs", { data: bytea("data") });
+ * const [row] = await db.select().from(t);
+ * row?.data.toString("hex"); // "00ff"
  * ```
  */
-export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array | string }>({
   dataType: () => "bytea",
+  fromDriver: byteaFromDriver,
 });
+
+/** A `bytea` value as a driver gives it, as a `Buffer`. */
+function byteaFromDriver(value: Buffer | Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === "string" && /^\\x(?:[0-9a-fA-F]{2})*$/.test(value)) return Buffer.from(value.slice(2), "hex");
+  throw new TypeError(
+    `drizzle-spector: a bytea value must come from the driver as bytes or PostgreSQL's hex text "\\x...", got ${typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value} (is the server's bytea_output "escape"? set it to "hex")`,
+  );
+}
 
 /** The current time in UTC, as Ecto (and so Spector) stores `timestamp` columns. */
 const utcNow = () => sql`(now() AT TIME ZONE 'utc')`;

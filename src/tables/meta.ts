@@ -103,52 +103,30 @@ export function setMeta<T extends object>(table: T, meta: SpectorMeta): T {
   return table;
 }
 
-/** A table built while a registry was open (see {@link collectTables}), with the stack of its factory call. */
+/** A table built while a load was collecting them (see `collectTables`), with the stack of its factory call. */
 export interface BuiltTable {
   readonly table: object;
   /** The stack where the factory ran, whose first frame outside drizzle-spector is the caller's line. */
   readonly stack: string | undefined;
 }
 
-/**
- * The registry of the tables being built, under a registered symbol (as the metadata), so that the
- * tables of a second copy of this module (e.g. under tsx's loader) are registered too. It is open only
- * while {@link collectTables} runs: an app never pays for it.
- */
-const REGISTRY = Symbol.for("drizzle-spector.registry");
-
-type WithRegistry = { [REGISTRY]?: BuiltTable[] };
-
-function registerTable(table: object): void {
-  const registry = (globalThis as WithRegistry)[REGISTRY];
-  if (registry !== undefined) registry.push({ table, stack: new Error().stack });
+/** Where the tables a load builds are collected: the command line's `AsyncLocalStorage` of lists. */
+export interface TableRegistry {
+  /** The list of the load this call runs within, `undefined` outside every load. */
+  getStore(): BuiltTable[] | undefined;
 }
 
 /**
- * Runs `load` (e.g. imports the schema files) and returns what it returned with every table the
- * factories built meanwhile, in the order they were built: the command line compares them with what
- * the schema files export. The registry is one per process: run one load at a time.
- *
- * @example
- * ```ts
- * const { result: module, tables } = await collectTables(() => import("./schema.js"));
- * ```
+ * The registry of the tables being built, under a registered symbol (as the metadata), so that the
+ * tables of a second copy of this module (e.g. under tsx's loader) are registered too. Only the command
+ * line sets it (`src/cli/collect-tables.ts`), and a table is recorded only while a load runs: an app
+ * never pays for it.
  */
-export async function collectTables<T>(load: () => Promise<T>): Promise<{ result: T; tables: BuiltTable[] }> {
-  const scope = globalThis as WithRegistry;
-  const outer = scope[REGISTRY];
-  const tables: BuiltTable[] = [];
-  scope[REGISTRY] = tables;
-  try {
-    const result = await load();
-    return { result, tables };
-  } finally {
-    if (outer === undefined) delete scope[REGISTRY];
-    else {
-      outer.push(...tables);
-      scope[REGISTRY] = outer;
-    }
-  }
+export const TABLE_REGISTRY = Symbol.for("drizzle-spector.table-registry");
+
+function registerTable(table: object): void {
+  const registry = (globalThis as { [TABLE_REGISTRY]?: TableRegistry })[TABLE_REGISTRY];
+  registry?.getStore()?.push({ table, stack: new Error().stack });
 }
 
 /** Reads the metadata of a table built by drizzle-spector; `undefined` for any other value. */

@@ -6,8 +6,6 @@
  * postgres.js, and, for the suites that test the helpers on every driver, through node-postgres too.
  * On PostgreSQL each suite gets a database with a random name, dropped at the end.
  */
-import { PGlite } from "@electric-sql/pglite";
-import { spawnSync } from "node:child_process";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
@@ -20,6 +18,8 @@ import pg from "pg";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe } from "vitest";
 import { splitStatements } from "../../src/sql/statements.js";
+import { spawnChild } from "./child-timeout.js";
+import { freshPglite } from "./pglite-template.js";
 import { createFreshDatabase } from "./fresh-database.js";
 
 export type BackendName = "pglite" | "postgres" | "node-postgres";
@@ -114,7 +114,7 @@ export async function openDatabase(backend: BackendName): Promise<TestDatabase> 
 }
 
 async function openPglite(): Promise<TestDatabase> {
-  const client = new PGlite();
+  const client = await freshPglite();
   const db = drizzlePglite(client);
   return {
     backend: "pglite",
@@ -162,7 +162,7 @@ async function openPglite(): Promise<TestDatabase> {
 
 /** `COPY ... FROM STDIN` through psql: postgres.js's COPY stream never reports a failed COPY (it just stops). */
 function psqlCopyIn(url: string, target: string, data: string): void {
-  const run = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`], {
+  const run = spawnChild("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${target} FROM STDIN`], {
     input: data,
     encoding: "utf8",
   });

@@ -3,9 +3,10 @@
  * (TypeScript 5.9 and 7, tsx, drizzle-kit), each of which must end by itself, with its output shown
  * when it fails.
  */
-import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import type { SpawnSyncOptions } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { spawnChild } from "./child-timeout.js";
 import { ROOT } from "./scratch-project.js";
 
 /** The `tsc` of each tested TypeScript version (`typescript7` is the alias of TypeScript 7). */
@@ -29,13 +30,12 @@ export interface RunResult {
   readonly output: string;
 }
 
-/** A child process that must end by itself: one that hangs (a client left open) is killed and fails the test. */
+/** A child process that must end by itself: one that hangs (a client left open) is killed and fails the test (`spawnChild`). */
 export function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): RunResult {
-  const result = spawnSync(command, args, {
-    encoding: "utf8",
+  const result = spawnChild(command, args, {
     stdio: ["ignore", "pipe", "pipe"],
-    timeout: 170_000,
     ...options,
+    encoding: "utf8",
   });
   const output = `$ ${[command, ...args].join(" ")}\n${String(result.stdout)}${String(result.stderr)}`;
   return { status: result.status, signal: result.signal, stdout: String(result.stdout), output };

@@ -4,11 +4,11 @@
  * runs it, and steps that build on each other.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { useDatabase, type BackendName, type TestDatabase } from "./backends.js";
+import { spawnChild } from "./child-timeout.js";
 import { randomName } from "./fresh-database.js";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
@@ -39,7 +39,7 @@ export function useScratchProject(): string {
  * its whole environment when given.
  */
 export function runCli(cwd: string, args: readonly string[], env?: Record<string, string | undefined>) {
-  return spawnSync(
+  return spawnChild(
     process.execPath,
     [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/main.ts"), ...args],
     { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) },

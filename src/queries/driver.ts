@@ -1,0 +1,104 @@
+/**
+ * `spectorDriver`: what the helpers may expect of a database's driver and of what stands between it and
+ * PostgreSQL (a transaction-mode pooler), set once per Drizzle database.
+ *
+ * @module
+ */
+import { entityKind } from "drizzle-orm";
+import { OPTIONS, at, checkObject } from "../checks.js";
+import { SpectorOptionError } from "../errors.js";
+import type { SpectorDatabase } from "./types.js";
+
+/** The options of {@link spectorDriver}. */
+export interface SpectorDriverOptions {
+  /**
+   * Whether the read helpers (`listByParent`, `backtrace`) prepare their statements under a name, so
+   * that PostgreSQL parses and plans each once per connection. Default `true`: right on a direct
+   * connection and on a session-mode pooler, where a name stays on the connection that prepared it
+   * (postgres.js names its own statements and ignores this; PGlite, neon-http and `pg-proxy` have no
+   * named statements).
+   *
+   * Set it to `false` for node-postgres (or `@neondatabase/serverless`' `Pool` / `Client`,
+   * `@vercel/postgres`) behind a transaction-mode pooler (PgBouncer `pool_mode = transaction`,
+   * Supavisor on port 6543, Neon's `-pooler` host): there each transaction may run on another server
+   * connection, where the name is missing (SQLSTATE `26000`) or is another client's (`42P05`). The
+   * helpers then send unnamed statements: parsed and planned on every call, never kept.
+   */
+  readonly namedStatements?: boolean;
+}
+
+/** The options set per database, keyed by what a database shares with its transactions. */
+const DRIVER_OPTIONS = new WeakMap<object, Required<SpectorDriverOptions>>();
+
+const DEFAULTS: Required<SpectorDriverOptions> = { namedStatements: true };
+
+/**
+ * Sets what the helpers may expect of `db`'s driver and returns `db` itself: call it once where the
+ * database is made. The options hold for `db` and for every transaction of it (`db.transaction(tx => ...)`).
+ *
+ * @example
+ * ```ts
+ * import { drizzle } from "drizzle-orm/node-postgres";
+ * // node-postgres through PgBouncer in transaction mode: no named prepared statements
+ * const db = spectorDriver(drizzle(process.env.DATABASE_URL!), { namedStatements: false });
+ * await listByParent(db, events, parentId);
+ * ```
+ * @throws {SpectorOptionError} when `db` is not a Drizzle database or an option is not as documented.
+ */
+export function spectorDriver<D extends SpectorDatabase>(db: D, options: SpectorDriverOptions): D {
+  const key = driverKey(db);
+  if (key === undefined) throw new SpectorOptionError("db", db, "a Drizzle PostgreSQL database (`drizzle(...)`)");
+  const { namedStatements } = checkObject(OPTIONS, options, ["namedStatements"]) as SpectorDriverOptions;
+  if (namedStatements !== undefined && typeof namedStatements !== "boolean") {
+    throw new SpectorOptionError(at(OPTIONS, "namedStatements"), namedStatements, "`true`, `false` or left out");
+  }
+  DRIVER_OPTIONS.set(key, { ...DEFAULTS, ...(namedStatements === undefined ? {} : { namedStatements }) });
+  return db;
+}
+
+/** The driver options of `db` (a database or one of its transactions): those set, or the defaults. */
+export function driverOptions(db: SpectorDatabase): Required<SpectorDriverOptions> {
+  const key = driverKey(db);
+  return (key && DRIVER_OPTIONS.get(key)) ?? DEFAULTS;
+}
+
+/**
+ * What a Drizzle database shares with its transactions: its dialect (every `drizzle()` call makes its
+ * own, and hands it to each transaction).
+ */
+function driverKey(db: unknown): object | undefined {
+  if (typeof db !== "object" || db === null) return undefined;
+  const dialect = (db as { dialect?: unknown }).dialect;
+  return typeof dialect === "object" && dialect !== null ? dialect : undefined;
+}
+
+/** Drizzle's sessions that run each statement on its own, over HTTP: no interactive transaction. */
+const HTTP_SESSIONS: Readonly<Record<string, string>> = {
+  NeonHttpSession: "neon-http",
+  PgRemoteSession: "pg-proxy",
+  XataHttpSession: "xata-http",
+};
+
+/**
+ * The name of `db`'s driver when it has no interactive transactions (neon-http, `pg-proxy`): each
+ * statement runs on its own, in a snapshot of its own. `undefined` for every other driver.
+ */
+export function httpDriver(db: SpectorDatabase): string | undefined {
+  const session = (db as unknown as { session?: { constructor?: Record<symbol, unknown> } }).session;
+  const kind = session?.constructor?.[entityKind];
+  return typeof kind === "string" ? HTTP_SESSIONS[kind] : undefined;
+}
+
+/**
+ * Refuses a driver without interactive transactions for what needs one: a `SpectorOptionError` that
+ * names the helper, says why it needs a transaction, and what to do instead.
+ */
+export function refuseHttpDriver(db: SpectorDatabase, helper: string, why: string, instead: string): void {
+  const driver = httpDriver(db);
+  if (driver === undefined) return;
+  throw new SpectorOptionError(
+    "db",
+    `a ${driver} database`,
+    `a database with interactive transactions for \`${helper}\`, which ${why}; ${driver} runs each statement on its own. ${instead}`,
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * What a record chain's hash covers (`hashed: "record"`), as SQL: an event's digest and its hash, which
+ * the trigger computes on insert and verification recomputes.
+ *
+ * @module
+ */
+import { COLUMNS, names, type TableName } from "../naming/index.js";
+import { quoteIdent, quoteLiteral } from "./quote.js";
+
+/**
+ * The text format of `inserted_at` in the hashed bytes: `to_char` does not depend on `DateStyle` (nor,
+ * for a `timestamp` without time zone, on `TimeZone`), so every session hashes the same bytes.
+ */
+export const RECORD_HASH_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
+
+/** One event's columns as SQL expressions, for {@link recordDigest}. */
+export interface HashedColumns {
+  readonly id: string;
+  readonly parentId: string;
+  readonly schema: string;
+  readonly action: string;
+  readonly insertedAt: string;
+  readonly payload: string;
+}
+
+/**
+ * SQL for `inserted_at` as the digest writes it: {@link RECORD_HASH_TIME_FORMAT}, then ` BC` for a year
+ * before 1 (which `to_char` does not mark), and PostgreSQL's `infinity` / `-infinity` for those.
+ */
+function insertedAtText(expression: string): string {
+  const bc = `CASE WHEN ${expression} OPERATOR(pg_catalog.<) '0001-01-01'::pg_catalog.timestamp THEN ' BC' ELSE '' END`;
+  return `coalesce(pg_catalog.to_char(${expression}, ${quoteLiteral(RECORD_HASH_TIME_FORMAT)}) ${CAT} ${bc}, ${expression}::pg_catalog.text)`;
+}
+
+/** `||` as PostgreSQL's own, whatever the caller's `search_path`. */
+const CAT = "OPERATOR(pg_catalog.||)";
+
+/**
+ * SQL for an event's digest: the SHA-256 of the UTF-8 of
+ * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, where the ids are
+ * PostgreSQL's text of a `uuid`, `schema` and `action` decimal integers, `inserted_at` as
+ * {@link RECORD_HASH_TIME_FORMAT} gives it (with ` BC` before year 1, `infinity` as such), and `payload` PostgreSQL's text of the `jsonb` value
+ * (empty for SQL `NULL`). Every function, operator and type is named with its schema, `pg_catalog`, so
+ * that the caller's `search_path` cannot change it. An event's hash is {@link recordHash} of its
+ * record's previous hash and this digest: the digests do not depend on one another, so verification
+ * computes them in parallel.
+ *
+ * @example
+ * ```ts
+ * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.sha256(pg_catalog.convert_to(NEW.\"id\"::pg_catalog.text ..."
+ * ```
+ */
+export function recordDigest(row: HashedColumns): string {
+  const text = (expression: string) => `${expression}::pg_catalog.text`;
+  const fields = [
+    text(row.id),
+    text(row.parentId),
+    text(row.schema),
+    text(row.action),
+    insertedAtText(row.insertedAt),
+    `coalesce(${text(row.payload)}, '')`,
+  ];
+  return `pg_catalog.sha256(pg_catalog.convert_to(${fields.join(` ${CAT} E'\\n' ${CAT} `)}, 'UTF8'))`;
+}
+
+/**
+ * SQL for an event's hash: the SHA-256 of its record's previous hash (32 bytes; none, `NULL`, for the
+ * record's first event) followed by its digest (32 bytes).
+ *
+ * @example
+ * ```ts
+ * recordHash("v_last_hash", recordDigest(hashedColumnsOf("NEW")));
+ * ```
+ */
+export function recordHash(previousHash: string, digest: string): string {
+  return `pg_catalog.sha256(coalesce(${previousHash}, ''::pg_catalog.bytea) ${CAT} ${digest})`;
+}
+
+/** The {@link HashedColumns} of a row (`NEW`, or a table alias). */
+export function hashedColumnsOf(row: string): HashedColumns {
+  const column = (name: string) => `${row}.${quoteIdent(name)}`;
+  return {
+    id: column(COLUMNS.id),
+    parentId: column(COLUMNS.parentId),
+    schema: column(COLUMNS.schema),
+    action: column(COLUMNS.action),
+    insertedAt: column(COLUMNS.insertedAt),
+    payload: column(COLUMNS.payload),
+  };
+}
+
+/** The heads table of events table `table`. */
+export function headsTableOf(table: TableName): TableName {
+  return { pgSchema: table.pgSchema, name: names.recordChain.headsTable(table.name) };
+}
