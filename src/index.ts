@@ -57,6 +57,10 @@ export type {
   VerifyOptions,
 } from "./spector/verify.js";
 
+// The start-up check
+export { checkDatabase, type DatabaseCheck } from "./check/check-database.js";
+export type { Difference } from "./check/differences.js";
+
 // Spector's hash chain, for those who compute it elsewhere
 export { spectorHash, elixirModule } from "./spector/chain.js";
 export { spectorJson, SpectorEncodingError } from "./spector/json.js";

@@ -4,8 +4,8 @@
  */
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import { expect } from "vitest";
-import { differenceLine } from "../src/cli/check-differences.js";
-import { compareRules } from "../src/cli/check-rules.js";
+import { differenceLine } from "../src/check/differences.js";
+import { compareRules } from "../src/check/rules.js";
 import { spectorTables, spectorTriggerSql } from "../src/index.js";
 import { dropRuleStatements, sameParentRule } from "../src/sql/rules.js";
 import type { RuleTrigger } from "../src/sql/rule-objects.js";

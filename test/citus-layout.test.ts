@@ -24,7 +24,7 @@ import {
 import { splitStatements } from "../src/sql/statements.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareRules } from "../src/cli/check-rules.js";
+import { compareRules } from "../src/check/rules.js";
 import { generate } from "../src/cli/generate.js";
 import { backends, describeBackends, openDatabase, useDatabase, type TestDatabase } from "./support/backends.js";
 import { writeCitusSchema } from "./support/citus-project.js";

@@ -27,7 +27,7 @@ import {
   spectorTriggerSql,
   type SpectorDatabase,
 } from "../src/index.js";
-import { compareRules } from "../src/cli/check-rules.js";
+import { compareRules } from "../src/check/rules.js";
 import { generate } from "../src/cli/generate.js";
 import { writeCitusSchema } from "./support/citus-project.js";
 import { useScratchProject } from "./support/scratch-project.js";

@@ -4,8 +4,8 @@
  * `spectorDownSql` drops it.
  */
 import { expect } from "vitest";
-import { differenceLine } from "../src/cli/check-differences.js";
-import { compareRules } from "../src/cli/check-rules.js";
+import { differenceLine } from "../src/check/differences.js";
+import { compareRules } from "../src/check/rules.js";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
 import { describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";

@@ -78,17 +78,13 @@ describe("the canonical encoding", () => {
     for (const [text, encoded] of cases) expect(spectorJson(text), text).toBe(encoded);
   });
 
-  test("deep nesting, which PostgreSQL stores, encodes without overflowing the stack, up to the documented limit", () => {
-    for (const depth of [5000, 10000]) {
+  test("deep nesting, which PostgreSQL stores, encodes without overflowing the stack, at any depth", () => {
+    for (const depth of [5000, 10000, 10001, 100_000]) {
       const arrays = `${"[".repeat(depth)}1${"]".repeat(depth)}`;
       expect(spectorJson(arrays)).toBe(arrays);
       const objects = `${'{"b": 2, "a":'.repeat(depth)}1${"}".repeat(depth)}`;
       expect(spectorJson(objects)).toBe(`${'{"a":'.repeat(depth)}1${',"b":2}'.repeat(depth)}`);
     }
-    expectThrows(() => spectorJson(`${"[".repeat(10001)}${"]".repeat(10001)}`), {
-      instanceOf: SpectorEncodingError,
-      mentions: ["10000 nested"],
-    });
   });
 
   test("an integer with a zero exponent is stored, and encoded, without it (jsonb stores 5e0 as 5)", () => {

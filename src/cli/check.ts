@@ -3,16 +3,15 @@
  * schema gets (`ruleTargets`) must be installed as this version writes it, as its `objects()` describe
  * it; no rule function or trigger may be left over for a table that no longer gets the rule.
  *
- * The comparison (`compareRules`, in `check-rules.ts`; `compareShards`, in `check-layout.ts`) reads the
- * catalogs through a `CatalogQuery`, whatever the driver; {@link check} loads the project, connects and
- * reports.
+ * The comparison (`compareDatabase`, in `src/check/`, which an app's `checkDatabase` runs too) reads
+ * the catalogs in one statement through a `CatalogQuery`, whatever the driver; {@link check} loads the
+ * project, connects and reports.
  *
  * @module
  */
 import { GenerateError } from "../errors.js";
-import { differenceLine, type Comparison } from "./check-differences.js";
-import { compareShards } from "./check-layout.js";
-import { compareRules } from "./check-rules.js";
+import { differenceLine, type Comparison } from "../check/differences.js";
+import { compareDatabase } from "../check/database.js";
 import { connect, type ConnectionConfig, type DriverName } from "./connect.js";
 import { loadProject } from "./project.js";
 
@@ -40,7 +39,7 @@ export interface CheckResult extends Comparison {
 
 /**
  * Loads the project, connects to its database (`DATABASE_URL`, else the config's `dbCredentials`)
- * and compares it with the schema ({@link compareRules}). Reports one line per difference and a
+ * and compares it with the schema (`compareDatabase`). Reports one line per difference and a
  * summary (or, with `json`, one JSON document). The command exits 1 when anything differs.
  *
  * @example
@@ -59,9 +58,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const connection = await connect(cwd, config as ConnectionConfig, options.env ?? process.env);
   let comparison: Comparison;
   try {
-    comparison = await compareRules(connection.query, exports);
-    const shards = await compareShards(connection.query, exports);
-    comparison = { ...comparison, differences: [...comparison.differences, ...shards] };
+    comparison = await compareDatabase(connection.query, exports);
   } catch (error) {
     throw new GenerateError(`could not read the catalogs of ${connection.target}: ${(error as Error).message}`);
   } finally {

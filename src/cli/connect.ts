@@ -13,13 +13,10 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CatalogQuery } from "../check/query.js";
 import { GenerateError } from "../errors.js";
 
-/**
- * Runs one SQL statement with `$1`-style parameters and returns its rows. The commands pass text
- * parameters only and read back text, booleans and numbers only, so any driver's answer will do.
- */
-export type CatalogQuery = (text: string, params: unknown[]) => Promise<readonly Record<string, unknown>[]>;
+export type { CatalogQuery } from "../check/query.js";
 
 /** The drivers a command can connect with. */
 export type DriverName = "pg" | "postgres" | "pglite";
@@ -66,14 +63,16 @@ export interface ConnectionConfig {
  *   await connection.close();
  * }
  * ```
- * @throws {GenerateError} when no database is named, no driver is installed, or the connection fails.
+ * @throws {GenerateError} when no database is named, `DATABASE_URL` is set but empty or not a URL (rather
+ * than letting the driver fall back to a default database), no driver is installed, or the connection fails.
  */
 export async function connect(
   cwd: string,
   config: ConnectionConfig,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Connection> {
-  const fromEnv = env.DATABASE_URL !== undefined && env.DATABASE_URL !== "";
+  const fromEnv = env.DATABASE_URL !== undefined;
+  if (fromEnv) refuseUrl(env.DATABASE_URL!, config);
   const credentials: DbCredentials | undefined = fromEnv ? { url: env.DATABASE_URL } : config.dbCredentials;
   const source = fromEnv ? "DATABASE_URL" : "the config's dbCredentials";
   if (credentials === undefined || typeof credentials !== "object") {
@@ -98,6 +97,31 @@ export async function connect(
   throw new GenerateError(
     `cannot connect to ${target}: drizzle-spector check uses your project's PostgreSQL driver and found neither ` +
       `\`pg\` nor \`postgres\` from ${cwd}. Install one (\`npm install --save-dev pg\`), as drizzle-kit needs one too`,
+  );
+}
+
+/**
+ * Refuses a `DATABASE_URL` that is set but names no database: empty (or blank), where a driver would
+ * connect to its default database (the user's, on `localhost`), or not a `postgres://` /
+ * `postgresql://` URL that parses. With `driver: "pglite"` in the config, any other non-blank text is
+ * PGlite's data folder. The value is shown with any password masked.
+ */
+function refuseUrl(url: string, config: ConnectionConfig): void {
+  if (url.trim() === "") {
+    throw new GenerateError(
+      `DATABASE_URL is set but empty (${JSON.stringify(url)}): set it to the database's URL ` +
+        "(postgres://user:password@host:5432/db), or unset it to use the config's dbCredentials; " +
+        "drizzle-spector does not fall back to a default database",
+    );
+  }
+  const network = /^postgres(ql)?:\/\//i.test(url);
+  if (config.driver === "pglite" && !network) return;
+  if (network && URL.canParse(url)) return;
+  const masked = url.replace(/:[^:@/]*@/, ":***@");
+  throw new GenerateError(
+    `DATABASE_URL is not a PostgreSQL URL: ${JSON.stringify(masked.length > 120 ? `${masked.slice(0, 120)}...` : masked)}` +
+      `${network ? " does not parse as a URL" : " does not start with postgres:// or postgresql://"}; ` +
+      "expected postgres://user:password@host:5432/db (special characters in the password percent-encoded)",
   );
 }
 

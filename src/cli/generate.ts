@@ -21,7 +21,7 @@ import {
 } from "./migrations.js";
 import { loadProject, type Project } from "./project.js";
 import { repairFolder } from "./repair.js";
-import { checkShardGrowth, recordedInMigrations } from "./shard-history.js";
+import { checkShardGrowth, recordedInMigrations } from "../check/shard-history.js";
 import { keepPrimaryKeys } from "./primary-key.js";
 import { getMeta } from "../tables/meta.js";
 import { checkRuleKinds, placeStatements, planRules } from "./rule-plan.js";

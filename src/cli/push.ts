@@ -12,13 +12,13 @@ import { quoteLiteral, quoteQualified } from "../sql/quote.js";
 import { getMeta } from "../tables/meta.js";
 import { RULES, createRuleStatements, dropRuleStatements, ruleTargets } from "../sql/rules.js";
 import { describeList, shardListStatements, shardLists, type ShardList } from "../sql/shard-lists.js";
-import { differenceLine, staleRule } from "./check-differences.js";
-import { compareShards } from "./check-layout.js";
-import { compareRules } from "./check-rules.js";
+import { differenceLine, staleRule } from "../check/differences.js";
+import { compareDatabase } from "../check/database.js";
+import { compareRules } from "../check/rules.js";
 import { connect, type Connection, type ConnectionConfig, type DriverName } from "./connect.js";
 import { pushFailure, runDrizzleKit } from "./drizzle-kit.js";
 import { loadProject } from "./project.js";
-import { checkShardGrowth, recordedInDatabase } from "./shard-history.js";
+import { checkShardGrowth, recordedInDatabase } from "../check/shard-history.js";
 
 /** Options of {@link push}. */
 export interface PushOptions {
@@ -112,10 +112,7 @@ export async function push(options: PushOptions = {}): Promise<PushResult> {
     } catch (error) {
       throw new GenerateError(`could not install the rules in ${connection.target}: ${(error as Error).message}`);
     }
-    const left = [
-      ...(await compareRules(connection.query, exports)).differences,
-      ...(await compareShards(connection.query, exports)),
-    ];
+    const left = (await compareDatabase(connection.query, exports)).differences;
     if (left.length > 0) {
       throw new GenerateError(
         `the rules in ${connection.target} still differ from the schema after push:\n${left.map(differenceLine).join("\n")}`,

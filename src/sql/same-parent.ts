@@ -70,27 +70,27 @@ export const SAME_PARENT_VIOLATION = {
 
 /**
  * The end of every rule function: when `v_event_id` holds a violating link, read both parents again
- * and raise SQLSTATE 23514 naming the link table, both events and both parents.
+ * and raise SQLSTATE 23514 naming the link table, both events and both parents (42501 instead when
+ * row-level security applies to the rule's owner). The reads and messages are one dynamic query, so
+ * that PL/pgSQL compiles a few tokens for this rarely taken branch, not its SQL: compiling a rule
+ * function is what the first link statement of each session pays for (`BENCH_ONLY=first-statement`).
+ * Declares nothing: the caller declares `v_denied` and `v_message` (`text`).
  */
 function raiseViolation(link: LinkTableMeta, events: string): string {
   const [id, parentId] = [quoteIdent(COLUMNS.id), quoteIdent(COLUMNS.parentId)];
   const { message, noEvent } = SAME_PARENT_VIOLATION;
+  const parent = (alias: string, param: string) =>
+    `coalesce((SELECT ${alias}.${parentId} FROM ${events} AS ${alias} WHERE ${alias}.${id} ${EQ} ${param})::${TEXT}, ${quoteLiteral(noEvent)})`;
+  const messages = `SELECT CASE WHEN ${pg("row_security_active")}(${quoteLiteral(events)}) THEN ${pg("format")}(${quoteLiteral(`drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on ${events} (FORCE ROW LEVEL SECURITY), so the rule cannot see every event`)}, ${quoteLiteral(link.name)}, current_user) END,
+       ${pg("format")}(${quoteLiteral(message)}, ${parent("e", "$1")}, ${parent("o", "$2")}, ${quoteLiteral(link.name)}, $1, ${quoteLiteral(link.foreignKey)}, $2)`;
   return `IF v_event_id IS NOT NULL THEN
-    IF ${pg("row_security_active")}(${quoteLiteral(events)}) THEN
-      RAISE EXCEPTION USING
-        ERRCODE = 'insufficient_privilege',
-        MESSAGE = ${pg("format")}(${quoteLiteral(`drizzle-spector cannot check link table %s: row-level security applies to %s, the owner of its same-parent rule, on ${events} (FORCE ROW LEVEL SECURITY), so the rule cannot see every event`)}, ${quoteLiteral(link.name)}, current_user),
+    EXECUTE ${quoteLiteral(messages)} INTO v_denied, v_message USING v_event_id, v_other_id;
+    IF v_denied IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = v_denied,
         HINT = 'Let the owner of the rule''s functions bypass row-level security (ALTER ROLE ... BYPASSRLS), or do not force it on the events table.';
     END IF;
-    SELECT e.${parentId} INTO v_event_parent FROM ${events} AS e WHERE e.${id} ${EQ} v_event_id;
-    SELECT o.${parentId} INTO v_other_parent FROM ${events} AS o WHERE o.${id} ${EQ} v_other_id;
-    RAISE EXCEPTION USING
-      ERRCODE = 'check_violation',
-      MESSAGE = ${pg("format")}(${quoteLiteral(message)},
-                       coalesce(v_event_parent::${TEXT}, ${quoteLiteral(noEvent)}), coalesce(v_other_parent::${TEXT}, ${quoteLiteral(noEvent)}),
-                       ${quoteLiteral(link.name)}, v_event_id, ${quoteLiteral(link.foreignKey)}, v_other_id),
-      SCHEMA = ${quoteLiteral(link.pgSchema ?? "public")},
-      TABLE = ${quoteLiteral(link.name)};
+    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = v_message,
+      SCHEMA = ${quoteLiteral(link.pgSchema ?? "public")}, TABLE = ${quoteLiteral(link.name)};
   END IF;`;
 }
 
@@ -138,14 +138,19 @@ const HASH_SETTINGS: Settings = [["enable_nestloop", "'off'"], ["enable_mergejoi
 /**
  * PL/pgSQL that runs `query` (through EXECUTE, so that it is planned with the settings, with `using`
  * as its parameters) into `v_event_id, v_other_id` with `settings` changed for it alone. The settings
- * are transaction-local (`set_config(..., true)`), so an error cannot leave them changed either.
+ * are transaction-local (`set_config(..., true)`), so an error cannot leave them changed either. Saving,
+ * changing and restoring them are one statement each (static, so that their plans are cached): fewer
+ * statements for PL/pgSQL to compile and plan than one per setting.
  */
 function withSettings(settings: Settings, query: string, using: string[], indent: string): string {
+  const save = `ARRAY[${settings.map(([name]) => `${pg("current_setting")}('${name}')`).join(", ")}]`;
+  const change = settings.map(([name, value]) => `${pg("set_config")}('${name}', ${value}, true)`).join(", ");
+  const restore = settings.map(([name], i) => `${pg("set_config")}('${name}', v_saved[${i + 1}], true)`).join(", ");
   return [
-    `v_saved := ARRAY[${settings.map(([name]) => `${pg("current_setting")}('${name}')`).join(", ")}];`,
-    ...settings.map(([name, value]) => `PERFORM ${pg("set_config")}('${name}', ${value}, true);`),
+    `v_saved := ${save};`,
+    `PERFORM ${change};`,
     `EXECUTE ${quoteLiteral(query)} INTO v_event_id, v_other_id${using.length > 0 ? ` USING ${using.join(", ")}` : ""};`,
-    ...settings.map(([name], i) => `PERFORM ${pg("set_config")}('${name}', v_saved[${i + 1}], true);`),
+    `PERFORM ${restore};`,
   ].join(`\n${indent}`);
 }
 
@@ -187,7 +192,18 @@ function linkFunctionBody(link: LinkTableMeta): string {
   const merge = joins(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} $1 ORDER BY ${id} LIMIT $2)`);
   const hash = joins(events);
   const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} ${op(">=")} $1`;
-  const planRows = `(v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8}`;
+  // the large path's statements are few (each reads or decides several things at once), so that a
+  // session's first statement has few of them to compile
+  const size = `SELECT ${pg("count")}(*), ((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} ${pg("count")}(*) FROM ${rows}`;
+  const ordered = `SELECT coalesce((SELECT s.correlation FROM ${pg("pg_stats")} AS s
+   WHERE s.schemaname ${EQ} ${quoteLiteral(link.pgSchema ?? "public")} AND s.tablename ${EQ} ${quoteLiteral(link.events)} AND s.attname ${EQ} ${quoteLiteral(COLUMNS.id)}), 0) ${op(">=")} ${ORDERED_CORRELATION}::${pg("float4")}`;
+  // the smallest id among the first rows, then one filtered pass for anything smaller: cheaper than
+  // sorting every row
+  const smallest = `SELECT coalesce((SELECT least(l.${eventId}, l.${other}) FROM ${rows} AS l
+   WHERE l.${eventId} ${op("<")} f.id OR l.${other} ${op("<")} f.id ORDER BY 1 LIMIT 1), f.id)
+  FROM (SELECT least(l.${eventId}, l.${other}) AS id FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1) AS f`;
+  const entries = `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`;
+  const fewEntries = `(v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8} ${op("<=")} (${entries})`;
   const lookups = (indent: string) => `SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
 ${indent}  FROM ${rows} AS l
 ${indent} WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
@@ -197,8 +213,8 @@ ${indent} LIMIT 1;`;
   return `DECLARE
   v_event_id ${UUID};
   v_other_id ${UUID};
-  v_event_parent ${UUID};
-  v_other_parent ${UUID};
+  v_denied ${TEXT};
+  v_message ${TEXT};
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF NOT FOUND THEN
@@ -206,36 +222,27 @@ BEGIN
   ELSE
     DECLARE
       v_rows ${INT8};
+      v_small ${pg("bool")};
+      v_merge ${pg("bool")} := false;
       v_min_id ${UUID};
-      v_smaller_id ${UUID};
       v_plan ${pg("json")};
       v_saved ${TEXT}[];
       v_path ${TEXT} := 'primary-key lookups';
-      v_small ${pg("bool")};
-      v_merge ${pg("bool")} := false;
-      v_correlation ${pg("float4")};
     BEGIN
-    SELECT ${pg("count")}(*) INTO v_rows FROM ${rows};
-    v_small := ((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} v_rows;
+    ${size} INTO v_rows, v_small;
     IF v_small THEN
-      SELECT s.correlation INTO v_correlation FROM ${pg("pg_stats")} AS s
-       WHERE s.schemaname ${EQ} ${quoteLiteral(link.pgSchema ?? "public")} AND s.tablename ${EQ} ${quoteLiteral(link.events)} AND s.attname ${EQ} ${quoteLiteral(COLUMNS.id)};
+      ${ordered} INTO v_merge;
     END IF;
-    IF NOT v_small OR coalesce(v_correlation, 0) ${op(">=")} ${ORDERED_CORRELATION}::${pg("float4")} THEN
-      SELECT least(l.${eventId}, l.${other}) INTO v_min_id
-        FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1;
-      SELECT least(l.${eventId}, l.${other}) INTO v_smaller_id
-        FROM ${rows} AS l WHERE l.${eventId} ${op("<")} v_min_id OR l.${other} ${op("<")} v_min_id ORDER BY 1 LIMIT 1;
-      IF FOUND THEN
-        v_min_id := v_smaller_id;
-      END IF;
+    IF NOT v_small OR v_merge THEN
+      ${smallest} INTO v_min_id;
       EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
-      v_merge := ${planRows} ${op("<=")} (v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW});
+      v_merge := ${fewEntries};
     END IF;
     IF v_merge THEN
-      ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`], "      ")}
-      v_path := CASE WHEN v_event_id IS NULL THEN 'merge joins' ELSE 'merge joins, then primary-key lookups' END;
+      ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", entries], "      ")}
+      v_path := 'merge joins';
       IF v_event_id IS NOT NULL THEN
+        v_path := 'merge joins, then primary-key lookups';
         ${lookups("        ")}
       END IF;
     ELSIF v_small THEN
@@ -273,8 +280,8 @@ function eventsFunctionBody(link: LinkTableMeta): string {
   return `DECLARE
   v_event_id ${UUID};
   v_other_id ${UUID};
-  v_event_parent ${UUID};
-  v_other_parent ${UUID};
+  v_denied ${TEXT};
+  v_message ${TEXT};
 BEGIN
   IF ${pg("to_regclass")}(${quoteLiteral(table)}) IS NULL THEN
     RETURN NULL;

@@ -15,17 +15,18 @@ import {
   firing,
   functionKey,
   madeFor,
-  readFunctions,
-  readTables,
-  readTriggers,
+  readCatalog,
   rulePatterns,
   triggerKey,
+  type Catalog,
+  type CatalogRequest,
   type FoundFunction,
   type FoundTrigger,
-} from "./check-catalog.js";
-import { functionName, staleProblem, triggerName, type Comparison, type Difference } from "./check-differences.js";
-import { compareDistribution } from "./check-layout.js";
-import type { CatalogQuery } from "./connect.js";
+  type RulePattern,
+} from "./catalog.js";
+import { functionName, staleProblem, triggerName, type Comparison, type Difference } from "./differences.js";
+import { compareDistribution } from "./layout.js";
+import type { CatalogQuery } from "./query.js";
 
 /** The PostgreSQL schemas of the system, never searched for stale objects. */
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
@@ -65,6 +66,37 @@ export async function compareRules(
   query: CatalogQuery,
   exports: Readonly<Record<string, unknown>> | readonly unknown[],
 ): Promise<Comparison> {
+  const plan = planRules(exports);
+  const catalog = await readCatalog(query, plan.request, plan.patterns);
+  const comparison = ruleDifferences(plan, catalog);
+  const distribution = await compareDistribution(query, plan.targets, catalog);
+  return { ...comparison, differences: [...comparison.differences, ...distribution] };
+}
+
+/** What the rules of a schema ask the catalogs for: {@link planRules}. */
+export interface RulePlan {
+  readonly targets: ReturnType<typeof ruleTargets>;
+  readonly functions: readonly { readonly target: RuleTarget; readonly fn: RuleFunction }[];
+  readonly triggers: readonly { readonly target: RuleTarget; readonly trigger: RuleTrigger }[];
+  readonly tables: readonly TableName[];
+  readonly patterns: readonly RulePattern[];
+  /** The catalog read (no table comments: {@link compareShards} adds the schemas of its lists). */
+  readonly request: CatalogRequest;
+}
+
+type RuleTarget = ReturnType<typeof ruleTargets>[number];
+
+/**
+ * The functions, triggers and tables the rules of the tables among `exports` expect, and the catalog
+ * read that finds them and any stale objects.
+ *
+ * @example
+ * ```ts
+ * const plan = planRules(Object.values(schema));
+ * plan.request.triggers; // [["public", "links", "enforce_same_parent_links"], ...]
+ * ```
+ */
+export function planRules(exports: Readonly<Record<string, unknown>> | readonly unknown[]): RulePlan {
   const targets = ruleTargets(exports);
   const expected = targets.map((target) => ({ target, objects: target.rule.objects(target.meta) }));
   const functions = expected.flatMap(({ target, objects }) => objects.functions.map((fn) => ({ target, fn })));
@@ -82,22 +114,35 @@ export async function compareRules(
         .map((meta) => meta.pgSchema ?? "public"),
     ),
   ].filter((schema) => !SYSTEM_SCHEMAS.includes(schema));
-  const patterns = rulePatterns();
+  return {
+    targets,
+    functions,
+    triggers,
+    tables,
+    patterns: rulePatterns(),
+    request: {
+      tables: tables.map((table) => [table.pgSchema ?? "public", table.name]),
+      functions: functions.map(({ fn }) => [fn.schema ?? "public", fn.name]),
+      triggers: triggers.map(({ trigger }) => [trigger.table.pgSchema ?? "public", trigger.table.name, trigger.name]),
+      schemas,
+      commentSchemas: [],
+    },
+  };
+}
 
-  const existing = await readTables(query, tables);
-  const foundFunctions = await readFunctions(
-    query,
-    functions.map(({ fn }) => [fn.schema ?? "public", fn.name]),
-    schemas,
-    patterns.filter((p) => p.kind === "trigger function" || p.kind === "function"),
-  );
-  const foundTriggers = await readTriggers(
-    query,
-    triggers.map(({ trigger }) => [trigger.table.pgSchema ?? "public", trigger.table.name, trigger.name]),
-    schemas,
-    patterns.filter((p) => p.kind === "trigger"),
-  );
-
+/**
+ * The differences between the rules `plan` expects and what `catalog` holds (all but the Citus
+ * distribution, which {@link compareDistribution} reads where Citus is installed).
+ *
+ * @example
+ * ```ts
+ * const plan = planRules(Object.values(schema));
+ * ruleDifferences(plan, await readCatalog(query, plan.request, plan.patterns)).differences;
+ * ```
+ */
+export function ruleDifferences(plan: RulePlan, catalog: Catalog): Comparison {
+  const { targets, functions, triggers, tables, patterns } = plan;
+  const existing = catalog.tables;
   const differences: Difference[] = [];
   for (const table of tables) {
     if (!existing.has(tableKey(table))) {
@@ -109,18 +154,18 @@ export async function compareRules(
     const key = functionKey(fn.schema ?? "public", fn.name);
     wanted.add(key);
     if (!existing.has(target.table)) continue;
-    const problem = compareFunction(fn, foundFunctions.get(key));
+    const problem = compareFunction(fn, catalog.functions.get(key));
     if (problem !== "") differences.push({ table: target.table, object: functionName(fn), problem });
   }
   for (const { target, trigger } of triggers) {
     const key = triggerKey(tableKey(trigger.table), trigger.name);
     wanted.add(key);
     if (!existing.has(target.table) || !existing.has(tableKey(trigger.table))) continue;
-    const problem = compareTrigger(trigger, foundTriggers.get(key));
+    const problem = compareTrigger(trigger, catalog.triggers.get(key));
     if (problem !== "")
       differences.push({ table: target.table, object: triggerName(trigger.table, trigger.name), problem });
   }
-  for (const [key, found] of foundFunctions) {
+  for (const [key, found] of catalog.functions) {
     if (wanted.has(key)) continue;
     const { rule, table } = madeFor(patterns, ["trigger function", "function"], found.schema, found.name);
     differences.push({
@@ -129,7 +174,7 @@ export async function compareRules(
       problem: staleProblem(rule, table),
     });
   }
-  for (const [key, found] of foundTriggers) {
+  for (const [key, found] of catalog.triggers) {
     if (wanted.has(key)) continue;
     const { rule, table } = madeFor(patterns, "trigger", found.schema, found.name);
     differences.push({
@@ -138,7 +183,6 @@ export async function compareRules(
       problem: staleProblem(rule, table),
     });
   }
-  differences.push(...(await compareDistribution(query, targets, existing)));
   return {
     differences,
     // tables, not rules: a table may get several (the record chain and the guard on an events table)

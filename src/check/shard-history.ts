@@ -9,7 +9,8 @@
 import { GenerateError } from "../errors.js";
 import { quoteLiteral } from "../sql/quote.js";
 import { describeList, listKey, parseShardComment, readShardMarkers, type ShardList } from "../sql/shard-lists.js";
-import type { CatalogQuery } from "./connect.js";
+import type { CommentedTable } from "./catalog.js";
+import type { CatalogQuery } from "./query.js";
 
 /** What a run must record, and what it was compared with. */
 export interface ShardGrowth {
@@ -154,11 +155,29 @@ export async function recordedInDatabase(
       ORDER BY 1, 2`,
     [],
   );
+  return recordedInComments(
+    rows.map((row) => ({ schema: String(row.schema), name: String(row.name), comment: row.comment as string | null })),
+  );
+}
+
+/**
+ * The lists recorded in the comments of `tables` (every table of the schemas read, in the order of
+ * schema and name), and those tables (`schema.table`).
+ *
+ * @example
+ * ```ts
+ * const { recorded, existing } = recordedInComments(catalog.comments);
+ * ```
+ */
+export function recordedInComments(tables: readonly CommentedTable[]): {
+  recorded: ShardList[];
+  existing: Set<string>;
+} {
   const recorded = new Map<string, ShardList>();
   const existing = new Set<string>();
-  for (const row of rows) {
-    existing.add(`${String(row.schema)}.${String(row.name)}`);
-    const list = parseShardComment(String(row.schema), row.comment as string | null);
+  for (const table of tables) {
+    existing.add(`${table.schema}.${table.name}`);
+    const list = parseShardComment(table.schema, table.comment);
     if (list) recorded.set(listKey(list), list);
   }
   // a list recorded on some of its tables only (a run cut short): the longest one counts

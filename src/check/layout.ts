@@ -8,8 +8,9 @@
 import { tableKey, type TableName } from "../naming/index.js";
 import type { ruleTargets } from "../sql/rules.js";
 import { describeList, shardLists, type ShardList } from "../sql/shard-lists.js";
-import type { Difference } from "./check-differences.js";
-import type { CatalogQuery } from "./connect.js";
+import type { Difference } from "./differences.js";
+import type { CatalogQuery } from "./query.js";
+import type { Catalog } from "./catalog.js";
 import { compareShardLists, recordedInDatabase } from "./shard-history.js";
 
 /**
@@ -31,9 +32,33 @@ export async function compareShards(
 ): Promise<Difference[]> {
   const lists = shardLists(exports);
   if (lists.length === 0) return [];
-  const schemas = [...new Set(lists.map((list) => list.schema))];
-  const { recorded, existing } = await recordedInDatabase(query, schemas);
-  const { record, problems } = compareShardLists(recorded, existing, lists, "the database's table comments");
+  return shardDifferences(lists, await recordedInDatabase(query, shardSchemas(lists)));
+}
+
+/** The PostgreSQL schemas of `lists`, whose tables' comments record them. */
+export function shardSchemas(lists: readonly ShardList[]): string[] {
+  return [...new Set(lists.map((list) => list.schema))];
+}
+
+/**
+ * The differences of {@link compareShards} between the schema's `lists` and what the database's table
+ * comments record (`recordedInComments` or `recordedInDatabase`).
+ *
+ * @example
+ * ```ts
+ * shardDifferences(shardLists(Object.values(schema)), recordedInComments(catalog.comments));
+ * ```
+ */
+export function shardDifferences(
+  lists: readonly ShardList[],
+  database: { readonly recorded: readonly ShardList[]; readonly existing: ReadonlySet<string> },
+): Difference[] {
+  const { record, problems } = compareShardLists(
+    database.recorded,
+    database.existing,
+    lists,
+    "the database's table comments",
+  );
   const difference = (list: ShardList, problem: string): Difference => ({
     table: `${list.schema}.${list.names[0]}`,
     object: `shards ${describeList(list)}`,
@@ -53,20 +78,17 @@ export async function compareShards(
 /**
  * The Citus-layout tables among `targets` that are not distributed as the migration distributes them:
  * by `parent_id` (hash), a link table co-located with its events table. Nothing without Citus, or for
- * a table that is missing (reported already).
+ * a table that is missing (reported already). Reads the catalogs (a second statement) only where Citus
+ * is installed and the schema has Citus-layout tables.
  */
 export async function compareDistribution(
   query: CatalogQuery,
   targets: ReturnType<typeof ruleTargets>,
-  existing: ReadonlySet<string>,
+  catalog: Pick<Catalog, "tables" | "citus">,
 ): Promise<Difference[]> {
   const wanted = targets.filter((target) => target.rule.kind === "citus-distribution");
-  if (wanted.length === 0) return [];
-  const [citus] = await query(
-    `SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') AS installed`,
-    [],
-  );
-  if (citus?.installed !== true) return [];
+  if (wanted.length === 0 || !catalog.citus) return [];
+  const existing = catalog.tables;
   const tables = wanted.map((target) => target.meta as TableName & { readonly kind: string; readonly events?: string });
   const rows = await query(
     `SELECT w ->> 0 AS schema, w ->> 1 AS name, p.partmethod::pg_catalog.text AS method,

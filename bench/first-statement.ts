@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`, first-statement part (`BENCH_ONLY=first-statement`): what the same-parent rule costs
+ * a new connection, ours and Spector's row trigger side by side. PL/pgSQL compiles a function and plans
+ * each of its statements on their first use in a session, so on serverless, where every request may
+ * open a connection, every link insert can be a first statement.
+ *
+ * Each sample opens a new connection (a new backend), and its first statement is one
+ * `EXPLAIN (ANALYZE, FORMAT JSON) INSERT` of links (1 row, or 451 rows into one record) into the link
+ * table of one design, in a transaction that is rolled back; the trigger's time is read from the plan.
+ * Then the same statement runs LATER times more on that connection, for the figure of later statements.
+ * Designs and sizes are interleaved, SAMPLES sessions each; medians are printed, with the ratio of ours
+ * to Spector's against the goal (at most 1.5x on the first statement).
+ *
+ * Two kinds of session: "first" sessions run `DO $$BEGIN END$$` before the measured statement, which
+ * loads the PL/pgSQL library into the backend. Every session pays that load once, whichever design
+ * (and any other PL/pgSQL function) runs first, but `EXPLAIN` charges it to one design only: PostgreSQL
+ * looks a trigger's function up (loading its language) before it starts a BEFORE row trigger's clock
+ * (`ExecCallTriggerFunc`), and after it starts an AFTER trigger's clock (`AfterTriggerExecute`), and a
+ * `SECURITY DEFINER` function's lookup happens inside its call anyway. "first, PL/pgSQL not loaded"
+ * sessions do not, and show the figures as `EXPLAIN` reports them, the load included for ours only.
+ *
+ * Data: 10,000 records of 10 events (time-ordered UUIDv7-like ids), then one record of 452 events (its
+ * root and the 451 events the links start from), analyzed.
+ */
+import postgres from "postgres";
+import { spectorTables } from "../src/index.js";
+import { names } from "../src/naming/index.js";
+import { splitStatements } from "../src/sql/statements.js";
+import { createSql } from "../test/support/ddl.js";
+import { createFreshDatabase } from "../test/support/fresh-database.js";
+import { spectorRowTrigger } from "../test/support/spector-ddl.js";
+import { fmt, median } from "./stats.js";
+
+const SAMPLES = Number(process.env.BENCH_SESSIONS ?? 21);
+const LATER = 5;
+const GOAL = 1.5;
+const SIZES = [1, 451] as const;
+
+const DESIGNS = [
+  { key: "ours", table: "links_ours", label: "drizzle-spector (statement trigger)" },
+  { key: "spector", table: "links_spector", label: "Spector (row trigger)" },
+] as const;
+
+class RollBack extends Error {}
+
+/** The trigger time (ms) of `statement`, run under EXPLAIN ANALYZE in a rolled-back transaction. */
+async function triggerTime(sql: postgres.Sql, statement: string, trigger: string): Promise<number> {
+  let time: number | undefined;
+  await sql
+    .begin(async (t) => {
+      const [row] = (await t.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`)) as unknown as [
+        { "QUERY PLAN": [{ Triggers?: { "Trigger Name": string; Time: number }[] }] },
+      ];
+      time = row["QUERY PLAN"][0].Triggers?.find((t) => t["Trigger Name"] === trigger)?.Time;
+      throw new RollBack();
+    })
+    .catch((error) => {
+      if (!(error instanceof RollBack)) throw error;
+    });
+  if (time === undefined) throw new Error(`EXPLAIN did not report trigger ${trigger}`);
+  return time;
+}
+
+/**
+ * Runs the first-statement part on the server of `url`, in a fresh database dropped at the end.
+ *
+ * @example
+ * ```ts
+ * await benchFirstStatement("postgres://postgres@127.0.0.1:5432/postgres");
+ * ```
+ */
+export async function benchFirstStatement(url: string): Promise<void> {
+  const fresh = await createFreshDatabase(url, "spector_bench_first");
+  const setup = postgres(fresh.url, { max: 1, onnotice: () => {} });
+  try {
+    const [{ server_version: version }] = (await setup`SHOW server_version`) as unknown as [{ server_version: string }];
+    const tables = spectorTables({
+      table: "events",
+      links: [
+        ["links_ours", "ancestor_id"],
+        ["links_spector", "ancestor_id", { constrained: false }],
+      ],
+    });
+    for (const statement of splitStatements(await createSql(tables))) await setup.unsafe(statement);
+    for (const statement of spectorRowTrigger('"public"', "events", "links_spector", "ancestor_id")) {
+      await setup.unsafe(statement);
+    }
+    await setup.unsafe(`CREATE FUNCTION bench_id(n bigint) RETURNS uuid IMMUTABLE LANGUAGE sql AS
+      $$ SELECT (lpad(to_hex(1790000000000 + n), 12, '0') || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`);
+    await setup.unsafe(`INSERT INTO events (id, parent_id, schema, action)
+      SELECT bench_id(r * 10 + k), bench_id(r * 10), 1, CASE WHEN k = 0 THEN 1 ELSE 2 END
+        FROM generate_series(0, 9999) AS r, generate_series(0, 9) AS k ORDER BY r, k`);
+    // one record of 452 events: its root (bench_id(200000)) and the 451 events the links start from
+    await setup.unsafe(`INSERT INTO events (id, parent_id, schema, action)
+      SELECT bench_id(200000 + i), bench_id(200000), 1, CASE WHEN i = 0 THEN 1 ELSE 2 END FROM generate_series(0, 451) AS i`);
+    await setup.unsafe(`CREATE UNLOGGED TABLE pairs AS
+      SELECT bench_id(200000 + i) AS event_id, bench_id(200000) AS ancestor_id FROM generate_series(1, 451) AS i`);
+    await setup.unsafe(`VACUUM ANALYZE`);
+    const statement = (table: string, size: number) =>
+      `INSERT INTO ${table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs ORDER BY event_id LIMIT ${size}`;
+
+    const first = new Map<string, number[]>();
+    const unloaded = new Map<string, number[]>();
+    const later = new Map<string, number[]>();
+    const push = (map: Map<string, number[]>, k: string, value: number) => {
+      if (!map.has(k)) map.set(k, []);
+      map.get(k)!.push(value);
+    };
+    const key = (design: string, size: number) => `${design} ${size}`;
+    for (let sample = -1; sample < SAMPLES; sample++) {
+      for (const size of SIZES) {
+        // alternate which design goes first
+        for (const design of sample % 2 === 0 ? DESIGNS : [...DESIGNS].reverse()) {
+          const trigger = names.sameParent.insertTrigger(design.table);
+          for (const load of [true, false]) {
+            const session = postgres(fresh.url, { max: 1, onnotice: () => {}, fetch_types: false });
+            try {
+              if (load) await session.unsafe("DO $$BEGIN END$$");
+              const time = await triggerTime(session, statement(design.table, size), trigger);
+              if (sample >= 0) push(load ? first : unloaded, key(design.key, size), time);
+              if (load) {
+                const times: number[] = [];
+                for (let i = 0; i < LATER; i++) {
+                  times.push(await triggerTime(session, statement(design.table, size), trigger));
+                }
+                if (sample >= 0) push(later, key(design.key, size), median(times));
+              }
+            } finally {
+              await session.end();
+            }
+          }
+        }
+      }
+    }
+
+    console.log(
+      `same-parent rule, first statement of a new session, PostgreSQL ${version}: trigger time (ms), median of ${SAMPLES} sessions`,
+    );
+    console.log(
+      `  ${"links".padEnd(6)} ${"statement".padEnd(27)} ${"ours".padStart(8)} ${"Spector".padStart(8)} ${"ours/Spector".padStart(13)} ${"goal".padStart(8)}  met`,
+    );
+    for (const size of SIZES) {
+      for (const [label, figures] of [
+        ["first", first],
+        ["later", later],
+        ["first, PL/pgSQL not loaded", unloaded],
+      ] as const) {
+        const ours = median(figures.get(key("ours", size))!);
+        const theirs = median(figures.get(key("spector", size))!);
+        const goal = label === "first" ? `<= ${fmt(GOAL, 1)}x` : "";
+        const met = label === "first" ? (ours / theirs <= GOAL ? "yes" : "NO") : "";
+        console.log(
+          `  ${String(size).padEnd(6)} ${label.padEnd(27)} ${fmt(ours, 3).padStart(8)} ${fmt(theirs, 3).padStart(8)} ` +
+            `${`${fmt(ours / theirs)}x`.padStart(13)} ${goal.padStart(8)}  ${met}`,
+        );
+      }
+    }
+    console.log(`  (later: the median of the ${LATER} statements after the first in each session)`);
+  } finally {
+    await setup.end();
+    await fresh.drop();
+  }
+}
