@@ -1033,6 +1033,7 @@ describe("the committed migrations", () => {
         "record-chain public.ledger",
         "same-parent public.event_ancestors",
         "same-parent public.event_links",
+        "spector-chain public.events",
       ]);
       for (const target of targets) {
         const marker = `drizzle-spector:create-${target.rule.kind} ${target.table} `;
