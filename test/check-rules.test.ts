@@ -165,6 +165,8 @@ describeBackends("drizzle-spector check's comparison of a database with the sche
     await db.query(
       `CREATE TABLE public.gone (event_id uuid NOT NULL REFERENCES public.events (id), gone_id uuid NOT NULL REFERENCES public.events (id))`,
     );
+    // the unique index the rule makes the table's replica identity
+    await db.query(`CREATE UNIQUE INDEX gone_event_id_gone_id_index ON public.gone (event_id, gone_id)`);
     await db.execMigration(spectorTriggerSql(gone));
     await db.query(`DROP TABLE public.gone`);
     const stale = "stale: the same-parent rule of public.gone, which the schema does not ask for";

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { v7 as uuidv7 } from "uuid";
 import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.js";
-import { tableKey } from "../src/naming/index.js";
+import { names, tableKey } from "../src/naming/index.js";
 import { quoteIdent } from "../src/sql/quote.js";
 import { createRuleStatements, dropRuleStatements, sameParentRule } from "../src/sql/rules.js";
 import { LARGE_STATEMENT_ROWS } from "../src/sql/same-parent.js";
@@ -753,6 +753,8 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
           `CREATE SCHEMA ${q(schema)};`,
           `CREATE TABLE ${q(schema)}.${q(events)} (id uuid PRIMARY KEY, parent_id uuid NOT NULL);`,
           `CREATE TABLE ${q(schema)}.${q(link)} (event_id uuid NOT NULL, ${q(key)} uuid NOT NULL);`,
+          // the unique index drizzle-kit makes, which the rule makes the replica identity
+          `CREATE UNIQUE INDEX ${q(names.index(link, names.linkUniqueColumns(meta)))} ON ${q(schema)}.${q(link)} (event_id, ${q(key)});`,
           ...createRuleStatements({ rule: sameParentRule, meta, table: tableKey(meta) }),
         ]),
       );

@@ -544,8 +544,11 @@ describe("good options", () => {
     });
     const text = spectorTriggerSql({ ...tables, other: 1, nothing: null });
     const chunks = text.split("--> statement-breakpoint");
-    // three functions, each with EXECUTE revoked from PUBLIC, and three triggers
-    expect(chunks).toHaveLength(9);
+    // three functions, each with EXECUTE revoked from PUBLIC, three triggers, and the replica identity
+    expect(chunks).toHaveLength(10);
+    expect(chunks.filter((chunk) => chunk.includes("REPLICA IDENTITY USING INDEX"))).toEqual([
+      expect.stringContaining('ALTER TABLE "public"."a" REPLICA IDENTITY USING INDEX "a_event_id_x_id_index";'),
+    ]);
     expect(chunks.filter((chunk) => chunk.includes("REVOKE EXECUTE ON FUNCTION"))).toHaveLength(3);
     expect(text).toContain('"public"."a"');
     expect(text).not.toContain('"public"."b"');

@@ -16,6 +16,7 @@ import { appendOnlyObjects, appendOnlyStatements, dropAppendOnlyStatements } fro
 import { dropRecordChainStatements, recordChainObjects, recordChainStatements } from "./record-chain.js";
 import type { RuleObjects } from "./rule-objects.js";
 import { dropSpectorChainStatements, spectorChainObjects, spectorChainStatements } from "./spector-chain.js";
+import { linkReplicaIdentityStatement } from "./replica-identity.js";
 import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent.js";
 import { joinStatements } from "./statements.js";
 
@@ -42,7 +43,8 @@ export const sameParentRule: Rule<LinkTableMeta> = {
   // the Citus layout keeps both ends in one record by its foreign keys: no trigger
   wants: (link) => link.constrained && link.layout !== "citus",
   objects: sameParentObjects,
-  install: sameParentStatements,
+  // and the unique index as the table's replica identity, so that a published link table takes DELETE
+  install: (link) => [...sameParentStatements(link), linkReplicaIdentityStatement(link)],
   remove: dropSameParentStatements,
 };
 
