@@ -173,7 +173,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
     writeConfig();
     writeSchema(dir, true);
     const result = await generate({ cwd: dir, ...quiet });
-    expect(result.created).toEqual(["public.events", "public.links"]);
+    expect(result.created).toEqual(["public.events", "public.links", "public.log"]);
     expect(result.dropped).toEqual([]);
     const tablesSql = readFileSync(join(migrations, `${result.tablesMigration}.sql`), "utf8");
     expect(tablesSql).toContain(`CREATE TABLE "events_heads" (\n\t"parent_id" uuid PRIMARY KEY NOT NULL,`);
@@ -188,6 +188,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
       "create-append-only public.events",
       "create-same-parent public.links",
       "create-append-only public.links",
+      "create-spector-chain public.log",
     ]);
     expect(rulesSql).toContain(`ALTER TABLE "public"."events" ENABLE ALWAYS TRIGGER "append_only_events";`);
     expect(rulesSql).toContain(`ALTER TABLE "public"."links" ENABLE ALWAYS TRIGGER "append_only_links";`);
@@ -213,7 +214,8 @@ describeBackends("the commands with record chains and the append-only guard", (b
     const run = checkLines();
     expect(run.stderr).toBe("");
     expect(run.lines).toEqual([
-      `drizzle-spector check: the database matches the rules of 2 tables (${INSTALLED.functions.length} functions, ${INSTALLED.triggers.length} triggers)`,
+      // the trigger functions, and next_event_id_events(parent) and chain_append_log(...), which are not
+      `drizzle-spector check: the database matches the rules of 3 tables (${INSTALLED.functions.length + 2} functions, ${INSTALLED.triggers.length} triggers)`,
     ]);
     expect(run.status).toBe(0);
   });
@@ -238,7 +240,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
         "trigger record_chain_events on public.events: missing",
         "trigger append_only_events on public.events: does not fire in replica sessions (expected ENABLE ALWAYS)",
         "trigger append_only_links on public.links: disabled",
-        "drizzle-spector check: 5 differences between the database and the rules of 2 tables",
+        "drizzle-spector check: 5 differences between the database and the rules of 3 tables",
       ]);
       expect(run.status).toBe(1);
       const json = cli("check", "--json");
@@ -267,7 +269,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
     });
     expect(await inDatabase((query) => ruleCatalog(query))).toEqual(INSTALLED);
     const run = checkLines();
-    expect(run.lines).toEqual([expect.stringContaining("the database matches the rules of 2 tables")]);
+    expect(run.lines).toEqual([expect.stringContaining("the database matches the rules of 3 tables")]);
     expect(run.status).toBe(0);
   });
 
@@ -278,7 +280,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
       const run = checkLines();
       expect(run.lines).toEqual([
         "trigger record_chain_events on public.events: fires in replica sessions too (ENABLE ALWAYS), expected ENABLE: a replica session must skip it",
-        "drizzle-spector check: 1 difference between the database and the rules of 2 tables",
+        "drizzle-spector check: 1 difference between the database and the rules of 3 tables",
       ]);
       expect(run.status).toBe(1);
       await inDatabase((query) => query(`ALTER TABLE public.events ENABLE TRIGGER record_chain_events`));
@@ -406,6 +408,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
       "drop-same-parent down.links",
       "drop-append-only down.links",
       "drop-record-chain down.events",
+      "drop-spector-chain down.events",
       "drop-append-only down.events",
     ]);
     await inDatabase(async (query) => {
@@ -449,7 +452,7 @@ describeBackends("drizzle-spector push with record chains and the append-only gu
     const run = runCli(dir, ["push"], ENV);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("drizzle-kit push: changes applied");
-    expect(run.stdout).toContain("rules installed on public.events, public.links; removed from none");
+    expect(run.stdout).toContain("rules installed on public.events, public.links, public.log; removed from none");
     first = await catalog();
     expect({ functions: first.functions, triggers: first.triggers, tables: first.tables }).toEqual({
       ...INSTALLED,

@@ -8,7 +8,7 @@
 import { COLUMNS, names } from "../naming/index.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { dollarQuoted, PINNED_SEARCH_PATH } from "./rule-objects.js";
+import { PINNED_SEARCH_PATH, type RuleFunction } from "./rule-objects.js";
 
 /**
  * A PL/pgSQL block that sets `target` to a UUIDv7 after `last` (an expression, `NULL` for none): one of
@@ -46,18 +46,19 @@ export function uuidAfterBlock(last: string, target: string, fail: string): stri
 }
 
 /**
- * `CREATE OR REPLACE FUNCTION T.next_event_id_T(parent uuid) RETURNS uuid`: a UUIDv7 after record
- * `parent`'s last id ({@link uuidAfterBlock}), the last id read from `T` (by its `parent_id` index) with
- * the caller's privileges and row-level security: `SECURITY INVOKER`, with the rules' pinned
- * `search_path`. An id it returns can still be refused (40001) when another event of the record commits
- * first: make a new one and retry, or send no id (`NULL`), which the trigger fills under the record's lock.
+ * `T.next_event_id_T(parent uuid) RETURNS uuid`, a function of the record-chain rule: a UUIDv7 after
+ * record `parent`'s last id ({@link uuidAfterBlock}), the last id read from `T` (by its `parent_id`
+ * index) with the caller's privileges and row-level security: `SECURITY INVOKER`, with the rules'
+ * pinned `search_path`. An id it returns can still be refused (40001) when another event of the record
+ * commits first: make a new one and retry, or send no id (`NULL`), which the trigger fills under the
+ * record's lock. `drizzle-spector check` compares it as it compares the rule's trigger function.
  *
  * @example
  * ```ts
- * nextEventIdFunction(meta); // "CREATE OR REPLACE FUNCTION \"public\".\"next_event_id_events\"(parent uuid) ..."
+ * nextEventIdFunction(meta).name; // "next_event_id_events"
  * ```
  */
-export function nextEventIdFunction(meta: EventTableMeta): string {
+export function nextEventIdFunction(meta: EventTableMeta): RuleFunction {
   const table = quoteQualified(meta.pgSchema, meta.name);
   const [id, parentId] = [quoteIdent(COLUMNS.id), quoteIdent(COLUMNS.parentId)];
   const body = `DECLARE
@@ -68,11 +69,15 @@ BEGIN
   ${uuidAfterBlock("v_last", "v_id", noIdLeft(table, "parent", "v_last"))}
   RETURN v_id;
 END`;
-  const [setting, value] = PINNED_SEARCH_PATH[0]!.split("=") as [string, string];
-  return (
-    `CREATE OR REPLACE FUNCTION ${quoteQualified(meta.pgSchema, names.recordChain.nextEventId(meta.name))}(parent uuid) ` +
-    `RETURNS uuid LANGUAGE plpgsql VOLATILE\n  SET ${setting} = ${value.split(", ").map(quoteLiteral).join(", ")}\n  AS ${dollarQuoted(body)};`
-  );
+  return {
+    schema: meta.pgSchema,
+    name: names.recordChain.nextEventId(meta.name),
+    source: `\n${body}\n`,
+    securityDefiner: false,
+    config: PINNED_SEARCH_PATH,
+    arguments: "parent uuid",
+    returns: { setOf: false, schema: "pg_catalog", type: "uuid" },
+  };
 }
 
 /** The refusal when record `parent` (an expression) of `table` has no UUIDv7 left after `last` in its millisecond. */

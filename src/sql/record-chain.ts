@@ -229,6 +229,7 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
         securityDefiner: true,
         config: PINNED_SEARCH_PATH,
       },
+      nextEventIdFunction(meta),
     ],
     triggers: [
       {
@@ -248,7 +249,7 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
  * the events already there, then the function and the trigger.
  */
 export function recordChainStatements(meta: EventTableMeta): string[] {
-  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta)), nextEventIdFunction(meta)];
+  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta))];
 }
 
 /** The statements that remove the record chain from events table `table` (its heads table is drizzle-kit's). */
