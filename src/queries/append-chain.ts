@@ -108,13 +108,16 @@ function chainError(error: unknown, meta: EventTableMeta): Error | undefined {
     return new SpectorOptionError(
       "db",
       `a session at ${level.toLowerCase()}`,
-      "the database, or a READ COMMITTED transaction: appending to a hash chain at a higher isolation level " +
-        "could read a last hash older than the lock and fork the chain (the session's default_transaction_isolation " +
-        "is higher; nothing was written)",
+      `${READ_COMMITTED_ONLY} (the session's default_transaction_isolation is higher; nothing was written)`,
     );
   }
   return undefined;
 }
+
+/** What a chained append accepts as `db`, and why: the one text of both refusals of a higher isolation level. */
+const READ_COMMITTED_ONLY =
+  "the database, or a READ COMMITTED transaction: appending to a hash chain at a higher isolation level " +
+  "could read a last hash older than the lock and fork the chain";
 
 /** PostgreSQL's SQLSTATE for a missing privilege. */
 const INSUFFICIENT_PRIVILEGE = "42501";
@@ -128,12 +131,7 @@ async function checkReadCommitted(tx: SpectorDatabase): Promise<void> {
     .select({ isolation: sql<string>`pg_catalog.current_setting('transaction_isolation')` })
     .from(sql`(values (0)) as ${identifier(names.alias.chainHead)}`)) as [{ isolation: string }];
   if (isolation !== "read committed") {
-    throw new SpectorOptionError(
-      "db",
-      `a transaction at ${isolation}`,
-      "the database, or a READ COMMITTED transaction: appending to a hash chain at a higher isolation level " +
-        "could read a last hash older than the lock and fork the chain",
-    );
+    throw new SpectorOptionError("db", `a transaction at ${isolation}`, READ_COMMITTED_ONLY);
   }
 }
 
