@@ -18,6 +18,8 @@ export const SLOW_SUITES = [
   "test/generate-shards.test.ts", // generate and drizzle-kit over a growing shards list
   "test/citus.test.ts", // the Citus cluster (CITUS_URL)
   "test/drivers*.test.ts", // the driver matrix
+  "test/record-chain-restore.test.ts", // pg_dump and pg_restore of record chains (PostgreSQL only)
+  "test/record-chain-concurrency.test.ts", // concurrent writers at each isolation level (PostgreSQL only)
   "test/**/*.slow.test.ts", // any other heavy suite: name it *.slow.test.ts
 ];
 
