@@ -48,6 +48,11 @@ export { link } from "./queries/link.js";
 export { linked, ancestors } from "./queries/walk.js";
 export { jsonText, type JsonText } from "./queries/json-text.js";
 export { verifyChain } from "./queries/verify-chain.js";
+export { aggregate, type Aggregate, type AggregateOptions, type Fold } from "./state/aggregate.js";
+export { savepoint, type SavepointOptions } from "./state/savepoint.js";
+export { verifySavepoints, type SavepointCheck, type VerifySavepointsOptions } from "./state/verify-savepoints.js";
+export type { RecordVersion } from "./state/version.js";
+export type { Upcaster } from "./tables/upcast.js";
 export { chainHead, type ChainHead } from "./queries/chain-head.js";
 export type {
   ChainVerification,

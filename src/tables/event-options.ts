@@ -11,6 +11,7 @@ import { SpectorOptionError } from "../errors.js";
 import { elixirModule } from "../spector/chain.js";
 import { BASE_ACTIONS, checkCodeMap, checkPayloadType, type CodeMap } from "./codes.js";
 import type { EventTypingPlan, Layout } from "./meta.js";
+import { checkUpcast } from "./upcast.js";
 
 /** The options every events table takes (`EventTableOptions`). */
 const EVENT_TABLE_OPTIONS = [
@@ -25,6 +26,7 @@ const EVENT_TABLE_OPTIONS = [
   "payloads",
   "schemaModules",
   "layout",
+  "upcast",
 ] as const;
 
 /** The checked options of one events table (`EventTableOptions`), with `pgSchema` normalised. */
@@ -96,7 +98,20 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
   }
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
   const layout = checkLayout(object, { hashed, appendOnly, recordIndex });
-  return { hashed, recordChain, appendOnly, updatedAt, recordIndex, layout, pgSchema, schemas, actions, schemaModules };
+  const upcast = checkUpcast(object.upcast, schemas);
+  return {
+    hashed,
+    recordChain,
+    appendOnly,
+    updatedAt,
+    recordIndex,
+    layout,
+    pgSchema,
+    schemas,
+    actions,
+    schemaModules,
+    ...(upcast === undefined ? {} : { upcast }),
+  };
 }
 
 /**

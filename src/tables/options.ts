@@ -7,6 +7,7 @@
  */
 import type { ReservedWord } from "../naming/index.js";
 import type { PayloadType } from "./codes.js";
+import type { Upcaster } from "./upcast.js";
 
 /**
  * Options of one link (the third element of a link spec).
@@ -99,6 +100,14 @@ export interface EventTableOptions {
   readonly payload?: PayloadType<unknown>;
   /** The type of `payload` per schema name: `payloadType<{ user: U; post: P }>()`. Needs `schemas`. */
   readonly payloads?: PayloadType<object>;
+  /**
+   * Per schema name (per `schema` integer without `schemas`), a function `(payload, version, action)
+   * => payload` that turns a payload written by an older version of the schema (`version` is its
+   * `__version__`, as Spector writes it, or 0) into the current type. Every read helper (`listByParent`,
+   * `backtrace`, `linked`, `ancestors`, `aggregate`) returns payloads through it; savepoints and `NULL`
+   * payloads are returned as stored. Default: none, payloads are returned as stored.
+   */
+  readonly upcast?: Readonly<Record<string | number, Upcaster>>;
 }
 
 /**
