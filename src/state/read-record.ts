@@ -45,7 +45,10 @@ export async function readRecord(
   const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
   const counted = alias(t, names.alias.counted);
   const uuid = (value: string): SQL => sql`${value}::pg_catalog.text::pg_catalog.uuid`;
-  const count = db.select({ n: sql`pg_catalog.count(*)` }).from(counted).where(eq(counted.parentId, record));
+  const count = db
+    .select({ n: sql`pg_catalog.count(*)` })
+    .from(counted)
+    .where(eq(counted.parentId, record));
   const last = db
     .select({ id: counted.id })
     .from(counted)

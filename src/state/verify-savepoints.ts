@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { checkUuid } from "../checks.js";
+import { OPTIONS, at as path, checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { resolveEvents } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
@@ -62,7 +62,7 @@ export async function verifySavepoints<T extends AnyEventTable, S>(
   const record = checkUuid("parentId", parentId);
   const { evolve, fromSavepoint } = checkFoldOptions(options, VERIFY_OPTIONS);
   if (fromSavepoint === undefined) {
-    throw new SpectorOptionError("options.fromSavepoint", undefined, "a function `(payload) => state`");
+    throw new SpectorOptionError(path(OPTIONS, "fromSavepoint"), undefined, "a function `(payload) => state`");
   }
   const { rows } = await readRecord(db, target.record(record), record, { fromSavepoint: false, atPath: "" });
   const full = fold(options.initial, evolve, rows);
