@@ -22,6 +22,7 @@ export {
   type EventShape,
   type ShapeOf,
   type PayloadFor,
+  type ByAction,
 } from "./tables/event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
 export { chainHeadTable } from "./tables/event-table.js";

@@ -58,7 +58,10 @@ export async function linked<Target extends LinkTarget>(
       ),
     )
     .orderBy(asc(e.id), ...(links.meta.typed ? [asc(l.type)] : []));
-  upcastRows(links.events.meta, rows.map((row) => row.event));
+  upcastRows(
+    links.events.meta,
+    rows.map((row) => row.event),
+  );
   return rows as unknown as LinkedEvent<LinkOf<Target>>[];
 }
 
@@ -119,7 +122,10 @@ export async function ancestors<Target extends LinkTarget>(
     .from(e)
     .innerJoin(walk, sql`${found}.id = ${e.id}${eventInRecord}`)
     .orderBy(sql`${found}.depth`, asc(e.id));
-  upcastRows(links.events.meta, rows.map((row) => row.event));
+  upcastRows(
+    links.events.meta,
+    rows.map((row) => row.event),
+  );
   return rows as unknown as Ancestor<LinkOf<Target>>[];
 }
 
