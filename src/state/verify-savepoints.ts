@@ -11,7 +11,7 @@ import type { SpectorDatabase } from "../queries/types.js";
 import { isSavepoint } from "../queries/upcast-rows.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
-import { checkFoldOptions, fold, type Fold } from "./aggregate.js";
+import { checkFoldOptions, fold, type Fold } from "./fold.js";
 import { deepEqual } from "./deep-equal.js";
 import { readRecord } from "./read-record.js";
 
