@@ -42,6 +42,9 @@ export { spectorDownSql } from "./sql/down-sql.js";
 
 // The helpers
 export { appendEvent } from "./queries/append.js";
+export { appendEvents, type AppendEventsOptions, type AppendEventsResult } from "./state/append-events.js";
+export { readVersion } from "./state/version.js";
+export type { ExpectedVersion } from "./queries/record-version.js";
 export { spectorDriver, type SpectorDriverOptions } from "./queries/driver.js";
 export { listByParent, backtrace, rawCodes } from "./queries/read.js";
 export { link } from "./queries/link.js";
@@ -69,6 +72,7 @@ export type {
   SpectorDatabase,
   EventRow,
   NewEvent,
+  EventInput,
   EventRef,
   EventArg,
   WalkStart,
@@ -87,5 +91,7 @@ export {
   SpectorUnknownCodeError,
   SpectorRecordNotFoundError,
   SpectorSameParentError,
+  SpectorVersionConflictError,
   type SameParentViolation,
+  type RecordVersion,
 } from "./errors.js";

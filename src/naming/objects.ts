@@ -67,6 +67,11 @@ export const names = {
     trigger: (table: string) => `record_chain_${table}`,
     /** `next_event_id_T(parent uuid)`: a UUIDv7 after record `parent`'s last id, for writers in raw SQL. */
     nextEventId: (table: string) => `next_event_id_${table}`,
+    /**
+     * `lock_record_T(parent uuid)`: locks record `parent`'s head (`FOR UPDATE`) and returns it, for an
+     * append with an expected version (`appendEvents`' `expected`, or a writer in raw SQL).
+     */
+    lockRecord: (table: string) => `lock_record_${table}`,
   },
   /** Spector's chain of events table `T` (`hashed: true`). */
   spectorChain: {

@@ -12,6 +12,7 @@ import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { backfillStatement } from "./record-chain-backfill.js";
 import { nextEventIdFunction, noIdLeft, uuidAfterBlock } from "./record-chain-ids.js";
 import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "./record-hash.js";
+import { dropLockRecordStatement, lockRecordFunction } from "./record-lock.js";
 import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
@@ -230,6 +231,7 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
         config: PINNED_SEARCH_PATH,
       },
       nextEventIdFunction(meta),
+      lockRecordFunction(meta),
     ],
     triggers: [
       {
@@ -257,5 +259,6 @@ export function dropRecordChainStatements(table: TableName): string[] {
   return [
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.function(table.name))}() CASCADE;`,
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.nextEventId(table.name))}(uuid);`,
+    dropLockRecordStatement(table),
   ];
 }
