@@ -24,8 +24,8 @@ export {
   type PayloadFor,
 } from "./tables/event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
-export { chainHeadTable } from "./tables/event-table.js";
-export type { HeadsTable, AnyHeadsTable } from "./tables/heads-table.js";
+export { chainHeadTable, versionHeadTable } from "./tables/event-table.js";
+export type { HeadsTable, VersionHeadsTable, AnyHeadsTable } from "./tables/heads-table.js";
 export type { SpectorOptions, EventTableOptions, LinkSpec, LinkOptions } from "./tables/options.js";
 export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
 export { spectorSchemas, spectorActions, type SpectorSchemaEntry } from "./spector/numbering.js";

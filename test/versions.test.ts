@@ -21,6 +21,10 @@ import {
   type EventInput,
   type EventRow,
   type RecordVersion,
+  type VersionHeadsTable,
+  eventTable,
+  versionHeadTable,
+  spectorDownSql,
 } from "../src/index.js";
 import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
@@ -43,13 +47,36 @@ const { ledger } = spectorTables({
   actions,
   schemaModules: { order: "MyApp.Order", note: "MyApp.Note" },
 });
-const schema = { events, events_heads, ...sharded, plain, ledger };
+// record heads without a chain: any table kind but Spector's chain and the Citus layout
+const { orders, orders_heads } = spectorTables({ table: "orders", versioned: true, schemas, actions, payloads });
+const versionedShards = spectorTables({ shards: ["vo_0", "vo_1", "vo_2"], versioned: true, schemas, actions });
+const orderShards = shardSet([versionedShards.vo_0, versionedShards.vo_1, versionedShards.vo_2]);
+const notes = eventTable("notes", { versioned: true, schemas, actions });
+const notes_heads = versionHeadTable(notes);
+const schema = {
+  events,
+  events_heads,
+  ...sharded,
+  plain,
+  ledger,
+  orders,
+  orders_heads,
+  ...versionedShards,
+  notes,
+  notes_heads,
+};
 
 // the types: rows typed by the table, the version a RecordVersion
 type Result = Awaited<ReturnType<typeof appendEvents<typeof events>>>;
 type _rows = Expect<Equal<Result["rows"], EventRow<typeof events>[]>>;
 type _version = Expect<Equal<Result["version"], RecordVersion>>;
 type _result = Expect<Equal<Result, AppendEventsResult<typeof events>>>;
+type _heads = Expect<
+  Equal<(typeof orders_heads)["$inferSelect"], { parentId: string; lastId: string; eventCount: number }>
+>;
+type _notesHeads = Expect<Equal<typeof notes_heads, VersionHeadsTable<"notes_heads", undefined>>>;
+type _noHeads = Expect<Equal<"plain_heads" extends keyof ReturnType<typeof plainTables> ? 1 : 0, 0>>;
+const plainTables = () => spectorTables({ table: "plain" });
 type _input = Expect<
   Equal<
     EventInput<typeof events>,
@@ -195,25 +222,95 @@ describeBackends("appendEvents and expected versions", (backend) => {
     expect(any.version).toEqual({ lastId: any.rows[0]!.id, count: 7 });
   });
 
-  test("a shard set: each record's version in its shard", async () => {
-    const started = await Promise.all(
-      Array.from({ length: 4 }, () => appendEvents(t.db, shards, { events: [order(1), order(2)] })),
-    );
-    for (const { rows, version } of started) {
+  for (const [name, shardSetOf, tables] of [
+    ["a record-chained shard set", shards, ["vs_0", "vs_1"]],
+    ["a versioned shard set", orderShards, ["vo_0", "vo_1", "vo_2"]],
+  ] as const) {
+    const set = shardSetOf as unknown as typeof shards;
+    test(`${name}: each record's version in its shard`, async () => {
+      const started = await Promise.all(
+        Array.from({ length: 6 }, () => appendEvents(t.db, set, { events: [order(1), order(2)] })),
+      );
+      for (const { rows, version } of started) {
+        const parentId = rows[0]!.id;
+        const next = await appendEvents(t.db, set, { parentId, expected: version, events: [order(3)] });
+        expect(next.version.count).toBe(3);
+        const error = (await expectRejects(
+          appendEvents(t.db, set, { parentId, expected: version, events: [order(4)] }),
+          { instanceOf: SpectorVersionConflictError },
+        )) as unknown as SpectorVersionConflictError;
+        expect(error.actual).toEqual(next.version);
+        expect(await readVersion(t.db, set, parentId)).toEqual(next.version);
+      }
+      let total = 0;
+      for (const table of tables) {
+        const [row] = await t.query<{ n: number; bad: number }>(
+          `SELECT (SELECT count(*)::int FROM ${table}) AS n,
+                  (SELECT count(*)::int FROM ${table}_heads AS h
+                    WHERE h.event_count <> (SELECT count(*) FROM ${table} AS e WHERE e.parent_id = h.parent_id)) AS bad`,
+        );
+        expect(row!.bad).toBe(0);
+        total += row!.n;
+      }
+      expect(total).toBe(18);
+    });
+  }
+
+  for (const [name, given] of [
+    ["versioned: true (spectorTables)", orders],
+    ["versioned: true (eventTable and versionHeadTable)", notes],
+  ] as const) {
+    const table = given as unknown as typeof orders;
+    test(`${name}: record heads without a hash; expected versions as on a record chain`, async () => {
+      const { rows, version } = await appendEvents(t.db, table, { events: [order(1), order(2), order(3)] });
       const parentId = rows[0]!.id;
-      const next = await appendEvents(t.db, shards, { parentId, expected: version, events: [order(3)] });
-      expect(next.version.count).toBe(3);
-      const error = (await expectRejects(
-        appendEvents(t.db, shards, { parentId, expected: version, events: [order(4)] }),
-        { instanceOf: SpectorVersionConflictError },
-      )) as unknown as SpectorVersionConflictError;
-      expect(error.actual).toEqual(next.version);
-      expect(await readVersion(t.db, shards, parentId)).toEqual(next.version);
-    }
-    const [counts] = await t.query<{ a: number; b: number }>(
-      "SELECT (SELECT count(*)::int FROM vs_0) AS a, (SELECT count(*)::int FROM vs_1) AS b",
+      const heads = given === orders ? "orders_heads" : "notes_heads";
+      const [head] = await t.query<{ last: string; n: number }>(
+        `SELECT last_id::text AS last, event_count::int AS n FROM ${heads} WHERE parent_id = $1`,
+        [parentId],
+      );
+      expect(head).toEqual({ last: version.lastId, n: 3 });
+      const next = await appendEvents(t.db, table, { parentId, expected: version, events: [order(4)] });
+      await expectRejects(appendEvents(t.db, table, { parentId, expected: version, events: [order(5)] }), {
+        instanceOf: SpectorVersionConflictError,
+      });
+      // appendEvent moves the head too, so a stale version conflicts after it
+      const row = await appendEvent(t.db, table, { ...order(6), parentId });
+      await expectRejects(appendEvent(t.db, table, { ...order(7), parentId, expected: next.version }), {
+        instanceOf: SpectorVersionConflictError,
+      });
+      expect(await readVersion(t.db, table, parentId)).toEqual({ lastId: row.id, count: 5 });
+      // a raw insert moves it as well; an id not after the record's last is refused (40001)
+      const name = given === orders ? "orders" : "notes";
+      await t.query(`INSERT INTO ${name} (id, parent_id, schema, action, payload) VALUES (NULL, $1, 0, 2, '{}')`, [
+        parentId,
+      ]);
+      await expectRejects(
+        t.query(`INSERT INTO ${name} (id, parent_id, schema, action, payload) VALUES ($2, $1, 0, 2, '{}')`, [
+          parentId,
+          rows[1]!.id.replace(/.$/, (c) => (c === "f" ? "e" : "f")),
+        ]),
+        { sqlstate: "40001" },
+      );
+      const [after] = await t.query<{ n: number; rows: number }>(
+        `SELECT event_count::int AS n, (SELECT count(*)::int FROM ${name} WHERE parent_id = $1) AS rows FROM ${heads} WHERE parent_id = $1`,
+        [parentId],
+      );
+      expect(after).toEqual({ n: 6, rows: 6 });
+    });
+  }
+
+  test('versioned: refused with hashed: true, false with hashed: "record", with the Citus layout; heads dropped by spectorDownSql', () => {
+    expect(() => spectorTables({ table: "x", versioned: true, hashed: true })).toThrow(/versioned/);
+    expect(() => spectorTables({ table: "x", versioned: false, hashed: "record" })).toThrow(/versioned/);
+    expect(() => spectorTables({ table: "x", versioned: true, layout: "citus" })).toThrow(/versioned/);
+    expect(() => spectorTables({ table: "x", versioned: "yes" as never })).toThrow(/versioned/);
+    expect(() => versionHeadTable(plain)).toThrow(/versioned/);
+    expect(() => versionHeadTable(events)).toThrow(/chainHeadTable/);
+    expect(spectorDownSql({ table: "orders", versioned: true })).toContain(
+      'DROP TABLE IF EXISTS "public"."orders_heads"',
     );
-    expect(counts!.a + counts!.b).toBe(12);
+    expect(spectorDownSql({ table: "orders", versioned: true })).toContain('"public"."record_heads_orders"()');
   });
 
   test("in a transaction of the caller's, a conflict leaves the transaction usable, and nothing of it written", async () => {

@@ -73,6 +73,16 @@ export const names = {
      */
     lockRecord: (table: string) => `lock_record_${table}`,
   },
+  /**
+   * The record heads of events table `T` without a record chain (`versioned: true`): its heads table,
+   * next-id and lock functions are the record chain's (`T_heads`, `next_event_id_T`, `lock_record_T`).
+   */
+  recordVersion: {
+    /** `record_heads_T`: the function behind the trigger that moves each new event's record head. */
+    function: (table: string) => `record_heads_${table}`,
+    /** `record_heads_T`: the BEFORE INSERT row trigger on `T`. */
+    trigger: (table: string) => `record_heads_${table}`,
+  },
   /** Spector's chain of events table `T` (`hashed: true`). */
   spectorChain: {
     /** `chain_append_T`: the function that takes the chain's lock and reads its last hash, for `appendEvent`. */

@@ -56,12 +56,12 @@ export async function insertEvents(
         '`"any"` or left out without `parentId`: the first event starts a record, which has no version to expect',
       );
     }
-    if (!target.meta.recordChain) {
+    if (!target.meta.recordChain && !target.meta.versioned) {
       throw new SpectorOptionError(
         path,
         expected,
         `left out or \`"any"\` on events table ${displayName(target.meta)}, which keeps no record heads to lock: ` +
-          'make it with `hashed: "record"` to append at an expected version',
+          'make it with `versioned: true` (or `hashed: "record"`) to append at an expected version',
       );
     }
   }
@@ -73,11 +73,13 @@ export async function insertEvents(
   const ids = input.events.map(() => newEventId());
   const run = (tx: SpectorDatabase, sent: readonly (string | null)[]) =>
     appendToRecord(tx, events, input.events, sent, parentId, expected);
-  const written = events.meta.recordChain
-    ? await lockedAppend(db, events, parentId, expected, () =>
-        withRecordIds(db, ids[0]!, (tx, first) => run(tx, first === null ? ids.map(() => null) : ids)),
-      )
-    : await run(db, ids);
+  // record heads: the trigger refuses an id not after the record's last (another writer's clock ahead): retried
+  const written =
+    events.meta.recordChain || events.meta.versioned
+      ? await lockedAppend(db, events, parentId, expected, () =>
+          withRecordIds(db, ids[0]!, (tx, first) => run(tx, first === null ? ids.map(() => null) : ids)),
+        )
+      : await run(db, ids);
   if (written === undefined) {
     const actual = await versionOf(db, events, parentId);
     if (actual === undefined || expected === "any") return recordNotFound(db, events, parentId);

@@ -83,7 +83,7 @@ export async function appendEvent<T extends AnyEventTable>(
   // a new record gets its id (and, in a shard set, its shard) from the target; an event of a record, a new id
   const { id, events } =
     parentId === undefined ? target.start() : { id: newEventId(), events: target.record(parentId) };
-  if (target.meta.recordChain && parentId !== undefined) {
+  if ((target.meta.recordChain || target.meta.versioned) && parentId !== undefined) {
     // the trigger refuses an id not after the record's last (another writer's clock ahead): retried
     const row = await withRecordIds(db, id, (tx, next) => insert(tx, events, input, next, parentId));
     return row as unknown as EventRow<T>;

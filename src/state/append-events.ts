@@ -114,7 +114,7 @@ async function spectorChainEvents<T extends AnyEventTable>(
     throw new SpectorOptionError(
       "expected",
       expected,
-      'left out or `"any"` on a `hashed: true` table, which keeps no record heads to lock: make it with `hashed: "record"` to append at an expected version',
+      'left out or `"any"` on a `hashed: true` table, which keeps no record heads to lock: make it with `hashed: "record"` (or, without Spector\'s chain, `versioned: true`) to append at an expected version',
     );
   }
   if (list.length > 1 && !is(db, PgTransaction)) {
