@@ -25,8 +25,8 @@ export {
   type ByAction,
 } from "./tables/event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
-export { chainHeadTable } from "./tables/event-table.js";
-export type { HeadsTable, AnyHeadsTable } from "./tables/heads-table.js";
+export { chainHeadTable, versionHeadTable } from "./tables/event-table.js";
+export type { HeadsTable, VersionHeadsTable, AnyHeadsTable } from "./tables/heads-table.js";
 export type { SpectorOptions, EventTableOptions, LinkSpec, LinkOptions } from "./tables/options.js";
 export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
 export { spectorSchemas, spectorActions, type SpectorSchemaEntry } from "./spector/numbering.js";
@@ -43,6 +43,9 @@ export { spectorDownSql } from "./sql/down-sql.js";
 
 // The helpers
 export { appendEvent } from "./queries/append.js";
+export { appendEvents, type AppendEventsOptions, type AppendEventsResult } from "./state/append-events.js";
+export { readVersion } from "./state/version.js";
+export type { ExpectedVersion } from "./queries/record-version.js";
 export { spectorDriver, type SpectorDriverOptions } from "./queries/driver.js";
 export { listByParent, backtrace, rawCodes } from "./queries/read.js";
 export { link } from "./queries/link.js";
@@ -53,7 +56,6 @@ export { aggregate, type Aggregate, type AggregateOptions } from "./state/aggreg
 export type { Fold } from "./state/fold.js";
 export { savepoint, type SavepointOptions } from "./state/savepoint.js";
 export { verifySavepoints, type SavepointCheck, type VerifySavepointsOptions } from "./state/verify-savepoints.js";
-export type { RecordVersion } from "./state/version.js";
 export type { Upcaster } from "./tables/upcast.js";
 export { chainHead, type ChainHead } from "./queries/chain-head.js";
 export type {
@@ -76,6 +78,7 @@ export type {
   SpectorDatabase,
   EventRow,
   NewEvent,
+  EventInput,
   EventRef,
   EventArg,
   WalkStart,
@@ -94,5 +97,7 @@ export {
   SpectorUnknownCodeError,
   SpectorRecordNotFoundError,
   SpectorSameParentError,
+  SpectorVersionConflictError,
   type SameParentViolation,
+  type RecordVersion,
 } from "./errors.js";

@@ -5,6 +5,7 @@
  * @module
  */
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { RecordVersion } from "../errors.js";
 import type { ByAction, PayloadFor } from "../tables/codes.js";
 import type { AnyEventTable, CitusOfTable, EventShape, ShapeOfTable } from "../tables/event-table.js";
 import type { AnyLinkTable, EventsOfLink } from "../tables/link-table.js";
@@ -71,8 +72,9 @@ type SchemaRow<T extends AnyEventTable, K, P> = Simplify<
 
 /**
  * The input of `appendEvent` for events table `T`: `schema`, `action` and `payload`, and
- * `parentId` to add to an existing record (leave it out to start one). There is no `hash`: on a
- * hashed table `appendEvent` computes it.
+ * `parentId` to add to an existing record (leave it out to start one), and `expected`, the record's
+ * version to append at (see `appendEvents`). There is no `hash`: on a hashed table `appendEvent`
+ * computes it.
  */
 export type NewEvent<T extends AnyEventTable> =
   ShapeOfTable<T> extends infer S extends EventShape
@@ -81,13 +83,43 @@ export type NewEvent<T extends AnyEventTable> =
           [K in S["schema"] & string]: K extends keyof P
             ? P[K] extends ByAction<object>
               ? {
-                  [A in S["action"]]: { schema: K; action: A; payload: PayloadFor<P, K, A> | null; parentId?: string };
+                  [A in S["action"]]: {
+                    schema: K;
+                    action: A;
+                    payload: PayloadFor<P, K, A> | null;
+                    parentId?: string;
+                    expected?: RecordVersion | "any";
+                  };
                 }[S["action"]]
-              : { schema: K; action: S["action"]; payload: PayloadFor<P, K> | null; parentId?: string }
-            : { schema: K; action: S["action"]; payload: unknown; parentId?: string };
+              : {
+                  schema: K;
+                  action: S["action"];
+                  payload: PayloadFor<P, K> | null;
+                  parentId?: string;
+                  expected?: RecordVersion | "any";
+                }
+            : { schema: K; action: S["action"]; payload: unknown; parentId?: string; expected?: RecordVersion | "any" };
         }[S["schema"] & string]
-      : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
+      : {
+          schema: S["schema"];
+          action: S["action"];
+          payload: S["payload"] | null;
+          parentId?: string;
+          expected?: RecordVersion | "any";
+        }
     : never;
+
+/**
+ * One event of `appendEvents` for events table `T`: `schema`, `action` and `payload`, as
+ * {@link NewEvent} takes them (the record is the call's `parentId`).
+ *
+ * @example
+ * ```ts
+ * const shipped: EventInput<typeof events> = { schema: "order", action: "update", payload: { shipped: true } };
+ * ```
+ */
+export type EventInput<T extends AnyEventTable> =
+  NewEvent<T> extends infer E ? (E extends unknown ? Omit<E, "parentId" | "expected"> : never) : never;
 
 /**
  * An event given as a row: its `id`, and its `parentId` (its record). Any event row will do.

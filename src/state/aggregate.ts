@@ -11,7 +11,7 @@ import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkFoldOptions, fold, type Fold } from "./fold.js";
 import { readRecord } from "./read-record.js";
-import type { RecordVersion } from "./version.js";
+import type { RecordVersion } from "../errors.js";
 
 /** The options of {@link aggregate}. */
 export interface AggregateOptions<T extends AnyEventTable, S> extends Fold<T, S> {

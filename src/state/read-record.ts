@@ -12,7 +12,7 @@ import { BASE_ACTIONS } from "../tables/codes.js";
 import { refuseLaterEvent, type Events, type EventsTable } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
-import type { RecordVersion } from "./version.js";
+import type { RecordVersion } from "../errors.js";
 
 /** What {@link readRecord} read. */
 export interface RecordRead {
