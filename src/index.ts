@@ -54,6 +54,7 @@ export { jsonText, type JsonText } from "./queries/json-text.js";
 export { verifyChain } from "./queries/verify-chain.js";
 export { aggregate, type Aggregate, type AggregateOptions } from "./state/aggregate.js";
 export type { Fold } from "./state/fold.js";
+export { decide, type DecideOptions, type Decider, type Decision } from "./state/decide.js";
 export { savepoint, type SavepointOptions } from "./state/savepoint.js";
 export { verifySavepoints, type SavepointCheck, type VerifySavepointsOptions } from "./state/verify-savepoints.js";
 export type { Upcaster } from "./tables/upcast.js";
