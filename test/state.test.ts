@@ -7,6 +7,7 @@ import { expect, test } from "vitest";
 import {
   SpectorOptionError,
   SpectorRecordNotFoundError,
+  SpectorVersionConflictError,
   aggregate,
   appendEvent,
   listByParent,
@@ -271,6 +272,31 @@ describeBackends("state from events", (backend) => {
     expect(read.version.count).toBe(4);
   });
 
+  test("a savepoint at an expected version: written at the version read, refused at a stale one", async () => {
+    const table = chained.accounts_chained as unknown as Table;
+    const first = await randomRecord(t.db, table, 21, 4);
+    const read = await aggregate(t.db, table, first.id, { initial, evolve });
+    const row = await savepoint(t.db, table, first.id, { state: read.state, expected: read.version });
+    expect(row).toMatchObject({ action: "savepoint", payload: read.state });
+    const before = await count(t, "accounts_chained");
+    await expectRejects(savepoint(t.db, table, first.id, { state: read.state, expected: read.version }), {
+      instanceOf: SpectorVersionConflictError,
+      mentions: [first.id, "nothing was written"],
+    });
+    expect(await count(t, "accounts_chained")).toBe(before);
+    // a table without record heads cannot compare a version: refused before anything is sent
+    const other = await randomRecord(t.db, plain.accounts, 22, 2);
+    const version = (await aggregate(t.db, plain.accounts, other.id, { initial, evolve })).version;
+    await expectRefusedBeforeSql(
+      t,
+      (db) => savepoint(db, plain.accounts, other.id, { state: initial, expected: version }),
+      {
+        option: "expected",
+        mentions: ["record heads"],
+      },
+    );
+  });
+
   test("an evolve that throws: its error, and nothing written", async () => {
     const first = await randomRecord(t.db, plain.accounts, 11, 3);
     const before = await count(t, "accounts");
@@ -342,7 +368,7 @@ describeBackends("state from events", (backend) => {
     await expectRefusedBeforeSql(
       t,
       (db) => savepoint(db, plain.accounts, first.id, { state: initial, expected: { lastId: first.id } } as never),
-      { option: "expected" },
+      { option: "expected.count" },
     );
     await expectRefusedBeforeSql(
       t,

@@ -5,10 +5,11 @@
  * @module
  */
 import { and, eq, sql } from "drizzle-orm";
-import { at, checkObject, checkPayload, checkUuid } from "../checks.js";
-import { SpectorOptionError } from "../errors.js";
+import { OPTIONS, at, checkObject, checkPayload, checkUuid } from "../checks.js";
+import { SpectorOptionError, type RecordVersion } from "../errors.js";
 import { appendEvent } from "../queries/append.js";
 import { jsonText } from "../queries/json-text.js";
+import { checkExpected } from "../queries/record-version.js";
 import { recordNotFound, resolveEvents } from "../queries/target.js";
 import type { EventRow, NewEvent, SpectorDatabase } from "../queries/types.js";
 import { BASE_ACTIONS } from "../tables/codes.js";
@@ -19,8 +20,13 @@ import type { ShardSet } from "../tables/shards.js";
 export interface SavepointOptions<S> {
   /** The record's state, stored as the savepoint's payload (a JSON value, as `appendEvent` takes). */
   readonly state: S;
-  /** The version the record must be at: `"any"` (the default). */
-  readonly expected?: "any";
+  /**
+   * The version the record must be at (as `aggregate` returned it with the state), or `"any"` (the
+   * default): with a version, the savepoint is appended only if nobody appended since, else
+   * `SpectorVersionConflictError` with nothing written (the table needs record heads, as for
+   * `appendEvents`).
+   */
+  readonly expected?: RecordVersion | "any";
 }
 
 /**
@@ -32,12 +38,13 @@ export interface SavepointOptions<S> {
  *
  * @example
  * ```ts
- * const { state } = await aggregate(db, events, order.id, { initial, evolve });
- * await savepoint(db, events, order.id, { state });
+ * const { state, version } = await aggregate(db, events, order.id, { initial, evolve });
+ * await savepoint(db, events, order.id, { state, expected: version }); // only if nobody appended since
  * await aggregate(db, events, order.id, { initial, evolve, fromSavepoint: (payload) => payload });
  * ```
  * @throws {SpectorOptionError} for a `parentId` that is not a UUID, a `state` that is no JSON value,
- * or an `expected` other than `"any"`; nothing is written.
+ * an `expected` that is no version (or one on a table without record heads); nothing is written.
+ * @throws {SpectorVersionConflictError} when the record is not at `expected`; nothing is written.
  * @throws {SpectorRecordNotFoundError} when `parentId` is not the first event of a record; nothing is written.
  */
 export async function savepoint<T extends AnyEventTable, S>(
@@ -48,12 +55,17 @@ export async function savepoint<T extends AnyEventTable, S>(
 ): Promise<EventRow<T>> {
   const target = resolveEvents("table", table);
   const record = checkUuid("parentId", parentId);
-  const object = checkObject("options", options, ["state", "expected"]);
+  const object = checkObject(OPTIONS, options, ["state", "expected"]);
   if (!("state" in object)) {
     throw new SpectorOptionError(at("options", "state"), undefined, "the record's state (a JSON value)");
   }
-  if (object.expected !== undefined && object.expected !== "any") {
-    throw new SpectorOptionError(at("options", "expected"), object.expected, '`"any"`, or left out');
+  const expected = checkExpected(at(OPTIONS, "expected"), object.expected);
+  if (expected !== "any" && !target.meta.recordChain && !target.meta.versioned) {
+    throw new SpectorOptionError(
+      at(OPTIONS, "expected"),
+      expected,
+      'left out or `"any"` on a table without record heads (make it with `versioned: true` or `hashed: "record"` to compare versions)',
+    );
   }
   const payload = object.state === null ? null : jsonText(checkPayload(at("options", "state"), object.state));
   const events = target.record(record);
@@ -70,6 +82,6 @@ export async function savepoint<T extends AnyEventTable, S>(
     );
   if (first === undefined) return recordNotFound(db, events, record);
   const action = target.meta.actions === undefined ? BASE_ACTIONS.savepoint : "savepoint";
-  const event = { schema: first.schema, action, payload, parentId: record } as unknown as NewEvent<T>;
+  const event = { schema: first.schema, action, payload, parentId: record, expected } as unknown as NewEvent<T>;
   return appendEvent(db, table, event);
 }
