@@ -86,7 +86,7 @@ export async function decide<T extends AnyEventTable, S>(
   table: T | ShardSet<T>,
   parentId: string,
   options: DecideOptions<T, S>,
-  decider: Decider<T, S>,
+  decider: NoInfer<Decider<T, S>>,
 ): Promise<Decision<T, S>> {
   const target = resolveEvents("table", table);
   const { evolve, fromSavepoint } = checkFoldOptions(options, DECIDE_OPTIONS);
