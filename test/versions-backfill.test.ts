@@ -85,9 +85,9 @@ describeBackends("versioned: true added to a table that holds events", (backend)
     expect(report.ok).toBe(true);
     // check compares the functions: a lock function that no longer locks is reported
     await t.query(
-      `CREATE OR REPLACE FUNCTION public.lock_record_events(parent uuid) RETURNS SETOF public.events_heads
-         LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-         AS 'SELECT h.* FROM public.events_heads AS h WHERE h.parent_id = parent'`,
+      `CREATE OR REPLACE FUNCTION public.lock_record_events(parent uuid, OUT parent_id uuid, OUT last_id uuid, OUT event_count bigint)
+         RETURNS SETOF record LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+         AS 'BEGIN RETURN QUERY SELECT h.parent_id, h.last_id, h.event_count FROM public.events_heads AS h WHERE h.parent_id = parent; END'`,
     );
     const changed = await checkDatabase(t.db, after);
     expect(changed.ok).toBe(false);
