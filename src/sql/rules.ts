@@ -17,7 +17,7 @@ import { dropRecordChainStatements, recordChainObjects, recordChainStatements } 
 import type { RuleObjects } from "./rule-objects.js";
 import { dropSpectorChainStatements, spectorChainObjects, spectorChainStatements } from "./spector-chain.js";
 import { linkReplicaIdentityStatement } from "./replica-identity.js";
-import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent.js";
+import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent/index.js";
 import { joinStatements } from "./statements.js";
 
 /** A kind of rule, on tables whose metadata is `M`. */
