@@ -1,9 +1,10 @@
 /**
  * The same-parent rule's large-statement path: `check_link_same_parent_L_large(...)`, the function the
  * INSERT and UPDATE trigger functions hand a statement of at least {@link LARGE_STATEMENT_ROWS} links
- * to. It is a function of its own so that PL/pgSQL compiles its statements only in a session that runs
- * it: a session's first small statement compiles the trigger function's small path alone
- * (`BENCH_ONLY=first-statement npm run bench`).
+ * to, and the violating link their small path found, for the error. It is a function of its own so
+ * that PL/pgSQL compiles its statements only in a session that runs it: a session's first small
+ * statement compiles the trigger function's small path alone (`BENCH_ONLY=first-statement` and
+ * `BENCH_ONLY=first-statement-instructions npm run bench`).
  *
  * @module
  */
@@ -119,6 +120,8 @@ function linksFrom(link: LinkTableMeta, eventIds: string, otherIds: string): str
  * The body of the large path: a set-based check of the statement's links, never one query per row,
  * whose cost is bounded whatever the statistics say.
  *
+ * - Fewer than {@link LARGE_STATEMENT_ROWS} links (the trigger functions hand it only the violating
+ *   link of a small statement) are checked by per-link primary-key lookups, as the small path does.
  * - A table of at most one page per {@link ROWS_PER_TABLE_PAGE} links (`pg_relation_size`, exact) is
  *   small enough for two hash joins over one read of it; one whose ids are in random order
  *   ({@link ORDERED_CORRELATION}) is checked so.
@@ -165,42 +168,48 @@ function largePathBody(link: LinkTableMeta): string {
   return `DECLARE
 ${VIOLATION_VARIABLES}
   v_rows ${INT8} := ${pg("cardinality")}(p_event_ids);
-  v_small ${pg("bool")} := ${small};
+  v_small ${pg("bool")};
   v_merge ${pg("bool")} := false;
   v_min_id ${UUID};
   v_plan ${pg("json")};
   v_saved ${TEXT}[];
   v_path ${TEXT} := 'primary-key lookups';
 BEGIN
-  IF v_small THEN
-    ${ordered} INTO v_merge;
-  END IF;
-  IF NOT v_small OR v_merge THEN
-    ${smallest} INTO v_min_id;
-    EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
-    v_merge := ${fewEntries};
-  END IF;
-  IF v_merge THEN
-    ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", entries, "p_event_ids", "p_other_ids"], "    ")}
-    v_path := 'merge joins';
-    IF v_event_id IS NOT NULL THEN
-      v_path := 'merge joins, then primary-key lookups';
+  IF v_rows ${op("<")} ${LARGE_STATEMENT_ROWS} THEN
+    ${lookups(link, events, links, "    ")}
+  ELSE
+    v_small := ${small};
+    IF v_small THEN
+      ${ordered} INTO v_merge;
+    END IF;
+    IF NOT v_small OR v_merge THEN
+      ${smallest} INTO v_min_id;
+      EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
+      v_merge := ${fewEntries};
+    END IF;
+    IF v_merge THEN
+      ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", entries, "p_event_ids", "p_other_ids"], "      ")}
+      v_path := 'merge joins';
+      IF v_event_id IS NOT NULL THEN
+        v_path := 'merge joins, then primary-key lookups';
+        ${lookups(link, events, links, "        ")}
+      END IF;
+    ELSIF v_small THEN
+      ${withSettings(HASH_SETTINGS, hash, ["p_event_ids", "p_other_ids"], "      ")}
+      v_path := 'hash joins';
+    ELSE
       ${lookups(link, events, links, "      ")}
     END IF;
-  ELSIF v_small THEN
-    ${withSettings(HASH_SETTINGS, hash, ["p_event_ids", "p_other_ids"], "    ")}
-    v_path := 'hash joins';
-  ELSE
-    ${lookups(link, events, links, "    ")}
+    RAISE DEBUG 'drizzle-spector: % checks % links with %', ${quoteLiteral(link.name)}, v_rows, v_path;
   END IF;
-  RAISE DEBUG 'drizzle-spector: % checks % links with %', ${quoteLiteral(link.name)}, v_rows, v_path;
   ${raiseViolation(link, events)}
 END`;
 }
 
 /**
  * `check_link_same_parent_L_large(p_event_ids uuid[], p_other_ids uuid[]) RETURNS void`: checks the
- * links of one large statement ({@link largePathBody}) and raises the rule's violation. `SECURITY
+ * links it is given ({@link largePathBody}) and raises the rule's violation (SQLSTATE 23514, or 42501
+ * when row-level security hides events from it) for the first that crosses records. `SECURITY
  * DEFINER`, its `EXECUTE` revoked from `PUBLIC`, named by its schema throughout, as the trigger
  * functions that call it are ({@link SAME_PARENT_FUNCTION_CONFIG}).
  */
@@ -217,11 +226,23 @@ export function largePathFunction(link: LinkTableMeta): RuleFunction {
 }
 
 /**
- * The PL/pgSQL statement by which a trigger function whose transition table is `rows` hands its links
- * to {@link largePathFunction}.
+ * The PL/pgSQL statement by which a trigger function whose transition table is `rows` hands a large
+ * statement's links to {@link largePathFunction}, as two arrays (a function it calls cannot read the
+ * transition table).
  */
 export function callLargePath(link: LinkTableMeta, rows: string): string {
   const [eventId, other] = [quoteIdent(COLUMNS.eventId), quoteIdent(link.foreignKey)];
   const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
   return `PERFORM ${fn}(${pg("array_agg")}(l.${eventId}), ${pg("array_agg")}(l.${other})) FROM ${rows} AS l;`;
+}
+
+/**
+ * The PL/pgSQL statement by which a trigger function reports the violating link its small path found
+ * (`v_event_id`, `v_other_id`): it hands that link alone to {@link largePathFunction}, whose per-link
+ * lookups find it again and raise the violation. So the trigger function holds none of the violation's
+ * text, which PL/pgSQL would otherwise compile on every session's first link statement.
+ */
+export function reportViolation(link: LinkTableMeta): string {
+  const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
+  return `PERFORM ${fn}(ARRAY[v_event_id], ARRAY[v_other_id]);`;
 }

@@ -8,10 +8,11 @@ import { COLUMNS, names, type TableName } from "../../naming/index.js";
 import type { LinkTableMeta } from "../../tables/meta.js";
 import { catalogName as pg, quoteIdent, quoteLiteral, quoteQualified } from "../quote.js";
 import { createStatements, type RuleFunction, type RuleObjects } from "../rule-objects.js";
-import { callLargePath, LARGE_PATH_ARGUMENT_TYPES, largePathFunction } from "./large-path.js";
+import { callLargePath, LARGE_PATH_ARGUMENT_TYPES, largePathFunction, reportViolation } from "./large-path.js";
 import {
   EQ,
   LARGE_STATEMENT_ROWS,
+  UUID,
   SAME_PARENT_FUNCTION_CONFIG,
   VIOLATION_VARIABLES,
   lookups,
@@ -28,21 +29,26 @@ import {
  *   For a single row that is the whole cost.
  * - A large statement is handed, as two arrays, to the large path's function
  *   (`check_link_same_parent_L_large`, `large-path.ts`), which checks it with hash or merge joins
- *   whose cost is bounded whatever the statistics say. It is a function of its own, and this body
- *   holds one statement of it, because PL/pgSQL compiles a function's whole text on its first call in
- *   a session: a session's first small statement compiles the small path alone.
- * - Only when a violation is found are both parents read again, for the message.
+ *   whose cost is bounded whatever the statistics say.
+ * - A violating link of a small statement is handed to that function too, which raises the violation.
+ *
+ * PL/pgSQL compiles a function's whole text on its first call in a session, so this body holds the
+ * small path alone and one statement for each use of the other function: a session's first small
+ * statement compiles and plans no more than it runs (`BENCH_ONLY=first-statement-instructions`).
  */
 function linkFunctionBody(link: LinkTableMeta): string {
   const events = quoteQualified(link.pgSchema, link.events);
   const rows = quoteIdent(names.sameParent.transitionTable);
   return `DECLARE
-${VIOLATION_VARIABLES}
+  v_event_id ${UUID};
+  v_other_id ${UUID};
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF NOT FOUND THEN
     ${lookups(link, events, `${rows} AS l`, "    ")}
-    ${raiseViolation(link, events)}
+    IF v_event_id IS NOT NULL THEN
+      ${reportViolation(link)}
+    END IF;
   ELSE
     ${callLargePath(link, rows)}
   END IF;
