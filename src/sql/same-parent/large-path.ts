@@ -125,9 +125,9 @@ function linksFrom(link: LinkTableMeta, eventIds: string, otherIds: string): str
  * - A table of at most one page per {@link ROWS_PER_TABLE_PAGE} links (`pg_relation_size`, exact) is
  *   small enough for two hash joins over one read of it; one whose ids are in random order
  *   ({@link ORDERED_CORRELATION}) is checked so.
- * - Otherwise (a larger table, or one ordered by `id`) it finds its smallest referenced id (the
- *   smallest among its first 64 links, then one filtered pass for anything smaller, which is cheaper
- *   than sorting every link). If the planner expects at most 8n primary key entries from there on (a
+ * - Otherwise (a larger table, or one ordered by `id`) it finds its smallest referenced id in one
+ *   pass over the links (a top-1 sort: every pass over the arrays copies them into a tuplestore, so
+ *   one pass is cheaper than a look at the first 64 links and a filtered pass). If the planner expects at most 8n primary key entries from there on (a
  *   bulk import: UUIDv7 ids make new links point at the recent tail of the index), two merge joins
  *   check every link, each reading at most 8n entries of the index from that id on: a wrong estimate
  *   (stale statistics) costs at most that much reading, never a scan of the table.
@@ -158,11 +158,8 @@ function largePathBody(link: LinkTableMeta): string {
   const small = `((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} v_rows`;
   const ordered = `SELECT coalesce((SELECT s.correlation FROM ${pg("pg_stats")} AS s
    WHERE s.schemaname ${EQ} ${quoteLiteral(link.pgSchema ?? "public")} AND s.tablename ${EQ} ${quoteLiteral(link.events)} AND s.attname ${EQ} ${quoteLiteral(COLUMNS.id)}), 0) ${op(">=")} ${ORDERED_CORRELATION}::${pg("float4")}`;
-  // the smallest id among the first links, then one filtered pass for anything smaller: cheaper than
-  // sorting every link
-  const smallest = `SELECT coalesce((SELECT least(l.${eventId}, l.${other}) FROM ${links}
-   WHERE l.${eventId} ${op("<")} f.id OR l.${other} ${op("<")} f.id ORDER BY 1 LIMIT 1), f.id)
-  FROM (SELECT least(l.${eventId}, l.${other}) AS id FROM (SELECT * FROM ${links} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1) AS f`;
+  // the smallest id: one pass over the links (a top-1 sort), as each pass materializes the arrays
+  const smallest = `SELECT least(l.${eventId}, l.${other}) FROM ${links} ORDER BY 1 LIMIT 1`;
   const entries = `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`;
   const fewEntries = `(v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8} ${op("<=")} (${entries})`;
   return `DECLARE
