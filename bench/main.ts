@@ -346,12 +346,22 @@ async function main(): Promise<void> {
 
 class RollBack extends Error {}
 
-// BENCH_ONLY=rule, first-statement, rule-instructions, queries, chain, record-chain or citus runs one
-// part; all by default. The first-statement part (the rule's cost to a new session's first link
-// statement): bench/first-statement.ts; the rule-instructions part: bench/rule-instructions.ts; the queries part: bench/queries.ts;
+// BENCH_ONLY=rule, first-statement, first-statement-instructions, rule-instructions, queries, chain,
+// record-chain or citus runs one part; all by default. The first-statement part (the rule's cost to a
+// new session's first link statement): bench/first-statement.ts, and in CPU instructions
+// bench/first-statement-instructions.ts; the rule-instructions part: bench/rule-instructions.ts; the queries part: bench/queries.ts;
 // the chain part: bench/chain.ts; the record-chain part: bench/record-chain.ts; the citus part (the
 // Citus layout: its structural rule, and a cluster against one PostgreSQL): bench/citus.ts.
-const PARTS = ["rule", "first-statement", "rule-instructions", "queries", "chain", "record-chain", "citus"] as const;
+const PARTS = [
+  "rule",
+  "first-statement",
+  "first-statement-instructions",
+  "rule-instructions",
+  "queries",
+  "chain",
+  "record-chain",
+  "citus",
+] as const;
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only))
   throw new Error(`BENCH_ONLY must be one of ${PARTS.join(", ")}, not ${JSON.stringify(only)}`);
@@ -361,6 +371,11 @@ if (runs("first-statement")) {
   if (only === undefined) console.log("");
   const { benchFirstStatement } = await import("./first-statement.js");
   await benchFirstStatement(URL_);
+}
+if (runs("first-statement-instructions")) {
+  if (only === undefined) console.log("");
+  const { benchFirstStatementInstructions } = await import("./first-statement-instructions.js");
+  await benchFirstStatementInstructions();
 }
 if (runs("rule-instructions")) {
   if (only === undefined) console.log("");

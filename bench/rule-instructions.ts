@@ -66,7 +66,7 @@ const LOWER_BOUNDS = [
 ];
 
 /** Runs `command` as the `postgres` user when this process is root (PostgreSQL refuses to run as root). */
-function asPostgres(command: string, args: string[], input?: string): string {
+export function asPostgres(command: string, args: string[], input?: string): string {
   const [file, argv] =
     process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
   const result = spawnSync(file, argv, { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
@@ -75,12 +75,12 @@ function asPostgres(command: string, args: string[], input?: string): string {
   return result.stdout;
 }
 
-function available(command: string): boolean {
+export function available(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
 }
 
 /** The instructions callgrind counted in the run of `script`. */
-function instructions(bin: string, data: string, dir: string, name: string, script: string): number {
+export function instructions(bin: string, data: string, dir: string, name: string, script: string): number {
   const out = join(dir, `callgrind.${name}`);
   asPostgres(
     "valgrind",

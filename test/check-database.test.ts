@@ -43,6 +43,7 @@ describeBackends("checkDatabase at an app's start-up", (backend) => {
       expect(sent).toHaveLength(1);
       expect(report.ok).toBe(false);
       expect(report.differences.map((d) => `${d.object}: ${d.problem}`)).toEqual([
+        "function public.check_link_same_parent_links_large(): missing",
         "function public.check_link_same_parent_links(): missing",
         "function public.check_link_same_parent_links_update(): missing",
         "function public.check_link_same_parent_links_events(): missing",
@@ -53,7 +54,8 @@ describeBackends("checkDatabase at an app's start-up", (backend) => {
       expect(report.fix).toContain("`npx drizzle-spector generate` (not `drizzle-kit generate`)");
       expect(report.fix).toContain("`npx drizzle-spector push` (not `drizzle-kit push`)");
       expect(report.message.split("\n")).toEqual([
-        "drizzle-spector: the database lacks or differs from 6 objects of the rules of 1 table:",
+        "drizzle-spector: the database lacks or differs from 7 objects of the rules of 1 table:",
+        "  function public.check_link_same_parent_links_large(): missing",
         "  function public.check_link_same_parent_links(): missing",
         "  function public.check_link_same_parent_links_update(): missing",
         "  function public.check_link_same_parent_links_events(): missing",
@@ -71,7 +73,7 @@ describeBackends("checkDatabase at an app's start-up", (backend) => {
     expect(sent).toHaveLength(1);
     expect(report).toMatchObject({ ok: true, differences: [], fix: "" });
     expect(report.expected.triggers).toBe(3);
-    expect(report.message).toBe("drizzle-spector: the database matches the rules of 1 table (3 functions, 3 triggers)");
+    expect(report.message).toBe("drizzle-spector: the database matches the rules of 1 table (4 functions, 3 triggers)");
   });
 
   step("an outdated function (another version's body) is reported, with the fix", async () => {

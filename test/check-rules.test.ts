@@ -47,6 +47,7 @@ describeBackends("drizzle-spector check's comparison of a database with the sche
   step("a database with the tables only (as drizzle-kit push makes it) lacks every function and trigger", async () => {
     await db.execMigration(await tablesOnlySql(tables));
     expect(await differences()).toEqual([
+      "function public.check_link_same_parent_links_large(): missing",
       "function public.check_link_same_parent_links(): missing",
       "function public.check_link_same_parent_links_update(): missing",
       "function public.check_link_same_parent_links_events(): missing",
@@ -151,6 +152,7 @@ describeBackends("drizzle-spector check's comparison of a database with the sche
     expect(await differences()).toEqual([
       `function public.check_link_same_parent_loose(): ${stale}`,
       `function public.check_link_same_parent_loose_events(): ${stale}`,
+      `function public.check_link_same_parent_loose_large(): ${stale}`,
       `function public.check_link_same_parent_loose_update(): ${stale}`,
       `trigger enforce_same_parent_loose_events on public.events: ${stale}`,
       `trigger enforce_same_parent_loose on public.loose: ${stale}`,
@@ -173,6 +175,7 @@ describeBackends("drizzle-spector check's comparison of a database with the sche
     expect(await differences()).toEqual([
       `function public.check_link_same_parent_gone(): ${stale}`,
       `function public.check_link_same_parent_gone_events(): ${stale}`,
+      `function public.check_link_same_parent_gone_large(): ${stale}`,
       `function public.check_link_same_parent_gone_update(): ${stale}`,
       `trigger enforce_same_parent_gone_events on public.events: ${stale}`,
     ]);

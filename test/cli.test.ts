@@ -125,6 +125,7 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
     expect(await functionNames(db, "public")).toEqual([
       "check_link_same_parent_related",
       "check_link_same_parent_related_events",
+      "check_link_same_parent_related_large",
       "check_link_same_parent_related_update",
     ]);
     // and nothing more to do afterwards
@@ -211,6 +212,7 @@ describeBackends("drizzle-spector generate over a project's life, its migrations
     expect(await functionNames(db, "public")).toEqual([
       "check_link_same_parent_kin",
       "check_link_same_parent_kin_events",
+      "check_link_same_parent_kin_large",
       "check_link_same_parent_kin_update",
     ]);
   });

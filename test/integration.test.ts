@@ -10,7 +10,7 @@ import { spectorDownSql, spectorTables, spectorTriggerSql } from "../src/index.j
 import { names, tableKey } from "../src/naming/index.js";
 import { quoteIdent } from "../src/sql/quote.js";
 import { createRuleStatements, dropRuleStatements, sameParentRule } from "../src/sql/rules.js";
-import { LARGE_STATEMENT_ROWS } from "../src/sql/same-parent.js";
+import { LARGE_STATEMENT_ROWS } from "../src/sql/same-parent/index.js";
 import { joinStatements } from "../src/sql/statements.js";
 import { describeBackends, useDatabase } from "./support/backends.js";
 import { functionNames, readLayout } from "./support/catalog.js";
@@ -704,6 +704,7 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
       // Spector knows only the INSERT function; ours stay until spectorDownSql or the CLI drops them
       expect(await functionNames(t, "linkdown")).toEqual([
         "check_link_same_parent_ev_ancestors_events",
+        "check_link_same_parent_ev_ancestors_large",
         "check_link_same_parent_ev_ancestors_update",
       ]);
       // the trigger left on the events table does nothing once its link table is gone

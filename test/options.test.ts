@@ -20,7 +20,7 @@ import {
 } from "../src/index.js";
 import { RULE_NAMES, tableNames } from "../src/naming/index.js";
 import { RULES } from "../src/sql/rules.js";
-import { sameParentStatements } from "../src/sql/same-parent.js";
+import { sameParentStatements } from "../src/sql/same-parent/index.js";
 import { getMeta } from "../src/tables/meta.js";
 import { splitStatements } from "../src/sql/statements.js";
 
@@ -517,7 +517,7 @@ describe("generated SQL", () => {
     const functions = [...splitStatements(spectorTriggerSql(tables)), ...sameParentStatements(meta)].filter((s) =>
       s.includes("CREATE OR REPLACE FUNCTION"),
     );
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(12);
     for (const statement of functions) {
       const tag = /AS (\$spector(?:_\d+)?\$)\n/.exec(statement)![1]!;
       const body = statement.slice(statement.indexOf(`${tag}\n`) + tag.length, statement.lastIndexOf(`\n${tag};`));
@@ -544,12 +544,12 @@ describe("good options", () => {
     });
     const text = spectorTriggerSql({ ...tables, other: 1, nothing: null });
     const chunks = text.split("--> statement-breakpoint");
-    // three functions, each with EXECUTE revoked from PUBLIC, three triggers, and the replica identity
-    expect(chunks).toHaveLength(10);
+    // four functions, each with EXECUTE revoked from PUBLIC, three triggers, and the replica identity
+    expect(chunks).toHaveLength(12);
     expect(chunks.filter((chunk) => chunk.includes("REPLICA IDENTITY USING INDEX"))).toEqual([
       expect.stringContaining('ALTER TABLE "public"."a" REPLICA IDENTITY USING INDEX "a_event_id_x_id_index";'),
     ]);
-    expect(chunks.filter((chunk) => chunk.includes("REVOKE EXECUTE ON FUNCTION"))).toHaveLength(3);
+    expect(chunks.filter((chunk) => chunk.includes("REVOKE EXECUTE ON FUNCTION"))).toHaveLength(4);
     expect(text).toContain('"public"."a"');
     expect(text).not.toContain('"public"."b"');
     expect(spectorTriggerSql([])).toBe("");

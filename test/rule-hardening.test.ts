@@ -359,6 +359,7 @@ $shadow$;`;
       expect(bodies.map((row) => row.proname)).toEqual([
         "check_link_same_parent_links",
         "check_link_same_parent_links_events",
+        "check_link_same_parent_links_large",
         "check_link_same_parent_links_update",
       ]);
       const catalog = new Set(

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import { beforeAll, expect, test } from "vitest";
 import { spectorTables } from "../src/index.js";
-import { ORDERED_CORRELATION } from "../src/sql/same-parent.js";
+import { ORDERED_CORRELATION } from "../src/sql/same-parent/index.js";
 import { describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";

@@ -54,6 +54,11 @@ export const names = {
      * event's `id` or `parent_id` changes (ours).
      */
     eventsTrigger: (link: string) => `enforce_same_parent_${link}_events`,
+    /**
+     * `check_link_same_parent_L_large`: the function the INSERT and UPDATE functions hand a statement of
+     * many links to (ours), so that a session compiles the large statements' path only when it runs it.
+     */
+    largeFunction: (link: string) => `check_link_same_parent_${link}_large`,
     /** The name of the statement's new rows (the transition table) inside the trigger functions. */
     transitionTable: "spector_new_links",
   },

@@ -39,6 +39,7 @@ function sameParentNames(link: string): DerivedName[] {
     [rule.updateTrigger(link), "trigger"],
     [rule.eventsFunction(link), "trigger function"],
     [rule.eventsTrigger(link), "trigger"],
+    [rule.largeFunction(link), "function"],
   ];
 }
 

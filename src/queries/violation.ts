@@ -6,7 +6,7 @@
  */
 import { SpectorSameParentError } from "../errors.js";
 import { displayName } from "../naming/index.js";
-import { SAME_PARENT_VIOLATION } from "../sql/same-parent.js";
+import { SAME_PARENT_VIOLATION } from "../sql/same-parent/index.js";
 import type { LinkTableMeta } from "../tables/meta.js";
 
 /** The rule's message as a pattern: each `%s` of its `format()` template is one group. */

@@ -14,7 +14,7 @@ import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
  * PostgreSQL's own, never one the caller put first in their path (their tables are schema-qualified,
  * and `pg_temp` last means a temporary table cannot stand in for one). The same-parent functions do
  * without it, for speed, and name everything by its schema instead (`SAME_PARENT_FUNCTION_CONFIG` in
- * `same-parent.ts`).
+ * `same-parent/shared.ts`).
  */
 export const PINNED_SEARCH_PATH: readonly string[] = ["search_path=pg_catalog, pg_temp"];
 
@@ -89,7 +89,8 @@ export function createStatements(objects: RuleObjects): string[] {
     ...objects.functions.flatMap((fn) => [
       createFunction(fn),
       // PostgreSQL lets PUBLIC execute a new function: a SECURITY DEFINER one must run only as the trigger
-      // it is made for (firing a trigger checks no EXECUTE privilege)
+      // it is made for (firing a trigger checks no EXECUTE privilege), or as the rule's function that
+      // calls it (as its owner)
       ...(fn.securityDefiner
         ? [`REVOKE EXECUTE ON FUNCTION ${quoteQualified(fn.schema, fn.name)}(${fn.arguments ?? ""}) FROM PUBLIC;`]
         : []),

@@ -19,7 +19,7 @@ import type { RuleObjects } from "./rule-objects.js";
 import { dropRecordVersionStatements, recordVersionObjects, recordVersionStatements } from "./record-version.js";
 import { dropSpectorChainStatements, spectorChainObjects, spectorChainStatements } from "./spector-chain.js";
 import { linkReplicaIdentityStatement } from "./replica-identity.js";
-import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent.js";
+import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent/index.js";
 import { joinStatements } from "./statements.js";
 
 /** A kind of rule, on tables whose metadata is `M`. */
