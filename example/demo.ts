@@ -34,6 +34,10 @@ import {
   backtrace,
   link,
   listByParent,
+  aggregate,
+  appendEvents,
+  decide,
+  SpectorVersionConflictError,
   type EventRow,
 } from "../src/index.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
@@ -91,6 +95,12 @@ function pgError(error: unknown): { code?: string; message: string } {
 }
 
 const short = (id: string) => `…${id.slice(-6)}`;
+
+/** A ledger entry's effect on its account's balance: deposits add, withdrawals subtract. */
+function signed(entry: EventRow<typeof ledger>): number {
+  const amount = entry.payload?.amount ?? 0;
+  return entry.action === "withdraw" ? -amount : entry.action === "deposit" ? amount : 0;
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -287,6 +297,34 @@ async function main(): Promise<void> {
       .catch((error: unknown) => {
         if (!(error instanceof TransactionRollbackError)) throw error;
       });
+
+    // State from events: the balance is a fold of the account's entries; appends at an expected
+    // version never lose an update (the ledger's heads row is the record's version)
+    const balance = { initial: 0, evolve: (sum: number, entry: EventRow<typeof ledger>) => sum + signed(entry) };
+    const read = await aggregate(db, ledger, account.id, balance);
+    console.log(`\nstate (ledger): account ${short(account.id)} has ${read.state} after ${read.version.count} entries`);
+    // another request appends first; an append at the version read before it is refused, nothing written
+    await appendEvents(db, ledger, {
+      parentId: account.id,
+      expected: read.version,
+      events: [{ schema: "account", action: "withdraw", payload: { amount: 60 } }],
+    });
+    const stale = await appendEvents(db, ledger, {
+      parentId: account.id,
+      expected: read.version,
+      events: [{ schema: "account", action: "withdraw", payload: { amount: 60 } }],
+    }).then(
+      () => "accepted",
+      (error: unknown) => (error instanceof SpectorVersionConflictError ? `refused (${error.name})` : String(error)),
+    );
+    console.log(`  a second withdrawal of 60 at the version read before the first: ${stale}`);
+    // decide reads, decides and appends at the version it read, retrying on a conflict
+    const overdraw = await decide(db, ledger, account.id, balance, (sum) =>
+      sum >= 60 ? [{ schema: "account", action: "withdraw", payload: { amount: 60 } }] : [],
+    );
+    console.log(
+      `  decide: withdraw 60 if the balance allows: ${overdraw.rows.length === 0 ? "declined" : "withdrawn"}, balance ${overdraw.state}`,
+    );
 
     const [{ n: total }] = (await db.select({ n: count() }).from(events)) as [{ n: number }];
     const [{ n: links }] = (await db.select({ n: count() }).from(event_ancestors)) as [{ n: number }];

@@ -58,6 +58,11 @@ describeBackends("npm run demo", (backend) => {
     expect(run.stdout).toMatch(/head of account …\w{6}: 3 entries, last …\w{6}, hash [0-9a-f]{12}…/);
     expect(run.stdout).toContain("an UPDATE of an entry (appendOnly): refused: SQLSTATE 2F002");
     expect(run.stdout).toMatch(/after the owner lifts the guard and edits it: broken at …\w{6} \(mismatch\)/);
+    expect(run.stdout).toMatch(/state \(ledger\): account …\w{6} has 100 after 3 entries/);
+    expect(run.stdout).toContain(
+      "a second withdrawal of 60 at the version read before the first: refused (SpectorVersionConflictError)",
+    );
+    expect(run.stdout).toContain("decide: withdraw 60 if the balance allows: declined, balance 40");
     expect(run.stdout).toMatch(/done: 7 events in 2 records, 4 ancestor links/);
     if (backend === "postgres") {
       const name = /fresh database (spector_demo_\w+)/.exec(run.stdout)![1]!;
