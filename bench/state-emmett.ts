@@ -1,0 +1,215 @@
+/**
+ * The Emmett side of `BENCH_ONLY=state` (bench/state.ts), in a child process of its own.
+ *
+ * Why a child: Emmett's PostgreSQL driver (dumbo, `setNodePostgresTypeParser`) sets node-postgres's
+ * GLOBAL type parsers when its first pool is made (int8 as `BigInt`, json and jsonb through its own
+ * JSON parser). Our side runs on postgres.js, which does not read them, but anything of ours on
+ * node-postgres in the same process would read its rows differently after Emmett starts. Here nothing
+ * else runs, so nothing of ours can be changed by it.
+ *
+ * The parent sends `{ id, op, args }` messages over the IPC channel and gets `{ id, ok, result }` or
+ * `{ id, ok: false, error }` back; the ops are the measures of bench/state.ts, Emmett's way:
+ * `getPostgreSQLEventStore(url)` (on a node-postgres pool of the size the measure needs, given through
+ * `connectionOptions.pool`: Emmett's own pool has node-postgres's default of 10 connections, and takes
+ * no size), `appendToStream` with `expectedStreamVersion`, `aggregateStream`, and `CommandHandler`.
+ */
+import {
+  CommandHandler,
+  isExpectedVersionConflictError,
+  STREAM_DOES_NOT_EXIST,
+  type Event,
+} from "@event-driven-io/emmett";
+import { getPostgreSQLEventStore, type PostgresEventStore } from "@event-driven-io/emmett-postgresql";
+import pg from "pg";
+
+type Deposited = Event<"Deposited", { amount: number; note: string }>;
+interface Account {
+  readonly balance: number;
+  readonly count: number;
+}
+const initialState = (): Account => ({ balance: 0, count: 0 });
+const evolve = (state: Account, event: Deposited): Account => ({
+  balance: state.balance + event.data.amount,
+  count: state.count + 1,
+});
+const deposit = (amount: number): Deposited => ({ type: "Deposited", data: { amount, note: `deposit ${amount}` } });
+
+// Every statement Emmett sends goes through node-postgres's Client#query (pooled clients included):
+// counted, for the round trips per operation.
+let queries = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  queries++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
+let url = "";
+const stores = new Map<number, { store: PostgresEventStore; pool: pg.Pool }>();
+
+/** An event store on a pool of `size` connections (one per size, made once, schema migrated). */
+async function storeOf(size: number): Promise<PostgresEventStore> {
+  const made = stores.get(size);
+  if (made) return made.store;
+  const pool = new pg.Pool({ connectionString: url, max: size });
+  const store = getPostgreSQLEventStore(url, { connectionOptions: { pool } });
+  await store.schema.migrate();
+  stores.set(size, { store, pool });
+  return store;
+}
+
+let streams = 0;
+/** A new stream of `events` deposits, appended 100 at a time with expected versions; its version. */
+async function newStream(store: PostgresEventStore, events = 1): Promise<{ name: string; version: bigint }> {
+  const name = `account-${++streams}`;
+  let version: bigint | undefined;
+  for (let i = 0; i < events; i += 100) {
+    const batch = Array.from({ length: Math.min(100, events - i) }, (_, k) => deposit(i + k + 1));
+    const result = await store.appendToStream(name, batch, { expectedStreamVersion: version ?? STREAM_DOES_NOT_EXIST });
+    version = result.nextExpectedStreamVersion;
+  }
+  return { name, version: version! };
+}
+
+const latencyStreams = new Map<string, { name: string; version: bigint }>();
+
+const ops = {
+  async init(args: { url: string }) {
+    url = args.url;
+    await storeOf(1);
+    return null;
+  },
+
+  /** `count` appends with an expected version to stream `key`, one after the other: each one's µs. */
+  async latency(args: { key: string; count: number }) {
+    const store = await storeOf(1);
+    let stream = latencyStreams.get(args.key);
+    if (!stream) latencyStreams.set(args.key, (stream = await newStream(store)));
+    const times: number[] = [];
+    for (let i = 0; i < args.count; i++) {
+      const started = performance.now();
+      const result = await store.appendToStream(stream.name, [deposit(i)], { expectedStreamVersion: stream.version });
+      times.push((performance.now() - started) * 1000);
+      stream.version = result.nextExpectedStreamVersion;
+    }
+    return times;
+  },
+
+  /** `writers` writers on streams of their own (`recordsPerWriter` each, round-robin) for `seconds`: appends/s. */
+  async throughput(args: { writers: number; recordsPerWriter: number; seconds: number }) {
+    const store = await storeOf(args.writers);
+    const own = await Promise.all(
+      Array.from({ length: args.writers }, async () => {
+        const mine = [];
+        for (let r = 0; r < args.recordsPerWriter; r++) mine.push(await newStream(store));
+        return mine;
+      }),
+    );
+    const started = performance.now();
+    const deadline = started + args.seconds * 1000;
+    const counts = await Promise.all(
+      own.map(async (mine) => {
+        let n = 0;
+        while (performance.now() < deadline) {
+          const stream = mine[n % mine.length]!;
+          const result = await store.appendToStream(stream.name, [deposit(n)], {
+            expectedStreamVersion: stream.version,
+          });
+          stream.version = result.nextExpectedStreamVersion;
+          n++;
+        }
+        return n;
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0) / ((performance.now() - started) / 1000);
+  },
+
+  /**
+   * `writers` writers on ONE new stream, each calling a CommandHandler (aggregateStream, decide, append
+   * with the version read) in a loop for `seconds`: successful appends/s, and the conflicts. Emmett's
+   * default handler (no retry): a conflicted call throws, and the writer calls again at once (a retry
+   * with no back-off; `retry: { onVersionConflict: true }` waits 100 ms and more between attempts).
+   */
+  async decide(args: { writers: number; seconds: number }) {
+    const store = await storeOf(args.writers);
+    const handle = CommandHandler<Account, Deposited>({ evolve, initialState });
+    const { name } = await newStream(store);
+    let conflicts = 0;
+    const started = performance.now();
+    const deadline = started + args.seconds * 1000;
+    const counts = await Promise.all(
+      Array.from({ length: args.writers }, async (_, w) => {
+        let n = 0;
+        while (performance.now() < deadline) {
+          try {
+            await handle(store, name, (state) => deposit(state.count + w));
+            n++;
+          } catch (error) {
+            if (!isExpectedVersionConflictError(error)) throw error;
+            conflicts++;
+          }
+        }
+        return n;
+      }),
+    );
+    const successes = counts.reduce((a, b) => a + b, 0);
+    const { state } = await store.aggregateStream(name, { evolve, initialState });
+    // every successful call appended exactly one event, and nothing else was appended (+1: the first)
+    if (state.count !== successes + 1)
+      throw new Error(`Emmett's stream has ${state.count} events, not ${successes + 1} (successes + 1)`);
+    return { rate: successes / ((performance.now() - started) / 1000), successes, conflicts };
+  },
+
+  /** Makes the stream of `events` events `key` (untimed). */
+  async prepareAggregate(args: { key: string; events: number }) {
+    latencyStreams.set(args.key, await newStream(await storeOf(1), args.events));
+    return null;
+  },
+
+  /** `runs` aggregateStream calls of stream `key`: each one's ms, and the last state. */
+  async aggregate(args: { key: string; runs: number }) {
+    const store = await storeOf(1);
+    const name = latencyStreams.get(args.key)!.name;
+    const times: number[] = [];
+    let last: Account | undefined;
+    for (let i = 0; i < args.runs; i++) {
+      const started = performance.now();
+      last = (await store.aggregateStream(name, { evolve, initialState })).state;
+      times.push(performance.now() - started);
+    }
+    return { times, state: last };
+  },
+
+  /** Statements sent per operation: `n` appends with an expected version, and one aggregate of stream `key`. */
+  async roundTrips(args: { n: number; key: string }) {
+    const store = await storeOf(1);
+    const stream = await newStream(store);
+    const before = queries;
+    for (let i = 0; i < args.n; i++)
+      stream.version = (
+        await store.appendToStream(stream.name, [deposit(i)], { expectedStreamVersion: stream.version })
+      ).nextExpectedStreamVersion;
+    const perAppend = (queries - before) / args.n;
+    const beforeAggregate = queries;
+    await store.aggregateStream(latencyStreams.get(args.key)!.name, { evolve, initialState });
+    return { perAppend, perAggregate: queries - beforeAggregate };
+  },
+
+  async close() {
+    for (const { store, pool } of stores.values()) {
+      await store.close();
+      await pool.end();
+    }
+    stores.clear();
+    return null;
+  },
+};
+
+export type EmmettOps = typeof ops;
+
+process.on("message", (message: { id: number; op: keyof typeof ops; args: never }) => {
+  const { id, op, args } = message;
+  ops[op](args).then(
+    (result) => process.send!({ id, ok: true, result }),
+    (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? error.stack : String(error) }),
+  );
+});
