@@ -21,6 +21,7 @@ import {
 } from "@event-driven-io/emmett";
 import { getPostgreSQLEventStore, type PostgresEventStore } from "@event-driven-io/emmett-postgresql";
 import pg from "pg";
+import { AUTO_EXPLAIN, explainedPlan, type Explained } from "./state-profile.js";
 
 type Deposited = Event<"Deposited", { amount: number; note: string }>;
 interface Account {
@@ -179,19 +180,43 @@ const ops = {
     return { times, state: last };
   },
 
-  /** Statements sent per operation: `n` appends with an expected version, and one aggregate of stream `key`. */
-  async roundTrips(args: { n: number; key: string }) {
-    const store = await storeOf(1);
-    const stream = await newStream(store);
-    const before = queries;
-    for (let i = 0; i < args.n; i++)
-      stream.version = (
-        await store.appendToStream(stream.name, [deposit(i)], { expectedStreamVersion: stream.version })
-      ).nextExpectedStreamVersion;
-    const perAppend = (queries - before) / args.n;
-    const beforeAggregate = queries;
-    await store.aggregateStream(latencyStreams.get(args.key)!.name, { evolve, initialState });
-    return { perAppend, perAggregate: queries - beforeAggregate };
+  /**
+   * The profile: for `n` appends with an expected version and one aggregate of stream `key`, the
+   * statements sent (round trips) and the executor time auto_explain reports for each planned one, on a
+   * pool of one connection of its own (auto_explain loaded in it, plans sent back as notices).
+   */
+  async profile(args: { n: number; key: string }) {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const explained: Explained[] = [];
+    pool.on("connect", (client) => {
+      client.on("notice", (notice) => {
+        const plan = explainedPlan(notice.message ?? "");
+        if (plan) explained.push(plan);
+      });
+      void client.query(AUTO_EXPLAIN.join("; "));
+    });
+    const store = getPostgreSQLEventStore(url, { connectionOptions: { pool }, schema: { autoMigration: "None" } });
+    try {
+      const stream = await newStream(store);
+      const name = latencyStreams.get(args.key)!.name;
+      await store.aggregateStream(name, { evolve, initialState }); // warm-up: the connection and its SETs
+      const append = { statements: 0, explained: [] as Explained[] };
+      for (let i = 0; i < args.n; i++) {
+        const [q, e] = [queries, explained.length];
+        stream.version = (
+          await store.appendToStream(stream.name, [deposit(i)], { expectedStreamVersion: stream.version })
+        ).nextExpectedStreamVersion;
+        append.statements += queries - q;
+        append.explained.push(...explained.slice(e));
+      }
+      const [q, e] = [queries, explained.length];
+      await store.aggregateStream(name, { evolve, initialState });
+      const aggregate = { statements: queries - q, explained: explained.slice(e) };
+      return { append, aggregate, stream: name };
+    } finally {
+      await store.close();
+      await pool.end();
+    }
   },
 
   async close() {

@@ -10,8 +10,9 @@
  * one run: every measure runs in blocks or rounds whose order rotates, so that a drift of the machine
  * (shared, loaded) hits both sides.
  *
- * Our side is on postgres.js through Drizzle, on two tables: a plain events table and a record-chained
- * one (`hashed: "record"`). The measures (the events: deposits, `{ amount, note }`; the state: a
+ * Our side is on postgres.js through Drizzle, on three tables: a plain events table (Spector's layout:
+ * an index on `parent_id`), the same with `recordIndex: true` (an index on `(parent_id, id)`: a record
+ * read in order, without a sort) and a record-chained one (`hashed: "record"`). The measures (the events: deposits, `{ amount, note }`; the state: a
  * balance and a count):
  * 1. latency of one writer on one connection, appending one event at a time to an existing record
  *    with its expected version: STATE_BENCH_SINGLE (1,000) appends per side after 100 untimed, in
@@ -21,10 +22,11 @@
  *    after a warm-up; the median;
  * 3. successful appends/s of 16 writers on one record, each deciding in a loop (read the state, decide
  *    one deposit, append it with the version read); Emmett's `CommandHandler`;
- * 4. the state of a 1,000-event record: STATE_BENCH_AGGREGATES (30) reads per side, in blocks of 10;
- *    median and p95 in ms (Emmett's `aggregateStream`);
+ * 4. the state of a 1,000-event record: STATE_BENCH_AGGREGATES (60) reads per side, in blocks of 10,
+ *    both databases analyzed first; median and p95 in ms (Emmett's `aggregateStream`);
  * 5. the same record read from a savepoint 10 events from its end, against the read without.
- * Then the statements each side sends per append and per aggregate (round trips).
+ * Then a profile (auto_explain): the statements each side sends per append and per aggregate (round
+ * trips), their executor time on the server, and the rows each side reads.
  *
  * Our side is written as the few functions of `ours` below, on what main has now; the rows whose API
  * is not there print "n/a (API not on main)". They pick up `appendEvents` with `expected`, `aggregate`,
@@ -42,6 +44,7 @@ import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import type { EmmettOps } from "./state-emmett.js";
+import { AUTO_EXPLAIN, explainedPlan, type Explained } from "./state-profile.js";
 import { fmt, median, percentile } from "./stats.js";
 
 const SINGLE = Number(process.env.STATE_BENCH_SINGLE ?? 1000);
@@ -53,7 +56,7 @@ const DECIDERS = 16;
 const SECONDS = Number(process.env.STATE_BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.STATE_BENCH_ROUNDS ?? 3);
 const AGGREGATE_EVENTS = 1000;
-const AGGREGATES = Number(process.env.STATE_BENCH_AGGREGATES ?? 30);
+const AGGREGATES = Number(process.env.STATE_BENCH_AGGREGATES ?? 60);
 const AGGREGATE_BLOCK = 10;
 const SAVEPOINT_FROM_END = 10;
 const NA = "n/a (API not on main)";
@@ -258,12 +261,14 @@ export async function benchState(url: string): Promise<void> {
     const declared = { schemas: { account: 0 }, actions: { deposit: 10 }, ...ours.tableOptions };
     const make = spectorTables as unknown as (options: object) => Record<string, AnyEventTable>;
     const plainTables = make({ table: "plain", ...declared });
+    const indexedTables = make({ table: "indexed", recordIndex: true, ...declared });
     const chainedTables = make({ table: "chained", hashed: "record", ...declared });
-    for (const statement of splitStatements(await createSql({ ...plainTables, ...chainedTables })))
+    for (const statement of splitStatements(await createSql({ ...plainTables, ...indexedTables, ...chainedTables })))
       await client.unsafe(statement);
     const TABLES = [
       { key: "plain", label: "eventTable", table: plainTables.plain! },
-      { key: "record", label: 'hashed: "record"', table: chainedTables.chained! },
+      { key: "indexed", label: "recordIndex: true", table: indexedTables.indexed! },
+      { key: "chained", label: 'hashed: "record"', table: chainedTables.chained! },
     ] as const;
     await emmett.call("init", { url: emmettDb.url });
     const [{ server_version: version }] = (await client`SHOW server_version`) as unknown as [
@@ -474,6 +479,10 @@ export async function benchState(url: string): Promise<void> {
         }
       }
       await emmett.call("prepareAggregate", { key: "aggregate", events: AGGREGATE_EVENTS });
+      // statistics on both sides, as autovacuum would have them: the planner then picks its scan knowingly
+      await client.unsafe("ANALYZE");
+      const theirs = postgres(emmettDb.url, { max: 1, onnotice: () => {} });
+      await theirs.unsafe("ANALYZE").finally(() => theirs.end());
       const expected: Account = { balance: (AGGREGATE_EVENTS * (AGGREGATE_EVENTS + 1)) / 2, count: AGGREGATE_EVENTS };
       const check = (side: string, state: Account | undefined) => {
         if (state?.balance !== expected.balance || state.count !== expected.count)
@@ -548,35 +557,85 @@ export async function benchState(url: string): Promise<void> {
       });
     }
 
-    // round trips: the statements each side sends per append and per aggregate
+    // profile: the statements each side sends per append and per aggregate, and their executor time
     {
+      const N = 50;
       let statements = 0;
-      const counting = postgres(oursDb.url, { max: 1, onnotice: () => {}, debug: () => statements++ });
+      const explained: Explained[] = [];
+      const profiled = postgres(oursDb.url, {
+        max: 1,
+        debug: () => statements++,
+        onnotice: (notice) => {
+          const plan = explainedPlan(notice.message ?? "");
+          if (plan) explained.push(plan);
+        },
+      });
+      const lines: string[] = [];
+      const describe = (
+        label: string,
+        append: { statements: number; explained: Explained[] },
+        aggregate: { statements: number; explained: Explained[] },
+        row: { bytes: number; rows: number },
+      ) => {
+        const perAppend = append.explained.length / N;
+        const appendMs = append.explained.map((e) => e.ms);
+        const triggers = append.explained.map((e) => e.triggerMs);
+        const aggregateMs = aggregate.explained.reduce((sum, e) => sum + e.ms, 0);
+        lines.push(
+          `     ${label.padEnd(26)} ${fmt(append.statements / N, 1).padStart(5)} ${fmt(perAppend, 1).padStart(7)} ` +
+            `${fmt(median(appendMs) * 1000 * perAppend, 0).padStart(9)} ${fmt(median(triggers) * 1000 * perAppend, 0).padStart(8)}   ` +
+            `${String(aggregate.statements).padStart(5)} ${fmt(aggregateMs, 2).padStart(8)} ${`${row.rows} x ${row.bytes} B`.padStart(14)}  ` +
+            `${aggregate.explained.map((e) => e.scans).join("; ")}`,
+        );
+        lines.push(`     ${"".padEnd(26)} append: ${[...new Set(append.explained.map((e) => e.query))].join(" | ")}`);
+      };
       try {
-        const cdb = drizzle(counting);
-        const N = 50;
-        console.log(
-          `\n  statements sent (round trips): per append (mean of ${N}), per aggregate of ${AGGREGATE_EVENTS} events`,
-        );
+        for (const statement of AUTO_EXPLAIN) await profiled.unsafe(statement);
+        const pdb = drizzle(profiled);
         for (const t of TABLES) {
-          const rec = await ours.start(cdb, t.table);
-          const before = statements;
-          for (let i = 0; i < N; i++) await ours.appendExpected(cdb, t.table, rec, i);
-          const perAppend = (statements - before) / N;
+          const rec = await ours.start(pdb, t.table);
           const big = await ours.start(db, t.table, AGGREGATE_EVENTS);
-          const beforeAggregate = statements;
-          await ours.aggregate(cdb, t.table, big.parentId);
-          console.log(
-            `     ${`ours, ${t.label}`.padEnd(34)} ${fmt(perAppend, 2).padStart(6)} per append, ${statements - beforeAggregate} per aggregate`,
-          );
+          await ours.aggregate(pdb, t.table, big.parentId); // warm-up: plans and caches
+          const append = { statements: 0, explained: [] as Explained[] };
+          for (let i = 0; i < N; i++) {
+            const [q, e] = [statements, explained.length];
+            await ours.appendExpected(pdb, t.table, rec, i);
+            append.statements += statements - q;
+            append.explained.push(...explained.slice(e));
+          }
+          const [q, e] = [statements, explained.length];
+          await ours.aggregate(pdb, t.table, big.parentId);
+          const aggregate = { statements: statements - q, explained: explained.slice(e) };
+          const [row] = (await client.unsafe(
+            `SELECT avg(pg_column_size(t.*))::int AS bytes, count(*)::int AS rows FROM ${t.key} t WHERE parent_id = $1`,
+            [big.parentId],
+          )) as unknown as [{ bytes: number; rows: number }];
+          describe(`ours, ${t.label}`, append, aggregate, row);
         }
-        const theirs = await emmett.call("roundTrips", { n: N, key: "aggregate" });
-        console.log(
-          `     ${"Emmett".padEnd(34)} ${fmt(theirs.perAppend, 2).padStart(6)} per append, ${theirs.perAggregate} per aggregate`,
-        );
+        const theirs = await emmett.call("profile", { n: N, key: "aggregate" });
+        const other = postgres(emmettDb.url, { max: 1, onnotice: () => {} });
+        try {
+          const [row] = (await other.unsafe(
+            `SELECT avg(pg_column_size(m.*))::int AS bytes, count(*)::int AS rows FROM emt_messages m WHERE stream_id = $1`,
+            [theirs.stream],
+          )) as unknown as [{ bytes: number; rows: number }];
+          describe("Emmett", theirs.append, theirs.aggregate, row);
+        } finally {
+          await other.end();
+        }
       } finally {
-        await counting.end();
+        await profiled.end();
       }
+      console.log(
+        `\n  profile (auto_explain in a session of each side): per append, mean of ${N}: statements sent, planned ones, ` +
+          `their executor time (p50 µs, BEGIN/COMMIT and the commit's WAL flush not in it) and their triggers'; ` +
+          `per aggregate of ${AGGREGATE_EVENTS} events: statements, executor ms, rows x mean row size, scans`,
+      );
+      console.log(
+        `     ${"".padEnd(26)} ${"sent".padStart(5)} ${"planned".padStart(7)} ${"exec µs".padStart(9)} ${"trig µs".padStart(8)}   ` +
+          `${"sent".padStart(5)} ${"exec ms".padStart(8)} ${"rows".padStart(14)}`,
+      );
+      for (const line of lines) console.log(line);
     }
 
     console.log(
