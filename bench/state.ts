@@ -16,9 +16,9 @@
  * balance and a count):
  * 1. latency of one writer on one connection, appending one event at a time to an existing record
  *    with its expected version: STATE_BENCH_SINGLE (1,000) appends per side after 100 untimed, in
- *    blocks of 250; p50 and p95 in µs;
+ *    blocks of 50; p50 and p95 in µs;
  * 2. appends/s of 8 writers on distinct records (10 records each, round-robin), each append with the
- *    record's expected version: STATE_BENCH_SECONDS (2) s per round, STATE_BENCH_ROUNDS (3) rounds
+ *    record's expected version: STATE_BENCH_SECONDS (2) s per round, STATE_BENCH_ROUNDS (5) rounds
  *    after a warm-up; the median;
  * 3. successful appends/s of 16 writers on one record, each deciding in a loop (read the state, decide
  *    one deposit, append it with the version read); Emmett's `CommandHandler`;
@@ -49,12 +49,12 @@ import { fmt, median, percentile } from "./stats.js";
 
 const SINGLE = Number(process.env.STATE_BENCH_SINGLE ?? 1000);
 const SINGLE_WARMUP = 100;
-const BLOCK = 250;
+const BLOCK = 50;
 const WRITERS = 8;
 const RECORDS_PER_WRITER = 10;
 const DECIDERS = 16;
 const SECONDS = Number(process.env.STATE_BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.STATE_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.STATE_BENCH_ROUNDS ?? 5);
 const AGGREGATE_EVENTS = 1000;
 const AGGREGATES = Number(process.env.STATE_BENCH_AGGREGATES ?? 60);
 const AGGREGATE_BLOCK = 10;
@@ -571,6 +571,7 @@ export async function benchState(url: string): Promise<void> {
         },
       });
       const lines: string[] = [];
+      const savepointLines: string[] = [];
       const describe = (
         label: string,
         append: { statements: number; explained: Explained[] },
@@ -606,6 +607,21 @@ export async function benchState(url: string): Promise<void> {
           const [q, e] = [statements, explained.length];
           await ours.aggregate(pdb, t.table, big.parentId);
           const aggregate = { statements: statements - q, explained: explained.slice(e) };
+          if (ours.savepoint && ours.aggregateFromSavepoint) {
+            const saved = await ours.start(db, t.table, AGGREGATE_EVENTS - SAVEPOINT_FROM_END);
+            await ours.savepoint(db, t.table, saved.parentId);
+            for (let i = 0; i < SAVEPOINT_FROM_END; i++) await ours.appendExpected(db, t.table, saved, i);
+            await ours.aggregateFromSavepoint(pdb, t.table, saved.parentId); // warm-up
+            const from = explained.length;
+            await ours.aggregateFromSavepoint(pdb, t.table, saved.parentId);
+            const read = explained.slice(from);
+            savepointLines.push(
+              `     ${`ours, ${t.label}`.padEnd(26)} ${fmt(
+                read.reduce((sum, x) => sum + x.ms, 0),
+                2,
+              ).padStart(8)} ms  ${read.map((x) => x.scans).join("; ")}`,
+            );
+          }
           const [row] = (await client.unsafe(
             `SELECT avg(pg_column_size(t.*))::int AS bytes, count(*)::int AS rows FROM ${t.key} t WHERE parent_id = $1`,
             [big.parentId],
@@ -636,6 +652,12 @@ export async function benchState(url: string): Promise<void> {
           `${"sent".padStart(5)} ${"exec ms".padStart(8)} ${"rows".padStart(14)}`,
       );
       for (const line of lines) console.log(line);
+      if (savepointLines.length > 0) {
+        console.log(
+          `     the read from a savepoint ${SAVEPOINT_FROM_END} events from the end of a ${AGGREGATE_EVENTS}-event record: executor ms, scans`,
+        );
+        for (const line of savepointLines) console.log(line);
+      }
     }
 
     console.log(
