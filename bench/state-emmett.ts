@@ -45,16 +45,24 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 } as typeof query;
 
 let url = "";
-const stores = new Map<number, { store: PostgresEventStore; pool: pg.Pool }>();
+const stores = new Map<string, { store: PostgresEventStore; pool: pg.Pool }>();
 
-/** An event store on a pool of `size` connections (one per size, made once, schema migrated). */
-async function storeOf(size: number): Promise<PostgresEventStore> {
-  const made = stores.get(size);
+/**
+ * An event store on a pool of `size` connections (one per size, made once, schema migrated); with
+ * `flush` false, its sessions do not wait for the WAL flush of their commits (synchronous_commit off).
+ */
+async function storeOf(size: number, flush = true): Promise<PostgresEventStore> {
+  const key = `${size}-${flush}`;
+  const made = stores.get(key);
   if (made) return made.store;
-  const pool = new pg.Pool({ connectionString: url, max: size });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: size,
+    ...(flush ? {} : { options: "-c synchronous_commit=off" }),
+  });
   const store = getPostgreSQLEventStore(url, { connectionOptions: { pool } });
   await store.schema.migrate();
-  stores.set(size, { store, pool });
+  stores.set(key, { store, pool });
   return store;
 }
 
@@ -80,9 +88,12 @@ const ops = {
     return null;
   },
 
-  /** `count` appends with an expected version to stream `key`, one after the other: each one's µs. */
-  async latency(args: { key: string; count: number }) {
-    const store = await storeOf(1);
+  /**
+   * `count` appends with an expected version to stream `key`, one after the other: each one's µs
+   * (`flush` false: with synchronous_commit off).
+   */
+  async latency(args: { key: string; count: number; flush: boolean }) {
+    const store = await storeOf(1, args.flush);
     let stream = latencyStreams.get(args.key);
     if (!stream) latencyStreams.set(args.key, (stream = await newStream(store)));
     const times: number[] = [];

@@ -285,10 +285,14 @@ export async function benchState(url: string): Promise<void> {
         .join(" ")}`,
     );
 
-    // 1. one writer, one connection, appends with an expected version: latency
-    {
+    // 1. one writer, one connection, appends with an expected version: latency; then the same with
+    // synchronous_commit = off in both sides' sessions, which takes the commit's WAL flush out of it
+    for (const flush of [true, false]) {
+      const session = flush
+        ? single
+        : drizzle(postgres(oursDb.url, { max: 1, onnotice: () => {}, connection: { synchronous_commit: "off" } }));
       const recs = new Map<string, Rec>();
-      for (const t of TABLES) recs.set(t.key, await ours.start(single, t.table));
+      for (const t of TABLES) recs.set(t.key, await ours.start(session, t.table));
       const times = new Map<string, number[]>([
         ...TABLES.map((t) => [t.key, []] as [string, number[]]),
         ["emmett", []],
@@ -298,21 +302,23 @@ export async function benchState(url: string): Promise<void> {
       for (const [b, count] of blocks.entries()) {
         for (const side of rotate(sides, b)) {
           let xs: number[];
-          if (side === "emmett") xs = await emmett.call("latency", { key: "latency", count });
+          if (side === "emmett") xs = await emmett.call("latency", { key: `latency-${flush}`, count, flush });
           else {
             const t = TABLES.find((x) => x.key === side)!;
             xs = [];
             for (let i = 0; i < count; i++) {
               const started = performance.now();
-              await ours.appendExpected(single, t.table, recs.get(side)!, i);
+              await ours.appendExpected(session, t.table, recs.get(side)!, i);
               xs.push((performance.now() - started) * 1000);
             }
           }
           if (b > 0) times.get(side)!.push(...xs);
         }
       }
+      if (!flush) await (session.$client as postgres.Sql).end();
       console.log(
-        `\n  1. one writer, one connection, one event per append to an existing record with its expected version: ` +
+        `\n  1${flush ? "" : "b"}. one writer, one connection, one event per append to an existing record with its expected version` +
+          `${flush ? "" : ", synchronous_commit = off in both sides' sessions (no wait for the WAL flush)"}: ` +
           `${SINGLE} appends per side after ${SINGLE_WARMUP}, blocks of ${BLOCK}, rotated (µs)`,
       );
       console.log(`     ${"".padEnd(34)} ${"p50".padStart(8)} ${"p95".padStart(8)}`);
@@ -328,7 +334,7 @@ export async function benchState(url: string): Promise<void> {
       const figure = (key: string, p: number) => percentile(times.get(key)!, p);
       for (const p of [50, 95])
         rows.push({
-          measure: `1 writer, append latency p${p}`,
+          measure: `1 writer, append latency p${p}${flush ? "" : ", async commit"}`,
           unit: "µs",
           ours: TABLES.map((t) => figure(t.key, p)),
           emmett: figure("emmett", p),
