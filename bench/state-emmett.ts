@@ -21,7 +21,7 @@ import {
 } from "@event-driven-io/emmett";
 import { getPostgreSQLEventStore, type PostgresEventStore } from "@event-driven-io/emmett-postgresql";
 import pg from "pg";
-import { AUTO_EXPLAIN, explainedPlan, type Explained } from "./state-profile.js";
+import { AUTO_EXPLAIN, explainedLater, type Explained } from "./state-profile.js";
 
 type Deposited = Event<"Deposited", { amount: number; note: string }>;
 interface Account {
@@ -43,6 +43,12 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   queries++;
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
+
+/** This process's CPU time (user and system) since `since`, in µs. */
+const cpuSince = (since: NodeJS.CpuUsage): number => {
+  const { user, system } = process.cpuUsage(since);
+  return user + system;
+};
 
 let url = "";
 const stores = new Map<string, { store: PostgresEventStore; pool: pg.Pool }>();
@@ -106,9 +112,12 @@ const ops = {
     return times;
   },
 
-  /** `writers` writers on streams of their own (`recordsPerWriter` each, round-robin) for `seconds`: appends/s. */
-  async throughput(args: { writers: number; recordsPerWriter: number; seconds: number }) {
-    const store = await storeOf(args.writers);
+  /**
+   * `writers` writers on streams of their own (`recordsPerWriter` each, round-robin) for `seconds`:
+   * appends/s (`flush` false: with synchronous_commit off).
+   */
+  async throughput(args: { writers: number; recordsPerWriter: number; seconds: number; flush: boolean }) {
+    const store = await storeOf(args.writers, args.flush);
     const own = await Promise.all(
       Array.from({ length: args.writers }, async () => {
         const mine = [];
@@ -201,7 +210,7 @@ const ops = {
     const explained: Explained[] = [];
     pool.on("connect", (client) => {
       client.on("notice", (notice) => {
-        const plan = explainedPlan(notice.message ?? "");
+        const plan = explainedLater(notice.message ?? "");
         if (plan) explained.push(plan);
       });
       void client.query(AUTO_EXPLAIN.join("; "));
@@ -210,8 +219,14 @@ const ops = {
     try {
       const stream = await newStream(store);
       const name = latencyStreams.get(args.key)!.name;
-      await store.aggregateStream(name, { evolve, initialState }); // warm-up: the connection and its SETs
-      const append = { statements: 0, explained: [] as Explained[] };
+      // warm-up: the connection and its SETs, plans, caches and the JIT
+      await store.aggregateStream(name, { evolve, initialState });
+      for (let i = 0; i < args.n; i++)
+        stream.version = (
+          await store.appendToStream(stream.name, [deposit(i)], { expectedStreamVersion: stream.version })
+        ).nextExpectedStreamVersion;
+      const append = { statements: 0, explained: [] as Explained[], cpu: 0 };
+      const cpu = process.cpuUsage();
       for (let i = 0; i < args.n; i++) {
         const [q, e] = [queries, explained.length];
         stream.version = (
@@ -220,9 +235,11 @@ const ops = {
         append.statements += queries - q;
         append.explained.push(...explained.slice(e));
       }
+      append.cpu = cpuSince(cpu) / args.n;
       const [q, e] = [queries, explained.length];
+      const aggregateCpu = process.cpuUsage();
       await store.aggregateStream(name, { evolve, initialState });
-      const aggregate = { statements: queries - q, explained: explained.slice(e) };
+      const aggregate = { statements: queries - q, explained: explained.slice(e), cpu: cpuSince(aggregateCpu) };
       return { append, aggregate, stream: name };
     } finally {
       await store.close();

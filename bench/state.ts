@@ -20,6 +20,8 @@
  * 2. appends/s of 8 writers on distinct records (10 records each, round-robin), each append with the
  *    record's expected version: STATE_BENCH_SECONDS (2) s per round, STATE_BENCH_ROUNDS (5) rounds
  *    after a warm-up; the median;
+ * 1b. and 2b.: 1. and 2. again with synchronous_commit = off in both sides' sessions: a commit then does
+ *    not wait for its WAL flush, which is the same for both sides and most of the time of 1. and 2.;
  * 3. successful appends/s of 16 writers on one record, each deciding in a loop (read the state, decide
  *    one deposit, append it with the version read); Emmett's `CommandHandler`;
  * 4. the state of a 1,000-event record: STATE_BENCH_AGGREGATES (60) reads per side, in blocks of 10,
@@ -44,7 +46,7 @@ import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import type { EmmettOps } from "./state-emmett.js";
-import { AUTO_EXPLAIN, explainedPlan, type Explained } from "./state-profile.js";
+import { AUTO_EXPLAIN, explainedLater, type Explained } from "./state-profile.js";
 import { fmt, median, percentile } from "./stats.js";
 
 const SINGLE = Number(process.env.STATE_BENCH_SINGLE ?? 1000);
@@ -107,6 +109,12 @@ interface StateApi {
   savepoint(db: SpectorDatabase, table: AnyEventTable, parentId: string, options: { state: Account }): Promise<unknown>;
 }
 const api = spector as unknown as Partial<StateApi>;
+
+/** This process's CPU time (user and system) since `since`, in µs. */
+const cpuSince = (since: NodeJS.CpuUsage): number => {
+  const { user, system } = process.cpuUsage(since);
+  return user + system;
+};
 
 /** A record of ours, and its version as last seen (once appends take an expected version). */
 interface Rec {
@@ -344,13 +352,19 @@ export async function benchState(url: string): Promise<void> {
         });
     }
 
-    // 2. 8 writers on distinct records, appends/s
-    {
+    // 2. 8 writers on distinct records, appends/s; then the same with synchronous_commit = off in both
+    // sides' sessions, where the machine's CPU, not the WAL flush, bounds the rate
+    for (const flush of [true, false]) {
+      const writersDb = flush
+        ? db
+        : drizzle(
+            postgres(oursDb.url, { max: WRITERS, onnotice: () => {}, connection: { synchronous_commit: "off" } }),
+          );
       const oursRound = async (table: AnyEventTable): Promise<number> => {
         const own = await Promise.all(
           Array.from({ length: WRITERS }, async () => {
             const mine: Rec[] = [];
-            for (let r = 0; r < RECORDS_PER_WRITER; r++) mine.push(await ours.start(db, table));
+            for (let r = 0; r < RECORDS_PER_WRITER; r++) mine.push(await ours.start(writersDb, table));
             return mine;
           }),
         );
@@ -360,7 +374,7 @@ export async function benchState(url: string): Promise<void> {
           own.map(async (mine) => {
             let n = 0;
             while (performance.now() < deadline) {
-              await ours.appendExpected(db, table, mine[n % mine.length]!, n);
+              await ours.appendExpected(writersDb, table, mine[n % mine.length]!, n);
               n++;
             }
             return n;
@@ -378,14 +392,17 @@ export async function benchState(url: string): Promise<void> {
                   writers: WRITERS,
                   recordsPerWriter: RECORDS_PER_WRITER,
                   seconds: SECONDS,
+                  flush,
                 })
               : await oursRound(TABLES.find((t) => t.key === side)!.table);
           if (round >= 0) rates.get(side)!.push(rate);
         }
       }
+      if (!flush) await (writersDb.$client as postgres.Sql).end();
       console.log(
-        `\n  2. appends/s, ${WRITERS} writers on distinct records (${RECORDS_PER_WRITER} each, round-robin), each append ` +
-          `with its record's expected version; ${SECONDS} s per round, median of ${ROUNDS} rounds (min-max)`,
+        `\n  2${flush ? "" : "b"}. appends/s, ${WRITERS} writers on distinct records (${RECORDS_PER_WRITER} each, round-robin), each append ` +
+          `with its record's expected version${flush ? "" : ", synchronous_commit = off in both sides' sessions"}; ` +
+          `${SECONDS} s per round, median of ${ROUNDS} rounds (min-max)`,
       );
       for (const [key, label] of [
         ...TABLES.map((t) => [t.key, `ours, ${t.label}`] as const),
@@ -397,7 +414,7 @@ export async function benchState(url: string): Promise<void> {
         );
       }
       rows.push({
-        measure: `${WRITERS} writers, distinct records`,
+        measure: `${WRITERS} writers, distinct records${flush ? "" : ", async commit"}`,
         unit: "appends/s",
         ours: TABLES.map((t) => median(rates.get(t.key)!)),
         emmett: median(rates.get("emmett")!),
@@ -572,7 +589,7 @@ export async function benchState(url: string): Promise<void> {
         max: 1,
         debug: () => statements++,
         onnotice: (notice) => {
-          const plan = explainedPlan(notice.message ?? "");
+          const plan = explainedLater(notice.message ?? "");
           if (plan) explained.push(plan);
         },
       });
@@ -580,8 +597,8 @@ export async function benchState(url: string): Promise<void> {
       const savepointLines: string[] = [];
       const describe = (
         label: string,
-        append: { statements: number; explained: Explained[] },
-        aggregate: { statements: number; explained: Explained[] },
+        append: { statements: number; explained: Explained[]; cpu: number },
+        aggregate: { statements: number; explained: Explained[]; cpu: number },
         row: { bytes: number; rows: number },
       ) => {
         const perAppend = append.explained.length / N;
@@ -590,8 +607,9 @@ export async function benchState(url: string): Promise<void> {
         const aggregateMs = aggregate.explained.reduce((sum, e) => sum + e.ms, 0);
         lines.push(
           `     ${label.padEnd(26)} ${fmt(append.statements / N, 1).padStart(5)} ${fmt(perAppend, 1).padStart(7)} ` +
-            `${fmt(median(appendMs) * 1000 * perAppend, 0).padStart(9)} ${fmt(median(triggers) * 1000 * perAppend, 0).padStart(8)}   ` +
-            `${String(aggregate.statements).padStart(5)} ${fmt(aggregateMs, 2).padStart(8)} ${`${row.rows} x ${row.bytes} B`.padStart(14)}  ` +
+            `${fmt(median(appendMs) * 1000 * perAppend, 0).padStart(9)} ${fmt(median(triggers) * 1000 * perAppend, 0).padStart(8)} ` +
+            `${fmt(append.cpu, 0).padStart(8)}   ${String(aggregate.statements).padStart(5)} ${fmt(aggregateMs, 2).padStart(8)} ` +
+            `${fmt(aggregate.cpu / 1000, 2).padStart(8)} ${`${row.rows} x ${row.bytes} B`.padStart(14)}  ` +
             `${aggregate.explained.map((e) => e.scans).join("; ")}`,
         );
         lines.push(`     ${"".padEnd(26)} append: ${[...new Set(append.explained.map((e) => e.query))].join(" | ")}`);
@@ -602,17 +620,21 @@ export async function benchState(url: string): Promise<void> {
         for (const t of TABLES) {
           const rec = await ours.start(pdb, t.table);
           const big = await ours.start(db, t.table, AGGREGATE_EVENTS);
-          await ours.aggregate(pdb, t.table, big.parentId); // warm-up: plans and caches
-          const append = { statements: 0, explained: [] as Explained[] };
+          await ours.aggregate(pdb, t.table, big.parentId); // warm-up: plans, caches and the JIT
+          for (let i = 0; i < N; i++) await ours.appendExpected(pdb, t.table, rec, i);
+          const append = { statements: 0, explained: [] as Explained[], cpu: 0 };
+          const cpu = process.cpuUsage();
           for (let i = 0; i < N; i++) {
             const [q, e] = [statements, explained.length];
             await ours.appendExpected(pdb, t.table, rec, i);
             append.statements += statements - q;
             append.explained.push(...explained.slice(e));
           }
+          append.cpu = cpuSince(cpu) / N;
           const [q, e] = [statements, explained.length];
+          const aggregateCpu = process.cpuUsage();
           await ours.aggregate(pdb, t.table, big.parentId);
-          const aggregate = { statements: statements - q, explained: explained.slice(e) };
+          const aggregate = { statements: statements - q, explained: explained.slice(e), cpu: cpuSince(aggregateCpu) };
           if (ours.savepoint && ours.aggregateFromSavepoint) {
             const saved = await ours.start(db, t.table, AGGREGATE_EVENTS - SAVEPOINT_FROM_END);
             await ours.savepoint(db, t.table, saved.parentId);
@@ -650,12 +672,13 @@ export async function benchState(url: string): Promise<void> {
       }
       console.log(
         `\n  profile (auto_explain in a session of each side): per append, mean of ${N}: statements sent, planned ones, ` +
-          `their executor time (p50 µs, BEGIN/COMMIT and the commit's WAL flush not in it) and their triggers'; ` +
-          `per aggregate of ${AGGREGATE_EVENTS} events: statements, executor ms, rows x mean row size, scans`,
+          `their executor time (p50 µs, BEGIN/COMMIT and the commit's WAL flush not in it), their triggers', ` +
+          `and the client process's CPU time (Node: the driver, the query builder, the JSON); ` +
+          `per aggregate of ${AGGREGATE_EVENTS} events: statements, executor ms, the client's CPU ms, rows x mean row size, scans`,
       );
       console.log(
-        `     ${"".padEnd(26)} ${"sent".padStart(5)} ${"planned".padStart(7)} ${"exec µs".padStart(9)} ${"trig µs".padStart(8)}   ` +
-          `${"sent".padStart(5)} ${"exec ms".padStart(8)} ${"rows".padStart(14)}`,
+        `     ${"".padEnd(26)} ${"sent".padStart(5)} ${"planned".padStart(7)} ${"exec µs".padStart(9)} ${"trig µs".padStart(8)} ` +
+          `${"node µs".padStart(8)}   ${"sent".padStart(5)} ${"exec ms".padStart(8)} ${"node ms".padStart(8)} ${"rows".padStart(14)}`,
       );
       for (const line of lines) console.log(line);
       if (savepointLines.length > 0) {
