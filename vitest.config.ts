@@ -20,6 +20,7 @@ export const SLOW_SUITES = [
   "test/drivers*.test.ts", // the driver matrix
   "test/record-chain-restore.test.ts", // pg_dump and pg_restore of record chains (PostgreSQL only)
   "test/record-chain-concurrency.test.ts", // concurrent writers at each isolation level (PostgreSQL only)
+  "test/versions-concurrency.test.ts", // concurrent appends at one expected version, each isolation level (PostgreSQL only)
   "test/**/*.slow.test.ts", // any other heavy suite: name it *.slow.test.ts
 ];
 

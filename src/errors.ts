@@ -190,3 +190,60 @@ export class SpectorSameParentError extends Error implements SameParentViolation
     this.otherParentId = violation.otherParentId;
   }
 }
+
+/**
+ * The version of a record: `lastId`, the id of its last event (by `id`, the order `listByParent`
+ * reads), and `count`, how many events it has. What `readVersion` and `appendEvents` return, and what
+ * an append's `expected` compares.
+ *
+ * @example
+ * ```ts
+ * const version: RecordVersion = { lastId: row.id, count: 3 };
+ * ```
+ */
+export interface RecordVersion {
+  readonly lastId: string;
+  readonly count: number;
+}
+
+/**
+ * Thrown by `appendEvents` and `appendEvent` when the record's version is not the `expected` one: a
+ * writer appended to it since `expected` was read. Nothing was written. `actual` is the version the
+ * append found, or `undefined` in a REPEATABLE READ or SERIALIZABLE transaction of yours that the
+ * conflict made PostgreSQL fail (SQLSTATE 40001, kept as `cause`), whose snapshot cannot see the
+ * version: retry that transaction. Read the record again, decide
+ * again, and append with the new version.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await appendEvents(db, events, { parentId, expected: version, events: [withdrawal] });
+ * } catch (error) {
+ *   if (error instanceof SpectorVersionConflictError) console.log(error.expected, error.actual);
+ * }
+ * ```
+ */
+export class SpectorVersionConflictError extends Error {
+  override name = "SpectorVersionConflictError";
+  constructor(
+    /** The record (the id of its first event), in lowercase. */
+    readonly parentId: string,
+    /** The version the append expected. */
+    readonly expected: RecordVersion,
+    /** The version found, when known (see the class's description). */
+    readonly actual: RecordVersion | undefined,
+    /** The table, `schema.table` outside the default schema (the shard, on a shard set). */
+    readonly table: string,
+    cause?: unknown,
+  ) {
+    const found =
+      actual === undefined
+        ? "another writer appended to it (its version is not visible to this transaction: retry the transaction)"
+        : `its version is { lastId: ${actual.lastId}, count: ${actual.count} }`;
+    super(
+      `drizzle-spector: record ${parentId} of ${table} is not at the expected version ` +
+        `{ lastId: ${expected.lastId}, count: ${expected.count} }: ${found}; nothing was written`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}

@@ -24,8 +24,8 @@ export {
   type PayloadFor,
 } from "./tables/event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
-export { chainHeadTable } from "./tables/event-table.js";
-export type { HeadsTable, AnyHeadsTable } from "./tables/heads-table.js";
+export { chainHeadTable, versionHeadTable } from "./tables/event-table.js";
+export type { HeadsTable, VersionHeadsTable, AnyHeadsTable } from "./tables/heads-table.js";
 export type { SpectorOptions, EventTableOptions, LinkSpec, LinkOptions } from "./tables/options.js";
 export { BASE_ACTIONS, payloadType, type PayloadType } from "./tables/codes.js";
 export { spectorSchemas, spectorActions, type SpectorSchemaEntry } from "./spector/numbering.js";
@@ -42,6 +42,9 @@ export { spectorDownSql } from "./sql/down-sql.js";
 
 // The helpers
 export { appendEvent } from "./queries/append.js";
+export { appendEvents, type AppendEventsOptions, type AppendEventsResult } from "./state/append-events.js";
+export { readVersion } from "./state/version.js";
+export type { ExpectedVersion } from "./queries/record-version.js";
 export { spectorDriver, type SpectorDriverOptions } from "./queries/driver.js";
 export { listByParent, backtrace, rawCodes } from "./queries/read.js";
 export { link } from "./queries/link.js";
@@ -69,6 +72,7 @@ export type {
   SpectorDatabase,
   EventRow,
   NewEvent,
+  EventInput,
   EventRef,
   EventArg,
   WalkStart,
@@ -87,5 +91,7 @@ export {
   SpectorUnknownCodeError,
   SpectorRecordNotFoundError,
   SpectorSameParentError,
+  SpectorVersionConflictError,
   type SameParentViolation,
+  type RecordVersion,
 } from "./errors.js";

@@ -12,7 +12,7 @@ import postgres from "postgres";
 import { afterAll, describe, expect, test } from "vitest";
 import { appendEvent, chainHead, link, linkTable, spectorTables, verifyChain } from "../src/index.js";
 import { joinStatements } from "../src/sql/statements.js";
-import { backends, describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
+import { backends, describeBackends, describePostgres, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects, type Failure } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
@@ -349,7 +349,7 @@ describeBackends("the append-only guard", (backend) => {
   });
 });
 
-describe.runIf(backends().includes("postgres"))(
+describePostgres(
   "the owner's lift of the guard, seen from other sessions (PostgreSQL: two sessions; PGlite has one)",
   () => {
     const t = useDatabase("postgres", (t) => setUp(t, writer));

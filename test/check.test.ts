@@ -13,7 +13,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { generate } from "../src/cli/generate.js";
 import { spectorTables } from "../src/index.js";
 import { ruleTargets } from "../src/sql/rules.js";
-import { backends, useDatabase } from "./support/backends.js";
+import { backends, describePostgres, useDatabase } from "./support/backends.js";
 import { INDEX, ROOT, runCli, steps, useScratchProject } from "./support/scratch-project.js";
 
 const LINKS = `[["links", "other_id"], ["loose", "loose_id", { constrained: false }]]`;
@@ -53,114 +53,111 @@ const expectedCounts = () => {
   return `${objects.functions.length} functions, ${objects.triggers.length} triggers`;
 };
 
-describe.runIf(backends().includes("postgres"))(
-  "drizzle-spector check on PostgreSQL, as a deploy pipeline runs it",
-  () => {
-    const dir = useScratchProject();
-    const db = useDatabase("postgres");
-    const step = steps();
-    const project = { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };
+describePostgres("drizzle-spector check on PostgreSQL, as a deploy pipeline runs it", () => {
+  const dir = useScratchProject();
+  const db = useDatabase("postgres");
+  const step = steps();
+  const project = { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };
 
-    /** A project outside this repository that has only the packages in `packages` (links to this repository's). */
-    function outsideProject(packages: readonly string[]): string {
-      const outside = mkdtempSync(join(tmpdir(), "drizzle-spector-check-"));
-      afterAll(() => rmSync(outside, { recursive: true, force: true }));
-      writeFileSync(join(outside, "package.json"), `{ "type": "module" }\n`);
-      mkdirSync(join(outside, "node_modules"));
-      for (const name of ["tsx", ...packages]) {
-        symlinkSync(join(ROOT, "node_modules", name), join(outside, "node_modules", name));
-      }
-      writeProject(outside, JSON.stringify({ ...project, dbCredentials: { url: db.url } }));
-      return outside;
+  /** A project outside this repository that has only the packages in `packages` (links to this repository's). */
+  function outsideProject(packages: readonly string[]): string {
+    const outside = mkdtempSync(join(tmpdir(), "drizzle-spector-check-"));
+    afterAll(() => rmSync(outside, { recursive: true, force: true }));
+    writeFileSync(join(outside, "package.json"), `{ "type": "module" }\n`);
+    mkdirSync(join(outside, "node_modules"));
+    for (const name of ["tsx", ...packages]) {
+      symlinkSync(join(ROOT, "node_modules", name), join(outside, "node_modules", name));
     }
+    writeProject(outside, JSON.stringify({ ...project, dbCredentials: { url: db.url } }));
+    return outside;
+  }
 
-    step("after the migrations generate writes, check exits 0 (DATABASE_URL, through pg)", async () => {
-      writeProject(dir, JSON.stringify(project));
-      await db.migrate(await generateMigrations(dir));
-      const run = runCli(dir, ["check"], { ...process.env, DATABASE_URL: db.url! });
-      expect(run.stderr).toBe("");
-      expect(run.stdout.split("\n")).toEqual([
-        `drizzle-spector check: ${db.url} (from DATABASE_URL), through pg`,
-        `drizzle-spector check: the database matches the rules of 1 table (${expectedCounts()})`,
-        "",
-      ]);
-      expect(run.status).toBe(0);
-    });
+  step("after the migrations generate writes, check exits 0 (DATABASE_URL, through pg)", async () => {
+    writeProject(dir, JSON.stringify(project));
+    await db.migrate(await generateMigrations(dir));
+    const run = runCli(dir, ["check"], { ...process.env, DATABASE_URL: db.url! });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.split("\n")).toEqual([
+      `drizzle-spector check: ${db.url} (from DATABASE_URL), through pg`,
+      `drizzle-spector check: the database matches the rules of 1 table (${expectedCounts()})`,
+      "",
+    ]);
+    expect(run.status).toBe(0);
+  });
 
-    step("a trigger dropped by hand: check prints it and exits 1; --json says the same", async () => {
-      await db.query(`DROP TRIGGER enforce_same_parent_links ON public.links`);
-      const run = runCli(dir, ["check"], { ...process.env, DATABASE_URL: db.url! });
-      expect(run.stdout.split("\n")).toEqual([
-        `drizzle-spector check: ${db.url} (from DATABASE_URL), through pg`,
-        "trigger enforce_same_parent_links on public.links: missing",
-        "drizzle-spector check: 1 difference between the database and the rules of 1 table",
-        "",
-      ]);
-      expect(run.status).toBe(1);
-      const json = runCli(dir, ["check", "--json"], { ...process.env, DATABASE_URL: db.url! });
-      expect(json.status).toBe(1);
-      expect(JSON.parse(json.stdout)).toMatchObject({
-        ok: false,
-        driver: "pg",
-        differences: [
-          { table: "public.links", object: "trigger enforce_same_parent_links on public.links", problem: "missing" },
-        ],
-      });
+  step("a trigger dropped by hand: check prints it and exits 1; --json says the same", async () => {
+    await db.query(`DROP TRIGGER enforce_same_parent_links ON public.links`);
+    const run = runCli(dir, ["check"], { ...process.env, DATABASE_URL: db.url! });
+    expect(run.stdout.split("\n")).toEqual([
+      `drizzle-spector check: ${db.url} (from DATABASE_URL), through pg`,
+      "trigger enforce_same_parent_links on public.links: missing",
+      "drizzle-spector check: 1 difference between the database and the rules of 1 table",
+      "",
+    ]);
+    expect(run.status).toBe(1);
+    const json = runCli(dir, ["check", "--json"], { ...process.env, DATABASE_URL: db.url! });
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      driver: "pg",
+      differences: [
+        { table: "public.links", object: "trigger enforce_same_parent_links on public.links", problem: "missing" },
+      ],
     });
+  });
 
-    step("the config's dbCredentials, as host, port, user and database, through pg", async () => {
-      const url = new URL(db.url!);
-      const credentials = {
-        host: url.hostname,
-        port: Number(url.port || 5432),
-        user: decodeURIComponent(url.username),
-        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-        database: url.pathname.slice(1),
-      };
-      writeProject(dir, JSON.stringify({ ...project, dbCredentials: credentials }));
-      const run = runCli(dir, ["check"], withoutDatabaseUrl());
-      expect(run.stdout.split("\n")).toEqual([
-        `drizzle-spector check: postgres://${credentials.user}@${credentials.host}:${credentials.port}/${credentials.database} ` +
-          "(from the config's dbCredentials), through pg",
-        "trigger enforce_same_parent_links on public.links: missing",
-        "drizzle-spector check: 1 difference between the database and the rules of 1 table",
-        "",
-      ]);
-      expect(run.status).toBe(1);
-    });
+  step("the config's dbCredentials, as host, port, user and database, through pg", async () => {
+    const url = new URL(db.url!);
+    const credentials = {
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      user: decodeURIComponent(url.username),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      database: url.pathname.slice(1),
+    };
+    writeProject(dir, JSON.stringify({ ...project, dbCredentials: credentials }));
+    const run = runCli(dir, ["check"], withoutDatabaseUrl());
+    expect(run.stdout.split("\n")).toEqual([
+      `drizzle-spector check: postgres://${credentials.user}@${credentials.host}:${credentials.port}/${credentials.database} ` +
+        "(from the config's dbCredentials), through pg",
+      "trigger enforce_same_parent_links on public.links: missing",
+      "drizzle-spector check: 1 difference between the database and the rules of 1 table",
+      "",
+    ]);
+    expect(run.status).toBe(1);
+  });
 
-    step("a project with postgres.js and no pg: the config's url, through postgres", async () => {
-      const outside = outsideProject(["postgres"]);
-      const run = runCli(outside, ["check"], withoutDatabaseUrl());
-      expect(run.stderr).toBe("");
-      expect(run.stdout.split("\n")).toEqual([
-        `drizzle-spector check: ${db.url} (from the config's dbCredentials), through postgres`,
-        "trigger enforce_same_parent_links on public.links: missing",
-        "drizzle-spector check: 1 difference between the database and the rules of 1 table",
-        "",
-      ]);
-      expect(run.status).toBe(1);
-    });
+  step("a project with postgres.js and no pg: the config's url, through postgres", async () => {
+    const outside = outsideProject(["postgres"]);
+    const run = runCli(outside, ["check"], withoutDatabaseUrl());
+    expect(run.stderr).toBe("");
+    expect(run.stdout.split("\n")).toEqual([
+      `drizzle-spector check: ${db.url} (from the config's dbCredentials), through postgres`,
+      "trigger enforce_same_parent_links on public.links: missing",
+      "drizzle-spector check: 1 difference between the database and the rules of 1 table",
+      "",
+    ]);
+    expect(run.status).toBe(1);
+  });
 
-    step("a project with neither driver: check says what to install and exits 1", async () => {
-      const outside = outsideProject([]);
-      const run = runCli(outside, ["check"], withoutDatabaseUrl());
-      expect(run.stdout).toBe("");
-      expect(run.stderr).toContain("found neither `pg` nor `postgres` from");
-      expect(run.stderr).toContain("`npm install --save-dev pg`");
-      expect(run.status).toBe(1);
-    });
+  step("a project with neither driver: check says what to install and exits 1", async () => {
+    const outside = outsideProject([]);
+    const run = runCli(outside, ["check"], withoutDatabaseUrl());
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("found neither `pg` nor `postgres` from");
+    expect(run.stderr).toContain("`npm install --save-dev pg`");
+    expect(run.status).toBe(1);
+  });
 
-    step("an unreachable database: check says so, without the password, and exits 1", async () => {
-      const run = runCli(dir, ["check"], { ...process.env, DATABASE_URL: "postgres://app:secret@127.0.0.1:1/app" });
-      expect(run.stderr).toContain(
-        "drizzle-spector: cannot connect to postgres://app:***@127.0.0.1:1/app (from DATABASE_URL)",
-      );
-      expect(run.stderr).not.toContain("secret");
-      expect(run.status).toBe(1);
-    });
-  },
-);
+  step("an unreachable database: check says so, without the password, and exits 1", async () => {
+    const run = runCli(dir, ["check"], { ...process.env, DATABASE_URL: "postgres://app:secret@127.0.0.1:1/app" });
+    expect(run.stderr).toContain(
+      "drizzle-spector: cannot connect to postgres://app:***@127.0.0.1:1/app (from DATABASE_URL)",
+    );
+    expect(run.stderr).not.toContain("secret");
+    expect(run.status).toBe(1);
+  });
+});
 
 describe("drizzle-spector check on the PGlite database the config names", () => {
   const dir = useScratchProject();

@@ -11,7 +11,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { describe, expect } from "vitest";
 import { verify } from "../src/cli/verify.js";
 import { appendEvent, spectorHash, spectorTables } from "../src/index.js";
-import { backends, useDatabase } from "./support/backends.js";
+import { backends, describePostgres, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { INDEX, ROOT, runCli, steps, useScratchProject } from "./support/scratch-project.js";
 
@@ -37,7 +37,7 @@ function writeProject(dir: string, config: string): void {
 
 const project = `{ dialect: "postgresql", schema: "./schema.ts", out: "./migrations" }`;
 
-describe.runIf(backends().includes("postgres"))("drizzle-spector verify on PostgreSQL", () => {
+describePostgres("drizzle-spector verify on PostgreSQL", () => {
   const dir = useScratchProject();
   const db = useDatabase("postgres", async (t) => t.execMigration(await createSql({ ledger, plain })));
   const step = steps();

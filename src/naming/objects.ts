@@ -67,6 +67,21 @@ export const names = {
     trigger: (table: string) => `record_chain_${table}`,
     /** `next_event_id_T(parent uuid)`: a UUIDv7 after record `parent`'s last id, for writers in raw SQL. */
     nextEventId: (table: string) => `next_event_id_${table}`,
+    /**
+     * `lock_record_T(parent uuid)`: locks record `parent`'s head (`FOR UPDATE`) and returns it, for an
+     * append with an expected version (`appendEvents`' `expected`, or a writer in raw SQL).
+     */
+    lockRecord: (table: string) => `lock_record_${table}`,
+  },
+  /**
+   * The record heads of events table `T` without a record chain (`versioned: true`): its heads table,
+   * next-id and lock functions are the record chain's (`T_heads`, `next_event_id_T`, `lock_record_T`).
+   */
+  recordVersion: {
+    /** `record_heads_T`: the function behind the trigger that moves each new event's record head. */
+    function: (table: string) => `record_heads_${table}`,
+    /** `record_heads_T`: the BEFORE INSERT row trigger on `T`. */
+    trigger: (table: string) => `record_heads_${table}`,
   },
   /** Spector's chain of events table `T` (`hashed: true`). */
   spectorChain: {

@@ -51,6 +51,7 @@ export const RULE_NAMES: Readonly<
 > = {
   "same-parent": { on: ["link"], names: sameParentNames },
   "record-chain": { on: ["events"], names: recordChainNames },
+  "record-version": { on: ["events"], names: recordVersionNames },
   "spector-chain": { on: ["events"], names: (table) => [[names.spectorChain.function(table), "function"]] },
   "append-only": { on: ["events", "link"], names: appendOnlyNames },
   // the distribution of a Citus-layout table creates no function or trigger: it brings no name
@@ -68,6 +69,16 @@ function recordChainNames(table: string): DerivedName[] {
     [rule.function(table), "trigger function"],
     [rule.trigger(table), "trigger"],
     [rule.nextEventId(table), "function"],
+    [rule.lockRecord(table), "function"],
+  ];
+}
+
+/** The names the record heads of a `versioned` events table bring (beside the record chain's, which it shares). */
+function recordVersionNames(table: string): DerivedName[] {
+  const rule = names.recordVersion;
+  return [
+    [rule.function(table), "trigger function"],
+    [rule.trigger(table), "trigger"],
   ];
 }
 

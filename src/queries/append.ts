@@ -4,20 +4,17 @@
  * @module
  */
 import { SQL, getTableColumns, is, sql } from "drizzle-orm";
+import { at } from "../checks.js";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { at, checkInt4, checkObject, checkPayload, checkUuid } from "../checks.js";
-import { shortenQueryError } from "../display.js";
-import { SpectorOptionError } from "../errors.js";
 import { newEventId } from "../ids.js";
-import { COLUMNS, displayName, names } from "../naming/index.js";
+import { COLUMNS, names } from "../naming/index.js";
 import { identifier } from "../sql/quote.js";
-import { SpectorEncodingError, spectorJson } from "../spector/json.js";
-import { checkCodeName, type CodeMap } from "../tables/codes.js";
 import type { AnyEventTable } from "../tables/event-table.js";
-import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { appendChained, chainLink } from "./append-chain.js";
-import { jsonTextOf } from "./json-text.js";
+import { insertEvents } from "./append-many.js";
+import { checkNewEvent, jsonb, sending, type CheckedEvent } from "./event-input.js";
+import { checkExpected } from "./record-version.js";
 import { withRecordIds } from "./record-ids.js";
 import { recordNotFound, resolveEvents, type Events, type EventsTable } from "./target.js";
 import type { EventRow, NewEvent, SpectorDatabase } from "./types.js";
@@ -73,13 +70,20 @@ export async function appendEvent<T extends AnyEventTable>(
 ): Promise<EventRow<T>> {
   const target = resolveEvents("table", table);
   const input = checkNewEvent(event, target.meta);
+  const expected = checkExpected(at("event", "expected"), (event as { expected?: unknown }).expected);
+  if (expected !== "any") {
+    const { parentId, ...one } = input;
+    const path = at("event", "expected");
+    const { rows } = await insertEvents(db, target, { parentId, expected, events: [one] }, path);
+    return rows[0] as unknown as EventRow<T>;
+  }
   // Spector's chain is computed here; a record chain, by the database's trigger (checked before any SQL)
   const chain = target.meta.hashed && !target.meta.recordChain ? chainLink(target.meta, input) : undefined;
   const { parentId } = input;
   // a new record gets its id (and, in a shard set, its shard) from the target; an event of a record, a new id
   const { id, events } =
     parentId === undefined ? target.start() : { id: newEventId(), events: target.record(parentId) };
-  if (target.meta.recordChain && parentId !== undefined) {
+  if ((target.meta.recordChain || target.meta.versioned) && parentId !== undefined) {
     // the trigger refuses an id not after the record's last (another writer's clock ahead): retried
     const row = await withRecordIds(db, id, (tx, next) => insert(tx, events, input, next, parentId));
     return row as unknown as EventRow<T>;
@@ -133,15 +137,6 @@ async function insert(
   return recordNotFound(db, events, parentId);
 }
 
-/** Runs an insert, whose parameters hold the payload: should it fail, its error shows them in part. */
-export async function sending<R>(insert: PromiseLike<R>): Promise<R> {
-  try {
-    return await insert;
-  } catch (error) {
-    throw shortenQueryError(error);
-  }
-}
-
 /**
  * `SELECT` the new event's columns, in table order, from the record's first event (none when there is
  * no such record): the new values, the first event's id as `parent_id`, each other column's default.
@@ -175,73 +170,4 @@ function selectFromRecord(
   const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
   const routed = citus ? sql` and ${parent}.${parentColumn} ${equals} ${record}` : sql``;
   return sql`select ${sql.join(columns, sql`, `)} from ${t} as ${parent} where ${parent}.${idColumn} ${equals} ${record} and ${parent}.${parentColumn} ${equals} ${parent}.${idColumn}${routed}`;
-}
-
-export interface CheckedEvent {
-  readonly schema: unknown;
-  readonly action: unknown;
-  /** The payload's JSON text as sent, or `null` for SQL `NULL`. */
-  readonly payload: string | null;
-  readonly parentId: string | undefined;
-}
-
-const EVENT_KEYS = ["schema", "action", "payload", "parentId"] as const;
-
-function checkNewEvent(event: unknown, meta: EventTableMeta): CheckedEvent {
-  if (typeof event !== "object" || event === null || Array.isArray(event)) {
-    throw new SpectorOptionError("event", event, "an object `{ schema, action, payload, parentId? }`");
-  }
-  if (meta.hashed && "hash" in event) {
-    throw new SpectorOptionError(
-      at("event", "hash"),
-      (event as { hash: unknown }).hash,
-      meta.recordChain
-        ? "left out: on a record-chained table the database computes every hash, and never stores one it is given"
-        : "left out: on a hashed table `appendEvent` computes Spector's hash itself, and never stores one it is given",
-    );
-  }
-  const { schema, action, payload, parentId } = checkObject("event", event, EVENT_KEYS, "key");
-  const table = displayName(meta);
-  checkCode(at("event", "schema"), schema, meta.schemas, "schemas", table);
-  checkCode(at("event", "action"), action, meta.actions, "actions", table);
-  if (!("payload" in event)) {
-    throw new SpectorOptionError(at("event", "payload"), undefined, "the event's payload (a JSON value, or `null`)");
-  }
-  return {
-    schema,
-    action,
-    payload: payload === null ? null : payloadText(at("event", "payload"), payload),
-    parentId: parentId === undefined ? undefined : checkUuid(at("event", "parentId"), parentId),
-  };
-}
-
-/** The JSON text of a payload: a {@link jsonText} as written (checked), any other value written here. */
-function payloadText(path: string, payload: unknown): string {
-  const written = jsonTextOf(payload);
-  if (written === undefined) return checkPayload(path, payload);
-  try {
-    spectorJson(written);
-  } catch (error) {
-    if (!(error instanceof SpectorEncodingError)) throw error;
-    throw new SpectorOptionError(path, written, `JSON text (${error.message})`);
-  }
-  return written;
-}
-
-/**
- * A JSON text as a `jsonb` value. It goes through `text`: given as a parameter cast straight to `jsonb`,
- * a driver that serializes `jsonb` parameters itself (postgres.js does, unless Drizzle set it up) would
- * write the text again, as a JSON string.
- */
-export function jsonb(text: string): SQL {
-  return sql`${text}::pg_catalog.text::pg_catalog.jsonb`;
-}
-
-/** Checks a `schema` or `action` value: one of the map's names, or an integer without a map. */
-function checkCode(path: string, value: unknown, map: CodeMap | undefined, mapOption: string, table: string): void {
-  if (map === undefined) {
-    checkInt4(path, value, `an integer that fits PostgreSQL's \`integer\` (declare \`${mapOption}\` to use names)`);
-  } else {
-    checkCodeName(path, value, map, mapOption, table);
-  }
 }

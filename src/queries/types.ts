@@ -5,6 +5,7 @@
  * @module
  */
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { RecordVersion } from "../errors.js";
 import type { AnyEventTable, CitusOfTable, EventShape, PayloadFor, ShapeOfTable } from "../tables/event-table.js";
 import type { AnyLinkTable, EventsOfLink } from "../tables/link-table.js";
 import type { ShardSet } from "../tables/shards.js";
@@ -53,8 +54,9 @@ export type EventRow<T extends AnyEventTable> =
 
 /**
  * The input of `appendEvent` for events table `T`: `schema`, `action` and `payload`, and
- * `parentId` to add to an existing record (leave it out to start one). There is no `hash`: on a
- * hashed table `appendEvent` computes it.
+ * `parentId` to add to an existing record (leave it out to start one), and `expected`, the record's
+ * version to append at (see `appendEvents`). There is no `hash`: on a hashed table `appendEvent`
+ * computes it.
  */
 export type NewEvent<T extends AnyEventTable> =
   ShapeOfTable<T> extends infer S extends EventShape
@@ -65,10 +67,29 @@ export type NewEvent<T extends AnyEventTable> =
             action: S["action"];
             payload: PayloadFor<P, K> | null;
             parentId?: string;
+            expected?: RecordVersion | "any";
           };
         }[S["schema"] & string]
-      : { schema: S["schema"]; action: S["action"]; payload: S["payload"] | null; parentId?: string }
+      : {
+          schema: S["schema"];
+          action: S["action"];
+          payload: S["payload"] | null;
+          parentId?: string;
+          expected?: RecordVersion | "any";
+        }
     : never;
+
+/**
+ * One event of `appendEvents` for events table `T`: `schema`, `action` and `payload`, as
+ * {@link NewEvent} takes them (the record is the call's `parentId`).
+ *
+ * @example
+ * ```ts
+ * const shipped: EventInput<typeof events> = { schema: "order", action: "update", payload: { shipped: true } };
+ * ```
+ */
+export type EventInput<T extends AnyEventTable> =
+  NewEvent<T> extends infer E ? (E extends unknown ? Omit<E, "parentId" | "expected"> : never) : never;
 
 /**
  * An event given as a row: its `id`, and its `parentId` (its record). Any event row will do.

@@ -45,7 +45,7 @@ export function spectorDownSql(options: SpectorOptions): string {
     ];
   };
   const heads = (events: string) =>
-    plan.events.some((e) => e.name === events && e.recordChain)
+    plan.events.some((e) => e.name === events && (e.recordChain || e.versioned))
       ? [`DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, names.recordChain.headsTable(events))};`]
       : [];
   return joinStatements([

@@ -12,6 +12,7 @@ import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { backfillStatement } from "./record-chain-backfill.js";
 import { nextEventIdFunction, noIdLeft, uuidAfterBlock } from "./record-chain-ids.js";
 import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "./record-hash.js";
+import { dropLockRecordStatement, lockRecordFunction } from "./record-lock.js";
 import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
@@ -107,7 +108,7 @@ export const RECORD_CHAIN_ERRORS = {
  * - A record's first event (`id = parent_id`) starts a chain: its head is inserted (`ON CONFLICT DO
  *   NOTHING`, which waits for a concurrent first event and then refuses a second one).
  */
-function chainFunctionBody(meta: EventTableMeta): string {
+export function chainFunctionBody(meta: EventTableMeta, hashed = true): string {
   const q = quoteIdent;
   const table = quoteQualified(meta.pgSchema, meta.name);
   const heads = headsTableOf(meta);
@@ -128,11 +129,17 @@ function chainFunctionBody(meta: EventTableMeta): string {
     RECORD_CHAIN_ERRORS.notAfter,
     `NEW.${id}, v_last_id, NEW.${eventParent}, ${quoteLiteral(table)}, ${quoteLiteral(quoteQualified(meta.pgSchema, names.recordChain.nextEventId(meta.name)))}`,
   );
-  const wrongHash = (computed: string) => `IF NEW.${hash} IS NOT NULL AND NEW.${hash} <> ${computed} THEN
+  const wrongHash = (computed: string) =>
+    keep(`IF NEW.${hash} IS NOT NULL AND NEW.${hash} <> ${computed} THEN
       ${raise(RECORD_CHAIN_ERRORS.wrongHash, `NEW.${id}, NEW.${eventParent}, ${quoteLiteral(table)}, encode(${computed}, 'hex')`)}
-    END IF;`;
+    END IF;`);
   const taken = `EXISTS (SELECT FROM ${table} AS e WHERE e.${id} = NEW.${id})`;
-  const fn = quoteQualified(meta.pgSchema, names.recordChain.function(meta.name));
+  const fn = quoteQualified(
+    meta.pgSchema,
+    hashed ? names.recordChain.function(meta.name) : names.recordVersion.function(meta.name),
+  );
+  // without a chain (`versioned: true`): the head's last id and count alone, no hash
+  const keep = (text: string) => (hashed ? text : "");
   return `DECLARE
   v_last_id uuid;
   v_last_hash bytea;
@@ -152,17 +159,17 @@ BEGIN
     ${raise(RECORD_CHAIN_ERRORS.badId, `NEW.${id}, NEW.${eventParent}, ${quoteLiteral(table)}, clock_timestamp()`)}
   END IF;
   UPDATE ${headsTable} AS h
-     SET ${lastId} = NEW.${id},
-         ${lastHash} = ${recordHash(`h.${lastHash}`, digest)},
+     SET ${lastId} = NEW.${id},${keep(`
+         ${lastHash} = ${recordHash(`h.${lastHash}`, digest)},`)}
          ${count} = h.${count} + 1
-   WHERE h.${parentId} = NEW.${eventParent} AND h.${lastId} < NEW.${id}
-  RETURNING h.${lastHash} INTO v_last_hash;
+   WHERE h.${parentId} = NEW.${eventParent} AND h.${lastId} < NEW.${id}${keep(`
+  RETURNING h.${lastHash} INTO v_last_hash`)};
   IF FOUND THEN
-    ${wrongHash("v_last_hash")}
-    NEW.${hash} := v_last_hash;
+    ${wrongHash("v_last_hash")}${keep(`
+    NEW.${hash} := v_last_hash;`)}
     RETURN NEW;
   END IF;
-  SELECT h.${lastId}, h.${lastHash} INTO v_last_id, v_last_hash
+  SELECT h.${lastId}${keep(`, h.${lastHash}`)} INTO v_last_id${keep(", v_last_hash")}
     FROM ${headsTable} AS h WHERE h.${parentId} = NEW.${eventParent} FOR UPDATE;
   IF FOUND THEN
     -- under the head's lock: an insert of this id that committed while this one waited leaves it to the key
@@ -179,10 +186,10 @@ BEGIN
     IF NEW.${id} <= v_last_id THEN
       ${notAfter}
     END IF;
-    v_last_hash := ${recordHash("v_last_hash", digest)};
+    ${keep(`v_last_hash := ${recordHash("v_last_hash", digest)};
     ${wrongHash("v_last_hash")}
-    NEW.${hash} := v_last_hash;
-    UPDATE ${headsTable} AS h SET ${lastId} = NEW.${id}, ${lastHash} = NEW.${hash}, ${count} = h.${count} + 1
+    NEW.${hash} := v_last_hash;`)}
+    UPDATE ${headsTable} AS h SET ${lastId} = NEW.${id},${keep(` ${lastHash} = NEW.${hash},`)} ${count} = h.${count} + 1
      WHERE h.${parentId} = NEW.${eventParent};
     RETURN NEW;
   END IF;
@@ -195,11 +202,11 @@ BEGIN
     END IF;
     ${raise(RECORD_CHAIN_ERRORS.noRecord)}
   END IF;
-  v_last_hash := ${recordHash("NULL", digest)};
+  ${keep(`v_last_hash := ${recordHash("NULL", digest)};
   ${wrongHash("v_last_hash")}
-  NEW.${hash} := v_last_hash;
-  INSERT INTO ${headsTable} AS h (${parentId}, ${lastId}, ${lastHash}, ${count})
-  VALUES (NEW.${eventParent}, NEW.${id}, NEW.${hash}, 1)
+  NEW.${hash} := v_last_hash;`)}
+  INSERT INTO ${headsTable} AS h (${parentId}, ${lastId},${keep(` ${lastHash},`)} ${count})
+  VALUES (NEW.${eventParent}, NEW.${id},${keep(` NEW.${hash},`)} 1)
   ON CONFLICT (${parentId}) DO NOTHING;
   IF NOT FOUND THEN
     -- a concurrent first event of this record committed meanwhile: the same id leaves it to the key
@@ -230,6 +237,7 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
         config: PINNED_SEARCH_PATH,
       },
       nextEventIdFunction(meta),
+      lockRecordFunction(meta),
     ],
     triggers: [
       {
@@ -257,5 +265,6 @@ export function dropRecordChainStatements(table: TableName): string[] {
   return [
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.function(table.name))}() CASCADE;`,
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.nextEventId(table.name))}(uuid);`,
+    dropLockRecordStatement(table),
   ];
 }

@@ -91,7 +91,7 @@ export function createStatements(objects: RuleObjects): string[] {
       // PostgreSQL lets PUBLIC execute a new function: a SECURITY DEFINER one must run only as the trigger
       // it is made for (firing a trigger checks no EXECUTE privilege)
       ...(fn.securityDefiner
-        ? [`REVOKE EXECUTE ON FUNCTION ${quoteQualified(fn.schema, fn.name)}() FROM PUBLIC;`]
+        ? [`REVOKE EXECUTE ON FUNCTION ${quoteQualified(fn.schema, fn.name)}(${fn.arguments ?? ""}) FROM PUBLIC;`]
         : []),
     ]),
     ...objects.triggers.flatMap((trigger) => [

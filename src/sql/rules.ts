@@ -1,7 +1,8 @@
 /**
  * What every rule shares. A rule is SQL that guards one kind of drizzle-spector table, which
  * drizzle-kit cannot write: functions and triggers that a migration of their own installs. There are
- * five: the same-parent rule on link tables, the record chain on `hashed: "record"` events tables, the
+ * six: the same-parent rule on link tables, the record chain on `hashed: "record"` events tables, the
+ * record heads on `versioned: true` ones, the
  * function that appends to Spector's chain on `hashed: true` ones, the append-only guard on `appendOnly` tables, and the distribution of Citus-layout tables (no trigger: a
  * `DO` block that runs `create_distributed_table` where Citus is installed); each rule is an entry of {@link RULES}, and everything
  * here (which tables get it, the markers `drizzle-spector generate` reads back, the SQL that installs
@@ -15,6 +16,7 @@ import { citusDistributionObjects, citusDistributionStatements, dropCitusDistrib
 import { appendOnlyObjects, appendOnlyStatements, dropAppendOnlyStatements } from "./append-only.js";
 import { dropRecordChainStatements, recordChainObjects, recordChainStatements } from "./record-chain.js";
 import type { RuleObjects } from "./rule-objects.js";
+import { dropRecordVersionStatements, recordVersionObjects, recordVersionStatements } from "./record-version.js";
 import { dropSpectorChainStatements, spectorChainObjects, spectorChainStatements } from "./spector-chain.js";
 import { linkReplicaIdentityStatement } from "./replica-identity.js";
 import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent.js";
@@ -59,6 +61,19 @@ export const recordChainRule: Rule<EventTableMeta> = {
 };
 
 /**
+ * Record heads without a chain (`versioned: true`): the database moves each record's head (last id,
+ * count) on every insert, for appends at an expected version.
+ */
+export const recordVersionRule: Rule<EventTableMeta> = {
+  kind: "record-version",
+  on: ["events"],
+  wants: (events) => events.versioned === true && !events.recordChain,
+  objects: recordVersionObjects,
+  install: recordVersionStatements,
+  remove: dropRecordVersionStatements,
+};
+
+/**
  * Spector's chain (`hashed: true`): the function `chain_append_T()` that `appendEvent` calls to take
  * the chain's lock and read its last hash in the statement that appends.
  */
@@ -98,6 +113,7 @@ export const citusDistributionRule: Rule<EventTableMeta | LinkTableMeta> = {
 export const RULES: readonly Rule[] = [
   sameParentRule,
   recordChainRule,
+  recordVersionRule,
   spectorChainRule,
   appendOnlyRule,
   citusDistributionRule,

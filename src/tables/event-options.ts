@@ -15,6 +15,7 @@ import type { EventTypingPlan, Layout } from "./meta.js";
 /** The options every events table takes (`EventTableOptions`). */
 const EVENT_TABLE_OPTIONS = [
   "hashed",
+  "versioned",
   "appendOnly",
   "pgSchema",
   "updatedAt",
@@ -31,6 +32,7 @@ const EVENT_TABLE_OPTIONS = [
 export interface CheckedEventTableOptions extends EventTypingPlan {
   readonly hashed: boolean;
   readonly recordChain: boolean;
+  readonly versioned: boolean;
   readonly appendOnly: boolean;
   readonly updatedAt: boolean;
   readonly recordIndex: boolean;
@@ -96,7 +98,56 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
   }
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
   const layout = checkLayout(object, { hashed, appendOnly, recordIndex });
-  return { hashed, recordChain, appendOnly, updatedAt, recordIndex, layout, pgSchema, schemas, actions, schemaModules };
+  const versioned = checkVersioned(object, { hashed, recordChain, layout });
+  return {
+    hashed,
+    recordChain,
+    versioned,
+    appendOnly,
+    updatedAt,
+    recordIndex,
+    layout,
+    pgSchema,
+    schemas,
+    actions,
+    schemaModules,
+  };
+}
+
+/**
+ * Checks `versioned`: implied by `hashed: "record"` (whose heads are the record heads, so `false` is
+ * refused there), refused with `hashed: true` (Spector's chain appends under a table lock taken inside
+ * its function, which a record lock taken first would deadlock with) and with `layout: "citus"` (no
+ * trigger on a distributed table yet).
+ */
+function checkVersioned(
+  object: Record<string, unknown>,
+  given: { readonly hashed: boolean; readonly recordChain: boolean; readonly layout: Layout },
+): boolean {
+  const path = at(OPTIONS, "versioned");
+  const versioned = checkBoolean(path, object.versioned, given.recordChain);
+  if (given.recordChain && !versioned) {
+    throw new SpectorOptionError(
+      path,
+      object.versioned,
+      '`true` or left out with `hashed: "record"` (a record chain keeps the record heads `versioned` asks for)',
+    );
+  }
+  if (versioned && given.hashed && !given.recordChain) {
+    throw new SpectorOptionError(
+      path,
+      object.versioned,
+      'left out with `hashed: true` (Spector\'s chain appends under a table lock of its own; use `hashed: "record"` for a chain with record heads)',
+    );
+  }
+  if (versioned && given.layout === "citus") {
+    throw new SpectorOptionError(
+      path,
+      object.versioned,
+      'left out with `layout: "citus"` (the record heads are kept by a trigger, and this layout installs no trigger on a distributed table yet)',
+    );
+  }
+  return versioned;
 }
 
 /**

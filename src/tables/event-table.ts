@@ -14,12 +14,19 @@ import {
   eventPayloadColumn,
   eventUpdatedAtColumn,
 } from "./columns.js";
+import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, displayName, eventTableNames, names } from "../naming/index.js";
 import { eventTableMeta, setMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
 import type { CheckedOptions, EventTableOptions } from "./options.js";
 import { checkEventTableOptions } from "./event-options.js";
 import { checkTableName, eventTableNameLimit } from "./name-claims.js";
-import { buildHeadsTable, recordChainHeads, type HeadsTable } from "./heads-table.js";
+import {
+  buildHeadsTable,
+  recordChainHeads,
+  recordHeads,
+  type HeadsTable,
+  type VersionHeadsTable,
+} from "./heads-table.js";
 import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 
 export { tableFunction, type SpectorPgTable } from "./pg-table.js";
@@ -194,7 +201,7 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
     index(names.index(plan.name, [COLUMNS.insertedAt])).on(t.insertedAt),
     ...(plan.recordIndex ? [index(names.index(plan.name, names.recordIndexColumns)).on(t.parentId, t.id)] : []),
   ]);
-  const heads = plan.recordChain ? { headsTable: buildHeadsTable(plan, schema) } : {};
+  const heads = plan.recordChain || plan.versioned ? { headsTable: buildHeadsTable(plan, schema) } : {};
   const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan, ...heads };
   return setMeta(table, meta) as unknown as AnyEventTable;
 }
@@ -245,4 +252,31 @@ export function chainHeadTable<const T extends AnyEventTable>(
   events: T,
 ): HeadsTable<`${T["_"]["name"]}_heads`, T["_"]["schema"]> {
   return recordChainHeads("events", eventTableMeta("events", events)) as never;
+}
+
+/**
+ * The heads table of a `versioned: true` events table made by {@link eventTable} (`spectorTables`
+ * returns it already, as `<table>_heads`): export it from your schema file, so that drizzle-kit
+ * creates it. `parent_id` (the record), `last_id` (its last event), `event_count`; the record heads'
+ * trigger keeps it. (For `hashed: "record"`, use {@link chainHeadTable}, whose heads hold the hash too.)
+ *
+ * @example
+ * ```ts
+ * export const orders = eventTable("orders", { versioned: true });
+ * export const orders_heads = versionHeadTable(orders);
+ * ```
+ * @throws {SpectorOptionError} when `events` keeps no record heads, or is record-chained.
+ */
+export function versionHeadTable<const T extends AnyEventTable>(
+  events: T,
+): VersionHeadsTable<`${T["_"]["name"]}_heads`, T["_"]["schema"]> {
+  const meta = eventTableMeta("events", events);
+  if (meta.recordChain) {
+    throw new SpectorOptionError(
+      "events",
+      `events table ${meta.name}`,
+      'an events table made with `versioned: true` and no record chain (for `hashed: "record"`, use `chainHeadTable`)',
+    );
+  }
+  return recordHeads("events", meta) as never;
 }

@@ -32,6 +32,11 @@ export interface EventTablePlan extends EventTypingPlan {
   readonly hashed: boolean;
   /** `hashed: "record"`: a chain per record, kept by the database (`sql/record-chain.ts`). */
   readonly recordChain: boolean;
+  /**
+   * Record heads (`T_heads`: last id, count per record), kept by a trigger: `versioned: true`, or a
+   * record chain (absent, as written by hand: none unless {@link EventTablePlan.recordChain}).
+   */
+  readonly versioned?: boolean;
   /** `appendOnly: true`: the guard against UPDATE, DELETE and TRUNCATE (`sql/append-only.ts`). */
   readonly appendOnly: boolean;
   readonly updatedAt: boolean;

@@ -51,6 +51,14 @@ export interface EventTableOptions {
    */
   readonly hashed?: boolean | "record";
   /**
+   * Keep a head per record in `T_heads` (last id, event count), moved by a trigger on every insert, so
+   * that `appendEvents` can append at an expected version (`expected`) on this table. `hashed:
+   * "record"` implies it (its heads are these, with the hash); `true` adds the heads and the trigger
+   * without a hash column. Not with `hashed: true` or `layout: "citus"`. Default `false`. See
+   * docs/state.md.
+   */
+  readonly versioned?: boolean;
+  /**
    * Refuse `UPDATE`, `DELETE` and `TRUNCATE` on the events table and its link tables, with SQLSTATE
    * `2F002`: a guard the `drizzle-spector generate` migration installs, which only a role that may
    * alter the table can lift. Default `false`.
@@ -206,6 +214,7 @@ type WideFlags<O> =
   | ("hashed" extends keyof O ? (boolean extends O["hashed" & keyof O] ? "hashed" : never) : never)
   | ("hashed" extends keyof O ? (string extends O["hashed" & keyof O] ? "hashed" : never) : never)
   | ("updatedAt" extends keyof O ? (boolean extends O["updatedAt" & keyof O] ? "updatedAt" : never) : never)
+  | ("versioned" extends keyof O ? (boolean extends O["versioned" & keyof O] ? "versioned" : never) : never)
   | ("layout" extends keyof O ? (string extends O["layout" & keyof O] ? "layout" : never) : never)
   | ("layout" extends keyof O ? ("spector" | "citus" extends O["layout" & keyof O] ? "layout" : never) : never)
   | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never)

@@ -14,7 +14,7 @@ import {
   type CitusOf,
 } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
-import type { HeadsTable } from "./heads-table.js";
+import type { HeadsTable, VersionHeadsTable } from "./heads-table.js";
 import { eventTableMeta } from "./meta.js";
 import type { CheckedOptions, LinkSpec, SpectorOptionsShape, TableOrShards } from "./options.js";
 import { planSchema } from "./plan.js";
@@ -64,6 +64,14 @@ export type SpectorTables<O> = {
     PgSchemaOf<O>
   >;
 } & {
+  [
+    E in EventNamesOf<O> as O extends { readonly hashed: "record" }
+      ? never
+      : O extends { readonly versioned: true }
+        ? `${E}_heads`
+        : never
+  ]: VersionHeadsTable<`${E}_heads`, PgSchemaOf<O>>;
+} & {
   [L in LinkEntry<O> as L["name"]]: LinkTable<L["name"], PgSchemaOf<O>, L["foreignKey"], L["typed"], L["events"]>;
 };
 
@@ -79,6 +87,7 @@ export type SpectorTables<O> = {
  * | `shards` | `string[]` | (at most 256) |
  * | `foreignShards` | `number` | the number of `shards`: how many of the first shards ids not made here route over |
  * | `hashed` | `boolean \| "record"` | `false` (`"record"` adds `<table>_heads` to the result) |
+ * | `versioned` | `boolean` | `false` (`true` adds `<table>_heads`: record heads, for `expected` versions) |
  * | `appendOnly` | `boolean` | `false` |
  * | `links` | `[table, foreignKey, { typed?, constrained? }?][]` | `[]` (`typed` false, `constrained` true) |
  * | `pgSchema` | `string` | the default schema (`public`) |
@@ -109,7 +118,7 @@ export function spectorTables<const O extends SpectorOptionsShape>(
     const table = buildEventTable(events, plan.pgSchema);
     eventTables.set(events.name, table);
     tables[events.name] = table;
-    if (events.recordChain)
+    if (events.recordChain || events.versioned)
       tables[names.recordChain.headsTable(events.name)] = eventTableMeta("table", table).headsTable;
   }
   for (const link of plan.links) tables[link.name] = buildLinkTable(link, eventTables.get(link.events)!, plan.pgSchema);

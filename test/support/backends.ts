@@ -299,3 +299,19 @@ async function openNodePostgres(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Declares `suite` only when PostgreSQL is among the backends (`DATABASE_URL` set): a suite that needs
+ * two sessions or a server process. Without it the suite is not declared, rather than shown skipped;
+ * CI sets `DATABASE_URL`, and `backends()` fails a CI run without it.
+ *
+ * @example
+ * ```ts
+ * describePostgres("two sessions", () => {
+ *   const t = useDatabase("postgres");
+ * });
+ * ```
+ */
+export function describePostgres(title: string, suite: () => void): void {
+  if (backends().includes("postgres")) describe(title, suite);
+}

@@ -1,0 +1,243 @@
+/**
+ * The events of one record appended in one statement, all or none, in order: a new record's (a
+ * multi-row `INSERT`), or an existing record's (`INSERT ... SELECT` from the record's first event),
+ * optionally only at an expected version, compared under the record's lock (`lock_record_T`).
+ *
+ * @module
+ */
+import { SQL, getTableColumns, is, sql } from "drizzle-orm";
+import { PgTransaction, type PgColumn } from "drizzle-orm/pg-core";
+import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } from "../errors.js";
+import { newEventId } from "../ids.js";
+import { COLUMNS, HEAD_COLUMNS, displayName, names } from "../naming/index.js";
+import { identifier, quoteQualified } from "../sql/quote.js";
+import { jsonb, sending, type CheckedEvent } from "./event-input.js";
+import { isNotAfterRefusal, withRecordIds } from "./record-ids.js";
+import { versionOf, type ExpectedVersion } from "./record-version.js";
+import { recordNotFound, type Events, type EventsTable, type EventsTarget } from "./target.js";
+import type { SpectorDatabase } from "./types.js";
+import { driverError } from "./violation.js";
+
+/** What {@link insertEvents} appends: the events (checked), their record, the version expected. */
+export interface ManyEvents {
+  /** The record; `undefined` starts one with the first event. */
+  readonly parentId: string | undefined;
+  readonly expected: ExpectedVersion;
+  readonly events: readonly Omit<CheckedEvent, "parentId">[];
+}
+
+/** The rows written, in order, and the record's version after them. */
+export interface ManyResult {
+  readonly rows: Events["$inferSelect"][];
+  readonly version: RecordVersion;
+}
+
+/** The SQLSTATE of a serialization failure: under REPEATABLE READ, a head changed after the snapshot. */
+const SERIALIZATION_FAILURE = "40001";
+
+/**
+ * Appends `input.events` to one record of `target` in one statement. With an expected version, the
+ * statement locks the record's head (`lock_record_T`) and inserts only when the head says the record
+ * is at that version; otherwise it throws {@link SpectorVersionConflictError}, nothing written.
+ * `path` names the `expected` option in errors.
+ */
+export async function insertEvents(
+  db: SpectorDatabase,
+  target: EventsTarget,
+  input: ManyEvents,
+  path: string,
+): Promise<ManyResult> {
+  const { expected, parentId } = input;
+  if (expected !== "any") {
+    if (parentId === undefined) {
+      throw new SpectorOptionError(
+        path,
+        expected,
+        '`"any"` or left out without `parentId`: the first event starts a record, which has no version to expect',
+      );
+    }
+    if (!target.meta.recordChain && !target.meta.versioned) {
+      throw new SpectorOptionError(
+        path,
+        expected,
+        `left out or \`"any"\` on events table ${displayName(target.meta)}, which keeps no record heads to lock: ` +
+          'make it with `versioned: true` (or `hashed: "record"`) to append at an expected version',
+      );
+    }
+  }
+  if (input.events.length === 0) {
+    throw new SpectorOptionError("events", [], "at least one event `{ schema, action, payload }`");
+  }
+  if (parentId === undefined) return startRecord(db, target, input.events);
+  const events = target.record(parentId);
+  const ids = input.events.map(() => newEventId());
+  const run = (tx: SpectorDatabase, sent: readonly (string | null)[]) =>
+    appendToRecord(tx, events, input.events, sent, parentId, expected);
+  // record heads: the trigger refuses an id not after the record's last (another writer's clock ahead): retried
+  const written =
+    events.meta.recordChain || events.meta.versioned
+      ? await lockedAppend(db, events, parentId, expected, () =>
+          withRecordIds(db, ids[0]!, (tx, first) => run(tx, first === null ? ids.map(() => null) : ids)),
+        )
+      : await run(db, ids);
+  if (written === undefined) {
+    const actual = await versionOf(db, events, parentId);
+    if (actual === undefined || expected === "any") return recordNotFound(db, events, parentId);
+    throw new SpectorVersionConflictError(parentId, expected, actual, displayName(events.meta));
+  }
+  return written;
+}
+
+/**
+ * Runs `append`, turning a serialization failure (SQLSTATE 40001 other than the record chain's id
+ * refusal) of an append at an expected version into {@link SpectorVersionConflictError}: under
+ * REPEATABLE READ or SERIALIZABLE, the record's head changed after the transaction's snapshot.
+ */
+async function lockedAppend<R>(
+  db: SpectorDatabase,
+  events: EventsTable,
+  parentId: string,
+  expected: ExpectedVersion,
+  append: () => Promise<R>,
+): Promise<R> {
+  try {
+    return await append();
+  } catch (error) {
+    if (expected === "any" || driverError(error)?.code !== SERIALIZATION_FAILURE || isNotAfterRefusal(error)) {
+      throw error;
+    }
+    // in a transaction of the caller's, its snapshot cannot see the version that conflicted
+    const actual = is(db, PgTransaction) ? undefined : await versionOf(db, events, parentId);
+    throw new SpectorVersionConflictError(parentId, expected, actual, displayName(events.meta), error);
+  }
+}
+
+/** The values of event `event` as the events table stores them (the payload as `jsonb`). */
+function stored(event: Omit<CheckedEvent, "parentId">): Events["$inferInsert"] {
+  return {
+    schema: event.schema,
+    action: event.action,
+    payload: event.payload === null ? null : jsonb(event.payload),
+  } as Events["$inferInsert"];
+}
+
+/** Starts a record with `events`: one multi-row `INSERT`, the first event's id the record's. */
+async function startRecord(
+  db: SpectorDatabase,
+  target: EventsTarget,
+  events: ManyEvents["events"],
+): Promise<ManyResult> {
+  const { id, events: table } = target.start();
+  const values = events.map((event, i) => ({ ...stored(event), id: i === 0 ? id : newEventId(), parentId: id }));
+  const rows = byId(await sending(db.insert(table.table).values(values).returning()));
+  return { rows, version: { lastId: rows[rows.length - 1]!.id, count: rows.length } };
+}
+
+/** Rows in `id` order: the order of the events sent (their ids, or the trigger's, increase). */
+function byId<R extends { id: string }>(rows: R[]): R[] {
+  return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The alias of the locked head in the append statement. */
+const HEAD = "spector_head";
+/** The alias of the events sent, a `VALUES` list. */
+const SENT = "spector_sent";
+
+/**
+ * Appends `events` to record `parentId` in one `INSERT ... SELECT`, with ids `ids` (`null`: the record
+ * chain's trigger makes them), at version `expected` (the record's head locked and compared) or any.
+ * `undefined` when nothing was written: no such record, or not at the expected version.
+ */
+async function appendToRecord(
+  db: SpectorDatabase,
+  events: EventsTable,
+  sent: ManyEvents["events"],
+  ids: readonly (string | null)[],
+  parentId: string,
+  expected: ExpectedVersion,
+): Promise<ManyResult | undefined> {
+  const t = events.table;
+  const citus = events.meta.layout === "citus";
+  const select = selectEvents(events, sent, ids, parentId, expected);
+  const counted = sql<string>`(select pg_catalog.count(*)::pg_catalog.text from ${t} as ${identifier(names.alias.chain)} where ${identifier(names.alias.chain)}.${identifier(COLUMNS.parentId)} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid)`;
+  let rows: Events["$inferSelect"][];
+  let before: number | undefined;
+  if (citus) {
+    // Citus fails a routed INSERT ... SELECT with parameters and RETURNING: insert, then read back by key
+    await sending(db.insert(t).select(select));
+    const wanted = ids.map((id) => sql`${id}::pg_catalog.text::pg_catalog.uuid`);
+    rows = await db
+      .select()
+      .from(t)
+      .where(
+        sql`${t.parentId} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid and ${t.id} in (${sql.join(wanted, sql`, `)})`,
+      );
+  } else {
+    const returned = await sending(
+      db
+        .insert(t)
+        .select(select)
+        .returning({ ...getTableColumns(t), spectorBefore: counted }),
+    );
+    before = returned.length > 0 ? Number(returned[0]!.spectorBefore) : undefined;
+    rows = returned.map(({ spectorBefore: _, ...row }) => row as Events["$inferSelect"]);
+  }
+  if (rows.length === 0) return undefined;
+  byId(rows);
+  const lastId = rows[rows.length - 1]!.id;
+  if (expected !== "any") return { rows, version: { lastId, count: expected.count + rows.length } };
+  if (before === undefined) return { rows, version: (await versionOf(db, events, parentId)) ?? { lastId, count: 0 } };
+  return { rows, version: { lastId, count: before + rows.length } };
+}
+
+/**
+ * `SELECT` the new events' columns, in table order: the events sent (a `VALUES` list, in order), joined
+ * to the record's first event (none when there is no such record), which gives `parent_id`, and, at an
+ * expected version, to the record's head as `lock_record_T` returns it locked, which must say that
+ * version (none otherwise). In the Citus layout `parent_id` is also compared with `parentId`, so that
+ * Citus routes the statement to the record's shard.
+ */
+function selectEvents(
+  events: EventsTable,
+  sent: ManyEvents["events"],
+  ids: readonly (string | null)[],
+  parentId: string,
+  expected: ExpectedVersion,
+): SQL {
+  const t = events.table;
+  const citus = events.meta.layout === "citus";
+  const [parent, head, list] = [identifier(names.alias.parent), identifier(HEAD), identifier(SENT)];
+  const [idColumn, parentColumn] = [identifier(COLUMNS.id), identifier(COLUMNS.parentId)];
+  const columns = Object.entries(getTableColumns(t) as Record<string, PgColumn>);
+  const valueKeys = ["schema", "action", "payload"] as const;
+  const rows = sent.map((event, i) => {
+    const values = stored(event);
+    const cells = valueKeys.map((key): SQL => {
+      const column = (t as unknown as Record<string, PgColumn>)[key]!;
+      const value = values[key];
+      if (is(value, SQL)) return value;
+      return sql`${value === null || value === undefined ? null : column.mapToDriverValue(value)}::${sql.raw(column.getSQLType())}`;
+    });
+    return sql`(${sql.raw(String(i))}, ${ids[i] ?? null}::pg_catalog.uuid, ${sql.join(cells, sql`, `)})`;
+  });
+  const selected = columns.map(([key, column]): SQL => {
+    const type = sql.raw(column.getSQLType());
+    if (key === "id") return sql`${list}.${identifier("id")}`;
+    if (key === "parentId") return sql`${parent}.${citus ? parentColumn : idColumn}`;
+    if ((valueKeys as readonly string[]).includes(key)) return sql`${list}.${identifier(key)}`;
+    const fallback = column.defaultFn?.();
+    return fallback === undefined ? sql`null::${type}` : sql`${fallback}::${type}`;
+  });
+  const equals = sql.raw("OPERATOR(pg_catalog.=)");
+  const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
+  const routed = citus ? sql` and ${parent}.${parentColumn} ${equals} ${record}` : sql``;
+  const lock =
+    expected === "any"
+      ? sql``
+      : sql` cross join ${sql.raw(quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name)))}(${record}) as ${head}`;
+  const atVersion =
+    expected === "any"
+      ? sql``
+      : sql` and ${head}.${identifier(HEAD_COLUMNS.eventCount)} ${equals} ${expected.count}::pg_catalog.int8 and ${head}.${identifier(HEAD_COLUMNS.lastId)} ${equals} ${expected.lastId}::pg_catalog.text::pg_catalog.uuid`;
+  return sql`select ${sql.join(selected, sql`, `)} from (values ${sql.join(rows, sql`, `)}) as ${list}(${identifier("ord")}, ${identifier("id")}, ${identifier("schema")}, ${identifier("action")}, ${identifier("payload")}) cross join ${t} as ${parent}${lock} where ${parent}.${idColumn} ${equals} ${record} and ${parent}.${parentColumn} ${equals} ${parent}.${idColumn}${routed}${atVersion} order by ${list}.${identifier("ord")}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * Concurrent appends at one expected version (PostgreSQL only: PGlite has one connection): 16 writers,
+ * 8 through `appendEvents` and 8 in raw SQL following the documented protocol (`lock_record_T` in the
+ * `INSERT`'s `FROM`), each in its own transaction at READ COMMITTED, REPEATABLE READ or SERIALIZABLE
+ * (every one of them having read the record first, so that its snapshot predates the winner's commit),
+ * or without a transaction. Exactly one wins; every other gets a version conflict (the helper's
+ * `SpectorVersionConflictError`; the raw writer, no row or SQLSTATE 40001); the record then holds the
+ * winner's events and no other, its head counts its rows, and its chain verifies.
+ */
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { expect, test } from "vitest";
+import {
+  SpectorVersionConflictError,
+  appendEvents,
+  readVersion,
+  spectorTables,
+  verifyChain,
+  type RecordVersion,
+} from "../src/index.js";
+import { backends, describeBackends, useDatabase } from "./support/backends.js";
+import { createSql } from "./support/ddl.js";
+
+const tables = spectorTables({ table: "events", hashed: "record" });
+const { events } = tables;
+const MODES = ["autocommit", "read committed", "repeatable read", "serializable"] as const;
+const WRITERS = 16;
+const ROUNDS = 5;
+
+/** A barrier: `wait()` resolves once `n` callers are waiting. */
+function barrier(n: number): { wait(): Promise<void> } {
+  let waiting = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return {
+    wait() {
+      if (++waiting === n) open();
+      return opened;
+    },
+  };
+}
+
+/** The raw SQL writer's append at an expected version: the protocol docs/state.md gives. */
+const RAW_APPEND = `INSERT INTO events (id, parent_id, schema, action, payload)
+SELECT e.id, h.parent_id, e.schema, e.action, e.payload
+  FROM public.lock_record_events($1) AS h,
+       (VALUES (1, NULL::uuid, 1, 2, $4::text::jsonb), (2, NULL::uuid, 1, 2, $5::text::jsonb))
+         AS e(ord, id, schema, action, payload)
+ WHERE h.event_count = $2 AND h.last_id = $3
+ ORDER BY e.ord
+RETURNING id`;
+
+type Outcome = { readonly won: boolean; readonly writer: number };
+
+describeBackends(
+  "concurrent appends at one expected version",
+  () => {
+    const t = useDatabase("postgres", async (t) => t.execMigration(await createSql(tables)));
+
+    for (const mode of MODES) {
+      test(`${mode === "autocommit" ? "without a transaction" : `at ${mode.toUpperCase()}`}: of ${WRITERS} writers (8 appendEvents, 8 raw SQL) at the same version exactly one wins; the others conflict, nothing of theirs written (${ROUNDS} rounds)`, async () => {
+        for (let round = 0; round < ROUNDS; round++) await race(mode);
+      });
+    }
+
+    async function race(mode: (typeof MODES)[number]): Promise<void> {
+      const { rows, version } = await appendEvents(t.db, events, {
+        events: [
+          { schema: 0, action: 1, payload: { n: 0 } },
+          { schema: 0, action: 2, payload: { n: 1 } },
+        ],
+      });
+      const parentId = rows[0]!.id;
+      const clients = Array.from({ length: WRITERS }, () => postgres(t.url!, { max: 1, onnotice: () => undefined }));
+      const ready = barrier(WRITERS);
+      const payload = (w: number, i: number) => ({ writer: w, i });
+      const helper = async (client: postgres.Sql, w: number): Promise<Outcome> => {
+        const db = drizzle(client);
+        const append = (tx: typeof db) =>
+          appendEvents(tx, events, {
+            parentId,
+            expected: version,
+            events: [
+              { schema: 1, action: 2, payload: payload(w, 0) },
+              { schema: 1, action: 2, payload: payload(w, 1) },
+            ],
+          });
+        try {
+          if (mode === "autocommit") {
+            await ready.wait();
+            await append(db);
+          } else {
+            await db.transaction(
+              async (tx) => {
+                // the snapshot is taken here, before any writer appends
+                expect(await readVersion(tx, events, parentId)).toEqual(version);
+                await ready.wait();
+                await append(tx as unknown as typeof db);
+              },
+              { isolationLevel: mode },
+            );
+          }
+          return { won: true, writer: w };
+        } catch (error) {
+          expect(error, String(error)).toBeInstanceOf(SpectorVersionConflictError);
+          const conflict = error as SpectorVersionConflictError;
+          expect([conflict.parentId, conflict.expected]).toEqual([parentId, version]);
+          if (conflict.actual !== undefined) expect(conflict.actual.count).toBe(4);
+          return { won: false, writer: w };
+        }
+      };
+      const raw = async (client: postgres.Sql, w: number): Promise<Outcome> => {
+        const params = [
+          parentId,
+          version.count,
+          version.lastId,
+          JSON.stringify(payload(w, 0)),
+          JSON.stringify(payload(w, 1)),
+        ];
+        try {
+          if (mode === "autocommit") {
+            await ready.wait();
+            const written = await client.unsafe(RAW_APPEND, params);
+            return { won: written.length === 2, writer: w };
+          }
+          let won = false;
+          await client.begin(`isolation level ${mode}`, async (tx) => {
+            const [seen] = await tx.unsafe(
+              "SELECT count(*)::int AS n FROM events WHERE parent_id OPERATOR(pg_catalog.=) $1",
+              [parentId],
+            );
+            expect(seen!.n).toBe(version.count);
+            await ready.wait();
+            const written = await tx.unsafe(RAW_APPEND, params);
+            won = written.length === 2;
+            expect(written.length === 0 || won).toBe(true);
+          });
+          return { won, writer: w };
+        } catch (error) {
+          // the record's head changed after this transaction's snapshot: a conflict
+          expect((error as { code?: string }).code, String(error)).toBe("40001");
+          return { won: false, writer: w };
+        }
+      };
+      let outcomes: Outcome[];
+      try {
+        outcomes = await Promise.all(clients.map((client, w) => (w % 2 === 0 ? helper(client, w) : raw(client, w))));
+      } finally {
+        await Promise.all(clients.map((client) => client.end()));
+      }
+      const winners = outcomes.filter((outcome) => outcome.won);
+      expect(winners).toHaveLength(1);
+      const winner = winners[0]!.writer;
+      // the record: its two events and the winner's two, in order; the head counts them; the chain verifies
+      const stored = await t.query<{ payload: { n?: number; writer?: number; i?: number } }>(
+        "SELECT payload FROM events WHERE parent_id = $1 ORDER BY id",
+        [parentId],
+      );
+      expect(stored.map((row) => row.payload)).toEqual([{ n: 0 }, { n: 1 }, payload(winner, 0), payload(winner, 1)]);
+      const [head] = await t.query<{ counted: number; rows: number; last: string; max: string }>(
+        `SELECT h.event_count::int AS counted, (SELECT count(*)::int FROM events WHERE parent_id = $1) AS rows,
+                  h.last_id::text AS last, (SELECT id::text FROM events WHERE parent_id = $1 ORDER BY id DESC LIMIT 1) AS max
+             FROM events_heads AS h WHERE h.parent_id = $1`,
+        [parentId],
+      );
+      expect(head!.counted).toBe(head!.rows);
+      expect(head!.last).toBe(head!.max);
+      expect(await verifyChain(t.db, events, { parentId })).toEqual({ ok: true, count: 4 });
+      const after: RecordVersion | undefined = await readVersion(t.db, events, parentId);
+      expect(after).toEqual({ lastId: head!.last, count: 4 });
+    }
+  },
+  backends().filter((backend) => backend === "postgres"),
+);
