@@ -10,10 +10,11 @@
  * one run: every measure runs in blocks or rounds whose order rotates, so that a drift of the machine
  * (shared, loaded) hits both sides.
  *
- * Our side is on postgres.js through Drizzle, on three tables: a plain events table (Spector's layout:
- * an index on `parent_id`), the same with `recordIndex: true` (an index on `(parent_id, id)`: a record
- * read in order, without a sort) and a record-chained one (`hashed: "record"`). The measures (the events: deposits, `{ amount, note }`; the state: a
- * balance and a count):
+ * Our side is on postgres.js through Drizzle, on three tables, each `versioned: true`: a plain events
+ * table (Spector's layout: an index on `parent_id`), the same with `recordIndex: true` (an index on
+ * `(parent_id, id)`: a record read in order, without a sort) and a record-chained one
+ * (`hashed: "record"`). The measures (the events: deposits, `{ amount, note }`; the state: a balance
+ * and a count):
  * 1. latency of one writer on one connection, appending one event at a time to an existing record
  *    with its expected version: STATE_BENCH_SINGLE (1,000) appends per side after 100 untimed, in
  *    blocks of 50; p50 and p95 in µs;
@@ -28,12 +29,14 @@
  *    both databases analyzed first; median and p95 in ms (Emmett's `aggregateStream`);
  * 5. the same record read from a savepoint 10 events from its end, against the read without.
  * Then a profile (auto_explain): the statements each side sends per append and per aggregate (round
- * trips), their executor time on the server, and the rows each side reads.
+ * trips), their executor time on the server, their triggers' time, each client's CPU time, and the
+ * rows each side reads.
  *
- * Our side is written as the few functions of `ours` below, on what main has now; the rows whose API
- * is not there print "n/a (API not on main)". They pick up `appendEvents` with `expected`, `aggregate`,
- * `decide` and `savepoint` (issue 22) by themselves once `src/index.ts` exports them with the
- * signatures of the issue; if those differ, `ours` is the one place to change.
+ * Our side is written as the few functions of `ours` below: appends through `appendEvents` with
+ * `expected`; the state through `aggregate`, `decide` and `savepoint` (issue 22, branch `state`) once
+ * `src/index.ts` exports them with the signatures of the issue, and until then a fold over
+ * `listByParent`, the decide and savepoint rows printing "n/a (API not on main)". If the signatures
+ * differ, `ours` is the one place to change.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
@@ -41,7 +44,14 @@ import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as spector from "../src/index.js";
-import { appendEvent, listByParent, spectorTables, type AnyEventTable, type SpectorDatabase } from "../src/index.js";
+import {
+  appendEvents,
+  listByParent,
+  spectorTables,
+  type AnyEventTable,
+  type RecordVersion,
+  type SpectorDatabase,
+} from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
@@ -82,13 +92,11 @@ const deposit = (amount: number) => ({
   payload: { amount, note: `deposit ${amount}` },
 });
 
-/** The API of issue 22, as its briefs name it; each is used when src/index.ts exports it. */
+/**
+ * The rest of the API of issue 22 (branch `state`), as its brief names it; each function is used once
+ * src/index.ts exports it.
+ */
 interface StateApi {
-  appendEvents(
-    db: SpectorDatabase,
-    table: AnyEventTable,
-    input: { parentId?: string; expected?: unknown; events: object[] },
-  ): Promise<{ rows: { id: string; parentId: string }[]; version: unknown }>;
   aggregate(
     db: SpectorDatabase,
     table: AnyEventTable,
@@ -98,7 +106,7 @@ interface StateApi {
       evolve: typeof evolve;
       fromSavepoint?: (payload: unknown) => Account;
     },
-  ): Promise<{ state: Account; version: unknown }>;
+  ): Promise<{ state: Account; version: RecordVersion }>;
   decide(
     db: SpectorDatabase,
     table: AnyEventTable,
@@ -116,49 +124,39 @@ const cpuSince = (since: NodeJS.CpuUsage): number => {
   return user + system;
 };
 
-/** A record of ours, and its version as last seen (once appends take an expected version). */
+/** A record of ours, and its version as last seen. */
 interface Rec {
   readonly parentId: string;
-  version: unknown;
+  version: RecordVersion;
 }
 
 const ours = {
-  /** How appends are made: with an expected version, or (main today) without. */
-  appendKind: api.appendEvents ? "appendEvents with expected" : "appendEvent, no expected version (not on main)",
-  /** Extra table options the expected version needs (a heads row per record), once it exists. */
-  tableOptions: api.appendEvents ? { versioned: true } : {},
+  /** The table option the expected version needs: a heads row per record. */
+  tableOptions: { versioned: true },
 
   /** Starts a record of `events` deposits (untimed): its first event, then the rest 100 at a time. */
   async start(db: SpectorDatabase, table: AnyEventTable, events = 1): Promise<Rec> {
-    let rec: Rec;
-    if (api.appendEvents) {
-      const { rows, version } = await api.appendEvents(db, table, { events: [{ ...deposit(1), action: "insert" }] });
-      rec = { parentId: rows[0]!.parentId, version };
-      for (let i = 1; i < events; i += 100) {
-        const batch = Array.from({ length: Math.min(100, events - i) }, (_, k) => deposit(i + k + 1));
-        rec.version = (
-          await api.appendEvents(db, table, { parentId: rec.parentId, expected: rec.version, events: batch })
-        ).version;
-      }
-      return rec;
+    const { rows, version } = await appendEvents(db, table, {
+      events: [{ ...deposit(1), action: "insert" }] as never,
+    });
+    const rec: Rec = { parentId: (rows[0] as { parentId: string }).parentId, version };
+    for (let i = 1; i < events; i += 100) {
+      const batch = Array.from({ length: Math.min(100, events - i) }, (_, k) => deposit(i + k + 1));
+      rec.version = (
+        await appendEvents(db, table, { parentId: rec.parentId, expected: rec.version, events: batch as never })
+      ).version;
     }
-    const first = (await appendEvent(db, table, { ...deposit(1), action: "insert" } as never)) as { parentId: string };
-    rec = { parentId: first.parentId, version: undefined };
-    for (let i = 1; i < events; i++)
-      await appendEvent(db, table, { ...deposit(i + 1), parentId: rec.parentId } as never);
     return rec;
   },
 
-  /** One event appended to `rec` with the version last seen (main today: without any). */
+  /** One event appended to `rec` at the version last seen (`appendEvents` with `expected`). */
   async appendExpected(db: SpectorDatabase, table: AnyEventTable, rec: Rec, amount: number): Promise<void> {
-    if (api.appendEvents) {
-      const { version } = await api.appendEvents(db, table, {
-        parentId: rec.parentId,
-        expected: rec.version,
-        events: [deposit(amount)],
-      });
-      rec.version = version;
-    } else await appendEvent(db, table, { ...deposit(amount), parentId: rec.parentId } as never);
+    const { version } = await appendEvents(db, table, {
+      parentId: rec.parentId,
+      expected: rec.version,
+      events: [deposit(amount)] as never,
+    });
+    rec.version = version;
   },
 
   /** The state of record `parentId`: `aggregate`, or (main today) a fold over `listByParent`. */
@@ -286,7 +284,7 @@ export async function benchState(url: string): Promise<void> {
       `state, side by side with Emmett 0.42, PostgreSQL ${version}; ours: postgres.js, databases ${oursDb.name} ` +
         `(ours) and ${emmettDb.name} (Emmett, node-postgres, in a child process)`,
     );
-    console.log(`  ours: appends through ${ours.appendKind}; state through ${ours.aggregateKind}`);
+    console.log(`  ours: appends through appendEvents with expected; state through ${ours.aggregateKind}`);
     console.log(
       `  load average at the start: ${loadavg()
         .map((x) => fmt(x))
@@ -348,7 +346,6 @@ export async function benchState(url: string): Promise<void> {
           emmett: figure("emmett", p),
           better: "lower",
           goal: "<= 1x",
-          note: api.appendEvents ? undefined : "ours without the expected-version check",
         });
     }
 
@@ -420,7 +417,6 @@ export async function benchState(url: string): Promise<void> {
         emmett: median(rates.get("emmett")!),
         better: "higher",
         goal: ">= 1x",
-        note: api.appendEvents ? undefined : "ours without the expected-version check",
       });
     }
 
