@@ -33,6 +33,14 @@ module.exports = {
       from: { path: "^src/" },
       to: { dependencyTypes: ["npm-dev", "npm-no-pkg", "npm-unknown"], dependencyTypesNot: ["npm", "npm-peer"] },
     },
+    {
+      name: "emmett-in-the-bench-only",
+      severity: "error",
+      comment:
+        "Emmett (a dev dependency, for the side-by-side state benchmark) is imported by bench/ only: never by the library, the tests or the example.",
+      from: { pathNot: "^bench/" },
+      to: { path: "node_modules/@event-driven-io/" },
+    },
   ],
   options: {
     tsPreCompilationDeps: true,
