@@ -93,6 +93,13 @@ async function importBatch(tx: SpectorDatabase, spec: MaterializedSpec, rows: re
       .filter((row) => !known.has(String(row[spec.keyName]).toLowerCase()))
       .map((row) => {
         const id = String(row[spec.keyName]).toLowerCase();
+        if (id[14] !== "7") {
+          throw new SpectorOptionError(
+            `${spec.tableName} row ${id}`,
+            id,
+            "a UUIDv7 id: the row's id becomes its record's and first event's, which an events table with record heads takes only as a UUIDv7; nothing was imported from this batch",
+          );
+        }
         const text = checkPayload(`${spec.tableName} row ${id}`, JSON.parse(JSON.stringify(row)) as unknown);
         return { id, parentId: id, schema: spec.schema, action, payload: jsonb(text) };
       });
