@@ -350,8 +350,18 @@ class RollBack extends Error {}
 // part; all by default. The first-statement part (the rule's cost to a new session's first link
 // statement): bench/first-statement.ts; the rule-instructions part: bench/rule-instructions.ts; the queries part: bench/queries.ts;
 // the chain part: bench/chain.ts; the record-chain part: bench/record-chain.ts; the citus part (the
-// Citus layout: its structural rule, and a cluster against one PostgreSQL): bench/citus.ts.
-const PARTS = ["rule", "first-statement", "rule-instructions", "queries", "chain", "record-chain", "citus"] as const;
+// Citus layout: its structural rule, and a cluster against one PostgreSQL): bench/citus.ts; the
+// materialized part (rebuild of a materialized table): bench/materialized.ts.
+const PARTS = [
+  "rule",
+  "first-statement",
+  "rule-instructions",
+  "queries",
+  "chain",
+  "record-chain",
+  "citus",
+  "materialized",
+] as const;
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only))
   throw new Error(`BENCH_ONLY must be one of ${PARTS.join(", ")}, not ${JSON.stringify(only)}`);
@@ -386,4 +396,9 @@ if (runs("citus")) {
   if (only === undefined) console.log("");
   const { benchCitus } = await import("./citus.js");
   await benchCitus(URL_);
+}
+if (runs("materialized")) {
+  if (only === undefined) console.log("");
+  const { benchMaterialized } = await import("./materialized.js");
+  await benchMaterialized(URL_);
 }
