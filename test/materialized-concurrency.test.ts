@@ -17,7 +17,6 @@ import {
   listByParent,
   materialized,
   payloadType,
-  spectorActions,
   spectorTables,
   type EventRow,
 } from "../src/index.js";
@@ -29,7 +28,7 @@ const tables = spectorTables({
   table: "events",
   hashed: "record",
   schemas: { counter: 0 },
-  actions: spectorActions(["bump"]),
+  actions: { bump: 10 },
   payloads: payloadType<{ counter: { writer: number; i: number } }>(),
 });
 const { events } = tables;
