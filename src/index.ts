@@ -22,6 +22,7 @@ export {
   type EventShape,
   type ShapeOf,
   type PayloadFor,
+  type ByAction,
 } from "./tables/event-table.js";
 export { linkTable, type LinkTable, type AnyLinkTable } from "./tables/link-table.js";
 export { chainHeadTable, versionHeadTable } from "./tables/event-table.js";
@@ -51,6 +52,12 @@ export { link } from "./queries/link.js";
 export { linked, ancestors } from "./queries/walk.js";
 export { jsonText, type JsonText } from "./queries/json-text.js";
 export { verifyChain } from "./queries/verify-chain.js";
+export { aggregate, type Aggregate, type AggregateOptions } from "./state/aggregate.js";
+export type { Fold } from "./state/fold.js";
+export { decide, type DecideOptions, type Decider, type Decision } from "./state/decide.js";
+export { savepoint, type SavepointOptions } from "./state/savepoint.js";
+export { verifySavepoints, type SavepointCheck, type VerifySavepointsOptions } from "./state/verify-savepoints.js";
+export type { Upcaster } from "./tables/upcast.js";
 export { chainHead, type ChainHead } from "./queries/chain-head.js";
 export type {
   ChainVerification,

@@ -103,6 +103,10 @@ export const names = {
     walk: "spector_walk",
     /** The event `backtrace` was given, looked up in its record. */
     backtraced: "spector_backtraced",
+    /** The events of a record `aggregate` counts for its version (all of them, whatever it replays). */
+    counted: "spector_counted",
+    /** The savepoints of a record, among which `aggregate` finds the latest to replay from. */
+    savepoint: "spector_savepoint",
     /** The events of a hash chain, read for its last event (`appendEvent` on a hashed table). */
     chain: "spector_chain",
     /** The row of `chain_append_T()` that `appendEvent` selects a chained event's hash and time from. */

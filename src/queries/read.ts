@@ -13,6 +13,7 @@ import { eventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkRef } from "./inputs.js";
 import { driverOptions } from "./driver.js";
+import { upcastRows } from "./upcast-rows.js";
 import { refuseLaterEvent, resolveEvents, type Events } from "./target.js";
 import type { EventRef, EventRow, SpectorDatabase } from "./types.js";
 
@@ -51,10 +52,10 @@ export async function listByParent<T extends AnyEventTable>(
       .where(eq(t.parentId, sql.placeholder("parentId")))
       .orderBy(asc(t.id)),
   );
-  const rows = (await query.execute({ parentId })) as unknown as EventRow<T>[];
+  const rows = upcastRows(target.meta, (await query.execute({ parentId })) as Events["$inferSelect"][]);
   // nothing found: say so when `parentId` is an event, but not its record's first (one more statement)
   if (rows.length === 0) await refuseLaterEvent(db, events, parentId);
-  return rows;
+  return rows as unknown as EventRow<T>[];
 }
 
 /**
@@ -96,9 +97,9 @@ export async function backtrace<T extends AnyEventTable>(
       .where(and(eq(t.parentId, parentId), lte(t.id, id), exists(inRecord)))
       .orderBy(asc(t.id));
   });
-  const rows = (await query.execute({ parentId: ref.parentId, id: ref.id })) as unknown as EventRow<T>[];
+  const rows = (await query.execute({ parentId: ref.parentId, id: ref.id })) as Events["$inferSelect"][];
   if (rows.length === 0) await refuseLaterEvent(db, events, ref.parentId!);
-  return rows;
+  return upcastRows(target.meta, rows) as unknown as EventRow<T>[];
 }
 
 interface ReadQuery {

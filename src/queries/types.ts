@@ -6,7 +6,8 @@
  */
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { RecordVersion } from "../errors.js";
-import type { AnyEventTable, CitusOfTable, EventShape, PayloadFor, ShapeOfTable } from "../tables/event-table.js";
+import type { ByAction, PayloadFor } from "../tables/codes.js";
+import type { AnyEventTable, CitusOfTable, EventShape, ShapeOfTable } from "../tables/event-table.js";
 import type { AnyLinkTable, EventsOfLink } from "../tables/link-table.js";
 import type { ShardSet } from "../tables/shards.js";
 
@@ -29,7 +30,9 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /**
  * A row of events table `T` as the helpers return it. With `payloads` declared per schema name it is
- * a union over the schema names, so narrowing on `schema` narrows `payload`.
+ * a union over the schema names, so narrowing on `schema` narrows `payload`; for a schema whose
+ * payloads are declared per action (`ByAction`), a union over its actions too, so narrowing on `schema`
+ * and `action` narrows `payload` to that action's type.
  *
  * `insertedAt` (and `updatedAt`) is PostgreSQL's text of a `timestamp` without time zone that holds
  * UTC, e.g. `"2026-11-26 06:21:56.123456"`, with no offset: `new Date(row.insertedAt)` would read it
@@ -45,12 +48,27 @@ export type EventRow<T extends AnyEventTable> =
   ShapeOfTable<T> extends infer S extends EventShape
     ? S["payloads"] extends infer P extends object
       ? {
-          [K in S["schema"] & string]: Simplify<
-            Omit<T["$inferSelect"], "schema" | "payload"> & { schema: K; payload: PayloadFor<P, K> | null }
-          >;
+          [K in S["schema"] & string]: K extends keyof P
+            ? P[K] extends ByAction<object>
+              ? {
+                  [A in S["action"]]: Simplify<
+                    Omit<T["$inferSelect"], "schema" | "action" | "payload"> & {
+                      schema: K;
+                      action: A;
+                      payload: PayloadFor<P, K, A> | null;
+                    }
+                  >;
+                }[S["action"]]
+              : SchemaRow<T, K, PayloadFor<P, K>>
+            : SchemaRow<T, K, unknown>;
         }[S["schema"] & string]
       : T["$inferSelect"]
     : never;
+
+/** A row of schema `K` whose payload is `P` (whatever its action). */
+type SchemaRow<T extends AnyEventTable, K, P> = Simplify<
+  Omit<T["$inferSelect"], "schema" | "payload"> & { schema: K; payload: P | null }
+>;
 
 /**
  * The input of `appendEvent` for events table `T`: `schema`, `action` and `payload`, and
@@ -62,13 +80,25 @@ export type NewEvent<T extends AnyEventTable> =
   ShapeOfTable<T> extends infer S extends EventShape
     ? S["payloads"] extends infer P extends object
       ? {
-          [K in S["schema"] & string]: {
-            schema: K;
-            action: S["action"];
-            payload: PayloadFor<P, K> | null;
-            parentId?: string;
-            expected?: RecordVersion | "any";
-          };
+          [K in S["schema"] & string]: K extends keyof P
+            ? P[K] extends ByAction<object>
+              ? {
+                  [A in S["action"]]: {
+                    schema: K;
+                    action: A;
+                    payload: PayloadFor<P, K, A> | null;
+                    parentId?: string;
+                    expected?: RecordVersion | "any";
+                  };
+                }[S["action"]]
+              : {
+                  schema: K;
+                  action: S["action"];
+                  payload: PayloadFor<P, K> | null;
+                  parentId?: string;
+                  expected?: RecordVersion | "any";
+                }
+            : { schema: K; action: S["action"]; payload: unknown; parentId?: string; expected?: RecordVersion | "any" };
         }[S["schema"] & string]
       : {
           schema: S["schema"];

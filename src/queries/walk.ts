@@ -11,6 +11,7 @@ import { COLUMNS, names } from "../naming/index.js";
 import { identifier } from "../sql/quote.js";
 import { checkRef, checkType } from "./inputs.js";
 import { resolveLinks, type LinksTable } from "./target.js";
+import { upcastRows } from "./upcast-rows.js";
 import { getMeta } from "../tables/meta.js";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Ancestor, LinkedEvent, LinkOf, LinkTarget, SpectorDatabase, WalkOptions, WalkStart } from "./types.js";
@@ -57,6 +58,10 @@ export async function linked<Target extends LinkTarget>(
       ),
     )
     .orderBy(asc(e.id), ...(links.meta.typed ? [asc(l.type)] : []));
+  upcastRows(
+    links.events.meta,
+    rows.map((row) => row.event),
+  );
   return rows as unknown as LinkedEvent<LinkOf<Target>>[];
 }
 
@@ -117,6 +122,10 @@ export async function ancestors<Target extends LinkTarget>(
     .from(e)
     .innerJoin(walk, sql`${found}.id = ${e.id}${eventInRecord}`)
     .orderBy(sql`${found}.depth`, asc(e.id));
+  upcastRows(
+    links.events.meta,
+    rows.map((row) => row.event),
+  );
   return rows as unknown as Ancestor<LinkOf<Target>>[];
 }
 

@@ -163,6 +163,42 @@ export type CodeColumn<N extends string, V extends string | number> = [V] extend
   : ReturnType<typeof plainCodeColumn<N>>;
 
 declare const payloadTypeBrand: unique symbol;
+declare const byActionBrand: unique symbol;
+
+/**
+ * In a `payloads` type, the payload types of one schema per action: `ByAction<{ insert: Order; ship:
+ * { tracking: string } }>`. Rows of the schema then narrow their `payload` on `action` too; an action
+ * the map leaves out has an `unknown` payload. It exists only for the type checker.
+ *
+ * @example
+ * ```ts
+ * payloads: payloadType<{ user: User; order: ByAction<{ insert: Order; update: Partial<Order>; ship: { tracking: string } }> }>(),
+ * ```
+ */
+export interface ByAction<M extends object> {
+  readonly [byActionBrand]: M;
+}
+
+/**
+ * The payload type of schema `S` (and action `A`) in a `payloads` map `P`: `unknown` for a name the
+ * map leaves out; for a schema typed {@link ByAction}, the type of action `A`, or of any of its actions
+ * when `A` is left out.
+ *
+ * @example
+ * ```ts
+ * type U = PayloadFor<{ user: { name: string } }, "user">; // { name: string }
+ * type S = PayloadFor<{ order: ByAction<{ ship: { tracking: string } }> }, "order", "ship">; // { tracking: string }
+ * ```
+ */
+export type PayloadFor<P, S, A = never> = S extends keyof P
+  ? P[S] extends ByAction<infer M>
+    ? [A] extends [never]
+      ? M[keyof M]
+      : A extends keyof M
+        ? M[A]
+        : unknown
+    : P[S]
+  : unknown;
 
 /**
  * A declared payload type (built by {@link payloadType}); it exists only for the type checker.

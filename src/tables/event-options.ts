@@ -11,6 +11,7 @@ import { SpectorOptionError } from "../errors.js";
 import { elixirModule } from "../spector/chain.js";
 import { BASE_ACTIONS, checkCodeMap, checkPayloadType, type CodeMap } from "./codes.js";
 import type { EventTypingPlan, Layout } from "./meta.js";
+import { checkUpcast } from "./upcast.js";
 
 /** The options every events table takes (`EventTableOptions`). */
 const EVENT_TABLE_OPTIONS = [
@@ -26,6 +27,7 @@ const EVENT_TABLE_OPTIONS = [
   "payloads",
   "schemaModules",
   "layout",
+  "upcast",
 ] as const;
 
 /** The checked options of one events table (`EventTableOptions`), with `pgSchema` normalised. */
@@ -99,6 +101,7 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
   const layout = checkLayout(object, { hashed, appendOnly, recordIndex });
   const versioned = checkVersioned(object, { hashed, recordChain, layout });
+  const upcast = checkUpcast(object.upcast, schemas);
   return {
     hashed,
     recordChain,
@@ -111,6 +114,7 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
     schemas,
     actions,
     schemaModules,
+    ...(upcast === undefined ? {} : { upcast }),
   };
 }
 

@@ -4,7 +4,9 @@
  * @module
  */
 import { foreignKey, index, primaryKey, type AnyPgColumn, type PgTable } from "drizzle-orm/pg-core";
-import type { BaseAction, CodeColumn, PayloadType } from "./codes.js";
+import type { BaseAction, CodeColumn, PayloadFor, PayloadType } from "./codes.js";
+
+export type { ByAction, PayloadFor } from "./codes.js";
 import {
   eventHashColumn,
   eventIdColumn,
@@ -50,16 +52,6 @@ export interface PlainShape extends EventShape {
   readonly payload: unknown;
   readonly payloads: undefined;
 }
-
-/**
- * The payload type of schema `S` in a `payloads` map `P` (`unknown` for a name the map leaves out).
- *
- * @example
- * ```ts
- * type U = PayloadFor<{ user: { name: string } }, "user">; // { name: string }
- * ```
- */
-export type PayloadFor<P, S> = S extends keyof P ? P[S] : unknown;
 
 type SchemaNamesOf<O> = O extends { readonly schemas: infer M } ? keyof M & string : number;
 type PayloadsOf<O> = O extends { readonly payloads: PayloadType<infer P extends object> } ? P : undefined;

@@ -8,6 +8,7 @@
 import { Table, getTableName, is } from "drizzle-orm";
 import { SpectorOptionError } from "../errors.js";
 import type { CodeMap } from "./codes.js";
+import type { UpcastPlan } from "./upcast.js";
 
 /** The checked typing options of an events table (they do not change its DDL). */
 export interface EventTypingPlan {
@@ -15,6 +16,8 @@ export interface EventTypingPlan {
   readonly actions: CodeMap | undefined;
   /** Each `schema` integer's Elixir module as Elixir prints it (`Elixir.MyApp.User`), from `schemaModules`. */
   readonly schemaModules: ReadonlyMap<number, string> | undefined;
+  /** The upcasters of `upcast`, by the `schema` value rows hold (absent: none). */
+  readonly upcast?: UpcastPlan | undefined;
 }
 
 /**

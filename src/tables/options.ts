@@ -6,7 +6,8 @@
  * @module
  */
 import type { ReservedWord } from "../naming/index.js";
-import type { PayloadType } from "./codes.js";
+import type { PayloadFor, PayloadType } from "./codes.js";
+import type { Upcaster } from "./upcast.js";
 
 /**
  * Options of one link (the third element of a link spec).
@@ -107,6 +108,14 @@ export interface EventTableOptions {
   readonly payload?: PayloadType<unknown>;
   /** The type of `payload` per schema name: `payloadType<{ user: U; post: P }>()`. Needs `schemas`. */
   readonly payloads?: PayloadType<object>;
+  /**
+   * Per schema name (per `schema` integer without `schemas`), a function `(payload, version, action)
+   * => payload` that turns a payload written by an older version of the schema (`version` is its
+   * `__version__`, as Spector writes it, or 0) into the current type. Every read helper (`listByParent`,
+   * `backtrace`, `linked`, `ancestors`, `aggregate`) returns payloads through it; savepoints and `NULL`
+   * payloads are returned as stored. Default: none, payloads are returned as stored.
+   */
+  readonly upcast?: Readonly<Record<string | number, Upcaster>>;
 }
 
 /**
@@ -295,9 +304,53 @@ export type PayloadNames<O> = O extends { readonly payloads: PayloadType<infer P
       }
   : unknown;
 
+/** The payload type options `O` declare for schema `K` (any of its actions). */
+type DeclaredPayload<O, K> = O extends { readonly payloads: PayloadType<infer P> }
+  ? PayloadFor<P, K>
+  : O extends { readonly payload: PayloadType<infer P> }
+    ? P
+    : unknown;
+
+/** The keys of `upcast` whose function does not return its schema's payload type, or that name no schema. */
+type BadUpcasts<O, U> = {
+  [K in keyof U]: U[K] extends (...args: any[]) => infer R
+    ? [R] extends [DeclaredPayload<O, K>]
+      ? O extends { readonly schemas: infer M }
+        ? K extends keyof M
+          ? never
+          : K
+        : never
+      : K
+    : K;
+}[keyof U];
+
+/**
+ * Refuses an `upcast` function whose result is not its schema's payload type (as `payloads` or
+ * `payload` declare it), or keyed by a name that is not one of `schemas`: the keys show up as a
+ * missing property that names them.
+ *
+ * @example
+ * ```ts
+ * spectorTables({ table: "events", schemas: { user: 0 }, payloads: payloadType<{ user: { name: string } }>(),
+ *   upcast: { user: (payload) => ({ name: String(payload.name) }) } }); // fine
+ * spectorTables({ table: "events", schemas: { user: 0 }, payloads: payloadType<{ user: { name: string } }>(),
+ *   upcast: { user: () => 1 } }); // type error: `user` does not return its payload type
+ * ```
+ */
+export type UpcastTypes<O> = O extends { readonly upcast: infer U }
+  ? [BadUpcasts<O, U>] extends [never]
+    ? unknown
+    : {
+        readonly "drizzle-spector: each `upcast` function must return its schema's payload type, under a name of `schemas`; these do not": BadUpcasts<
+          O,
+          U
+        >;
+      }
+  : unknown;
+
 /**
  * Every compile-time check of an options argument: {@link LiteralFlags}, {@link KnownOptions} (with
- * the option names `Known`), {@link PayloadNames} and {@link UnreservedNames}.
+ * the option names `Known`), {@link PayloadNames}, {@link UpcastTypes} and {@link UnreservedNames}.
  *
  * @example
  * ```ts
@@ -307,4 +360,5 @@ export type PayloadNames<O> = O extends { readonly payloads: PayloadType<infer P
 export type CheckedOptions<O, Known extends PropertyKey> = LiteralFlags<O> &
   KnownOptions<O, Known> &
   PayloadNames<O> &
+  UpcastTypes<O> &
   UnreservedNames<O>;
