@@ -41,6 +41,18 @@ const { olog, olog_heads } = spectorTables({ table: "olog", versioned: true, sch
 const vshards = spectorTables({ shards: ["ms_0", "ms_1"], versioned: true, schemas, actions, payloads });
 const shards = shardSet([vshards.ms_0, vshards.ms_1]);
 const { plain } = spectorTables({ table: "plain", schemas, actions, payloads });
+// old order payloads (`__version__: 1`) said `amount` for `total`: upcast on read
+const { uplog, uplog_heads } = spectorTables({
+  table: "uplog",
+  versioned: true,
+  schemas,
+  actions,
+  payloads,
+  upcast: {
+    order: (payload: any, version: number) =>
+      version === 1 ? { total: payload.amount } : (payload as Payloads["order"]),
+  },
+});
 
 const columns = () => ({
   id: uuid("id").primaryKey(),
@@ -53,7 +65,22 @@ const orderRows = pgTable("order_rows", columns());
 const ologRows = pgTable("olog_rows", columns());
 const shardRows = pgTable("shard_rows", columns());
 const noteRows = pgTable("note_rows", { id: uuid("id").primaryKey(), text: text("text").notNull() });
-const schema = { events, events_heads, olog, olog_heads, ...vshards, plain, orderRows, ologRows, shardRows, noteRows };
+const upRows = pgTable("up_rows", columns());
+const schema = {
+  uplog,
+  uplog_heads,
+  upRows,
+  events,
+  events_heads,
+  olog,
+  olog_heads,
+  ...vshards,
+  plain,
+  orderRows,
+  ologRows,
+  shardRows,
+  noteRows,
+};
 
 type OrderRow = typeof orderRows.$inferSelect;
 /** What evolve reads of an order event, on any of the events tables. */
@@ -81,6 +108,7 @@ function evolve(row: OrderRow | undefined, event: OrderEvent): OrderRow | undefi
 const orders = materialized(orderRows, { events, schema: "order", evolve });
 const ologOrders = materialized(ologRows, { events: olog, schema: "order", evolve });
 const shardOrders = materialized(shardRows, { events: shards, schema: "order", evolve });
+const upOrders = materialized(upRows, { events: uplog, schema: "order", evolve });
 const notes = materialized(noteRows, {
   events,
   schema: "note",
@@ -253,6 +281,27 @@ describeBackends("materialized tables", (backend) => {
     expect(await allRows(t, "order_rows")).toEqual(inline);
     expect(whole.upserted).toBe(inline.length);
     expect(whole.deleted).toBe(whole.records - inline.length);
+  });
+
+  test("payloads upcast as the read helpers do, inline and in rebuild; savepoints are not folded", async () => {
+    const old = {
+      schema: "order" as const,
+      action: "update" as const,
+      payload: { __version__: 1, amount: 42 } as never,
+    };
+    const { rows } = await appendEvents(t.db, uplog, { events: [insert(1), old], materialize: [upOrders] });
+    const id = rows[0]!.id;
+    expect(await upOrders.get(t.db, id)).toMatchObject({ total: 42, updates: 1 });
+    // the rows returned are as written
+    expect(rows[1]!.payload).toEqual({ __version__: 1, amount: 42 });
+    const savepoint = { schema: "order" as const, action: "savepoint" as const, payload: { total: 0 } as never };
+    await appendEvents(t.db, uplog, { parentId: id, events: [savepoint], materialize: [upOrders] });
+    const inline = await allRows(t, "up_rows");
+    expect(inline).toEqual([expect.objectContaining({ id, total: 42, updates: 1, last_event: rows[1]!.id })]);
+    await t.query("DELETE FROM up_rows");
+    await upOrders.rebuild(t.db);
+    expect(await allRows(t, "up_rows")).toEqual(inline);
+    expect(await upOrders.get(t.db, id, { at: rows[1]!.id })).toMatchObject({ total: 42 });
   });
 
   test("rebuild on a shard set and on a versioned table", async () => {

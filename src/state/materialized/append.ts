@@ -17,6 +17,7 @@ import { rowQuery } from "../../queries/rows.js";
 import type { EventsTable, EventsTarget } from "../../queries/target.js";
 import type { SpectorDatabase } from "../../queries/types.js";
 import { driverError } from "../../queries/violation.js";
+import type { EventTableMeta } from "../../tables/meta.js";
 import { checkRow, deleteRows, fold, readRows, specOf, upsertRows, type MaterializedSpec } from "./spec.js";
 
 /** How many times an append of ours is tried again after another writer's commit made it fail. */
@@ -91,7 +92,14 @@ async function appendInTransaction(
   const { parentId } = input;
   if (parentId === undefined) {
     const result = await insertEvents(tx, target, input, "expected");
-    await writeRows(tx, specs, result.rows[0]!.parentId, new Map(), result.rows);
+    await writeRows(
+      tx,
+      specs,
+      target.record(result.rows[0]!.parentId).meta,
+      result.rows[0]!.parentId,
+      new Map(),
+      result.rows,
+    );
     return result;
   }
   const events = target.record(parentId);
@@ -105,7 +113,7 @@ async function appendInTransaction(
   const current = new Map<MaterializedSpec, Map<string, Record<string, unknown>>>();
   for (const spec of specs) current.set(spec, await readRows(tx, spec, [parentId]));
   const result = await insertEvents(tx, target, { ...input, expected: head }, "expected");
-  await writeRows(tx, specs, parentId, current, result.rows);
+  await writeRows(tx, specs, events.meta, parentId, current, result.rows);
   return result;
 }
 
@@ -113,13 +121,14 @@ async function appendInTransaction(
 async function writeRows(
   tx: SpectorDatabase,
   specs: readonly MaterializedSpec[],
+  meta: EventTableMeta,
   id: string,
   current: ReadonlyMap<MaterializedSpec, ReadonlyMap<string, Record<string, unknown>>>,
-  rows: readonly { readonly schema: unknown }[],
+  rows: Parameters<typeof fold>[3],
 ): Promise<void> {
   const key = id.toLowerCase();
   for (const spec of specs) {
-    const { row, changed } = fold(spec, current.get(spec)?.get(key), rows);
+    const { row, changed } = fold(spec, meta, current.get(spec)?.get(key), rows);
     if (!changed) continue;
     const checked = checkRow(spec, id, row);
     if (checked === undefined) await deleteRows(tx, spec, [id]);

@@ -51,5 +51,5 @@ export async function getMaterialized(
   if (events[events.length - 1]?.id !== until) {
     throw new SpectorOptionError(pathAt("options", "at"), given.at, `the id of an event of record ${record}`);
   }
-  return checkRow(spec, record, fold(spec, undefined, events).row);
+  return checkRow(spec, record, fold(spec, spec.target.record(record).meta, undefined, events).row);
 }

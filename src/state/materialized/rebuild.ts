@@ -179,7 +179,7 @@ async function rebuildBatch(
   for (let i = 1; i <= rows.length; i++) {
     if (i < rows.length && rows[i]!.parentId === rows[start]!.parentId) continue;
     const id = rows[start]!.parentId;
-    const row = checkRow(spec, id, fold(spec, undefined, rows.slice(start, i)).row);
+    const row = checkRow(spec, id, fold(spec, events.meta, undefined, rows.slice(start, i)).row);
     if (row === undefined) deletes.push(id);
     else upserts.push(row);
     start = i;

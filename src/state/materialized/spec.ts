@@ -10,6 +10,8 @@ import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { SpectorOptionError } from "../../errors.js";
 import { identifier, quoteIdent, quoteQualified } from "../../sql/quote.js";
 import type { EventsTable, EventsTarget } from "../../queries/target.js";
+import { isSavepoint, upcastRows } from "../../queries/upcast-rows.js";
+import type { EventTableMeta } from "../../tables/meta.js";
 import type { SpectorDatabase } from "../../queries/types.js";
 
 /** A row of a state table, as Drizzle reads and writes it (keys are the table's column keys). */
@@ -49,19 +51,28 @@ export function stateTableName(table: PgTable): string {
   return quoteQualified(schema, getTableName(table));
 }
 
+/** An event as the fold reads it. */
+type FoldedEvent = { readonly schema: unknown; readonly action: unknown; readonly payload: unknown };
+
 /**
- * Folds `events` (one record's, in `id` order, any schema) onto `row` through `evolve`: events of
- * other schemas are skipped. `changed` is false when no event was of the schema.
+ * Folds `events` (one record's, in `id` order, any schema, of events table `meta`) onto `row` through
+ * `evolve`, each payload upcast as the read helpers do (the table's `upcast`): events of other schemas
+ * and savepoints (whose payload is a state, not the schema's) are skipped. `changed` is false when no
+ * event was folded. The events given are not changed.
  */
 export function fold(
   spec: MaterializedSpec,
+  meta: EventTableMeta,
   row: StateRow | undefined,
-  events: readonly { readonly schema: unknown }[],
+  events: readonly FoldedEvent[],
 ): { readonly row: StateRow | undefined; readonly changed: boolean } {
   let state = row;
   let changed = false;
-  for (const event of events) {
-    if (event.schema !== spec.schema) continue;
+  const folded = events.filter((event) => event.schema === spec.schema && !isSavepoint(event));
+  for (const event of upcastRows(
+    meta,
+    folded.map((event) => ({ ...event })),
+  )) {
     state = spec.evolve(state, event);
     changed = true;
   }
