@@ -1,4 +1,4 @@
--- drizzle-spector:create-record-chain public.ledger 13220a79bc1f21
+-- drizzle-spector:create-record-chain public.ledger 11bc7d6173f863
 DO $spector$
 DECLARE
   r record;
@@ -214,16 +214,17 @@ BEGIN
 END
 $spector$;
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION "public"."lock_record_ledger"(parent uuid) RETURNS SETOF "public"."ledger_heads" LANGUAGE plpgsql SECURITY DEFINER
+CREATE OR REPLACE FUNCTION "public"."lock_record_ledger"(parent uuid, OUT parent_id uuid, OUT last_id uuid, OUT event_count bigint) RETURNS SETOF "pg_catalog"."record" LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = 'pg_catalog', 'pg_temp'
   AS $spector$
 BEGIN
-  RETURN QUERY SELECT h.* FROM "public"."ledger_heads" AS h
+  RETURN QUERY SELECT h."parent_id", h."last_id", h."event_count"
+    FROM "public"."ledger_heads" AS h
     WHERE h."parent_id" = parent FOR UPDATE;
 END
 $spector$;
 --> statement-breakpoint
-REVOKE EXECUTE ON FUNCTION "public"."lock_record_ledger"(parent uuid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION "public"."lock_record_ledger"(parent uuid, OUT parent_id uuid, OUT last_id uuid, OUT event_count bigint) FROM PUBLIC;
 --> statement-breakpoint
 CREATE OR REPLACE TRIGGER "record_chain_ledger" BEFORE INSERT ON "public"."ledger"
   FOR EACH ROW EXECUTE FUNCTION "public"."record_chain_ledger"();

@@ -190,6 +190,31 @@ const perAction = spectorTables({
   }>(),
 });
 
+test("types: a ByAction map is keyed by action names", () => {
+  const tables = () => {
+    // @ts-expect-error -- `shipp` is no action of the table
+    spectorTables({
+      table: "t",
+      schemas: { order: 0 },
+      actions: { ship: 20 },
+      payloads: payloadType<{ order: ByAction<{ shipp: Shipment }> }>(),
+    });
+    // @ts-expect-error -- a table without `actions` has no action names
+    spectorTables({
+      table: "t",
+      schemas: { order: 0 },
+      payloads: payloadType<{ order: ByAction<{ ship: Shipment }> }>(),
+    });
+    return spectorTables({
+      table: "t",
+      schemas: { order: 0 },
+      actions: {},
+      payloads: payloadType<{ order: ByAction<{ insert: Shipment; savepoint: { n: number } }> }>(),
+    });
+  };
+  expect(Object.keys(tables())).toEqual(["t"]);
+});
+
 test("types: payloads per schema and action narrow on both; the per-schema form stays as it was", () => {
   type Row = EventRow<typeof perAction.per_action>;
   const narrow = (row: Row) => {

@@ -5,7 +5,8 @@
  * (every one of them having read the record first, so that its snapshot predates the winner's commit),
  * or without a transaction. Exactly one wins; every other gets a version conflict (the helper's
  * `SpectorVersionConflictError`; the raw writer, no row or SQLSTATE 40001); the record then holds the
- * winner's events and no other, its head counts its rows, and its chain verifies.
+ * winner's events and no other, its head counts its rows, and (record-chained) its chain verifies. On a
+ * record-chained table (`hashed: "record"`) and on a `versioned: true` one.
  */
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -22,7 +23,13 @@ import { backends, describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 
 const tables = spectorTables({ table: "events", hashed: "record" });
+const versionedTables = spectorTables({ table: "orders", versioned: true });
 const { events } = tables;
+const { orders } = versionedTables;
+const KINDS = [
+  ["a record-chained table", "events"],
+  ["a versioned table", "orders"],
+] as const;
 const MODES = ["autocommit", "read committed", "repeatable read", "serializable"] as const;
 const WRITERS = 16;
 const ROUNDS = 5;
@@ -41,9 +48,9 @@ function barrier(n: number): { wait(): Promise<void> } {
 }
 
 /** The raw SQL writer's append at an expected version: the protocol docs/state.md gives. */
-const RAW_APPEND = `INSERT INTO events (id, parent_id, schema, action, payload)
+const rawAppend = (table: string) => `INSERT INTO ${table} (id, parent_id, schema, action, payload)
 SELECT e.id, h.parent_id, e.schema, e.action, e.payload
-  FROM public.lock_record_events($1) AS h,
+  FROM public.lock_record_${table}($1) AS h,
        (VALUES (1, NULL::uuid, 1, 2, $4::text::jsonb), (2, NULL::uuid, 1, 2, $5::text::jsonb))
          AS e(ord, id, schema, action, payload)
  WHERE h.event_count = $2 AND h.last_id = $3
@@ -55,16 +62,18 @@ type Outcome = { readonly won: boolean; readonly writer: number };
 describeBackends(
   "concurrent appends at one expected version",
   () => {
-    const t = useDatabase("postgres", async (t) => t.execMigration(await createSql(tables)));
+    const t = useDatabase("postgres", async (t) => t.execMigration(await createSql({ ...tables, ...versionedTables })));
 
-    for (const mode of MODES) {
-      test(`${mode === "autocommit" ? "without a transaction" : `at ${mode.toUpperCase()}`}: of ${WRITERS} writers (8 appendEvents, 8 raw SQL) at the same version exactly one wins; the others conflict, nothing of theirs written (${ROUNDS} rounds)`, async () => {
-        for (let round = 0; round < ROUNDS; round++) await race(mode);
-      });
-    }
+    for (const [kind, name] of KINDS)
+      for (const mode of MODES) {
+        test(`${kind}, ${mode === "autocommit" ? "without a transaction" : `at ${mode.toUpperCase()}`}: of ${WRITERS} writers (8 appendEvents, 8 raw SQL) at the same version exactly one wins; the others conflict, nothing of theirs written (${ROUNDS} rounds)`, async () => {
+          for (let round = 0; round < ROUNDS; round++) await race(mode, name);
+        });
+      }
 
-    async function race(mode: (typeof MODES)[number]): Promise<void> {
-      const { rows, version } = await appendEvents(t.db, events, {
+    async function race(mode: (typeof MODES)[number], name: "events" | "orders"): Promise<void> {
+      const table = (name === "events" ? events : orders) as typeof events;
+      const { rows, version } = await appendEvents(t.db, table, {
         events: [
           { schema: 0, action: 1, payload: { n: 0 } },
           { schema: 0, action: 2, payload: { n: 1 } },
@@ -77,7 +86,7 @@ describeBackends(
       const helper = async (client: postgres.Sql, w: number): Promise<Outcome> => {
         const db = drizzle(client);
         const append = (tx: typeof db) =>
-          appendEvents(tx, events, {
+          appendEvents(tx, table, {
             parentId,
             expected: version,
             events: [
@@ -93,7 +102,7 @@ describeBackends(
             await db.transaction(
               async (tx) => {
                 // the snapshot is taken here, before any writer appends
-                expect(await readVersion(tx, events, parentId)).toEqual(version);
+                expect(await readVersion(tx, table, parentId)).toEqual(version);
                 await ready.wait();
                 await append(tx as unknown as typeof db);
               },
@@ -120,18 +129,18 @@ describeBackends(
         try {
           if (mode === "autocommit") {
             await ready.wait();
-            const written = await client.unsafe(RAW_APPEND, params);
+            const written = await client.unsafe(rawAppend(name), params);
             return { won: written.length === 2, writer: w };
           }
           let won = false;
           await client.begin(`isolation level ${mode}`, async (tx) => {
             const [seen] = await tx.unsafe(
-              "SELECT count(*)::int AS n FROM events WHERE parent_id OPERATOR(pg_catalog.=) $1",
+              `SELECT count(*)::int AS n FROM ${name} WHERE parent_id OPERATOR(pg_catalog.=) $1`,
               [parentId],
             );
             expect(seen!.n).toBe(version.count);
             await ready.wait();
-            const written = await tx.unsafe(RAW_APPEND, params);
+            const written = await tx.unsafe(rawAppend(name), params);
             won = written.length === 2;
             expect(written.length === 0 || won).toBe(true);
           });
@@ -153,20 +162,20 @@ describeBackends(
       const winner = winners[0]!.writer;
       // the record: its two events and the winner's two, in order; the head counts them; the chain verifies
       const stored = await t.query<{ payload: { n?: number; writer?: number; i?: number } }>(
-        "SELECT payload FROM events WHERE parent_id = $1 ORDER BY id",
+        `SELECT payload FROM ${name} WHERE parent_id = $1 ORDER BY id`,
         [parentId],
       );
       expect(stored.map((row) => row.payload)).toEqual([{ n: 0 }, { n: 1 }, payload(winner, 0), payload(winner, 1)]);
       const [head] = await t.query<{ counted: number; rows: number; last: string; max: string }>(
-        `SELECT h.event_count::int AS counted, (SELECT count(*)::int FROM events WHERE parent_id = $1) AS rows,
-                  h.last_id::text AS last, (SELECT id::text FROM events WHERE parent_id = $1 ORDER BY id DESC LIMIT 1) AS max
-             FROM events_heads AS h WHERE h.parent_id = $1`,
+        `SELECT h.event_count::int AS counted, (SELECT count(*)::int FROM ${name} WHERE parent_id = $1) AS rows,
+                  h.last_id::text AS last, (SELECT id::text FROM ${name} WHERE parent_id = $1 ORDER BY id DESC LIMIT 1) AS max
+             FROM ${name}_heads AS h WHERE h.parent_id = $1`,
         [parentId],
       );
       expect(head!.counted).toBe(head!.rows);
       expect(head!.last).toBe(head!.max);
-      expect(await verifyChain(t.db, events, { parentId })).toEqual({ ok: true, count: 4 });
-      const after: RecordVersion | undefined = await readVersion(t.db, events, parentId);
+      if (name === "events") expect(await verifyChain(t.db, events, { parentId })).toEqual({ ok: true, count: 4 });
+      const after: RecordVersion | undefined = await readVersion(t.db, table, parentId);
       expect(after).toEqual({ lastId: head!.last, count: 4 });
     }
   },

@@ -348,6 +348,10 @@ describeBackends("appendEvents and expected versions", (backend) => {
     );
     expect(await countOf(t, "events", rows[0]!.id)).toBe(2);
     expect(await readVersion(t.db, events, missing)).toBeUndefined();
+    await expectRejects(readVersion(t.db, events, rows[1]!.id), {
+      instanceOf: SpectorRecordNotFoundError,
+      mentions: [rows[0]!.id],
+    });
   });
 
   test("bad input is refused before any SQL", async () => {

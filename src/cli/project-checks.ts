@@ -66,8 +66,8 @@ export function checkExported(built: readonly BuiltTable[], modules: readonly Sc
       ? `- ${what} is inside the export \`${holder.name}\` of ${relative(cwd, holder.module.file)}, an object ` +
           `drizzle-kit does not look into: destructure it, \`export const { ${meta.name}, ... } = ...\``
       : meta.kind === "heads"
-        ? `- ${what}, the heads of the record chain of ${meta.events}, is not exported: add \`${meta.name}\` to the ` +
-          `\`export const { ... } = spectorTables(...)\`, or \`export const ${meta.name} = chainHeadTable(${meta.events});\``
+        ? `- ${what}, the heads of the record ${meta.versionOnly ? "versions" : "chain"} of ${meta.events}, is not exported: add \`${meta.name}\` to the ` +
+          `\`export const { ... } = spectorTables(...)\`, or \`export const ${meta.name} = ${meta.versionOnly ? "versionHeadTable" : "chainHeadTable"}(${meta.events});\``
         : `- ${what} is not exported: export it by name, e.g. add \`${meta.name}\` to the \`export const { ... } = ...\``;
   });
   // several tables (a shard appended to a list, say): one list to paste into the export

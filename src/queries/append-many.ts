@@ -61,7 +61,9 @@ export async function insertEvents(
         path,
         expected,
         `left out or \`"any"\` on events table ${displayName(target.meta)}, which keeps no record heads to lock: ` +
-          'make it with `versioned: true` (or `hashed: "record"`) to append at an expected version',
+          (target.meta.hashed
+            ? 'make it with `hashed: "record"` (a chain per record, with record heads) to append at an expected version'
+            : 'make it with `versioned: true` (or `hashed: "record"`) to append at an expected version'),
       );
     }
   }

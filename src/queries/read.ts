@@ -116,7 +116,7 @@ const READ_QUERIES = new WeakMap<object, WeakMap<object, Map<string, ReadQuery>>
  * query costs about as much as running a small one, and a named statement skips parsing and planning
  * on node-postgres (postgres.js names its statements itself, unless made with `prepare: false`).
  */
-function prepared(
+export function prepared(
   db: SpectorDatabase,
   t: Events,
   helper: string,

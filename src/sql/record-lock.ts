@@ -10,12 +10,16 @@ import { quoteIdent, quoteQualified } from "./quote.js";
 import { headsTableOf } from "./record-hash.js";
 import { PINNED_SEARCH_PATH, type RuleFunction } from "./rule-objects.js";
 
-/** The arguments of `lock_record_T`, as `pg_get_function_identity_arguments` renders them. */
-export const LOCK_RECORD_ARGUMENTS = "parent uuid";
+/**
+ * The arguments of `lock_record_T`, as `pg_get_function_identity_arguments` renders them: the record,
+ * and what it returns as `OUT` parameters of built-in types (a result of `T_heads`' row type would make
+ * the function depend on the table, and stop drizzle-kit dropping or altering it).
+ */
+export const LOCK_RECORD_ARGUMENTS = "parent uuid, OUT parent_id uuid, OUT last_id uuid, OUT event_count bigint";
 
 /**
- * `lock_record_T(parent uuid) RETURNS SETOF T_heads`: record `parent`'s head row, locked `FOR UPDATE`
- * (none when the record has no head). `SECURITY DEFINER` (writers have no `UPDATE` on `T_heads`, which
+ * `lock_record_T(parent uuid) RETURNS TABLE (parent_id uuid, last_id uuid, event_count bigint)`:
+ * record `parent`'s head, its row locked `FOR UPDATE` (no row when the record has no head). `SECURITY DEFINER` (writers have no `UPDATE` on `T_heads`, which
  * `FOR UPDATE` needs), with the rules' pinned `search_path`; `EXECUTE` is revoked from `PUBLIC`: grant
  * it to the roles that append with an expected version.
  *
@@ -33,7 +37,8 @@ export const LOCK_RECORD_ARGUMENTS = "parent uuid";
 export function lockRecordFunction(meta: TableName): RuleFunction {
   const heads = headsTableOf(meta);
   const body = `BEGIN
-  RETURN QUERY SELECT h.* FROM ${quoteQualified(heads.pgSchema, heads.name)} AS h
+  RETURN QUERY SELECT h.${quoteIdent(HEAD_COLUMNS.parentId)}, h.${quoteIdent(HEAD_COLUMNS.lastId)}, h.${quoteIdent(HEAD_COLUMNS.eventCount)}
+    FROM ${quoteQualified(heads.pgSchema, heads.name)} AS h
     WHERE h.${quoteIdent(HEAD_COLUMNS.parentId)} = parent FOR UPDATE;
 END`;
   return {
@@ -43,7 +48,7 @@ END`;
     securityDefiner: true,
     config: PINNED_SEARCH_PATH,
     arguments: LOCK_RECORD_ARGUMENTS,
-    returns: { setOf: true, schema: heads.pgSchema ?? "public", type: heads.name },
+    returns: { setOf: true, schema: "pg_catalog", type: "record" },
   };
 }
 

@@ -105,11 +105,11 @@ export async function decide<T extends AnyEventTable, S>(
     throw new SpectorOptionError("decider", decider, "a function `(state) => events`");
   }
   const begin = transaction === undefined ? undefined : transactionOf(db);
-  const fold_ = { initial: options.initial, evolve, ...(fromSavepoint === undefined ? {} : { fromSavepoint }) };
+  const replay = { initial: options.initial, evolve, ...(fromSavepoint === undefined ? {} : { fromSavepoint }) };
   const inTransaction = is(db, PgTransaction);
 
   const attempt = async (conn: SpectorDatabase, attempts: number): Promise<Decision<T, S>> => {
-    const read = await aggregate(conn, table, parentId, fold_);
+    const read = await aggregate(conn, table, parentId, replay);
     const events = await decider(read.state);
     if (!Array.isArray(events)) {
       throw new SpectorOptionError("decider", events, "a function that returns an array of events (`[]`: none)");

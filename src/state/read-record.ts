@@ -9,6 +9,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { displayName, names } from "../naming/index.js";
 import { BASE_ACTIONS } from "../tables/codes.js";
+import { prepared } from "../queries/read.js";
 import { refuseLaterEvent, type Events, type EventsTable } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
@@ -28,8 +29,8 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 /**
  * Reads record `parentId` of `events` in one statement: its events up to `at` (all without it), from
  * the latest savepoint at or before `at` on when `fromSavepoint` (from the first event otherwise), and
- * the count and last id of all its events. Both use the index on `parent_id` (on `(parent_id, id)`
- * with `recordIndex`); the savepoint is found by one more index lookup in the same statement.
+ * the count and last id of all its events, by the record's `parent_id` index (the planner's choice; a
+ * `(parent_id, id)` index serves the last id); the savepoint is found in the same statement.
  *
  * @throws {SpectorRecordNotFoundError} when the record does not exist (or `parentId` is a later event).
  * @throws {SpectorOptionError} when `at` is no event of the record (`path` names it).
@@ -42,9 +43,40 @@ export async function readRecord(
 ): Promise<RecordRead> {
   const t = events.table;
   const { at } = options;
+  const helper = `aggregate${at === undefined ? "" : "_at"}${options.fromSavepoint ? "_savepoint" : ""}`;
+  const query = prepared(db, t, helper, () => buildRead(db, t, at !== undefined, options.fromSavepoint));
+  const rows = (await query.execute({ parentId, ...(at === undefined ? {} : { at }) })) as {
+    event: Events["$inferSelect"];
+    count: number;
+    lastId: string;
+    atFound: unknown;
+  }[];
   const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
+  const first = rows[0];
+  if (first === undefined) {
+    await refuseLaterEvent(db, events, parentId);
+    // nothing up to `at`: the record may be there, and `at` before its first event, or in no record
+    if (at !== undefined && (await recordExists(db, t, record))) {
+      throw new SpectorOptionError(options.atPath, at, `the id of an event of record ${parentId}`);
+    }
+    throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, undefined, { reading: true });
+  }
+  if (!isTrue(first.atFound)) {
+    throw new SpectorOptionError(options.atPath, at, `the id of an event of record ${parentId}`);
+  }
+  const version: RecordVersion = { lastId: String(first.lastId), count: first.count };
+  return { rows: upcastRows(events.meta, rows.map((row) => row.event) as Events["$inferSelect"][]), version };
+}
+
+/**
+ * The read of {@link readRecord}, with placeholders `parentId` and (`withAt`) `at`: the events from the
+ * latest savepoint (`fromSavepoint`) or the first, up to `at`, with the record's count and last id.
+ */
+function buildRead(db: SpectorDatabase, t: Events, withAt: boolean, fromSavepoint: boolean) {
+  const uuid = (name: string): SQL => sql`${sql.placeholder(name)}::pg_catalog.text::pg_catalog.uuid`;
+  const record = uuid("parentId");
+  const at = withAt ? uuid("at") : undefined;
   const counted = alias(t, names.alias.counted);
-  const uuid = (value: string): SQL => sql`${value}::pg_catalog.text::pg_catalog.uuid`;
   const count = db
     .select({ n: sql`pg_catalog.count(*)` })
     .from(counted)
@@ -61,9 +93,9 @@ export async function readRecord(
       : sql`exists (${db
           .select({ one: sql`1` })
           .from(counted)
-          .where(and(eq(counted.parentId, record), eq(counted.id, uuid(at))))})`;
+          .where(and(eq(counted.parentId, record), eq(counted.id, at)))})`;
   let start: SQL | undefined;
-  if (options.fromSavepoint) {
+  if (fromSavepoint) {
     const s = alias(t, names.alias.savepoint);
     const latest = db
       .select({ id: s.id })
@@ -72,14 +104,14 @@ export async function readRecord(
         and(
           eq(s.parentId, record),
           sql`${s.action} OPERATOR(pg_catalog.=) ${sql.raw(String(BASE_ACTIONS.savepoint))}`,
-          at === undefined ? undefined : lte(s.id, uuid(at)),
+          at === undefined ? undefined : lte(s.id, at),
         ),
       )
       .orderBy(desc(s.id))
       .limit(1);
-    start = gte(t.id, sql`coalesce((${latest}), ${uuid(NIL_UUID)})`);
+    start = gte(t.id, sql`coalesce((${latest}), ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
   }
-  const rows = await db
+  return db
     .select({
       event: getTableColumns(t),
       count: sql<number>`(${count})`.mapWith(Number),
@@ -87,22 +119,8 @@ export async function readRecord(
       atFound: sql<boolean>`${atFound}`,
     })
     .from(t)
-    .where(and(eq(t.parentId, record), at === undefined ? undefined : lte(t.id, uuid(at)), start))
+    .where(and(eq(t.parentId, record), at === undefined ? undefined : lte(t.id, at), start))
     .orderBy(asc(t.id));
-  const first = rows[0];
-  if (first === undefined) {
-    await refuseLaterEvent(db, events, parentId);
-    // nothing up to `at`: the record may be there, and `at` before its first event, or in no record
-    if (at !== undefined && (await recordExists(db, t, record))) {
-      throw new SpectorOptionError(options.atPath, at, `the id of an event of record ${parentId}`);
-    }
-    throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, undefined, { reading: true });
-  }
-  if (!isTrue(first.atFound)) {
-    throw new SpectorOptionError(options.atPath, at, `the id of an event of record ${parentId}`);
-  }
-  const version: RecordVersion = { lastId: String(first.lastId), count: first.count };
-  return { rows: upcastRows(events.meta, rows.map((row) => row.event) as Events["$inferSelect"][]), version };
 }
 
 /** Whether `record` is the id of a record's first event of `t` (a lookup by primary key). */

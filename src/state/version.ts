@@ -8,7 +8,7 @@ import type { RecordVersion } from "../errors.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
 import { versionOf } from "../queries/record-version.js";
-import { resolveEvents } from "../queries/target.js";
+import { refuseLaterEvent, resolveEvents } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 
 /**
@@ -22,6 +22,7 @@ import type { SpectorDatabase } from "../queries/types.js";
  * await appendEvents(db, events, { parentId: order.id, expected: version, events: [shipped] });
  * ```
  * @throws {SpectorOptionError} when `parentId` is not a UUID or `table` is not an events table.
+ * @throws {SpectorRecordNotFoundError} when `parentId` is an event that is not its record's first.
  */
 export async function readVersion<T extends AnyEventTable>(
   db: SpectorDatabase,
@@ -30,5 +31,9 @@ export async function readVersion<T extends AnyEventTable>(
 ): Promise<RecordVersion | undefined> {
   const target = resolveEvents("table", table);
   const record = checkUuid("parentId", parentId);
-  return versionOf(db, target.record(record), record);
+  const events = target.record(record);
+  const version = await versionOf(db, events, record);
+  // nothing found: say so when `parentId` is an event, but not its record's first (one more statement)
+  if (version === undefined) await refuseLaterEvent(db, events, record);
+  return version;
 }

@@ -72,7 +72,13 @@ export type AnyHeadsTable = PgTable & {
 export function buildHeadsTable(plan: EventTablePlan, schema: string | undefined): AnyHeadsTable {
   const name = names.recordChain.headsTable(plan.name);
   const table = tableFunction(schema)(name, plan.recordChain ? headsColumns() : versionHeadsColumns());
-  const meta: HeadsTableMeta = { kind: "heads", name, pgSchema: schema, events: plan.name };
+  const meta: HeadsTableMeta = {
+    kind: "heads",
+    name,
+    pgSchema: schema,
+    events: plan.name,
+    ...(plan.recordChain ? {} : { versionOnly: true }),
+  };
   return setMeta(table, meta) as unknown as AnyHeadsTable;
 }
 

@@ -98,6 +98,8 @@ export interface HeadsTableMeta {
   readonly pgSchema: string | undefined;
   /** Name of the events table whose chains' heads it holds. */
   readonly events: string;
+  /** The record heads of a `versioned: true` table without a record chain (absent: a record chain's). */
+  readonly versionOnly?: boolean;
 }
 
 export type SpectorMeta = EventTableMeta | LinkTableMeta | HeadsTableMeta;

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ReservedWord } from "../naming/index.js";
-import type { PayloadFor, PayloadType } from "./codes.js";
+import type { BaseAction, ByAction, PayloadFor, PayloadType } from "./codes.js";
 import type { Upcaster } from "./upcast.js";
 
 /**
@@ -304,6 +304,32 @@ export type PayloadNames<O> = O extends { readonly payloads: PayloadType<infer P
       }
   : unknown;
 
+/** The keys of a `ByAction` map in `payloads` that are not action names (every key, without `actions`). */
+type BadActionKeys<O> = O extends { readonly payloads: PayloadType<infer P> }
+  ? {
+      [K in keyof P]: P[K] extends ByAction<infer M>
+        ? Exclude<keyof M, O extends { readonly actions: infer A } ? keyof A | BaseAction : never>
+        : never;
+    }[keyof P]
+  : never;
+
+/**
+ * Refuses a `ByAction` map of `payloads` keyed by a name that is not an action of the table (one of
+ * `actions` or a base action; a table without `actions` has no names to key it by): the payload type
+ * of a misspelt action would silently never apply. The stray keys show up as a missing property.
+ *
+ * @example
+ * ```ts
+ * spectorTables({ table: "events", schemas: { order: 0 }, actions: { ship: 20 },
+ *   payloads: payloadType<{ order: ByAction<{ shipp: S }> }>() }); // type error: `shipp` is no action
+ * ```
+ */
+export type ActionPayloadNames<O> = [BadActionKeys<O>] extends [never]
+  ? unknown
+  : {
+      readonly "drizzle-spector: every key of a `ByAction` map must be an action name (of `actions`, or insert, update, delete, savepoint); these are not": BadActionKeys<O>;
+    };
+
 /** The payload type options `O` declare for schema `K` (any of its actions). */
 type DeclaredPayload<O, K> = O extends { readonly payloads: PayloadType<infer P> }
   ? PayloadFor<P, K>
@@ -350,7 +376,8 @@ export type UpcastTypes<O> = O extends { readonly upcast: infer U }
 
 /**
  * Every compile-time check of an options argument: {@link LiteralFlags}, {@link KnownOptions} (with
- * the option names `Known`), {@link PayloadNames}, {@link UpcastTypes} and {@link UnreservedNames}.
+ * the option names `Known`), {@link PayloadNames}, {@link ActionPayloadNames}, {@link UpcastTypes} and
+ * {@link UnreservedNames}.
  *
  * @example
  * ```ts
@@ -360,5 +387,6 @@ export type UpcastTypes<O> = O extends { readonly upcast: infer U }
 export type CheckedOptions<O, Known extends PropertyKey> = LiteralFlags<O> &
   KnownOptions<O, Known> &
   PayloadNames<O> &
+  ActionPayloadNames<O> &
   UpcastTypes<O> &
   UnreservedNames<O>;

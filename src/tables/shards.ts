@@ -261,13 +261,19 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
       if (
         meta.hashed !== first.hashed ||
         meta.recordChain !== first.recordChain ||
-        Boolean(meta.versioned) !== Boolean(first.versioned) ||
         meta.updatedAt !== first.updatedAt
       ) {
         throw new SpectorOptionError(
           option,
           meta.name,
-          `an events table with the same columns as \`tables[0]\` (${first.name}): the same \`hashed\`, \`versioned\` and \`updatedAt\``,
+          `an events table with the same columns as \`tables[0]\` (${first.name}): the same \`hashed\` and \`updatedAt\``,
+        );
+      }
+      if (Boolean(meta.versioned) !== Boolean(first.versioned)) {
+        throw new SpectorOptionError(
+          option,
+          meta.name,
+          `an events table with record heads as \`tables[0]\` (${first.name}) has them, or without as it has none: the same \`versioned\``,
         );
       }
     }
