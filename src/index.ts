@@ -102,3 +102,12 @@ export {
   type SameParentViolation,
   type RecordVersion,
 } from "./errors.js";
+export {
+  materialized,
+  type Materialized,
+  type MaterializedEvent,
+  type MaterializedOptions,
+} from "./state/materialized/materialized.js";
+export type { GetOptions as MaterializedGetOptions } from "./state/materialized/get.js";
+export type { ImportOptions, ImportResult } from "./state/materialized/import.js";
+export type { RebuildCursor, RebuildOptions, RebuildProgress, RebuildResult } from "./state/materialized/rebuild.js";

@@ -16,6 +16,8 @@ import { resolveEvents } from "../queries/target.js";
 import type { EventInput, EventRow, NewEvent, SpectorDatabase } from "../queries/types.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
+import { appendMaterialized, checkMaterialize } from "./materialized/append.js";
+import type { Materialized } from "./materialized/materialized.js";
 
 /** The options of {@link appendEvents}. */
 export interface AppendEventsOptions<T extends AnyEventTable> {
@@ -25,6 +27,11 @@ export interface AppendEventsOptions<T extends AnyEventTable> {
   readonly expected?: ExpectedVersion;
   /** The events, in order (at least one). */
   readonly events: readonly EventInput<T>[];
+  /**
+   * Materialized tables of `table` (made by `materialized`) whose row of the record is brought up to
+   * date in the same transaction (see {@link materialized}).
+   */
+  readonly materialize?: readonly Materialized<any, T>[];
 }
 
 /** What {@link appendEvents} returns: the rows written, in order, and the record's version after them. */
@@ -33,7 +40,7 @@ export interface AppendEventsResult<T extends AnyEventTable> {
   readonly version: RecordVersion;
 }
 
-const OPTION_KEYS = ["parentId", "expected", "events"] as const;
+const OPTION_KEYS = ["parentId", "expected", "events", "materialize"] as const;
 
 /**
  * Appends `events` to one record, in order, all or none, in one statement (no transaction of its own:
@@ -69,6 +76,10 @@ const OPTION_KEYS = ["parentId", "expected", "events"] as const;
  *   events: [{ schema: "order", action: "update", payload: { shipped: true } }],
  * });
  * ```
+ * With `materialize: [m, ...]` (tables made by `materialized`), the events and each table's row of
+ * the record are written in one transaction (`db`'s, in a savepoint, or one of its own, tried again
+ * when a concurrent append fails it), the record's head locked first: see {@link materialized}.
+ *
  * @throws {SpectorOptionError} for bad input (no events, a bad event, a `parentId` that is not a UUID,
  * an `expected` that is no version, or one without `parentId` or on a table without record heads),
  * before any SQL runs.
@@ -92,6 +103,11 @@ export async function appendEvents<T extends AnyEventTable>(
     const { parentId: _, ...checked } = checkNewEvent(event, target.meta, at("events", i), EVENTS_ITEM_KEYS);
     return checked;
   });
+  if (given.materialize !== undefined) {
+    const specs = checkMaterialize("materialize", given.materialize, target);
+    const { rows, version } = await appendMaterialized(db, target, specs, { parentId, expected, events });
+    return { rows: rows as unknown as EventRow<T>[], version };
+  }
   if (target.meta.hashed && !target.meta.recordChain) {
     return spectorChainEvents(db, table, parentId, expected, list as readonly EventInput<T>[]);
   }

@@ -1,0 +1,190 @@
+/**
+ * `m.rebuild(db)`: every row of a materialized table recomputed from the log, in batches of records.
+ *
+ * @module
+ */
+import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { at, checkObject, checkUuid } from "../../checks.js";
+import { SpectorOptionError } from "../../errors.js";
+import { names } from "../../naming/index.js";
+import { quoteQualified } from "../../sql/quote.js";
+import type { EventsTable } from "../../queries/target.js";
+import type { SpectorDatabase } from "../../queries/types.js";
+import { driverError } from "../../queries/violation.js";
+import { checkRow, deleteRows, fold, upsertRows, type MaterializedSpec, type StateRow } from "./spec.js";
+
+/** Where a rebuild stands: the events table (index in the shard set; 0 for a lone table) and the last record done. */
+export interface RebuildCursor {
+  readonly shard: number;
+  readonly parentId: string;
+}
+
+/** What a rebuild did, so far (in `onProgress`) or in all. */
+export interface RebuildProgress {
+  /** Records folded, events read, rows upserted, rows deleted (records whose fold is `undefined`). */
+  readonly records: number;
+  readonly events: number;
+  readonly upserted: number;
+  readonly deleted: number;
+  /** Pass as `after` to resume after the batches done. `undefined` before the first batch. */
+  readonly cursor: RebuildCursor | undefined;
+}
+
+/** What `rebuild` returns. */
+export type RebuildResult = RebuildProgress;
+
+/** The options of a materialized table's `rebuild`. */
+export interface RebuildOptions {
+  /** Records per batch (1,000 by default, fewer for a wide table). */
+  readonly batchSize?: number;
+  /** Resume after this cursor (a progress report's). */
+  readonly after?: RebuildCursor;
+  /** Called after each batch, once it is committed. */
+  readonly onProgress?: (progress: RebuildProgress) => void | Promise<void>;
+}
+
+/** PostgreSQL's limit on a statement's parameters, which a multi-row upsert must stay under. */
+const MAX_PARAMETERS = 65_535;
+/** How many times a batch is tried again after another writer's commit failed it. */
+const ATTEMPTS = 16;
+
+type Transactional = { transaction<R>(run: (tx: SpectorDatabase) => Promise<R>): Promise<R> };
+
+/**
+ * Recomputes every row of `spec`'s table from the log: for each batch of records of the schema (by
+ * record id), one read of their events ordered by `(parent_id, id)`, the fold through `evolve`, one
+ * multi-row upsert and one delete (the records whose fold is `undefined`), in one transaction that
+ * first locks the batch's record heads (`lock_record_T`), so that no append to those records
+ * interleaves. Each batch is idempotent; a rebuild that stopped resumes from its last cursor.
+ *
+ * @example
+ * ```ts
+ * const done = await ordersView.rebuild(db, { onProgress: (p) => console.log(p.records, p.events) });
+ * ```
+ * @throws {SpectorOptionError} for a bad `batchSize` or `after`, or an `evolve` that returns a row
+ * without the record's id (the batch is rolled back).
+ */
+export async function rebuildMaterialized(
+  db: SpectorDatabase,
+  spec: MaterializedSpec,
+  options?: RebuildOptions,
+): Promise<RebuildResult> {
+  const given = checkObject("options", options, ["batchSize", "after", "onProgress"]);
+  const width = Math.max(1, Object.keys(spec.columns).length);
+  const fallback = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMETERS / width)));
+  const size = given.batchSize === undefined ? fallback : given.batchSize;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 1 || size * width > MAX_PARAMETERS) {
+    throw new SpectorOptionError(
+      at("options", "batchSize"),
+      size,
+      `a positive integer of at most ${Math.floor(MAX_PARAMETERS / width)} (${width} columns per row)`,
+    );
+  }
+  const after = checkCursor(given.after, spec.tables.length);
+  const onProgress = given.onProgress as RebuildOptions["onProgress"];
+  let progress: RebuildProgress = { records: 0, events: 0, upserted: 0, deleted: 0, cursor: after };
+  for (let shard = after?.shard ?? 0; shard < spec.tables.length; shard++) {
+    let last = after !== undefined && after.shard === shard ? after.parentId : undefined;
+    for (;;) {
+      const ids = await nextRecords(db, spec, spec.tables[shard]!, last, size);
+      if (ids.length === 0) break;
+      const done = await retried(db, (tx) => rebuildBatch(tx, spec, spec.tables[shard]!, ids));
+      last = ids[ids.length - 1]!;
+      progress = {
+        records: progress.records + ids.length,
+        events: progress.events + done.events,
+        upserted: progress.upserted + done.upserted,
+        deleted: progress.deleted + done.deleted,
+        cursor: { shard, parentId: last },
+      };
+      await onProgress?.(progress);
+      if (ids.length < size) break;
+    }
+  }
+  return progress;
+}
+
+/** Checks `after`: a cursor of this rebuild's events tables. */
+function checkCursor(value: unknown, shards: number): RebuildCursor | undefined {
+  if (value === undefined) return undefined;
+  const path = at("options", "after");
+  const { shard, parentId } = checkObject(path, value, ["shard", "parentId"], "key");
+  if (typeof shard !== "number" || !Number.isSafeInteger(shard) || shard < 0 || shard >= shards) {
+    throw new SpectorOptionError(at(path, "shard"), shard, `an index of the events tables (0 to ${shards - 1})`);
+  }
+  return { shard, parentId: checkUuid(at(path, "parentId"), parentId) };
+}
+
+/** Runs `batch` in a transaction of its own when `db` has them, again when another writer's commit failed it. */
+async function retried<R>(db: SpectorDatabase, batch: (tx: SpectorDatabase) => Promise<R>): Promise<R> {
+  const transaction = (db as Partial<Transactional>).transaction;
+  if (typeof transaction !== "function") return batch(db);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (db as unknown as Transactional).transaction(batch);
+    } catch (error) {
+      const code = String(driverError(error)?.code);
+      if (attempt >= ATTEMPTS || (code !== "40001" && code !== "40P01")) throw error;
+    }
+  }
+}
+
+/** The next `size` record ids of the schema in `events` after `last`, in order. */
+async function nextRecords(
+  db: SpectorDatabase,
+  spec: MaterializedSpec,
+  events: EventsTable,
+  last: string | undefined,
+  size: number,
+): Promise<string[]> {
+  const t = events.table;
+  const ofSchema = eq(t.schema, spec.schema as never);
+  const rows = await db
+    .select({ parentId: t.parentId })
+    .from(t)
+    .where(last === undefined ? ofSchema : and(ofSchema, gt(t.parentId, uuid(last))))
+    .groupBy(t.parentId)
+    .orderBy(asc(t.parentId))
+    .limit(size);
+  return rows.map((row) => row.parentId);
+}
+
+/** The uuid `id` as SQL. */
+const uuid = (id: string): SQL => sql`${id}::pg_catalog.text::pg_catalog.uuid`;
+
+/** Locks the heads of records `ids`, folds their events and writes their rows. */
+async function rebuildBatch(
+  tx: SpectorDatabase,
+  spec: MaterializedSpec,
+  events: EventsTable,
+  ids: readonly string[],
+): Promise<{ events: number; upserted: number; deleted: number }> {
+  const lock = quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name));
+  const values = sql.join(
+    ids.map((id) => sql`(${uuid(id)})`),
+    sql`, `,
+  );
+  await tx.execute(
+    sql`select 1 from (values ${values}) as r(id) cross join lateral ${sql.raw(lock)}(r.id) as h order by r.id`,
+  );
+  const t = events.table;
+  const rows = await tx
+    .select()
+    .from(t)
+    .where(and(eq(t.schema, spec.schema as never), inArray(t.parentId, [...ids])))
+    .orderBy(asc(t.parentId), asc(t.id));
+  const upserts: StateRow[] = [];
+  const deletes: string[] = [];
+  let start = 0;
+  for (let i = 1; i <= rows.length; i++) {
+    if (i < rows.length && rows[i]!.parentId === rows[start]!.parentId) continue;
+    const id = rows[start]!.parentId;
+    const row = checkRow(spec, id, fold(spec, events.meta, undefined, rows.slice(start, i)).row);
+    if (row === undefined) deletes.push(id);
+    else upserts.push(row);
+    start = i;
+  }
+  await upsertRows(tx, spec, upserts);
+  await deleteRows(tx, spec, deletes);
+  return { events: rows.length, upserted: upserts.length, deleted: deletes.length };
+}
