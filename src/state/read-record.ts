@@ -80,8 +80,10 @@ const RECENT_EVENTS = 64;
  * On a table with record heads (`versioned: true`, `hashed: "record"`) the count and last id are the
  * record's head row (a primary key lookup, in the statement's snapshot, where the heads trigger keeps
  * them with every event), and the record's events are counted only if that row is missing. The latest
- * savepoint is looked for among the record's last {@link RECENT_EVENTS} events first (a backward range
- * of a `(parent_id, id)` index, when the table has one) and among all its events only if none is there.
+ * savepoint is looked for, on a table with a `(parent_id, id)` index (`recordIndex: true`), among the
+ * record's last {@link RECENT_EVENTS} events first (a backward range of that index) and among all its
+ * events only if none is there; and the events from it are read up to the head's last id, a range
+ * bounded on both sides.
  */
 function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt: boolean, fromSavepoint: boolean) {
   const uuid = (name: string): SQL => sql`${sql.placeholder(name)}::pg_catalog.text::pg_catalog.uuid`;
@@ -142,7 +144,9 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
       .orderBy(desc(s.id))
       .limit(1);
     // coalesce evaluates the search of all the events only when the recent ones hold no savepoint
-    start = gte(t.id, sql`coalesce((${latestRecent}), (${latest}), ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
+    // without a `(parent_id, id)` index the last events are no cheaper to find than the savepoint
+    const found = meta.recordIndex ? sql`(${latestRecent}), (${latest})` : sql`(${latest})`;
+    start = gte(t.id, sql`coalesce(${found}, ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
     // a range bounded on both sides (the head's last id: no event of the snapshot is after it), which
     // the planner reads by `(parent_id, id)` when the table has that index, rather than all the record
     if (at === undefined && heads) start = and(start, lte(t.id, lastOf));
