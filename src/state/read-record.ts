@@ -31,8 +31,9 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 /**
  * Reads record `parentId` of `events` in one statement: its events up to `at` (all without it), from
  * the latest savepoint at or before `at` on when `fromSavepoint` (from the first event otherwise), and
- * the count and last id of all its events, by the record's `parent_id` index (the planner's choice; a
- * `(parent_id, id)` index serves the last id); the savepoint is found in the same statement.
+ * the count and last id of all its events: from the record's head row on a table with record heads,
+ * counted by the record's `parent_id` index otherwise (a `(parent_id, id)` index serves the last id);
+ * the savepoint is found in the same statement.
  *
  * @throws {SpectorRecordNotFoundError} when the record does not exist (or `parentId` is a later event).
  * @throws {SpectorOptionError} when `at` is no event of the record (`path` names it).
