@@ -112,6 +112,10 @@ export const names = {
     counted: "spector_counted",
     /** The savepoints of a record, among which `aggregate` finds the latest to replay from. */
     savepoint: "spector_savepoint",
+    /** The record's last events, among which `aggregate` looks for its latest savepoint first. */
+    recent: "spector_recent",
+    /** The record's head (`T_heads`), which `aggregate` takes the version from on a table that keeps one. */
+    head: "spector_head",
     /** The events of a hash chain, read for its last event (`appendEvent` on a hashed table). */
     chain: "spector_chain",
     /** The row of `chain_append_T()` that `appendEvent` selects a chained event's hash and time from. */

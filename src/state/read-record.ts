@@ -5,10 +5,12 @@
  * @module
  */
 import { and, asc, desc, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { alias, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { displayName, names } from "../naming/index.js";
 import { BASE_ACTIONS } from "../tables/codes.js";
+import type { VersionHeadsTable } from "../tables/heads-table.js";
+import type { EventTableMeta } from "../tables/meta.js";
 import { prepared } from "../queries/read.js";
 import { refuseLaterEvent, type Events, type EventsTable } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
@@ -29,8 +31,9 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 /**
  * Reads record `parentId` of `events` in one statement: its events up to `at` (all without it), from
  * the latest savepoint at or before `at` on when `fromSavepoint` (from the first event otherwise), and
- * the count and last id of all its events, by the record's `parent_id` index (the planner's choice; a
- * `(parent_id, id)` index serves the last id); the savepoint is found in the same statement.
+ * the count and last id of all its events: from the record's head row on a table with record heads,
+ * counted by the record's `parent_id` index otherwise (a `(parent_id, id)` index serves the last id);
+ * the savepoint is found in the same statement.
  *
  * @throws {SpectorRecordNotFoundError} when the record does not exist (or `parentId` is a later event).
  * @throws {SpectorOptionError} when `at` is no event of the record (`path` names it).
@@ -44,7 +47,7 @@ export async function readRecord(
   const t = events.table;
   const { at } = options;
   const helper = `aggregate${at === undefined ? "" : "_at"}${options.fromSavepoint ? "_savepoint" : ""}`;
-  const query = prepared(db, t, helper, () => buildRead(db, t, at !== undefined, options.fromSavepoint));
+  const query = prepared(db, t, helper, () => buildRead(db, t, events.meta, at !== undefined, options.fromSavepoint));
   const rows = (await query.execute({ parentId, ...(at === undefined ? {} : { at }) })) as {
     event: Events["$inferSelect"];
     count: number;
@@ -68,11 +71,22 @@ export async function readRecord(
   return { rows: upcastRows(events.meta, rows.map((row) => row.event) as Events["$inferSelect"][]), version };
 }
 
+/** How many of a record's last events `aggregate` looks through for its latest savepoint first. */
+const RECENT_EVENTS = 64;
+
 /**
  * The read of {@link readRecord}, with placeholders `parentId` and (`withAt`) `at`: the events from the
  * latest savepoint (`fromSavepoint`) or the first, up to `at`, with the record's count and last id.
+ *
+ * On a table with record heads (`versioned: true`, `hashed: "record"`) the count and last id are the
+ * record's head row (a primary key lookup, in the statement's snapshot, where the heads trigger keeps
+ * them with every event), and the record's events are counted only if that row is missing. The latest
+ * savepoint is looked for, on a table with a `(parent_id, id)` index (`recordIndex: true`), among the
+ * record's last {@link RECENT_EVENTS} events first (a backward range of that index) and among all its
+ * events only if none is there; and the events from it are read up to the head's last id, a range
+ * bounded on both sides.
  */
-function buildRead(db: SpectorDatabase, t: Events, withAt: boolean, fromSavepoint: boolean) {
+function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt: boolean, fromSavepoint: boolean) {
   const uuid = (name: string): SQL => sql`${sql.placeholder(name)}::pg_catalog.text::pg_catalog.uuid`;
   const record = uuid("parentId");
   const at = withAt ? uuid("at") : undefined;
@@ -87,6 +101,16 @@ function buildRead(db: SpectorDatabase, t: Events, withAt: boolean, fromSavepoin
     .where(eq(counted.parentId, record))
     .orderBy(desc(counted.id))
     .limit(1);
+  let countOf: SQL = sql`(${count})`;
+  let lastOf: SQL = sql`(${last})`;
+  const heads = (meta.versioned || meta.recordChain) && meta.headsTable !== undefined;
+  if (heads) {
+    // the head row: the same snapshot as the events; counted only when a record has no head row
+    const h = alias(meta.headsTable as VersionHeadsTable, names.alias.head);
+    const head = (column: AnyPgColumn) => db.select({ value: column }).from(h).where(eq(h.parentId, record));
+    countOf = sql`coalesce((${head(h.eventCount)}), (${count}))`;
+    lastOf = sql`coalesce((${head(h.lastId)}), (${last}))`;
+  }
   const atFound =
     at === undefined
       ? sql`true`
@@ -96,26 +120,43 @@ function buildRead(db: SpectorDatabase, t: Events, withAt: boolean, fromSavepoin
           .where(and(eq(counted.parentId, record), eq(counted.id, at)))})`;
   let start: SQL | undefined;
   if (fromSavepoint) {
+    const isSavepoint = (action: AnyPgColumn): SQL =>
+      sql`${action} OPERATOR(pg_catalog.=) ${sql.raw(String(BASE_ACTIONS.savepoint))}`;
     const s = alias(t, names.alias.savepoint);
+    const upTo = at === undefined ? undefined : lte(s.id, at);
+    // the record's last events, newest first (a LIMIT the savepoint test cannot be pushed below)
+    const recent = db
+      .select({ id: s.id, action: s.action })
+      .from(s)
+      .where(and(eq(s.parentId, record), upTo))
+      .orderBy(desc(s.id))
+      .limit(RECENT_EVENTS)
+      .as(names.alias.recent);
+    const latestRecent = db
+      .select({ id: recent.id })
+      .from(recent)
+      .where(isSavepoint(recent.action))
+      .orderBy(desc(recent.id))
+      .limit(1);
     const latest = db
       .select({ id: s.id })
       .from(s)
-      .where(
-        and(
-          eq(s.parentId, record),
-          sql`${s.action} OPERATOR(pg_catalog.=) ${sql.raw(String(BASE_ACTIONS.savepoint))}`,
-          at === undefined ? undefined : lte(s.id, at),
-        ),
-      )
+      .where(and(eq(s.parentId, record), isSavepoint(s.action), upTo))
       .orderBy(desc(s.id))
       .limit(1);
-    start = gte(t.id, sql`coalesce((${latest}), ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
+    // coalesce evaluates the search of all the events only when the recent ones hold no savepoint
+    // without a `(parent_id, id)` index the last events are no cheaper to find than the savepoint
+    const found = meta.recordIndex ? sql`(${latestRecent}), (${latest})` : sql`(${latest})`;
+    start = gte(t.id, sql`coalesce(${found}, ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
+    // a range bounded on both sides (the head's last id: no event of the snapshot is after it), which
+    // the planner reads by `(parent_id, id)` when the table has that index, rather than all the record
+    if (at === undefined && heads) start = and(start, lte(t.id, lastOf));
   }
   return db
     .select({
       event: getTableColumns(t),
-      count: sql<number>`(${count})`.mapWith(Number),
-      lastId: sql<string>`(${last})`,
+      count: sql<number>`${countOf}`.mapWith(Number),
+      lastId: sql<string>`${lastOf}`,
       atFound: sql<boolean>`${atFound}`,
     })
     .from(t)
