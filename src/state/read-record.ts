@@ -84,7 +84,7 @@ const RECENT_EVENTS = 64;
  * savepoint is looked for, on a table with a `(parent_id, id)` index (`recordIndex: true`), among the
  * record's last {@link RECENT_EVENTS} events first (a backward range of that index) and among all its
  * events only if none is there; and the events from it are read up to the head's last id, a range
- * bounded on both sides.
+ * of that index bounded on both sides.
  */
 function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt: boolean, fromSavepoint: boolean) {
   const uuid = (name: string): SQL => sql`${sql.placeholder(name)}::pg_catalog.text::pg_catalog.uuid`;
@@ -149,8 +149,9 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
     const found = meta.recordIndex ? sql`(${latestRecent}), (${latest})` : sql`(${latest})`;
     start = gte(t.id, sql`coalesce(${found}, ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
     // a range bounded on both sides (the head's last id: no event of the snapshot is after it), which
-    // the planner reads by `(parent_id, id)` when the table has that index, rather than all the record
-    if (at === undefined && heads) start = and(start, lte(t.id, lastOf));
+    // the planner reads by `(parent_id, id)`, rather than all the record; only with that index: without
+    // it, the planner could read the range by the primary key, every event of every record since the savepoint
+    if (at === undefined && heads && meta.recordIndex) start = and(start, lte(t.id, lastOf));
   }
   return db
     .select({
