@@ -63,6 +63,9 @@ describeBackends("npm run demo", (backend) => {
       "a second withdrawal of 60 at the version read before the first: refused (SpectorVersionConflictError)",
     );
     expect(run.stdout).toContain("decide: withdraw 60 if the balance allows: declined, balance 40");
+    expect(run.stdout).toMatch(
+      /materialized table \(account_balances\): rebuilt from 6 entries of 2 accounts: …\w{6} 40 \(4 entries\), …(\w{6}) 75 \(2 entries\)\n {2}a deposit of 5 with materialize: …\1 80 \(3 entries\)/,
+    );
     expect(run.stdout).toMatch(/done: 7 events in 2 records, 4 ancestor links/);
     if (backend === "postgres") {
       const name = /fresh database (spector_demo_\w+)/.exec(run.stdout)![1]!;
