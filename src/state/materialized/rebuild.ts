@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import { at, checkObject, checkUuid } from "../../checks.js";
 import { SpectorOptionError } from "../../errors.js";
 import { names } from "../../naming/index.js";
@@ -11,7 +11,9 @@ import { quoteQualified } from "../../sql/quote.js";
 import type { EventsTable } from "../../queries/target.js";
 import type { SpectorDatabase } from "../../queries/types.js";
 import { driverError } from "../../queries/violation.js";
-import { checkRow, deleteRows, fold, upsertRows, type MaterializedSpec, type StateRow } from "./spec.js";
+import { fold } from "../fold.js";
+import { checkRow, foldScope, type MaterializedSpec, type StateRow } from "./spec.js";
+import { writeRows } from "./write-rows.js";
 
 /** Where a rebuild stands: the events table (index in the shard set; 0 for a lone table) and the last record done. */
 export interface RebuildCursor {
@@ -86,9 +88,10 @@ export async function rebuildMaterialized(
   for (let shard = after?.shard ?? 0; shard < spec.tables.length; shard++) {
     let last = after !== undefined && after.shard === shard ? after.parentId : undefined;
     for (;;) {
-      const ids = await nextRecords(db, spec, spec.tables[shard]!, last, size);
+      const from = last;
+      const done = await retried(db, (tx) => rebuildBatch(tx, spec, spec.tables[shard]!, from, size));
+      const { ids } = done;
       if (ids.length === 0) break;
-      const done = await retried(db, (tx) => rebuildBatch(tx, spec, spec.tables[shard]!, ids));
       last = ids[ids.length - 1]!;
       progress = {
         records: progress.records + ids.length,
@@ -129,62 +132,66 @@ async function retried<R>(db: SpectorDatabase, batch: (tx: SpectorDatabase) => P
   }
 }
 
-/** The next `size` record ids of the schema in `events` after `last`, in order. */
-async function nextRecords(
-  db: SpectorDatabase,
-  spec: MaterializedSpec,
-  events: EventsTable,
-  last: string | undefined,
-  size: number,
-): Promise<string[]> {
-  const t = events.table;
-  const ofSchema = eq(t.schema, spec.schema as never);
-  const rows = await db
-    .select({ parentId: t.parentId })
-    .from(t)
-    .where(last === undefined ? ofSchema : and(ofSchema, gt(t.parentId, uuid(last))))
-    .groupBy(t.parentId)
-    .orderBy(asc(t.parentId))
-    .limit(size);
-  return rows.map((row) => row.parentId);
-}
-
 /** The uuid `id` as SQL. */
 const uuid = (id: string): SQL => sql`${id}::pg_catalog.text::pg_catalog.uuid`;
 
-/** Locks the heads of records `ids`, folds their events and writes their rows. */
+/** The rows of a raw statement, as any driver returns them (postgres.js an array, the others `{ rows }`). */
+async function rowsOf(db: SpectorDatabase, query: SQL): Promise<Record<string, unknown>[]> {
+  const result = (await db.execute(query)) as unknown;
+  return Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows;
+}
+
+/** What one batch did: the records folded (in order) and the events, rows upserted and rows deleted. */
+interface BatchResult {
+  readonly ids: readonly string[];
+  readonly events: number;
+  readonly upserted: number;
+  readonly deleted: number;
+}
+
+/**
+ * In transaction `tx`: locks the heads of the next `size` records of the schema in `events` after
+ * `last` (one statement, in record order), reads their events of the schema ordered by `(parent_id,
+ * id)` (one range read, which an index on `parent_id` or the record index serves), folds each record's
+ * and writes the rows.
+ */
 async function rebuildBatch(
   tx: SpectorDatabase,
   spec: MaterializedSpec,
   events: EventsTable,
-  ids: readonly string[],
-): Promise<{ events: number; upserted: number; deleted: number }> {
-  const lock = quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name));
-  const values = sql.join(
-    ids.map((id) => sql`(${uuid(id)})`),
-    sql`, `,
-  );
-  await tx.execute(
-    sql`select 1 from (values ${values}) as r(id) cross join lateral ${sql.raw(lock)}(r.id) as h order by r.id`,
-  );
+  last: string | undefined,
+  size: number,
+): Promise<BatchResult> {
   const t = events.table;
+  const lock = sql.raw(quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name)));
+  const ofSchema = eq(t.schema, spec.schema as never);
+  const after = last === undefined ? sql`` : sql` and ${t.parentId} > ${uuid(last)}`;
+  const locked = await rowsOf(
+    tx,
+    sql`select r.id::pg_catalog.text as id from (select distinct ${t.parentId} as id from ${t} where ${ofSchema}${after} order by 1 limit ${size}) as r cross join lateral ${lock}(r.id) as h order by r.id`,
+  );
+  const ids = locked.map((row) => String(row.id));
+  if (ids.length === 0) return { ids, events: 0, upserted: 0, deleted: 0 };
   const rows = await tx
     .select()
     .from(t)
-    .where(and(eq(t.schema, spec.schema as never), inArray(t.parentId, [...ids])))
+    .where(and(ofSchema, gte(t.parentId, uuid(ids[0]!)), lte(t.parentId, uuid(ids[ids.length - 1]!))))
     .orderBy(asc(t.parentId), asc(t.id));
+  // a record of the range made since the lock is left to its appends, which write its row
+  const mine = new Set(ids);
+  const scope = foldScope(spec, events.meta);
   const upserts: StateRow[] = [];
   const deletes: string[] = [];
-  let start = 0;
-  for (let i = 1; i <= rows.length; i++) {
-    if (i < rows.length && rows[i]!.parentId === rows[start]!.parentId) continue;
+  let folded = 0;
+  for (let start = 0, end = 1; start < rows.length; start = end++) {
     const id = rows[start]!.parentId;
-    const row = checkRow(spec, id, fold(spec, events.meta, undefined, rows.slice(start, i)).row);
+    while (end < rows.length && rows[end]!.parentId === id) end++;
+    if (!mine.has(id)) continue;
+    folded += end - start;
+    const row = checkRow(spec, id, fold(undefined, spec.evolve, rows, start, { ...scope, end }));
     if (row === undefined) deletes.push(id);
     else upserts.push(row);
-    start = i;
   }
-  await upsertRows(tx, spec, upserts);
-  await deleteRows(tx, spec, deletes);
-  return { events: rows.length, upserted: upserts.length, deleted: deletes.length };
+  await writeRows(tx, spec, upserts, deletes);
+  return { ids, events: folded, upserted: upserts.length, deleted: deletes.length };
 }
