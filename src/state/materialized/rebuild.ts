@@ -45,7 +45,10 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void | Promise<void>;
 }
 
-/** PostgreSQL's limit on a statement's parameters, which a multi-row upsert must stay under. */
+/**
+ * PostgreSQL's limit on a statement's parameters, which a batch written through Drizzle's multi-row
+ * insert (a row JSON cannot carry, see write-rows.ts) must stay under.
+ */
 const MAX_PARAMETERS = 65_535;
 /** How many times a batch is tried again after another writer's commit failed it. */
 const ATTEMPTS = 16;
@@ -53,11 +56,12 @@ const ATTEMPTS = 16;
 type Transactional = { transaction<R>(run: (tx: SpectorDatabase) => Promise<R>): Promise<R> };
 
 /**
- * Recomputes every row of `spec`'s table from the log: for each batch of records of the schema (by
- * record id), one read of their events ordered by `(parent_id, id)`, the fold through `evolve`, one
- * multi-row upsert and one delete (the records whose fold is `undefined`), in one transaction that
- * first locks the batch's record heads (`lock_record_T`), so that no append to those records
- * interleaves. Each batch is idempotent; a rebuild that stopped resumes from its last cursor.
+ * Recomputes every row of `spec`'s table from the log, in batches of records of the schema (by record
+ * id), each one transaction of three statements: the next `batchSize` record ids found and their heads
+ * locked (`lock_record_T`, in record order), so that no append to those records interleaves; their
+ * events read in one range ordered by `(parent_id, id)` and folded through `evolve` (the fold of
+ * src/state/fold.ts); the rows upserted and the rows of records whose fold is `undefined` deleted, in
+ * one statement. Each batch is idempotent; a rebuild that stopped resumes from its last cursor.
  *
  * @example
  * ```ts
