@@ -8,7 +8,7 @@
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { SpectorOptionError } from "../../errors.js";
-import { identifier, quoteIdent, quoteQualified } from "../../sql/quote.js";
+import { quoteQualified } from "../../sql/quote.js";
 import type { EventsTable, EventsTarget } from "../../queries/target.js";
 import type { EventTableMeta } from "../../tables/meta.js";
 import type { SpectorDatabase } from "../../queries/types.js";
