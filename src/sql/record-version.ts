@@ -13,6 +13,7 @@ import { chainFunctionBody } from "./record-chain.js";
 import { nextEventIdFunction } from "./record-chain-ids.js";
 import { headsTableOf } from "./record-hash.js";
 import { dropLockRecordStatement, lockRecordFunction } from "./record-lock.js";
+import { dropSpectorChainAtStatement, spectorChainAtFunction } from "./spector-chain.js";
 import { createStatements, dollarQuoted, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
@@ -40,6 +41,8 @@ export function recordVersionObjects(meta: EventTableMeta): RuleObjects {
       },
       nextEventIdFunction(meta),
       lockRecordFunction(meta),
+      // on Spector's chain (`hashed: true`), the append at an expected version takes the chain's lock first
+      ...(meta.hashed && !meta.recordChain ? [spectorChainAtFunction(meta)] : []),
     ],
     triggers: [
       {
@@ -96,5 +99,6 @@ export function dropRecordVersionStatements(table: TableName): string[] {
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordVersion.function(table.name))}() CASCADE;`,
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.nextEventId(table.name))}(uuid);`,
     dropLockRecordStatement(table),
+    dropSpectorChainAtStatement(table),
   ];
 }
