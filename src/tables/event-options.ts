@@ -120,7 +120,8 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
 
 /**
  * Checks `versioned`: implied by `hashed: "record"` (whose heads are the record heads, so `false` is
- * refused there), and refused with `layout: "citus"` (no trigger on a distributed table yet). With
+ * refused there), and refused with `layout: "citus"` (Citus runs a row trigger on each shard, where
+ * the heads' queries are nested distributed queries it refuses). With
  * `hashed: true` the heads sit beside Spector's chain, and an append at an expected version compares
  * them under the chain's table lock (`chain_append_at_T`).
  */
@@ -141,7 +142,7 @@ function checkVersioned(
     throw new SpectorOptionError(
       path,
       object.versioned,
-      'left out with `layout: "citus"` (the record heads are kept by a trigger, and this layout installs no trigger on a distributed table yet)',
+      'left out with `layout: "citus"`: the record heads are kept by a row trigger, which Citus runs on each shard, where its query of the heads table is a nested distributed query Citus refuses ("cannot execute a distributed query from a query on a shard"), as it refuses `lock_record_T` inside an append (see docs/citus.md#left-out-for-now)',
     );
   }
   return versioned;
