@@ -21,6 +21,7 @@ export const SLOW_SUITES = [
   "test/record-chain-restore.test.ts", // pg_dump and pg_restore of record chains (PostgreSQL only)
   "test/record-chain-concurrency.test.ts", // concurrent writers at each isolation level (PostgreSQL only)
   "test/versions-concurrency.test.ts", // concurrent appends at one expected version, each isolation level (PostgreSQL only)
+  "test/versions-restore.test.ts", // pg_dump and pg_restore of record heads (versioned: true; PostgreSQL only)
   "test/state-decide-concurrency.test.ts", // 16 concurrent decide calls at each isolation level (PostgreSQL only)
   "test/state-read-concurrency.test.ts", // readers beside writers on one record, each isolation level (PostgreSQL only)
   "test/materialized-concurrency.test.ts", // 16 writers keeping materialized rows, each isolation level (PostgreSQL only)
