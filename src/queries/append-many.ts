@@ -11,6 +11,7 @@ import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } f
 import { newEventId } from "../ids.js";
 import { COLUMNS, HEAD_COLUMNS, displayName, names } from "../naming/index.js";
 import { identifier, quoteQualified } from "../sql/quote.js";
+import { citusAppendAtVersion } from "./append-citus-version.js";
 import { jsonb, sending, type CheckedEvent } from "./event-input.js";
 import { isNotAfterRefusal, withRecordIds } from "./record-ids.js";
 import { versionOf, type ExpectedVersion } from "./record-version.js";
@@ -61,11 +62,9 @@ export async function insertEvents(
         path,
         expected,
         `left out or \`"any"\` on events table ${displayName(target.meta)}, which keeps no record heads to lock: ` +
-          (target.meta.layout === "citus"
-            ? "the Citus layout keeps none yet (`versioned` is refused with it: see docs/citus.md#left-out-for-now)"
-            : target.meta.hashed
-              ? "make it with `versioned: true` (record heads beside Spector's chain) to append at an expected version"
-              : 'make it with `versioned: true` (or `hashed: "record"`) to append at an expected version'),
+          (target.meta.hashed
+            ? "make it with `versioned: true` (record heads beside Spector's chain) to append at an expected version"
+            : 'make it with `versioned: true` (or `hashed: "record"`) to append at an expected version'),
       );
     }
   }
@@ -74,6 +73,11 @@ export async function insertEvents(
   }
   if (parentId === undefined) return startRecord(db, target, input.events);
   const events = target.record(parentId);
+  if (expected !== "any" && events.meta.layout === "citus") {
+    // Citus refuses lock_record_T inside the INSERT: the head is locked by a statement of its own
+    const any = (tx: SpectorDatabase) => insertEvents(tx, target, { ...input, expected: "any" }, path);
+    return citusAppendAtVersion(db, events, parentId, expected, any);
+  }
   const ids = input.events.map(() => newEventId());
   const run = (tx: SpectorDatabase, sent: readonly (string | null)[]) =>
     appendToRecord(tx, events, input.events, sent, parentId, expected);

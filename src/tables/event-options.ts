@@ -100,7 +100,7 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
   }
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
   const layout = checkLayout(object, { hashed, appendOnly, recordIndex });
-  const versioned = checkVersioned(object, { recordChain, layout });
+  const versioned = checkVersioned(object, { recordChain });
   const upcast = checkUpcast(object.upcast, schemas);
   return {
     hashed,
@@ -120,15 +120,12 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
 
 /**
  * Checks `versioned`: implied by `hashed: "record"` (whose heads are the record heads, so `false` is
- * refused there), and refused with `layout: "citus"` (Citus runs a row trigger on each shard, where
- * the heads' queries are nested distributed queries it refuses). With
+ * refused there). With `layout: "citus"` the heads are distributed beside the events, and their
+ * trigger finds the heads' shard on each shard's node (`sql/record-version-citus.ts`). With
  * `hashed: true` the heads sit beside Spector's chain, and an append at an expected version compares
  * them under the chain's table lock (`chain_append_at_T`).
  */
-function checkVersioned(
-  object: Record<string, unknown>,
-  given: { readonly recordChain: boolean; readonly layout: Layout },
-): boolean {
+function checkVersioned(object: Record<string, unknown>, given: { readonly recordChain: boolean }): boolean {
   const path = at(OPTIONS, "versioned");
   const versioned = checkBoolean(path, object.versioned, given.recordChain);
   if (given.recordChain && !versioned) {
@@ -136,13 +133,6 @@ function checkVersioned(
       path,
       object.versioned,
       '`true` or left out with `hashed: "record"` (a record chain keeps the record heads `versioned` asks for)',
-    );
-  }
-  if (versioned && given.layout === "citus") {
-    throw new SpectorOptionError(
-      path,
-      object.versioned,
-      'left out with `layout: "citus"`: the record heads are kept by a row trigger, which Citus runs on each shard, where its query of the heads table is a nested distributed query Citus refuses ("cannot execute a distributed query from a query on a shard"), as it refuses `lock_record_T` inside an append (see docs/citus.md#left-out-for-now)',
     );
   }
   return versioned;
