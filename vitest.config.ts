@@ -17,6 +17,7 @@ export const SLOW_SUITES = [
   "test/verify.test.ts", // drizzle-spector verify as a subprocess
   "test/generate-shards.test.ts", // generate and drizzle-kit over a growing shards list
   "test/citus.test.ts", // the Citus cluster (CITUS_URL)
+  "test/citus-versions.test.ts", // expected versions on the Citus cluster (CITUS_URL)
   "test/drivers*.test.ts", // the driver matrix
   "test/record-chain-restore.test.ts", // pg_dump and pg_restore of record chains (PostgreSQL only)
   "test/record-chain-concurrency.test.ts", // concurrent writers at each isolation level (PostgreSQL only)
