@@ -24,6 +24,7 @@ import {
   type RecordVersion,
   type SpectorDatabase,
 } from "../src/index.js";
+import { compareRules } from "../src/check/rules.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";
@@ -98,6 +99,11 @@ if (CITUS_URL === undefined) {
         [`${schema}.accounts_heads`, "parent_id"],
       ]);
       expect(rows[0]!.colocation).toBe(rows[1]!.colocation);
+    });
+
+    test("check finds nothing to report: the heads trigger, its functions and the distribution are as the schema wants", async () => {
+      const catalog = (text: string, params: unknown[]) => query<Record<string, unknown>>(text, params);
+      expect((await compareRules(catalog, tables)).differences).toEqual([]);
     });
 
     test("appends at the expected version are written, at a stale one conflict with nothing written; the head counts every row, raw inserts included", async () => {
