@@ -19,6 +19,7 @@ import {
   materialized,
   readVersion,
   savepoint,
+  shardSet,
   spectorActions,
   spectorDownSql,
   spectorTables,
@@ -39,7 +40,10 @@ const declared = {
 } as const;
 const { vledger, vledger_heads } = spectorTables({ table: "vledger", versioned: true, ...declared });
 const { ledger } = spectorTables({ table: "ledger", ...declared });
-const schema = { vledger, vledger_heads, ledger };
+// a shard set of Spector's chains with heads: each shard has its chain, its heads and its chain_append_at
+const sharded = spectorTables({ shards: ["vchain_0", "vchain_1"], versioned: true, ...declared });
+const chains = shardSet([sharded.vchain_0, sharded.vchain_1]);
+const schema = { vledger, vledger_heads, ledger, ...sharded };
 
 type Account = { balance: number };
 const initial: Account = { balance: 0 };
@@ -206,6 +210,25 @@ describeBackends("expected versions on Spector's chain (hashed: true, versioned:
     );
     expect(two.state).toEqual({ balance: 3 });
     expect(await verifyChain(t.db, vledger)).toMatchObject({ ok: true });
+  });
+
+  test("a shard set: each record at its version in its shard; a stale version conflicts; each shard's chain verifies", async () => {
+    const records = [];
+    for (let i = 0; i < 4; i++) records.push(await appendEvents(t.db, chains, { events: [deposit(i)] }));
+    for (const { rows, version } of records) {
+      const parentId = rows[0]!.id;
+      const next = await appendEvents(t.db, chains, { parentId, expected: version, events: [deposit(10)] });
+      expect(next.version.count).toBe(2);
+      await expectRejects(appendEvent(t.db, chains, { ...deposit(11), parentId, expected: version }), {
+        instanceOf: SpectorVersionConflictError,
+      });
+      expect(await readVersion(t.db, chains, parentId)).toEqual(next.version);
+    }
+    const shards = await t.query<{ n: number }>(
+      `SELECT (SELECT count(*)::int FROM vchain_0) AS n UNION ALL SELECT (SELECT count(*)::int FROM vchain_1)`,
+    );
+    expect(shards.reduce((sum, row) => sum + row.n, 0)).toBe(8);
+    expect(await verifyChain(t.db, chains)).toEqual({ ok: true, count: 8 });
   });
 
   test("refused before any SQL: a version without parentId, a version on a chain without heads, materialize", async () => {
