@@ -23,9 +23,11 @@ import {
   spectorActions,
   spectorDownSql,
   spectorTables,
+  spectorTriggerSql,
   spectorJson,
   verifyChain,
 } from "../src/index.js";
+import { compareRules } from "../src/check/rules.js";
 import { elixirModule, spectorHashTail } from "../src/spector/chain.js";
 import { integer, pgTable, uuid } from "drizzle-orm/pg-core";
 import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
@@ -88,6 +90,16 @@ describeBackends("expected versions on Spector's chain (hashed: true, versioned:
       `SELECT tgname AS name FROM pg_catalog.pg_trigger WHERE tgrelid = 'vledger'::regclass AND NOT tgisinternal`,
     );
     expect(triggers.map((row) => row.name)).toEqual(["record_heads_vledger"]);
+    // drizzle-spector check finds the heads' rule and the chain's as the schema wants them
+    expect((await compareRules(t.query, schema)).differences).toEqual([]);
+    await t.query(
+      "DROP FUNCTION public.chain_append_at_vledger(bigint, uuid, uuid, uuid, integer, integer, jsonb, bytea)",
+    );
+    expect((await compareRules(t.query, schema)).differences.map((d) => d.object)).toEqual([
+      "function public.chain_append_at_vledger()",
+    ]);
+    await t.execMigration(spectorTriggerSql({ vledger }));
+    expect((await compareRules(t.query, schema)).differences).toEqual([]);
     const down = spectorDownSql({ table: "vledger", versioned: true, ...declared });
     expect(down).toContain(
       '"public"."chain_append_at_vledger"(bigint, uuid, uuid, uuid, integer, integer, jsonb, bytea)',
