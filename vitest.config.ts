@@ -17,10 +17,12 @@ export const SLOW_SUITES = [
   "test/verify.test.ts", // drizzle-spector verify as a subprocess
   "test/generate-shards.test.ts", // generate and drizzle-kit over a growing shards list
   "test/citus.test.ts", // the Citus cluster (CITUS_URL)
+  "test/citus-versions.test.ts", // expected versions on the Citus cluster (CITUS_URL)
   "test/drivers*.test.ts", // the driver matrix
   "test/record-chain-restore.test.ts", // pg_dump and pg_restore of record chains (PostgreSQL only)
   "test/record-chain-concurrency.test.ts", // concurrent writers at each isolation level (PostgreSQL only)
   "test/versions-concurrency.test.ts", // concurrent appends at one expected version, each isolation level (PostgreSQL only)
+  "test/versions-restore.test.ts", // pg_dump and pg_restore of record heads (versioned: true; PostgreSQL only)
   "test/state-decide-concurrency.test.ts", // 16 concurrent decide calls at each isolation level (PostgreSQL only)
   "test/state-read-concurrency.test.ts", // readers beside writers on one record, each isolation level (PostgreSQL only)
   "test/materialized-concurrency.test.ts", // 16 writers keeping materialized rows, each isolation level (PostgreSQL only)

@@ -52,6 +52,8 @@ const { orders, orders_heads } = spectorTables({ table: "orders", versioned: tru
 const versionedShards = spectorTables({ shards: ["vo_0", "vo_1", "vo_2"], versioned: true, schemas, actions });
 const orderShards = shardSet([versionedShards.vo_0, versionedShards.vo_1, versionedShards.vo_2]);
 const notes = eventTable("notes", { versioned: true, schemas, actions });
+// the Citus layout's heads trigger, where the table is not distributed (PGlite, PostgreSQL): the same heads
+const { cited, cited_heads } = spectorTables({ table: "cited", layout: "citus", versioned: true, schemas, actions });
 const notes_heads = versionHeadTable(notes);
 const schema = {
   events,
@@ -64,6 +66,8 @@ const schema = {
   ...versionedShards,
   notes,
   notes_heads,
+  cited,
+  cited_heads,
 };
 
 // the types: rows typed by the table, the version a RecordVersion
@@ -259,12 +263,14 @@ describeBackends("appendEvents and expected versions", (backend) => {
   for (const [name, given] of [
     ["versioned: true (spectorTables)", orders],
     ["versioned: true (eventTable and versionHeadTable)", notes],
+    ['versioned: true, layout: "citus"', cited],
   ] as const) {
     const table = given as unknown as typeof orders;
     test(`${name}: record heads without a hash; expected versions as on a record chain`, async () => {
       const { rows, version } = await appendEvents(t.db, table, { events: [order(1), order(2), order(3)] });
       const parentId = rows[0]!.id;
-      const heads = given === orders ? "orders_heads" : "notes_heads";
+      const name = given === orders ? "orders" : given === notes ? "notes" : "cited";
+      const heads = `${name}_heads`;
       const [head] = await t.query<{ last: string; n: number }>(
         `SELECT last_id::text AS last, event_count::int AS n FROM ${heads} WHERE parent_id = $1`,
         [parentId],
@@ -281,7 +287,6 @@ describeBackends("appendEvents and expected versions", (backend) => {
       });
       expect(await readVersion(t.db, table, parentId)).toEqual({ lastId: row.id, count: 5 });
       // a raw insert moves it as well; an id not after the record's last is refused (40001)
-      const name = given === orders ? "orders" : "notes";
       await t.query(`INSERT INTO ${name} (id, parent_id, schema, action, payload) VALUES (NULL, $1, 0, 2, '{}')`, [
         parentId,
       ]);
@@ -300,10 +305,10 @@ describeBackends("appendEvents and expected versions", (backend) => {
     });
   }
 
-  test('versioned: refused with hashed: true, false with hashed: "record", with the Citus layout; heads dropped by spectorDownSql', () => {
-    expect(() => spectorTables({ table: "x", versioned: true, hashed: true })).toThrow(/versioned/);
+  test('versioned: accepted with hashed: true and with the Citus layout; refused false with hashed: "record"; heads dropped by spectorDownSql', () => {
+    expect(spectorTables({ table: "x", versioned: true, hashed: true }).x_heads).toBeDefined();
     expect(() => spectorTables({ table: "x", versioned: false, hashed: "record" })).toThrow(/versioned/);
-    expect(() => spectorTables({ table: "x", versioned: true, layout: "citus" })).toThrow(/versioned/);
+    expect(spectorTables({ table: "x", versioned: true, layout: "citus" }).x_heads).toBeDefined();
     expect(() => spectorTables({ table: "x", versioned: "yes" as never })).toThrow(/versioned/);
     expect(() => versionHeadTable(plain)).toThrow(/versioned/);
     expect(() => versionHeadTable(events)).toThrow(/chainHeadTable/);
@@ -397,7 +402,7 @@ describeBackends("appendEvents and expected versions", (backend) => {
     await expectRefusedBeforeSql(
       t,
       (db) => appendEvents(db, ledger, { parentId, expected: version, events: [order(2)] }),
-      { option: "expected", mentions: ['hashed: "record"'] },
+      { option: "expected", mentions: ["versioned: true"] },
     );
     for (const [options, option] of [
       [{ parentId, events: [] }, "events"],

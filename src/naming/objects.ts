@@ -87,6 +87,11 @@ export const names = {
     function: (table: string) => `record_heads_${table}`,
     /** `record_heads_T`: the BEFORE INSERT row trigger on `T`. */
     trigger: (table: string) => `record_heads_${table}`,
+    /**
+     * `chain_append_at_T`: on a `hashed: true` table, Spector's chain append (`chain_append_T`) only
+     * when the record is at an expected version.
+     */
+    chainAppendAt: (table: string) => `chain_append_at_${table}`,
   },
   /** Spector's chain of events table `T` (`hashed: true`). */
   spectorChain: {

@@ -80,6 +80,7 @@ function recordVersionNames(table: string): DerivedName[] {
   return [
     [rule.function(table), "trigger function"],
     [rule.trigger(table), "trigger"],
+    [rule.chainAppendAt(table), "function"],
   ];
 }
 

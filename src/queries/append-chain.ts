@@ -7,7 +7,7 @@
 import { getTableColumns, is, sql, type SQL } from "drizzle-orm";
 import { PgTransaction, type PgColumn } from "drizzle-orm/pg-core";
 import { at } from "../checks.js";
-import { SpectorOptionError } from "../errors.js";
+import { SpectorOptionError, SpectorVersionConflictError } from "../errors.js";
 import { displayName, names } from "../naming/index.js";
 import { identifier, quoteQualified } from "../sql/quote.js";
 import { SPECTOR_CHAIN_ISOLATION } from "../sql/spector-chain.js";
@@ -15,8 +15,11 @@ import { spectorHashTail } from "../spector/chain.js";
 import { SpectorEncodingError, spectorJson } from "../spector/json.js";
 import { BASE_ACTIONS, actionNames } from "../tables/codes.js";
 import type { EventTableMeta } from "../tables/meta.js";
+import { sending } from "./event-input.js";
 import { checkChained } from "./inputs.js";
-import type { Events, EventsTable } from "./target.js";
+import { withRecordIds } from "./record-ids.js";
+import { versionOf, type ExpectedVersion } from "./record-version.js";
+import { recordNotFound, type Events, type EventsTable } from "./target.js";
 import type { SpectorDatabase } from "./types.js";
 import { driverError } from "./violation.js";
 
@@ -27,9 +30,12 @@ interface ChainInput {
   readonly payload: string | null;
 }
 
-/** The new event's values: its id, its record (`undefined` to start one), and what the table stores. */
+/**
+ * The new event's values: its id (`null`: the record heads' trigger makes one after the record's last),
+ * its record (`undefined` to start one), and what the table stores.
+ */
 interface ChainValues {
-  readonly id: string;
+  readonly id: string | null;
   readonly parentId: string | undefined;
   readonly schema: unknown;
   readonly action: unknown;
@@ -45,12 +51,15 @@ interface ChainValues {
  * the rest of Spector's text, encoded here. Outside a transaction the lock is held for that statement;
  * in the caller's, until it ends (its isolation level is checked first: above READ COMMITTED its snapshot
  * may predate the lock). Returns the row, or `undefined` when `parentId` is no record's first event.
+ * At an `expected` version (a `versioned: true` table) it calls `chain_append_at_T(...)` instead, which
+ * after the lock appends only when the record's head says that version: `undefined` otherwise too.
  */
 export async function appendChained(
   db: SpectorDatabase,
   events: EventsTable,
   link: ChainLink,
   values: ChainValues,
+  expected: ExpectedVersion = "any",
 ): Promise<Events["$inferSelect"] | undefined> {
   if (is(db, PgTransaction)) await checkReadCommitted(db);
   const { meta, table: t } = events;
@@ -63,6 +72,9 @@ export async function appendChained(
   const tail = spectorHashTail(link.schema, link.action, link.payload).toString("hex");
   // in the order of CHAIN_APPEND_ARGUMENTS, each cast to its type
   const args = [
+    ...(expected === "any"
+      ? []
+      : [sql`${expected.count}::pg_catalog.int8`, sql`${expected.lastId}::pg_catalog.text::pg_catalog.uuid`]),
     sql`${values.id}::pg_catalog.text::pg_catalog.uuid`,
     values.parentId === undefined
       ? sql`null::pg_catalog.uuid`
@@ -72,7 +84,9 @@ export async function appendChained(
     values.payload ?? sql`null::pg_catalog.jsonb`,
     sql`pg_catalog.decode(${tail}::pg_catalog.text, 'hex')`,
   ];
-  const fn = sql.raw(quoteQualified(meta.pgSchema, names.spectorChain.function(meta.name)));
+  const name =
+    expected === "any" ? names.spectorChain.function(meta.name) : names.recordVersion.chainAppendAt(meta.name);
+  const fn = sql.raw(quoteQualified(meta.pgSchema, name));
   try {
     const rows = await db.select(fields).from(sql`${fn}(${sql.join(args, sql`, `)}) as ${row}`);
     return rows[0] as Events["$inferSelect"] | undefined;
@@ -81,12 +95,77 @@ export async function appendChained(
   }
 }
 
+/**
+ * `appendEvent` on Spector's chain, at `expected` or any version: the one statement of
+ * {@link appendChained}; on a `versioned: true` table an event of a record is tried again without an id
+ * while the record heads' trigger refuses the one sent as not after the record's last (`withRecordIds`).
+ * Throws {@link SpectorVersionConflictError} when the record is not at `expected` (nothing written),
+ * `SpectorRecordNotFoundError` when `values.parentId` is no record's first event. `path` names `expected`.
+ */
+export async function appendChainedEvent(
+  db: SpectorDatabase,
+  events: EventsTable,
+  link: ChainLink,
+  values: ChainValues,
+  expected: ExpectedVersion,
+  path: string,
+): Promise<Events["$inferSelect"]> {
+  const { meta } = events;
+  const { parentId } = values;
+  checkChainExpected(path, meta, parentId, expected);
+  const append = (tx: SpectorDatabase, id: string | null) =>
+    appendChained(tx, events, link, { ...values, id }, expected);
+  const row =
+    meta.versioned && parentId !== undefined
+      ? await sending(withRecordIds(db, values.id!, append))
+      : await sending(append(db, values.id));
+  if (row !== undefined) return row;
+  if (parentId === undefined) throw new Error("drizzle-spector: a new record's first event was not written");
+  if (expected === "any") return recordNotFound(db, events, parentId);
+  // READ COMMITTED (the chain needs it): the version committed now, the one that did not match
+  const actual = await versionOf(db, events, parentId);
+  if (actual === undefined) return recordNotFound(db, events, parentId);
+  throw new SpectorVersionConflictError(parentId, expected, actual, displayName(meta));
+}
+
+/**
+ * Refuses, at `path`, an `expected` version that a chained append cannot compare: one without
+ * `parentId` (a new record has no version), or one on a table without record heads (`versioned: true`).
+ */
+export function checkChainExpected(
+  path: string,
+  meta: EventTableMeta,
+  parentId: string | undefined,
+  expected: ExpectedVersion,
+): void {
+  if (expected === "any") return;
+  if (parentId === undefined) {
+    throw new SpectorOptionError(
+      path,
+      expected,
+      '`"any"` or left out without `parentId`: the first event starts a record, which has no version to expect',
+    );
+  }
+  if (!meta.versioned) {
+    throw new SpectorOptionError(
+      path,
+      expected,
+      `left out or \`"any"\` on events table ${displayName(meta)}, which keeps no record heads to compare: ` +
+        "make it with `versioned: true` (record heads beside Spector's chain) to append at an expected version",
+    );
+  }
+}
+
 /** What a failed chained append means, when it is the chain's lock or function: a clearer error. */
 function chainError(error: unknown, meta: EventTableMeta): Error | undefined {
   const found = driverError(error);
   const message = String(found?.message);
   const table = displayName(meta);
-  const fn = quoteQualified(meta.pgSchema, names.spectorChain.function(meta.name));
+  // chain_append_T, or chain_append_at_T (an append at an expected version)
+  const missing = [names.spectorChain.function(meta.name), names.recordVersion.chainAppendAt(meta.name)].find((name) =>
+    message.includes(name),
+  );
+  const fn = quoteQualified(meta.pgSchema, missing ?? names.spectorChain.function(meta.name));
   if (found?.code === INSUFFICIENT_PRIVILEGE) {
     return new Error(
       `drizzle-spector: appending to hashed table ${table} takes \`LOCK TABLE ... IN EXCLUSIVE MODE\` ` +
@@ -95,7 +174,7 @@ function chainError(error: unknown, meta: EventTableMeta): Error | undefined {
       { cause: error },
     );
   }
-  if (found?.code === UNDEFINED_FUNCTION && message.includes(names.spectorChain.function(meta.name))) {
+  if (found?.code === UNDEFINED_FUNCTION && missing !== undefined) {
     return new Error(
       `drizzle-spector: appending to hashed table ${table} calls ${fn}(...), which the database does not have: ` +
         "run `drizzle-spector generate` (it writes the migration that installs it) and apply the migrations " +

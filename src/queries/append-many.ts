@@ -11,6 +11,7 @@ import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } f
 import { newEventId } from "../ids.js";
 import { COLUMNS, HEAD_COLUMNS, displayName, names } from "../naming/index.js";
 import { identifier, quoteQualified } from "../sql/quote.js";
+import { citusAppendAtVersion } from "./append-citus-version.js";
 import { jsonb, sending, type CheckedEvent } from "./event-input.js";
 import { isNotAfterRefusal, withRecordIds } from "./record-ids.js";
 import { versionOf, type ExpectedVersion } from "./record-version.js";
@@ -62,7 +63,7 @@ export async function insertEvents(
         expected,
         `left out or \`"any"\` on events table ${displayName(target.meta)}, which keeps no record heads to lock: ` +
           (target.meta.hashed
-            ? 'make it with `hashed: "record"` (a chain per record, with record heads) to append at an expected version'
+            ? "make it with `versioned: true` (record heads beside Spector's chain) to append at an expected version"
             : 'make it with `versioned: true` (or `hashed: "record"`) to append at an expected version'),
       );
     }
@@ -72,6 +73,11 @@ export async function insertEvents(
   }
   if (parentId === undefined) return startRecord(db, target, input.events);
   const events = target.record(parentId);
+  if (expected !== "any" && events.meta.layout === "citus") {
+    // Citus refuses lock_record_T inside the INSERT: the head is locked by a statement of its own
+    const any = (tx: SpectorDatabase) => insertEvents(tx, target, { ...input, expected: "any" }, path);
+    return citusAppendAtVersion(db, events, parentId, expected, any);
+  }
   const ids = input.events.map(() => newEventId());
   const run = (tx: SpectorDatabase, sent: readonly (string | null)[]) =>
     appendToRecord(tx, events, input.events, sent, parentId, expected);

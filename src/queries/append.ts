@@ -11,7 +11,7 @@ import { COLUMNS, names } from "../naming/index.js";
 import { identifier } from "../sql/quote.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
-import { appendChained, chainLink } from "./append-chain.js";
+import { appendChainedEvent, chainLink } from "./append-chain.js";
 import { insertEvents } from "./append-many.js";
 import { checkNewEvent, jsonb, sending, type CheckedEvent } from "./event-input.js";
 import { checkExpected } from "./record-version.js";
@@ -70,28 +70,30 @@ export async function appendEvent<T extends AnyEventTable>(
 ): Promise<EventRow<T>> {
   const target = resolveEvents("table", table);
   const input = checkNewEvent(event, target.meta);
-  const expected = checkExpected(at("event", "expected"), (event as { expected?: unknown }).expected);
-  if (expected !== "any") {
-    const { parentId, ...one } = input;
-    const path = at("event", "expected");
-    const { rows } = await insertEvents(db, target, { parentId, expected, events: [one] }, path);
-    return rows[0] as unknown as EventRow<T>;
-  }
+  const path = at("event", "expected");
+  const expected = checkExpected(path, (event as { expected?: unknown }).expected);
   // Spector's chain is computed here; a record chain, by the database's trigger (checked before any SQL)
   const chain = target.meta.hashed && !target.meta.recordChain ? chainLink(target.meta, input) : undefined;
   const { parentId } = input;
+  if (expected !== "any" && chain === undefined) {
+    const { parentId: _, ...one } = input;
+    const { rows } = await insertEvents(db, target, { parentId, expected, events: [one] }, path);
+    return rows[0] as unknown as EventRow<T>;
+  }
   // a new record gets its id (and, in a shard set, its shard) from the target; an event of a record, a new id
   const { id, events } =
     parentId === undefined ? target.start() : { id: newEventId(), events: target.record(parentId) };
+  if (chain !== undefined) {
+    const values = { ...input, payload: input.payload === null ? null : jsonb(input.payload) };
+    const row = await appendChainedEvent(db, events, chain, { ...values, id, parentId }, expected, path);
+    return row as unknown as EventRow<T>;
+  }
   if ((target.meta.recordChain || target.meta.versioned) && parentId !== undefined) {
     // the trigger refuses an id not after the record's last (another writer's clock ahead): retried
     const row = await withRecordIds(db, id, (tx, next) => insert(tx, events, input, next, parentId));
     return row as unknown as EventRow<T>;
   }
-  if (chain === undefined) return (await insert(db, events, input, id, parentId)) as unknown as EventRow<T>;
-  const values = { ...input, payload: input.payload === null ? null : jsonb(input.payload) };
-  const row = await sending(appendChained(db, events, chain, { ...values, id, parentId }));
-  return (row ?? (await recordNotFound(db, events, parentId!))) as unknown as EventRow<T>;
+  return (await insert(db, events, input, id, parentId)) as unknown as EventRow<T>;
 }
 
 /** Inserts the event: the first of a new record (`parentId` undefined), or one of record `parentId`. */

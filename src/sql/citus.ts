@@ -11,6 +11,7 @@
 import { COLUMNS, type TableName } from "../naming/index.js";
 import type { EventTableMeta, LinkTableMeta } from "../tables/meta.js";
 import { quoteLiteral, quoteQualified } from "./quote.js";
+import { headsTableOf } from "./record-hash.js";
 import { dollarQuoted, type RuleObjects } from "./rule-objects.js";
 
 /** `schema.table` as a SQL literal, quoted as `regclass` reads it. */
@@ -47,6 +48,13 @@ function eventsOf(meta: LinkTableMeta): TableName {
 export function citusDistributionStatements(meta: EventTableMeta | LinkTableMeta): string[] {
   const steps =
     meta.kind === "events" ? [distribute(meta)] : [distribute(eventsOf(meta)), distribute(meta, eventsOf(meta))];
+  if (meta.kind === "events" && meta.versioned) {
+    // the record heads, co-located by parent_id (their trigger writes the heads' shard beside each shard of events);
+    // a table with a row trigger is distributed only with citus.enable_unsafe_triggers on
+    const heads = headsTableOf(meta);
+    steps.unshift(`    PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);`);
+    steps.push(distribute(heads, meta));
+  }
   const body = `BEGIN
   IF ${CITUS_INSTALLED} THEN
 ${steps.join("\n")}

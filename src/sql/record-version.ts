@@ -13,6 +13,8 @@ import { chainFunctionBody } from "./record-chain.js";
 import { nextEventIdFunction } from "./record-chain-ids.js";
 import { headsTableOf } from "./record-hash.js";
 import { dropLockRecordStatement, lockRecordFunction } from "./record-lock.js";
+import { CITUS_TRIGGERS_STATEMENT, citusHeadsFunctionBody } from "./record-version-citus.js";
+import { dropSpectorChainAtStatement, spectorChainAtFunction } from "./spector-chain.js";
 import { createStatements, dollarQuoted, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
 /**
@@ -34,12 +36,15 @@ export function recordVersionObjects(meta: EventTableMeta): RuleObjects {
       {
         schema: meta.pgSchema,
         name: rule.function(meta.name),
-        source: `\n${chainFunctionBody(meta, false)}\n`,
+        // on the Citus layout the trigger runs on each shard: the heads' shard is found there
+        source: `\n${meta.layout === "citus" ? citusHeadsFunctionBody(meta) : chainFunctionBody(meta, false)}\n`,
         securityDefiner: true,
         config: PINNED_SEARCH_PATH,
       },
       nextEventIdFunction(meta),
       lockRecordFunction(meta),
+      // on Spector's chain (`hashed: true`), the append at an expected version takes the chain's lock first
+      ...(meta.hashed && !meta.recordChain ? [spectorChainAtFunction(meta)] : []),
     ],
     triggers: [
       {
@@ -87,7 +92,9 @@ END`;
 
 /** The statements that install the record heads on events table `meta`: the backfill, then the functions and trigger. */
 export function recordVersionStatements(meta: EventTableMeta): string[] {
-  return [versionBackfillStatement(meta), ...createStatements(recordVersionObjects(meta))];
+  const statements = [versionBackfillStatement(meta), ...createStatements(recordVersionObjects(meta))];
+  // Citus creates a row trigger on a distributed table only with citus.enable_unsafe_triggers on
+  return meta.layout === "citus" ? [CITUS_TRIGGERS_STATEMENT, ...statements] : statements;
 }
 
 /** The statements that remove the record heads from events table `table` (its heads table is drizzle-kit's). */
@@ -96,5 +103,6 @@ export function dropRecordVersionStatements(table: TableName): string[] {
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordVersion.function(table.name))}() CASCADE;`,
     `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordChain.nextEventId(table.name))}(uuid);`,
     dropLockRecordStatement(table),
+    dropSpectorChainAtStatement(table),
   ];
 }

@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { COLUMNS, names, type TableName } from "../naming/index.js";
+import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming/index.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
+import { createStatements, PINNED_SEARCH_PATH, type RuleFunction, type RuleObjects } from "./rule-objects.js";
 
 /**
  * How `chain_append_T()` refuses a transaction above READ COMMITTED: SQLSTATE `25001`
@@ -50,7 +50,22 @@ export const CHAIN_APPEND_ARGUMENTS = [
   ["hash_tail", "bytea"],
 ] as const;
 
-function appendBody(meta: TableName): string {
+/**
+ * The arguments of `chain_append_at_T(...)` (a `hashed: true` table with `versioned: true`): the
+ * version the record must be at (its event count and last id), then those of `chain_append_T(...)`.
+ */
+export const CHAIN_APPEND_AT_ARGUMENTS = [
+  ["expected_count", "bigint"],
+  ["expected_last", "uuid"],
+  ...CHAIN_APPEND_ARGUMENTS,
+] as const;
+
+/**
+ * The body of `chain_append_T(...)`, or, with `atVersion`, of `chain_append_at_T(...)`, which after the
+ * lock compares record `record_id`'s head (read through `lock_record_T`) with the expected version and
+ * appends nothing when it differs.
+ */
+export function appendBody(meta: TableName, atVersion = false): string {
   const table = quoteQualified(meta.pgSchema, meta.name);
   const [chain, parent] = [quoteIdent(names.alias.chain), quoteIdent(names.alias.parent)];
   const col = (alias: string, c: string) => `${alias}.${quoteIdent(c)}`;
@@ -82,7 +97,7 @@ BEGIN
   END IF;
   LOCK TABLE ${table} IN EXCLUSIVE MODE;
   -- each statement from here on reads a new snapshot: every append committed before the lock was granted
-  SELECT ${col(chain, COLUMNS.hash)} INTO last_hash FROM ${table} AS ${chain}
+${atVersion ? versionCheck(meta) : ""}  SELECT ${col(chain, COLUMNS.hash)} INTO last_hash FROM ${table} AS ${chain}
     ORDER BY ${col(chain, COLUMNS.insertedAt)} DESC, ${col(chain, COLUMNS.id)} DESC LIMIT 1;
   new_hash := sha256(coalesce(convert_to(encode(last_hash, 'hex') || ':', 'UTF8'), ''::bytea) || hash_tail);
   new_inserted_at := greatest(clock_timestamp() AT TIME ZONE 'utc',
@@ -97,6 +112,45 @@ BEGIN
       RETURNING *;
   END IF;
 END`;
+}
+
+/**
+ * The check of `chain_append_at_T`: under the chain's lock (every append to the table waits for it,
+ * and each one moves its record's head), the head as `lock_record_T` returns it must say the expected
+ * version; otherwise nothing is appended (no row returned), as for no such record.
+ */
+function versionCheck(meta: TableName): string {
+  const lock = quoteQualified(meta.pgSchema, names.recordChain.lockRecord(meta.name));
+  const [count, last] = [quoteIdent(HEAD_COLUMNS.eventCount), quoteIdent(HEAD_COLUMNS.lastId)];
+  return `  IF NOT EXISTS (SELECT FROM ${lock}(record_id) AS h
+                  WHERE h.${count} = expected_count AND h.${last} = expected_last) THEN
+    RETURN;
+  END IF;
+`;
+}
+
+/**
+ * `chain_append_at_T(...)`, the function of a `hashed: true` table with `versioned: true`: an append to
+ * Spector's chain (as `chain_append_T`, same lock, same hash) only when the record is at the expected
+ * version. It is installed with the record heads (`sql/record-version.ts`), whose trigger and
+ * `lock_record_T` it needs.
+ */
+export function spectorChainAtFunction(meta: EventTableMeta): RuleFunction {
+  return {
+    schema: meta.pgSchema,
+    name: names.recordVersion.chainAppendAt(meta.name),
+    source: `\n${appendBody(meta, true)}\n`,
+    securityDefiner: false,
+    config: PINNED_SEARCH_PATH,
+    arguments: CHAIN_APPEND_AT_ARGUMENTS.map(([name, type]) => `${name} ${type}`).join(", "),
+    returns: { setOf: true, schema: meta.pgSchema ?? "public", type: meta.name },
+  };
+}
+
+/** The statement that removes `chain_append_at_T(...)` from events table `table`. */
+export function dropSpectorChainAtStatement(table: TableName): string {
+  const types = CHAIN_APPEND_AT_ARGUMENTS.map(([, type]) => type).join(", ");
+  return `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, names.recordVersion.chainAppendAt(table.name))}(${types});`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { PgTransaction } from "drizzle-orm/pg-core";
 import { at, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError, type RecordVersion } from "../errors.js";
 import { appendEvent } from "../queries/append.js";
+import { checkChainExpected } from "../queries/append-chain.js";
 import { insertEvents } from "../queries/append-many.js";
 import { checkNewEvent, EVENTS_ITEM_KEYS } from "../queries/event-input.js";
 import { checkExpected, versionOf, type ExpectedVersion } from "../queries/record-version.js";
@@ -54,7 +55,8 @@ const OPTION_KEYS = ["parentId", "expected", "events", "materialize"] as const;
  * record's head (`lock_record_T(parent_id)`, `FOR UPDATE`) and compares it, so that of any number of
  * concurrent appends at the same version exactly one wins, under READ COMMITTED, REPEATABLE READ and
  * SERIALIZABLE alike (above READ COMMITTED, a head changed after your transaction's snapshot is a
- * conflict too). It needs a table with record heads: `hashed: "record"`. With `expected: "any"` (the
+ * conflict too). It needs a table with record heads: `versioned: true` or `hashed: "record"` (on a
+ * `hashed: true` table, `versioned: true` compares them under the chain's table lock). With `expected: "any"` (the
  * default) there is no comparison, and `version.count` is the count the statement saw before its own
  * events plus them (a concurrent writer's events may be left out).
  *
@@ -117,7 +119,8 @@ export async function appendEvents<T extends AnyEventTable>(
 
 /**
  * Spector's chain (`hashed: true`) appends one event per statement: one event as `appendEvent` does,
- * several in a transaction of the caller's, one after the other.
+ * several in a transaction of the caller's, one after the other, the first at `expected` (the chain's
+ * table lock it takes is held until the transaction ends, so no other append comes between).
  */
 async function spectorChainEvents<T extends AnyEventTable>(
   db: SpectorDatabase,
@@ -126,13 +129,7 @@ async function spectorChainEvents<T extends AnyEventTable>(
   expected: ExpectedVersion,
   list: readonly EventInput<T>[],
 ): Promise<AppendEventsResult<T>> {
-  if (expected !== "any") {
-    throw new SpectorOptionError(
-      "expected",
-      expected,
-      'left out or `"any"` on a `hashed: true` table, which keeps no record heads to lock: make it with `hashed: "record"` (or, without Spector\'s chain, `versioned: true`) to append at an expected version',
-    );
-  }
+  checkChainExpected("expected", resolveEvents("table", table).meta, parentId, expected);
   if (list.length > 1 && !is(db, PgTransaction)) {
     throw new SpectorOptionError(
       "db",
@@ -143,7 +140,9 @@ async function spectorChainEvents<T extends AnyEventTable>(
   const rows: EventRow<T>[] = [];
   let record = parentId;
   for (const event of list) {
-    const row = await appendEvent(db, table, { ...event, parentId: record } as unknown as NewEvent<T>);
+    // the first event at `expected` (the chain's table lock, held to the end of the transaction, keeps the others in)
+    const at = rows.length === 0 ? expected : "any";
+    const row = await appendEvent(db, table, { ...event, parentId: record, expected: at } as unknown as NewEvent<T>);
     record ??= (row as unknown as { id: string }).id;
     rows.push(row);
   }
@@ -151,6 +150,8 @@ async function spectorChainEvents<T extends AnyEventTable>(
   const version =
     parentId === undefined
       ? { lastId: last.id, count: rows.length }
-      : await versionOf(db, resolveEvents("table", table).record(parentId), parentId);
+      : expected !== "any"
+        ? { lastId: last.id, count: expected.count + rows.length }
+        : await versionOf(db, resolveEvents("table", table).record(parentId), parentId);
   return { rows, version: version! };
 }

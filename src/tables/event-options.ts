@@ -100,7 +100,7 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
   }
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
   const layout = checkLayout(object, { hashed, appendOnly, recordIndex });
-  const versioned = checkVersioned(object, { hashed, recordChain, layout });
+  const versioned = checkVersioned(object, { recordChain });
   const upcast = checkUpcast(object.upcast, schemas);
   return {
     hashed,
@@ -120,14 +120,12 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
 
 /**
  * Checks `versioned`: implied by `hashed: "record"` (whose heads are the record heads, so `false` is
- * refused there), refused with `hashed: true` (Spector's chain appends under a table lock taken inside
- * its function, which a record lock taken first would deadlock with) and with `layout: "citus"` (no
- * trigger on a distributed table yet).
+ * refused there). With `layout: "citus"` the heads are distributed beside the events, and their
+ * trigger finds the heads' shard on each shard's node (`sql/record-version-citus.ts`). With
+ * `hashed: true` the heads sit beside Spector's chain, and an append at an expected version compares
+ * them under the chain's table lock (`chain_append_at_T`).
  */
-function checkVersioned(
-  object: Record<string, unknown>,
-  given: { readonly hashed: boolean; readonly recordChain: boolean; readonly layout: Layout },
-): boolean {
+function checkVersioned(object: Record<string, unknown>, given: { readonly recordChain: boolean }): boolean {
   const path = at(OPTIONS, "versioned");
   const versioned = checkBoolean(path, object.versioned, given.recordChain);
   if (given.recordChain && !versioned) {
@@ -135,20 +133,6 @@ function checkVersioned(
       path,
       object.versioned,
       '`true` or left out with `hashed: "record"` (a record chain keeps the record heads `versioned` asks for)',
-    );
-  }
-  if (versioned && given.hashed && !given.recordChain) {
-    throw new SpectorOptionError(
-      path,
-      object.versioned,
-      'left out with `hashed: true` (Spector\'s chain appends under a table lock of its own; use `hashed: "record"` for a chain with record heads)',
-    );
-  }
-  if (versioned && given.layout === "citus") {
-    throw new SpectorOptionError(
-      path,
-      object.versioned,
-      'left out with `layout: "citus"` (the record heads are kept by a trigger, and this layout installs no trigger on a distributed table yet)',
     );
   }
   return versioned;

@@ -110,6 +110,13 @@ export function materialized<S extends PgTable, T extends AnyEventTable, const N
       'an events table with record heads (`versioned: true` or `hashed: "record"`), whose lock keeps the row the fold of its record',
     );
   }
+  if (meta.hashed && !meta.recordChain) {
+    throw new SpectorOptionError(
+      "events",
+      displayName(meta),
+      "an events table without Spector's chain (`hashed: true` appends through the chain's function, under a table lock that the record lock `materialize` takes first would deadlock with)",
+    );
+  }
   const schema = checkSchema(given.schema, meta.schemas, displayName(meta));
   if (typeof given.evolve !== "function") {
     throw new SpectorOptionError("evolve", given.evolve, "a function `(row | undefined, event) => row | undefined`");

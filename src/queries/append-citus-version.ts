@@ -1,0 +1,83 @@
+/**
+ * An append at an expected version on the Citus layout (`layout: "citus"`, `versioned: true`). Citus
+ * pushes an `INSERT ... SELECT` that calls `lock_record_T` down to the record's shard, where the
+ * function's query of the heads table is a nested distributed query that Citus refuses. So the head is
+ * locked by a statement of its own (`SELECT ... FROM lock_record_T($1)`, run on the coordinator and
+ * routed to the record's shard), compared here, and the events inserted after it in the same
+ * transaction, which holds the head's lock until it ends: two statements in one transaction (`db`'s,
+ * in a savepoint, or one of its own) instead of one.
+ *
+ * @module
+ */
+import { is } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } from "../errors.js";
+import { HEAD_COLUMNS, displayName, names } from "../naming/index.js";
+import { quoteIdent, quoteQualified } from "../sql/quote.js";
+import { httpDriver } from "./driver.js";
+import { isNotAfterRefusal } from "./record-ids.js";
+import { versionOf } from "./record-version.js";
+import { rowQuery } from "./rows.js";
+import { recordNotFound, type Events, type EventsTable } from "./target.js";
+import type { SpectorDatabase } from "./types.js";
+import { driverError } from "./violation.js";
+
+type Transactional = SpectorDatabase & {
+  transaction<R>(run: (tx: SpectorDatabase) => Promise<R>): Promise<R>;
+};
+
+/**
+ * Appends to record `parentId` of Citus-layout table `events` only at version `expected`: locks the
+ * record's head, compares it, then runs `insert` (the append at any version) in the same transaction.
+ * Throws {@link SpectorVersionConflictError} (nothing written) when the head says another version, or
+ * when, above READ COMMITTED, the head changed after the transaction's snapshot (SQLSTATE 40001).
+ */
+export async function citusAppendAtVersion(
+  db: SpectorDatabase,
+  events: EventsTable,
+  parentId: string,
+  expected: RecordVersion,
+  insert: (tx: SpectorDatabase) => Promise<{ readonly rows: Events["$inferSelect"][] }>,
+): Promise<{ rows: Events["$inferSelect"][]; version: RecordVersion }> {
+  const http = httpDriver(db);
+  if (http !== undefined || typeof (db as Partial<Transactional>).transaction !== "function") {
+    throw new SpectorOptionError(
+      "db",
+      http ?? "a database without transactions",
+      "a database with interactive transactions (or one of its `tx`): on the Citus layout an append at an expected version locks the record's head in a statement of its own, then appends",
+    );
+  }
+  const table = displayName(events.meta);
+  const run = async (tx: SpectorDatabase) => {
+    const head = await lockHead(tx, events, parentId);
+    if (head === undefined) return recordNotFound(tx, events, parentId);
+    if (head.count !== expected.count || head.lastId !== expected.lastId.toLowerCase()) {
+      throw new SpectorVersionConflictError(parentId, expected, head, table);
+    }
+    const { rows } = await insert(tx);
+    return { rows, version: { lastId: rows[rows.length - 1]!.id, count: expected.count + rows.length } };
+  };
+  try {
+    return await (db as Transactional).transaction(run);
+  } catch (error) {
+    if (driverError(error)?.code !== "40001" || isNotAfterRefusal(error)) throw error;
+    // above READ COMMITTED: the head changed after the snapshot; in a transaction of the caller's it cannot see the version
+    const actual = is(db, PgTransaction) ? undefined : await versionOf(db, events, parentId);
+    throw new SpectorVersionConflictError(parentId, expected, actual, table, error);
+  }
+}
+
+/** Record `parentId`'s head, locked (`lock_record_T`, `FOR UPDATE`), or `undefined` when it has none. */
+async function lockHead(
+  tx: SpectorDatabase,
+  events: EventsTable,
+  parentId: string,
+): Promise<RecordVersion | undefined> {
+  const lock = quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name));
+  const [count, last] = [quoteIdent(HEAD_COLUMNS.eventCount), quoteIdent(HEAD_COLUMNS.lastId)];
+  const [row] = await rowQuery(tx)(
+    `SELECT h.${count}::pg_catalog.text AS n, h.${last}::pg_catalog.text AS last FROM ${lock}($1::pg_catalog.text::pg_catalog.uuid) AS h`,
+    [parentId],
+  );
+  return row === undefined ? undefined : { lastId: String(row.last), count: Number(row.n) };
+}
