@@ -24,6 +24,11 @@ export interface ManyEvents {
   readonly parentId: string | undefined;
   readonly expected: ExpectedVersion;
   readonly events: readonly Omit<CheckedEvent, "parentId">[];
+  /**
+   * The caller has just read the record (`decide`): when nothing is written at `expected` it is a
+   * conflict, thrown without reading the record's version again (`actual` left out).
+   */
+  readonly recordRead?: boolean;
 }
 
 /** The rows written, in order, and the record's version after them. */
@@ -83,6 +88,9 @@ export async function insertEvents(
         )
       : await run(db, ids);
   if (written === undefined) {
+    if (input.recordRead && expected !== "any") {
+      throw new SpectorVersionConflictError(parentId, expected, undefined, displayName(events.meta));
+    }
     const actual = await versionOf(db, events, parentId);
     if (actual === undefined || expected === "any") return recordNotFound(db, events, parentId);
     throw new SpectorVersionConflictError(parentId, expected, actual, displayName(events.meta));
