@@ -85,7 +85,7 @@ export function appendStatement(
   return { execute: (values) => query.execute(values), params };
 }
 
-/** The columns other than the ones an event sends: `[key, column]`, in table order. */
+/** The columns of `t`: `[key, column]`, in table order. */
 function columnsOf(t: Events): [string, PgColumn][] {
   return Object.entries(getTableColumns(t) as Record<string, PgColumn>);
 }
