@@ -9,7 +9,7 @@ import { SpectorOptionError } from "./errors.js";
 /**
  * A new event id: a UUIDv7 (a millisecond timestamp, then a counter, then random bits). Ids made in
  * one process are strictly increasing, also for many ids in the same millisecond and when the clock
- * steps back: the counter carries on from the last id (the `uuid` package keeps this state), so
+ * steps back: the counter carries on from the last id (as the `uuid` package's `v7` does), so
  * ordering a record's events by `id` orders them as their ids were made. That is not commit order:
  * an id made first can be committed last, by a transaction that stays open longer.
  *
@@ -21,7 +21,35 @@ import { SpectorOptionError } from "./errors.js";
  * ```
  */
 export function newEventId(): string {
-  return uuidv7();
+  const now = Date.now();
+  if (now > v7State.msecs) {
+    const random = randomBytes();
+    v7State.msecs = now;
+    // a new millisecond: the counter starts at a random value (31 bits), as the `uuid` package's does
+    v7State.seq = ((random[6]! & 0x7f) << 24) | (random[7]! << 16) | (random[8]! << 8) | random[9]!;
+    return uuidv7({ msecs: v7State.msecs, seq: v7State.seq, random });
+  }
+  // the same millisecond, or the clock stepped back: the counter carries on; past its end, the next millisecond
+  v7State.seq = (v7State.seq + 1) | 0;
+  if (v7State.seq === 0) v7State.msecs++;
+  return uuidv7({ msecs: v7State.msecs, seq: v7State.seq, random: randomBytes() });
+}
+
+/** The last id's millisecond and counter: the next id is made after it. */
+const v7State = { msecs: -Infinity, seq: 0 };
+
+/** Random bytes drawn from the system's generator 4 KiB at a time (one call per id costs more than the id). */
+const RANDOM_POOL = new Uint8Array(4096);
+let randomUsed = RANDOM_POOL.length;
+
+/** 16 fresh random bytes for one id. */
+function randomBytes(): Uint8Array {
+  if (randomUsed + 16 > RANDOM_POOL.length) {
+    globalThis.crypto.getRandomValues(RANDOM_POOL);
+    randomUsed = 0;
+  }
+  randomUsed += 16;
+  return RANDOM_POOL.subarray(randomUsed - 16, randomUsed);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,7 +102,7 @@ export function newRecordId(shard: number): string {
   if (!Number.isInteger(shard) || shard < 0 || shard >= MAX_SHARDS) {
     throw new SpectorOptionError("shard", shard, `a shard index, an integer from 0 to ${MAX_SHARDS - 1}`);
   }
-  return `${uuidv7().slice(0, 28)}${RECORD_ID_MARKER}${shard.toString(16).padStart(2, "0")}`;
+  return `${newEventId().slice(0, 28)}${RECORD_ID_MARKER}${shard.toString(16).padStart(2, "0")}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The driver matrix: every helper (appendEvent, listByParent, backtrace, link, linked, verifyChain) and
- * eight concurrent writers on a plain, a `hashed: true` and a `hashed: "record"` table, with every chain
+ * The driver matrix: every helper (appendEvent, appendEvents at an expected version, listByParent,
+ * backtrace, link, linked, verifyChain) and eight concurrent writers on a plain, a `hashed: true` and a `hashed: "record"` table, with every chain
  * verified afterwards, on each Drizzle PostgreSQL driver: PGlite, postgres.js (default and
  * `prepare: false`), node-postgres, `@neondatabase/serverless` Pool and Client (through a local
  * WebSocket-to-TCP proxy), neon-http (a local emulation of Neon's HTTP endpoint) and `pg-proxy` (a local
@@ -21,11 +21,14 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import ws from "ws";
 import {
+  SpectorVersionConflictError,
   appendEvent,
+  appendEvents,
   backtrace,
   link,
   linked,
   listByParent,
+  readVersion,
   spectorDriver,
   spectorTables,
   verifyChain,
@@ -211,6 +214,32 @@ async function exercise(db: SpectorDatabase, cell: Cell): Promise<void> {
     }
     const sharedEvents = await listByParent(db, table as typeof plain, shared.id);
     expect(sharedEvents).toHaveLength(1 + 8 * 2);
+    if (table === records) {
+      // appends at an expected version (the statement kept per table and size), several sizes, and a stale one refused
+      await Promise.all(
+        own.map(async (row, w) => {
+          let version = (await readVersion(db, records, row.id))!;
+          for (let n = 1; n <= 3; n++) {
+            const events = Array.from({ length: n }, (_, i) => ({
+              schema: "note" as const,
+              action: "update" as const,
+              payload: { w, n, i },
+            }));
+            const next = await appendEvents(db, records, { parentId: row.id, expected: version, events });
+            expect(next.version.count, cell.name).toBe(version.count + n);
+            version = next.version;
+          }
+          const stale = { lastId: version.lastId, count: version.count - 1 };
+          const refused = await appendEvents(db, records, {
+            parentId: row.id,
+            expected: stale,
+            events: [{ schema: "note", action: "update", payload: { stale: true } }],
+          }).catch((error: unknown) => error);
+          expect(refused, cell.name).toBeInstanceOf(SpectorVersionConflictError);
+          expect(await readVersion(db, records, row.id), cell.name).toEqual(version);
+        }),
+      );
+    }
     if (table === plain) {
       const [first, second] = reads[0]!;
       await link(db, plain_links, second!, first!);

@@ -14,6 +14,7 @@ import {
   decide,
   listByParent,
   payloadType,
+  readVersion,
   spectorTables,
   type ByAction,
 } from "../src/index.js";
@@ -108,6 +109,8 @@ describeBackends("decide", (backend) => {
     expect(await count(t, "bank")).toBe(before + 3); // the interfering deposits only
     expect((await listByParent(t.db, bank.bank, id)).filter((e) => e.action === "withdraw")).toEqual([]);
     expect((error as SpectorVersionConflictError).parentId).toBe(id);
+    // the last attempt's conflict says the version found (the earlier ones were retried without reading it)
+    expect((error as SpectorVersionConflictError).actual).toEqual(await readVersion(t.db, bank.bank, id));
   });
 
   test("a decision of [] writes nothing; a decider or evolve that throws: its error, nothing written", async () => {

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { SQL, getTableColumns, is, sql } from "drizzle-orm";
-import { PgTransaction, type PgColumn } from "drizzle-orm/pg-core";
+import { is, sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } from "../errors.js";
 import { newEventId } from "../ids.js";
-import { COLUMNS, HEAD_COLUMNS, displayName, names } from "../naming/index.js";
-import { identifier, quoteQualified } from "../sql/quote.js";
+import { displayName } from "../naming/index.js";
+import { appendStatement, type AppendedRow } from "./append-statement.js";
 import { citusAppendAtVersion } from "./append-citus-version.js";
 import { jsonb, sending, type CheckedEvent } from "./event-input.js";
 import { isNotAfterRefusal, withRecordIds } from "./record-ids.js";
@@ -25,6 +25,11 @@ export interface ManyEvents {
   readonly parentId: string | undefined;
   readonly expected: ExpectedVersion;
   readonly events: readonly Omit<CheckedEvent, "parentId">[];
+  /**
+   * The caller has just read the record (`decide`): when nothing is written at `expected` it is a
+   * conflict, thrown without reading the record's version again (`actual` left out).
+   */
+  readonly recordRead?: boolean;
 }
 
 /** The rows written, in order, and the record's version after them. */
@@ -89,6 +94,9 @@ export async function insertEvents(
         )
       : await run(db, ids);
   if (written === undefined) {
+    if (input.recordRead && expected !== "any") {
+      throw new SpectorVersionConflictError(parentId, expected, undefined, displayName(events.meta));
+    }
     const actual = await versionOf(db, events, parentId);
     if (actual === undefined || expected === "any") return recordNotFound(db, events, parentId);
     throw new SpectorVersionConflictError(parentId, expected, actual, displayName(events.meta));
@@ -146,15 +154,11 @@ function byId<R extends { id: string }>(rows: R[]): R[] {
   return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** The alias of the locked head in the append statement. */
-const HEAD = "spector_head";
-/** The alias of the events sent, a `VALUES` list. */
-const SENT = "spector_sent";
-
 /**
- * Appends `events` to record `parentId` in one `INSERT ... SELECT`, with ids `ids` (`null`: the record
- * chain's trigger makes them), at version `expected` (the record's head locked and compared) or any.
- * `undefined` when nothing was written: no such record, or not at the expected version.
+ * Appends `events` to record `parentId` in one `INSERT ... SELECT` (see {@link appendStatement}), with
+ * ids `ids` (`null`: the record chain's trigger makes them), at version `expected` (the record's head
+ * locked and compared) or any. `undefined` when nothing was written: no such record, or not at the
+ * expected version.
  */
 async function appendToRecord(
   db: SpectorDatabase,
@@ -166,13 +170,13 @@ async function appendToRecord(
 ): Promise<ManyResult | undefined> {
   const t = events.table;
   const citus = events.meta.layout === "citus";
-  const select = selectEvents(events, sent, ids, parentId, expected);
-  const counted = sql<string>`(select pg_catalog.count(*)::pg_catalog.text from ${t} as ${identifier(names.alias.chain)} where ${identifier(names.alias.chain)}.${identifier(COLUMNS.parentId)} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid)`;
+  const statement = appendStatement(db, events, sent.length, expected !== "any", !citus);
+  const values = statement.params(sent, ids, parentId, expected);
   let rows: Events["$inferSelect"][];
   let before: number | undefined;
   if (citus) {
     // Citus fails a routed INSERT ... SELECT with parameters and RETURNING: insert, then read back by key
-    await sending(db.insert(t).select(select));
+    await sending(statement.execute(values));
     const wanted = ids.map((id) => sql`${id}::pg_catalog.text::pg_catalog.uuid`);
     rows = await db
       .select()
@@ -181,14 +185,11 @@ async function appendToRecord(
         sql`${t.parentId} OPERATOR(pg_catalog.=) ${parentId}::pg_catalog.text::pg_catalog.uuid and ${t.id} in (${sql.join(wanted, sql`, `)})`,
       );
   } else {
-    const returned = await sending(
-      db
-        .insert(t)
-        .select(select)
-        .returning({ ...getTableColumns(t), spectorBefore: counted }),
-    );
-    before = returned.length > 0 ? Number(returned[0]!.spectorBefore) : undefined;
-    rows = returned.map(({ spectorBefore: _, ...row }) => row as Events["$inferSelect"]);
+    rows = (await sending(statement.execute(values))) as AppendedRow[];
+    if (expected === "any" && rows.length > 0) {
+      before = Number((rows[0] as AppendedRow).spectorBefore);
+      for (const row of rows as AppendedRow[]) delete row.spectorBefore;
+    }
   }
   if (rows.length === 0) return undefined;
   byId(rows);
@@ -196,56 +197,4 @@ async function appendToRecord(
   if (expected !== "any") return { rows, version: { lastId, count: expected.count + rows.length } };
   if (before === undefined) return { rows, version: (await versionOf(db, events, parentId)) ?? { lastId, count: 0 } };
   return { rows, version: { lastId, count: before + rows.length } };
-}
-
-/**
- * `SELECT` the new events' columns, in table order: the events sent (a `VALUES` list, in order), joined
- * to the record's first event (none when there is no such record), which gives `parent_id`, and, at an
- * expected version, to the record's head as `lock_record_T` returns it locked, which must say that
- * version (none otherwise). In the Citus layout `parent_id` is also compared with `parentId`, so that
- * Citus routes the statement to the record's shard.
- */
-function selectEvents(
-  events: EventsTable,
-  sent: ManyEvents["events"],
-  ids: readonly (string | null)[],
-  parentId: string,
-  expected: ExpectedVersion,
-): SQL {
-  const t = events.table;
-  const citus = events.meta.layout === "citus";
-  const [parent, head, list] = [identifier(names.alias.parent), identifier(HEAD), identifier(SENT)];
-  const [idColumn, parentColumn] = [identifier(COLUMNS.id), identifier(COLUMNS.parentId)];
-  const columns = Object.entries(getTableColumns(t) as Record<string, PgColumn>);
-  const valueKeys = ["schema", "action", "payload"] as const;
-  const rows = sent.map((event, i) => {
-    const values = stored(event);
-    const cells = valueKeys.map((key): SQL => {
-      const column = (t as unknown as Record<string, PgColumn>)[key]!;
-      const value = values[key];
-      if (is(value, SQL)) return value;
-      return sql`${value === null || value === undefined ? null : column.mapToDriverValue(value)}::${sql.raw(column.getSQLType())}`;
-    });
-    return sql`(${sql.raw(String(i))}, ${ids[i] ?? null}::pg_catalog.uuid, ${sql.join(cells, sql`, `)})`;
-  });
-  const selected = columns.map(([key, column]): SQL => {
-    const type = sql.raw(column.getSQLType());
-    if (key === "id") return sql`${list}.${identifier("id")}`;
-    if (key === "parentId") return sql`${parent}.${citus ? parentColumn : idColumn}`;
-    if ((valueKeys as readonly string[]).includes(key)) return sql`${list}.${identifier(key)}`;
-    const fallback = column.defaultFn?.();
-    return fallback === undefined ? sql`null::${type}` : sql`${fallback}::${type}`;
-  });
-  const equals = sql.raw("OPERATOR(pg_catalog.=)");
-  const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
-  const routed = citus ? sql` and ${parent}.${parentColumn} ${equals} ${record}` : sql``;
-  const lock =
-    expected === "any"
-      ? sql``
-      : sql` cross join ${sql.raw(quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name)))}(${record}) as ${head}`;
-  const atVersion =
-    expected === "any"
-      ? sql``
-      : sql` and ${head}.${identifier(HEAD_COLUMNS.eventCount)} ${equals} ${expected.count}::pg_catalog.int8 and ${head}.${identifier(HEAD_COLUMNS.lastId)} ${equals} ${expected.lastId}::pg_catalog.text::pg_catalog.uuid`;
-  return sql`select ${sql.join(selected, sql`, `)} from (values ${sql.join(rows, sql`, `)}) as ${list}(${identifier("ord")}, ${identifier("id")}, ${identifier("schema")}, ${identifier("action")}, ${identifier("payload")}) cross join ${t} as ${parent}${lock} where ${parent}.${idColumn} ${equals} ${record} and ${parent}.${parentColumn} ${equals} ${parent}.${idColumn}${routed}${atVersion} order by ${list}.${identifier("ord")}`;
 }

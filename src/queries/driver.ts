@@ -12,8 +12,9 @@ import type { SpectorDatabase } from "./types.js";
 /** The options of {@link spectorDriver}. */
 export interface SpectorDriverOptions {
   /**
-   * Whether the read helpers (`listByParent`, `backtrace`) prepare their statements under a name, so
-   * that PostgreSQL parses and plans each once per connection. Default `true`: right on a direct
+   * Whether the read helpers (`listByParent`, `backtrace`, `aggregate`) and the appends to a record
+   * (`appendEvents`, `appendEvent` with `expected`) prepare their statements under a name, so that
+   * PostgreSQL parses and plans each once per connection. Default `true`: right on a direct
    * connection and on a session-mode pooler, where a name stays on the connection that prepared it
    * (postgres.js names its own statements and ignores this; PGlite, neon-http and `pg-proxy` have no
    * named statements).

@@ -6,7 +6,8 @@
  */
 import { at, checkUuid } from "../checks.js";
 import { SpectorOptionError, type RecordVersion } from "../errors.js";
-import { COLUMNS } from "../naming/index.js";
+import { COLUMNS, HEAD_COLUMNS } from "../naming/index.js";
+import { headsTableOf } from "../sql/record-hash.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 import { rowQuery } from "./rows.js";
 import type { EventsTable } from "./target.js";
@@ -41,23 +42,34 @@ export function checkExpected(path: string, value: unknown): ExpectedVersion {
 }
 
 /**
- * Reads record `parentId`'s version in `events`: its event count and last id, in one statement (by the
- * table's `parent_id` index), or `undefined` when the record has no events.
+ * Reads record `parentId`'s version in `events`: its event count and last id, in one statement, or
+ * `undefined` when the record has no events. On a table with record heads (`versioned: true`,
+ * `hashed: "record"`) the head row (a primary key lookup), which the heads trigger keeps with every
+ * event; counted by the table's `parent_id` index otherwise, or when the record has no head row.
  */
 export async function versionOf(
   db: SpectorDatabase,
   events: EventsTable,
   parentId: string,
 ): Promise<RecordVersion | undefined> {
-  const table = quoteQualified(events.meta.pgSchema, events.meta.name);
+  const { meta } = events;
+  const table = quoteQualified(meta.pgSchema, meta.name);
   const [id, parent] = [quoteIdent(COLUMNS.id), quoteIdent(COLUMNS.parentId)];
   const record = `e.${parent} OPERATOR(pg_catalog.=) $1::pg_catalog.text::pg_catalog.uuid`;
-  const [row] = await rowQuery(db)(
-    `SELECT pg_catalog.count(*)::pg_catalog.text AS n, ` +
-      `(SELECT e.${id}::pg_catalog.text FROM ${table} AS e WHERE ${record} ORDER BY e.${id} DESC LIMIT 1) AS last ` +
-      `FROM ${table} AS e WHERE ${record}`,
-    [parentId],
-  );
-  const count = Number(row?.n ?? 0);
-  return count === 0 || row?.last == null ? undefined : { lastId: String(row.last), count };
+  let count = `(SELECT pg_catalog.count(*) FROM ${table} AS e WHERE ${record})`;
+  let last = `(SELECT e.${id} FROM ${table} AS e WHERE ${record} ORDER BY e.${id} DESC LIMIT 1)`;
+  if ((meta.versioned || meta.recordChain) && meta.headsTable !== undefined) {
+    // coalesce reads the events only when the record has no head row
+    const heads = headsTableOf(meta);
+    const head = (column: string) =>
+      `(SELECT h.${quoteIdent(column)} FROM ${quoteQualified(heads.pgSchema, heads.name)} AS h ` +
+      `WHERE h.${quoteIdent(HEAD_COLUMNS.parentId)} OPERATOR(pg_catalog.=) $1::pg_catalog.text::pg_catalog.uuid)`;
+    count = `coalesce(${head(HEAD_COLUMNS.eventCount)}, ${count})`;
+    last = `coalesce(${head(HEAD_COLUMNS.lastId)}, ${last})`;
+  }
+  const [row] = await rowQuery(db)(`SELECT ${count}::pg_catalog.text AS n, ${last}::pg_catalog.text AS last`, [
+    parentId,
+  ]);
+  const n = Number(row?.n ?? 0);
+  return n === 0 || row?.last == null ? undefined : { lastId: String(row.last), count: n };
 }

@@ -93,6 +93,19 @@ export async function appendEvents<T extends AnyEventTable>(
   table: T | ShardSet<T>,
   options: AppendEventsOptions<T>,
 ): Promise<AppendEventsResult<T>> {
+  return appendToRead(db, table, options, false);
+}
+
+/**
+ * {@link appendEvents}, for `decide`, which has just read the record (`recordRead`): a conflict is then
+ * thrown without reading the record's version again, its `actual` left out.
+ */
+export async function appendToRead<T extends AnyEventTable>(
+  db: SpectorDatabase,
+  table: T | ShardSet<T>,
+  options: AppendEventsOptions<T>,
+  recordRead: boolean,
+): Promise<AppendEventsResult<T>> {
   const target = resolveEvents("table", table);
   const given = checkObject("options", options, OPTION_KEYS);
   const parentId = given.parentId === undefined ? undefined : checkUuid("parentId", given.parentId);
@@ -113,7 +126,7 @@ export async function appendEvents<T extends AnyEventTable>(
   if (target.meta.hashed && !target.meta.recordChain) {
     return spectorChainEvents(db, table, parentId, expected, list as readonly EventInput<T>[]);
   }
-  const { rows, version } = await insertEvents(db, target, { parentId, expected, events }, "expected");
+  const { rows, version } = await insertEvents(db, target, { parentId, expected, events, recordRead }, "expected");
   return { rows: rows as unknown as EventRow<T>[], version };
 }
 

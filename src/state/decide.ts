@@ -14,7 +14,7 @@ import type { EventInput, EventRow, SpectorDatabase } from "../queries/types.js"
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
 import { aggregate } from "./aggregate.js";
-import { appendEvents } from "./append-events.js";
+import { appendToRead } from "./append-events.js";
 import { checkFoldOptions, fold, type Fold } from "./fold.js";
 
 /** The options of {@link decide}: the fold, and how often and how to try. */
@@ -115,8 +115,13 @@ export async function decide<T extends AnyEventTable, S>(
       throw new SpectorOptionError("decider", events, "a function that returns an array of events (`[]`: none)");
     }
     if (events.length === 0) return { rows: [], state: read.state, version: read.version, attempts };
-    const written = await appendEvents(conn, table, { parentId, expected: read.version, events });
-    return { rows: written.rows, state: fold(read.state, evolve, written.rows), version: written.version, attempts };
+    // a conflict before the last attempt is retried at once: its version is read again by the next
+    // attempt's `aggregate`, not first by the append (in a transaction of the caller's, `retried` needs it)
+    const last = attempts >= maxAttempts || (inTransaction && begin === undefined);
+    const written = await appendToRead(conn, table, { parentId, expected: read.version, events }, !last);
+    // the rows written are folded as `aggregate` folds rows it reads: payloads upcast on the way
+    const state = fold(read.state, evolve, written.rows, 0, { meta: target.meta });
+    return { rows: written.rows, state, version: written.version, attempts };
   };
 
   for (let attempts = 1; ; attempts++) {
