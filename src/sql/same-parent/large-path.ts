@@ -110,30 +110,46 @@ const STEP = {
 
 /**
  * The queries of a large statement, which the trigger function runs over its transition table `rows`
- * (a function it calls cannot read that table), each into one value or one link: the smallest id the
- * links reference (the smallest among the first 64 links, then one filtered pass for anything smaller,
- * cheaper than sorting every link), the merge joins (from id `$1` on, at most 8 entries per link, `$2`
- * links), the hash joins, and the per-link primary-key lookups.
+ * (a function it calls cannot read that table), as PL/pgSQL expressions of the large path's function
+ * (`p_rows`, `p_min_id`: the number of links and the smallest id they reference, written into the text
+ * as constants). Two hand their result to the function and return its next state: the count, and the
+ * smallest id (the smallest among the first 64 links, then one filtered pass for anything smaller,
+ * cheaper than sorting every link). Three return a violating link, if any: the merge joins (from the
+ * smallest id on, at most 8 entries per link), the hash joins, and the per-link primary-key lookups.
  */
-function largeQueries(link: LinkTableMeta, rows: string) {
+export function largeQueries(link: LinkTableMeta, rows: string) {
   const q = quoteIdent;
   const events = quoteQualified(link.pgSchema, link.events);
+  const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
   const [id, parentId, eventId, other] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.eventId), q(link.foreignKey)];
-  const joins = (source: string) => `SELECT l.${eventId}, l.${other}
-  FROM ${rows} AS l
-  LEFT JOIN ${source} AS e ON e.${id} ${EQ} l.${eventId}
-  LEFT JOIN ${source} AS o ON o.${id} ${EQ} l.${other}
- WHERE NOT coalesce(e.${parentId} ${EQ} o.${parentId}, false)
- LIMIT 1`;
+  const select = `SELECT l.${eventId}, l.${other}\n  FROM ${rows} AS l`;
+  const join = (source: string, alias: string, column: string) =>
+    `\n  LEFT JOIN ${source} AS ${alias} ON ${alias}.${id} ${EQ} l.${column}`;
+  const where = `\n WHERE NOT coalesce(e.${parentId} ${EQ} o.${parentId}, false)\n LIMIT 1`;
+  // the merge joins read the index from the smallest id on, at most 8 entries per link: PL/pgSQL
+  // pieces of text and values, which pg_catalog.concat joins
+  const range = [
+    quoteLiteral(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} `),
+    `${pg("quote_literal")}(p_min_id)`,
+    quoteLiteral(`::${UUID} ORDER BY ${id} LIMIT `),
+    `p_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`,
+    quoteLiteral(")"),
+  ];
+  const merge = [
+    quoteLiteral(`${select}\n  LEFT JOIN `),
+    ...range,
+    quoteLiteral(` AS e ON e.${id} ${EQ} l.${eventId}\n  LEFT JOIN `),
+    ...range,
+    quoteLiteral(` AS o ON o.${id} ${EQ} l.${other}${where}`),
+  ];
   return {
-    smallest: `SELECT coalesce((SELECT least(l.${eventId}, l.${other}) FROM ${rows} AS l
-   WHERE l.${eventId} ${op("<")} f.id OR l.${other} ${op("<")} f.id ORDER BY 1 LIMIT 1), f.id)
-  FROM (SELECT least(l.${eventId}, l.${other}) AS id FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1) AS f`,
-    merge: joins(
-      `(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} $1 ORDER BY ${id} LIMIT $2 ${op("*")} ${MERGE_ENTRIES_PER_ROW})`,
-    ),
-    hash: joins(events),
-    lookups: lookupsQuery(link, events, `${rows} AS l`, ""),
+    count: `SELECT ${fn}(${pg("count")}(*), NULL, NULL, NULL, NULL) FROM ${rows}`,
+    smallest: `${pg("concat")}(${quoteLiteral(`SELECT ${fn}(`)}, p_rows, ${quoteLiteral(`, coalesce((SELECT least(l.${eventId}, l.${other}) FROM ${rows} AS l
+   WHERE l.${eventId} ${op("<")} f.id OR l.${other} ${op("<")} f.id ORDER BY 1 LIMIT 1), f.id), NULL, NULL, NULL)
+  FROM (SELECT least(l.${eventId}, l.${other}) AS id FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1) AS f`)})`,
+    merge: `${pg("concat")}(${merge.join(", ")})`,
+    hash: quoteLiteral(`${select}${join(events, "e", eventId)}${join(events, "o", other)}${where}`),
+    lookups: quoteLiteral(lookupsQuery(link, events, `${rows} AS l`, "")),
   };
 }
 
@@ -173,7 +189,8 @@ function largePathBody(link: LinkTableMeta): string {
   const change = (settings: Settings) =>
     `PERFORM ${settings.map(([name, value]) => `${pg("set_config")}('${name}', ${value}, true)`).join(", ")};`;
   const save = CHANGED_SETTINGS.map((name) => `${pg("current_setting")}('${name}')`).join(", ");
-  const restore = CHANGED_SETTINGS.map((name, i) => `${pg("set_config")}('${name}', p_state[${i + 3}], true)`).join(
+  // the state: the step, the next query, the number of links, then the settings as they were
+  const restore = CHANGED_SETTINGS.map((name, i) => `${pg("set_config")}('${name}', p_state[${i + 4}], true)`).join(
     ", ",
   );
   const is = (step: string) => `v_step ${EQ} '${step}'`;
@@ -185,22 +202,22 @@ ${VIOLATION_VARIABLES}
   v_step ${TEXT};
   v_state ${TEXT}[];
 BEGIN
-  IF p_rows IS NULL THEN
-    v_event_id := p_event_id;
-    v_other_id := p_other_id;
-    ${raiseViolation(link, events)}
-    RETURN NULL;
-  END IF;
   IF p_state IS NOT NULL THEN
     v_step := p_state[1];
-    IF ${pg("cardinality")}(p_state) ${op(">")} 2 THEN
+    IF ${pg("cardinality")}(p_state) ${op(">")} 3 THEN
       PERFORM ${restore};
     END IF;
     IF ${is(STEP.merge)} AND p_event_id IS NOT NULL THEN
       v_step := '${STEP.mergeThenLookups}';
     END IF;
-    RAISE DEBUG 'drizzle-spector: % checks % links with %', ${quoteLiteral(link.name)}, p_rows, v_step;
-    RETURN ARRAY[v_step, CASE WHEN ${is(STEP.mergeThenLookups)} THEN ${quoteLiteral(queries.lookups)} END];
+    RAISE DEBUG 'drizzle-spector: % checks % links with %', ${quoteLiteral(link.name)}, p_state[3], v_step;
+    RETURN ARRAY[v_step, CASE WHEN ${is(STEP.mergeThenLookups)} THEN ${queries.lookups} END];
+  END IF;
+  IF p_rows IS NULL THEN
+    v_event_id := p_event_id;
+    v_other_id := p_other_id;
+    ${raiseViolation(link, events)}
+    RETURN NULL;
   END IF;
   v_small := ${small};
   IF p_min_id IS NULL THEN
@@ -208,7 +225,7 @@ BEGIN
       ${ordered} INTO v_ordered;
     END IF;
     IF NOT v_small OR v_ordered THEN
-      RETURN ARRAY['${STEP.smallest}', ${quoteLiteral(queries.smallest)}];
+      RETURN ARRAY['${STEP.smallest}', ${queries.smallest}];
     END IF;
     v_step := '${STEP.hash}';
   ELSE
@@ -218,10 +235,10 @@ BEGIN
     ELSIF v_small THEN
       v_step := '${STEP.hash}';
     ELSE
-      RETURN ARRAY['${STEP.lookups}', ${quoteLiteral(queries.lookups)}];
+      RETURN ARRAY['${STEP.lookups}', ${queries.lookups}, p_rows::${TEXT}];
     END IF;
   END IF;
-  v_state := ARRAY[v_step, CASE WHEN ${is(STEP.merge)} THEN ${quoteLiteral(queries.merge)} ELSE ${quoteLiteral(queries.hash)} END, ${save}];
+  v_state := ARRAY[v_step, CASE WHEN ${is(STEP.merge)} THEN ${queries.merge} ELSE ${queries.hash} END, p_rows::${TEXT}, ${save}];
   IF ${is(STEP.merge)} THEN
     ${change(MERGE_SETTINGS)}
   ELSE
@@ -252,24 +269,23 @@ export function largePathFunction(link: LinkTableMeta): RuleFunction {
 
 /**
  * The PL/pgSQL by which a trigger function whose transition table is `rows` checks a large statement,
- * into `v_event_id, v_other_id` (its first violating link, if any): it counts the links, then runs
- * the queries {@link largePathFunction} hands it (each through EXECUTE, so that the joins are planned
- * with the settings the function changed for them) and gives their results back, until the function
- * has nothing left to run. Few and short statements, so that a session's first small statement, which
- * compiles the whole trigger function, compiles little of them. Declares nothing: the caller declares
- * `v_rows` (`int8`), `v_min_id` (`uuid`) and `v_large` (`text[]`).
+ * into `v_event_id, v_other_id` (its first violating link, if any). It runs the queries
+ * {@link largePathFunction} hands it, each through EXECUTE (so that the joins are planned with the
+ * settings the function changed for them), and gives the joins' result back to the function, which
+ * restores the settings and hands it the lookups when the merge joins found a link they cannot confirm.
+ * The count and the smallest id call the function themselves. Few and short statements, so that a
+ * session's first small statement, which compiles the whole trigger function, compiles little of them.
+ * Declares nothing: the caller declares `v_large` (`text[]`).
  */
 export function checkLargeStatement(link: LinkTableMeta, rows: string, indent: string): string {
   const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
   return [
-    `SELECT ${pg("count")}(*) INTO v_rows FROM ${rows};`,
-    `v_large := ${fn}(v_rows, NULL, NULL, NULL, NULL);`,
+    `EXECUTE ${quoteLiteral(largeQueries(link, rows).count)} INTO v_large;`,
     `IF v_large[1] ${EQ} '${STEP.smallest}' THEN`,
-    `  EXECUTE v_large[2] INTO v_min_id;`,
-    `  v_large := ${fn}(v_rows, v_min_id, NULL, NULL, NULL);`,
+    `  EXECUTE v_large[2] INTO v_large;`,
     `END IF;`,
-    `EXECUTE v_large[2] INTO v_event_id, v_other_id USING v_min_id, v_rows;`,
-    `v_large := ${fn}(v_rows, v_min_id, v_event_id, v_other_id, v_large);`,
+    `EXECUTE v_large[2] INTO v_event_id, v_other_id;`,
+    `v_large := ${fn}(NULL, NULL, v_event_id, v_other_id, v_large);`,
     `IF v_large[2] IS NOT NULL THEN`,
     `  EXECUTE v_large[2] INTO v_event_id, v_other_id;`,
     `END IF;`,

@@ -17,7 +17,6 @@ import {
 } from "./large-path.js";
 import {
   EQ,
-  INT8,
   LARGE_STATEMENT_ROWS,
   TEXT,
   UUID,
@@ -51,8 +50,6 @@ function linkFunctionBody(link: LinkTableMeta): string {
   return `DECLARE
   v_event_id ${UUID};
   v_other_id ${UUID};
-  v_rows ${INT8};
-  v_min_id ${UUID};
   v_large ${TEXT}[];
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
@@ -100,7 +97,8 @@ END`;
 
 /**
  * The functions and triggers of the same-parent rule on link table `L`:
- * - `check_link_same_parent_L_large(p_event_ids uuid[], p_other_ids uuid[])`, which the next two call
+ * - `check_link_same_parent_L_large(p_rows bigint, p_min_id uuid, p_event_id uuid, p_other_id uuid,
+ *   p_state text[])`, which the next two call
  *   for a statement of many links (`large-path.ts`);
  * - `check_link_same_parent_L()` and trigger `enforce_same_parent_L`: AFTER INSERT, statement-level;
  * - `check_link_same_parent_L_update()` and trigger `enforce_same_parent_L_update`: the same for UPDATE;
