@@ -1,10 +1,12 @@
 /**
- * The same-parent rule's large-statement path: `check_link_same_parent_L_large(...)`, the function the
- * INSERT and UPDATE trigger functions hand a statement of at least {@link LARGE_STATEMENT_ROWS} links
- * to, and the violating link their small path found, for the error. It is a function of its own so
- * that PL/pgSQL compiles its statements only in a session that runs it: a session's first small
- * statement compiles the trigger function's small path alone (`BENCH_ONLY=first-statement` and
- * `BENCH_ONLY=first-statement-instructions npm run bench`).
+ * The same-parent rule's large-statement path: `check_link_same_parent_L_large(...)`, the function that
+ * decides how the INSERT and UPDATE trigger functions check a statement of at least
+ * {@link LARGE_STATEMENT_ROWS} links, and hands them the queries to run over their transition table
+ * (which it cannot read), and that raises the violation of a link they found. Its decisions and the
+ * text of its queries are in a function of their own so that PL/pgSQL compiles them only in a session
+ * that runs them: a session's first small statement compiles the trigger function's small path and a
+ * few short statements (`BENCH_ONLY=first-statement` and `BENCH_ONLY=first-statement-instructions npm
+ * run bench`).
  *
  * @module
  */
