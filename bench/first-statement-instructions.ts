@@ -12,6 +12,8 @@
  * link table without a trigger: what the design adds to the session's first statement. "first" runs
  * `DO $$BEGIN END$$` before it in both runs (the PL/pgSQL library is loaded, as it is once per
  * session whichever function runs first); "PL/pgSQL not loaded" does not, and counts that load too.
+ * "later" is the cost of each statement after the first in the same session: the run with 11
+ * statements less the run with 1, divided by 10.
  *
  * Needs `valgrind` and the PostgreSQL binaries; runs as the `postgres` user when started as root.
  */
@@ -29,6 +31,8 @@ import { fmt } from "./stats.js";
 
 const GOAL = 1.5;
 const SIZES = [1, 451] as const;
+/** Statements after the first, for the per-statement figure of later ones. */
+const LATER = 10;
 const PORT = 56_900 + Math.floor(Math.random() * 90);
 
 /**
@@ -86,14 +90,16 @@ export async function benchFirstStatementInstructions(): Promise<void> {
     pgCtl("stop");
     running = false;
 
-    const count = (table: string, size: number, load: boolean) =>
+    const count = (table: string, size: number, load: boolean, statements = 1) =>
       instructions(
         bin,
         data,
         dir,
-        `${table}.${size}.${load}`,
-        `${load ? "DO $$BEGIN END$$;\n" : ""}BEGIN; INSERT INTO ${table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs ORDER BY event_id LIMIT ${size}; ROLLBACK;\n`,
+        `${table}.${size}.${load}.${statements}`,
+        `${load ? "DO $$BEGIN END$$;\n" : ""}${`BEGIN; INSERT INTO ${table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs ORDER BY event_id LIMIT ${size}; ROLLBACK;\n`.repeat(statements)}`,
       );
+    // the first run after the cluster stopped writes the relation cache's init file: not a figure
+    count("links_none", 1, true);
     console.log(
       `same-parent rule, first statement of a new session, PostgreSQL ${version} in single-user mode under callgrind: ` +
         "instructions added over the same statement without trigger",
@@ -112,6 +118,14 @@ export async function benchFirstStatementInstructions(): Promise<void> {
             `${`${fmt(ours / theirs)}x`.padStart(13)} ${`<= ${fmt(GOAL, 1)}x`.padStart(8)}  ${met}`,
         );
       }
+      // later statements: the same run with LATER + 1 statements, less the run with one, per statement
+      const later = (table: string) => (count(table, size, true, LATER + 1) - count(table, size, true)) / LATER;
+      const none = later("links_none");
+      const [ours, theirs] = [later("links_ours") - none, later("links_spector") - none];
+      console.log(
+        `  ${String(size).padEnd(6)} ${"later (per statement)".padEnd(27)} ${fmt(ours, 0).padStart(11)} ${fmt(theirs, 0).padStart(11)} ` +
+          `${`${fmt(ours / theirs)}x`.padStart(13)}`,
+      );
     }
   } finally {
     if (running) pgCtl("stop", "-m", "immediate");

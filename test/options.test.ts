@@ -544,8 +544,14 @@ describe("good options", () => {
     });
     const text = spectorTriggerSql({ ...tables, other: 1, nothing: null });
     const chunks = text.split("--> statement-breakpoint");
-    // four functions, each with EXECUTE revoked from PUBLIC, three triggers, and the replica identity
-    expect(chunks).toHaveLength(12);
+    // four functions, each with EXECUTE revoked from PUBLIC, three triggers, the drop of the large path's
+    // function of an earlier version (its arguments were two arrays), and the replica identity
+    expect(chunks).toHaveLength(13);
+    expect(chunks.filter((chunk) => chunk.includes("DROP FUNCTION"))).toEqual([
+      expect.stringContaining(
+        'DROP FUNCTION IF EXISTS "public"."check_link_same_parent_a_large"(pg_catalog.uuid[], pg_catalog.uuid[]);',
+      ),
+    ]);
     expect(chunks.filter((chunk) => chunk.includes("REPLICA IDENTITY USING INDEX"))).toEqual([
       expect.stringContaining('ALTER TABLE "public"."a" REPLICA IDENTITY USING INDEX "a_event_id_x_id_index";'),
     ]);

@@ -55,8 +55,9 @@ export const names = {
      */
     eventsTrigger: (link: string) => `enforce_same_parent_${link}_events`,
     /**
-     * `check_link_same_parent_L_large`: the function the INSERT and UPDATE functions hand a statement of
-     * many links to (ours), so that a session compiles the large statements' path only when it runs it.
+     * `check_link_same_parent_L_large`: the function that makes the decisions of a statement of many
+     * links for the INSERT and UPDATE functions, and raises the violation (ours), so that a session
+     * compiles the large statements' path only when it runs it.
      */
     largeFunction: (link: string) => `check_link_same_parent_${link}_large`,
     /** The name of the statement's new rows (the transition table) inside the trigger functions. */

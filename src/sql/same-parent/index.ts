@@ -1,6 +1,7 @@
 /**
  * The same-parent rule's SQL: `objects.ts` (the functions and triggers, and the statements that
- * install and remove them), `large-path.ts` (the function that checks a statement of many links) and
+ * install and remove them), `large-path.ts` (the function that decides how a statement of many links is checked, and the
+ * queries it hands the trigger functions) and
  * `shared.ts` (what the functions share: the violation they raise, how they name everything by its
  * schema).
  *

@@ -1,10 +1,12 @@
 /**
- * The same-parent rule's large-statement path: `check_link_same_parent_L_large(...)`, the function the
- * INSERT and UPDATE trigger functions hand a statement of at least {@link LARGE_STATEMENT_ROWS} links
- * to, and the violating link their small path found, for the error. It is a function of its own so
- * that PL/pgSQL compiles its statements only in a session that runs it: a session's first small
- * statement compiles the trigger function's small path alone (`BENCH_ONLY=first-statement` and
- * `BENCH_ONLY=first-statement-instructions npm run bench`).
+ * The same-parent rule's large-statement path: `check_link_same_parent_L_large(...)`, the function that
+ * decides how the INSERT and UPDATE trigger functions check a statement of at least
+ * {@link LARGE_STATEMENT_ROWS} links, and hands them the queries to run over their transition table
+ * (which it cannot read), and that raises the violation of a link they found. Its decisions and the
+ * text of its queries are in a function of their own so that PL/pgSQL compiles them only in a session
+ * that runs them: a session's first small statement compiles the trigger function's small path and a
+ * few short statements (`BENCH_ONLY=first-statement` and `BENCH_ONLY=first-statement-instructions npm
+ * run bench`).
  *
  * @module
  */
@@ -21,7 +23,7 @@ import {
   TEXT,
   UUID,
   VIOLATION_VARIABLES,
-  lookups,
+  lookupsQuery,
   raiseViolation,
 } from "./shared.js";
 
@@ -62,14 +64,21 @@ export const ORDERED_CORRELATION = 0.9;
 
 /**
  * The arguments of `check_link_same_parent_L_large(...)`, as `pg_get_function_identity_arguments`
- * renders them: the statement's links, as two arrays of the same length (each link's `event_id`, and
- * its other event), which the trigger function aggregates from its transition table (a function it
- * calls cannot read that table).
+ * renders them: a large statement's number of links, the smallest id they reference (once the trigger
+ * function has read it), the link its last query found (if any), and the state the function returned
+ * before that query; or, with `p_rows` NULL, a violating link (to raise the violation).
  */
-export const LARGE_PATH_ARGUMENTS = "p_event_ids uuid[], p_other_ids uuid[]";
+export const LARGE_PATH_ARGUMENTS = "p_rows bigint, p_min_id uuid, p_event_id uuid, p_other_id uuid, p_state text[]";
 
 /** The types of {@link LARGE_PATH_ARGUMENTS}, schema-qualified, as `DROP FUNCTION` names them. */
-export const LARGE_PATH_ARGUMENT_TYPES = `${UUID}[], ${UUID}[]`;
+export const LARGE_PATH_ARGUMENT_TYPES = `${INT8}, ${UUID}, ${UUID}, ${UUID}, ${TEXT}[]`;
+
+/**
+ * The argument types of the large path's function before it left the links' reading to the trigger
+ * functions (`(p_event_ids uuid[], p_other_ids uuid[])`): the rule's statements drop that function, so
+ * that a database migrated from it keeps no function that nothing calls.
+ */
+export const RETIRED_LARGE_PATH_ARGUMENT_TYPES = `${UUID}[], ${UUID}[]`;
 
 /** Planner settings for one query of a large statement, restored right after it. */
 type Settings = readonly (readonly [name: string, value: string])[];
@@ -79,7 +88,7 @@ const WORK_MEM: Settings[number] = [
   `CASE WHEN ${pg("pg_size_bytes")}(${pg("current_setting")}('work_mem')) ${op("<")} ${pg("pg_size_bytes")}('${MERGE_WORK_MEM}') THEN '${MERGE_WORK_MEM}' ELSE ${pg("current_setting")}('work_mem') END`,
 ];
 
-/** The planner knows nothing of the links' values: each path says which plan it wants. */
+/** The planner knows nothing of a transition table's values: each path says which plan it wants. */
 const MERGE_SETTINGS: Settings = [
   ["enable_nestloop", "'off'"],
   ["enable_hashjoin", "'off'"],
@@ -89,126 +98,164 @@ const MERGE_SETTINGS: Settings = [
 ];
 const HASH_SETTINGS: Settings = [["enable_nestloop", "'off'"], ["enable_mergejoin", "'off'"], WORK_MEM];
 
+/** Every setting either path changes: saved before, and restored after, the path's query. */
+const CHANGED_SETTINGS = [...new Set([...MERGE_SETTINGS, ...HASH_SETTINGS].map(([name]) => name))];
+
+/** The steps of a large statement's check, as the function's state names them and its DEBUG message says. */
+const STEP = {
+  smallest: "smallest id",
+  merge: "merge joins",
+  hash: "hash joins",
+  lookups: "primary-key lookups",
+  mergeThenLookups: "merge joins, then primary-key lookups",
+} as const;
+
 /**
- * PL/pgSQL that runs `query` (through EXECUTE, so that it is planned with the settings, with `using`
- * as its parameters) into `v_event_id, v_other_id` with `settings` changed for it alone. The settings
- * are transaction-local (`set_config(..., true)`), so an error cannot leave them changed either. Saving,
- * changing and restoring them are one statement each (static, so that their plans are cached): fewer
- * statements for PL/pgSQL to compile and plan than one per setting.
+ * The queries of a large statement, which the trigger function runs over its transition table `rows`
+ * (a function it calls cannot read that table), as PL/pgSQL expressions of the large path's function
+ * (`p_rows`, `p_min_id`: the number of links and the smallest id they reference, written into the text
+ * as constants). Two hand their result to the function and return its next state: the count, and the
+ * smallest id (the smallest among the first 64 links, then one filtered pass for anything smaller,
+ * cheaper than sorting every link). Three return a violating link, if any: the merge joins (from the
+ * smallest id on, at most 8 entries per link), the hash joins, and the per-link primary-key lookups.
  */
-function withSettings(settings: Settings, query: string, using: string[], indent: string): string {
-  const save = `ARRAY[${settings.map(([name]) => `${pg("current_setting")}('${name}')`).join(", ")}]`;
-  const change = settings.map(([name, value]) => `${pg("set_config")}('${name}', ${value}, true)`).join(", ");
-  const restore = settings.map(([name], i) => `${pg("set_config")}('${name}', v_saved[${i + 1}], true)`).join(", ");
-  return [
-    `v_saved := ${save};`,
-    `PERFORM ${change};`,
-    `EXECUTE ${quoteLiteral(query)} INTO v_event_id, v_other_id USING ${using.join(", ")};`,
-    `PERFORM ${restore};`,
-  ].join(`\n${indent}`);
-}
-
-/** The links of two arrays (`event_ids`, `other_ids`: SQL expressions) as a FROM item `l` with the link table's columns. */
-function linksFrom(link: LinkTableMeta, eventIds: string, otherIds: string): string {
-  const [eventId, other] = [quoteIdent(COLUMNS.eventId), quoteIdent(link.foreignKey)];
-  // ROWS FROM with two schema-qualified unnest calls: the parser's own unnest(a, b) form would look
-  // unnest up by the caller's search_path
-  return `ROWS FROM (${pg("unnest")}(${eventIds}), ${pg("unnest")}(${otherIds})) AS l(${eventId}, ${other})`;
+export function largeQueries(link: LinkTableMeta, rows: string) {
+  const q = quoteIdent;
+  const events = quoteQualified(link.pgSchema, link.events);
+  const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
+  const [id, parentId, eventId, other] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.eventId), q(link.foreignKey)];
+  const select = `SELECT l.${eventId}, l.${other}\n  FROM ${rows} AS l`;
+  const join = (source: string, alias: string, column: string) =>
+    `\n  LEFT JOIN ${source} AS ${alias} ON ${alias}.${id} ${EQ} l.${column}`;
+  const where = `\n WHERE NOT coalesce(e.${parentId} ${EQ} o.${parentId}, false)\n LIMIT 1`;
+  // the merge joins read the index from the smallest id on, at most 8 entries per link: PL/pgSQL
+  // pieces of text and values, which pg_catalog.concat joins
+  const range = [
+    quoteLiteral(`(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} `),
+    `${pg("quote_literal")}(p_min_id)`,
+    quoteLiteral(`::${UUID} ORDER BY ${id} LIMIT `),
+    `p_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`,
+    quoteLiteral(")"),
+  ];
+  const merge = [
+    quoteLiteral(`${select}\n  LEFT JOIN `),
+    ...range,
+    quoteLiteral(` AS e ON e.${id} ${EQ} l.${eventId}\n  LEFT JOIN `),
+    ...range,
+    quoteLiteral(` AS o ON o.${id} ${EQ} l.${other}${where}`),
+  ];
+  return {
+    count: `SELECT ${fn}(${pg("count")}(*), NULL, NULL, NULL, NULL) FROM ${rows}`,
+    smallest: `${pg("concat")}(${quoteLiteral(`SELECT ${fn}(`)}, p_rows, ${quoteLiteral(`, coalesce((SELECT least(l.${eventId}, l.${other}) FROM ${rows} AS l
+   WHERE l.${eventId} ${op("<")} f.id OR l.${other} ${op("<")} f.id ORDER BY 1 LIMIT 1), f.id), NULL, NULL, NULL)
+  FROM (SELECT least(l.${eventId}, l.${other}) AS id FROM (SELECT * FROM ${rows} LIMIT ${LARGE_STATEMENT_ROWS}) AS l ORDER BY 1 LIMIT 1) AS f`)})`,
+    merge: `${pg("concat")}(${merge.join(", ")})`,
+    hash: quoteLiteral(`${select}${join(events, "e", eventId)}${join(events, "o", other)}${where}`),
+    lookups: quoteLiteral(lookupsQuery(link, events, `${rows} AS l`, "")),
+  };
 }
 
 /**
- * The body of the large path: a set-based check of the statement's links, never one query per row,
- * whose cost is bounded whatever the statistics say.
+ * The body of the large path's function: the decisions of a large statement's check, which read
+ * nothing of its links but their number and the smallest id they reference. It returns its state as
+ * `text[]`: the step, the query the trigger function runs next over its transition table (NULL when
+ * done), and the planner settings as they were before it changed them. So the trigger function holds
+ * none of the large path's SQL, which PL/pgSQL would compile on every session's first link statement.
  *
- * - Fewer than {@link LARGE_STATEMENT_ROWS} links (the trigger functions hand it only the violating
- *   link of a small statement) are checked by per-link primary-key lookups, as the small path does.
  * - A table of at most one page per {@link ROWS_PER_TABLE_PAGE} links (`pg_relation_size`, exact) is
  *   small enough for two hash joins over one read of it; one whose ids are in random order
  *   ({@link ORDERED_CORRELATION}) is checked so.
- * - Otherwise (a larger table, or one ordered by `id`) it finds its smallest referenced id in one
- *   pass over the links (a top-1 sort: every pass over the arrays copies them into a tuplestore, so
- *   one pass is cheaper than a look at the first 64 links and a filtered pass). If the planner expects at most 8n primary key entries from there on (a
- *   bulk import: UUIDv7 ids make new links point at the recent tail of the index), two merge joins
- *   check every link, each reading at most 8n entries of the index from that id on: a wrong estimate
- *   (stale statistics) costs at most that much reading, never a scan of the table.
+ * - Otherwise (a larger table, or one ordered by `id`) it asks for the smallest referenced id. If the
+ *   planner expects at most 8n primary key entries from there on (a bulk import: UUIDv7 ids make new
+ *   links point at the recent tail of the index), two merge joins check every link, each reading at
+ *   most 8n entries of the index from that id on: a wrong estimate (stale statistics) costs at most
+ *   that much reading, never a scan of the table.
  * - A link the merge joins cannot confirm (a violation, or an end beyond the 8n entries read) is
  *   checked by per-link primary-key lookups. So is a statement the planner expects to be sparse (a few
  *   hundred links into an old record of a long history), unless the table is small enough for the hash
  *   joins, which then check it.
- * - Only when a violation is found are both parents read again, for the message.
- * - A DEBUG message names the path it took (`SET client_min_messages = debug`).
+ * - The joins run with the planner's settings it changes for them (transaction-local, so that an error
+ *   cannot leave them changed), and its next call, with the state, restores them.
+ * - A DEBUG message names the path the statement took (`SET client_min_messages = debug`).
+ * - With `p_rows` NULL it raises the violation of link (`p_event_id`, `p_other_id`), which the trigger
+ *   function found.
  */
 function largePathBody(link: LinkTableMeta): string {
-  const q = quoteIdent;
   const events = quoteQualified(link.pgSchema, link.events);
-  const [id, parentId, eventId, other] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.eventId), q(link.foreignKey)];
-  const links = linksFrom(link, "p_event_ids", "p_other_ids");
-  const joins = (source: string, from: string) => `SELECT l.${eventId}, l.${other}
-      FROM ${from}
-      LEFT JOIN ${source} AS e ON e.${id} ${EQ} l.${eventId}
-      LEFT JOIN ${source} AS o ON o.${id} ${EQ} l.${other}
-     WHERE NOT coalesce(e.${parentId} ${EQ} o.${parentId}, false)
-     LIMIT 1`;
-  const merge = joins(
-    `(SELECT ${id}, ${parentId} FROM ${events} WHERE ${id} ${op(">=")} $1 ORDER BY ${id} LIMIT $2)`,
-    linksFrom(link, "$3", "$4"),
-  );
-  const hash = joins(events, linksFrom(link, "$1", "$2"));
-  const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${id} ${op(">=")} $1`;
-  const small = `((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} v_rows`;
+  const queries = largeQueries(link, quoteIdent(names.sameParent.transitionTable));
+  const range = `EXPLAIN (FORMAT JSON) SELECT FROM ${events} WHERE ${quoteIdent(COLUMNS.id)} ${op(">=")} $1`;
+  const small = `((${pg("pg_relation_size")}(${quoteLiteral(events)}) ${op("/")} ${pg("current_setting")}('block_size')::${INT8}) ${op("*")} ${ROWS_PER_TABLE_PAGE}) ${op("<=")} p_rows`;
   const ordered = `SELECT coalesce((SELECT s.correlation FROM ${pg("pg_stats")} AS s
    WHERE s.schemaname ${EQ} ${quoteLiteral(link.pgSchema ?? "public")} AND s.tablename ${EQ} ${quoteLiteral(link.events)} AND s.attname ${EQ} ${quoteLiteral(COLUMNS.id)}), 0) ${op(">=")} ${ORDERED_CORRELATION}::${pg("float4")}`;
-  // the smallest id: one pass over the links (a top-1 sort), as each pass materializes the arrays
-  const smallest = `SELECT least(l.${eventId}, l.${other}) FROM ${links} ORDER BY 1 LIMIT 1`;
-  const entries = `v_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW}`;
-  const fewEntries = `(v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8} ${op("<=")} (${entries})`;
+  const fewEntries = `(v_plan ${op("->")} 0 ${op("->")} 'Plan' ${op("->>")} 'Plan Rows')::${FLOAT8} ${op("<=")} (p_rows ${op("*")} ${MERGE_ENTRIES_PER_ROW})`;
+  const change = (settings: Settings) =>
+    `PERFORM ${settings.map(([name, value]) => `${pg("set_config")}('${name}', ${value}, true)`).join(", ")};`;
+  const save = CHANGED_SETTINGS.map((name) => `${pg("current_setting")}('${name}')`).join(", ");
+  // the state: the step, the next query, the number of links, then the settings as they were
+  const restore = CHANGED_SETTINGS.map((name, i) => `${pg("set_config")}('${name}', p_state[${i + 4}], true)`).join(
+    ", ",
+  );
+  const is = (step: string) => `v_step ${EQ} '${step}'`;
   return `DECLARE
 ${VIOLATION_VARIABLES}
-  v_rows ${INT8} := ${pg("cardinality")}(p_event_ids);
   v_small ${pg("bool")};
-  v_merge ${pg("bool")} := false;
-  v_min_id ${UUID};
+  v_ordered ${pg("bool")} := false;
   v_plan ${pg("json")};
-  v_saved ${TEXT}[];
-  v_path ${TEXT} := 'primary-key lookups';
+  v_step ${TEXT};
+  v_state ${TEXT}[];
 BEGIN
-  IF v_rows ${op("<")} ${LARGE_STATEMENT_ROWS} THEN
-    ${lookups(link, events, links, "    ")}
-  ELSE
-    v_small := ${small};
-    IF v_small THEN
-      ${ordered} INTO v_merge;
+  IF p_state IS NOT NULL THEN
+    v_step := p_state[1];
+    IF ${pg("cardinality")}(p_state) ${op(">")} 3 THEN
+      PERFORM ${restore};
     END IF;
-    IF NOT v_small OR v_merge THEN
-      ${smallest} INTO v_min_id;
-      EXECUTE ${quoteLiteral(range)} INTO v_plan USING v_min_id;
-      v_merge := ${fewEntries};
+    IF ${is(STEP.merge)} AND p_event_id IS NOT NULL THEN
+      v_step := '${STEP.mergeThenLookups}';
     END IF;
-    IF v_merge THEN
-      ${withSettings(MERGE_SETTINGS, merge, ["v_min_id", entries, "p_event_ids", "p_other_ids"], "      ")}
-      v_path := 'merge joins';
-      IF v_event_id IS NOT NULL THEN
-        v_path := 'merge joins, then primary-key lookups';
-        ${lookups(link, events, links, "        ")}
-      END IF;
-    ELSIF v_small THEN
-      ${withSettings(HASH_SETTINGS, hash, ["p_event_ids", "p_other_ids"], "      ")}
-      v_path := 'hash joins';
-    ELSE
-      ${lookups(link, events, links, "      ")}
-    END IF;
-    RAISE DEBUG 'drizzle-spector: % checks % links with %', ${quoteLiteral(link.name)}, v_rows, v_path;
+    RAISE DEBUG 'drizzle-spector: % checks % links with %', ${quoteLiteral(link.name)}, p_state[3], v_step;
+    RETURN ARRAY[v_step, CASE WHEN ${is(STEP.mergeThenLookups)} THEN ${queries.lookups} END];
   END IF;
-  ${raiseViolation(link, events)}
+  IF p_rows IS NULL THEN
+    v_event_id := p_event_id;
+    v_other_id := p_other_id;
+    ${raiseViolation(link, events)}
+    RETURN NULL;
+  END IF;
+  v_small := ${small};
+  IF p_min_id IS NULL THEN
+    IF v_small THEN
+      ${ordered} INTO v_ordered;
+    END IF;
+    IF NOT v_small OR v_ordered THEN
+      RETURN ARRAY['${STEP.smallest}', ${queries.smallest}];
+    END IF;
+    v_step := '${STEP.hash}';
+  ELSE
+    EXECUTE ${quoteLiteral(range)} INTO v_plan USING p_min_id;
+    IF ${fewEntries} THEN
+      v_step := '${STEP.merge}';
+    ELSIF v_small THEN
+      v_step := '${STEP.hash}';
+    ELSE
+      RETURN ARRAY['${STEP.lookups}', ${queries.lookups}, p_rows::${TEXT}];
+    END IF;
+  END IF;
+  v_state := ARRAY[v_step, CASE WHEN ${is(STEP.merge)} THEN ${queries.merge} ELSE ${queries.hash} END, p_rows::${TEXT}, ${save}];
+  IF ${is(STEP.merge)} THEN
+    ${change(MERGE_SETTINGS)}
+  ELSE
+    ${change(HASH_SETTINGS)}
+  END IF;
+  RETURN v_state;
 END`;
 }
 
 /**
- * `check_link_same_parent_L_large(p_event_ids uuid[], p_other_ids uuid[]) RETURNS void`: checks the
- * links it is given ({@link largePathBody}) and raises the rule's violation (SQLSTATE 23514, or 42501
- * when row-level security hides events from it) for the first that crosses records. `SECURITY
- * DEFINER`, its `EXECUTE` revoked from `PUBLIC`, named by its schema throughout, as the trigger
- * functions that call it are ({@link SAME_PARENT_FUNCTION_CONFIG}).
+ * `check_link_same_parent_L_large(p_rows bigint, p_min_id uuid, p_event_id uuid, p_other_id uuid,
+ * p_state text[]) RETURNS text[]`: the decisions of a large statement's check ({@link largePathBody}),
+ * and the rule's violation (SQLSTATE 23514, or 42501 when row-level security hides events from it) for
+ * a link the trigger functions found. `SECURITY DEFINER`, its `EXECUTE` revoked from `PUBLIC`, named by
+ * its schema throughout, as the trigger functions that call it are ({@link SAME_PARENT_FUNCTION_CONFIG}).
  */
 export function largePathFunction(link: LinkTableMeta): RuleFunction {
   return {
@@ -218,28 +265,42 @@ export function largePathFunction(link: LinkTableMeta): RuleFunction {
     securityDefiner: true,
     config: SAME_PARENT_FUNCTION_CONFIG,
     arguments: LARGE_PATH_ARGUMENTS,
-    returns: { setOf: false, schema: "pg_catalog", type: "void" },
+    returns: { setOf: false, schema: "pg_catalog", type: "_text" },
   };
 }
 
 /**
- * The PL/pgSQL statement by which a trigger function whose transition table is `rows` hands a large
- * statement's links to {@link largePathFunction}, as two arrays (a function it calls cannot read the
- * transition table).
+ * The PL/pgSQL by which a trigger function whose transition table is `rows` checks a large statement,
+ * into `v_event_id, v_other_id` (its first violating link, if any). It runs the queries
+ * {@link largePathFunction} hands it, each through EXECUTE (so that the joins are planned with the
+ * settings the function changed for them), and gives the joins' result back to the function, which
+ * restores the settings and hands it the lookups when the merge joins found a link they cannot confirm.
+ * The count and the smallest id call the function themselves. Few and short statements, so that a
+ * session's first small statement, which compiles the whole trigger function, compiles little of them.
+ * Declares nothing: the caller declares `v_large` (`text[]`).
  */
-export function callLargePath(link: LinkTableMeta, rows: string): string {
-  const [eventId, other] = [quoteIdent(COLUMNS.eventId), quoteIdent(link.foreignKey)];
+export function checkLargeStatement(link: LinkTableMeta, rows: string, indent: string): string {
   const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
-  return `PERFORM ${fn}(${pg("array_agg")}(l.${eventId}), ${pg("array_agg")}(l.${other})) FROM ${rows} AS l;`;
+  return [
+    `EXECUTE ${quoteLiteral(largeQueries(link, rows).count)} INTO v_large;`,
+    `IF v_large[1] ${EQ} '${STEP.smallest}' THEN`,
+    `  EXECUTE v_large[2] INTO v_large;`,
+    `END IF;`,
+    `EXECUTE v_large[2] INTO v_event_id, v_other_id;`,
+    `v_large := ${fn}(NULL, NULL, v_event_id, v_other_id, v_large);`,
+    `IF v_large[2] IS NOT NULL THEN`,
+    `  EXECUTE v_large[2] INTO v_event_id, v_other_id;`,
+    `END IF;`,
+  ].join(`\n${indent}`);
 }
 
 /**
- * The PL/pgSQL statement by which a trigger function reports the violating link its small path found
- * (`v_event_id`, `v_other_id`): it hands that link alone to {@link largePathFunction}, whose per-link
- * lookups find it again and raise the violation. So the trigger function holds none of the violation's
- * text, which PL/pgSQL would otherwise compile on every session's first link statement.
+ * The PL/pgSQL statement by which a trigger function reports the violating link it found (`v_event_id`,
+ * `v_other_id`): {@link largePathFunction} reads both parents again and raises the violation. So the
+ * trigger function holds none of the violation's text, which PL/pgSQL would otherwise compile on every
+ * session's first link statement.
  */
 export function reportViolation(link: LinkTableMeta): string {
   const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
-  return `PERFORM ${fn}(ARRAY[v_event_id], ARRAY[v_other_id]);`;
+  return `PERFORM ${fn}(NULL, NULL, v_event_id, v_other_id, NULL);`;
 }

@@ -8,10 +8,17 @@ import { COLUMNS, names, type TableName } from "../../naming/index.js";
 import type { LinkTableMeta } from "../../tables/meta.js";
 import { catalogName as pg, quoteIdent, quoteLiteral, quoteQualified } from "../quote.js";
 import { createStatements, type RuleFunction, type RuleObjects } from "../rule-objects.js";
-import { callLargePath, LARGE_PATH_ARGUMENT_TYPES, largePathFunction, reportViolation } from "./large-path.js";
+import {
+  checkLargeStatement,
+  LARGE_PATH_ARGUMENT_TYPES,
+  largePathFunction,
+  reportViolation,
+  RETIRED_LARGE_PATH_ARGUMENT_TYPES,
+} from "./large-path.js";
 import {
   EQ,
   LARGE_STATEMENT_ROWS,
+  TEXT,
   UUID,
   SAME_PARENT_FUNCTION_CONFIG,
   VIOLATION_VARIABLES,
@@ -27,14 +34,15 @@ import {
  * - Whether the statement is large costs one look at its 64th row (`PERFORM ... OFFSET 63`).
  * - Small statements run a static query. PL/pgSQL caches its plan: per link, two primary-key lookups.
  *   For a single row that is the whole cost.
- * - A large statement is handed, as two arrays, to the large path's function
- *   (`check_link_same_parent_L_large`, `large-path.ts`), which checks it with hash or merge joins
- *   whose cost is bounded whatever the statistics say.
- * - A violating link of a small statement is handed to that function too, which raises the violation.
+ * - A large statement is checked with hash or merge joins whose cost is bounded whatever the
+ *   statistics say ({@link checkLargeStatement}): this function reads its links where they are, and
+ *   the large path's function (`check_link_same_parent_L_large`, `large-path.ts`) makes the decisions
+ *   that read nothing of them, so that PL/pgSQL compiles those only in a session that runs them.
+ * - A violating link is handed to that function too, which raises the violation.
  *
- * PL/pgSQL compiles a function's whole text on its first call in a session, so this body holds the
- * small path alone and one statement for each use of the other function: a session's first small
- * statement compiles and plans no more than it runs (`BENCH_ONLY=first-statement-instructions`).
+ * PL/pgSQL compiles a function's whole text on its first call in a session, so this body holds few
+ * statements beyond the small path, the large statements' queries as one string each: a session's
+ * first small statement compiles little more than it runs (`BENCH_ONLY=first-statement-instructions`).
  */
 function linkFunctionBody(link: LinkTableMeta): string {
   const events = quoteQualified(link.pgSchema, link.events);
@@ -42,15 +50,16 @@ function linkFunctionBody(link: LinkTableMeta): string {
   return `DECLARE
   v_event_id ${UUID};
   v_other_id ${UUID};
+  v_large ${TEXT}[];
 BEGIN
   PERFORM FROM ${rows} OFFSET ${LARGE_STATEMENT_ROWS - 1} LIMIT 1;
   IF NOT FOUND THEN
     ${lookups(link, events, `${rows} AS l`, "    ")}
-    IF v_event_id IS NOT NULL THEN
-      ${reportViolation(link)}
-    END IF;
   ELSE
-    ${callLargePath(link, rows)}
+    ${checkLargeStatement(link, rows, "    ")}
+  END IF;
+  IF v_event_id IS NOT NULL THEN
+    ${reportViolation(link)}
   END IF;
   RETURN NULL;
 END`;
@@ -88,7 +97,8 @@ END`;
 
 /**
  * The functions and triggers of the same-parent rule on link table `L`:
- * - `check_link_same_parent_L_large(p_event_ids uuid[], p_other_ids uuid[])`, which the next two call
+ * - `check_link_same_parent_L_large(p_rows bigint, p_min_id uuid, p_event_id uuid, p_other_id uuid,
+ *   p_state text[])`, which the next two call
  *   for a statement of many links (`large-path.ts`);
  * - `check_link_same_parent_L()` and trigger `enforce_same_parent_L`: AFTER INSERT, statement-level;
  * - `check_link_same_parent_L_update()` and trigger `enforce_same_parent_L_update`: the same for UPDATE;
@@ -165,7 +175,13 @@ export function sameParentObjects(link: LinkTableMeta): RuleObjects {
  *   set-based query over the transition table (1,000 links: 2.38x against 1.44x; one link: the same).
  */
 export function sameParentStatements(link: LinkTableMeta): string[] {
-  return createStatements(sameParentObjects(link));
+  return [...createStatements(sameParentObjects(link)), dropRetiredLargePath(link)];
+}
+
+/** Drops the large path's function of an earlier version ({@link RETIRED_LARGE_PATH_ARGUMENT_TYPES}). */
+function dropRetiredLargePath(link: TableName): string {
+  const fn = quoteQualified(link.pgSchema, names.sameParent.largeFunction(link.name));
+  return `DROP FUNCTION IF EXISTS ${fn}(${RETIRED_LARGE_PATH_ARGUMENT_TYPES});`;
 }
 
 /**
@@ -181,5 +197,6 @@ export function dropSameParentStatements(link: TableName): string[] {
     `DROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, rule.updateFunction(link.name))}() CASCADE;`,
     `DROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, rule.eventsFunction(link.name))}() CASCADE;`,
     `DROP FUNCTION IF EXISTS ${quoteQualified(link.pgSchema, rule.largeFunction(link.name))}(${LARGE_PATH_ARGUMENT_TYPES});`,
+    dropRetiredLargePath(link),
   ];
 }

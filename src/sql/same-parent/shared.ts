@@ -88,14 +88,18 @@ export function raiseViolation(link: LinkTableMeta, events: string): string {
 }
 
 /**
- * PL/pgSQL that finds the first link of `from` (a FROM item whose alias `l` has the link table's
- * columns) whose ends are not in one record, into `v_event_id, v_other_id`: per link, two primary-key
- * lookups.
+ * The query that finds the first link of `from` (a FROM item whose alias `l` has the link table's
+ * columns) whose ends are not in one record: per link, two primary-key lookups.
  */
-export function lookups(link: LinkTableMeta, events: string, from: string, indent: string): string {
+export function lookupsQuery(link: LinkTableMeta, events: string, from: string, indent: string): string {
   const [eventId, other] = [quoteIdent(COLUMNS.eventId), quoteIdent(link.foreignKey)];
-  return `SELECT l.${eventId}, l.${other} INTO v_event_id, v_other_id
+  return `SELECT l.${eventId}, l.${other}
 ${indent}  FROM ${from}
 ${indent} WHERE NOT ${sameRecord(events, `l.${eventId}`, `l.${other}`)}
-${indent} LIMIT 1;`;
+${indent} LIMIT 1`;
+}
+
+/** PL/pgSQL that runs {@link lookupsQuery} into `v_event_id, v_other_id`. */
+export function lookups(link: LinkTableMeta, events: string, from: string, indent: string): string {
+  return `${lookupsQuery(link, events, from, indent)} INTO v_event_id, v_other_id;`;
 }
