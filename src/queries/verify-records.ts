@@ -9,7 +9,14 @@
  */
 import { COLUMNS, HEAD_COLUMNS, displayName } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
-import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "../sql/record-hash.js";
+import {
+  hashedColumnsOf,
+  headsTableOf,
+  RECORD_CHAIN_FORMAT,
+  recordDigest,
+  recordHash,
+  type RecordChainFormat,
+} from "../sql/record-hash.js";
 import type { ChainBroken, ChainVerification } from "../spector/verify.js";
 import type { EventTableMeta } from "../tables/meta.js";
 
@@ -59,11 +66,16 @@ function sqlNames(meta: EventTableMeta) {
  * only the last and the broken events go on to the join, and the number of events is the sum of the
  * last events' positions (10% faster than joining every row, measured on 1,000,000 events). It returns
  * the number of events, the first broken event as `parent_id id`, and the first record whose head
- * disagrees.
+ * disagrees. `format` is the chain's format ({@link RECORD_CHAIN_FORMAT}; 1 to check a table before it
+ * is moved to it).
  */
-export function verifyRecordsSql(meta: EventTableMeta, oneRecord: boolean): string {
+export function verifyRecordsSql(
+  meta: EventTableMeta,
+  oneRecord: boolean,
+  format: RecordChainFormat = RECORD_CHAIN_FORMAT,
+): string {
   const n = sqlNames(meta);
-  const digest = recordDigest(hashedColumnsOf("e"));
+  const digest = recordDigest(hashedColumnsOf("e"), format);
   const record = oneRecord ? ` WHERE e.${n.parentId} = $1::uuid` : "";
   const headRecord = oneRecord ? ` WHERE h.${n.headParent} = $1::uuid` : "";
   return `SELECT coalesce(sum(x.position) FILTER (WHERE x.last), 0)::text AS events,
