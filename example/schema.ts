@@ -2,7 +2,7 @@
  * The example schema: what a user's `src/db/schema.ts` looks like. `drizzle.config.ts` points at this
  * file, `migrations/` is generated from it, and `npm run demo` runs on it.
  */
-import { payloadType, spectorRelations, spectorTables } from "../src/index.js";
+import { chainRedactionTable, payloadType, spectorRelations, spectorTables } from "../src/index.js";
 
 /** The payload of each evented schema. */
 export interface Payloads {
@@ -34,6 +34,8 @@ export const { ledger, ledger_heads } = spectorTables({
   actions: { deposit: 10, withdraw: 11 },
   payload: payloadType<{ amount: number }>(),
 });
+// Where `redact` keeps the digest of an erased entry's payload (which the chain covers), when and why.
+export const ledger_redactions = chainRedactionTable(ledger);
 
 // Relations for `db.query` (drizzle-kit reads only the tables above).
 export const { eventsRelations, event_ancestorsRelations, event_linksRelations } = spectorRelations({

@@ -63,6 +63,9 @@ describeBackends("npm run demo", (backend) => {
       "a second withdrawal of 60 at the version read before the first: refused (SpectorVersionConflictError)",
     );
     expect(run.stdout).toContain("decide: withdraw 60 if the balance allows: declined, balance 40");
+    expect(run.stdout).toMatch(
+      /redaction \(ledger\): entry …(\w{6}) of account …\w{6} erased; the account still verifies, 2 entries, redacted: …\1 \(erasure request 118\)\n/,
+    );
     expect(run.stdout).toMatch(/done: 7 events in 2 records, 4 ancestor links/);
     if (backend === "postgres") {
       const name = /fresh database (spector_demo_\w+)/.exec(run.stdout)![1]!;
