@@ -75,7 +75,7 @@ function sqlNames(meta: EventTableMeta) {
 function hashedRows(meta: EventTableMeta, format: RecordChainFormat, redactions: boolean) {
   const n = sqlNames(meta);
   if (!redactions || format === 1) {
-    return { from: `${n.events} AS e`, digest: recordDigest(hashedColumnsOf("e"), format), redactionBad: "false" };
+    return { from: `${n.events} AS e`, digest: recordDigest(hashedColumnsOf("e"), format), redactionBad: undefined };
   }
   const own = payloadDigest(`e.${n.payload}`);
   return {
@@ -118,11 +118,15 @@ export function verifyRecordsSql(
          WHERE x.id IS NULL OR (x.last AND (h.${n.headParent} IS NULL OR h.${n.lastId} <> x.id
                OR h.${n.lastHash} <> x.hash OR h.${n.count} <> x.position))) AS bad_head
   FROM (SELECT * FROM (SELECT c.parent_id, c.id, c.hash,
-               c.hash IS NULL OR c.hash <> ${recordHash("lag(c.hash) OVER w", "c.digest")} OR c.redaction_bad AS bad,
+               c.hash IS NULL OR c.hash <> ${recordHash("lag(c.hash) OVER w", "c.digest")}${rows.redactionBad === undefined ? "" : " OR c.redaction_bad"} AS bad,
                lead(c.id) OVER w IS NULL AS last,
                row_number() OVER w AS position
-          FROM (SELECT e.${n.parentId} AS parent_id, e.${n.id} AS id, e.${n.hash} AS hash, ${rows.digest} AS digest,
-                       ${rows.redactionBad} AS redaction_bad
+          FROM (SELECT e.${n.parentId} AS parent_id, e.${n.id} AS id, e.${n.hash} AS hash, ${rows.digest} AS digest${
+            rows.redactionBad === undefined
+              ? ""
+              : `,
+                       ${rows.redactionBad} AS redaction_bad`
+          }
                   FROM ${rows.from}${record}) AS c
         WINDOW w AS (PARTITION BY c.parent_id ORDER BY c.id, c.digest)) AS r WHERE r.last OR r.bad) AS x
   FULL JOIN (SELECT * FROM ${n.heads} AS h${headRecord}) AS h
@@ -137,7 +141,7 @@ function brokenEventSql(meta: EventTableMeta, oneRecord: boolean, redactions: bo
     ? `c.${n.parentId} = e.${n.parentId} AND c.${n.id} < e.${n.id}`
     : `(c.${n.parentId}, c.${n.id}) < (e.${n.parentId}, e.${n.id})`;
   return `SELECT encode(e.${n.hash}, 'hex') AS actual, encode(${recordHash("p.hash", rows.digest)}, 'hex') AS expected,
-       ${rows.redactionBad} AS redaction_bad,
+       ${rows.redactionBad ?? "false"} AS redaction_bad,
        (SELECT count(*) FROM ${n.events} AS c WHERE ${before})::text AS before
   FROM ${rows.from}
   LEFT JOIN LATERAL (SELECT o.${n.hash} AS hash FROM ${n.events} AS o
@@ -162,7 +166,7 @@ function brokenHeadSql(meta: EventTableMeta, oneRecord: boolean): string {
 
 /**
  * Verifies the record chains of `meta` (one record with `parentId`) through `query`, which runs inside
- * one transaction: its statements run with {@link SETTINGS}, restored after them. Returns `{ ok: true,
+ * one transaction (`format` 1: a table not yet moved to this version's format, as the benchmark compares): its statements run with {@link SETTINGS}, restored after them. Returns `{ ok: true,
  * count }` or the first failure: a broken event first (`missing`, `mismatch`), else the first record
  * whose head disagrees (`headless`, `deleted`, `head-mismatch`). With `parentId`, a record that has
  * neither events nor a head is `undefined`: the caller says it is no record.
@@ -178,11 +182,12 @@ export async function verifyRecords(
   parentId?: string,
   anchor?: AnchoredHead,
   inTransaction = true,
+  format: RecordChainFormat = RECORD_CHAIN_FORMAT,
 ): Promise<ChainVerification | undefined> {
   // each statement on its own (an HTTP driver): settings would end with it, so none are sent; the
   // verdict is still one statement, one snapshot (every function, operator type named with its schema
   // in the hashed bytes; the rest is plain comparisons)
-  if (!inTransaction) return verifyOnce(query, meta, parentId, anchor);
+  if (!inTransaction) return verifyOnce(query, meta, parentId, anchor, format);
   const oneRecord = parentId !== undefined;
   const settings = SETTINGS[oneRecord ? "record" : "table"];
   const [saved] = await query(
@@ -190,7 +195,7 @@ export async function verifyRecords(
     settings.map(([, value]) => value),
   );
   // a failure aborts the transaction, whose end restores the settings: only success restores them here
-  const result = await verifyOnce(query, meta, parentId, anchor);
+  const result = await verifyOnce(query, meta, parentId, anchor, format);
   await query(
     `SELECT ${settings.map(([name], i) => `pg_catalog.set_config('${name}', $${i + 1}, true)`).join(", ")}`,
     settings.map((_, i) => saved![`s${i}`]),
@@ -204,8 +209,9 @@ async function verifyOnce(
   meta: EventTableMeta,
   parentId: string | undefined,
   anchor: AnchoredHead | undefined,
+  format: RecordChainFormat,
 ): Promise<ChainVerification | undefined> {
-  const result = await findFailure(query, meta, parentId);
+  const result = await findFailure(query, meta, parentId, format);
   if (result?.ok !== true || anchor === undefined) return result;
   return (await checkAnchor(query, meta, parentId!, anchor, result.count)) ?? result;
 }
@@ -214,15 +220,17 @@ async function findFailure(
   query: RowQuery,
   meta: EventTableMeta,
   parentId: string | undefined,
+  format: RecordChainFormat,
 ): Promise<ChainVerification | undefined> {
   const oneRecord = parentId !== undefined;
   const n = sqlNames(meta);
-  const [exists] = await query(`SELECT pg_catalog.to_regclass($1) IS NOT NULL AS redactions`, [n.redactions]);
+  // format 2 verifies a redacted event by the digest T_redactions keeps, where that table exists
+  const [exists] =
+    format === 1 ? [{}] : await query(`SELECT pg_catalog.to_regclass($1) IS NOT NULL AS redactions`, [n.redactions]);
   const redactions = exists!.redactions === true;
-  const [row] = (await query(
-    verifyRecordsSql(meta, oneRecord, RECORD_CHAIN_FORMAT, redactions),
-    oneRecord ? [parentId] : [],
-  )) as [Record<string, unknown>];
+  const [row] = (await query(verifyRecordsSql(meta, oneRecord, format, redactions), oneRecord ? [parentId] : [])) as [
+    Record<string, unknown>,
+  ];
   const table = displayName(meta);
   const count = Number(row.events);
   if (typeof row.bad_event === "string") {
