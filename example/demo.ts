@@ -4,7 +4,9 @@
  * PostgreSQL server (created for the demo and dropped afterwards, so no user data is touched); appends
  * two records' events with the typed helpers, links events within a record, shows the same-parent rule
  * at work, walks the links and loads a record with Drizzle's relational queries; verifies Spector's hash
- * chain, then keeps a ledger with record chains (hashed by the database) and an append-only guard.
+ * chain, then keeps a ledger with record chains (hashed by the database) and an append-only guard;
+ * folds an account's state (a stale write refused, `decide` declining an overdraft) and rebuilds a
+ * materialized table of balances from the ledger, then keeps it inline.
  */
 import { PGlite } from "@electric-sql/pglite";
 import {
@@ -38,12 +40,13 @@ import {
   appendEvents,
   decide,
   SpectorVersionConflictError,
+  materialized,
   redact,
   type EventRow,
 } from "../src/index.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import * as schema from "./schema.js";
-import { event_ancestors, event_links, events, ledger } from "./schema.js";
+import { account_balances, event_ancestors, event_links, events, ledger } from "./schema.js";
 
 const MIGRATIONS = new URL("../migrations", import.meta.url).pathname;
 const LINK_TYPE = { mentions: 1 } as const;
@@ -343,6 +346,8 @@ async function main(): Promise<void> {
     console.log(
       `  decide: withdraw 60 if the balance allows: ${overdraw.rows.length === 0 ? "declined" : "withdrawn"}, balance ${overdraw.state}`,
     );
+
+    await showBalances(db);
     await eraseEntry(db, other.id);
 
     const [{ n: total }] = (await db.select({ n: count() }).from(events)) as [{ n: number }];
@@ -353,6 +358,41 @@ async function main(): Promise<void> {
   } finally {
     await close();
   }
+}
+
+/** `account_balances` as Spector's record tables: each row is the fold of its account's entries. */
+const balances = materialized(account_balances, {
+  events: ledger,
+  schema: "account",
+  evolve: (row, entry) => ({
+    id: entry.parentId,
+    balance: (row?.balance ?? 0) + signed(entry),
+    entries: (row?.entries ?? 0) + 1,
+  }),
+});
+
+/**
+ * A materialized table: rebuilt from the log (the entries above were written without it), then kept
+ * inline (`appendEvents` with `materialize` writes the entry and the row in one transaction).
+ */
+async function showBalances(db: Db): Promise<void> {
+  const rebuilt = await balances.rebuild(db);
+  const rows = await db.select().from(account_balances).orderBy(account_balances.balance);
+  console.log(
+    `
+materialized table (account_balances): rebuilt from ${rebuilt.events} entries of ${rebuilt.records} accounts: ` +
+      rows.map((row) => `…${row.id.slice(-6)} ${row.balance} (${row.entries} entries)`).join(", "),
+  );
+  const richest = rows[rows.length - 1]!;
+  await appendEvents(db, ledger, {
+    parentId: richest.id,
+    events: [{ schema: "account", action: "deposit", payload: { amount: 5 } }],
+    materialize: [balances],
+  });
+  const after = await balances.get(db, richest.id);
+  console.log(
+    `  a deposit of 5 with materialize: …${richest.id.slice(-6)} ${after?.balance} (${after?.entries} entries)`,
+  );
 }
 
 await main();

@@ -2,6 +2,7 @@
  * The example schema: what a user's `src/db/schema.ts` looks like. `drizzle.config.ts` points at this
  * file, `migrations/` is generated from it, and `npm run demo` runs on it.
  */
+import { integer, pgTable, uuid } from "drizzle-orm/pg-core";
 import { chainRedactionTable, payloadType, spectorRelations, spectorTables } from "../src/index.js";
 
 /** The payload of each evented schema. */
@@ -36,6 +37,14 @@ export const { ledger, ledger_heads } = spectorTables({
 });
 // Where `redact` keeps the digest of an erased entry's payload (which the chain covers), when and why.
 export const ledger_redactions = chainRedactionTable(ledger);
+
+// A table of our own, one row per account, kept in step with the ledger (example/demo.ts makes it a
+// materialized table: Spector's record tables).
+export const account_balances = pgTable("account_balances", {
+  id: uuid("id").primaryKey(), // the account's record id
+  balance: integer("balance").notNull(),
+  entries: integer("entries").notNull(),
+});
 
 // Relations for `db.query` (drizzle-kit reads only the tables above).
 export const { eventsRelations, event_ancestorsRelations, event_linksRelations } = spectorRelations({

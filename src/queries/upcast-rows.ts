@@ -20,6 +20,20 @@ export function isSavepoint(row: { readonly action: unknown }): boolean {
 }
 
 /**
+ * The payload of `row` (an event of a table with metadata `meta`) at the current version: through its
+ * schema's upcaster when it has one, else as stored (savepoints and `NULL` payloads are never upcast).
+ */
+export function upcastPayload(
+  meta: EventTableMeta,
+  row: { readonly action: unknown; readonly schema: unknown; readonly payload: unknown },
+): unknown {
+  const upcast = meta.upcast;
+  if (upcast === undefined || row.payload === null || isSavepoint(row)) return row.payload;
+  const fn = upcast.get(row.schema as string | number);
+  return fn === undefined ? row.payload : fn(row.payload, payloadVersion(row.payload), row.action);
+}
+
+/**
  * Upcasts the payloads of `rows` (events of a table with metadata `meta`) in place, and returns them:
  * every event but savepoints and `NULL` payloads, through its schema's upcaster, when it has one.
  */
@@ -27,12 +41,7 @@ export function upcastRows<R extends { action: unknown; schema: unknown; payload
   meta: EventTableMeta,
   rows: R[],
 ): R[] {
-  const upcast = meta.upcast;
-  if (upcast === undefined || upcast.size === 0) return rows;
-  for (const row of rows) {
-    if (row.payload === null || isSavepoint(row)) continue;
-    const fn = upcast.get(row.schema as string | number);
-    if (fn !== undefined) row.payload = fn(row.payload, payloadVersion(row.payload), row.action);
-  }
+  if (meta.upcast === undefined || meta.upcast.size === 0) return rows;
+  for (const row of rows) row.payload = upcastPayload(meta, row);
   return rows;
 }

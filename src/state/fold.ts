@@ -7,7 +7,8 @@
 import { at as path, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import type { EventRow } from "../queries/types.js";
-import { isSavepoint } from "../queries/upcast-rows.js";
+import { isSavepoint, upcastPayload } from "../queries/upcast-rows.js";
+import type { EventTableMeta } from "../tables/meta.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 
 /**
@@ -20,16 +21,40 @@ export interface Fold<T extends AnyEventTable, S> {
   readonly evolve: (state: S, event: EventRow<T>) => S;
 }
 
-/** Folds `rows` from index `start` into `state`, savepoints left out. */
+/**
+ * Which of a record's events a fold gives to `evolve`, and how: with `schema`, only the events of that
+ * schema; with `meta`, each payload upcast through the table's upcasters on the way (on a copy of the
+ * event: the rows given are not changed), for rows read without upcasting. Savepoints are never folded.
+ */
+export interface FoldScope {
+  readonly schema?: unknown;
+  readonly meta?: EventTableMeta;
+}
+
+/** Whether a fold of `scope` gives `row` to `evolve`: not a savepoint, and of the scope's schema if it has one. */
+export function folds(row: { readonly action: unknown; readonly schema?: unknown }, scope?: FoldScope): boolean {
+  return !isSavepoint(row) && (scope?.schema === undefined || row.schema === scope.schema);
+}
+
+/**
+ * Folds `rows[start..end)` into `state` through `evolve`, in order: the events {@link folds} selects,
+ * upcast when `scope.meta` is given. The one fold of `aggregate`, `verifySavepoints`, `decide` and the
+ * materialized tables (inline, `rebuild`, `get`), so that they cannot drift apart.
+ */
 export function fold<E extends { readonly action: unknown }, S>(
   state: S,
   evolve: (state: S, event: E) => S,
   rows: readonly E[],
   start = 0,
+  scope?: FoldScope & { readonly end?: number },
 ): S {
-  for (let i = start; i < rows.length; i++) {
+  const end = scope?.end ?? rows.length;
+  const meta = scope?.meta;
+  const upcasting = meta?.upcast !== undefined && meta.upcast.size > 0;
+  for (let i = start; i < end; i++) {
     const row = rows[i]!;
-    if (!isSavepoint(row)) state = evolve(state, row);
+    if (!folds(row, scope)) continue;
+    state = evolve(state, upcasting ? { ...row, payload: upcastPayload(meta, row as never) } : row);
   }
   return state;
 }

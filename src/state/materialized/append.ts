@@ -18,7 +18,9 @@ import type { EventsTable, EventsTarget } from "../../queries/target.js";
 import type { SpectorDatabase } from "../../queries/types.js";
 import { driverError } from "../../queries/violation.js";
 import type { EventTableMeta } from "../../tables/meta.js";
-import { checkRow, deleteRows, fold, readRows, specOf, upsertRows, type MaterializedSpec } from "./spec.js";
+import { fold, folds, type FoldScope } from "../fold.js";
+import { checkRow, foldScope, readRows, specOf, type MaterializedSpec } from "./spec.js";
+import { writeRows as writeStateRows } from "./write-rows.js";
 
 /** How many times an append of ours is tried again after another writer's commit made it fail. */
 const ATTEMPTS = 64;
@@ -124,15 +126,14 @@ async function writeRows(
   meta: EventTableMeta,
   id: string,
   current: ReadonlyMap<MaterializedSpec, ReadonlyMap<string, Record<string, unknown>>>,
-  rows: Parameters<typeof fold>[3],
+  rows: readonly { readonly action: unknown; readonly schema: unknown; readonly payload: unknown }[],
 ): Promise<void> {
   const key = id.toLowerCase();
   for (const spec of specs) {
-    const { row, changed } = fold(spec, meta, current.get(spec)?.get(key), rows);
-    if (!changed) continue;
-    const checked = checkRow(spec, id, row);
-    if (checked === undefined) await deleteRows(tx, spec, [id]);
-    else await upsertRows(tx, spec, [checked]);
+    const scope: FoldScope = foldScope(spec, meta);
+    if (!rows.some((row) => folds(row, scope))) continue;
+    const checked = checkRow(spec, id, fold(current.get(spec)?.get(key), spec.evolve, rows, 0, scope));
+    await writeStateRows(tx, spec, checked === undefined ? [] : [checked], checked === undefined ? [id] : []);
   }
 }
 

@@ -8,7 +8,8 @@ import { and, asc, eq, lte, sql } from "drizzle-orm";
 import { at as pathAt, checkObject, checkUuid } from "../../checks.js";
 import { SpectorOptionError } from "../../errors.js";
 import type { SpectorDatabase } from "../../queries/types.js";
-import { checkRow, fold, readRows, type MaterializedSpec, type StateRow } from "./spec.js";
+import { fold } from "../fold.js";
+import { checkRow, foldScope, readRows, type MaterializedSpec, type StateRow } from "./spec.js";
 
 /** The options of a materialized table's `get`. */
 export interface GetOptions {
@@ -51,5 +52,10 @@ export async function getMaterialized(
   if (events[events.length - 1]?.id !== until) {
     throw new SpectorOptionError(pathAt("options", "at"), given.at, `the id of an event of record ${record}`);
   }
-  return checkRow(spec, record, fold(spec, spec.target.record(record).meta, undefined, events).row);
+  const scope = foldScope(spec, spec.target.record(record).meta);
+  return checkRow(
+    spec,
+    record,
+    fold<(typeof events)[number], StateRow | undefined>(undefined, spec.evolve, events, 0, scope),
+  );
 }

@@ -3,15 +3,17 @@
  *
  * @module
  */
-import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { at, checkObject, checkUuid } from "../../checks.js";
 import { SpectorOptionError } from "../../errors.js";
 import { names } from "../../naming/index.js";
-import { quoteQualified } from "../../sql/quote.js";
+import { quoteIdent, quoteQualified } from "../../sql/quote.js";
 import type { EventsTable } from "../../queries/target.js";
 import type { SpectorDatabase } from "../../queries/types.js";
 import { driverError } from "../../queries/violation.js";
-import { checkRow, deleteRows, fold, upsertRows, type MaterializedSpec, type StateRow } from "./spec.js";
+import { fold } from "../fold.js";
+import { checkRow, foldScope, type MaterializedSpec, type StateRow } from "./spec.js";
+import { writeRows } from "./write-rows.js";
 
 /** Where a rebuild stands: the events table (index in the shard set; 0 for a lone table) and the last record done. */
 export interface RebuildCursor {
@@ -43,7 +45,10 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void | Promise<void>;
 }
 
-/** PostgreSQL's limit on a statement's parameters, which a multi-row upsert must stay under. */
+/**
+ * PostgreSQL's limit on a statement's parameters, which a batch written through Drizzle's multi-row
+ * insert (a row JSON cannot carry, see write-rows.ts) must stay under.
+ */
 const MAX_PARAMETERS = 65_535;
 /** How many times a batch is tried again after another writer's commit failed it. */
 const ATTEMPTS = 16;
@@ -51,11 +56,12 @@ const ATTEMPTS = 16;
 type Transactional = { transaction<R>(run: (tx: SpectorDatabase) => Promise<R>): Promise<R> };
 
 /**
- * Recomputes every row of `spec`'s table from the log: for each batch of records of the schema (by
- * record id), one read of their events ordered by `(parent_id, id)`, the fold through `evolve`, one
- * multi-row upsert and one delete (the records whose fold is `undefined`), in one transaction that
- * first locks the batch's record heads (`lock_record_T`), so that no append to those records
- * interleaves. Each batch is idempotent; a rebuild that stopped resumes from its last cursor.
+ * Recomputes every row of `spec`'s table from the log, in batches of records of the schema (by record
+ * id), each one transaction of three statements: the next `batchSize` record ids found and their heads
+ * locked (`lock_record_T`, in record order), so that no append to those records interleaves; their
+ * events read in one range ordered by `(parent_id, id)` and folded through `evolve` (the fold of
+ * src/state/fold.ts); the rows upserted and the rows of records whose fold is `undefined` deleted, in
+ * one statement. Each batch is idempotent; a rebuild that stopped resumes from its last cursor.
  *
  * @example
  * ```ts
@@ -86,9 +92,10 @@ export async function rebuildMaterialized(
   for (let shard = after?.shard ?? 0; shard < spec.tables.length; shard++) {
     let last = after !== undefined && after.shard === shard ? after.parentId : undefined;
     for (;;) {
-      const ids = await nextRecords(db, spec, spec.tables[shard]!, last, size);
+      const from = last;
+      const done = await retried(db, (tx) => rebuildBatch(tx, spec, spec.tables[shard]!, from, size));
+      const { ids } = done;
       if (ids.length === 0) break;
-      const done = await retried(db, (tx) => rebuildBatch(tx, spec, spec.tables[shard]!, ids));
       last = ids[ids.length - 1]!;
       progress = {
         records: progress.records + ids.length,
@@ -129,62 +136,100 @@ async function retried<R>(db: SpectorDatabase, batch: (tx: SpectorDatabase) => P
   }
 }
 
-/** The next `size` record ids of the schema in `events` after `last`, in order. */
-async function nextRecords(
-  db: SpectorDatabase,
-  spec: MaterializedSpec,
-  events: EventsTable,
-  last: string | undefined,
-  size: number,
-): Promise<string[]> {
-  const t = events.table;
-  const ofSchema = eq(t.schema, spec.schema as never);
-  const rows = await db
-    .select({ parentId: t.parentId })
-    .from(t)
-    .where(last === undefined ? ofSchema : and(ofSchema, gt(t.parentId, uuid(last))))
-    .groupBy(t.parentId)
-    .orderBy(asc(t.parentId))
-    .limit(size);
-  return rows.map((row) => row.parentId);
-}
-
 /** The uuid `id` as SQL. */
 const uuid = (id: string): SQL => sql`${id}::pg_catalog.text::pg_catalog.uuid`;
 
-/** Locks the heads of records `ids`, folds their events and writes their rows. */
+/** The rows of a raw statement, as any driver returns them (postgres.js an array, the others `{ rows }`). */
+async function rowsOf(db: SpectorDatabase, query: SQL): Promise<Record<string, unknown>[]> {
+  const result = (await db.execute(query)) as unknown;
+  return Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows;
+}
+
+/** An event as `select()` returns it: every column, by key. */
+type LogRow = Readonly<Record<string, unknown>> & {
+  readonly parentId: string;
+  readonly schema: unknown;
+  readonly action: unknown;
+  readonly payload: unknown;
+};
+
+/**
+ * The events of `events` that `where` selects, ordered by `(parent_id, id)`, as Drizzle's `select()`
+ * returns them (each value through its column's `mapFromDriverValue`), read as one raw statement: a
+ * batch's thousands of rows are decoded in one loop, without the per-field dispatch of a select.
+ */
+async function readEvents(tx: SpectorDatabase, events: EventsTable, where: SQL): Promise<LogRow[]> {
+  const t = events.table;
+  const columns = Object.entries(getTableColumns(t));
+  const keys = columns.map(([key]) => key);
+  const decoders = columns.map(([, column]) => column);
+  const names = columns.map(([, column]) => column.name);
+  const list = sql.raw(names.map((name) => quoteIdent(name)).join(", "));
+  const raw = await rowsOf(tx, sql`select ${list} from ${t} where ${where} order by ${t.parentId}, ${t.id}`);
+  const rows: LogRow[] = new Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const from = raw[i]!;
+    const row: Record<string, unknown> = {};
+    for (let c = 0; c < keys.length; c++) {
+      const value = from[names[c]!];
+      row[keys[c]!] = value === null || value === undefined ? null : decoders[c]!.mapFromDriverValue(value);
+    }
+    rows[i] = row as LogRow;
+  }
+  return rows;
+}
+
+/** What one batch did: the records folded (in order) and the events, rows upserted and rows deleted. */
+interface BatchResult {
+  readonly ids: readonly string[];
+  readonly events: number;
+  readonly upserted: number;
+  readonly deleted: number;
+}
+
+/**
+ * In transaction `tx`: locks the heads of the next `size` records of the schema in `events` after
+ * `last` (one statement, in record order), reads their events of the schema ordered by `(parent_id,
+ * id)` (one range read, which an index on `parent_id` or the record index serves), folds each record's
+ * and writes the rows.
+ */
 async function rebuildBatch(
   tx: SpectorDatabase,
   spec: MaterializedSpec,
   events: EventsTable,
-  ids: readonly string[],
-): Promise<{ events: number; upserted: number; deleted: number }> {
-  const lock = quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name));
-  const values = sql.join(
-    ids.map((id) => sql`(${uuid(id)})`),
-    sql`, `,
-  );
-  await tx.execute(
-    sql`select 1 from (values ${values}) as r(id) cross join lateral ${sql.raw(lock)}(r.id) as h order by r.id`,
-  );
+  last: string | undefined,
+  size: number,
+): Promise<BatchResult> {
   const t = events.table;
-  const rows = await tx
-    .select()
-    .from(t)
-    .where(and(eq(t.schema, spec.schema as never), inArray(t.parentId, [...ids])))
-    .orderBy(asc(t.parentId), asc(t.id));
+  const lock = sql.raw(quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name)));
+  const ofSchema = eq(t.schema, spec.schema as never);
+  const after = last === undefined ? sql`` : sql` and ${t.parentId} > ${uuid(last)}`;
+  const locked = await rowsOf(
+    tx,
+    sql`select r.id::pg_catalog.text as id from (select distinct ${t.parentId} as id from ${t} where ${ofSchema}${after} order by 1 limit ${size}) as r cross join lateral ${lock}(r.id) as h order by r.id`,
+  );
+  const ids = locked.map((row) => String(row.id));
+  if (ids.length === 0) return { ids, events: 0, upserted: 0, deleted: 0 };
+  const rows = await readEvents(
+    tx,
+    events,
+    sql`${ofSchema} and ${t.parentId} >= ${uuid(ids[0]!)} and ${t.parentId} <= ${uuid(ids[ids.length - 1]!)}`,
+  );
+  // a record of the range made since the lock is left to its appends, which write its row
+  const mine = new Set(ids);
+  const scope = foldScope(spec, events.meta);
   const upserts: StateRow[] = [];
   const deletes: string[] = [];
-  let start = 0;
-  for (let i = 1; i <= rows.length; i++) {
-    if (i < rows.length && rows[i]!.parentId === rows[start]!.parentId) continue;
+  let folded = 0;
+  for (let start = 0, end = 1; start < rows.length; start = end++) {
     const id = rows[start]!.parentId;
-    const row = checkRow(spec, id, fold(spec, events.meta, undefined, rows.slice(start, i)).row);
+    while (end < rows.length && rows[end]!.parentId === id) end++;
+    if (!mine.has(id)) continue;
+    folded += end - start;
+    const row = checkRow(spec, id, fold(undefined, spec.evolve, rows, start, { ...scope, end }));
     if (row === undefined) deletes.push(id);
     else upserts.push(row);
-    start = i;
   }
-  await upsertRows(tx, spec, upserts);
-  await deleteRows(tx, spec, deletes);
-  return { events: rows.length, upserted: upserts.length, deleted: deletes.length };
+  await writeRows(tx, spec, upserts, deletes);
+  return { ids, events: folded, upserted: upserts.length, deleted: deletes.length };
 }

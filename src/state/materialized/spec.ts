@@ -1,18 +1,18 @@
 /**
  * What a materialized table is, resolved once by `materialized()`: the state table, its record-id
  * column, the events tables it follows, the schema whose records it holds and the `evolve` function;
- * and the pieces every path shares (one record's fold, the row written or deleted).
+ * and the pieces every path shares (one record's fold scope, the row written or deleted).
  *
  * @module
  */
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { SpectorOptionError } from "../../errors.js";
-import { identifier, quoteIdent, quoteQualified } from "../../sql/quote.js";
+import { quoteQualified } from "../../sql/quote.js";
 import type { EventsTable, EventsTarget } from "../../queries/target.js";
-import { isSavepoint, upcastRows } from "../../queries/upcast-rows.js";
 import type { EventTableMeta } from "../../tables/meta.js";
 import type { SpectorDatabase } from "../../queries/types.js";
+import type { FoldScope } from "../fold.js";
 
 /** A row of a state table, as Drizzle reads and writes it (keys are the table's column keys). */
 export type StateRow = Record<string, unknown>;
@@ -51,32 +51,9 @@ export function stateTableName(table: PgTable): string {
   return quoteQualified(schema, getTableName(table));
 }
 
-/** An event as the fold reads it. */
-type FoldedEvent = { readonly schema: unknown; readonly action: unknown; readonly payload: unknown };
-
-/**
- * Folds `events` (one record's, in `id` order, any schema, of events table `meta`) onto `row` through
- * `evolve`, each payload upcast as the read helpers do (the table's `upcast`): events of other schemas
- * and savepoints (whose payload is a state, not the schema's) are skipped. `changed` is false when no
- * event was folded. The events given are not changed.
- */
-export function fold(
-  spec: MaterializedSpec,
-  meta: EventTableMeta,
-  row: StateRow | undefined,
-  events: readonly FoldedEvent[],
-): { readonly row: StateRow | undefined; readonly changed: boolean } {
-  let state = row;
-  let changed = false;
-  const folded = events.filter((event) => event.schema === spec.schema && !isSavepoint(event));
-  for (const event of upcastRows(
-    meta,
-    folded.map((event) => ({ ...event })),
-  )) {
-    state = spec.evolve(state, event);
-    changed = true;
-  }
-  return { row: state, changed };
+/** The fold of `spec`'s records in events table `meta`: the events of its schema, upcast. */
+export function foldScope(spec: MaterializedSpec, meta: EventTableMeta): FoldScope {
+  return { schema: spec.schema, meta };
 }
 
 /**
@@ -101,27 +78,6 @@ export function checkRow(spec: MaterializedSpec, id: string, row: unknown): Stat
 
 /** The uuid `id` as SQL. */
 const uuid = (id: string): SQL => sql`${id}::pg_catalog.text::pg_catalog.uuid`;
-
-/** Upserts `rows` (by the record-id column) in one statement: every column given is overwritten. */
-export async function upsertRows(db: SpectorDatabase, spec: MaterializedSpec, rows: readonly StateRow[]) {
-  if (rows.length === 0) return;
-  const set: Record<string, SQL> = {};
-  for (const [key, column] of Object.entries(spec.columns)) {
-    if (key !== spec.keyName) set[key] = sql.raw(`excluded.${quoteIdent(column.name)}`);
-  }
-  const insert = db.insert(spec.table).values(rows as never[]);
-  await (Object.keys(set).length === 0
-    ? insert.onConflictDoNothing({ target: spec.key })
-    : insert.onConflictDoUpdate({ target: spec.key, set: set as never }));
-}
-
-/** Deletes the rows of records `ids`. */
-export async function deleteRows(db: SpectorDatabase, spec: MaterializedSpec, ids: readonly string[]) {
-  if (ids.length === 0) return;
-  await db.execute(
-    sql`delete from ${sql.raw(spec.tableName)} where ${identifier(spec.key.name)} in (${sql.join(ids.map(uuid), sql`, `)})`,
-  );
-}
 
 /** The rows of records `ids` in the state table, by id (lowercase). */
 export async function readRows(

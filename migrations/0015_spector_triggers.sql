@@ -1,4 +1,4 @@
--- drizzle-spector:create-record-chain public.ledger 149f3dc3b7b43c
+-- drizzle-spector:create-record-chain public.ledger 1f0acf3802ea7b
 DO $spector$
 DECLARE
   r record;
@@ -80,11 +80,10 @@ BEGIN
          WHERE x.id IS NULL OR (x.last AND (h."parent_id" IS NULL OR h."last_id" <> x.id
                OR h."last_hash" <> x.hash OR h."event_count" <> x.position))) AS bad_head
   FROM (SELECT * FROM (SELECT c.parent_id, c.id, c.hash,
-               c.hash IS NULL OR c.hash <> pg_catalog.sha256(coalesce(lag(c.hash) OVER w, ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) c.digest) OR c.redaction_bad AS bad,
+               c.hash IS NULL OR c.hash <> pg_catalog.sha256(coalesce(lag(c.hash) OVER w, ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) c.digest) AS bad,
                lead(c.id) OVER w IS NULL AS last,
                row_number() OVER w AS position
-          FROM (SELECT e."parent_id" AS parent_id, e."id" AS id, e."hash" AS hash, pg_catalog.sha256(pg_catalog.convert_to(e."id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."parent_id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."schema"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."action"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) coalesce(pg_catalog.to_char(e."inserted_at", 'YYYY-MM-DD HH24:MI:SS.US') OPERATOR(pg_catalog.||) CASE WHEN e."inserted_at" OPERATOR(pg_catalog.<) '0001-01-01'::pg_catalog.timestamp THEN ' BC' ELSE '' END, e."inserted_at"::pg_catalog.text) OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) coalesce(e."payload"::pg_catalog.text, ''), 'UTF8')) AS digest,
-                       false AS redaction_bad
+          FROM (SELECT e."parent_id" AS parent_id, e."id" AS id, e."hash" AS hash, pg_catalog.sha256(pg_catalog.convert_to(e."id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."parent_id"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."schema"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) e."action"::pg_catalog.text OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) coalesce(pg_catalog.to_char(e."inserted_at", 'YYYY-MM-DD HH24:MI:SS.US') OPERATOR(pg_catalog.||) CASE WHEN e."inserted_at" OPERATOR(pg_catalog.<) '0001-01-01'::pg_catalog.timestamp THEN ' BC' ELSE '' END, e."inserted_at"::pg_catalog.text) OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) coalesce(e."payload"::pg_catalog.text, ''), 'UTF8')) AS digest
                   FROM "public"."ledger" AS e) AS c
         WINDOW w AS (PARTITION BY c.parent_id ORDER BY c.id, c.digest)) AS r WHERE r.last OR r.bad) AS x
   FULL JOIN (SELECT * FROM "public"."ledger_heads" AS h) AS h

@@ -1,0 +1,5 @@
+CREATE TABLE "account_balances" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"balance" integer NOT NULL,
+	"entries" integer NOT NULL
+);
