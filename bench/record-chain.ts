@@ -16,10 +16,12 @@
  *    median and p95 of the wall-clock time seen from Node, in µs.
  * 3. Verification: RECORD_BENCH_EVENTS (1,000,000) events in records of 10 events, loaded by one
  *    `INSERT ... SELECT generate_series` through the trigger (and the same rows into an unhashed table,
- *    for the trigger's bulk cost), then `VACUUM ANALYZE`; then `verifyChain(db, table)` over the whole
- *    table RECORD_BENCH_VERIFY_RUNS (3) times: events/s (median), and the client's RSS and heap growth
- *    while it runs (sampled every 10 ms); then `verifyChain(db, table, { parentId })` of random
- *    records: median latency.
+ *    for the trigger's bulk cost, and into a table chained in format 1, main's trigger before format 2),
+ *    REDACTED (100) payloads erased by `redact`, then `VACUUM ANALYZE`; then `verifyChain(db, table)`
+ *    over the whole table RECORD_BENCH_VERIFY_RUNS (3) times, alternating with today's verification
+ *    (format 1's statement, in the same transaction) of the format-1 table: events/s (median) of each
+ *    and their ratio, and the client's RSS and heap growth while they run (sampled every 10 ms); then
+ *    `verifyChain(db, table, { parentId })` of random records: median latency.
  *
  *    The events are loaded in time order across records (event k of every record, then event k + 1),
  *    so that a record's events are spread over the table, as they are when written over time.
@@ -28,7 +30,8 @@
  * figures move with it (the ratios less than the rates).
  *
  * Goals: record chain appends >= 4x Spector's table chain, and >= 0.77x (within 1.3x of) an unhashed
- * table; single-append latency <= 1.3x unhashed (median); >= 500,000 events/s verified. A missed goal
+ * table; single-append latency <= 1.3x unhashed (median); >= 500,000 events/s verified, and at least as
+ * fast as format 1's verification (today's, before format 2). A missed goal
  * is printed (MISS), it does not fail the run.
  *
  * What bounds verification on two cores (PostgreSQL 15, measured with EXPLAIN ANALYZE): the digests
@@ -40,8 +43,13 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import { loadavg } from "node:os";
 import postgres from "postgres";
-import { appendEvent, spectorTables, verifyChain } from "../src/index.js";
+import { appendEvent, chainRedactionTable, redact, spectorTables, verifyChain } from "../src/index.js";
+import { rowQuery } from "../src/queries/rows.js";
+import { verifyRecords } from "../src/queries/verify-records.js";
+import { recordChainObjects } from "../src/sql/record-chain.js";
+import { createStatements } from "../src/sql/rule-objects.js";
 import { splitStatements } from "../src/sql/statements.js";
+import { eventTableMeta } from "../src/tables/meta.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import { appendsPerSecond } from "./appends.js";
@@ -62,9 +70,13 @@ const declared = { schemas: { item: 0 }, actions: {} } as const;
 const { chained, chained_heads } = spectorTables({ table: "chained", hashed: "record", ...declared });
 const { ledger } = spectorTables({ table: "ledger", hashed: true, schemaModules: { item: "Bench.Item" }, ...declared });
 const { plain } = spectorTables({ table: "plain", ...declared });
-// the 1M-event tables: a record chain, and the same rows unhashed
+// the 1M-event tables: a record chain (format 2, with a redactions table), the same rows unhashed, and
+// the same rows chained in format 1 (main's trigger and verification before format 2), side by side
 const { bulk, bulk_heads } = spectorTables({ table: "bulk", hashed: "record", ...declared });
+const bulk_redactions = chainRedactionTable(bulk);
 const { bulkplain } = spectorTables({ table: "bulkplain", ...declared });
+const { bulkold, bulkold_heads } = spectorTables({ table: "bulkold", hashed: "record", ...declared });
+const REDACTED = 100;
 
 type Table = typeof chained | typeof ledger | typeof plain;
 const VARIANTS = [
@@ -89,8 +101,12 @@ export async function benchRecordChain(url: string): Promise<boolean> {
   const db = drizzle(client);
   const goals: Goal[] = [];
   try {
-    const tables = { chained, chained_heads, ledger, plain, bulk, bulk_heads, bulkplain };
-    for (const statement of splitStatements(await createSql(tables))) await client.unsafe(statement);
+    const tables = { chained, chained_heads, ledger, plain, bulk, bulk_heads, bulk_redactions, bulkplain };
+    for (const statement of splitStatements(await createSql({ ...tables, bulkold, bulkold_heads })))
+      await client.unsafe(statement);
+    // bulkold keeps format 1's chain function, as a table chained before format 2 has it
+    const formatOne = createStatements(recordChainObjects(eventTableMeta("bulkold", bulkold), 1));
+    for (const statement of formatOne) await client.unsafe(statement);
     const [{ server_version: version }] = (await client`SHOW server_version`) as unknown as [
       { server_version: string },
     ];
@@ -210,32 +226,67 @@ export async function benchRecordChain(url: string): Promise<boolean> {
       return EVENTS / ((performance.now() - started) / 1000);
     };
     const plainLoad = await load("bulkplain");
+    const oldLoad = await load("bulkold");
     const chainLoad = await load("bulk");
-    await client`VACUUM ANALYZE bulk, bulk_heads, bulkplain`;
+    // a few erased payloads, so that format 2's verification joins its redactions table as it would
+    const erased = (await client`SELECT id::text FROM bulk ORDER BY id LIMIT ${REDACTED}`) as unknown as {
+      id: string;
+    }[];
+    for (const { id } of erased) await redact(db, bulk, id, { reason: "bench" });
+    await client`VACUUM ANALYZE bulk, bulk_heads, bulk_redactions, bulkplain, bulkold, bulkold_heads`;
     console.log(
       `  3. ${EVENTS} events in ${records} records, one INSERT ... SELECT: unhashed ${fmt(plainLoad, 0)} events/s, ` +
-        `through the record chain's trigger ${fmt(chainLoad, 0)} events/s (${fmt(plainLoad / chainLoad)}x slower)`,
+        `through the record chain's trigger ${fmt(chainLoad, 0)} events/s (${fmt(plainLoad / chainLoad)}x slower; ` +
+        `format 1's trigger ${fmt(oldLoad, 0)} events/s)`,
     );
 
     const memory = memoryPeak();
     const timer = setInterval(memory.sample, 10);
     const seconds: number[] = [];
+    const oldSeconds: number[] = [];
+    // today's verification (format 1, main's statement, in the same kind of transaction) beside format 2's,
+    // alternating, the order swapped every run
+    const verifyOld = () =>
+      db.transaction(
+        (tx) => verifyRecords(rowQuery(tx), eventTableMeta("bulkold", bulkold), undefined, undefined, true, 1),
+        {
+          isolationLevel: "repeatable read",
+          accessMode: "read only",
+        },
+      );
     try {
       for (let run = 0; run < VERIFY_RUNS; run++) {
-        const started = performance.now();
-        const result = await verifyChain(db, bulk);
-        seconds.push((performance.now() - started) / 1000);
-        if (!result.ok || result.count !== EVENTS)
-          throw new Error(`the loaded record chains do not verify: ${JSON.stringify(result)}`);
+        const sides = [
+          async () => {
+            const started = performance.now();
+            const result = await verifyChain(db, bulk);
+            seconds.push((performance.now() - started) / 1000);
+            if (!result.ok || result.count !== EVENTS || result.redacted?.length !== REDACTED)
+              throw new Error(`the loaded record chains do not verify: ${JSON.stringify(result).slice(0, 300)}`);
+          },
+          async () => {
+            const started = performance.now();
+            const result = await verifyOld();
+            oldSeconds.push((performance.now() - started) / 1000);
+            if (!result?.ok || result.count !== EVENTS)
+              throw new Error(`the format-1 chains do not verify: ${JSON.stringify(result)}`);
+          },
+        ];
+        for (const side of run % 2 === 0 ? sides : sides.reverse()) await side();
       }
     } finally {
       clearInterval(timer);
     }
     const peak = memory.growth();
     const perSecond = EVENTS / median(seconds);
+    const oldPerSecond = EVENTS / median(oldSeconds);
     console.log(
-      `     verifyChain over the whole table, ${VERIFY_RUNS} runs: ${seconds.map((s) => fmt(s, 2)).join(", ")} s; ` +
+      `     verifyChain over the whole table (format 2, ${REDACTED} redacted), ${VERIFY_RUNS} runs: ${seconds.map((s) => fmt(s, 2)).join(", ")} s; ` +
         `median ${fmt(perSecond, 0)} events/s`,
+    );
+    console.log(
+      `     today's verification (format 1) of the same rows, interleaved: ${oldSeconds.map((s) => fmt(s, 2)).join(", ")} s; ` +
+        `median ${fmt(oldPerSecond, 0)} events/s; format 2 / format 1: ${fmt(perSecond / oldPerSecond)}x`,
     );
     console.log(
       `     client memory growth while verifying: RSS +${fmt(peak.rss, 1)} MB, ` +
@@ -258,12 +309,20 @@ export async function benchRecordChain(url: string): Promise<boolean> {
       `     verifyChain of one record ({ parentId }), ${RECORD_RUNS} random records: median ${fmt(median(latencies), 0)} µs, ` +
         `p95 ${fmt(percentile(latencies, 95), 0)} µs\n`,
     );
-    goals.push({
-      measure: `verification of ${EVENTS} events`,
-      figure: `${fmt(perSecond, 0)} events/s`,
-      goal: ">= 500000 events/s",
-      met: perSecond >= 500_000,
-    });
+    goals.push(
+      {
+        measure: `verification of ${EVENTS} events`,
+        figure: `${fmt(perSecond, 0)} events/s`,
+        goal: ">= 500000 events/s",
+        met: perSecond >= 500_000,
+      },
+      {
+        measure: "verification: format 2 / format 1 (today's)",
+        figure: `${fmt(perSecond / oldPerSecond)}x`,
+        goal: ">= 1x",
+        met: perSecond >= oldPerSecond,
+      },
+    );
 
     console.log(
       `  load average at the end: ${loadavg()

@@ -41,6 +41,7 @@ import {
   decide,
   SpectorVersionConflictError,
   materialized,
+  redact,
   type EventRow,
 } from "../src/index.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
@@ -103,6 +104,23 @@ const short = (id: string) => `…${id.slice(-6)}`;
 function signed(entry: EventRow<typeof ledger>): number {
   const amount = entry.payload?.amount ?? 0;
   return entry.action === "withdraw" ? -amount : entry.action === "deposit" ? amount : 0;
+}
+
+/**
+ * Erasure that keeps the proof: redact erases an entry's payload, keeps its digest (which the record
+ * chain covers) in ledger_redactions, and the account still verifies, reporting the entry as redacted.
+ */
+async function eraseEntry(db: Db, accountId: string): Promise<void> {
+  const entry = (await listByParent(db, ledger, accountId)).at(-1);
+  const erased = await redact(db, ledger, entry!.id, { reason: "erasure request 118" });
+  const verified = await verifyChain(db, ledger, { parentId: accountId });
+  const reported = verified.ok
+    ? (verified.redacted ?? []).map((event) => `${short(event.eventId)} (${event.reason})`)
+    : [];
+  console.log(
+    `\nredaction (ledger): entry ${short(erased.eventId)} of account ${short(accountId)} erased; ` +
+      `the account ${verified.ok ? `still verifies, ${verified.count} entries, redacted: ${reported.join(", ")}` : `is broken: ${verified.reason}`}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -330,6 +348,7 @@ async function main(): Promise<void> {
     );
 
     await showBalances(db);
+    await eraseEntry(db, other.id);
 
     const [{ n: total }] = (await db.select({ n: count() }).from(events)) as [{ n: number }];
     const [{ n: links }] = (await db.select({ n: count() }).from(event_ancestors)) as [{ n: number }];

@@ -3,7 +3,7 @@
  * file, `migrations/` is generated from it, and `npm run demo` runs on it.
  */
 import { integer, pgTable, uuid } from "drizzle-orm/pg-core";
-import { payloadType, spectorRelations, spectorTables } from "../src/index.js";
+import { chainRedactionTable, payloadType, spectorRelations, spectorTables } from "../src/index.js";
 
 /** The payload of each evented schema. */
 export interface Payloads {
@@ -35,6 +35,8 @@ export const { ledger, ledger_heads } = spectorTables({
   actions: { deposit: 10, withdraw: 11 },
   payload: payloadType<{ amount: number }>(),
 });
+// Where `redact` keeps the digest of an erased entry's payload (which the chain covers), when and why.
+export const ledger_redactions = chainRedactionTable(ledger);
 
 // A table of our own, one row per account, kept in step with the ledger (example/demo.ts makes it a
 // materialized table: Spector's record tables).

@@ -247,3 +247,44 @@ export class SpectorVersionConflictError extends Error {
     );
   }
 }
+
+/**
+ * Why `redact` refused an event: `unknown-event` (no event with that id in the table), `redacted`
+ * (its payload was erased already), `no-payload` (its payload is SQL `NULL` and was never redacted:
+ * there is nothing to erase), `no-redactions-table` (the table's `T_redactions` does not exist: export
+ * `chainRedactionTable(events)` and migrate).
+ */
+export type RedactionRefusal = "unknown-event" | "redacted" | "no-payload" | "no-redactions-table";
+
+/**
+ * Thrown by `redact` when it erases nothing: the event is unknown, redacted already, has no payload,
+ * or the table has no redactions table. Nothing was written.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await redact(db, events, eventId, { reason: "erasure request 2026-118" });
+ * } catch (error) {
+ *   if (error instanceof SpectorRedactionError && error.reason === "redacted") console.log("erased already");
+ * }
+ * ```
+ */
+export class SpectorRedactionError extends Error {
+  override name = "SpectorRedactionError";
+  constructor(
+    /** The events table, `schema.table` outside the default schema. */
+    readonly table: string,
+    /** The event's id, in lowercase. */
+    readonly eventId: string,
+    /** Why nothing was erased. */
+    readonly reason: RedactionRefusal,
+  ) {
+    const why = {
+      "unknown-event": "there is no such event",
+      redacted: "its payload was redacted already",
+      "no-payload": "its payload is SQL NULL, and was never redacted: there is nothing to erase",
+      "no-redactions-table": `the table has no redactions table: export \`chainRedactionTable(events)\` from your schema and migrate`,
+    }[reason];
+    super(`drizzle-spector: cannot redact event ${eventId} of ${table}: ${why}; nothing was written`);
+  }
+}

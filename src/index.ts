@@ -59,9 +59,12 @@ export { savepoint, type SavepointOptions } from "./state/savepoint.js";
 export { verifySavepoints, type SavepointCheck, type VerifySavepointsOptions } from "./state/verify-savepoints.js";
 export type { Upcaster } from "./tables/upcast.js";
 export { chainHead, type ChainHead } from "./queries/chain-head.js";
+export { redact, type RedactOptions } from "./erasure/redact.js";
+export { chainRedactionTable, type RedactionsTable } from "./erasure/redactions-table.js";
 export type {
   ChainVerification,
   ChainVerified,
+  RedactedEvent,
   ChainBroken,
   ChainFailureReason,
   VerifyOptions,
@@ -99,6 +102,8 @@ export {
   SpectorRecordNotFoundError,
   SpectorSameParentError,
   SpectorVersionConflictError,
+  SpectorRedactionError,
+  type RedactionRefusal,
   type SameParentViolation,
   type RecordVersion,
 } from "./errors.js";

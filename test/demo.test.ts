@@ -66,6 +66,9 @@ describeBackends("npm run demo", (backend) => {
     expect(run.stdout).toMatch(
       /materialized table \(account_balances\): rebuilt from 6 entries of 2 accounts: …\w{6} 40 \(4 entries\), …(\w{6}) 75 \(2 entries\)\n {2}a deposit of 5 with materialize: …\1 80 \(3 entries\)/,
     );
+    expect(run.stdout).toMatch(
+      /redaction \(ledger\): entry …(\w{6}) of account …\w{6} erased; the account still verifies, 3 entries, redacted: …\1 \(erasure request 118\)\n/,
+    );
     expect(run.stdout).toMatch(/done: 7 events in 2 records, 4 ancestor links/);
     if (backend === "postgres") {
       const name = /fresh database (spector_demo_\w+)/.exec(run.stdout)![1]!;

@@ -272,7 +272,13 @@ function pageReader(query: CatalogQuery, meta: EventTableMeta) {
 /** A table's result, as lines. */
 function describe(table: TableVerification): string[] {
   if (table.ok)
-    return [`${table.table}: ${plural(table.count, "event")}, the chain verifies (${table.eventsPerSecond} events/s)`];
+    return [
+      `${table.table}: ${plural(table.count, "event")}, the chain verifies (${table.eventsPerSecond} events/s)`,
+      ...(table.redacted ?? []).map(
+        (event) =>
+          `  redacted: event ${event.eventId} of record ${event.parentId}, at ${event.redactedAt} (${event.reason})`,
+      ),
+    ];
   return [
     `${table.table}: the chain is broken at event ${table.eventId}, after ${plural(table.count, "event")} that verify`,
     ...(table.parentId === undefined ? [] : [`  record:   ${table.parentId}`]),
@@ -304,6 +310,8 @@ const REASONS: Record<
   deleted: "deleted: the record's head remains, but the record has no events (the whole record was deleted)",
   headless: "headless: the record's events have no head (written around the chain)",
   "anchor-mismatch": "anchor-mismatch: the record no longer holds the head anchored outside the database",
+  "redaction-mismatch":
+    "redaction-mismatch: the event has a redaction row, but still has a payload whose digest is not the one the row keeps",
 };
 
 const rate = (count: number, seconds: number) => (seconds > 0 ? Math.round(count / seconds) : count);

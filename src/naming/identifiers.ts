@@ -28,6 +28,14 @@ export const HEAD_COLUMNS = {
   eventCount: "event_count",
 } as const;
 
+/** Column names of a record chain's redactions table (`T_redactions`, `redact`). */
+export const REDACTION_COLUMNS = {
+  eventId: "event_id",
+  payloadDigest: "payload_digest",
+  redactedAt: "redacted_at",
+  reason: "reason",
+} as const;
+
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated. */
 export const MAX_IDENTIFIER_BYTES = 63;
 

@@ -67,6 +67,8 @@ export const names = {
   recordChain: {
     /** `T_heads`: the table of the chains' heads, one row per record. */
     headsTable: (table: string) => `${table}_heads`,
+    /** `T_redactions`: the digests (and when, and why) of the payloads `redact` erased, one row per event. */
+    redactionsTable: (table: string) => `${table}_redactions`,
     /** `record_chain_T`: the function behind the trigger that chains each new event. */
     function: (table: string) => `record_chain_${table}`,
     /** `record_chain_T`: the BEFORE INSERT row trigger on `T`. */

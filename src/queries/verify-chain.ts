@@ -15,7 +15,13 @@ import {
 import { OPTIONS, at, checkObject, checkUuid } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, displayName } from "../naming/index.js";
-import { verifyPages, type ChainPageReader, type ChainVerification, type VerifyOptions } from "../spector/verify.js";
+import {
+  verifyPages,
+  type ChainPageReader,
+  type ChainVerification,
+  type RedactedEvent,
+  type VerifyOptions,
+} from "../spector/verify.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import type { ShardSet } from "../tables/shards.js";
@@ -184,14 +190,16 @@ async function verifyRecordChains(
   const verify = async (tx: SpectorDatabase): Promise<ChainVerification> => {
     const query = rowQuery(tx);
     let count = 0;
+    const redacted: RedactedEvent[] = [];
     for (const events of picked) {
       const result = await verifyRecords(query, events.meta, parentId?.toLowerCase(), head, !whole);
       if (result === undefined) return recordNotFound(tx, events, parentId!.toLowerCase());
       if (!result.ok) return { ...result, count: count + result.count };
       count += result.count;
+      redacted.push(...(result.redacted ?? []));
       options.onProgress?.(count);
     }
-    return { ok: true, count };
+    return redacted.length === 0 ? { ok: true, count } : { ok: true, count, redacted };
   };
   return whole ? verify(db) : inSnapshot(db, verify);
 }

@@ -7,10 +7,19 @@
  *
  * @module
  */
-import { COLUMNS, HEAD_COLUMNS, displayName } from "../naming/index.js";
+import { COLUMNS, HEAD_COLUMNS, REDACTION_COLUMNS, displayName } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
-import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "../sql/record-hash.js";
-import type { ChainBroken, ChainVerification } from "../spector/verify.js";
+import {
+  hashedColumnsOf,
+  headsTableOf,
+  payloadDigest,
+  RECORD_CHAIN_FORMAT,
+  recordDigest,
+  recordHash,
+  type RecordChainFormat,
+} from "../sql/record-hash.js";
+import { redactionsTableOf } from "../erasure/redactions-table.js";
+import type { ChainBroken, ChainVerification, RedactedEvent } from "../spector/verify.js";
 import type { EventTableMeta } from "../tables/meta.js";
 
 /** Runs one statement with `$1`-style parameters and returns its rows. */
@@ -38,6 +47,7 @@ const SETTINGS = {
 function sqlNames(meta: EventTableMeta) {
   const q = quoteIdent;
   const heads = headsTableOf(meta);
+  const redactions = redactionsTableOf(meta);
   return {
     events: quoteQualified(meta.pgSchema, meta.name),
     heads: quoteQualified(heads.pgSchema, heads.name),
@@ -48,6 +58,36 @@ function sqlNames(meta: EventTableMeta) {
     lastId: q(HEAD_COLUMNS.lastId),
     lastHash: q(HEAD_COLUMNS.lastHash),
     count: q(HEAD_COLUMNS.eventCount),
+    payload: q(COLUMNS.payload),
+    redactions: quoteQualified(redactions.pgSchema, redactions.name),
+    redactedId: q(REDACTION_COLUMNS.eventId),
+    keptDigest: q(REDACTION_COLUMNS.payloadDigest),
+    redactedAt: q(REDACTION_COLUMNS.redactedAt),
+    reason: q(REDACTION_COLUMNS.reason),
+  };
+}
+
+/**
+ * An events table `e`, with its redactions `d` when `redactions` (`T_redactions` exists): its rows'
+ * digests (format 2 hashes a redacted event's kept digest in place of its `NULL` payload's), and
+ * whether a redaction row keeps another digest than its event's payload, still there, has.
+ */
+function hashedRows(meta: EventTableMeta, format: RecordChainFormat, redactions: boolean) {
+  const n = sqlNames(meta);
+  if (!redactions || format === 1) {
+    return { from: `${n.events} AS e`, digest: recordDigest(hashedColumnsOf("e"), format), redactionBad: undefined };
+  }
+  const own = payloadDigest(`e.${n.payload}`);
+  return {
+    from: `${n.events} AS e LEFT JOIN ${n.redactions} AS d ON d.${n.redactedId} = e.${n.id}`,
+    digest: recordDigest(
+      {
+        ...hashedColumnsOf("e"),
+        payloadDigest: `CASE WHEN e.${n.payload} IS NULL THEN d.${n.keptDigest} ELSE ${own} END`,
+      },
+      format,
+    ),
+    redactionBad: `(d.${n.keptDigest} IS NOT NULL AND e.${n.payload} IS NOT NULL AND d.${n.keptDigest} <> ${own})`,
   };
 }
 
@@ -59,11 +99,17 @@ function sqlNames(meta: EventTableMeta) {
  * only the last and the broken events go on to the join, and the number of events is the sum of the
  * last events' positions (10% faster than joining every row, measured on 1,000,000 events). It returns
  * the number of events, the first broken event as `parent_id id`, and the first record whose head
- * disagrees.
+ * disagrees. `format` is the chain's format ({@link RECORD_CHAIN_FORMAT}; 1 to check a table before it
+ * is moved to it).
  */
-export function verifyRecordsSql(meta: EventTableMeta, oneRecord: boolean): string {
+export function verifyRecordsSql(
+  meta: EventTableMeta,
+  oneRecord: boolean,
+  format: RecordChainFormat = RECORD_CHAIN_FORMAT,
+  redactions = false,
+): string {
   const n = sqlNames(meta);
-  const digest = recordDigest(hashedColumnsOf("e"));
+  const rows = hashedRows(meta, format, redactions);
   const record = oneRecord ? ` WHERE e.${n.parentId} = $1::uuid` : "";
   const headRecord = oneRecord ? ` WHERE h.${n.headParent} = $1::uuid` : "";
   return `SELECT coalesce(sum(x.position) FILTER (WHERE x.last), 0)::text AS events,
@@ -72,26 +118,32 @@ export function verifyRecordsSql(meta: EventTableMeta, oneRecord: boolean): stri
          WHERE x.id IS NULL OR (x.last AND (h.${n.headParent} IS NULL OR h.${n.lastId} <> x.id
                OR h.${n.lastHash} <> x.hash OR h.${n.count} <> x.position))) AS bad_head
   FROM (SELECT * FROM (SELECT c.parent_id, c.id, c.hash,
-               c.hash IS NULL OR c.hash <> ${recordHash("lag(c.hash) OVER w", "c.digest")} AS bad,
+               c.hash IS NULL OR c.hash <> ${recordHash("lag(c.hash) OVER w", "c.digest")}${rows.redactionBad === undefined ? "" : " OR c.redaction_bad"} AS bad,
                lead(c.id) OVER w IS NULL AS last,
                row_number() OVER w AS position
-          FROM (SELECT e.${n.parentId} AS parent_id, e.${n.id} AS id, e.${n.hash} AS hash, ${digest} AS digest
-                  FROM ${n.events} AS e${record}) AS c
+          FROM (SELECT e.${n.parentId} AS parent_id, e.${n.id} AS id, e.${n.hash} AS hash, ${rows.digest} AS digest${
+            rows.redactionBad === undefined
+              ? ""
+              : `,
+                       ${rows.redactionBad} AS redaction_bad`
+          }
+                  FROM ${rows.from}${record}) AS c
         WINDOW w AS (PARTITION BY c.parent_id ORDER BY c.id, c.digest)) AS r WHERE r.last OR r.bad) AS x
   FULL JOIN (SELECT * FROM ${n.heads} AS h${headRecord}) AS h
     ON h.${n.headParent} = CASE WHEN x.last THEN x.parent_id END`;
 }
 
 /** The statement that describes broken event `$1` of record `$2`: both hashes, and the events before it. */
-function brokenEventSql(meta: EventTableMeta, oneRecord: boolean): string {
+function brokenEventSql(meta: EventTableMeta, oneRecord: boolean, redactions: boolean): string {
   const n = sqlNames(meta);
-  const digest = recordDigest(hashedColumnsOf("e"));
+  const rows = hashedRows(meta, RECORD_CHAIN_FORMAT, redactions);
   const before = oneRecord
     ? `c.${n.parentId} = e.${n.parentId} AND c.${n.id} < e.${n.id}`
     : `(c.${n.parentId}, c.${n.id}) < (e.${n.parentId}, e.${n.id})`;
-  return `SELECT encode(e.${n.hash}, 'hex') AS actual, encode(${recordHash("p.hash", digest)}, 'hex') AS expected,
+  return `SELECT encode(e.${n.hash}, 'hex') AS actual, encode(${recordHash("p.hash", rows.digest)}, 'hex') AS expected,
+       ${rows.redactionBad ?? "false"} AS redaction_bad,
        (SELECT count(*) FROM ${n.events} AS c WHERE ${before})::text AS before
-  FROM ${n.events} AS e
+  FROM ${rows.from}
   LEFT JOIN LATERAL (SELECT o.${n.hash} AS hash FROM ${n.events} AS o
                       WHERE o.${n.parentId} = e.${n.parentId} AND o.${n.id} < e.${n.id}
                       ORDER BY o.${n.id} DESC LIMIT 1) AS p ON true
@@ -114,7 +166,7 @@ function brokenHeadSql(meta: EventTableMeta, oneRecord: boolean): string {
 
 /**
  * Verifies the record chains of `meta` (one record with `parentId`) through `query`, which runs inside
- * one transaction: its statements run with {@link SETTINGS}, restored after them. Returns `{ ok: true,
+ * one transaction (`format` 1: a table not yet moved to this version's format, as the benchmark compares): its statements run with {@link SETTINGS}, restored after them. Returns `{ ok: true,
  * count }` or the first failure: a broken event first (`missing`, `mismatch`), else the first record
  * whose head disagrees (`headless`, `deleted`, `head-mismatch`). With `parentId`, a record that has
  * neither events nor a head is `undefined`: the caller says it is no record.
@@ -130,11 +182,12 @@ export async function verifyRecords(
   parentId?: string,
   anchor?: AnchoredHead,
   inTransaction = true,
+  format: RecordChainFormat = RECORD_CHAIN_FORMAT,
 ): Promise<ChainVerification | undefined> {
   // each statement on its own (an HTTP driver): settings would end with it, so none are sent; the
   // verdict is still one statement, one snapshot (every function, operator type named with its schema
   // in the hashed bytes; the rest is plain comparisons)
-  if (!inTransaction) return verifyOnce(query, meta, parentId, anchor);
+  if (!inTransaction) return verifyOnce(query, meta, parentId, anchor, format);
   const oneRecord = parentId !== undefined;
   const settings = SETTINGS[oneRecord ? "record" : "table"];
   const [saved] = await query(
@@ -142,7 +195,7 @@ export async function verifyRecords(
     settings.map(([, value]) => value),
   );
   // a failure aborts the transaction, whose end restores the settings: only success restores them here
-  const result = await verifyOnce(query, meta, parentId, anchor);
+  const result = await verifyOnce(query, meta, parentId, anchor, format);
   await query(
     `SELECT ${settings.map(([name], i) => `pg_catalog.set_config('${name}', $${i + 1}, true)`).join(", ")}`,
     settings.map((_, i) => saved![`s${i}`]),
@@ -156,8 +209,9 @@ async function verifyOnce(
   meta: EventTableMeta,
   parentId: string | undefined,
   anchor: AnchoredHead | undefined,
+  format: RecordChainFormat,
 ): Promise<ChainVerification | undefined> {
-  const result = await findFailure(query, meta, parentId);
+  const result = await findFailure(query, meta, parentId, format);
   if (result?.ok !== true || anchor === undefined) return result;
   return (await checkAnchor(query, meta, parentId!, anchor, result.count)) ?? result;
 }
@@ -166,31 +220,67 @@ async function findFailure(
   query: RowQuery,
   meta: EventTableMeta,
   parentId: string | undefined,
+  format: RecordChainFormat,
 ): Promise<ChainVerification | undefined> {
   const oneRecord = parentId !== undefined;
-  const [row] = (await query(verifyRecordsSql(meta, oneRecord), oneRecord ? [parentId] : [])) as [
+  const n = sqlNames(meta);
+  // format 2 verifies a redacted event by the digest T_redactions keeps, where that table exists
+  const [exists] =
+    format === 1 ? [{}] : await query(`SELECT pg_catalog.to_regclass($1) IS NOT NULL AS redactions`, [n.redactions]);
+  const redactions = exists!.redactions === true;
+  const [row] = (await query(verifyRecordsSql(meta, oneRecord, format, redactions), oneRecord ? [parentId] : [])) as [
     Record<string, unknown>,
   ];
   const table = displayName(meta);
   const count = Number(row.events);
   if (typeof row.bad_event === "string") {
     const [brokenParent, eventId] = row.bad_event.split(" ") as [string, string];
-    const [detail] = await query(brokenEventSql(meta, oneRecord), [eventId, brokenParent]);
+    const [detail] = await query(brokenEventSql(meta, oneRecord, redactions), [eventId, brokenParent]);
     const actual = (detail!.actual as string | null) ?? null;
+    const expected = (detail!.expected as string | null) ?? null;
     return {
       ok: false,
       count: Number(detail!.before),
       table,
       eventId,
       parentId: brokenParent,
-      reason: actual === null ? "missing" : "mismatch",
-      expected: (detail!.expected as string | null) ?? null,
+      reason:
+        actual === null
+          ? "missing"
+          : actual === expected && detail!.redaction_bad === true
+            ? "redaction-mismatch"
+            : "mismatch",
+      expected,
       actual,
     };
   }
   if (typeof row.bad_head === "string") return brokenHead(query, meta, oneRecord, table, row.bad_head);
   if (oneRecord && count === 0) return undefined;
-  return { ok: true, count };
+  const redacted = redactions ? await redactedEvents(query, meta, parentId) : [];
+  return redacted.length === 0 ? { ok: true, count } : { ok: true, count, redacted };
+}
+
+/** The events of the table (or of record `parentId`) whose payloads `redact` erased, by record then id. */
+async function redactedEvents(
+  query: RowQuery,
+  meta: EventTableMeta,
+  parentId: string | undefined,
+): Promise<RedactedEvent[]> {
+  const n = sqlNames(meta);
+  const rows = await query(
+    `SELECT e.${n.id}::text AS event_id, e.${n.parentId}::text AS parent_id, d.${n.redactedAt}::text AS redacted_at,
+            d.${n.reason} AS reason
+       FROM ${n.redactions} AS d JOIN ${n.events} AS e ON e.${n.id} = d.${n.redactedId}
+      WHERE e.${n.payload} IS NULL${parentId === undefined ? "" : ` AND e.${n.parentId} = $1::uuid`}
+      ORDER BY e.${n.parentId}, e.${n.id}`,
+    parentId === undefined ? [] : [parentId],
+  );
+  return rows.map((row) => ({
+    eventId: row.event_id as string,
+    parentId: row.parent_id as string,
+    redactedAt: row.redacted_at as string,
+    reason: row.reason as string,
+  }));
 }
 
 /** A head read by `chainHead` and kept outside the database. */

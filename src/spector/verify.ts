@@ -27,7 +27,9 @@ import { SpectorEncodingError, spectorJson } from "./json.js";
  * - `deleted`: the head's record has no events left (the whole record was deleted);
  * - `headless`: a record's events have no head (they were written around the chain);
  * - `anchor-mismatch`: the `head` given (anchored outside the database) no longer holds: its last event
- *   is gone, has another hash, or is not the record's `eventCount`-th (the record was rewritten).
+ *   is gone, has another hash, or is not the record's `eventCount`-th (the record was rewritten);
+ * - `redaction-mismatch`: the event has a row in `T_redactions` but still has a payload, whose digest
+ *   is not the one the row keeps (the payload, or the kept digest, was edited).
  */
 export type ChainFailureReason =
   | "mismatch"
@@ -38,13 +40,30 @@ export type ChainFailureReason =
   | "head-mismatch"
   | "deleted"
   | "headless"
-  | "anchor-mismatch";
+  | "anchor-mismatch"
+  | "redaction-mismatch";
+
+/** An event whose payload `redact` erased: what `redact` returns and `verifyChain` reports. */
+export interface RedactedEvent {
+  readonly eventId: string;
+  /** Its record. */
+  readonly parentId: string;
+  /** When it was redacted (UTC), as PostgreSQL prints a `timestamp`: `2026-12-07 04:12:00.123456`. */
+  readonly redactedAt: string;
+  /** Why, as given to `redact`. */
+  readonly reason: string;
+}
 
 /** A whole chain verified: `count` events, each hash as Spector computes it. */
 export interface ChainVerified {
   readonly ok: true;
   /** The events verified. */
   readonly count: number;
+  /**
+   * A record chain's events whose payloads `redact` erased (they verify by the digest it kept), by
+   * record then id; absent when there are none.
+   */
+  readonly redacted?: readonly RedactedEvent[];
 }
 
 /** The first event that breaks a chain. */

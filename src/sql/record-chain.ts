@@ -11,7 +11,15 @@ import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { backfillStatement } from "./record-chain-backfill.js";
 import { nextEventIdFunction, noIdLeft, uuidAfterBlock } from "./record-chain-ids.js";
-import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "./record-hash.js";
+import { formatMarker, formatStatement } from "./record-chain-format.js";
+import {
+  hashedColumnsOf,
+  headsTableOf,
+  RECORD_CHAIN_FORMAT,
+  recordDigest,
+  recordHash,
+  type RecordChainFormat,
+} from "./record-hash.js";
 import { dropLockRecordStatement, lockRecordFunction } from "./record-lock.js";
 import { createStatements, PINNED_SEARCH_PATH, type RuleObjects } from "./rule-objects.js";
 
@@ -107,8 +115,15 @@ export const RECORD_CHAIN_ERRORS = {
  *   stored as sent or not at all, and `ORDER BY id` is the chain's order within a record.
  * - A record's first event (`id = parent_id`) starts a chain: its head is inserted (`ON CONFLICT DO
  *   NOTHING`, which waits for a concurrent first event and then refuses a second one).
+ *
+ * Its first line names its `format` ({@link formatMarker}); format 1's body (the tests and the benchmark
+ * build it, to migrate and compare) has none.
  */
-export function chainFunctionBody(meta: EventTableMeta, hashed = true): string {
+export function chainFunctionBody(
+  meta: EventTableMeta,
+  hashed = true,
+  format: RecordChainFormat = RECORD_CHAIN_FORMAT,
+): string {
   const q = quoteIdent;
   const table = quoteQualified(meta.pgSchema, meta.name);
   const heads = headsTableOf(meta);
@@ -120,7 +135,7 @@ export function chainFunctionBody(meta: EventTableMeta, hashed = true): string {
     HEAD_COLUMNS.eventCount,
   ].map(q) as [string, string, string, string];
   const [id, eventParent, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
-  const digest = recordDigest(hashedColumnsOf("NEW"));
+  const digest = recordDigest(hashedColumnsOf("NEW"), format);
   const raise = (error: { sqlstate: string; message: string }, args = `NEW.${eventParent}, ${quoteLiteral(table)}`) =>
     `RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(error.sqlstate)},
         MESSAGE = format(${quoteLiteral(error.message)}, ${args}),
@@ -140,7 +155,8 @@ export function chainFunctionBody(meta: EventTableMeta, hashed = true): string {
   );
   // without a chain (`versioned: true`): the head's last id and count alone, no hash
   const keep = (text: string) => (hashed ? text : "");
-  return `DECLARE
+  // format 1's function had no such line: the migration to format 2 looks for it
+  return `${format === 1 ? "" : keep(`${formatMarker(format)}\n`)}DECLARE
   v_last_id uuid;
   v_last_hash bytea;
 BEGIN
@@ -224,7 +240,7 @@ END`;
  * `BEFORE INSERT` row trigger `record_chain_T`. The function is `SECURITY DEFINER` with the rules'
  * pinned `search_path`: writers need no privilege on `T_heads`, and cannot change what it computes.
  */
-export function recordChainObjects(meta: EventTableMeta): RuleObjects {
+export function recordChainObjects(meta: EventTableMeta, format: RecordChainFormat = RECORD_CHAIN_FORMAT): RuleObjects {
   const rule = names.recordChain;
   const table = { pgSchema: meta.pgSchema, name: meta.name };
   return {
@@ -232,7 +248,7 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
       {
         schema: meta.pgSchema,
         name: rule.function(meta.name),
-        source: `\n${chainFunctionBody(meta)}\n`,
+        source: `\n${chainFunctionBody(meta, true, format)}\n`,
         securityDefiner: true,
         config: PINNED_SEARCH_PATH,
       },
@@ -254,10 +270,11 @@ export function recordChainObjects(meta: EventTableMeta): RuleObjects {
 
 /**
  * The statements that install the record chain on events table `meta`: where it is new, first chain
- * the events already there, then the function and the trigger.
+ * the events already there; where it is chained in an older format, move it to this one; then the
+ * function and the trigger.
  */
 export function recordChainStatements(meta: EventTableMeta): string[] {
-  return [backfillStatement(meta), ...createStatements(recordChainObjects(meta))];
+  return [backfillStatement(meta), formatStatement(meta), ...createStatements(recordChainObjects(meta))];
 }
 
 /** The statements that remove the record chain from events table `table` (its heads table is drizzle-kit's). */

@@ -13,6 +13,22 @@ import { quoteIdent, quoteLiteral } from "./quote.js";
  */
 export const RECORD_HASH_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
 
+/**
+ * The record chain's format, the version of what its hashes cover: 1 hashed the payload's text; 2 (this
+ * version's) hashes the SHA-256 of the payload's text, in hex, in its place, so that a payload can be
+ * erased (`redact`) while its event keeps its hash. `drizzle-spector generate` moves a table chained in
+ * format 1 to format 2 (`sql/record-chain-format.ts`).
+ *
+ * @example
+ * ```ts
+ * const hashed = `record chain format ${RECORD_CHAIN_FORMAT}`; // "record chain format 2"
+ * ```
+ */
+export const RECORD_CHAIN_FORMAT = 2;
+
+/** A record chain format: {@link RECORD_CHAIN_FORMAT}, or 1, which generate migrates from. */
+export type RecordChainFormat = 1 | 2;
+
 /** One event's columns as SQL expressions, for {@link recordDigest}. */
 export interface HashedColumns {
   readonly id: string;
@@ -21,6 +37,16 @@ export interface HashedColumns {
   readonly action: string;
   readonly insertedAt: string;
   readonly payload: string;
+  /**
+   * Format 2: the payload's digest (`bytea`, `NULL` for none) when it does not come from `payload`
+   * itself (a redacted event's is kept in `T_redactions`); {@link payloadDigest} of `payload` when absent.
+   */
+  readonly payloadDigest?: string;
+}
+
+/** SQL for the SHA-256 of the UTF-8 of a `jsonb` payload's text (`NULL` for SQL `NULL`). */
+export function payloadDigest(payload: string): string {
+  return `pg_catalog.sha256(pg_catalog.convert_to(${payload}::pg_catalog.text, 'UTF8'))`;
 }
 
 /**
@@ -39,8 +65,9 @@ const CAT = "OPERATOR(pg_catalog.||)";
  * SQL for an event's digest: the SHA-256 of the UTF-8 of
  * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, where the ids are
  * PostgreSQL's text of a `uuid`, `schema` and `action` decimal integers, `inserted_at` as
- * {@link RECORD_HASH_TIME_FORMAT} gives it (with ` BC` before year 1, `infinity` as such), and `payload` PostgreSQL's text of the `jsonb` value
- * (empty for SQL `NULL`). Every function, operator and type is named with its schema, `pg_catalog`, so
+ * {@link RECORD_HASH_TIME_FORMAT} gives it (with ` BC` before year 1, `infinity` as such), and `payload`,
+ * in format 2, the SHA-256 of the UTF-8 of PostgreSQL's text of the `jsonb` value as 64 lowercase hex
+ * digits (in format 1 that text itself), empty for SQL `NULL`. Every function, operator and type is named with its schema, `pg_catalog`, so
  * that the caller's `search_path` cannot change it. An event's hash is {@link recordHash} of its
  * record's previous hash and this digest: the digests do not depend on one another, so verification
  * computes them in parallel.
@@ -50,15 +77,17 @@ const CAT = "OPERATOR(pg_catalog.||)";
  * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.sha256(pg_catalog.convert_to(NEW.\"id\"::pg_catalog.text ..."
  * ```
  */
-export function recordDigest(row: HashedColumns): string {
+export function recordDigest(row: HashedColumns, format: RecordChainFormat = RECORD_CHAIN_FORMAT): string {
   const text = (expression: string) => `${expression}::pg_catalog.text`;
+  const payload =
+    format === 1 ? text(row.payload) : `pg_catalog.encode(${row.payloadDigest ?? payloadDigest(row.payload)}, 'hex')`;
   const fields = [
     text(row.id),
     text(row.parentId),
     text(row.schema),
     text(row.action),
     insertedAtText(row.insertedAt),
-    `coalesce(${text(row.payload)}, '')`,
+    `coalesce(${payload}, '')`,
   ];
   return `pg_catalog.sha256(pg_catalog.convert_to(${fields.join(` ${CAT} E'\\n' ${CAT} `)}, 'UTF8'))`;
 }

@@ -5,8 +5,9 @@
  *
  * - digest = SHA-256 of the UTF-8 of `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`
  *   (`id::text`, `parent_id::text`, the integers in decimal, `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`
- *   with ` BC` before year 1,
- *   `payload::text`, or nothing for SQL `NULL`);
+ *   with ` BC` before year 1, and for `payload` in format 2 the SHA-256 of the UTF-8 of `payload::text` as
+ *   64 lowercase hex digits (a redacted event's from `T_redactions`), in format 1 `payload::text` itself,
+ *   or nothing for SQL `NULL`);
  * - hash = SHA-256 of the record's previous hash (32 bytes; nothing for its first event) then the digest.
  */
 import { createHash } from "node:crypto";
@@ -37,9 +38,29 @@ export function recordRowsSql(table: string, oneRecord = false): string {
   return `SELECT ${RECORD_ROW_COLUMNS} FROM ${table} AS e${oneRecord ? " WHERE e.parent_id = $1::uuid" : ""} ORDER BY e.parent_id, e.id`;
 }
 
-/** The digest of one event (32 bytes). */
-export function referenceDigest(row: Omit<RecordRow, "hash">): Buffer {
-  const text = [row.id, row.parentId, row.schema, row.action, row.insertedAt, row.payload ?? ""].join("\n");
+/** A record chain format: 2 hashes the payload's digest, 1 (before it) its text. */
+export type Format = 1 | 2;
+
+/** The SHA-256 of the UTF-8 of a payload's text, as 64 lowercase hex digits. */
+export function referencePayloadDigest(payload: string): string {
+  return createHash("sha256").update(Buffer.from(payload, "utf8")).digest("hex");
+}
+
+/**
+ * The digest of one event (32 bytes). In format 2 a redacted event (`payload` `null`) is hashed with
+ * `payloadDigest`, the digest its redaction kept (hex).
+ */
+export function referenceDigest(
+  row: Omit<RecordRow, "hash"> & { readonly payloadDigest?: string | null },
+  format: Format = 2,
+): Buffer {
+  const payload =
+    format === 1
+      ? (row.payload ?? "")
+      : row.payload === null
+        ? (row.payloadDigest ?? "")
+        : referencePayloadDigest(row.payload);
+  const text = [row.id, row.parentId, row.schema, row.action, row.insertedAt, payload].join("\n");
   return createHash("sha256").update(Buffer.from(text, "utf8")).digest();
 }
 
@@ -69,7 +90,10 @@ export function byRecord<R extends { id: string; parentId: string }>(rows: reado
  * Each record's chain recomputed from its rows alone, from its first event: every event's hash (hex),
  * by id, and each record's head (last id, last hash, count).
  */
-export function referenceChains(rows: readonly Omit<RecordRow, "hash">[]): {
+export function referenceChains(
+  rows: readonly (Omit<RecordRow, "hash"> & { readonly payloadDigest?: string | null })[],
+  format: Format = 2,
+): {
   readonly hashes: Map<string, string>;
   readonly heads: Map<string, { lastId: string; lastHash: string; eventCount: number }>;
 } {
@@ -78,7 +102,7 @@ export function referenceChains(rows: readonly Omit<RecordRow, "hash">[]): {
   for (const [parentId, events] of byRecord(rows)) {
     let previous: Buffer | null = null;
     for (const event of events) {
-      previous = referenceHash(previous, referenceDigest(event));
+      previous = referenceHash(previous, referenceDigest(event, format));
       hashes.set(event.id, previous.toString("hex"));
     }
     heads.set(parentId, { lastId: events.at(-1)!.id, lastHash: previous!.toString("hex"), eventCount: events.length });
@@ -90,12 +114,12 @@ export function referenceChains(rows: readonly Omit<RecordRow, "hash">[]): {
  * What verification expects of event `id`: its hash from its own (possibly edited) columns and the
  * stored hash of the event before it in its record, by id (`null` hash before: a first event).
  */
-export function expectedStoredHash(rows: readonly RecordRow[], id: string): string {
+export function expectedStoredHash(rows: readonly RecordRow[], id: string, format: Format = 2): string {
   const event = rows.find((row) => row.id === id);
   if (event === undefined) throw new Error(`no event ${id}`);
   const events = byRecord(rows).get(event.parentId)!;
   const before = events[events.indexOf(event) - 1];
-  return referenceHash(before === undefined ? null : before.hash, referenceDigest(event)).toString("hex");
+  return referenceHash(before === undefined ? null : before.hash, referenceDigest(event, format)).toString("hex");
 }
 
 /** `uuid` plus `n` (as the 128-bit number it is), as PostgreSQL prints a uuid. */
