@@ -146,9 +146,11 @@ describe("a project whose snapshot holds the events table's key at table level (
             `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'p' AND connamespace = 'public'::regnamespace ORDER BY conname`,
           ),
         ).toEqual([
+          { conname: "account_balances_pkey", def: "PRIMARY KEY (id)" },
           { conname: "events_pkey", def: "PRIMARY KEY (id)" },
           { conname: "ledger_heads_pkey", def: "PRIMARY KEY (parent_id)" },
           { conname: "ledger_pkey", def: "PRIMARY KEY (id)" },
+          { conname: "ledger_redactions_pkey", def: "PRIMARY KEY (event_id)" },
         ]);
       } finally {
         await db.close();
