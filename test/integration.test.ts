@@ -81,6 +81,7 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
         "events",
         "ledger",
         "ledger_heads",
+        "ledger_redactions",
       ]);
       const now = "(now() AT TIME ZONE 'utc'::text)";
       expect(layout.events!.columns).toEqual([
