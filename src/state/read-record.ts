@@ -15,6 +15,7 @@ import { prepared } from "../queries/read.js";
 import { refuseLaterEvent, type Events, type EventsTable } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
+import { decodeEvents } from "./event-decoder.js";
 import type { RecordVersion } from "../errors.js";
 
 /** What {@link readRecord} read. */
@@ -47,15 +48,13 @@ export async function readRecord(
   const t = events.table;
   const { at } = options;
   const helper = `aggregate${at === undefined ? "" : "_at"}${options.fromSavepoint ? "_savepoint" : ""}`;
-  const query = prepared(db, t, helper, () => buildRead(db, t, events.meta, at !== undefined, options.fromSavepoint));
-  const rows = (await query.execute({ parentId, ...(at === undefined ? {} : { at }) })) as {
-    event: Events["$inferSelect"];
-    count: number;
-    lastId: string;
-    atFound: unknown;
-  }[];
+  const query = prepared(db, t, helper, () =>
+    buildRead(db, t, events.meta, at !== undefined, options.fromSavepoint),
+  ) as unknown as RawQuery;
+  // the rows as the driver returns them, decoded in one loop (not through the select's per-field mapping)
+  const raw = await query.all({ parentId, ...(at === undefined ? {} : { at }) });
   const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
-  const first = rows[0];
+  const first = raw[0];
   if (first === undefined) {
     await refuseLaterEvent(db, events, parentId);
     // nothing up to `at`: the record may be there, and `at` before its first event, or in no record
@@ -64,11 +63,18 @@ export async function readRecord(
     }
     throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, undefined, { reading: true });
   }
-  if (!isTrue(first.atFound)) {
+  const lastId = first[names.alias.head];
+  // no last id: `at` is no event of the record (the statement leaves it out then)
+  if (lastId === null || lastId === undefined) {
     throw new SpectorOptionError(options.atPath, at, `the id of an event of record ${parentId}`);
   }
-  const version: RecordVersion = { lastId: String(first.lastId), count: first.count };
-  return { rows: upcastRows(events.meta, rows.map((row) => row.event) as Events["$inferSelect"][]), version };
+  const version: RecordVersion = { lastId: String(lastId), count: Number(first[names.alias.counted]) };
+  return { rows: upcastRows(events.meta, decodeEvents(t, raw)), version };
+}
+
+/** A prepared read run for the rows as its driver returns them (every Drizzle `PgPreparedQuery` can). */
+interface RawQuery {
+  all(values: Record<string, unknown>): Promise<Record<string, unknown>[]>;
 }
 
 /** How many of a record's last events `aggregate` looks through for its latest savepoint first. */
@@ -111,13 +117,14 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
     countOf = sql`coalesce((${head(h.eventCount)}), (${count}))`;
     lastOf = sql`coalesce((${head(h.lastId)}), (${last}))`;
   }
-  const atFound =
+  // the last id, only when `at` is an event of the record: none tells `readRecord` it is not
+  const lastIdOf =
     at === undefined
-      ? sql`true`
-      : sql`exists (${db
+      ? lastOf
+      : sql`case when exists (${db
           .select({ one: sql`1` })
           .from(counted)
-          .where(and(eq(counted.parentId, record), eq(counted.id, at)))})`;
+          .where(and(eq(counted.parentId, record), eq(counted.id, at)))}) then ${lastOf} end`;
   let start: SQL | undefined;
   if (fromSavepoint) {
     const isSavepoint = (action: AnyPgColumn): SQL =>
@@ -153,12 +160,12 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
     // it, the planner could read the range by the primary key, every event of every record since the savepoint
     if (at === undefined && heads && meta.recordIndex) start = and(start, lte(t.id, lastOf));
   }
+  // every column under its own name, and the version under names no events table's column has
   return db
     .select({
-      event: getTableColumns(t),
-      count: sql<number>`${countOf}`.mapWith(Number),
-      lastId: sql<string>`${lastOf}`,
-      atFound: sql<boolean>`${atFound}`,
+      ...getTableColumns(t),
+      [names.alias.counted]: sql`${countOf}`.as(names.alias.counted),
+      [names.alias.head]: sql`${lastIdOf}`.as(names.alias.head),
     })
     .from(t)
     .where(and(eq(t.parentId, record), at === undefined ? undefined : lte(t.id, at), start))
@@ -172,9 +179,4 @@ async function recordExists(db: SpectorDatabase, t: Events, record: SQL): Promis
     .from(t)
     .where(and(eq(t.id, record), eq(t.parentId, record)));
   return found.length > 0;
-}
-
-/** A boolean as a driver returns it (PGlite and postgres.js: a boolean; some drivers: `"t"`). */
-function isTrue(value: unknown): boolean {
-  return value === true || value === "t" || value === "true";
 }
