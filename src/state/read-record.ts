@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { and, asc, desc, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, entityKind, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
 import { alias, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { displayName, names } from "../naming/index.js";
@@ -50,12 +50,14 @@ export async function readRecord(
   const helper = `aggregate${at === undefined ? "" : "_at"}${options.fromSavepoint ? "_savepoint" : ""}`;
   const query = prepared(db, t, helper, () =>
     buildRead(db, t, events.meta, at !== undefined, options.fromSavepoint),
-  ) as unknown as RawQuery;
+  ) as unknown as ReadQuery;
+  const values = { parentId, ...(at === undefined ? {} : { at }) };
   // the rows as the driver returns them, decoded in one loop (not through the select's per-field mapping)
-  const raw = await query.all({ parentId, ...(at === undefined ? {} : { at }) });
+  const raw = isRaw(query);
+  const rows = raw ? await query.all(values) : ((await query.execute(values)) as Record<string, unknown>[]);
   const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
-  const first = raw[0];
-  if (first === undefined) {
+  const head = rows[0];
+  if (head === undefined) {
     await refuseLaterEvent(db, events, parentId);
     // nothing up to `at`: the record may be there, and `at` before its first event, or in no record
     if (at !== undefined && (await recordExists(db, t, record))) {
@@ -63,18 +65,44 @@ export async function readRecord(
     }
     throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, undefined, { reading: true });
   }
-  const lastId = first[names.alias.head];
+  const lastId = head[names.alias.head];
   // no last id: `at` is no event of the record (the statement leaves it out then)
   if (lastId === null || lastId === undefined) {
     throw new SpectorOptionError(options.atPath, at, `the id of an event of record ${parentId}`);
   }
-  const version: RecordVersion = { lastId: String(lastId), count: Number(first[names.alias.counted]) };
-  return { rows: upcastRows(events.meta, decodeEvents(t, raw)), version };
+  const version: RecordVersion = { lastId: String(lastId), count: Number(head[names.alias.counted]) };
+  const decoded = raw ? decodeEvents(t, rows) : eventsOf(t, rows);
+  return { rows: upcastRows(events.meta, decoded), version };
 }
 
-/** A prepared read run for the rows as its driver returns them (every Drizzle `PgPreparedQuery` can). */
-interface RawQuery {
+/** The prepared read: run for mapped rows (`execute`) or, on the drivers of {@link RAW_QUERIES}, raw ones. */
+interface ReadQuery {
+  execute(values: Record<string, unknown>): Promise<unknown>;
   all(values: Record<string, unknown>): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * The prepared queries whose `all()` returns the driver's rows as objects by column name, each value
+ * parsed as `execute()` gets it (others, such as `pg-proxy`'s, return nothing or arrays).
+ */
+const RAW_QUERIES: ReadonlySet<unknown> = new Set([
+  "PostgresJsPreparedQuery",
+  "NodePgPreparedQuery",
+  "PglitePreparedQuery",
+  "NeonPreparedQuery",
+  "NeonHttpPreparedQuery",
+  "VercelPgPreparedQuery",
+]);
+
+/** Whether `query`'s `all()` gives raw rows by column name ({@link RAW_QUERIES}). */
+function isRaw(query: ReadQuery): boolean {
+  return RAW_QUERIES.has((query.constructor as unknown as Record<symbol, unknown>)[entityKind]);
+}
+
+/** The events of `t` in `rows` (mapped by `select()`, the version's fields among them), without those fields. */
+function eventsOf(t: Events, rows: readonly Record<string, unknown>[]): Events["$inferSelect"][] {
+  const keys = Object.keys(getTableColumns(t));
+  return rows.map((row) => Object.fromEntries(keys.map((key) => [key, row[key]])) as Events["$inferSelect"]);
 }
 
 /** How many of a record's last events `aggregate` looks through for its latest savepoint first. */
