@@ -110,7 +110,9 @@ const RECENT_EVENTS = 64;
 
 /**
  * The read of {@link readRecord}, with placeholders `parentId` and (`withAt`) `at`: the events from the
- * latest savepoint (`fromSavepoint`) or the first, up to `at`, with the record's count and last id.
+ * latest savepoint (`fromSavepoint`) or the first, up to `at`, every column under its own name; the
+ * record's count and last id (`NULL` when `at` is no event of the record) on the first row only, under
+ * `names.alias.counted` and `names.alias.head`.
  *
  * On a table with record heads (`versioned: true`, `hashed: "record"`) the count and last id are the
  * record's head row (a primary key lookup, in the statement's snapshot, where the heads trigger keeps
