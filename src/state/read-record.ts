@@ -156,11 +156,12 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
           .from(counted)
           .where(and(eq(counted.parentId, record), eq(counted.id, at)))}) then ${lastOf} end`;
   let start: SQL | undefined;
-  // the id of the first row read: the record's first event's (the record's id), or the savepoint's
-  let firstId: SQL = record;
+  const isSavepoint = (action: AnyPgColumn): SQL =>
+    sql`${action} OPERATOR(pg_catalog.=) ${sql.raw(String(BASE_ACTIONS.savepoint))}`;
+  // the first row read: the record's first event (its id the record's) or, from a savepoint, that
+  // savepoint (the only one read: the latest up to `at`; when there is none, the first event is read)
+  let first: SQL = sql`${t.id} OPERATOR(pg_catalog.=) ${record}`;
   if (fromSavepoint) {
-    const isSavepoint = (action: AnyPgColumn): SQL =>
-      sql`${action} OPERATOR(pg_catalog.=) ${sql.raw(String(BASE_ACTIONS.savepoint))}`;
     const s = alias(t, names.alias.savepoint);
     const upTo = at === undefined ? undefined : lte(s.id, at);
     // the record's last events, newest first (a LIMIT the savepoint test cannot be pushed below)
@@ -187,7 +188,7 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
     // without a `(parent_id, id)` index the last events are no cheaper to find than the savepoint
     const found = meta.recordIndex ? sql`(${latestRecent}), (${latest})` : sql`(${latest})`;
     start = gte(t.id, sql`coalesce(${found}, ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
-    firstId = sql`coalesce(${found}, ${record})`;
+    first = sql`(${first} or ${isSavepoint(t.action)})`;
     // a range bounded on both sides (the head's last id: no event of the snapshot is after it), which
     // the planner reads by `(parent_id, id)`, rather than all the record; only with that index: without
     // it, the planner could read the range by the primary key, every event of every record since the savepoint
@@ -195,7 +196,7 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
   }
   // every column under its own name, and the version under names no events table's column has, on the
   // first row only (the others read as NULL: nothing to send and parse a thousand times)
-  const once = (value: SQL): SQL => sql`case when ${t.id} OPERATOR(pg_catalog.=) ${firstId} then ${value} end`;
+  const once = (value: SQL): SQL => sql`case when ${first} then ${value} end`;
   return db
     .select({
       ...getTableColumns(t),
