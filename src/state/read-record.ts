@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { and, asc, desc, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, entityKind, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
 import { alias, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { displayName, names } from "../naming/index.js";
@@ -15,6 +15,7 @@ import { prepared } from "../queries/read.js";
 import { refuseLaterEvent, type Events, type EventsTable } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
+import { decodeEvents } from "./event-decoder.js";
 import type { RecordVersion } from "../errors.js";
 
 /** What {@link readRecord} read. */
@@ -47,16 +48,16 @@ export async function readRecord(
   const t = events.table;
   const { at } = options;
   const helper = `aggregate${at === undefined ? "" : "_at"}${options.fromSavepoint ? "_savepoint" : ""}`;
-  const query = prepared(db, t, helper, () => buildRead(db, t, events.meta, at !== undefined, options.fromSavepoint));
-  const rows = (await query.execute({ parentId, ...(at === undefined ? {} : { at }) })) as {
-    event: Events["$inferSelect"];
-    count: number;
-    lastId: string;
-    atFound: unknown;
-  }[];
+  const query = prepared(db, t, helper, () =>
+    buildRead(db, t, events.meta, at !== undefined, options.fromSavepoint),
+  ) as unknown as ReadQuery;
+  const values = { parentId, ...(at === undefined ? {} : { at }) };
+  // the rows as the driver returns them, decoded in one loop (not through the select's per-field mapping)
+  const raw = isRaw(query);
+  const rows = raw ? await query.all(values) : ((await query.execute(values)) as Record<string, unknown>[]);
   const record = sql`${parentId}::pg_catalog.text::pg_catalog.uuid`;
-  const first = rows[0];
-  if (first === undefined) {
+  const head = rows[0];
+  if (head === undefined) {
     await refuseLaterEvent(db, events, parentId);
     // nothing up to `at`: the record may be there, and `at` before its first event, or in no record
     if (at !== undefined && (await recordExists(db, t, record))) {
@@ -64,11 +65,44 @@ export async function readRecord(
     }
     throw new SpectorRecordNotFoundError(displayName(events.meta), parentId, undefined, { reading: true });
   }
-  if (!isTrue(first.atFound)) {
+  const lastId = head[names.alias.head];
+  // no last id: `at` is no event of the record (the statement leaves it out then)
+  if (lastId === null || lastId === undefined) {
     throw new SpectorOptionError(options.atPath, at, `the id of an event of record ${parentId}`);
   }
-  const version: RecordVersion = { lastId: String(first.lastId), count: first.count };
-  return { rows: upcastRows(events.meta, rows.map((row) => row.event) as Events["$inferSelect"][]), version };
+  const version: RecordVersion = { lastId: String(lastId), count: Number(head[names.alias.counted]) };
+  const decoded = raw ? decodeEvents(t, rows) : eventsOf(t, rows);
+  return { rows: upcastRows(events.meta, decoded), version };
+}
+
+/** The prepared read: run for mapped rows (`execute`) or, on the drivers of {@link RAW_QUERIES}, raw ones. */
+interface ReadQuery {
+  execute(values: Record<string, unknown>): Promise<unknown>;
+  all(values: Record<string, unknown>): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * The prepared queries whose `all()` returns the driver's rows as objects by column name, each value
+ * parsed as `execute()` gets it (others, such as `pg-proxy`'s, return nothing or arrays).
+ */
+const RAW_QUERIES: ReadonlySet<unknown> = new Set([
+  "PostgresJsPreparedQuery",
+  "NodePgPreparedQuery",
+  "PglitePreparedQuery",
+  "NeonPreparedQuery",
+  "NeonHttpPreparedQuery",
+  "VercelPgPreparedQuery",
+]);
+
+/** Whether `query`'s `all()` gives raw rows by column name ({@link RAW_QUERIES}). */
+function isRaw(query: ReadQuery): boolean {
+  return RAW_QUERIES.has((query.constructor as unknown as Record<symbol, unknown>)[entityKind]);
+}
+
+/** The events of `t` in `rows` (mapped by `select()`, the version's fields among them), without those fields. */
+function eventsOf(t: Events, rows: readonly Record<string, unknown>[]): Events["$inferSelect"][] {
+  const keys = Object.keys(getTableColumns(t));
+  return rows.map((row) => Object.fromEntries(keys.map((key) => [key, row[key]])) as Events["$inferSelect"]);
 }
 
 /** How many of a record's last events `aggregate` looks through for its latest savepoint first. */
@@ -76,7 +110,9 @@ const RECENT_EVENTS = 64;
 
 /**
  * The read of {@link readRecord}, with placeholders `parentId` and (`withAt`) `at`: the events from the
- * latest savepoint (`fromSavepoint`) or the first, up to `at`, with the record's count and last id.
+ * latest savepoint (`fromSavepoint`) or the first, up to `at`, every column under its own name; the
+ * record's count and last id (`NULL` when `at` is no event of the record) on the first row only, under
+ * `names.alias.counted` and `names.alias.head`.
  *
  * On a table with record heads (`versioned: true`, `hashed: "record"`) the count and last id are the
  * record's head row (a primary key lookup, in the statement's snapshot, where the heads trigger keeps
@@ -111,17 +147,21 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
     countOf = sql`coalesce((${head(h.eventCount)}), (${count}))`;
     lastOf = sql`coalesce((${head(h.lastId)}), (${last}))`;
   }
-  const atFound =
+  // the last id, only when `at` is an event of the record: none tells `readRecord` it is not
+  const lastIdOf =
     at === undefined
-      ? sql`true`
-      : sql`exists (${db
+      ? lastOf
+      : sql`case when exists (${db
           .select({ one: sql`1` })
           .from(counted)
-          .where(and(eq(counted.parentId, record), eq(counted.id, at)))})`;
+          .where(and(eq(counted.parentId, record), eq(counted.id, at)))}) then ${lastOf} end`;
   let start: SQL | undefined;
+  const isSavepoint = (action: AnyPgColumn): SQL =>
+    sql`${action} OPERATOR(pg_catalog.=) ${sql.raw(String(BASE_ACTIONS.savepoint))}`;
+  // the first row read: the record's first event (its id the record's) or, from a savepoint, that
+  // savepoint (the only one read: the latest up to `at`; when there is none, the first event is read)
+  let first: SQL = sql`${t.id} OPERATOR(pg_catalog.=) ${record}`;
   if (fromSavepoint) {
-    const isSavepoint = (action: AnyPgColumn): SQL =>
-      sql`${action} OPERATOR(pg_catalog.=) ${sql.raw(String(BASE_ACTIONS.savepoint))}`;
     const s = alias(t, names.alias.savepoint);
     const upTo = at === undefined ? undefined : lte(s.id, at);
     // the record's last events, newest first (a LIMIT the savepoint test cannot be pushed below)
@@ -148,17 +188,20 @@ function buildRead(db: SpectorDatabase, t: Events, meta: EventTableMeta, withAt:
     // without a `(parent_id, id)` index the last events are no cheaper to find than the savepoint
     const found = meta.recordIndex ? sql`(${latestRecent}), (${latest})` : sql`(${latest})`;
     start = gte(t.id, sql`coalesce(${found}, ${sql.raw(`'${NIL_UUID}'`)}::pg_catalog.uuid)`);
+    first = sql`(${first} or ${isSavepoint(t.action)})`;
     // a range bounded on both sides (the head's last id: no event of the snapshot is after it), which
     // the planner reads by `(parent_id, id)`, rather than all the record; only with that index: without
     // it, the planner could read the range by the primary key, every event of every record since the savepoint
     if (at === undefined && heads && meta.recordIndex) start = and(start, lte(t.id, lastOf));
   }
+  // every column under its own name, and the version under names no events table's column has, on the
+  // first row only (the others read as NULL: nothing to send and parse a thousand times)
+  const once = (value: SQL): SQL => sql`case when ${first} then ${value} end`;
   return db
     .select({
-      event: getTableColumns(t),
-      count: sql<number>`${countOf}`.mapWith(Number),
-      lastId: sql<string>`${lastOf}`,
-      atFound: sql<boolean>`${atFound}`,
+      ...getTableColumns(t),
+      [names.alias.counted]: once(countOf).as(names.alias.counted),
+      [names.alias.head]: once(lastIdOf).as(names.alias.head),
     })
     .from(t)
     .where(and(eq(t.parentId, record), at === undefined ? undefined : lte(t.id, at), start))
@@ -172,9 +215,4 @@ async function recordExists(db: SpectorDatabase, t: Events, record: SQL): Promis
     .from(t)
     .where(and(eq(t.id, record), eq(t.parentId, record)));
   return found.length > 0;
-}
-
-/** A boolean as a driver returns it (PGlite and postgres.js: a boolean; some drivers: `"t"`). */
-function isTrue(value: unknown): boolean {
-  return value === true || value === "t" || value === "true";
 }
