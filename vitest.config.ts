@@ -22,6 +22,7 @@ export const SLOW_SUITES = [
   "test/record-chain-restore.test.ts", // pg_dump and pg_restore of record chains (PostgreSQL only)
   "test/record-chain-concurrency.test.ts", // concurrent writers at each isolation level (PostgreSQL only)
   "test/versions-concurrency.test.ts", // concurrent appends at one expected version, each isolation level (PostgreSQL only)
+  "test/versions-spector-chain-concurrency.test.ts", // 16 writers at one expected version on Spector's chain (PostgreSQL only)
   "test/versions-restore.test.ts", // pg_dump and pg_restore of record heads (versioned: true; PostgreSQL only)
   "test/state-decide-concurrency.test.ts", // 16 concurrent decide calls at each isolation level (PostgreSQL only)
   "test/state-read-concurrency.test.ts", // readers beside writers on one record, each isolation level (PostgreSQL only)
