@@ -161,10 +161,15 @@ describeBackends("record chains", (backend) => {
         `INSERT INTO events (id, parent_id, schema, action, payload) VALUES (public.next_event_id_events($1), $1, 1, 2, NULL)`,
         [root],
       );
+      // a given id made after the record's last (uuidv7() here could fall in the same millisecond as
+      // the database's id above, and before it: refused, as ids of a record must increase)
+      const [{ id: given }] = (await t.query(`SELECT public.next_event_id_events($1)::text AS id`, [root])) as [
+        { id: string },
+      ];
       await t.query(
         `INSERT INTO events (id, parent_id, schema, action, payload, inserted_at)
          VALUES ($2, $1, 1, 3, '"x"', '1999-12-31 00:00:00')`,
-        [root, uuidv7()],
+        [root, given],
       );
       const rows = await expectReference(t, "events");
       const mine = rows.filter((r) => r.parentId === root);
@@ -1247,9 +1252,11 @@ function describeConcurrency(t: TestDatabase) {
           await a.unsafe("BEGIN");
           await insertChild(a, root, '{"by": "a"}');
           const waiting = b.begin(`isolation level ${level}`, (tx) => insertChild(tx, root, '{"by": "b"}'));
+          // its refusal is handled from now on: it can arrive before COMMIT's own answer is read
+          const refused = expectRejects(waiting, { sqlstate: "40001" }, "after waiting");
           await blockedBy(t, pb, pa);
           await a.unsafe("COMMIT");
-          await expectRejects(waiting, { sqlstate: "40001" }, "after waiting");
+          await refused;
           // a stale snapshot: b's snapshot is taken before a appends and commits
           let snapshot!: () => void;
           const taken = new Promise<void>((resolve) => (snapshot = resolve));
