@@ -12,15 +12,14 @@
 import { is } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } from "../errors.js";
-import { HEAD_COLUMNS, displayName, names } from "../naming/index.js";
-import { quoteIdent, quoteQualified } from "../sql/quote.js";
+import { displayName } from "../naming/index.js";
 import { httpDriver } from "./driver.js";
 import { isNotAfterRefusal } from "./record-ids.js";
 import { versionOf } from "./record-version.js";
-import { rowQuery } from "./rows.js";
 import { recordNotFound, type Events, type EventsTable } from "./target.js";
 import type { SpectorDatabase } from "./types.js";
 import { driverError } from "./violation.js";
+import { lockHead } from "./lock-head.js";
 
 type Transactional = SpectorDatabase & {
   transaction<R>(run: (tx: SpectorDatabase) => Promise<R>): Promise<R>;
@@ -65,19 +64,4 @@ export async function citusAppendAtVersion(
     const actual = is(db, PgTransaction) ? undefined : await versionOf(db, events, parentId);
     throw new SpectorVersionConflictError(parentId, expected, actual, table, error);
   }
-}
-
-/** Record `parentId`'s head, locked (`lock_record_T`, `FOR UPDATE`), or `undefined` when it has none. */
-async function lockHead(
-  tx: SpectorDatabase,
-  events: EventsTable,
-  parentId: string,
-): Promise<RecordVersion | undefined> {
-  const lock = quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name));
-  const [count, last] = [quoteIdent(HEAD_COLUMNS.eventCount), quoteIdent(HEAD_COLUMNS.lastId)];
-  const [row] = await rowQuery(tx)(
-    `SELECT h.${count}::pg_catalog.text AS n, h.${last}::pg_catalog.text AS last FROM ${lock}($1::pg_catalog.text::pg_catalog.uuid) AS h`,
-    [parentId],
-  );
-  return row === undefined ? undefined : { lastId: String(row.last), count: Number(row.n) };
 }

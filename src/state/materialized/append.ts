@@ -8,19 +8,18 @@
 import { is } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { at } from "../../checks.js";
-import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } from "../../errors.js";
-import { HEAD_COLUMNS, displayName, names } from "../../naming/index.js";
-import { quoteIdent, quoteQualified } from "../../sql/quote.js";
+import { SpectorOptionError, SpectorVersionConflictError } from "../../errors.js";
+import { displayName } from "../../naming/index.js";
 import { insertEvents, type ManyEvents, type ManyResult } from "../../queries/append-many.js";
 import { httpDriver } from "../../queries/driver.js";
-import { rowQuery } from "../../queries/rows.js";
-import type { EventsTable, EventsTarget } from "../../queries/target.js";
+import type { EventsTarget } from "../../queries/target.js";
 import type { SpectorDatabase } from "../../queries/types.js";
 import { driverError } from "../../queries/violation.js";
 import type { EventTableMeta } from "../../tables/meta.js";
 import { fold, folds, type FoldScope } from "../fold.js";
 import { checkRow, foldScope, readRows, specOf, type MaterializedSpec } from "./spec.js";
 import { writeRows as writeStateRows } from "./write-rows.js";
+import { lockHead } from "../../queries/lock-head.js";
 
 /** How many times an append of ours is tried again after another writer's commit made it fail. */
 const ATTEMPTS = 64;
@@ -135,22 +134,4 @@ async function writeRows(
     const checked = checkRow(spec, id, fold(current.get(spec)?.get(key), spec.evolve, rows, 0, scope));
     await writeStateRows(tx, spec, checked === undefined ? [] : [checked], checked === undefined ? [id] : []);
   }
-}
-
-/**
- * Locks record `parentId`'s head (`lock_record_T`, `FOR UPDATE`) and returns its version, or
- * `undefined` when the record has no head.
- */
-async function lockHead(
-  tx: SpectorDatabase,
-  events: EventsTable,
-  parentId: string,
-): Promise<RecordVersion | undefined> {
-  const lock = quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name));
-  const [count, last] = [quoteIdent(HEAD_COLUMNS.eventCount), quoteIdent(HEAD_COLUMNS.lastId)];
-  const [row] = await rowQuery(tx)(
-    `SELECT h.${count}::pg_catalog.text AS n, h.${last}::pg_catalog.text AS last FROM ${lock}($1::pg_catalog.text::pg_catalog.uuid) AS h`,
-    [parentId],
-  );
-  return row === undefined ? undefined : { lastId: String(row.last), count: Number(row.n) };
 }
