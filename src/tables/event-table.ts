@@ -106,7 +106,7 @@ export interface EventShapeMark<TShape extends EventShape> {
  * ```ts
  * type Row = EventTable<"events", undefined, true, true>["$inferSelect"];
  * // { id: string; parentId: string; payload: unknown; schema: number; action: number;
- * //   hash: Uint8Array | null; insertedAt: string; updatedAt: string }
+ * //   hash: Buffer | null; insertedAt: string; updatedAt: string }
  * ```
  */
 export type EventTable<
