@@ -16,7 +16,10 @@ import {
   spectorTables,
   verifyChain,
 } from "../src/index.js";
+import { rowQuery } from "../src/queries/rows.js";
+import { verifyRecords, type RowQuery } from "../src/queries/verify-records.js";
 import { joinStatements } from "../src/sql/statements.js";
+import { eventTableMeta } from "../src/tables/meta.js";
 import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRefusedBeforeSql, expectRejects } from "./support/failures.js";
@@ -31,7 +34,21 @@ const unguarded = spectorTables({ table: "unguarded", hashed: "record" });
 const unguarded_redactions = chainRedactionTable(unguarded.unguarded);
 const { plain, plain_heads } = spectorTables({ table: "plain", hashed: "record" });
 const { unchained } = spectorTables({ table: "unchained" });
-const schema = { ...tables, events_redactions, ...unguarded, unguarded_redactions, plain, plain_heads, unchained };
+// a table whose redactions table is empty until the test that redacts meanwhile
+const { late, late_heads } = spectorTables({ table: "late", hashed: "record" });
+const late_redactions = chainRedactionTable(late);
+const schema = {
+  ...tables,
+  events_redactions,
+  ...unguarded,
+  unguarded_redactions,
+  plain,
+  plain_heads,
+  unchained,
+  late,
+  late_heads,
+  late_redactions,
+};
 
 /** Every row of `events`, with the digest each redacted event's redaction kept (hex), as the reference reads them. */
 function rowsOf(t: TestDatabase) {
@@ -135,6 +152,34 @@ describeBackends("redaction", (backend) => {
     expect(await t.query("SELECT 1 FROM unguarded_redactions")).toHaveLength(0);
     const done = await redact(t.db, plain, first.id, { reason: "kept" });
     expect(await verifyChain(t.db, plain, { parentId: first.id })).toEqual({ ok: true, count: 1, redacted: [done] });
+  });
+
+  test("T_redactions is joined only while it holds a row; an event redacted between that look and the verdict still verifies", async () => {
+    const first = await appendEvent(t.db, late, { schema: 0, action: 1, payload: { name: "Hedy" } });
+    const second = await appendEvent(t.db, late, { schema: 0, action: 2, payload: { n: 1 }, parentId: first.id });
+    const verdicts: boolean[] = [];
+    let meanwhile = true;
+    // statements on their own (as on an HTTP driver): a redaction commits after the look, before the verdict
+    const query: RowQuery = async (text, params) => {
+      if (text.includes("AS bad_event")) verdicts.push(text.includes('"late_redactions"'));
+      const rows = await rowQuery(t.db)(text, params);
+      if (meanwhile && text.startsWith("SELECT EXISTS (SELECT FROM")) {
+        meanwhile = false;
+        await redact(t.db, late, second.id, { reason: "meanwhile" });
+      }
+      return rows;
+    };
+    const meta = eventTableMeta("late", late);
+    expect(await verifyRecords(query, meta, undefined, undefined, false)).toMatchObject({
+      ok: true,
+      count: 2,
+      redacted: [{ eventId: second.id, parentId: first.id, reason: "meanwhile" }],
+    });
+    // the look saw no row: a verdict without the join (which fails at the redacted event), then one with it
+    expect(verdicts).toEqual([false, true]);
+    verdicts.length = 0;
+    expect(await verifyRecords(query, meta, undefined, undefined, false)).toMatchObject({ ok: true, count: 2 });
+    expect(verdicts).toEqual([true]);
   });
 
   test("refusals: an unknown event, one redacted already, a NULL payload, a table with no record chain or no redactions table; bad input before SQL", async () => {
