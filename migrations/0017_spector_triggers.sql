@@ -1,4 +1,4 @@
--- drizzle-spector:create-record-chain public.ledger 0744efb97c3444
+-- drizzle-spector:create-record-chain public.ledger 150672d0c66ef2
 DO $spector$
 DECLARE
   r record;
@@ -28,7 +28,7 @@ BEGIN
   IF v_guarded THEN
     EXECUTE 'ALTER TABLE "public"."ledger" DISABLE TRIGGER "append_only_ledger"';
   END IF;
-  FOR r IN SELECT e."id" AS id, e."parent_id" AS parent_id, pg_catalog.sha256(pg_catalog.uuid_send(e."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(e."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(e."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(e."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)) AS digest
+  FOR r IN SELECT e."id" AS id, e."parent_id" AS parent_id, (pg_catalog.uuid_send(e."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(e."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(e."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(e."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)) AS digest
              FROM "public"."ledger" AS e WHERE NOT EXISTS (SELECT FROM "public"."ledger_heads" AS h WHERE h."parent_id" = e."parent_id") ORDER BY e."parent_id", e."id" LOOP
     IF r.parent_id IS DISTINCT FROM v_parent THEN
       IF v_parent IS NOT NULL THEN
@@ -101,7 +101,7 @@ BEGIN
   IF v_guarded THEN
     EXECUTE 'ALTER TABLE "public"."ledger" DISABLE TRIGGER "append_only_ledger"';
   END IF;
-  FOR v_row IN SELECT e."id" AS id, e."parent_id" AS parent_id, pg_catalog.sha256(pg_catalog.uuid_send(e."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(e."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(e."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(e."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)) AS digest
+  FOR v_row IN SELECT e."id" AS id, e."parent_id" AS parent_id, (pg_catalog.uuid_send(e."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(e."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(e."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(e."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(e."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)) AS digest
              FROM "public"."ledger" AS e ORDER BY e."parent_id", e."id" LOOP
     IF v_row.parent_id IS DISTINCT FROM v_parent THEN
       IF v_parent IS NOT NULL THEN
@@ -151,7 +151,7 @@ BEGIN
   END IF;
   UPDATE "public"."ledger_heads" AS h
      SET "last_id" = NEW."id",
-         "last_hash" = pg_catalog.sha256(coalesce(h."last_hash", ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) pg_catalog.sha256(pg_catalog.uuid_send(NEW."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(NEW."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(NEW."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(NEW."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea))),
+         "last_hash" = pg_catalog.sha256(coalesce(h."last_hash", ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) (pg_catalog.uuid_send(NEW."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(NEW."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(NEW."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(NEW."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea))),
          "event_count" = h."event_count" + 1
    WHERE h."parent_id" = NEW."parent_id" AND h."last_id" < NEW."id"
   RETURNING h."last_hash" INTO v_last_hash;
@@ -205,7 +205,7 @@ BEGIN
         MESSAGE = format('drizzle-spector: event id %s is not after %s, the last id of record %s in %s: ids of a record must increase (retry with an id after it, e.g. from %s(parent_id))', NEW."id", v_last_id, NEW."parent_id", '"public"."ledger"', '"public"."next_event_id_ledger"'),
         SCHEMA = 'public', TABLE = 'ledger';
     END IF;
-    v_last_hash := pg_catalog.sha256(coalesce(v_last_hash, ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) pg_catalog.sha256(pg_catalog.uuid_send(NEW."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(NEW."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(NEW."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(NEW."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)));
+    v_last_hash := pg_catalog.sha256(coalesce(v_last_hash, ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) (pg_catalog.uuid_send(NEW."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(NEW."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(NEW."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(NEW."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)));
     IF NEW."hash" IS NOT NULL AND NEW."hash" <> v_last_hash THEN
       RAISE EXCEPTION USING ERRCODE = '23514',
         MESSAGE = format('drizzle-spector: event %s of record %s in %s arrives with a hash that is not the one its record''s chain computes (%s): refused, never replaced', NEW."id", NEW."parent_id", '"public"."ledger"', encode(v_last_hash, 'hex')),
@@ -231,7 +231,7 @@ BEGIN
         MESSAGE = format('drizzle-spector: no record %s in %s: its first event must be written first', NEW."parent_id", '"public"."ledger"'),
         SCHEMA = 'public', TABLE = 'ledger';
   END IF;
-  v_last_hash := pg_catalog.sha256(coalesce(NULL, ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) pg_catalog.sha256(pg_catalog.uuid_send(NEW."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(NEW."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(NEW."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(NEW."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)));
+  v_last_hash := pg_catalog.sha256(coalesce(NULL, ''::pg_catalog.bytea) OPERATOR(pg_catalog.||) (pg_catalog.uuid_send(NEW."id") OPERATOR(pg_catalog.||) pg_catalog.uuid_send(NEW."parent_id") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."schema") OPERATOR(pg_catalog.||) pg_catalog.int4send(NEW."action") OPERATOR(pg_catalog.||) pg_catalog.timestamp_send(NEW."inserted_at") OPERATOR(pg_catalog.||) coalesce(pg_catalog.sha256(pg_catalog.convert_to(NEW."payload"::pg_catalog.text, 'UTF8')), ''::pg_catalog.bytea)));
   IF NEW."hash" IS NOT NULL AND NEW."hash" <> v_last_hash THEN
       RAISE EXCEPTION USING ERRCODE = '23514',
         MESSAGE = format('drizzle-spector: event %s of record %s in %s arrives with a hash that is not the one its record''s chain computes (%s): refused, never replaced', NEW."id", NEW."parent_id", '"public"."ledger"', encode(v_last_hash, 'hex')),

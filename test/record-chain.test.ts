@@ -259,14 +259,14 @@ describeBackends("record chains", (backend) => {
         documented("first event's hash "),
         documented("second event's hash"),
       ]);
-      // the digest's input as the documentation spells it: 80 bytes, 48 of fields and the payload's digest
+      // the first event's bytes as the documentation spells them: 48 of fields, then the payload's digest
       const [input] = await t.query<{ bytes: string }>(
         `SELECT encode(uuid_send(id) || uuid_send(parent_id) || int4send(schema) || int4send(action)
                        || timestamp_send(inserted_at) || sha256(convert_to(payload::text, 'UTF8')), 'hex') AS bytes
            FROM events WHERE id = $1`,
         [root],
       );
-      const spelled = /first event's digest input \(80 bytes, hex\):\n([\s\S]*?)\(SHA-256/.exec(doc)![1]!;
+      const spelled = /first event \(80 bytes, hex\):\n([\s\S]*?)\(SHA-256/.exec(doc)![1]!;
       expect(input!.bytes).toBe(spelled.replace(/\s/g, ""));
       expect(await verifyChain(t.db, events, { parentId: root })).toEqual({ ok: true, count: 2 });
     });

@@ -13,6 +13,7 @@ import {
   appendEvent,
   chainRedactionTable,
   redact,
+  shardSet,
   spectorTables,
   verifyChain,
 } from "../src/index.js";
@@ -37,7 +38,15 @@ const { unchained } = spectorTables({ table: "unchained" });
 // a table whose redactions table is empty until the test that redacts meanwhile
 const { late, late_heads } = spectorTables({ table: "late", hashed: "record" });
 const late_redactions = chainRedactionTable(late);
+// a shard set, each shard with its redactions table
+const sharded = spectorTables({ shards: ["rd_0", "rd_1"], hashed: "record" });
+const shards = shardSet([sharded.rd_0, sharded.rd_1]);
+const rd_0_redactions = chainRedactionTable(sharded.rd_0);
+const rd_1_redactions = chainRedactionTable(sharded.rd_1);
 const schema = {
+  ...sharded,
+  rd_0_redactions,
+  rd_1_redactions,
   ...tables,
   events_redactions,
   ...unguarded,
@@ -180,6 +189,40 @@ describeBackends("redaction", (backend) => {
     verdicts.length = 0;
     expect(await verifyRecords(query, meta, undefined, undefined, false)).toMatchObject({ ok: true, count: 2 });
     expect(verdicts).toEqual([true]);
+  });
+
+  test("a shard set redacts in the shard that holds the event, found by its id; the set verifies and lists both", async () => {
+    const count = async (table: string) =>
+      Number((await t.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+    const children: string[] = [];
+    for (let i = 0; (await count("rd_0")) < 2 || (await count("rd_1")) < 2; i++) {
+      if (i > 200) throw new Error("new records never reached both shards");
+      const root = await appendEvent(t.db, shards, { schema: 0, action: 1, payload: { i } });
+      children.push((await appendEvent(t.db, shards, { schema: 0, action: 2, payload: { i }, parentId: root.id })).id);
+    }
+    const where = async (id: string) =>
+      (await t.query(`SELECT 1 FROM rd_0 WHERE id = $1`, [id])).length === 1 ? "rd_0" : "rd_1";
+    // a non-first event in each shard (a non-first event's id does not say its shard)
+    const a = children[0]!;
+    let b: string | undefined;
+    for (const id of children) if (b === undefined && (await where(id)) !== (await where(a))) b = id;
+    if (b === undefined) throw new Error("no child event in the other shard");
+    const erased = [
+      await redact(t.db, shards, a, { reason: "set a" }),
+      await redact(t.db, shards, b, { reason: "set b" }),
+    ];
+    for (const id of [a, b]) {
+      const shard = await where(id);
+      expect(await t.query(`SELECT payload FROM ${shard} WHERE id = $1`, [id])).toEqual([{ payload: null }]);
+      expect(await t.query(`SELECT 1 FROM ${shard}_redactions WHERE event_id = $1`, [id])).toHaveLength(1);
+    }
+    const result = await verifyChain(t.db, shards);
+    expect(result).toMatchObject({ ok: true, count: (await count("rd_0")) + (await count("rd_1")) });
+    expect(result.ok && [...(result.redacted ?? [])].sort((x, y) => x.reason.localeCompare(y.reason))).toEqual(erased);
+    await expectRejects(redact(t.db, shards, "01930000-0000-7000-8000-000000000001", { reason: "x" }), {
+      instanceOf: SpectorRedactionError,
+      mentions: ["nothing was written"],
+    });
   });
 
   test("refusals: an unknown event, one redacted already, a NULL payload, a table with no record chain or no redactions table; bad input before SQL", async () => {

@@ -14,10 +14,10 @@ import { quoteIdent, quoteLiteral } from "./quote.js";
 export const RECORD_HASH_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
 
 /**
- * The record chain's format, the version of what its hashes cover: 1 hashed the fields' text and the
- * payload's text; 2 (this version's) hashes the fields' binary form and the 32 bytes of the SHA-256 of
- * the payload's text in its place, so that a payload can be erased (`redact`) while its event keeps its
- * hash, and no text is built per event ({@link recordDigest}). `drizzle-spector generate` moves a table chained in
+ * The record chain's format, the version of what its hashes cover: 1 hashed the SHA-256 of the fields'
+ * text and the payload's text; 2 (this version's) hashes the fields' binary form and the 32 bytes of
+ * the SHA-256 of the payload's text in its place, so that a payload can be erased (`redact`) while its
+ * event keeps its hash, and no text is built per event ({@link recordDigest}). `drizzle-spector generate` moves a table chained in
  * format 1 to format 2 (`sql/record-chain-format.ts`).
  *
  * @example
@@ -63,24 +63,24 @@ function insertedAtText(expression: string): string {
 const CAT = "OPERATOR(pg_catalog.||)";
 
 /**
- * SQL for an event's digest. Format 2: the SHA-256 of the event's fields in PostgreSQL's binary form
- * (what `COPY ... BINARY` and the wire protocol send, which no session setting changes), then its
- * payload's digest: `id` and `parent_id` (16 bytes each, `uuid_send`), `schema` and `action` (4 bytes
- * each, big-endian, `int4send`), `inserted_at` (8 bytes, big-endian signed microseconds since
- * 2000-01-01 00:00:00, `timestamp_send`), then the 32 bytes of the SHA-256 of the UTF-8 of
- * PostgreSQL's text of the `jsonb` payload (nothing for SQL `NULL`): 80 bytes, 48 without a payload.
- * No field is printed as text, so no text is built, converted or parsed per event. Format 1 (before
- * it): the SHA-256 of the UTF-8 of `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n"
- * payload`, the ids as PostgreSQL prints a `uuid`, the integers in decimal, `inserted_at` as
- * {@link RECORD_HASH_TIME_FORMAT} gives it (with ` BC` before year 1, `infinity` as such) and the
- * payload's text itself (empty for SQL `NULL`). Every function, operator and type is named with its
- * schema, `pg_catalog`, so that the caller's `search_path` cannot change it. An event's hash is
- * {@link recordHash} of its record's previous hash and this digest: the digests do not depend on one
- * another, so verification computes them in parallel.
+ * SQL for what an event's hash covers after its record's previous hash (its "digest"). Format 2: the
+ * event's fields in PostgreSQL's binary form (what `COPY ... BINARY` and the wire protocol send, which
+ * no session setting changes), then its payload's digest: `id` and `parent_id` (16 bytes each,
+ * `uuid_send`), `schema` and `action` (4 bytes each, big-endian, `int4send`), `inserted_at` (8 bytes,
+ * big-endian signed microseconds since 2000-01-01 00:00:00, `timestamp_send`), then the 32 bytes of
+ * the SHA-256 of the UTF-8 of PostgreSQL's text of the `jsonb` payload (nothing for SQL `NULL`): 80
+ * bytes, 48 without a payload. No field is printed as text, and an event costs two SHA-256 calls (its
+ * payload's and its hash), as in format 1. Format 1 (before it): the SHA-256 of the UTF-8 of
+ * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, the ids as PostgreSQL
+ * prints a `uuid`, the integers in decimal, `inserted_at` as {@link RECORD_HASH_TIME_FORMAT} gives it
+ * (with ` BC` before year 1, `infinity` as such) and the payload's text itself (empty for SQL `NULL`).
+ * Every function, operator and type is named with its schema, `pg_catalog`, so that the caller's
+ * `search_path` cannot change it. An event's hash is {@link recordHash} of its record's previous hash
+ * and this: it depends on the event's row alone, so verification computes it in parallel.
  *
  * @example
  * ```ts
- * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.sha256(pg_catalog.uuid_send(NEW.\"id\") OPERATOR(pg_catalog.||) ..."
+ * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.uuid_send(NEW.\"id\") OPERATOR(pg_catalog.||) ..."
  * ```
  */
 export function recordDigest(row: HashedColumns, format: RecordChainFormat = RECORD_CHAIN_FORMAT): string {
@@ -104,12 +104,13 @@ export function recordDigest(row: HashedColumns, format: RecordChainFormat = REC
     `pg_catalog.timestamp_send(${row.insertedAt})`,
     `coalesce(${row.payloadDigest ?? payloadDigest(row.payload)}, ''::pg_catalog.bytea)`,
   ];
-  return `pg_catalog.sha256(${fields.join(` ${CAT} `)})`;
+  return `(${fields.join(` ${CAT} `)})`;
 }
 
 /**
  * SQL for an event's hash: the SHA-256 of its record's previous hash (32 bytes; none, `NULL`, for the
- * record's first event) followed by its digest (32 bytes).
+ * record's first event) followed by its digest ({@link recordDigest}: 80 or 48 bytes in format 2, 32 in
+ * format 1).
  *
  * @example
  * ```ts

@@ -3,14 +3,15 @@
  * as PostgreSQL prints them, written from the definition rather than from the trigger's SQL: the tests
  * compare what the database stores with it.
  *
- * - format 2's digest = SHA-256 of `id` and `parent_id` (16 bytes each), `schema` and `action` (4 bytes
+ * - format 2's digest = `id` and `parent_id` (16 bytes each), `schema` and `action` (4 bytes
  *   each, big-endian), `inserted_at` (8 bytes, big-endian microseconds since 2000-01-01, from its text as
  *   `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')` prints it, with ` BC` before year 1), then the
  *   32 bytes of the SHA-256 of the UTF-8 of `payload::text` (a redacted event's from `T_redactions`;
  *   nothing for SQL `NULL`);
  * - format 1's digest = SHA-256 of the UTF-8 of `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`
  *   (the same texts, and `payload::text` itself, or nothing for SQL `NULL`);
- * - hash = SHA-256 of the record's previous hash (32 bytes; nothing for its first event) then the digest.
+ * - hash = SHA-256 of the record's previous hash (32 bytes; nothing for its first event) then the digest
+ *   (80 bytes, 48 without a payload, in format 2; 32 in format 1).
  */
 import { createHash } from "node:crypto";
 
@@ -95,7 +96,8 @@ function uuidBytes(text: string): Buffer {
 }
 
 /**
- * The digest of one event (32 bytes). In format 2 a redacted event (`payload` `null`) is hashed with
+ * What one event's hash covers after the previous hash: in format 2 its 80 bytes (48 without a
+ * payload), in format 1 its digest (32 bytes). In format 2 a redacted event (`payload` `null`) is hashed with
  * `payloadDigest`, the digest its redaction kept (hex).
  */
 export function referenceDigest(
@@ -111,18 +113,14 @@ export function referenceDigest(
     row.payload === null
       ? Buffer.from(row.payloadDigest ?? "", "hex")
       : createHash("sha256").update(Buffer.from(row.payload, "utf8")).digest();
-  return createHash("sha256")
-    .update(
-      Buffer.concat([
-        uuidBytes(row.id),
-        uuidBytes(row.parentId),
-        int4Bytes(row.schema),
-        int4Bytes(row.action),
-        timestampBytes(row.insertedAt),
-        payload,
-      ]),
-    )
-    .digest();
+  return Buffer.concat([
+    uuidBytes(row.id),
+    uuidBytes(row.parentId),
+    int4Bytes(row.schema),
+    int4Bytes(row.action),
+    timestampBytes(row.insertedAt),
+    payload,
+  ]);
 }
 
 /** The hash of an event from its record's previous hash (hex or bytes; `null` for a first event) and its digest. */
