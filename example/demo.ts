@@ -45,6 +45,7 @@ import {
   type EventRow,
 } from "../src/index.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
+import { followLedger } from "./demo-consumer.js";
 import * as schema from "./schema.js";
 import { account_balances, event_ancestors, event_links, events, ledger } from "./schema.js";
 
@@ -348,6 +349,7 @@ async function main(): Promise<void> {
     );
 
     await showBalances(db);
+    await followLedger(db, account.id);
     await eraseEntry(db, other.id);
 
     const [{ n: total }] = (await db.select({ n: count() }).from(events)) as [{ n: number }];

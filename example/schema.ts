@@ -3,7 +3,7 @@
  * file, `migrations/` is generated from it, and `npm run demo` runs on it.
  */
 import { integer, pgTable, uuid } from "drizzle-orm/pg-core";
-import { chainRedactionTable, payloadType, spectorRelations, spectorTables } from "../src/index.js";
+import { chainRedactionTable, consumerTable, payloadType, spectorRelations, spectorTables } from "../src/index.js";
 
 /** The payload of each evented schema. */
 export interface Payloads {
@@ -26,9 +26,12 @@ export const { events, event_ancestors, event_links } = spectorTables({
 
 // A log of our own: a hash chain per record, kept by the database for every writer, and no UPDATE,
 // DELETE or TRUNCATE. drizzle-kit creates `ledger_heads` (one row per record) from this export too.
-export const { ledger, ledger_heads } = spectorTables({
+// `positions: true`: every entry gets a position once committed, the order consumers follow
+// (drizzle-kit creates `ledger_positions` from this export too).
+export const { ledger, ledger_heads, ledger_positions } = spectorTables({
   table: "ledger",
   hashed: "record",
+  positions: true,
   appendOnly: true,
   updatedAt: false,
   schemas: { account: 0 },
@@ -44,6 +47,15 @@ export const account_balances = pgTable("account_balances", {
   id: uuid("id").primaryKey(), // the account's record id
   balance: integer("balance").notNull(),
   entries: integer("entries").notNull(),
+});
+
+// Where consumers of the ledger keep their checkpoints, and a table one of them (example/demo-consumer.ts)
+// fills in the transaction that moves its checkpoint: one line per ledger entry, in the order they committed.
+export const checkpoints = consumerTable("checkpoints");
+export const statement_lines = pgTable("statement_lines", {
+  id: uuid("id").primaryKey(), // the ledger entry's id
+  account: uuid("account").notNull(),
+  amount: integer("amount").notNull(), // signed: a withdrawal is negative
 });
 
 // Relations for `db.query` (drizzle-kit reads only the tables above).

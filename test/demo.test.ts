@@ -66,6 +66,10 @@ describeBackends("npm run demo", (backend) => {
     expect(run.stdout).toMatch(
       /materialized table \(account_balances\): rebuilt from 6 entries of 2 accounts: …\w{6} 40 \(4 entries\), …(\w{6}) 75 \(2 entries\)\n {2}a deposit of 5 with materialize: …\1 80 \(3 entries\)/,
     );
+    expect(run.stdout).toContain(
+      "consumer (statement-lines): 7 ledger entries in 2 batches, then 1 more; the rolled-back deposit never came\n" +
+        "  statement_lines: 8 lines, total 127; readAll from the start: 8 entries; 0 behind, held by 0 backends\n",
+    );
     expect(run.stdout).toMatch(
       /redaction \(ledger\): entry …(\w{6}) of account …\w{6} erased; the account still verifies, 3 entries, redacted: …\1 \(erasure request 118\)\n/,
     );

@@ -147,10 +147,13 @@ describe("a project whose snapshot holds the events table's key at table level (
           ),
         ).toEqual([
           { conname: "account_balances_pkey", def: "PRIMARY KEY (id)" },
+          { conname: "checkpoints_pkey", def: "PRIMARY KEY (name)" },
           { conname: "events_pkey", def: "PRIMARY KEY (id)" },
           { conname: "ledger_heads_pkey", def: "PRIMARY KEY (parent_id)" },
           { conname: "ledger_pkey", def: "PRIMARY KEY (id)" },
+          { conname: "ledger_positions_pkey", def: "PRIMARY KEY (id)" },
           { conname: "ledger_redactions_pkey", def: "PRIMARY KEY (event_id)" },
+          { conname: "statement_lines_pkey", def: "PRIMARY KEY (id)" },
         ]);
       } finally {
         await db.close();

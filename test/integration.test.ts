@@ -76,12 +76,15 @@ describeBackends("the committed migrations and the same-parent rule", (backend) 
       const layout = await readLayout(t, "public");
       expect(Object.keys(layout).sort()).toEqual([
         "account_balances", // the app's own table (a materialized table of the demo)
+        "checkpoints", // the consumers' checkpoints (consumerTable)
         "event_ancestors",
         "event_links",
         "events",
         "ledger",
         "ledger_heads",
+        "ledger_positions",
         "ledger_redactions",
+        "statement_lines", // the app's own table (what the demo's consumer writes)
       ]);
       const now = "(now() AT TIME ZONE 'utc'::text)";
       expect(layout.events!.columns).toEqual([

@@ -46,7 +46,11 @@ export interface ConsumerOptions<T extends AnyEventTable, D> {
   readonly schemas?: readonly (T["_"]["columns"]["schema"]["_"]["data"] | number)[] | undefined;
   /** `run`'s wake-up by `LISTEN` (`false` behind a transaction-mode pooler: polling only). Default `true`. */
   readonly listen?: boolean | undefined;
-  /** `run`'s longest wait between two batches, in milliseconds (the polling interval). Default 1,000. */
+  /**
+   * `run`'s wait, in milliseconds, after a batch that found nothing new (writers announce nothing, so
+   * `run` looks again this often: one statement when nothing is new; other consumers' numbering wakes
+   * it sooner, by `LISTEN`). Default 50.
+   */
   readonly pollInterval?: number | undefined;
 }
 
@@ -58,11 +62,11 @@ export interface Consumer {
   run(options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
 
-/** What one batch did: events handled, and whether the checkpoint moved (past events of other schemas too). */
+/** What one batch did: events handled, whether the checkpoint moved (past events of other schemas too), where it is. */
 interface Step {
   readonly handled: number;
   readonly moved: boolean;
-  readonly full: boolean;
+  readonly cursor: number[];
 }
 
 /**
@@ -125,7 +129,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   const batchSize = checkLimit(at(OPTIONS, "batchSize"), given.batchSize);
   const codes = checkSchemas(at(OPTIONS, "schemas"), given.schemas, log.meta);
   const listen = checkBoolean(at(OPTIONS, "listen"), given.listen, true);
-  const pollInterval = given.pollInterval ?? 1_000;
+  const pollInterval = given.pollInterval ?? 50;
   if (
     typeof pollInterval !== "number" ||
     !Number.isInteger(pollInterval) ||
@@ -147,21 +151,33 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
     );
   }
   const handle = given.handle as (events: unknown[], tx: unknown) => Promise<void>;
-  const step = () => consumeBatch(db, log, { name, checkpoints, handle, batchSize, codes });
+  const batch = () => consumeBatch(db, log, { name, checkpoints, handle, batchSize, codes });
   return {
     async runOnce() {
-      return (await step()).handled;
+      await numberEvents(db, log, batchSize);
+      return (await batch()).handled;
     },
     async run(runOptions = {}) {
       const signal = runOptions.signal;
       const channels = log.tables.map((t) => names.positions.channel(t.meta.name));
       const client = (db as unknown as { $client?: unknown }).$client;
       const wake = await wakeup(client, channels, listen);
+      // the cursor this instance last saw: a look that finds nothing after it costs one statement (the
+      // numbering); every IDLE_LOOKS looks, the checkpoint is read anyway (another instance, a reset)
+      let seen: number[] | undefined;
+      let idle = 0;
       try {
         while (!signal?.aborted) {
-          const done = await step();
-          if (done.moved) continue;
-          await wake.wait(pollInterval, signal);
+          const last = await numberEvents(db, log, batchSize);
+          const nothingNew = seen !== undefined && last.every((p, i) => p >= 0 && p <= seen![i]!);
+          if (nothingNew && ++idle < IDLE_LOOKS) {
+            await wake.wait(pollInterval, signal);
+            continue;
+          }
+          idle = 0;
+          const done = await batch();
+          seen = done.cursor;
+          if (!done.moved) await wake.wait(pollInterval, signal);
         }
       } finally {
         await wake.close();
@@ -170,12 +186,15 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   };
 }
 
+/** How many looks in a row `run` may skip the checkpoint for when nothing is new. */
+const IDLE_LOOKS = 20;
+
 /** The `log` column's value for a log: its tables' `schema.table`, in order. */
 export function logKey(log: Log): string {
   return log.tables.map((t) => `${t.meta.pgSchema ?? "public"}.${t.meta.name}`).join(",");
 }
 
-/** One batch of consumer `name`: number, then in one transaction lock, read, handle, move the checkpoint. */
+/** One batch of consumer `name`, in one transaction: lock, read, handle, move the checkpoint. */
 async function consumeBatch(
   db: ConsumerDatabase,
   log: Log,
@@ -187,21 +206,20 @@ async function consumeBatch(
     readonly codes: number[] | undefined;
   },
 ): Promise<Step> {
-  await numberEvents(db, log, c.batchSize);
   const key = logKey(log);
   return db.transaction(
     async (tx) => {
       const after = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
       const window = await readWindow(tx, log, after, c.batchSize, c.codes);
       const moved = window.positions.some((p, i) => p !== after[i]);
-      if (!moved) return { handled: 0, moved: false, full: false };
+      if (!moved) return { handled: 0, moved: false, cursor: after };
       if (window.events.length > 0) await c.handle(window.events, tx);
       const cp = c.checkpoints;
       await rowQuery(tx)(
         `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
         [c.name, encodeCursor(window.positions)],
       );
-      return { handled: window.events.length, moved: true, full: window.positions.length > 0 };
+      return { handled: window.events.length, moved: true, cursor: window.positions };
     },
     { isolationLevel: "read committed" },
   );

@@ -11,8 +11,9 @@ import { rowQuery } from "../queries/rows.js";
 
 /**
  * Numbers up to `max` committed events of `meta` that have no position yet, in one statement, and
- * returns how many (`-1`: another session is numbering; `0` above READ COMMITTED). In `db`'s
- * transaction when `db` is one: the positioner's lock is then held until it commits.
+ * returns the table's last position (`-1` when it could not look: another session is numbering, or
+ * the transaction is above READ COMMITTED). In `db`'s transaction when `db` is one: the positioner's
+ * lock is then held until it commits.
  */
 export async function positionEvents(db: SpectorDatabase, meta: EventTableMeta, max: number): Promise<number> {
   const fn = quoteQualified(meta.pgSchema, names.positions.positionFunction(meta.name));

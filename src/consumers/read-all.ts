@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { is } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import type { AnyEventTable } from "../tables/event-table.js";
@@ -38,7 +40,7 @@ export interface ReadAllResult<T extends AnyEventTable> {
 export const MAX_READ = 10_000;
 
 /** How many events a call numbers at least, so that small reads do not number one event at a time. */
-const MIN_NUMBERED = 1_000;
+const MIN_NUMBERED = 5_000;
 
 /**
  * The events of a log (an events table made with `positions: true`, or a shard set of them) after
@@ -55,8 +57,10 @@ const MIN_NUMBERED = 1_000;
  * it in `listByParent`.
  *
  * Each call first numbers committed events that have none yet (`position_events_T`, one statement;
- * grant `EXECUTE` on it to roles that read), then reads. Inside a transaction above READ COMMITTED it
- * numbers nothing (its snapshot may predate positions given since) and reads what its snapshot holds.
+ * grant `EXECUTE` on it to roles that read), then reads. Given a transaction (`tx`), it numbers
+ * nothing (the numbering's lock would be held until the transaction ends, holding back every reader of
+ * the table) and reads what is numbered in its snapshot; consumers and calls outside a transaction
+ * number the rest.
  * For a shard set, `next` holds a position per shard, and a read merges the shards by position: each
  * shard's order is kept, and no event is skipped or repeated; two reads from the start may interleave
  * the shards differently if they ran at different times.
@@ -83,15 +87,20 @@ export async function readAll<T extends AnyEventTable>(
   const after = parseCursor(at(OPTIONS, "after"), given.after, log.tables.length);
   const limit = checkLimit(at(OPTIONS, "limit"), given.limit);
   const codes = checkSchemas(at(OPTIONS, "schemas"), given.schemas, log.meta);
-  await numberEvents(db, log, limit);
+  // inside a transaction the positioner's lock would be held until it ends, holding back every
+  // reader of the table: there, read what is numbered (consumers and readers outside number the rest)
+  if (!is(db, PgTransaction)) await numberEvents(db, log, limit);
   const window = await readWindow(db, log, after, limit, codes);
   return { events: window.events as unknown as EventRow<T>[], next: encodeCursor(window.positions) };
 }
 
-/** Numbers the committed events of every table of `log` that have no position yet (at least `limit`). */
-export async function numberEvents(db: SpectorDatabase, log: Log, limit: number): Promise<void> {
+/**
+ * Numbers the committed events of every table of `log` that have no position yet (at least `limit`),
+ * and returns each table's last position (`-1` where it could not look).
+ */
+export async function numberEvents(db: SpectorDatabase, log: Log, limit: number): Promise<number[]> {
   const max = Math.max(limit, MIN_NUMBERED);
-  for (const table of log.tables) await positionEvents(db, table.meta, max);
+  return Promise.all(log.tables.map((table) => positionEvents(db, table.meta, max)));
 }
 
 /** Checks a `limit` / `batchSize` option: an integer from 1 to {@link MAX_READ}, 1,000 when left out. */

@@ -94,18 +94,28 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
     .orderBy(asc(p.position))
     .limit(sql.placeholder("limit") as never)
     .as(names.alias.window);
-  const joined = filtered
-    ? and(
-        eq(t.id, w.id),
-        sql`${t.schema} OPERATOR(pg_catalog.=) ANY (${sql.placeholder("schemas")}::pg_catalog.int4[])`,
-      )
-    : eq(t.id, w.id);
+  // each position's event by its primary key (a lateral lookup: a join could hash the whole table)
+  const event = db
+    .select()
+    .from(t)
+    .where(
+      filtered
+        ? and(
+            eq(t.id, w.id),
+            sql`${t.schema} OPERATOR(pg_catalog.=) ANY (${sql.placeholder("schemas")}::pg_catalog.int4[])`,
+          )
+        : eq(t.id, w.id),
+    )
+    .limit(1)
+    .as(names.alias.event);
+  const columns = event as unknown as Record<string, unknown>;
+  const fields = Object.fromEntries(Object.keys(getTableColumns(t)).map((key) => [key, columns[key]]));
   return db
     .select({
-      ...getTableColumns(t),
+      ...(fields as ReturnType<typeof getTableColumns<Events>>),
       [names.alias.position]: sql<string>`${w.position}::pg_catalog.text`.as(names.alias.position),
     })
     .from(w)
-    .leftJoin(t, joined)
+    .leftJoinLateral(event, sql`true`)
     .orderBy(asc(w.position));
 }

@@ -154,6 +154,8 @@ export const names = {
     chainHead: "spector_chain_head",
     /** The positions `readAll` reads after its cursor, which it joins the events to. */
     window: "spector_window",
+    /** The event of each position `readAll` reads (looked up by its id). */
+    event: "spector_event",
     /** The position of each event `readAll` reads, beside the event's columns. */
     position: "spector_position",
   },

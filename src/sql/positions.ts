@@ -4,8 +4,9 @@
  * service on Spector that knows nothing of it).
  *
  * - An `AFTER INSERT` statement trigger on `T` queues each new event in `T_positions` with a `NULL`
- *   position, in the writer's transaction (so an aborted event is never queued), and announces it on
- *   the channel `spector_positions_T`.
+ *   position, in the writer's transaction (so an aborted event is never queued). It sends no
+ *   notification: PostgreSQL serializes the commits of notifying transactions (a database-wide lock
+ *   held through each one's flush to disk), which would cost concurrent writers half their speed.
  * - `position_events_T(max)` numbers queued events that are committed: under a transaction-level
  *   advisory lock (one positioner at a time; another caller returns at once), it reads the last
  *   position and the queue in a snapshot taken after the lock, and numbers up to `max` queued events
@@ -51,7 +52,6 @@ function queueFunction(meta: EventTableMeta): RuleFunction {
   const body = `BEGIN
   INSERT INTO ${quoteQualified(positions.pgSchema, positions.name)} (${quoteIdent(POSITION_COLUMNS.id)})
   SELECT n.${quoteIdent(POSITION_COLUMNS.id)} FROM ${quoteIdent(names.positions.transitionTable)} AS n;
-  PERFORM pg_catalog.pg_notify(${quoteLiteral(names.positions.channel(meta.name))}, '');
   RETURN NULL;
 END`;
   return {
@@ -65,9 +65,11 @@ END`;
 
 /**
  * `position_events_T(max integer) RETURNS bigint`: numbers up to `max` committed, queued events after
- * the last position, by `id`, and returns how many (`-1` when another session is numbering: its
- * positions appear when it commits; `0` above READ COMMITTED, whose snapshot could predate positions
- * given since, so it numbers nothing). Announces new positions on the table's channel.
+ * the last position, by `id`, and returns the last position given (so far, by anyone); `-1` when it
+ * could not look: another session is numbering (its positions appear when it commits), or the
+ * transaction is above READ COMMITTED (its snapshot could predate positions given since, so it numbers
+ * nothing). Announces new positions on the table's channel (`spector_positions_T`), so that other
+ * consumers of the table wake up.
  */
 function positionFunction(meta: EventTableMeta): RuleFunction {
   const positions = positionsTableOf(meta);
@@ -78,7 +80,7 @@ function positionFunction(meta: EventTableMeta): RuleFunction {
   numbered pg_catalog.int8;
 BEGIN
   IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
-    RETURN 0;
+    RETURN -1;
   END IF;
   IF NOT pg_catalog.pg_try_advisory_xact_lock(${lockKey(positions)}) THEN
     RETURN -1;
@@ -96,7 +98,7 @@ BEGIN
   IF numbered OPERATOR(pg_catalog.>) 0 THEN
     PERFORM pg_catalog.pg_notify(${quoteLiteral(names.positions.channel(meta.name))}, '');
   END IF;
-  RETURN numbered;
+  RETURN last OPERATOR(pg_catalog.+) numbered;
 END`;
   return {
     schema: meta.pgSchema,
