@@ -58,6 +58,7 @@ function writerOn(url: string): { ports: WriterPorts; end: () => Promise<void> }
       return ids;
     },
     copy: (log, rows, rollback) => psqlCopy(url, log, rows, rollback),
+    copyRollback: true,
     holdMs: () => 1000 + Math.floor(Math.random() * 2000),
   };
   return { ports, end: () => client.end() };

@@ -10,7 +10,9 @@
  * transaction, some rolled back), and `COPY` (some rolled back).
  */
 import { spawn } from "node:child_process";
+import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { TestDatabase } from "./backends.js";
 import { appendEvent, appendEvents, newEventId, readAll } from "../../src/index.js";
 import { LOGS, logTable, type LogName } from "./stress-schema.js";
 
@@ -31,6 +33,8 @@ export interface WriterPorts {
   insert(log: LogName, rows: readonly RawRow[], rollback: boolean): Promise<string[]>;
   /** Copies `rows` (each with its id) into `log` with `COPY` in one transaction, or `undefined` when the port has none. */
   copy: ((log: LogName, rows: readonly RawRow[], rollback: boolean) => Promise<void>) | undefined;
+  /** Whether `copy` can roll back (PGlite's `COPY ... FROM '/dev/blob'` runs on its own). */
+  readonly copyRollback: boolean;
   /** How long transactions of the "held" kind stay open (milliseconds); 0 leaves the kind out. */
   readonly holdMs: () => number;
 }
@@ -269,7 +273,7 @@ export async function writeStep(ports: WriterPorts, log: WriteLog, w: number, ki
       }
       case "copy": {
         // new records, each with a few events, ids made here (in each record's order)
-        const rollback = below(4) === 0;
+        const rollback = ports.copyRollback && below(4) === 0;
         const rows: RawRow[] = [];
         const roots: string[] = [];
         for (let r = 0; r < 1 + below(3); r++) {
@@ -329,4 +333,34 @@ export function psqlCopy(url: string, log: LogName, rows: readonly RawRow[], rol
     child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`psql COPY exited ${code}: ${output}`))));
     child.stdin.end(script);
   });
+}
+
+/**
+ * The ports of one writer on test database `t` (no "held" kind, and a `COPY` that cannot roll back on
+ * PGlite): raw rows through Drizzle's `execute`, in a transaction.
+ */
+export function testDatabasePorts(t: TestDatabase): WriterPorts {
+  return {
+    db: t.db,
+    async insert(log, rows, rollback) {
+      const values = rows.map(
+        (r) => sql`(${r.id}::uuid, ${r.parentId}::uuid, 0, ${r.action}::int, ${r.payload}::jsonb)`,
+      );
+      const statement = sql`INSERT INTO ${sql.identifier(log)} (${sql.raw(RAW_COLUMNS)}) VALUES ${sql.join(values, sql`, `)} RETURNING id::text`;
+      let ids: string[] = [];
+      await t.db
+        .transaction(async (tx) => {
+          const result = (await tx.execute(statement)) as unknown as { id: string }[] | { rows: { id: string }[] };
+          ids = (Array.isArray(result) ? result : result.rows).map((r) => r.id);
+          if (rollback) throw new Rollback();
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof Rollback)) throw error;
+        });
+      return ids;
+    },
+    copy: (log, rows) => t.copyIn(`${log} (${RAW_COLUMNS})`, copyData(rows)),
+    copyRollback: false,
+    holdMs: () => 0,
+  };
 }
