@@ -26,7 +26,15 @@ import { appendEvent, newEventId, readAll } from "../src/index.js";
 import { describePostgres, useDatabase } from "./support/backends.js";
 import { spawnChild } from "./support/child-timeout.js";
 import { createSql } from "./support/ddl.js";
-import { checkLog, follow, numberAll, type Followed } from "./support/stress-follow.js";
+import {
+  ConsumerFleet,
+  RECEIVED_SQL,
+  consumerNames,
+  drainConsumers,
+  receivedBy,
+  stressConsumer,
+} from "./support/stress-consumers.js";
+import { checkLog, expectSameSequence, follow, numberAll, type Followed, type Query } from "./support/stress-follow.js";
 import { LOGS, stressTables, type LogName } from "./support/stress-schema.js";
 import { KINDS, WriteLog, psqlCopy, rawInsert, writeStep, type WriterPorts } from "./support/stress-writers.js";
 import { startThrowawayCluster, type ThrowawayCluster } from "./support/throwaway-cluster.js";
@@ -101,6 +109,21 @@ function readersOn(url: string, done: () => boolean, from?: readonly Followed[])
 const readersOf = (followed: readonly Followed[], log: LogName) =>
   followed.filter((_, i) => LOGS[Math.floor(i / 2)] === log).map((f) => f.ids);
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Each consumer name of each log received every event once, in the replay's order (`replays`, per log). */
+async function checkConsumers(
+  db: Parameters<typeof drainConsumers>[0],
+  query: Query,
+  fleet: ConsumerFleet,
+  replays: Record<LogName, string[]>,
+) {
+  for (const log of LOGS) await drainConsumers(db, log, fleet.stats);
+  for (const log of LOGS) {
+    for (const name of consumerNames(log)) expectSameSequence(name, await receivedBy(query, name), replays[log]);
+  }
+}
+
 /** A database's positions, as text, in position order. */
 async function positionsOf(url: string, log: LogName): Promise<string[]> {
   const client = postgres(url, { max: 1, onnotice: () => undefined });
@@ -115,7 +138,10 @@ async function positionsOf(url: string, log: LogName): Promise<string[]> {
 }
 
 describePostgres("consumers under stress: never skip, never repeat, never stall", () => {
-  const t = useDatabase("postgres", async (t) => t.execMigration(await createSql(stressTables)));
+  const t = useDatabase("postgres", async (t) => {
+    await t.execMigration(await createSql(stressTables));
+    await t.query(RECEIVED_SQL);
+  });
   const written = new WriteLog();
   let followed: Followed[] = [];
   const folder = mkdtempSync(join(tmpdir(), "spector-consumers-stress-"));
@@ -129,23 +155,39 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
   test(`${WRITERS} writers for ${SECONDS} s: every reader sees every committed event once, none rolled back, in the replay's order`, async () => {
     let writing = true;
     const readers = readersOn(t.url!, () => !writing);
+    const fleet = new ConsumerFleet(t.url!, 5);
+    let killed = 0;
     try {
-      await write(t.url!, written, SECONDS);
+      await fleet.start();
+      const writers = write(t.url!, written, SECONDS);
+      // an instance of each `a` dies a third of the way (its backends terminated); another starts later
+      await sleep((SECONDS * 1000) / 3);
+      killed = await fleet.kill("a1");
+      await sleep((SECONDS * 1000) / 3);
+      for (const log of LOGS) fleet.startHere(log, consumerNames(log)[0], "a3");
+      await writers;
       for (const log of LOGS) await numberAll(t.query, log);
       writing = false;
       followed = await readers.readers;
     } finally {
       writing = false;
       await readers.end();
+      await fleet.stop();
     }
     expect(written.failures).toEqual([]);
     for (const kind of KINDS) expect(written.steps[kind], kind).toBeGreaterThan(0);
     expect(written.rolledBack.size).toBeGreaterThan(0);
-    for (const log of LOGS) await checkLog(t.db, t.query, log, written, readersOf(followed, log));
+    const replays = {} as Record<LogName, string[]>;
+    for (const log of LOGS) replays[log] = await checkLog(t.db, t.query, log, written, readersOf(followed, log));
+    expect(fleet.stats.flakes, JSON.stringify(fleet.stats)).toBeGreaterThan(0);
+    expect(fleet.deaths).toEqual([]);
+    expect(killed).toBe(LOGS.length);
+    await checkConsumers(t.db, t.query, fleet, replays);
     console.log(
       `stress: ${written.total} events committed (${LOGS.map((l) => `${l} ${written.committed[l].length}`).join(", ")}), ` +
-        `${written.rolledBack.size} rolled back; steps ${JSON.stringify(written.steps)}; ` +
-        `reads ${followed.map((f) => f.reads).join("/")}`,
+        `${written.rolledBack.size} rolled back (${written.deadlocks} deadlocks); steps ${JSON.stringify(written.steps)}; ` +
+        `reads ${followed.map((f) => f.reads).join("/")}; consumers: ${fleet.stats.batches} batches, ` +
+        `${fleet.stats.flakes} failed on purpose, ${killed} consumer processes killed`,
     );
   });
 
@@ -177,23 +219,29 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
       // the writers again, on the restored records too; the readers go on from their cursors
       let writing = true;
       const readers = readersOn(url, () => !writing, followed);
+      const fleet = new ConsumerFleet(url, 5);
       const before = written.total;
       try {
+        await fleet.start();
         await write(url, written, SECONDS_AFTER_RESTORE);
-        const query = async <R>(text: string) => (await client.unsafe(text)) as unknown as R[];
+        const query: Query = async (text, params) => (await client.unsafe(text, params as never[])) as never;
         for (const log of LOGS) await numberAll(query, log);
         writing = false;
         followed = await readers.readers;
       } finally {
         writing = false;
         await readers.end();
+        await fleet.stop();
       }
       expect(written.failures).toEqual([]);
       expect(written.total).toBeGreaterThan(before);
-      const query = async <R>(text: string) => (await client.unsafe(text)) as unknown as R[];
-      for (const log of LOGS) {
-        await checkLog(drizzle(client) as never, query, log, written, readersOf(followed, log));
-      }
+      const query: Query = async (text, params) => (await client.unsafe(text, params as never[])) as never;
+      const db = drizzle(client) as never;
+      const replays = {} as Record<LogName, string[]>;
+      for (const log of LOGS) replays[log] = await checkLog(db, query, log, written, readersOf(followed, log));
+      // the consumers went on from their restored checkpoints: received (restored too) holds each event once
+      await checkConsumers(db, query, fleet, replays);
+      expect(fleet.deaths).toEqual([]);
       console.log(`stress after restore: ${written.total - before} events more, ${written.total} in all`);
     } finally {
       await client.end();
@@ -202,13 +250,20 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
 });
 
 describePostgres("an open transaction holds no reader back", () => {
-  const t = useDatabase("postgres", async (t) => t.execMigration(await createSql(stressTables)));
+  const t = useDatabase("postgres", async (t) => {
+    await t.execMigration(await createSql(stressTables));
+    await t.query(RECEIVED_SQL);
+  });
 
   test("events committed after an open transaction's insert are read while it is open; its event comes after them", async () => {
     const { ledger } = stressTables;
     const first = await appendEvent(t.db, ledger, { schema: "account", action: "insert", payload: { n: 0 } });
     const start = await readAll(t.db, ledger);
     expect(start.events.map((e) => e.id)).toEqual([first.id]);
+    const stats = { batches: 0, flakes: 0 };
+    const follower = stressConsumer(t.db, "ledger", "ledger/stall", stats, { batchSize: 100 });
+    expect(await follower.runOnce()).toBe(1);
+    let handledWhileOpen = 0;
     const holder = postgres(t.url!, { max: 1, onnotice: () => undefined });
     const held = newEventId();
     let whileOpen: Awaited<ReturnType<typeof readAll<typeof ledger>>> | undefined;
@@ -224,6 +279,7 @@ describePostgres("an open transaction holds no reader back", () => {
           later.push((await appendEvent(t.db, ledger, { schema: "note", action: "insert", payload: { n } })).id);
         }
         whileOpen = await readAll(t.db, ledger, { after: start.next });
+        handledWhileOpen = await follower.runOnce();
         const [state] = await t.query<{ state: string }>(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [
           (await sql.unsafe<{ pid: number }[]>(`SELECT pg_backend_pid() AS pid`))[0]!.pid,
         ]);
@@ -234,11 +290,15 @@ describePostgres("an open transaction holds no reader back", () => {
     }
     // read while it was open: the events committed after its insert, not its own
     expect(whileOpen!.events.map((e) => e.id)).toEqual(later);
+    expect(handledWhileOpen).toBe(later.length);
     // once committed, its event comes after them, though its id is smaller
     expect(held < later[0]!).toBe(true);
     const after = await readAll(t.db, ledger, { after: whileOpen!.next });
     expect(after.events.map((e) => e.id)).toEqual([held]);
     const replay = await readAll(t.db, ledger);
     expect(replay.events.map((e) => e.id)).toEqual([first.id, ...later, held]);
+    // and the consumer handles it next, after them
+    expect(await follower.runOnce()).toBe(1);
+    expect(await receivedBy(t.query, "ledger/stall")).toEqual([first.id, ...later, held]);
   });
 });

@@ -9,8 +9,8 @@ import { listByParent, readAll } from "../../src/index.js";
 import { logTable, type LogName } from "./stress-schema.js";
 import type { WriteLog } from "./stress-writers.js";
 
-type Database = PgDatabase<PgQueryResultHKT>;
-type Query = <R>(text: string, params?: unknown[]) => Promise<R[]>;
+export type Database = PgDatabase<PgQueryResultHKT>;
+export type Query = <R>(text: string, params?: unknown[]) => Promise<R[]>;
 
 /** What a reader read: the ids in the order read, and its cursor. */
 export interface Followed {

@@ -3,14 +3,18 @@
  * record heads (`versioned: true`), one with record chains (`hashed: "record"`), so that a writer's
  * transaction may touch both and every kind of record keeping takes part.
  */
-import { spectorTables } from "../../src/index.js";
+import { consumerTable, spectorTables } from "../../src/index.js";
 
 const common = { positions: true, schemas: { account: 0, note: 1 }, actions: { deposit: 10 } } as const;
+
+/** The consumers' checkpoints. */
+export const checkpoints = consumerTable("checkpoints");
 
 /** `ledger` (`versioned: true`) and `chain` (`hashed: "record"`), with their heads and positions. */
 export const stressTables = {
   ...spectorTables({ table: "ledger", versioned: true, ...common }),
   ...spectorTables({ table: "chain", hashed: "record", ...common }),
+  checkpoints,
 };
 
 /** The logs followed: their names, as in SQL. */

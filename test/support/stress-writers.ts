@@ -75,6 +75,8 @@ export class WriteLog {
   readonly steps: Record<Kind, number> = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   /** Steps that failed without meaning to (a conflict, say): their events were not committed. */
   readonly failures: string[] = [];
+  /** Transactions rolled back by a deadlock (two writers appending to the same records in other orders). */
+  deadlocks = 0;
   /** The committed records of each log (their first events' ids), to append to. */
   readonly records: Record<LogName, string[]> = { ledger: [], chain: [] };
 
@@ -293,7 +295,16 @@ export async function writeStep(ports: WriterPorts, log: WriteLog, w: number, ki
       }
     }
   } catch (error) {
-    log.failures.push(`${k}: ${(error as Error).message}`);
+    // a deadlock between two transactions appending to the same records in other orders: one is rolled back
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string });
+    if (cause.code === "40P01") {
+      log.rollBack(written);
+      log.deadlocks++;
+    } else {
+      log.failures.push(
+        `${k}: ${cause.code ?? ""} ${(cause as Error).message ?? ""} ${(error as Error).message.slice(0, 200)}`,
+      );
+    }
   }
   log.steps[k]++;
   return k;
