@@ -5,16 +5,20 @@
  * `STRESS_SECONDS` (default 60) mix one-event and multi-event transactions, rolled-back ones,
  * savepoints rolled back inside committed ones, transactions held open for 1 to 3 seconds,
  * transactions that number events themselves, raw `INSERT` and `COPY` (test/support/stress-writers.ts).
- * Meanwhile two readers per log follow it with `readAll` and small limits. Afterwards each reader saw
- * every committed event exactly once, no rolled-back one, in the order of a replay from the start, and
- * each record's events in the record's order.
+ * Meanwhile two readers per log follow it with `readAll` and small limits, and consumers run: per log
+ * two instances of name `a` (one in a process of its own, killed with `SIGKILL` a third of the way; a
+ * third instance starts two thirds of the way) and one of name `b`, each handler writing what it
+ * receives to `received` in its transaction and failing every fifth batch after writing. Afterwards
+ * each reader and each consumer name saw every committed event exactly once, no rolled-back one, in the
+ * order of a replay from the start, and each record's events in the record's order.
  *
  * Then `pg_dump -Fc`, `pg_restore` into a new cluster (`initdb`: its transaction counter starts over),
  * the positions and the trigger are there as they were, writers write again, and the readers go on
- * from their cursors there: still every event once, in the replay's order.
+ * from their cursors and the consumers from their restored checkpoints there: still every event once,
+ * in the replay's order.
  *
- * And an open transaction holds nobody back: events committed after it are read while it is open,
- * and its own event comes after them once it commits.
+ * And an open transaction holds nobody back: events committed after it are read (and handled by a
+ * consumer) while it is open, and its own event comes after them once it commits.
  */
 import { join } from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -152,7 +156,7 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
     rmSync(folder, { recursive: true, force: true });
   });
 
-  test(`${WRITERS} writers for ${SECONDS} s: every reader sees every committed event once, none rolled back, in the replay's order`, async () => {
+  test(`${WRITERS} writers for ${SECONDS} s: every reader and consumer sees every committed event once, none rolled back, in the replay's order`, async () => {
     let writing = true;
     const readers = readersOn(t.url!, () => !writing);
     const fleet = new ConsumerFleet(t.url!, 5);
@@ -191,7 +195,7 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
     );
   });
 
-  test("after pg_dump and a restore into a new cluster, the positions are as they were and readers go on from their cursors", async () => {
+  test("after pg_dump and a restore into a new cluster, the positions are as they were, readers go on from their cursors and consumers from their checkpoints", async () => {
     expect(followed.length).toBe(LOGS.length * 2);
     const dump = join(folder, "stress.dump");
     const dumped = spawnChild(join(BIN, "pg_dump"), ["-Fc", "-f", dump, "-d", t.url!], { encoding: "utf8" });
@@ -255,7 +259,7 @@ describePostgres("an open transaction holds no reader back", () => {
     await t.query(RECEIVED_SQL);
   });
 
-  test("events committed after an open transaction's insert are read while it is open; its event comes after them", async () => {
+  test("events committed after an open transaction's insert are read and handled while it is open; its event comes after them", async () => {
     const { ledger } = stressTables;
     const first = await appendEvent(t.db, ledger, { schema: "account", action: "insert", payload: { n: 0 } });
     const start = await readAll(t.db, ledger);
