@@ -18,15 +18,18 @@
  * in the replay's order.
  *
  * And an open transaction holds nobody back: events committed after it are read (and handled by a
- * consumer) while it is open, and its own event comes after them once it commits.
+ * consumer) while it is open, and its own event comes after them once it commits. What does hold
+ * consumers back is a session that numbered events (`readAll`) in a transaction it leaves open:
+ * `consumerStatus` names it, and nothing is skipped once it ends.
  */
 import { join } from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, expect, test } from "vitest";
-import { appendEvent, newEventId, readAll } from "../src/index.js";
+import { appendEvent, consumerStatus, newEventId, readAll } from "../src/index.js";
 import { describePostgres, useDatabase } from "./support/backends.js";
 import { spawnChild } from "./support/child-timeout.js";
 import { createSql } from "./support/ddl.js";
@@ -39,7 +42,7 @@ import {
   stressConsumer,
 } from "./support/stress-consumers.js";
 import { checkLog, expectSameSequence, follow, numberAll, type Followed, type Query } from "./support/stress-follow.js";
-import { LOGS, stressTables, type LogName } from "./support/stress-schema.js";
+import { LOGS, checkpoints, stressTables, type LogName } from "./support/stress-schema.js";
 import { KINDS, WriteLog, psqlCopy, rawInsert, writeStep, type WriterPorts } from "./support/stress-writers.js";
 import { startThrowawayCluster, type ThrowawayCluster } from "./support/throwaway-cluster.js";
 
@@ -304,5 +307,37 @@ describePostgres("an open transaction holds no reader back", () => {
     // and the consumer handles it next, after them
     expect(await follower.runOnce()).toBe(1);
     expect(await receivedBy(t.query, "ledger/stall")).toEqual([first.id, ...later, held]);
+  });
+
+  test("a session that numbered events in a transaction it leaves open holds consumers back, consumerStatus names it, and nothing is skipped", async () => {
+    const { chain } = stressTables;
+    const stats = { batches: 0, flakes: 0 };
+    const follower = stressConsumer(t.db, "chain", "chain/held", stats, { batchSize: 100 });
+    while ((await follower.runOnce()) > 0);
+    const holder = postgres(t.url!, { max: 1, onnotice: () => undefined });
+    const written: string[] = [];
+    let whileOpen = -1;
+    let holderPid = 0;
+    try {
+      await drizzle(holder).transaction(async (tx) => {
+        await readAll(tx, chain, { limit: 1 }); // takes the positioner's lock until this transaction ends
+        holderPid = (await tx.execute<{ pid: number }>(sql`SELECT pg_backend_pid() AS pid`))[0]!.pid;
+        for (let n = 0; n < 3; n++) {
+          written.push((await appendEvent(t.db, chain, { schema: "account", action: "insert", payload: { n } })).id);
+        }
+        whileOpen = await follower.runOnce();
+        const [status] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "chain/held");
+        expect(status!.lagEvents).toBe(3);
+        expect(status!.heldBy).toEqual([
+          expect.objectContaining({ lock: "positioner", pid: holderPid, state: "idle in transaction" }),
+        ]);
+      });
+    } finally {
+      await holder.end();
+    }
+    // held back (no event is numbered while the lock is held), never skipped
+    expect(whileOpen).toBe(0);
+    expect(await follower.runOnce()).toBe(3);
+    expect((await receivedBy(t.query, "chain/held")).slice(-3)).toEqual(written);
   });
 });
