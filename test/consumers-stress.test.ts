@@ -151,12 +151,12 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
   });
   const written = new WriteLog();
   let followed: Followed[] = [];
-  const folder = mkdtempSync(join(tmpdir(), "spector-consumers-stress-"));
+  let folder: string | undefined;
   let cluster: ThrowawayCluster | undefined;
 
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   });
 
   test(`${WRITERS} writers for ${SECONDS} s: every reader and consumer sees every committed event once, none rolled back, in the replay's order`, async () => {
@@ -200,6 +200,7 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
 
   test("after pg_dump and a restore into a new cluster, the positions are as they were, readers go on from their cursors and consumers from their checkpoints", async () => {
     expect(followed.length).toBe(LOGS.length * 2);
+    folder = mkdtempSync(join(tmpdir(), "spector-consumers-stress-"));
     const dump = join(folder, "stress.dump");
     const dumped = spawnChild(join(BIN, "pg_dump"), ["-Fc", "-f", dump, "-d", t.url!], { encoding: "utf8" });
     expect(dumped.status, dumped.stderr).toBe(0);
