@@ -27,6 +27,7 @@ export const SLOW_SUITES = [
   "test/state-decide-concurrency.test.ts", // 16 concurrent decide calls at each isolation level (PostgreSQL only)
   "test/state-read-concurrency.test.ts", // readers beside writers on one record, each isolation level (PostgreSQL only)
   "test/materialized-concurrency.test.ts", // 16 writers keeping materialized rows, each isolation level (PostgreSQL only)
+  "test/consumers-stress.test.ts", // 8 writers, readers and consumers for a minute, pg_dump into a new cluster (PostgreSQL only)
   "test/**/*.slow.test.ts", // any other heavy suite: name it *.slow.test.ts
 ];
 
