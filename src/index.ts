@@ -107,6 +107,9 @@ export {
   type SameParentViolation,
   type RecordVersion,
 } from "./errors.js";
+// Following the log: positions, readAll, consumers
+export { positionsTable, type PositionsTable } from "./tables/positions-table.js";
+export { readAll, type ReadAllOptions, type ReadAllResult } from "./consumers/read-all.js";
 export {
   materialized,
   type Materialized,

@@ -36,6 +36,12 @@ export const REDACTION_COLUMNS = {
   reason: "reason",
 } as const;
 
+/** Column names of the positions table of an events table (`positions: true`: `T_positions`, `readAll`). */
+export const POSITION_COLUMNS = {
+  id: "id",
+  position: "position",
+} as const;
+
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated. */
 export const MAX_IDENTIFIER_BYTES = 63;
 

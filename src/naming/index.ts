@@ -19,6 +19,7 @@ export {
   COLUMNS,
   HEAD_COLUMNS,
   MAX_IDENTIFIER_BYTES,
+  POSITION_COLUMNS,
   REDACTION_COLUMNS,
   byteLength,
   camelCase,

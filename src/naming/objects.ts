@@ -96,6 +96,28 @@ export const names = {
      */
     chainAppendAt: (table: string) => `chain_append_at_${table}`,
   },
+  /**
+   * The positions of events table `T` (`positions: true`): a total order over its events, in the order
+   * they became visible, for `readAll` and consumers.
+   */
+  positions: {
+    /** `T_positions`: one row per event, its position (`NULL` until the event is positioned). */
+    table: (table: string) => `${table}_positions`,
+    /** `queue_positions_T`: the function behind the trigger that queues each new event for a position. */
+    queueFunction: (table: string) => `queue_positions_${table}`,
+    /** `queue_positions_T`: the AFTER INSERT statement trigger on `T`. */
+    trigger: (table: string) => `queue_positions_${table}`,
+    /** `position_events_T(max integer)`: gives queued, committed events the next positions. */
+    positionFunction: (table: string) => `position_events_${table}`,
+    /** `T_positions_key`: the unique index on `position` (the order readers follow). */
+    orderIndex: (table: string) => `${table}_positions_key`,
+    /** `T_positions_queue`: the partial index of the events not positioned yet, by `id`. */
+    queueIndex: (table: string) => `${table}_positions_queue`,
+    /** The name of the statement's new events (the transition table) inside the queue function. */
+    transitionTable: "spector_new_events",
+    /** The `LISTEN` / `NOTIFY` channel on which new events and new positions of `T` are announced. */
+    channel: (table: string) => `spector_positions_${table}`,
+  },
   /** Spector's chain of events table `T` (`hashed: true`). */
   spectorChain: {
     /** `chain_append_T`: the function that takes the chain's lock and reads its last hash, for `appendEvent`. */
@@ -130,6 +152,10 @@ export const names = {
     chainLink: "spector_chain_link",
     /** The one-row source of the query that reads a chain's head and the transaction's isolation level. */
     chainHead: "spector_chain_head",
+    /** The positions `readAll` reads after its cursor, which it joins the events to. */
+    window: "spector_window",
+    /** The position of each event `readAll` reads, beside the event's columns. */
+    position: "spector_position",
   },
   /**
    * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint

@@ -53,6 +53,7 @@ export const RULE_NAMES: Readonly<
   "same-parent": { on: ["link"], names: sameParentNames },
   "record-chain": { on: ["events"], names: recordChainNames },
   "record-version": { on: ["events"], names: recordVersionNames },
+  positions: { on: ["events"], names: positionsNames },
   "spector-chain": { on: ["events"], names: (table) => [[names.spectorChain.function(table), "function"]] },
   "append-only": { on: ["events", "link"], names: appendOnlyNames },
   // the distribution of a Citus-layout table creates no function or trigger: it brings no name
@@ -81,6 +82,21 @@ function recordVersionNames(table: string): DerivedName[] {
     [rule.function(table), "trigger function"],
     [rule.trigger(table), "trigger"],
     [rule.chainAppendAt(table), "function"],
+  ];
+}
+
+/** The names the positions of an events table bring (`positions: true`), its positions table's included. */
+function positionsNames(table: string): DerivedName[] {
+  const rule = names.positions;
+  const positions = rule.table(table);
+  return [
+    [rule.queueFunction(table), "trigger function"],
+    [rule.trigger(table), "trigger"],
+    [rule.positionFunction(table), "function"],
+    [positions, "table"],
+    [names.primaryKey(positions), "primary key"],
+    [rule.orderIndex(table), "unique index"],
+    [rule.queueIndex(table), "index"],
   ];
 }
 

@@ -35,8 +35,9 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
  * and `action` narrows `payload` to that action's type.
  *
  * `insertedAt` (and `updatedAt`) is PostgreSQL's text of a `timestamp` without time zone that holds
- * UTC, e.g. `"2026-11-26 06:21:56.123456"`, with no offset: `new Date(row.insertedAt)` would read it
- * as local time. Read it with `new Date(row.insertedAt.replace(" ", "T") + "Z")`.
+ * UTC, e.g. `"2026-11-26 06:21:56.123456"` (the fraction without its trailing zeros), with no offset:
+ * `new Date(row.insertedAt)` would read it as local time. Read it with
+ * `new Date(row.insertedAt.replace(" ", "T") + "Z")`.
  *
  * @example
  * ```ts

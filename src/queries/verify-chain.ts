@@ -1,6 +1,6 @@
 /**
- * `verifyChain`: Spector's hash chain of an events table (or of each table of a shard set), verified
- * through Drizzle.
+ * `verifyChain`: the hash chains of an events table (or of each table of a shard set), record chains
+ * (`hashed: "record"`) or Spector's chain (`hashed: true`), verified through Drizzle.
  *
  * @module
  */

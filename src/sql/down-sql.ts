@@ -48,8 +48,16 @@ export function spectorDownSql(options: SpectorOptions): string {
     plan.events.some((e) => e.name === events && (e.recordChain || e.versioned))
       ? [`DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, names.recordChain.headsTable(events))};`]
       : [];
+  const positions = (events: string) =>
+    plan.events.some((e) => e.name === events && e.positions)
+      ? [`DROP TABLE IF EXISTS ${quoteQualified(plan.pgSchema, names.positions.table(events))};`]
+      : [];
   return joinStatements([
     ...plan.links.flatMap((link) => drop("link", link.name)),
-    ...plan.events.flatMap((events) => [...drop("events", events.name), ...heads(events.name)]),
+    ...plan.events.flatMap((events) => [
+      ...drop("events", events.name),
+      ...heads(events.name),
+      ...positions(events.name),
+    ]),
   ]);
 }

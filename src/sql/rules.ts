@@ -18,6 +18,7 @@ import { dropRecordChainStatements, recordChainObjects, recordChainStatements } 
 import type { RuleObjects } from "./rule-objects.js";
 import { dropRecordVersionStatements, recordVersionObjects, recordVersionStatements } from "./record-version.js";
 import { dropSpectorChainStatements, spectorChainObjects, spectorChainStatements } from "./spector-chain.js";
+import { dropPositionsStatements, positionsObjects, positionsStatements } from "./positions.js";
 import { linkReplicaIdentityStatement } from "./replica-identity.js";
 import { dropSameParentStatements, sameParentObjects, sameParentStatements } from "./same-parent/index.js";
 import { joinStatements } from "./statements.js";
@@ -74,6 +75,19 @@ export const recordVersionRule: Rule<EventTableMeta> = {
 };
 
 /**
+ * Positions (`positions: true`): every event queued for a position when it is inserted, and the
+ * function that numbers committed events, for `readAll` and consumers.
+ */
+export const positionsRule: Rule<EventTableMeta> = {
+  kind: "positions",
+  on: ["events"],
+  wants: (events) => events.positions === true,
+  objects: positionsObjects,
+  install: positionsStatements,
+  remove: dropPositionsStatements,
+};
+
+/**
  * Spector's chain (`hashed: true`): the function `chain_append_T()` that `appendEvent` calls to take
  * the chain's lock and read its last hash in the statement that appends.
  */
@@ -114,6 +128,7 @@ export const RULES: readonly Rule[] = [
   sameParentRule,
   recordChainRule,
   recordVersionRule,
+  positionsRule,
   spectorChainRule,
   appendOnlyRule,
   citusDistributionRule,

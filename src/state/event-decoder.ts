@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { getTableColumns } from "drizzle-orm";
+import { entityKind, getTableColumns } from "drizzle-orm";
 import type { Events } from "../queries/target.js";
 
 /** The columns of one events table: their keys, database names and decoders, in the same order. */
@@ -51,4 +51,34 @@ export function decodeEvents(t: Events, raw: readonly Record<string, unknown>[])
     rows[i] = row as Events["$inferSelect"];
   }
   return rows;
+}
+
+/** The prepared read: run for mapped rows (`execute`) or, on the drivers of {@link RAW_QUERIES}, raw ones. */
+export interface ReadQuery {
+  execute(values: Record<string, unknown>): Promise<unknown>;
+  all(values: Record<string, unknown>): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * The prepared queries whose `all()` returns the driver's rows as objects by column name, each value
+ * parsed as `execute()` gets it (others, such as `pg-proxy`'s, return nothing or arrays).
+ */
+const RAW_QUERIES: ReadonlySet<unknown> = new Set([
+  "PostgresJsPreparedQuery",
+  "NodePgPreparedQuery",
+  "PglitePreparedQuery",
+  "NeonPreparedQuery",
+  "NeonHttpPreparedQuery",
+  "VercelPgPreparedQuery",
+]);
+
+/** Whether `query`'s `all()` gives raw rows by column name ({@link RAW_QUERIES}). */
+export function isRaw(query: ReadQuery): boolean {
+  return RAW_QUERIES.has((query.constructor as unknown as Record<symbol, unknown>)[entityKind]);
+}
+
+/** The events of `t` in `rows` (mapped by `select()`, the version's fields among them), without those fields. */
+export function eventsOf(t: Events, rows: readonly Record<string, unknown>[]): Events["$inferSelect"][] {
+  const keys = Object.keys(getTableColumns(t));
+  return rows.map((row) => Object.fromEntries(keys.map((key) => [key, row[key]])) as Events["$inferSelect"]);
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { and, asc, desc, entityKind, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
 import { alias, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { displayName, names } from "../naming/index.js";
@@ -15,7 +15,7 @@ import { prepared } from "../queries/read.js";
 import { refuseLaterEvent, type Events, type EventsTable } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
-import { decodeEvents } from "./event-decoder.js";
+import { decodeEvents, eventsOf, isRaw, type ReadQuery } from "./event-decoder.js";
 import type { RecordVersion } from "../errors.js";
 
 /** What {@link readRecord} read. */
@@ -73,36 +73,6 @@ export async function readRecord(
   const version: RecordVersion = { lastId: String(lastId), count: Number(head[names.alias.counted]) };
   const decoded = raw ? decodeEvents(t, rows) : eventsOf(t, rows);
   return { rows: upcastRows(events.meta, decoded), version };
-}
-
-/** The prepared read: run for mapped rows (`execute`) or, on the drivers of {@link RAW_QUERIES}, raw ones. */
-interface ReadQuery {
-  execute(values: Record<string, unknown>): Promise<unknown>;
-  all(values: Record<string, unknown>): Promise<Record<string, unknown>[]>;
-}
-
-/**
- * The prepared queries whose `all()` returns the driver's rows as objects by column name, each value
- * parsed as `execute()` gets it (others, such as `pg-proxy`'s, return nothing or arrays).
- */
-const RAW_QUERIES: ReadonlySet<unknown> = new Set([
-  "PostgresJsPreparedQuery",
-  "NodePgPreparedQuery",
-  "PglitePreparedQuery",
-  "NeonPreparedQuery",
-  "NeonHttpPreparedQuery",
-  "VercelPgPreparedQuery",
-]);
-
-/** Whether `query`'s `all()` gives raw rows by column name ({@link RAW_QUERIES}). */
-function isRaw(query: ReadQuery): boolean {
-  return RAW_QUERIES.has((query.constructor as unknown as Record<symbol, unknown>)[entityKind]);
-}
-
-/** The events of `t` in `rows` (mapped by `select()`, the version's fields among them), without those fields. */
-function eventsOf(t: Events, rows: readonly Record<string, unknown>[]): Events["$inferSelect"][] {
-  const keys = Object.keys(getTableColumns(t));
-  return rows.map((row) => Object.fromEntries(keys.map((key) => [key, row[key]])) as Events["$inferSelect"]);
 }
 
 /** How many of a record's last events `aggregate` looks through for its latest savepoint first. */

@@ -51,8 +51,9 @@ const utcNowDefault = () => sql`(now() AT TIME ZONE 'utc'::text)`;
 
 /**
  * A `timestamp` (without time zone, so microsecond precision) column in Drizzle's string mode:
- * PostgreSQL's own text, with all six fractional digits, e.g. `"2026-11-26 06:21:56.123456"`. The
- * `date` mode would drop the microseconds that order events written in the same millisecond.
+ * PostgreSQL's own text, to the microsecond, e.g. `"2026-11-26 06:21:56.123456"` (without the
+ * fraction's trailing zeros: `"2026-11-26 06:21:56.12"`, `"2026-11-26 06:21:56"`). The `date` mode
+ * would drop the microseconds that order events written in the same millisecond.
  *
  * It defaults to the current UTC time twice over: in the database (for writers that leave it out,
  * such as raw SQL) and in Drizzle's inserts (so inserts also work on tables made by Spector itself,

@@ -17,6 +17,7 @@ import { checkUpcast } from "./upcast.js";
 const EVENT_TABLE_OPTIONS = [
   "hashed",
   "versioned",
+  "positions",
   "appendOnly",
   "pgSchema",
   "updatedAt",
@@ -35,6 +36,7 @@ export interface CheckedEventTableOptions extends EventTypingPlan {
   readonly hashed: boolean;
   readonly recordChain: boolean;
   readonly versioned: boolean;
+  readonly positions: boolean;
   readonly appendOnly: boolean;
   readonly updatedAt: boolean;
   readonly recordIndex: boolean;
@@ -99,13 +101,15 @@ export function checkEventTableOptions(options: unknown, extraKeys: readonly str
     );
   }
   const schemaModules = checkSchemaModules(object.schemaModules, hashed, schemas);
-  const layout = checkLayout(object, { hashed, appendOnly, recordIndex });
+  const positions = checkBoolean(at(OPTIONS, "positions"), object.positions, false);
+  const layout = checkLayout(object, { hashed, appendOnly, recordIndex, positions });
   const versioned = checkVersioned(object, { recordChain });
   const upcast = checkUpcast(object.upcast, schemas);
   return {
     hashed,
     recordChain,
     versioned,
+    positions,
     appendOnly,
     updatedAt,
     recordIndex,
@@ -145,7 +149,12 @@ function checkVersioned(object: Record<string, unknown>, given: { readonly recor
  */
 function checkLayout(
   object: Record<string, unknown>,
-  given: { readonly hashed: boolean; readonly appendOnly: boolean; readonly recordIndex: boolean },
+  given: {
+    readonly hashed: boolean;
+    readonly appendOnly: boolean;
+    readonly recordIndex: boolean;
+    readonly positions: boolean;
+  },
 ): Layout {
   const path = at(OPTIONS, "layout");
   if (object.layout === undefined || object.layout === "spector") return "spector";
@@ -167,6 +176,12 @@ function checkLayout(
   }
   if (given.appendOnly) {
     refused("appendOnly", "the guard is a trigger, and this layout installs no trigger on a distributed table yet");
+  }
+  if (given.positions) {
+    refused(
+      "positions",
+      "each worker would number its own shards' events, and no order across the workers is kept yet: follow a Citus log by `listByParent` per record, or keep positions on a table of the coordinator",
+    );
   }
   if (given.recordIndex) refused("recordIndex", "the layout's primary key `(parent_id, id)` is that index already");
   return "citus";

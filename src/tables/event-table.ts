@@ -29,6 +29,7 @@ import {
   type HeadsTable,
   type VersionHeadsTable,
 } from "./heads-table.js";
+import { buildPositionsTable } from "./positions-table.js";
 import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 
 export { tableFunction, type SpectorPgTable } from "./pg-table.js";
@@ -105,7 +106,7 @@ export interface EventShapeMark<TShape extends EventShape> {
  * ```ts
  * type Row = EventTable<"events", undefined, true, true>["$inferSelect"];
  * // { id: string; parentId: string; payload: unknown; schema: number; action: number;
- * //   hash: Uint8Array | null; insertedAt: string; updatedAt: string }
+ * //   hash: Buffer | null; insertedAt: string; updatedAt: string }
  * ```
  */
 export type EventTable<
@@ -194,7 +195,8 @@ export function buildEventTable(plan: EventTablePlan, schema: string | undefined
     ...(plan.recordIndex ? [index(names.index(plan.name, names.recordIndexColumns)).on(t.parentId, t.id)] : []),
   ]);
   const heads = plan.recordChain || plan.versioned ? { headsTable: buildHeadsTable(plan, schema) } : {};
-  const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan, ...heads };
+  const positions = plan.positions ? { positionsTable: buildPositionsTable(plan, schema) } : {};
+  const meta: EventTableMeta = { kind: "events", pgSchema: schema, ...plan, ...heads, ...positions };
   return setMeta(table, meta) as unknown as AnyEventTable;
 }
 

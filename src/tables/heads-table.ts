@@ -37,7 +37,7 @@ export function headsColumns() {
  * @example
  * ```ts
  * type Head = HeadsTable<"events_heads", undefined>["$inferSelect"];
- * // { parentId: string; lastId: string; lastHash: Uint8Array; eventCount: number }
+ * // { parentId: string; lastId: string; lastHash: Buffer; eventCount: number }
  * ```
  */
 export type HeadsTable<

@@ -40,6 +40,11 @@ export interface EventTablePlan extends EventTypingPlan {
    * record chain (absent, as written by hand: none unless {@link EventTablePlan.recordChain}).
    */
   readonly versioned?: boolean;
+  /**
+   * `positions: true`: every event gets a position in `T_positions` once committed, for `readAll` and
+   * consumers (`sql/positions.ts`; absent, as written by hand: none).
+   */
+  readonly positions?: boolean;
   /** `appendOnly: true`: the guard against UPDATE, DELETE and TRUNCATE (`sql/append-only.ts`). */
   readonly appendOnly: boolean;
   readonly updatedAt: boolean;
@@ -81,6 +86,8 @@ export interface EventTableMeta extends EventTablePlan {
   readonly pgSchema: string | undefined;
   /** The heads table object of a record chain (absent otherwise, and in metadata written by hand). */
   readonly headsTable?: object;
+  /** The positions table object (`positions: true`; absent otherwise, and in metadata written by hand). */
+  readonly positionsTable?: object;
 }
 
 /** Metadata of a link table. */

@@ -60,6 +60,12 @@ export interface EventTableOptions {
    */
   readonly versioned?: boolean;
   /**
+   * Give every event a position once committed (`T_positions`, kept by a trigger for every writer), a
+   * total order that `readAll` and consumers follow without skipping or repeating. Not with `layout:
+   * "citus"`. Default `false`. See docs/consumers.md.
+   */
+  readonly positions?: boolean;
+  /**
    * Refuse `UPDATE`, `DELETE` and `TRUNCATE` on the events table and its link tables, with SQLSTATE
    * `2F002`: a guard the `drizzle-spector generate` migration installs, which only a role that may
    * alter the table can lift. Default `false`.
@@ -224,6 +230,7 @@ type WideFlags<O> =
   | ("hashed" extends keyof O ? (string extends O["hashed" & keyof O] ? "hashed" : never) : never)
   | ("updatedAt" extends keyof O ? (boolean extends O["updatedAt" & keyof O] ? "updatedAt" : never) : never)
   | ("versioned" extends keyof O ? (boolean extends O["versioned" & keyof O] ? "versioned" : never) : never)
+  | ("positions" extends keyof O ? (boolean extends O["positions" & keyof O] ? "positions" : never) : never)
   | ("layout" extends keyof O ? (string extends O["layout" & keyof O] ? "layout" : never) : never)
   | ("layout" extends keyof O ? ("spector" | "citus" extends O["layout" & keyof O] ? "layout" : never) : never)
   | (O extends { readonly links: readonly (infer L)[] } ? WideTyped<L> : never)

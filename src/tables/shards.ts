@@ -276,6 +276,13 @@ export function shardSet<const T extends object>(tables: readonly T[]): ShardSet
           `an events table with record heads as \`tables[0]\` (${first.name}) has them, or without as it has none: the same \`versioned\``,
         );
       }
+      if (Boolean(meta.positions) !== Boolean(first.positions)) {
+        throw new SpectorOptionError(
+          option,
+          meta.name,
+          `an events table with positions as \`tables[0]\` (${first.name}) has them, or without as it has none: the same \`positions\``,
+        );
+      }
     }
   });
   metas.forEach((meta, i) => {

@@ -15,6 +15,7 @@ import {
 } from "./event-table.js";
 import { buildLinkTable, type LinkTable, type TypedOf } from "./link-table.js";
 import type { HeadsTable, VersionHeadsTable } from "./heads-table.js";
+import type { PositionsTable } from "./positions-table.js";
 import { eventTableMeta } from "./meta.js";
 import type { CheckedOptions, LinkSpec, SpectorOptionsShape, TableOrShards } from "./options.js";
 import { planSchema } from "./plan.js";
@@ -72,6 +73,11 @@ export type SpectorTables<O> = {
         : never
   ]: VersionHeadsTable<`${E}_heads`, PgSchemaOf<O>>;
 } & {
+  [E in EventNamesOf<O> as O extends { readonly positions: true } ? `${E}_positions` : never]: PositionsTable<
+    `${E}_positions`,
+    PgSchemaOf<O>
+  >;
+} & {
   [L in LinkEntry<O> as L["name"]]: LinkTable<L["name"], PgSchemaOf<O>, L["foreignKey"], L["typed"], L["events"]>;
 };
 
@@ -88,6 +94,7 @@ export type SpectorTables<O> = {
  * | `foreignShards` | `number` | the number of `shards`: how many of the first shards ids not made here route over |
  * | `hashed` | `boolean \| "record"` | `false` (`"record"` adds `<table>_heads` to the result) |
  * | `versioned` | `boolean` | `false` (`true` adds `<table>_heads`: record heads, for `expected` versions) |
+ * | `positions` | `boolean` | `false` (`true` adds `<table>_positions`: the order `readAll` and consumers follow) |
  * | `appendOnly` | `boolean` | `false` |
  * | `links` | `[table, foreignKey, { typed?, constrained? }?][]` | `[]` (`typed` false, `constrained` true) |
  * | `pgSchema` | `string` | the default schema (`public`) |
@@ -120,6 +127,7 @@ export function spectorTables<const O extends SpectorOptionsShape>(
     tables[events.name] = table;
     if (events.recordChain || events.versioned)
       tables[names.recordChain.headsTable(events.name)] = eventTableMeta("table", table).headsTable;
+    if (events.positions) tables[names.positions.table(events.name)] = eventTableMeta("table", table).positionsTable;
   }
   for (const link of plan.links) tables[link.name] = buildLinkTable(link, eventTables.get(link.events)!, plan.pgSchema);
   return tables as SpectorTables<O>;

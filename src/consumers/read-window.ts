@@ -1,0 +1,111 @@
+/**
+ * The read under `readAll` and consumers: the next positions of each table of a log after a cursor,
+ * and their events, in position order; no event is numbered here (see `position-events.ts`).
+ *
+ * @module
+ */
+import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
+import { names } from "../naming/index.js";
+import { prepared } from "../queries/read.js";
+import type { Events } from "../queries/target.js";
+import type { SpectorDatabase } from "../queries/types.js";
+import { upcastRows } from "../queries/upcast-rows.js";
+import { decodeEvents, eventsOf, isRaw, type ReadQuery } from "../state/event-decoder.js";
+import type { PositionsTable } from "../tables/positions-table.js";
+import type { Log } from "./log.js";
+
+/** What {@link readWindow} read: the events (upcast), and the last position read in each table. */
+export interface Window {
+  readonly events: Events["$inferSelect"][];
+  readonly positions: number[];
+}
+
+/** One position read: its table, and its event (`undefined` when the event is left out or gone). */
+interface Read {
+  readonly position: number;
+  readonly table: number;
+  readonly event: Events["$inferSelect"] | undefined;
+}
+
+/**
+ * Reads up to `limit` positions after `after` (one per table of `log`), with their events, in
+ * position order (for a shard set: by position, then by the shard's place in the set). With `codes`,
+ * events of other schemas are left out, but their positions are read past.
+ */
+export async function readWindow(
+  db: SpectorDatabase,
+  log: Log,
+  after: readonly number[],
+  limit: number,
+  codes: readonly number[] | undefined,
+): Promise<Window> {
+  const reads = await Promise.all(
+    log.tables.map((table, i) => readTable(db, table.table, table.positions, i, after[i]!, limit, codes)),
+  );
+  let merged = reads.flat();
+  if (log.tables.length > 1) {
+    merged.sort((a, b) => a.position - b.position || a.table - b.table);
+    merged = merged.slice(0, limit);
+  }
+  const positions = [...after];
+  const events: Events["$inferSelect"][] = [];
+  for (const read of merged) {
+    positions[read.table] = read.position;
+    if (read.event !== undefined) events.push(read.event);
+  }
+  return { events: upcastRows(log.meta, events), positions };
+}
+
+/** The positions after `after` in one table, with their events. */
+async function readTable(
+  db: SpectorDatabase,
+  t: Events,
+  p: PositionsTable,
+  table: number,
+  after: number,
+  limit: number,
+  codes: readonly number[] | undefined,
+): Promise<Read[]> {
+  const filtered = codes !== undefined;
+  const query = prepared(db, t, filtered ? "read_all_schemas" : "read_all", () =>
+    buildRead(db, t, p, filtered),
+  ) as unknown as ReadQuery;
+  const values = { after, limit, ...(filtered ? { schemas: codes } : {}) };
+  const raw = isRaw(query);
+  const rows = raw ? await query.all(values) : ((await query.execute(values)) as Record<string, unknown>[]);
+  const decoded = raw ? decodeEvents(t, rows) : eventsOf(t, rows);
+  return rows.map((row, i) => ({
+    position: Number(row[names.alias.position]),
+    table,
+    event: decoded[i]!.id === null || decoded[i]!.id === undefined ? undefined : decoded[i],
+  }));
+}
+
+/**
+ * The read of one table: the positions after placeholder `after` (at most `limit`), each with its
+ * event's columns under their own names (`NULL` when left out by placeholder `schemas`) and the
+ * position under `names.alias.position`.
+ */
+function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: boolean) {
+  const w = db
+    .select({ position: p.position, id: p.id })
+    .from(p)
+    .where(gt(p.position, sql`${sql.placeholder("after")}::pg_catalog.int8`))
+    .orderBy(asc(p.position))
+    .limit(sql.placeholder("limit") as never)
+    .as(names.alias.window);
+  const joined = filtered
+    ? and(
+        eq(t.id, w.id),
+        sql`${t.schema} OPERATOR(pg_catalog.=) ANY (${sql.placeholder("schemas")}::pg_catalog.int4[])`,
+      )
+    : eq(t.id, w.id);
+  return db
+    .select({
+      ...getTableColumns(t),
+      [names.alias.position]: sql<string>`${w.position}::pg_catalog.text`.as(names.alias.position),
+    })
+    .from(w)
+    .leftJoin(t, joined)
+    .orderBy(asc(w.position));
+}

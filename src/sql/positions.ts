@@ -1,0 +1,166 @@
+/**
+ * Positions (`positions: true`): a total order over an events table's events, in the order they
+ * became visible, that every writer's events take part in (appendEvent, raw SQL, `COPY`, an Elixir
+ * service on Spector that knows nothing of it).
+ *
+ * - An `AFTER INSERT` statement trigger on `T` queues each new event in `T_positions` with a `NULL`
+ *   position, in the writer's transaction (so an aborted event is never queued), and announces it on
+ *   the channel `spector_positions_T`.
+ * - `position_events_T(max)` numbers queued events that are committed: under a transaction-level
+ *   advisory lock (one positioner at a time; another caller returns at once), it reads the last
+ *   position and the queue in a snapshot taken after the lock, and numbers up to `max` queued events
+ *   after it, by `id`. A writer's open transaction holds nobody back: its events are queued when it
+ *   commits, and take the positions after every position given by then.
+ *
+ * Why this never skips: positions are given only to committed events, in increasing order, by one
+ * positioner at a time, each of which sees every position given before it (it commits before it lets
+ * the lock go). An event committed later is numbered later. A reader that read position `p` can never
+ * meet a new event at or before `p`.
+ *
+ * @module
+ */
+import { POSITION_COLUMNS, names, type TableName } from "../naming/index.js";
+import type { EventTableMeta } from "../tables/meta.js";
+import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
+import { createStatements, PINNED_SEARCH_PATH, type RuleFunction, type RuleObjects } from "./rule-objects.js";
+
+/**
+ * The upper 32 bits of the advisory lock key of a positions table's positioner: "SPEC"; the lower 32
+ * bits are the positions table's oid. `pg_locks` shows it as `classid` 1397768515, `objid` the oid,
+ * `objsubid` 1.
+ */
+export const POSITIONER_LOCK_CLASS = 0x53504543;
+
+/** The positions table of events table `table`. */
+export function positionsTableOf(table: TableName): TableName {
+  return { pgSchema: table.pgSchema, name: names.positions.table(table.name) };
+}
+
+/** The arguments of `position_events_T`, as `pg_get_function_identity_arguments` renders them. */
+export const POSITION_EVENTS_ARGUMENTS = "max integer";
+
+/** The advisory lock key of the positioner of `positions`, as SQL (its `regclass` read when it runs). */
+function lockKey(positions: TableName): string {
+  const regclass = `${quoteLiteral(quoteQualified(positions.pgSchema, positions.name))}::pg_catalog.regclass`;
+  return `(${POSITIONER_LOCK_CLASS}::pg_catalog.int8 OPERATOR(pg_catalog.<<) 32) OPERATOR(pg_catalog.|) ${regclass}::pg_catalog.oid::pg_catalog.int8`;
+}
+
+/** The trigger function that queues a statement's new events (`queue_positions_T`). */
+function queueFunction(meta: EventTableMeta): RuleFunction {
+  const positions = positionsTableOf(meta);
+  const body = `BEGIN
+  INSERT INTO ${quoteQualified(positions.pgSchema, positions.name)} (${quoteIdent(POSITION_COLUMNS.id)})
+  SELECT n.${quoteIdent(POSITION_COLUMNS.id)} FROM ${quoteIdent(names.positions.transitionTable)} AS n;
+  PERFORM pg_catalog.pg_notify(${quoteLiteral(names.positions.channel(meta.name))}, '');
+  RETURN NULL;
+END`;
+  return {
+    schema: meta.pgSchema,
+    name: names.positions.queueFunction(meta.name),
+    source: `\n${body}\n`,
+    securityDefiner: true,
+    config: PINNED_SEARCH_PATH,
+  };
+}
+
+/**
+ * `position_events_T(max integer) RETURNS bigint`: numbers up to `max` committed, queued events after
+ * the last position, by `id`, and returns how many (`-1` when another session is numbering: its
+ * positions appear when it commits; `0` above READ COMMITTED, whose snapshot could predate positions
+ * given since, so it numbers nothing). Announces new positions on the table's channel.
+ */
+function positionFunction(meta: EventTableMeta): RuleFunction {
+  const positions = positionsTableOf(meta);
+  const table = quoteQualified(positions.pgSchema, positions.name);
+  const [id, position] = [quoteIdent(POSITION_COLUMNS.id), quoteIdent(POSITION_COLUMNS.position)];
+  const body = `DECLARE
+  last pg_catalog.int8;
+  numbered pg_catalog.int8;
+BEGIN
+  IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+    RETURN 0;
+  END IF;
+  IF NOT pg_catalog.pg_try_advisory_xact_lock(${lockKey(positions)}) THEN
+    RETURN -1;
+  END IF;
+  -- a new snapshot for each statement from here: every position given before the lock is seen
+  SELECT p.${position} INTO last FROM ${table} AS p
+   WHERE p.${position} IS NOT NULL ORDER BY p.${position} DESC LIMIT 1;
+  last := COALESCE(last, 0);
+  UPDATE ${table} AS p SET ${position} = q.next
+    FROM (SELECT w.${id}, last OPERATOR(pg_catalog.+) pg_catalog.row_number() OVER (ORDER BY w.${id}) AS next
+            FROM (SELECT u.${id} FROM ${table} AS u WHERE u.${position} IS NULL
+                   ORDER BY u.${id} LIMIT GREATEST(max, 0)) AS w) AS q
+   WHERE p.${id} OPERATOR(pg_catalog.=) q.${id};
+  GET DIAGNOSTICS numbered = ROW_COUNT;
+  IF numbered OPERATOR(pg_catalog.>) 0 THEN
+    PERFORM pg_catalog.pg_notify(${quoteLiteral(names.positions.channel(meta.name))}, '');
+  END IF;
+  RETURN numbered;
+END`;
+  return {
+    schema: meta.pgSchema,
+    name: names.positions.positionFunction(meta.name),
+    source: `\n${body}\n`,
+    securityDefiner: true,
+    config: PINNED_SEARCH_PATH,
+    arguments: POSITION_EVENTS_ARGUMENTS,
+    returns: { setOf: false, schema: "pg_catalog", type: "int8" },
+  };
+}
+
+/**
+ * The functions and trigger of the positions of events table `T`: `queue_positions_T()` behind the
+ * `AFTER INSERT` statement trigger `queue_positions_T`, and `position_events_T(max integer)`. Both are
+ * `SECURITY DEFINER` with the rules' pinned `search_path` (writers and readers need no privilege on
+ * `T_positions`); `EXECUTE` on `position_events_T` is revoked from `PUBLIC`: grant it to the roles
+ * that call `readAll` or run consumers.
+ *
+ * @example
+ * ```ts
+ * positionsObjects(meta).triggers[0]!.name; // "queue_positions_events"
+ * ```
+ */
+export function positionsObjects(meta: EventTableMeta): RuleObjects {
+  const rule = names.positions;
+  return {
+    functions: [queueFunction(meta), positionFunction(meta)],
+    triggers: [
+      {
+        name: rule.trigger(meta.name),
+        table: { pgSchema: meta.pgSchema, name: meta.name },
+        function: rule.queueFunction(meta.name),
+        event: "AFTER INSERT",
+        level: "statement",
+        newTable: rule.transitionTable,
+      },
+    ],
+    tables: [positionsTableOf(meta)],
+  };
+}
+
+/**
+ * The statements that install the positions on events table `meta`: the events it already holds are
+ * queued (in `id` order, under a lock that keeps writers out until the migration commits), then the
+ * functions and trigger.
+ */
+export function positionsStatements(meta: EventTableMeta): string[] {
+  const table = quoteQualified(meta.pgSchema, meta.name);
+  const positions = positionsTableOf(meta);
+  const id = quoteIdent(POSITION_COLUMNS.id);
+  // only events not queued yet: a migration run again, or positions restored with their events, queue nothing twice
+  const backfill =
+    `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE;\n` +
+    `INSERT INTO ${quoteQualified(positions.pgSchema, positions.name)} (${id}) SELECT e.${id} FROM ${table} AS e ` +
+    `WHERE NOT EXISTS (SELECT FROM ${quoteQualified(positions.pgSchema, positions.name)} AS p WHERE p.${id} OPERATOR(pg_catalog.=) e.${id}) ORDER BY e.${id};`;
+  return [...backfill.split("\n"), ...createStatements(positionsObjects(meta))];
+}
+
+/** The statements that remove the positions from events table `table` (its positions table is drizzle-kit's). */
+export function dropPositionsStatements(table: TableName): string[] {
+  const rule = names.positions;
+  return [
+    `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, rule.queueFunction(table.name))}() CASCADE;`,
+    `DROP FUNCTION IF EXISTS ${quoteQualified(table.pgSchema, rule.positionFunction(table.name))}(integer);`,
+  ];
+}

@@ -1,0 +1,185 @@
+/**
+ * Positions and `readAll`, on PGlite and PostgreSQL: every writer's events get a position once
+ * committed (helpers, raw SQL, COPY), rolled-back ones never; reading on from `next` gives every
+ * event once, in one order that a second read from the start repeats; `schemas` filters; bad input
+ * is refused before any SQL. Concurrent writers and restores: test/consumers-stress.test.ts.
+ */
+import { expect, test } from "vitest";
+import {
+  appendEvent,
+  appendEvents,
+  eventTable,
+  positionsTable,
+  readAll,
+  shardSet,
+  spectorActions,
+  spectorTables,
+  type EventRow,
+  type PositionsTable,
+} from "../src/index.js";
+import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
+import { createSql } from "./support/ddl.js";
+import { expectRejects, expectThrows } from "./support/failures.js";
+
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
+type Expect<T extends true> = T;
+
+const schemas = { order: 0, note: 1 } as const;
+const actions = spectorActions([]);
+const { log, log_positions } = spectorTables({ table: "log", positions: true, schemas, actions });
+const { chained, chained_heads, chained_positions } = spectorTables({
+  table: "chained",
+  hashed: "record",
+  positions: true,
+  actions,
+});
+const bare = eventTable("bare", { positions: true, actions });
+const bare_positions = positionsTable(bare);
+const { none } = spectorTables({ table: "none" });
+const sharded = spectorTables({ shards: ["pl_0", "pl_1"], positions: true, schemas, actions });
+const shards = shardSet([sharded.pl_0, sharded.pl_1]);
+const schema = {
+  log,
+  log_positions,
+  chained,
+  chained_heads,
+  chained_positions,
+  bare,
+  bare_positions,
+  none,
+  ...sharded,
+};
+
+type _positions = Expect<Equal<typeof bare_positions, PositionsTable<"bare_positions", undefined>>>;
+type _row = Expect<Equal<(typeof log_positions)["$inferSelect"], { id: string; position: number | null }>>;
+
+/** Every event of `table` by reading on from the start, `limit` at a time. */
+async function readEverything<T extends typeof log>(db: TestDatabase["db"], table: T, limit: number) {
+  const seen: EventRow<T>[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const { events, next } = await readAll(db, table, { after, limit });
+    if (events.length === 0) {
+      expect(next).toBe(after ?? next);
+      return seen;
+    }
+    seen.push(...events);
+    after = next;
+  }
+}
+
+describeBackends("positions and readAll", (backend) => {
+  const t = useDatabase(backend, async (t) => {
+    await t.execMigration(await createSql(schema));
+  });
+
+  test("every writer's committed events are read once, in one order, and rolled-back ones never", async () => {
+    const first = await appendEvent(t.db, log, { schema: "order", action: "insert", payload: { n: 1 } });
+    await appendEvents(t.db, log, {
+      parentId: first.id,
+      events: [
+        { schema: "note", action: "update", payload: { n: 2 } },
+        { schema: "order", action: "update", payload: { n: 3 } },
+      ],
+    });
+    // raw SQL, and a statement rolled back
+    await t.query(
+      `INSERT INTO log (id, parent_id, payload, schema, action) VALUES (gen_random_uuid(), $1, '{"n":4}', 0, 1)`,
+      [first.id],
+    );
+    await expect(
+      t.db.transaction(async (tx) => {
+        await appendEvent(tx, log, { parentId: first.id, schema: "order", action: "update", payload: { n: 99 } });
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    // COPY
+    const copied = "018f0000-0000-7000-8000-000000000001";
+    await t.copyIn("log (id, parent_id, payload, schema, action)", `${copied}\t${first.id}\t{"n":5}\t0\t1\n`);
+    const all = await readEverything(t.db, log, 2);
+    expect(all.map((e) => (e.payload as { n: number }).n).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(all.map((e) => e.id)).size).toBe(5);
+    // the same order from the start, in one read or many
+    const again = await readAll(t.db, log, { limit: 100 });
+    expect(again.events.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    // the positions are 1..5, each event once, and nothing is left unnumbered
+    const rows = await t.query<{ position: string | null }>(
+      `SELECT position::text FROM log_positions ORDER BY position`,
+    );
+    expect(rows.map((r) => r.position)).toEqual(["1", "2", "3", "4", "5"]);
+    // rows come back as the other helpers return them, schemas by name
+    expect(all[0]).toMatchObject({ schema: "order", action: "insert", parentId: first.id });
+  });
+
+  test("reading on from `next` gives what was written since, and nothing when nothing was", async () => {
+    const before = await readAll(t.db, log, { limit: 10_000 });
+    const empty = await readAll(t.db, log, { after: before.next });
+    expect(empty).toEqual({ events: [], next: before.next });
+    const added = await appendEvent(t.db, log, { schema: "note", action: "insert", payload: { n: 6 } });
+    const after = await readAll(t.db, log, { after: before.next });
+    expect(after.events.map((e) => e.id)).toEqual([added.id]);
+  });
+
+  test("`schemas` reads only those schemas, and moves past the others", async () => {
+    const { next: start } = await readAll(t.db, log, { limit: 10_000 });
+    const a = await appendEvent(t.db, log, { schema: "order", action: "insert", payload: { n: 7 } });
+    await appendEvent(t.db, log, { schema: "note", action: "insert", payload: { n: 8 } });
+    const notes = await readAll(t.db, log, { after: start, schemas: ["order"] });
+    expect(notes.events.map((e) => e.id)).toEqual([a.id]);
+    expect(await readAll(t.db, log, { after: notes.next })).toEqual({ events: [], next: notes.next });
+  });
+
+  test("within a record chain, positions follow the record's order", async () => {
+    const root = await appendEvent(t.db, chained, { schema: 0, action: "insert", payload: { i: 0 } });
+    for (let i = 1; i < 6; i++) {
+      await appendEvent(t.db, chained, { parentId: root.id, schema: 0, action: "update", payload: { i } });
+    }
+    const { events } = await readAll(t.db, chained);
+    expect(events.map((e) => (e.payload as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  test("a shard set reads all its shards, each event once", async () => {
+    const written: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const e = await appendEvent(t.db, shards, { schema: "order", action: "insert", payload: { i } });
+      written.push(e.id);
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const { events, next } = await readAll(t.db, shards, { after, limit: 5 });
+      if (events.length === 0) break;
+      seen.push(...events.map((e) => e.id));
+      after = next;
+    }
+    expect(seen.sort()).toEqual([...written].sort());
+  });
+
+  test("bad input is refused before any SQL, naming the option", async () => {
+    const sent: string[] = [];
+    const db = t.logged(sent);
+    await expectRejects(readAll(db, none as never), { option: "table", mentions: ["positions: true"] });
+    await expectRejects(readAll(db, log, { after: "42" }), { option: "after", mentions: ["from the start"] });
+    await expectRejects(readAll(db, log, { after: "p1:1,2" }), { option: "after", mentions: ["for this table"] });
+    await expectRejects(readAll(db, shards, { after: "p1:1" }), {
+      option: "after",
+      mentions: ["shard set of 2 tables"],
+    });
+    await expectRejects(readAll(db, log, { limit: 0 }), { option: "limit", mentions: ["an integer from 1 to 10,000"] });
+    await expectRejects(readAll(db, log, { schemas: ["nope" as "order"] }), {
+      option: "schemas[0]",
+      mentions: ['"order", "note"'],
+    });
+    await expectRejects(readAll(db, bare, { schemas: ["x" as never] }), {
+      option: "schemas[0]",
+      mentions: ["integers"],
+    });
+    await expectRejects(readAll(db, log, { from: 1 } as never), { option: "from" });
+    expect(sent).toEqual([]);
+    expectThrows(() => spectorTables({ table: "c", positions: true, layout: "citus" }), {
+      option: "positions",
+      mentions: ["layout"],
+    });
+    expectThrows(() => spectorTables({ table: "c", positions: 1 as never }), { option: "positions" });
+  });
+});
