@@ -49,6 +49,7 @@ import { names } from "../src/naming/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase, type FreshDatabase } from "../test/support/fresh-database.js";
+import { startThrowawayCluster } from "../test/support/throwaway-cluster.js";
 import { appendsPerSecond } from "./appends.js";
 import type { EmmettConsumerOps } from "./consumers-emmett.js";
 import { fmt, median, percentile } from "./stats.js";
@@ -69,6 +70,8 @@ const SINGLE_WARMUP = 100;
 const BLOCK = 50;
 const APPEND_SECONDS = 2;
 const APPEND_ROUNDS = 5;
+/** Which of the three measures to run (BENCH_CONSUMER_PARTS, e.g. "13"; all by default). */
+const PARTS = process.env.BENCH_CONSUMER_PARTS ?? "123";
 const NA = "n/a (consumer not on main)";
 
 const declared = { schemas: { account: 0, item: 1 }, actions: { deposit: 10 } } as const;
@@ -228,8 +231,25 @@ interface Line {
   readonly met: boolean | undefined;
 }
 
-/** Runs the consumers part on the server of `url` and prints its figures. */
-export async function benchConsumers(url: string): Promise<void> {
+/**
+ * Runs the consumers part and prints its figures: on a throwaway cluster of its own (the local
+ * PostgreSQL binaries, default settings), or on the server of `url` with BENCH_CONSUMERS_SERVER=shared.
+ * Why a cluster of its own: Emmett's consumer reads only events of transactions older than the
+ * cluster's oldest running one (`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`), so that on
+ * a shared server any session idle in a transaction, in any database, stops it (seen here: a test
+ * session of another project idle in its transaction for minutes); its throughput would measure them.
+ */
+export async function benchConsumers(sharedUrl: string): Promise<void> {
+  const shared = process.env.BENCH_CONSUMERS_SERVER === "shared";
+  const cluster = shared ? undefined : await startThrowawayCluster({});
+  try {
+    await benchOn(cluster?.url() ?? sharedUrl, shared ? "the shared server" : "a throwaway cluster of its own");
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+async function benchOn(url: string, server: string): Promise<void> {
   const created: FreshDatabase[] = [];
   const fresh = async (prefix: string) => {
     const db = await createFreshDatabase(url, prefix);
@@ -260,7 +280,8 @@ export async function benchConsumers(url: string): Promise<void> {
     });
     const [{ server_version: version }] = (await admin`SHOW server_version`) as unknown as [{ server_version: string }];
     console.log(
-      `consumers, side by side with a raw keyset SELECT and Emmett 0.42's PostgreSQL consumer, PostgreSQL ${version}; ` +
+      `consumers, side by side with a raw keyset SELECT and Emmett 0.42's PostgreSQL consumer, PostgreSQL ${version} ` +
+        `(${server}); ` +
         `databases ${oursDb.name} (ours, postgres.js) and ${emmettDb.name} (Emmett, node-postgres, in a child process)`,
     );
     console.log(
@@ -269,7 +290,7 @@ export async function benchConsumers(url: string): Promise<void> {
     console.log(`  load average at the start: ${load()}`);
 
     // 1. throughput -----------------------------------------------------------------------------------
-    {
+    if (PARTS.includes("1")) {
       const started = performance.now();
       await admin.unsafe(`CREATE FUNCTION bench_id(n bigint) RETURNS uuid IMMUTABLE LANGUAGE sql AS
         $$ SELECT (lpad(to_hex(1790000000000 + n), 12, '0') || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`);
@@ -388,7 +409,7 @@ export async function benchConsumers(url: string): Promise<void> {
     }
 
     // 2. commit-to-handler latency ----------------------------------------------------------------------
-    {
+    if (PARTS.includes("2")) {
       const wdb = drizzle(writers);
       const oursRound = async (table: AnyEventTable, round: number) => {
         const committed = new Map<string, number>();
@@ -533,7 +554,7 @@ export async function benchConsumers(url: string): Promise<void> {
     }
 
     // 3. the append cost of positions ---------------------------------------------------------------------
-    {
+    if (PARTS.includes("3")) {
       const sides = [
         { key: "positioned", label: "positions: true", table: tables.positioned! },
         { key: "plain", label: "without positions", table: tables.plain! },
