@@ -110,6 +110,16 @@ export {
 // Following the log: positions, readAll, consumers
 export { positionsTable, type PositionsTable } from "./tables/positions-table.js";
 export { readAll, type ReadAllOptions, type ReadAllResult } from "./consumers/read-all.js";
+export { consumerTable, type CheckpointsTable } from "./consumers/consumer-table.js";
+export {
+  consumer,
+  type Consumer,
+  type ConsumerDatabase,
+  type ConsumerOptions,
+  type TransactionOf,
+} from "./consumers/consumer.js";
+export { consumerStatus, type ConsumerStatus, type HoldingBackend } from "./consumers/consumer-status.js";
+export { resetConsumer, type ResetConsumerOptions } from "./consumers/reset-consumer.js";
 export {
   materialized,
   type Materialized,

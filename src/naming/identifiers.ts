@@ -42,6 +42,14 @@ export const POSITION_COLUMNS = {
   position: "position",
 } as const;
 
+/** Column names of a checkpoints table (`consumerTable`): one row per consumer name. */
+export const CONSUMER_COLUMNS = {
+  name: "name",
+  log: "log",
+  cursor: "cursor",
+  updatedAt: "updated_at",
+} as const;
+
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1); longer names are silently truncated. */
 export const MAX_IDENTIFIER_BYTES = 63;
 

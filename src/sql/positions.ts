@@ -26,7 +26,7 @@ import { createStatements, PINNED_SEARCH_PATH, type RuleFunction, type RuleObjec
 
 /**
  * The upper 32 bits of the advisory lock key of a positions table's positioner: "SPEC"; the lower 32
- * bits are the positions table's oid. `pg_locks` shows it as `classid` 1397768515, `objid` the oid,
+ * bits are the positions table's oid. `pg_locks` shows it as `classid` 1397769539, `objid` the oid,
  * `objsubid` 1.
  */
 export const POSITIONER_LOCK_CLASS = 0x53504543;

@@ -1,0 +1,239 @@
+/**
+ * `consumer`: follows a log from a checkpoint, handing each batch of events to a handler in the
+ * transaction that moves the checkpoint.
+ *
+ * @module
+ */
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { OPTIONS, at, checkBoolean, checkObject } from "../checks.js";
+import { SpectorOptionError } from "../errors.js";
+import { names } from "../naming/index.js";
+import { httpDriver } from "../queries/driver.js";
+import { rowQuery } from "../queries/rows.js";
+import type { EventRow, SpectorDatabase } from "../queries/types.js";
+import type { AnyEventTable } from "../tables/event-table.js";
+import type { ShardSet } from "../tables/shards.js";
+import { LOCK_KEY_SQL, lockText, resolveCheckpoints, type Checkpoints } from "./checkpoints.js";
+import { encodeCursor, parseCursor } from "./cursor.js";
+import { wakeup } from "./listen.js";
+import { checkSchemas, resolveLog, type Log } from "./log.js";
+import { checkLimit, numberEvents } from "./read-all.js";
+import { readWindow } from "./read-window.js";
+
+/** A Drizzle database that runs transactions (`db.transaction(...)`): a consumer's. */
+export type ConsumerDatabase = SpectorDatabase & Pick<PgDatabase<PgQueryResultHKT, any, any>, "transaction">;
+
+/** The transaction `handle` is given: the consumer's database's own transaction type. */
+export type TransactionOf<D> = D extends { transaction(run: (tx: infer TX) => Promise<any>, config?: any): any }
+  ? TX
+  : never;
+
+/** The options of {@link consumer}. */
+export interface ConsumerOptions<T extends AnyEventTable, D> {
+  /** The consumer's name: its row in `checkpoints`. One instance of a name handles events at a time. */
+  readonly name: string;
+  /** The table of checkpoints (`consumerTable`). */
+  readonly checkpoints: object;
+  /**
+   * Handles a batch of events, in position order, in the transaction `tx` that then moves the
+   * checkpoint past them: what it writes through `tx` commits with the checkpoint, exactly once. A
+   * throw rolls both back (the batch comes again). Effects outside the database happen at least once.
+   */
+  readonly handle: (events: EventRow<T>[], tx: TransactionOf<D>) => Promise<void>;
+  /** Events per batch at most (1 to 10,000). Default 1,000. */
+  readonly batchSize?: number | undefined;
+  /** Only events of these schemas (as `readAll`'s `schemas`); the others are passed over. */
+  readonly schemas?: readonly (T["_"]["columns"]["schema"]["_"]["data"] | number)[] | undefined;
+  /** `run`'s wake-up by `LISTEN` (`false` behind a transaction-mode pooler: polling only). Default `true`. */
+  readonly listen?: boolean | undefined;
+  /** `run`'s longest wait between two batches, in milliseconds (the polling interval). Default 1,000. */
+  readonly pollInterval?: number | undefined;
+}
+
+/** A consumer: {@link Consumer.runOnce} handles one batch; {@link Consumer.run} follows the log. */
+export interface Consumer {
+  /** Handles the next batch (waiting while another instance of the name handles one) and returns its size. */
+  runOnce(): Promise<number>;
+  /** Handles batches until `signal` aborts, waking on `LISTEN` or every `pollInterval`; rejects when a batch fails. */
+  run(options?: { readonly signal?: AbortSignal }): Promise<void>;
+}
+
+/** What one batch did: events handled, and whether the checkpoint moved (past events of other schemas too). */
+interface Step {
+  readonly handled: number;
+  readonly moved: boolean;
+  readonly full: boolean;
+}
+
+/**
+ * A consumer of a log (an events table made with `positions: true`, or a shard set of them), which
+ * hands every committed event to `handle` exactly once per consumer name, in position order (see
+ * `readAll`), from the checkpoint kept in `checkpoints` under `name`.
+ *
+ * Each batch runs in one READ COMMITTED transaction: it takes the name's lock (a transaction-level
+ * advisory lock: a second instance of the name waits there, and takes over when the first commits or
+ * dies), reads the checkpoint, reads up to `batchSize` events after it, calls `handle(events, tx)`, and
+ * moves the checkpoint. The handler's writes through `tx` commit with the checkpoint; a throw leaves the
+ * checkpoint where it was, and `runOnce` rejects with it. Nothing skips on a timer: an open writer's
+ * transaction holds nobody back (its events come after, once it commits). Needs interactive
+ * transactions: refused on HTTP drivers (neon-http, `pg-proxy`), where `readAll` with a cursor you
+ * store works.
+ *
+ * @example
+ * ```ts
+ * const projector = consumer(db, events, {
+ *   name: "post-titles",
+ *   checkpoints,
+ *   handle: async (batch, tx) => {
+ *     for (const event of batch) await tx.insert(titles).values({ id: event.id, title: String(event.action) });
+ *   },
+ * });
+ * await projector.runOnce(); // one batch; or:
+ * const stop = new AbortController();
+ * void projector.run({ signal: stop.signal });
+ * ```
+ * @throws {SpectorOptionError} when the table has no positions, the driver has no transactions, or an
+ * option is not as documented.
+ */
+export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
+  db: D,
+  table: T | ShardSet<T>,
+  options: ConsumerOptions<T, D>,
+): Consumer {
+  const log = resolveLog("table", table);
+  const given = checkObject(OPTIONS, options, [
+    "name",
+    "checkpoints",
+    "handle",
+    "batchSize",
+    "schemas",
+    "listen",
+    "pollInterval",
+  ]);
+  const name = given.name;
+  if (typeof name !== "string" || name.length === 0 || name.length > 200) {
+    throw new SpectorOptionError(
+      at(OPTIONS, "name"),
+      name,
+      "a consumer name: a non-empty string of at most 200 characters",
+    );
+  }
+  const checkpoints = resolveCheckpoints(at(OPTIONS, "checkpoints"), given.checkpoints);
+  if (typeof given.handle !== "function") {
+    throw new SpectorOptionError(at(OPTIONS, "handle"), given.handle, "a function `async (events, tx) => { ... }`");
+  }
+  const batchSize = checkLimit(at(OPTIONS, "batchSize"), given.batchSize);
+  const codes = checkSchemas(at(OPTIONS, "schemas"), given.schemas, log.meta);
+  const listen = checkBoolean(at(OPTIONS, "listen"), given.listen, true);
+  const pollInterval = given.pollInterval ?? 1_000;
+  if (
+    typeof pollInterval !== "number" ||
+    !Number.isInteger(pollInterval) ||
+    pollInterval < 1 ||
+    pollInterval > 3_600_000
+  ) {
+    throw new SpectorOptionError(
+      at(OPTIONS, "pollInterval"),
+      pollInterval,
+      "a number of milliseconds from 1 to 3,600,000",
+    );
+  }
+  const http = httpDriver(db);
+  if (http !== undefined) {
+    throw new SpectorOptionError(
+      "db",
+      `a ${http} database`,
+      `a database with interactive transactions for \`consumer\` (its handler and checkpoint commit together): ${http} has none; use \`readAll\` and store its \`next\` with your writes`,
+    );
+  }
+  const handle = given.handle as (events: unknown[], tx: unknown) => Promise<void>;
+  const step = () => consumeBatch(db, log, { name, checkpoints, handle, batchSize, codes });
+  return {
+    async runOnce() {
+      return (await step()).handled;
+    },
+    async run(runOptions = {}) {
+      const signal = runOptions.signal;
+      const channels = log.tables.map((t) => names.positions.channel(t.meta.name));
+      const client = (db as unknown as { $client?: unknown }).$client;
+      const wake = await wakeup(client, channels, listen);
+      try {
+        while (!signal?.aborted) {
+          const done = await step();
+          if (done.moved) continue;
+          await wake.wait(pollInterval, signal);
+        }
+      } finally {
+        await wake.close();
+      }
+    },
+  };
+}
+
+/** The `log` column's value for a log: its tables' `schema.table`, in order. */
+export function logKey(log: Log): string {
+  return log.tables.map((t) => `${t.meta.pgSchema ?? "public"}.${t.meta.name}`).join(",");
+}
+
+/** One batch of consumer `name`: number, then in one transaction lock, read, handle, move the checkpoint. */
+async function consumeBatch(
+  db: ConsumerDatabase,
+  log: Log,
+  c: {
+    readonly name: string;
+    readonly checkpoints: Checkpoints;
+    readonly handle: (events: unknown[], tx: unknown) => Promise<void>;
+    readonly batchSize: number;
+    readonly codes: number[] | undefined;
+  },
+): Promise<Step> {
+  await numberEvents(db, log, c.batchSize);
+  const key = logKey(log);
+  return db.transaction(
+    async (tx) => {
+      const after = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
+      const window = await readWindow(tx, log, after, c.batchSize, c.codes);
+      const moved = window.positions.some((p, i) => p !== after[i]);
+      if (!moved) return { handled: 0, moved: false, full: false };
+      if (window.events.length > 0) await c.handle(window.events, tx);
+      const cp = c.checkpoints;
+      await rowQuery(tx)(
+        `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
+        [c.name, encodeCursor(window.positions)],
+      );
+      return { handled: window.events.length, moved: true, full: window.positions.length > 0 };
+    },
+    { isolationLevel: "read committed" },
+  );
+}
+
+/**
+ * Takes consumer `name`'s lock (waiting for another instance's batch), makes its checkpoint row if it
+ * has none, and returns its cursor's positions, its row locked; refuses a name that follows another log.
+ */
+export async function lockCheckpoint(
+  tx: SpectorDatabase,
+  cp: Checkpoints,
+  name: string,
+  log: string,
+  tables: number,
+): Promise<number[]> {
+  const query = rowQuery(tx);
+  await query(
+    `INSERT INTO ${cp.table} (${cp.name}, ${cp.log}, ${cp.cursor}) SELECT $2, $3, $4 FROM (SELECT pg_catalog.pg_advisory_xact_lock(${LOCK_KEY_SQL})) AS l ON CONFLICT (${cp.name}) DO NOTHING`,
+    [lockText(cp, name), name, log, encodeCursor(new Array<number>(tables).fill(0))],
+  );
+  // a statement after the lock: its snapshot holds the previous instance's last checkpoint
+  const [row] = await query(
+    `SELECT ${cp.log} AS log, ${cp.cursor} AS cursor FROM ${cp.table} WHERE ${cp.name} = $1 FOR UPDATE`,
+    [name],
+  );
+  if (row?.log !== log) {
+    throw new SpectorOptionError(
+      "name",
+      name,
+      `a consumer name not used for another log (${String(row?.log)} is what ${name} follows, not ${log}): pick another name, or delete its row`,
+    );
+  }
+  return parseCursor(`checkpoint ${name}`, row.cursor, tables);
+}
