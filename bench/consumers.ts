@@ -33,19 +33,25 @@
  *    consumer runs meanwhile: the events stay queued.
  * A last table puts each figure beside its goal.
  *
- * Our side is written as the few functions of `ours` below: `readAll`, `consumer` and `consumerTable`
- * with `positions: true` (issue 23) once `src/index.ts` exports them, and until then the rows of ours
- * print "n/a (API not on main)". If the signatures differ, `ours` is the one place to change.
+ * Our side is the few functions of `ours` below: tables made with `positions: true`, `consumer` with a
+ * `consumerTable`, and `readAll`.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import * as spector from "../src/index.js";
-import { getTableName } from "drizzle-orm";
-import { appendEvent, readAll, spectorTables, type AnyEventTable, type SpectorDatabase } from "../src/index.js";
-import { names } from "../src/naming/index.js";
+import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import {
+  appendEvent,
+  consumer,
+  consumerTable,
+  readAll,
+  spectorTables,
+  type AnyEventTable,
+  type Consumer,
+  type SpectorDatabase,
+} from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase, type FreshDatabase } from "../test/support/fresh-database.js";
@@ -72,56 +78,32 @@ const APPEND_SECONDS = 2;
 const APPEND_ROUNDS = 5;
 /** Which of the three measures to run (BENCH_CONSUMER_PARTS, e.g. "13"; all by default). */
 const PARTS = process.env.BENCH_CONSUMER_PARTS ?? "123";
-const NA = "n/a (consumer not on main)";
 
 const declared = { schemas: { account: 0, item: 1 }, actions: { deposit: 10 } } as const;
 
 // ---------------------------------------------------------------------------------------------------
 // Our side: the one place to change when the consumer API lands.
 
-/** A consumer as issue 23 names it. */
-interface Consumer {
-  runOnce(): Promise<number>;
-  run(options: { signal: AbortSignal }): Promise<void>;
-}
-
-/** The consumer API of issue 23, as the brief names it; used once src/index.ts exports it. */
-interface ConsumerApi {
-  consumerTable(name: string): unknown;
-  consumer(
-    db: SpectorDatabase,
-    table: AnyEventTable,
-    options: {
-      name: string;
-      checkpoints: unknown;
-      batchSize?: number;
-      handle: (events: readonly { id: string }[], tx: unknown) => Promise<void>;
-    },
-  ): Consumer;
-}
-const api = spector as unknown as Partial<ConsumerApi>;
-const hasConsumer = api.consumer !== undefined && api.consumerTable !== undefined;
+const checkpoints = consumerTable("checkpoints");
 
 const ours = {
-  hasConsumer,
   /** The tables of the bench: `name` with positions or without. */
   tables(name: string, positions: boolean): Record<string, AnyEventTable> {
     const make = spectorTables as unknown as (options: object) => Record<string, AnyEventTable>;
     return make({ table: name, ...declared, ...(positions ? { positions: true } : {}) });
   },
-  checkpoints: hasConsumer ? api.consumerTable!("checkpoints") : undefined,
   /** A consumer `name` of `table`, batches of BATCH, whose handler calls `handle` (and writes nothing). */
   consumer(
-    db: SpectorDatabase,
+    db: PostgresJsDatabase,
     table: AnyEventTable,
     name: string,
     handle: (events: readonly { id: string }[]) => void,
   ): Consumer {
-    return api.consumer!(db, table, {
+    return consumer(db, table, {
       name,
-      checkpoints: ours.checkpoints,
+      checkpoints,
       batchSize: BATCH,
-      handle: async (events) => handle(events),
+      handle: async (events) => handle(events as unknown as { id: string }[]),
     });
   },
   /** Reads `table` from the start with `readAll`, BATCH at a time, until a read comes back empty: the events read. */
@@ -133,41 +115,6 @@ const ours = {
       if (events.length === 0) return read;
       read += events.length;
       after = next;
-    }
-  },
-  /**
-   * Until the consumer API lands: `readAll` from the start of `table`, read on whenever its channel
-   * announces new events or positions (LISTEN on a connection of `sql`), `handle` called with each
-   * batch; stops when `signal` aborts.
-   */
-  async listenLoop(
-    sql: postgres.Sql,
-    db: SpectorDatabase,
-    table: AnyEventTable,
-    handle: (events: readonly { id: string }[]) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    let after: string | undefined;
-    let wake: () => void = () => {};
-    let pending = true;
-    const listening = await sql.listen(names.positions.channel(getTableName(table)), () => {
-      pending = true;
-      wake();
-    });
-    signal.addEventListener("abort", () => wake());
-    try {
-      while (!signal.aborted) {
-        if (!pending) await new Promise<void>((resolve) => (wake = resolve));
-        pending = false;
-        for (;;) {
-          const { events, next } = await readAll(db, table, { after, limit: BATCH });
-          after = next;
-          if (events.length === 0) break;
-          handle(events as unknown as { id: string }[]);
-        }
-      }
-    } finally {
-      await listening.unlisten();
     }
   },
 };
@@ -226,9 +173,9 @@ interface Line {
   readonly measure: string;
   readonly ours: string;
   readonly reference: string;
-  readonly ratio: number | undefined;
+  readonly ratio: number;
   readonly goal: string;
-  readonly met: boolean | undefined;
+  readonly met: boolean;
 }
 
 /**
@@ -272,9 +219,8 @@ async function benchOn(url: string, server: string): Promise<void> {
       ...ours.tables("positioned", true),
       ...ours.tables("plain", false),
     };
-    const checkpoints = ours.checkpoints === undefined ? {} : { checkpoints: ours.checkpoints };
     // in one transaction, as drizzle-kit's migrate runs a migration (the positions' backfill locks the table)
-    const ddl = splitStatements(await createSql({ ...tables, ...checkpoints }));
+    const ddl = splitStatements(await createSql({ ...tables, checkpoints }));
     await admin.begin(async (tx) => {
       for (const statement of ddl) await tx.unsafe(statement);
     });
@@ -283,9 +229,6 @@ async function benchOn(url: string, server: string): Promise<void> {
       `consumers, side by side with a raw keyset SELECT and Emmett 0.42's PostgreSQL consumer, PostgreSQL ${version} ` +
         `(${server}); ` +
         `databases ${oursDb.name} (ours, postgres.js) and ${emmettDb.name} (Emmett, node-postgres, in a child process)`,
-    );
-    console.log(
-      `  ours: positions: true, readAll${hasConsumer ? " and consumer" : `; ${NA}: the consumer's rows are readAll's`}`,
     );
     console.log(`  load average at the start: ${load()}`);
 
@@ -359,9 +302,9 @@ async function benchOn(url: string, server: string): Promise<void> {
       };
       const rate = (ms: number) => EVENTS / (ms / 1000);
       const raw1 = await keyset();
-      // the first pass over queued events: the consumer's, or (until it lands) readAll's
-      const first = hasConsumer ? await consume("throughput-first") : await readAllPass();
-      const replay = hasConsumer ? await consume("throughput-replay") : undefined;
+      // the first pass over queued events, then a replay over positioned ones
+      const first = await consume("throughput-first");
+      const replay = await consume("throughput-replay");
       const readAllReplay = await readAllPass();
       const raw2 = await keyset();
       const em = await emmett.call("throughput", {
@@ -372,38 +315,36 @@ async function benchOn(url: string, server: string): Promise<void> {
       });
       if (em.handled !== EVENTS) throw new Error(`Emmett's consumer handled ${em.handled} events, not ${EVENTS}`);
       const raw = Math.min(raw1, raw2);
-      const show = (label: string, ms: number | undefined) =>
+      const show = (label: string, ms: number) =>
         console.log(
-          `     ${label.padEnd(66)} ${ms === undefined ? NA : `${fmt(ms / 1000, 1).padStart(7)} s ${fmt(rate(ms), 0).padStart(9)} events/s`}`,
+          `     ${label.padEnd(66)} ${fmt(ms / 1000, 1).padStart(7)} s ${fmt(rate(ms), 0).padStart(9)} events/s`,
         );
-      const firstLabel = hasConsumer ? "ours, consumer.runOnce loop" : "ours, readAll loop";
       show("raw keyset SELECT (postgres.js), before ours", raw1);
       show("raw keyset SELECT (postgres.js), after ours", raw2);
-      show(`${firstLabel}, events still queued (first pass)`, first);
+      show("ours, consumer.runOnce loop, events still queued (first pass)", first);
       show("ours, consumer.runOnce loop, events positioned (replay)", replay);
       show("ours, readAll loop, events positioned (replay)", readAllReplay);
       show("Emmett consumer, one reactor, pullingFrequencyInMs 0", em.ms);
-      const measures: [string, number | undefined][] = [
-        [hasConsumer ? "consumer, first pass" : "readAll, first pass", first],
+      const measures: [string, number][] = [
+        ["consumer, first pass", first],
         ["consumer, replay", replay],
-        ...(hasConsumer ? [] : ([["readAll, replay", readAllReplay]] as [string, number][])),
       ];
       for (const [label, ms] of measures) {
         lines.push({
           measure: `throughput, ${label}, vs raw keyset`,
-          ours: ms === undefined ? NA : `${fmt(rate(ms), 0)}/s`,
+          ours: `${fmt(rate(ms), 0)}/s`,
           reference: `${fmt(rate(raw), 0)}/s`,
-          ratio: ms === undefined ? undefined : raw / ms,
+          ratio: raw / ms,
           goal: ">= 0.70x",
-          met: ms === undefined ? undefined : raw / ms >= 0.7,
+          met: raw / ms >= 0.7,
         });
         lines.push({
           measure: `throughput, ${label}, vs Emmett`,
-          ours: ms === undefined ? NA : `${fmt(rate(ms), 0)}/s`,
+          ours: `${fmt(rate(ms), 0)}/s`,
           reference: `${fmt(rate(em.ms), 0)}/s`,
-          ratio: ms === undefined ? undefined : em.ms / ms,
+          ratio: em.ms / ms,
           goal: ">= 1x",
-          met: ms === undefined ? undefined : ms <= em.ms,
+          met: ms <= em.ms,
         });
       }
     }
@@ -425,9 +366,9 @@ async function benchOn(url: string, server: string): Promise<void> {
             else handled.set(event.id, now);
           }
         };
-        const running = hasConsumer
-          ? ours.consumer(drizzle(consumerClient), table, `latency-${round}`, handle).run({ signal: controller.signal })
-          : ours.listenLoop(consumerClient, drizzle(consumerClient), table, handle, controller.signal);
+        const running = ours
+          .consumer(drizzle(consumerClient), table, `latency-${round}`, handle)
+          .run({ signal: controller.signal });
         const records = await Promise.all(
           Array.from(
             { length: WRITERS },
@@ -518,14 +459,10 @@ async function benchOn(url: string, server: string): Promise<void> {
       );
       const figures = new Map<string, { p50: number; p99: number }>();
       for (const [side, label] of [
-        ["ours", hasConsumer ? "ours, consumer.run (LISTEN/NOTIFY)" : "ours, readAll on LISTEN (no consumer yet)"],
+        ["ours", "ours, consumer.run (LISTEN/NOTIFY)"],
         ["emmett", "Emmett consumer, default pulling"],
       ] as const) {
         const rounds = results.get(side)!;
-        if (rounds.length === 0) {
-          console.log(`     ${label.padEnd(44)} ${NA}`);
-          continue;
-        }
         const all = rounds.flatMap((r) => r.latencies);
         const appended = rounds.reduce((a, r) => a + r.appended, 0);
         const handled = rounds.reduce((a, r) => a + r.handled, 0);
@@ -541,15 +478,15 @@ async function benchOn(url: string, server: string): Promise<void> {
           console.log(`     ${label}: NOT every appended event was handled exactly once`);
       }
       const theirs = figures.get("emmett")!;
-      const mine = figures.get("ours");
+      const mine = figures.get("ours")!;
       for (const p of ["p50", "p99"] as const)
         lines.push({
           measure: `latency ${p}, 8 writers`,
-          ours: mine ? `${fmt(mine[p], 1)} ms` : NA,
+          ours: `${fmt(mine[p], 1)} ms`,
           reference: `${fmt(theirs[p], 1)} ms`,
-          ratio: mine ? mine[p] / theirs[p] : undefined,
+          ratio: mine[p] / theirs[p],
           goal: p === "p50" ? "<= 1x" : "<= 1x, < 50 ms",
-          met: mine ? mine[p] <= theirs[p] && (p === "p50" || mine[p] < 50) : undefined,
+          met: mine[p] <= theirs[p] && (p === "p50" || mine[p] < 50),
         });
     }
 
@@ -644,8 +581,7 @@ async function benchOn(url: string, server: string): Promise<void> {
     for (const line of lines)
       console.log(
         `     ${line.measure.padEnd(44)} ${line.ours.padStart(12)} ${line.reference.padStart(12)} ` +
-          `${(line.ratio === undefined ? "-" : `${fmt(line.ratio)}x`).padStart(8)} ${line.goal.padStart(15)}  ` +
-          `${line.met === undefined ? "-" : line.met ? "yes" : "NO"}`,
+          `${`${fmt(line.ratio)}x`.padStart(8)} ${line.goal.padStart(15)}  ${line.met ? "yes" : "NO"}`,
       );
   } finally {
     await emmett.call("close", undefined as never).catch(() => undefined);
