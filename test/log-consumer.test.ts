@@ -1,5 +1,5 @@
 /**
- * Consumers, on PGlite and PostgreSQL (no concurrency here: test/consumers-stress.test.ts): batches in
+ * Consumers, on PGlite and PostgreSQL through postgres.js and node-postgres (no concurrency here: test/consumers-stress.test.ts): batches in
  * position order, the handler's writes and the checkpoint commit together, a throw moves nothing and
  * the batch comes again, `run` wakes on new events (LISTEN, or polling), `resetConsumer` replays,
  * `consumerStatus` gives lag and what holds a consumer, bad input is refused before any SQL.
@@ -18,7 +18,7 @@ import {
   spectorTables,
   type EventRow,
 } from "../src/index.js";
-import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
+import { backends, describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects, expectThrows } from "./support/failures.js";
 
@@ -50,184 +50,191 @@ function recorder(name: string) {
   };
 }
 
-describeBackends("consumers", (backend) => {
-  const t = useDatabase(backend, async (t) => {
-    await t.execMigration(await createSql(schema));
-  });
-  const append = (schema: "a" | "b" = "a") => appendEvent(t.db, feed, { schema, action: "insert", payload: {} });
-
-  test("batches in position order, each event once, the handler's writes and the checkpoint together", async () => {
-    const written = [];
-    for (let i = 0; i < 7; i++) written.push((await append()).id);
-    const c = consumer(t.db, feed, { name: "one", checkpoints, handle: recorder("one"), batchSize: 3 });
-    expect(await c.runOnce()).toBe(3);
-    expect(await c.runOnce()).toBe(3);
-    expect(await c.runOnce()).toBe(1);
-    expect(await c.runOnce()).toBe(0);
-    const replay = (await readAll(t.db, feed, { limit: 100 })).events.map((e) => e.id);
-    expect(await receivedBy(t, "one")).toEqual(replay);
-    expect([...replay].sort()).toEqual([...written].sort());
-    const [status] = await consumerStatus(t.db, checkpoints);
-    expect(status).toMatchObject({ name: "one", log: "public.feed", lagEvents: 0, lagSeconds: 0, heldBy: [] });
-    await append();
-    const [behind] = await consumerStatus(t.db, checkpoints);
-    expect(behind!.lagEvents).toBe(1);
-    expect(await c.runOnce()).toBe(1);
-  });
-
-  test("a handler that throws moves nothing: its writes roll back, runOnce rejects, the batch comes again", async () => {
-    const c0 = consumer(t.db, feed, { name: "flaky", checkpoints, handle: recorder("flaky") });
-    await c0.runOnce();
-    const e = await append();
-    let fail = true;
-    const handle = async (events: EventRow<typeof feed>[], tx: Parameters<ReturnType<typeof recorder>>[1]) => {
-      await recorder("flaky")(events, tx);
-      if (fail) throw new Error("handler failed");
-    };
-    const c = consumer(t.db, feed, { name: "flaky", checkpoints, handle });
-    await expect(c.runOnce()).rejects.toThrow("handler failed");
-    expect(await receivedBy(t, "flaky")).not.toContain(e.id);
-    fail = false;
-    expect(await c.runOnce()).toBe(1);
-    expect((await receivedBy(t, "flaky")).filter((id) => id === e.id)).toHaveLength(1);
-  });
-
-  test("`schemas` hands over only those schemas and moves past the others", async () => {
-    const seen: string[] = [];
-    const c = consumer(t.db, feed, {
-      name: "only-b",
-      checkpoints,
-      schemas: ["b"],
-      handle: async (events) => void seen.push(...events.map((e) => e.schema)),
+describeBackends(
+  "consumers",
+  (backend) => {
+    const t = useDatabase(backend, async (t) => {
+      await t.execMigration(await createSql(schema));
     });
-    while ((await c.runOnce()) > 0);
-    await append("a");
-    const b = await append("b");
-    while ((await c.runOnce()) > 0);
-    expect(seen.every((s) => s === "b")).toBe(true);
-    expect(seen.length).toBeGreaterThan(0);
-    const [status] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "only-b");
-    expect(status!.lagEvents).toBe(0);
-    expect(b.schema).toBe("b");
-  });
+    const append = (schema: "a" | "b" = "a") => appendEvent(t.db, feed, { schema, action: "insert", payload: {} });
 
-  for (const listen of [true, false]) {
-    test(`run wakes on new events (${listen ? "LISTEN" : "polling"}) and stops when aborted`, async () => {
-      const name = `runner-${listen}`;
-      const c = consumer(t.db, feed, { name, checkpoints, handle: recorder(name), listen, pollInterval: 50 });
-      const stop = new AbortController();
-      const running = c.run({ signal: stop.signal });
-      const e = await append();
-      for (let i = 0; i < 400 && !(await receivedBy(t, name)).includes(e.id); i++) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      stop.abort();
-      await running;
-      expect(await receivedBy(t, name)).toContain(e.id);
-      const replay = (await readAll(t.db, feed, { limit: 10_000 })).events.map((x) => x.id);
-      expect(await receivedBy(t, name)).toEqual(replay);
-    });
-  }
-
-  test("resetConsumer replays from the start, or from a cursor", async () => {
-    const c = consumer(t.db, other, { name: "replayed", checkpoints, handle: async () => {} });
-    await appendEvent(t.db, other, { schema: 0, action: "insert", payload: {} });
-    await appendEvent(t.db, other, { schema: 0, action: "insert", payload: {} });
-    expect(await c.runOnce()).toBe(2);
-    expect(await c.runOnce()).toBe(0);
-    await resetConsumer(t.db, other, { name: "replayed", checkpoints });
-    expect(await c.runOnce()).toBe(2);
-    const { next } = await readAll(t.db, other, { limit: 1 });
-    await resetConsumer(t.db, other, { name: "replayed", checkpoints, to: next });
-    expect(await c.runOnce()).toBe(1);
-  });
-
-  test("a name used for another log, and bad options, are refused before anything is written", async () => {
-    await consumer(t.db, feed, { name: "taken", checkpoints, handle: async () => {} }).runOnce();
-    await expectRejects(consumer(t.db, other, { name: "taken", checkpoints, handle: async () => {} }).runOnce(), {
-      option: "name",
-      mentions: ["public.feed"],
-    });
-    const handle = async () => {};
-    expectThrows(() => consumer(t.db, feed, { name: "", checkpoints, handle }), { option: "name" });
-    expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints: feed, handle }), {
-      option: "checkpoints",
-      mentions: ["consumerTable"],
-    });
-    expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle: 1 as never }), { option: "handle" });
-    expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle, batchSize: 0 }), { option: "batchSize" });
-    expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle, pollInterval: -1 }), {
-      option: "pollInterval",
-    });
-    expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle, listen: "yes" as never }), {
-      option: "listen",
-    });
-    await expectRejects(resetConsumer(t.db, feed, { name: "x", checkpoints, to: "p1:1,1" }), { option: "to" });
-    expect((await t.query(`SELECT name FROM checkpoints WHERE name = 'x'`)).length).toBe(0);
-  });
-
-  if (backend !== "pglite") {
-    test("consumerStatus names the backend of an instance stuck in a batch", async () => {
-      const c = consumer(t.db, feed, { name: "stuck", checkpoints, handle: async () => {} });
-      await c.runOnce();
+    test("batches in position order, each event once, the handler's writes and the checkpoint together", async () => {
+      const written = [];
+      for (let i = 0; i < 7; i++) written.push((await append()).id);
+      const c = consumer(t.db, feed, { name: "one", checkpoints, handle: recorder("one"), batchSize: 3 });
+      expect(await c.runOnce()).toBe(3);
+      expect(await c.runOnce()).toBe(3);
+      expect(await c.runOnce()).toBe(1);
+      expect(await c.runOnce()).toBe(0);
+      const replay = (await readAll(t.db, feed, { limit: 100 })).events.map((e) => e.id);
+      expect(await receivedBy(t, "one")).toEqual(replay);
+      expect([...replay].sort()).toEqual([...written].sort());
+      const [status] = await consumerStatus(t.db, checkpoints);
+      expect(status).toMatchObject({ name: "one", log: "public.feed", lagEvents: 0, lagSeconds: 0, heldBy: [] });
       await append();
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      let entered!: () => void;
-      const inBatch = new Promise<void>((r) => (entered = r));
-      const stuck = consumer(t.db, feed, {
-        name: "stuck",
-        checkpoints,
-        handle: async () => {
-          entered();
-          await held;
-        },
-      }).runOnce();
-      await inBatch;
-      try {
-        const [status] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "stuck");
-        expect(status!.heldBy).toHaveLength(1);
-        expect(status!.heldBy[0]).toMatchObject({ lock: "consumer", state: "idle in transaction" });
-        expect(status!.lagEvents).toBe(1);
-      } finally {
-        release(); // never leave the batch open: the suite closes its connections after
-      }
-      expect(await stuck).toBe(1);
-      const [after] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "stuck");
-      expect(after!.heldBy).toEqual([]);
+      const [behind] = await consumerStatus(t.db, checkpoints);
+      expect(behind!.lagEvents).toBe(1);
+      expect(await c.runOnce()).toBe(1);
     });
 
-    test("a second instance waits while the first handles a batch, and takes over when the first dies", async () => {
-      const name = "pair";
-      const first = consumer(t.db, feed, { name, checkpoints, handle: recorder(name) });
-      while ((await first.runOnce()) > 0);
+    test("a handler that throws moves nothing: its writes roll back, runOnce rejects, the batch comes again", async () => {
+      const c0 = consumer(t.db, feed, { name: "flaky", checkpoints, handle: recorder("flaky") });
+      await c0.runOnce();
       const e = await append();
-      let entered!: () => void;
-      const inBatch = new Promise<void>((r) => (entered = r));
-      const dying = consumer(t.db, feed, {
-        name,
-        checkpoints,
-        handle: async () => {
-          entered();
-          await new Promise(() => {}); // never returns: its backend is terminated below
-        },
-      }).runOnce();
-      const dyingFails = expect(dying).rejects.toThrow();
-      await inBatch;
-      const second = consumer(t.db, feed, { name, checkpoints, handle: recorder(name) }).runOnce();
-      const [status] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === name);
-      expect(status!.heldBy).toHaveLength(1);
-      // the second waits for the first's lock: nothing handled yet
-      expect(await receivedBy(t, name)).not.toContain(e.id);
-      await t.query(`SELECT pg_terminate_backend($1)`, [status!.heldBy[0]!.pid]);
-      await dyingFails;
-      expect(await second).toBe(1);
-      expect((await receivedBy(t, name)).filter((id) => id === e.id)).toHaveLength(1);
+      let fail = true;
+      const handle = async (events: EventRow<typeof feed>[], tx: Parameters<ReturnType<typeof recorder>>[1]) => {
+        await recorder("flaky")(events, tx);
+        if (fail) throw new Error("handler failed");
+      };
+      const c = consumer(t.db, feed, { name: "flaky", checkpoints, handle });
+      await expect(c.runOnce()).rejects.toThrow("handler failed");
+      expect(await receivedBy(t, "flaky")).not.toContain(e.id);
+      fail = false;
+      expect(await c.runOnce()).toBe(1);
+      expect((await receivedBy(t, "flaky")).filter((id) => id === e.id)).toHaveLength(1);
     });
-  }
-});
+
+    test("`schemas` hands over only those schemas and moves past the others", async () => {
+      const seen: string[] = [];
+      const c = consumer(t.db, feed, {
+        name: "only-b",
+        checkpoints,
+        schemas: ["b"],
+        handle: async (events) => void seen.push(...events.map((e) => e.schema)),
+      });
+      while ((await c.runOnce()) > 0);
+      await append("a");
+      const b = await append("b");
+      while ((await c.runOnce()) > 0);
+      expect(seen.every((s) => s === "b")).toBe(true);
+      expect(seen.length).toBeGreaterThan(0);
+      const [status] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "only-b");
+      expect(status!.lagEvents).toBe(0);
+      expect(b.schema).toBe("b");
+    });
+
+    for (const listen of [true, false]) {
+      test(`run wakes on new events (${listen ? "LISTEN" : "polling"}) and stops when aborted`, async () => {
+        const name = `runner-${listen}`;
+        const c = consumer(t.db, feed, { name, checkpoints, handle: recorder(name), listen, pollInterval: 50 });
+        const stop = new AbortController();
+        const running = c.run({ signal: stop.signal });
+        const e = await append();
+        for (let i = 0; i < 400 && !(await receivedBy(t, name)).includes(e.id); i++) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        stop.abort();
+        await running;
+        expect(await receivedBy(t, name)).toContain(e.id);
+        const replay = (await readAll(t.db, feed, { limit: 10_000 })).events.map((x) => x.id);
+        expect(await receivedBy(t, name)).toEqual(replay);
+      });
+    }
+
+    test("resetConsumer replays from the start, or from a cursor", async () => {
+      const c = consumer(t.db, other, { name: "replayed", checkpoints, handle: async () => {} });
+      await appendEvent(t.db, other, { schema: 0, action: "insert", payload: {} });
+      await appendEvent(t.db, other, { schema: 0, action: "insert", payload: {} });
+      expect(await c.runOnce()).toBe(2);
+      expect(await c.runOnce()).toBe(0);
+      await resetConsumer(t.db, other, { name: "replayed", checkpoints });
+      expect(await c.runOnce()).toBe(2);
+      const { next } = await readAll(t.db, other, { limit: 1 });
+      await resetConsumer(t.db, other, { name: "replayed", checkpoints, to: next });
+      expect(await c.runOnce()).toBe(1);
+    });
+
+    test("a name used for another log, and bad options, are refused before anything is written", async () => {
+      await consumer(t.db, feed, { name: "taken", checkpoints, handle: async () => {} }).runOnce();
+      await expectRejects(consumer(t.db, other, { name: "taken", checkpoints, handle: async () => {} }).runOnce(), {
+        option: "name",
+        mentions: ["public.feed"],
+      });
+      const handle = async () => {};
+      expectThrows(() => consumer(t.db, feed, { name: "", checkpoints, handle }), { option: "name" });
+      expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints: feed, handle }), {
+        option: "checkpoints",
+        mentions: ["consumerTable"],
+      });
+      expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle: 1 as never }), { option: "handle" });
+      expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle, batchSize: 0 }), {
+        option: "batchSize",
+      });
+      expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle, pollInterval: -1 }), {
+        option: "pollInterval",
+      });
+      expectThrows(() => consumer(t.db, feed, { name: "x", checkpoints, handle, listen: "yes" as never }), {
+        option: "listen",
+      });
+      await expectRejects(resetConsumer(t.db, feed, { name: "x", checkpoints, to: "p1:1,1" }), { option: "to" });
+      expect((await t.query(`SELECT name FROM checkpoints WHERE name = 'x'`)).length).toBe(0);
+    });
+
+    if (backend !== "pglite") {
+      test("consumerStatus names the backend of an instance stuck in a batch", async () => {
+        const c = consumer(t.db, feed, { name: "stuck", checkpoints, handle: async () => {} });
+        await c.runOnce();
+        await append();
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let entered!: () => void;
+        const inBatch = new Promise<void>((r) => (entered = r));
+        const stuck = consumer(t.db, feed, {
+          name: "stuck",
+          checkpoints,
+          handle: async () => {
+            entered();
+            await held;
+          },
+        }).runOnce();
+        await inBatch;
+        try {
+          const [status] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "stuck");
+          expect(status!.heldBy).toHaveLength(1);
+          expect(status!.heldBy[0]).toMatchObject({ lock: "consumer", state: "idle in transaction" });
+          expect(status!.lagEvents).toBe(1);
+        } finally {
+          release(); // never leave the batch open: the suite closes its connections after
+        }
+        expect(await stuck).toBe(1);
+        const [after] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "stuck");
+        expect(after!.heldBy).toEqual([]);
+      });
+
+      // postgres.js: a terminated backend fails the transaction at once (node-postgres: not tested here)
+      if (backend === "postgres")
+        test("a second instance waits while the first handles a batch, and takes over when the first dies", async () => {
+          const name = "pair";
+          const first = consumer(t.db, feed, { name, checkpoints, handle: recorder(name) });
+          while ((await first.runOnce()) > 0);
+          const e = await append();
+          let entered!: () => void;
+          const inBatch = new Promise<void>((r) => (entered = r));
+          const dying = consumer(t.db, feed, {
+            name,
+            checkpoints,
+            handle: async () => {
+              entered();
+              await new Promise(() => {}); // never returns: its backend is terminated below
+            },
+          }).runOnce();
+          const dyingFails = expect(dying).rejects.toThrow();
+          await inBatch;
+          const second = consumer(t.db, feed, { name, checkpoints, handle: recorder(name) }).runOnce();
+          const [status] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === name);
+          expect(status!.heldBy).toHaveLength(1);
+          // the second waits for the first's lock: nothing handled yet
+          expect(await receivedBy(t, name)).not.toContain(e.id);
+          await t.query(`SELECT pg_terminate_backend($1)`, [status!.heldBy[0]!.pid]);
+          await dyingFails;
+          expect(await second).toBe(1);
+          expect((await receivedBy(t, name)).filter((id) => id === e.id)).toHaveLength(1);
+        });
+    }
+  },
+  backends({ drivers: true }),
+);
 
 // the handler's types: the table's rows, and the database's own transaction
 type Handle = Parameters<typeof consumer<typeof feed, TestDatabase["db"]>>[2]["handle"];
 type _events = Expect<Equal<Parameters<Handle>[0], EventRow<typeof feed>[]>>;
-const _sql = sql;

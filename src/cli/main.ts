@@ -8,6 +8,7 @@
  * npx drizzle-spector push [--config drizzle.config.ts] [--force]
  * npx drizzle-spector check [--config drizzle.config.ts] [--json]
  * npx drizzle-spector verify [--config drizzle.config.ts] [--table events] [--record ID] [--json]
+ * npx drizzle-spector consumers [--config drizzle.config.ts] [--json]
  * npx drizzle-spector --help | --version
  * npx drizzle-spector generate --help
  * ```
@@ -19,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { GenerateError } from "../errors.js";
 import { check } from "./check.js";
+import { consumers } from "./consumers.js";
 import { generate, migrationNameProblem } from "./generate.js";
 import { push } from "./push.js";
 import { verify } from "./verify.js";
@@ -115,6 +117,26 @@ const COMMANDS: Record<string, Command> = {
         console.error(`drizzle-spector: ${error.message}`);
         if (values.json === true) console.log(JSON.stringify({ ok: false, error: error.message }, null, 2));
         return 2; // could not run: not the same as a broken chain
+      }
+    },
+  },
+  consumers: {
+    options: { config: { type: "string" }, json: { type: "boolean" } },
+    usage: `drizzle-spector consumers [--config FILE] [--json]
+
+  consumers  print each consumer of the schema's checkpoints tables (consumerTable): its
+             cursor, how many committed events it is behind and since when, and the
+             backends holding it (an instance in a batch, a positioner's lock)
+  --config   drizzle-kit config file (default: drizzle.config.{ts,mts,cts,js,mjs,cjs})
+  --json     print one JSON document instead of lines`,
+    async run(values) {
+      try {
+        await consumers({ config: values.config as string | undefined, json: values.json === true });
+        return 0;
+      } catch (error) {
+        if (!(error instanceof GenerateError)) throw error;
+        console.error(`drizzle-spector: ${error.message}`);
+        return 2;
       }
     },
   },

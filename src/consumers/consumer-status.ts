@@ -6,6 +6,7 @@
 import { SpectorOptionError } from "../errors.js";
 import { COLUMNS, POSITION_COLUMNS, names } from "../naming/index.js";
 import { rowQuery } from "../queries/rows.js";
+import type { RowQuery } from "../queries/verify-records.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 import { POSITIONER_LOCK_CLASS } from "../sql/positions.js";
@@ -59,8 +60,11 @@ export interface ConsumerStatus {
  * @throws {SpectorOptionError} when `checkpoints` is not a table made by `consumerTable`.
  */
 export async function consumerStatus(db: SpectorDatabase, checkpoints: object): Promise<ConsumerStatus[]> {
-  const cp = resolveCheckpoints("checkpoints", checkpoints);
-  const query = rowQuery(db);
+  return statusOf(rowQuery(db), resolveCheckpoints("checkpoints", checkpoints));
+}
+
+/** {@link consumerStatus} through any query function (the command line's connection too). */
+export async function statusOf(query: RowQuery, cp: Checkpoints): Promise<ConsumerStatus[]> {
   const rows = await query(
     `SELECT ${cp.name} AS name, ${cp.log} AS log, ${cp.cursor} AS cursor, ${cp.updatedAt}::pg_catalog.text AS updated_at FROM ${cp.table} ORDER BY ${cp.name}`,
     [],
@@ -72,9 +76,9 @@ export async function consumerStatus(db: SpectorDatabase, checkpoints: object): 
     const after = parseCursor(`checkpoint ${name}`, cursor, tables.length);
     let lagEvents = 0;
     let lagSeconds = 0;
-    const heldBy: HoldingBackend[] = await holders(db, cp, name, tables);
+    const heldBy: HoldingBackend[] = await holders(query, cp, name, tables);
     for (const [i, table] of tables.entries()) {
-      const lag = await tableLag(db, table, after[i]!);
+      const lag = await tableLag(query, table, after[i]!);
       lagEvents += lag.events;
       lagSeconds = Math.max(lagSeconds, lag.seconds);
     }
@@ -93,7 +97,7 @@ function splitName(qualified: string): { readonly pgSchema: string; readonly nam
 
 /** The events of `table` after position `after` (numbered or queued), and the age of the oldest in seconds. */
 async function tableLag(
-  db: SpectorDatabase,
+  query: RowQuery,
   table: { readonly pgSchema: string; readonly name: string },
   after: number,
 ): Promise<{ events: number; seconds: number }> {
@@ -104,7 +108,7 @@ async function tableLag(
     quoteIdent(POSITION_COLUMNS.position),
     quoteIdent(COLUMNS.insertedAt),
   ];
-  const [row] = await rowQuery(db)(
+  const [row] = await query(
     `SELECT pg_catalog.count(*)::pg_catalog.text AS n,
             COALESCE(EXTRACT(EPOCH FROM (pg_catalog.now() AT TIME ZONE 'utc') - pg_catalog.min(e.${insertedAt})), 0)::pg_catalog.float8 AS seconds
        FROM ${positions} AS p JOIN ${events} AS e ON e.${id} = p.${id}
@@ -116,13 +120,13 @@ async function tableLag(
 
 /** The backends holding consumer `name`'s lock, or the positioner's lock of one of `tables`. */
 async function holders(
-  db: SpectorDatabase,
+  query: RowQuery,
   cp: Checkpoints,
   name: string,
   tables: readonly { readonly pgSchema: string; readonly name: string }[],
 ): Promise<HoldingBackend[]> {
   const positions = tables.map((t) => quoteQualified(t.pgSchema, names.positions.table(t.name)));
-  const rows = await rowQuery(db)(
+  const rows = await query(
     `WITH k AS (SELECT ${LOCK_KEY_SQL} AS key)
      SELECT CASE WHEN l.classid OPERATOR(pg_catalog.=) ${POSITIONER_LOCK_CLASS}::pg_catalog.oid THEN 'positioner' ELSE 'consumer' END AS lock,
             a.pid, a.state, EXTRACT(EPOCH FROM pg_catalog.now() - a.xact_start)::pg_catalog.float8 AS xact, pg_catalog.left(a.query, 200) AS query
