@@ -18,8 +18,9 @@
  *    `INSERT ... SELECT generate_series` through the trigger (and the same rows into an unhashed table,
  *    for the trigger's bulk cost, and into a table chained in format 1, main's trigger before format 2),
  *    REDACTED (100) payloads erased by `redact`, then `VACUUM ANALYZE`; then `verifyChain(db, table)`
- *    over the whole table RECORD_BENCH_VERIFY_RUNS (3) times, alternating with today's verification
- *    (format 1's statement, in the same transaction) of the format-1 table: events/s (median) of each
+ *    over the whole table RECORD_BENCH_VERIFY_RUNS (3) times, alternating with format 1's verification
+ *    of the format-1 table (the same statement with format 1's digest, in the same kind of transaction:
+ *    the formats' own costs side by side, which the statement's shape does not favour): events/s (median) of each
  *    and their ratio, and the client's RSS and heap growth while they run (sampled every 10 ms); then
  *    `verifyChain(db, table, { parentId })` of random records: median latency.
  *

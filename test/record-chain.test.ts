@@ -5,6 +5,7 @@
  * that `ORDER BY id` is the chain's order; `verifyChain` names the first thing a tamperer touched, and an
  * anchored `chainHead` catches a consistent rewrite; bad input is refused before any SQL.
  */
+import { readFileSync } from "node:fs";
 import { sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -238,6 +239,36 @@ describeBackends("record chains", (backend) => {
       expect(rows[2]!.id).toBe(returned!.id);
       expect(verified).toEqual({ ok: true, count: 3 });
       await expectReference(t, "events");
+    });
+    test("the worked example of docs/record-chains.md: the trigger stores the hashes the documentation gives", async () => {
+      const root = "0193c2a4-5b1e-7c3d-9f00-1a2b3c4d5e6f";
+      const child = "0193c2a4-5b1f-7000-8000-000000000001";
+      await t.query(
+        `INSERT INTO events (id, parent_id, schema, action, payload, inserted_at)
+         VALUES ($1, $1, 0, 1, '{"a": 1}', '2026-12-07 04:12:00.123456')`,
+        [root],
+      );
+      await t.query(
+        `INSERT INTO events (id, parent_id, schema, action, payload, inserted_at)
+         VALUES ($2, $1, 0, 2, NULL, '2026-12-07 04:12:01')`,
+        [root, child],
+      );
+      const doc = readFileSync(new URL("../docs/record-chains.md", import.meta.url), "utf8");
+      const documented = (label: string) => new RegExp(`${label} ([0-9a-f]{64})`).exec(doc)![1]!;
+      expect((await rowsOf(t, "events", root)).map((row) => row.hash)).toEqual([
+        documented("first event's hash "),
+        documented("second event's hash"),
+      ]);
+      // the first event's bytes as the documentation spells them: 48 of fields, then the payload's digest
+      const [input] = await t.query<{ bytes: string }>(
+        `SELECT encode(uuid_send(id) || uuid_send(parent_id) || int4send(schema) || int4send(action)
+                       || timestamp_send(inserted_at) || sha256(convert_to(payload::text, 'UTF8')), 'hex') AS bytes
+           FROM events WHERE id = $1`,
+        [root],
+      );
+      const spelled = /first event \(80 bytes, hex\):\n([\s\S]*?)\(SHA-256/.exec(doc)![1]!;
+      expect(input!.bytes).toBe(spelled.replace(/\s/g, ""));
+      expect(await verifyChain(t.db, events, { parentId: root })).toEqual({ ok: true, count: 2 });
     });
   });
 

@@ -13,10 +13,14 @@ import {
   appendEvent,
   chainRedactionTable,
   redact,
+  shardSet,
   spectorTables,
   verifyChain,
 } from "../src/index.js";
+import { rowQuery } from "../src/queries/rows.js";
+import { verifyRecords, type RowQuery } from "../src/queries/verify-records.js";
 import { joinStatements } from "../src/sql/statements.js";
+import { eventTableMeta } from "../src/tables/meta.js";
 import { describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRefusedBeforeSql, expectRejects } from "./support/failures.js";
@@ -31,7 +35,29 @@ const unguarded = spectorTables({ table: "unguarded", hashed: "record" });
 const unguarded_redactions = chainRedactionTable(unguarded.unguarded);
 const { plain, plain_heads } = spectorTables({ table: "plain", hashed: "record" });
 const { unchained } = spectorTables({ table: "unchained" });
-const schema = { ...tables, events_redactions, ...unguarded, unguarded_redactions, plain, plain_heads, unchained };
+// a table whose redactions table is empty until the test that redacts meanwhile
+const { late, late_heads } = spectorTables({ table: "late", hashed: "record" });
+const late_redactions = chainRedactionTable(late);
+// a shard set, each shard with its redactions table
+const sharded = spectorTables({ shards: ["rd_0", "rd_1"], hashed: "record" });
+const shards = shardSet([sharded.rd_0, sharded.rd_1]);
+const rd_0_redactions = chainRedactionTable(sharded.rd_0);
+const rd_1_redactions = chainRedactionTable(sharded.rd_1);
+const schema = {
+  ...sharded,
+  rd_0_redactions,
+  rd_1_redactions,
+  ...tables,
+  events_redactions,
+  ...unguarded,
+  unguarded_redactions,
+  plain,
+  plain_heads,
+  unchained,
+  late,
+  late_heads,
+  late_redactions,
+};
 
 /** Every row of `events`, with the digest each redacted event's redaction kept (hex), as the reference reads them. */
 function rowsOf(t: TestDatabase) {
@@ -135,6 +161,68 @@ describeBackends("redaction", (backend) => {
     expect(await t.query("SELECT 1 FROM unguarded_redactions")).toHaveLength(0);
     const done = await redact(t.db, plain, first.id, { reason: "kept" });
     expect(await verifyChain(t.db, plain, { parentId: first.id })).toEqual({ ok: true, count: 1, redacted: [done] });
+  });
+
+  test("T_redactions is joined only while it holds a row; an event redacted between that look and the verdict still verifies", async () => {
+    const first = await appendEvent(t.db, late, { schema: 0, action: 1, payload: { name: "Hedy" } });
+    const second = await appendEvent(t.db, late, { schema: 0, action: 2, payload: { n: 1 }, parentId: first.id });
+    const verdicts: boolean[] = [];
+    let meanwhile = true;
+    // statements on their own (as on an HTTP driver): a redaction commits after the look, before the verdict
+    const query: RowQuery = async (text, params) => {
+      if (text.includes("AS bad_event")) verdicts.push(text.includes('"late_redactions"'));
+      const rows = await rowQuery(t.db)(text, params);
+      if (meanwhile && text.startsWith("SELECT EXISTS (SELECT FROM")) {
+        meanwhile = false;
+        await redact(t.db, late, second.id, { reason: "meanwhile" });
+      }
+      return rows;
+    };
+    const meta = eventTableMeta("late", late);
+    expect(await verifyRecords(query, meta, undefined, undefined, false)).toMatchObject({
+      ok: true,
+      count: 2,
+      redacted: [{ eventId: second.id, parentId: first.id, reason: "meanwhile" }],
+    });
+    // the look saw no row: a verdict without the join (which fails at the redacted event), then one with it
+    expect(verdicts).toEqual([false, true]);
+    verdicts.length = 0;
+    expect(await verifyRecords(query, meta, undefined, undefined, false)).toMatchObject({ ok: true, count: 2 });
+    expect(verdicts).toEqual([true]);
+  });
+
+  test("a shard set redacts in the shard that holds the event, found by its id; the set verifies and lists both", async () => {
+    const count = async (table: string) =>
+      Number((await t.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+    const children: string[] = [];
+    for (let i = 0; (await count("rd_0")) < 2 || (await count("rd_1")) < 2; i++) {
+      if (i > 200) throw new Error("new records never reached both shards");
+      const root = await appendEvent(t.db, shards, { schema: 0, action: 1, payload: { i } });
+      children.push((await appendEvent(t.db, shards, { schema: 0, action: 2, payload: { i }, parentId: root.id })).id);
+    }
+    const where = async (id: string) =>
+      (await t.query(`SELECT 1 FROM rd_0 WHERE id = $1`, [id])).length === 1 ? "rd_0" : "rd_1";
+    // a non-first event in each shard (a non-first event's id does not say its shard)
+    const a = children[0]!;
+    let b: string | undefined;
+    for (const id of children) if (b === undefined && (await where(id)) !== (await where(a))) b = id;
+    if (b === undefined) throw new Error("no child event in the other shard");
+    const erased = [
+      await redact(t.db, shards, a, { reason: "set a" }),
+      await redact(t.db, shards, b, { reason: "set b" }),
+    ];
+    for (const id of [a, b]) {
+      const shard = await where(id);
+      expect(await t.query(`SELECT payload FROM ${shard} WHERE id = $1`, [id])).toEqual([{ payload: null }]);
+      expect(await t.query(`SELECT 1 FROM ${shard}_redactions WHERE event_id = $1`, [id])).toHaveLength(1);
+    }
+    const result = await verifyChain(t.db, shards);
+    expect(result).toMatchObject({ ok: true, count: (await count("rd_0")) + (await count("rd_1")) });
+    expect(result.ok && [...(result.redacted ?? [])].sort((x, y) => x.reason.localeCompare(y.reason))).toEqual(erased);
+    await expectRejects(redact(t.db, shards, "01930000-0000-7000-8000-000000000001", { reason: "x" }), {
+      instanceOf: SpectorRedactionError,
+      mentions: ["nothing was written"],
+    });
   });
 
   test("refusals: an unknown event, one redacted already, a NULL payload, a table with no record chain or no redactions table; bad input before SQL", async () => {

@@ -11,12 +11,14 @@ import { checkUuid } from "../checks.js";
 import { SpectorOptionError, SpectorRedactionError } from "../errors.js";
 import { COLUMNS, REDACTION_COLUMNS, displayName, names } from "../naming/index.js";
 import { rowQuery } from "../queries/rows.js";
+import { findEvent, resolveEvents, resolveEventTables, type EventsTable } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "../sql/quote.js";
 import { payloadDigest } from "../sql/record-hash.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import { recordChainHeads } from "../tables/heads-table.js";
-import { eventTableMeta, type EventTableMeta } from "../tables/meta.js";
+import type { EventTableMeta } from "../tables/meta.js";
+import { isShardSet, type ShardSet } from "../tables/shards.js";
 import type { RedactedEvent } from "../spector/verify.js";
 import { redactionsTableOf } from "./redactions-table.js";
 
@@ -35,7 +37,9 @@ const ENABLE = { O: "ENABLE", A: "ENABLE ALWAYS", R: "ENABLE REPLICA" } as const
  * transaction (a savepoint in yours), it stores the SHA-256 of the payload's text in `T_redactions`
  * with the time and `reason`, then sets the payload to SQL `NULL`. The chain covers that digest, not
  * the payload (format 2), so `verifyChain` still passes for the record and reports the event as
- * redacted; the payload is gone from the table (not from backups, WAL or replicas made before).
+ * redacted; the payload is gone from the table (not from backups, WAL or replicas made before). Given
+ * a shard set, it finds the shard that holds the event (by its id, as the link helpers do) and redacts
+ * there: each shard needs its own redactions table (`chainRedactionTable(shard)`).
  *
  * Only a role that may alter the table can redact: on an `appendOnly` table it lifts the guard for
  * its one `UPDATE` (`ALTER TABLE ... DISABLE TRIGGER`, which only the table's owner may run, and which
@@ -55,27 +59,41 @@ const ENABLE = { O: "ENABLE", A: "ENABLE ALWAYS", R: "ENABLE REPLICA" } as const
  */
 export async function redact<T extends AnyEventTable>(
   db: SpectorDatabase,
-  events: T,
+  events: T | ShardSet<T>,
   eventId: string,
   options: RedactOptions,
 ): Promise<RedactedEvent> {
-  const meta = eventTableMeta("events", events);
-  recordChainHeads("events", meta);
+  const tables = resolveEventTables("events", events);
+  recordChainHeads("events", tables[0]!.meta);
   const id = checkUuid("eventId", eventId);
   const reason = (options as Partial<RedactOptions> | undefined)?.reason;
   if (typeof reason !== "string" || reason.trim() === "") {
     throw new SpectorOptionError("options.reason", reason, "a non-empty string saying why the payload is erased");
   }
-  if (is(db, PgTransaction)) return redactIn(db, meta, id, reason);
   const withTransactions = db as PgDatabase<PgQueryResultHKT, Record<string, never>>;
-  if (typeof withTransactions.transaction !== "function") {
+  if (!is(db, PgTransaction) && typeof withTransactions.transaction !== "function") {
     throw new SpectorOptionError(
       "db",
       db,
       "a Drizzle database whose driver has transactions (redact writes two tables at once)",
     );
   }
+  const meta = isShardSet(events) ? (await shardOf(db, events, id)).meta : tables[0]!.meta;
+  if (is(db, PgTransaction)) return redactIn(db, meta, id, reason);
   return withTransactions.transaction((tx) => redactIn(tx, meta, id, reason));
+}
+
+/**
+ * The shard of set `set` that holds event `id`, looked up by its primary key in the shard the id routes
+ * to (a record's first event's id carries its shard), then in the others, in one statement, as the link
+ * helpers find an event given by its id. The first shard when none holds it, where {@link redactIn}
+ * then finds no such event.
+ */
+async function shardOf(db: SpectorDatabase, set: ShardSet<unknown>, id: string): Promise<EventsTable> {
+  const routed = resolveEvents("events", set).record(id);
+  const found = await findEvent(db, routed, id);
+  const shards = routed.set ?? [routed];
+  return shards.find((shard) => displayName(shard.meta) === found?.table) ?? shards[0]!;
 }
 
 /** The statements of {@link redact}, in transaction `tx`; every name schema-qualified, whatever the caller's `search_path`. */

@@ -169,9 +169,11 @@ BEGIN
   IF ${taken} THEN
     RETURN NEW;
   END IF;
-  IF NEW.${id} IS NOT NULL AND (substr(NEW.${id}::text, 15, 1) <> '7' OR substr(NEW.${id}::text, 20, 1) NOT IN ('8', '9', 'a', 'b')
-      OR ('x' || translate(left(NEW.${id}::text, 13), '-', ''))::bit(48)::bigint
-         > floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint + ${RECORD_ID_MAX_AHEAD_SECONDS * 1000}) THEN
+  -- the id's bytes, not its text: version 7 (byte 6's high nibble), variant 10 (byte 8's two high bits),
+  -- and its 48-bit big-endian time (bytes 1-6) compared with the bound's, as bytes of the same length
+  IF NEW.${id} IS NOT NULL AND (get_byte(uuid_send(NEW.${id}), 6) >> 4 <> 7 OR get_byte(uuid_send(NEW.${id}), 8) >> 6 <> 2
+      OR substring(uuid_send(NEW.${id}) FROM 1 FOR 6)
+         > substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint + ${RECORD_ID_MAX_AHEAD_SECONDS * 1000}) FROM 3)) THEN
     ${raise(RECORD_CHAIN_ERRORS.badId, `NEW.${id}, NEW.${eventParent}, ${quoteLiteral(table)}, clock_timestamp()`)}
   END IF;
   UPDATE ${headsTable} AS h

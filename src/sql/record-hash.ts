@@ -8,15 +8,16 @@ import { COLUMNS, names, type TableName } from "../naming/index.js";
 import { quoteIdent, quoteLiteral } from "./quote.js";
 
 /**
- * The text format of `inserted_at` in the hashed bytes: `to_char` does not depend on `DateStyle` (nor,
+ * The text format of `inserted_at` in format 1's hashed bytes: `to_char` does not depend on `DateStyle` (nor,
  * for a `timestamp` without time zone, on `TimeZone`), so every session hashes the same bytes.
  */
 export const RECORD_HASH_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
 
 /**
- * The record chain's format, the version of what its hashes cover: 1 hashed the payload's text; 2 (this
- * version's) hashes the SHA-256 of the payload's text, in hex, in its place, so that a payload can be
- * erased (`redact`) while its event keeps its hash. `drizzle-spector generate` moves a table chained in
+ * The record chain's format, the version of what its hashes cover: 1 hashed the SHA-256 of the fields'
+ * text and the payload's text; 2 (this version's) hashes the fields' binary form and the 32 bytes of
+ * the SHA-256 of the payload's text in its place, so that a payload can be erased (`redact`) while its
+ * event keeps its hash, and no text is built per event ({@link recordDigest}). `drizzle-spector generate` moves a table chained in
  * format 1 to format 2 (`sql/record-chain-format.ts`).
  *
  * @example
@@ -62,39 +63,54 @@ function insertedAtText(expression: string): string {
 const CAT = "OPERATOR(pg_catalog.||)";
 
 /**
- * SQL for an event's digest: the SHA-256 of the UTF-8 of
- * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, where the ids are
- * PostgreSQL's text of a `uuid`, `schema` and `action` decimal integers, `inserted_at` as
- * {@link RECORD_HASH_TIME_FORMAT} gives it (with ` BC` before year 1, `infinity` as such), and `payload`,
- * in format 2, the SHA-256 of the UTF-8 of PostgreSQL's text of the `jsonb` value as 64 lowercase hex
- * digits (in format 1 that text itself), empty for SQL `NULL`. Every function, operator and type is named with its schema, `pg_catalog`, so
- * that the caller's `search_path` cannot change it. An event's hash is {@link recordHash} of its
- * record's previous hash and this digest: the digests do not depend on one another, so verification
- * computes them in parallel.
+ * SQL for what an event's hash covers after its record's previous hash (its "digest"). Format 2: the
+ * event's fields in PostgreSQL's binary form (what `COPY ... BINARY` and the wire protocol send, which
+ * no session setting changes), then its payload's digest: `id` and `parent_id` (16 bytes each,
+ * `uuid_send`), `schema` and `action` (4 bytes each, big-endian, `int4send`), `inserted_at` (8 bytes,
+ * big-endian signed microseconds since 2000-01-01 00:00:00, `timestamp_send`), then the 32 bytes of
+ * the SHA-256 of the UTF-8 of PostgreSQL's text of the `jsonb` payload (nothing for SQL `NULL`): 80
+ * bytes, 48 without a payload. No field is printed as text, and an event costs two SHA-256 calls (its
+ * payload's and its hash), as in format 1. Format 1 (before it): the SHA-256 of the UTF-8 of
+ * `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`, the ids as PostgreSQL
+ * prints a `uuid`, the integers in decimal, `inserted_at` as {@link RECORD_HASH_TIME_FORMAT} gives it
+ * (with ` BC` before year 1, `infinity` as such) and the payload's text itself (empty for SQL `NULL`).
+ * Every function, operator and type is named with its schema, `pg_catalog`, so that the caller's
+ * `search_path` cannot change it. An event's hash is {@link recordHash} of its record's previous hash
+ * and this: it depends on the event's row alone, so verification computes it in parallel.
  *
  * @example
  * ```ts
- * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.sha256(pg_catalog.convert_to(NEW.\"id\"::pg_catalog.text ..."
+ * recordDigest(hashedColumnsOf("NEW")); // "pg_catalog.uuid_send(NEW.\"id\") OPERATOR(pg_catalog.||) ..."
  * ```
  */
 export function recordDigest(row: HashedColumns, format: RecordChainFormat = RECORD_CHAIN_FORMAT): string {
-  const text = (expression: string) => `${expression}::pg_catalog.text`;
-  const payload =
-    format === 1 ? text(row.payload) : `pg_catalog.encode(${row.payloadDigest ?? payloadDigest(row.payload)}, 'hex')`;
+  if (format === 1) {
+    const text = (expression: string) => `${expression}::pg_catalog.text`;
+    const fields = [
+      text(row.id),
+      text(row.parentId),
+      text(row.schema),
+      text(row.action),
+      insertedAtText(row.insertedAt),
+      `coalesce(${text(row.payload)}, '')`,
+    ];
+    return `pg_catalog.sha256(pg_catalog.convert_to(${fields.join(` ${CAT} E'\\n' ${CAT} `)}, 'UTF8'))`;
+  }
   const fields = [
-    text(row.id),
-    text(row.parentId),
-    text(row.schema),
-    text(row.action),
-    insertedAtText(row.insertedAt),
-    `coalesce(${payload}, '')`,
+    `pg_catalog.uuid_send(${row.id})`,
+    `pg_catalog.uuid_send(${row.parentId})`,
+    `pg_catalog.int4send(${row.schema})`,
+    `pg_catalog.int4send(${row.action})`,
+    `pg_catalog.timestamp_send(${row.insertedAt})`,
+    `coalesce(${row.payloadDigest ?? payloadDigest(row.payload)}, ''::pg_catalog.bytea)`,
   ];
-  return `pg_catalog.sha256(pg_catalog.convert_to(${fields.join(` ${CAT} E'\\n' ${CAT} `)}, 'UTF8'))`;
+  return `(${fields.join(` ${CAT} `)})`;
 }
 
 /**
  * SQL for an event's hash: the SHA-256 of its record's previous hash (32 bytes; none, `NULL`, for the
- * record's first event) followed by its digest (32 bytes).
+ * record's first event) followed by its digest ({@link recordDigest}: 80 or 48 bytes in format 2, 32 in
+ * format 1).
  *
  * @example
  * ```ts

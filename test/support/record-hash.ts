@@ -3,12 +3,15 @@
  * as PostgreSQL prints them, written from the definition rather than from the trigger's SQL: the tests
  * compare what the database stores with it.
  *
- * - digest = SHA-256 of the UTF-8 of `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`
- *   (`id::text`, `parent_id::text`, the integers in decimal, `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')`
- *   with ` BC` before year 1, and for `payload` in format 2 the SHA-256 of the UTF-8 of `payload::text` as
- *   64 lowercase hex digits (a redacted event's from `T_redactions`), in format 1 `payload::text` itself,
- *   or nothing for SQL `NULL`);
- * - hash = SHA-256 of the record's previous hash (32 bytes; nothing for its first event) then the digest.
+ * - format 2's digest = `id` and `parent_id` (16 bytes each), `schema` and `action` (4 bytes
+ *   each, big-endian), `inserted_at` (8 bytes, big-endian microseconds since 2000-01-01, from its text as
+ *   `to_char(inserted_at, 'YYYY-MM-DD HH24:MI:SS.US')` prints it, with ` BC` before year 1), then the
+ *   32 bytes of the SHA-256 of the UTF-8 of `payload::text` (a redacted event's from `T_redactions`;
+ *   nothing for SQL `NULL`);
+ * - format 1's digest = SHA-256 of the UTF-8 of `id "\n" parent_id "\n" schema "\n" action "\n" inserted_at "\n" payload`
+ *   (the same texts, and `payload::text` itself, or nothing for SQL `NULL`);
+ * - hash = SHA-256 of the record's previous hash (32 bytes; nothing for its first event) then the digest
+ *   (80 bytes, 48 without a payload, in format 2; 32 in format 1).
  */
 import { createHash } from "node:crypto";
 
@@ -46,22 +49,78 @@ export function referencePayloadDigest(payload: string): string {
   return createHash("sha256").update(Buffer.from(payload, "utf8")).digest("hex");
 }
 
+/** 2000-01-01, PostgreSQL's epoch for `timestamp_send`, in days from 1970-01-01. */
+const PG_EPOCH_DAYS = 10_957n;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (astronomical year: 0 is 1 BC), as in Howard Hinnant's `days_from_civil`. */
+function daysFromCivil(year: bigint, month: bigint, day: bigint): bigint {
+  const y = month <= 2n ? year - 1n : year;
+  const era = (y >= 0n ? y : y - 399n) / 400n;
+  const yoe = y - era * 400n;
+  const doy = (153n * (month > 2n ? month - 3n : month + 9n) + 2n) / 5n + day - 1n;
+  const doe = yoe * 365n + yoe / 4n - yoe / 100n + doy;
+  return era * 146_097n + doe - 719_468n;
+}
+
 /**
- * The digest of one event (32 bytes). In format 2 a redacted event (`payload` `null`) is hashed with
+ * `inserted_at` as `timestamp_send` writes it: 8 bytes, big-endian, signed microseconds since
+ * 2000-01-01 00:00:00 (`infinity` and `-infinity`: the largest and smallest 64-bit integers), from
+ * its text as {@link RecordRow.insertedAt} holds it (` BC` after a year before 1).
+ */
+export function timestampBytes(text: string): Buffer {
+  const bytes = Buffer.alloc(8);
+  if (text === "infinity" || text === "-infinity") {
+    bytes.writeBigInt64BE(text === "infinity" ? (1n << 63n) - 1n : -(1n << 63n));
+    return bytes;
+  }
+  const match = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6})( BC)?$/.exec(text);
+  if (match === null) throw new Error(`not a timestamp as to_char prints it: ${text}`);
+  const [, y, mo, d, h, mi, sec, us, bc] = match as unknown as [string, ...string[]];
+  const year = bc === undefined ? BigInt(y!) : 1n - BigInt(y!);
+  const days = daysFromCivil(year, BigInt(mo!), BigInt(d!)) - PG_EPOCH_DAYS;
+  const seconds = days * 86_400n + BigInt(h!) * 3_600n + BigInt(mi!) * 60n + BigInt(sec!);
+  bytes.writeBigInt64BE(seconds * 1_000_000n + BigInt(us!));
+  return bytes;
+}
+
+/** An integer as `int4send` writes it: 4 bytes, big-endian, signed. */
+function int4Bytes(text: string): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeInt32BE(Number(text));
+  return bytes;
+}
+
+/** A uuid as `uuid_send` writes it: its 16 bytes. */
+function uuidBytes(text: string): Buffer {
+  return Buffer.from(text.replace(/-/g, ""), "hex");
+}
+
+/**
+ * What one event's hash covers after the previous hash: in format 2 its 80 bytes (48 without a
+ * payload), in format 1 its digest (32 bytes). In format 2 a redacted event (`payload` `null`) is hashed with
  * `payloadDigest`, the digest its redaction kept (hex).
  */
 export function referenceDigest(
   row: Omit<RecordRow, "hash"> & { readonly payloadDigest?: string | null },
   format: Format = 2,
 ): Buffer {
+  if (format === 1) {
+    const text = [row.id, row.parentId, row.schema, row.action, row.insertedAt, row.payload ?? ""].join("\n");
+    return createHash("sha256").update(Buffer.from(text, "utf8")).digest();
+  }
+  // the fields' binary form, then the payload's 32-byte digest (nothing for SQL NULL)
   const payload =
-    format === 1
-      ? (row.payload ?? "")
-      : row.payload === null
-        ? (row.payloadDigest ?? "")
-        : referencePayloadDigest(row.payload);
-  const text = [row.id, row.parentId, row.schema, row.action, row.insertedAt, payload].join("\n");
-  return createHash("sha256").update(Buffer.from(text, "utf8")).digest();
+    row.payload === null
+      ? Buffer.from(row.payloadDigest ?? "", "hex")
+      : createHash("sha256").update(Buffer.from(row.payload, "utf8")).digest();
+  return Buffer.concat([
+    uuidBytes(row.id),
+    uuidBytes(row.parentId),
+    int4Bytes(row.schema),
+    int4Bytes(row.action),
+    timestampBytes(row.insertedAt),
+    payload,
+  ]);
 }
 
 /** The hash of an event from its record's previous hash (hex or bytes; `null` for a first event) and its digest. */
