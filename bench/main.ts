@@ -347,14 +347,15 @@ async function main(): Promise<void> {
 class RollBack extends Error {}
 
 // BENCH_ONLY=rule, first-statement, first-statement-instructions, rule-instructions, queries, chain,
-// record-chain, citus, state or materialized runs one part; all by default. The first-statement part (the rule's cost
+// record-chain, citus, state, materialized or consumers runs one part; all by default. The first-statement part (the rule's cost
 // to a new session's first link statement): bench/first-statement.ts, and in CPU instructions
 // bench/first-statement-instructions.ts; the rule-instructions part: bench/rule-instructions.ts; the
 // queries part: bench/queries.ts; the chain part: bench/chain.ts; the record-chain part:
 // bench/record-chain.ts; the citus part (the Citus layout: its structural rule, and a cluster against one
 // PostgreSQL): bench/citus.ts; the state part (expected versions, decide, aggregate, savepoints, side by
 // side with Emmett): bench/state.ts; the materialized part (rebuild of a materialized table):
-// bench/materialized.ts.
+// bench/materialized.ts; the consumers part (throughput, latency and the append cost of positions, side by
+// side with a raw keyset SELECT and Emmett): bench/consumers.ts.
 const PARTS = [
   "rule",
   "first-statement",
@@ -366,6 +367,7 @@ const PARTS = [
   "citus",
   "state",
   "materialized",
+  "consumers",
 ] as const;
 const only = process.env.BENCH_ONLY;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only))
@@ -416,4 +418,9 @@ if (runs("materialized")) {
   if (only === undefined) console.log("");
   const { benchMaterialized } = await import("./materialized.js");
   await benchMaterialized(URL_);
+}
+if (runs("consumers")) {
+  if (only === undefined) console.log("");
+  const { benchConsumers } = await import("./consumers.js");
+  await benchConsumers(URL_);
 }
