@@ -864,7 +864,9 @@ describe("the command line: --help, --version, the config found as drizzle-kit n
     expect(checkHelp.stdout).not.toContain("drizzle-spector generate");
     const unknown = runCli(dir, ["nope", "--help"]);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('expected the command `generate`, `push`, `check`, `verify`, `consumers`, got "nope"');
+    expect(unknown.stderr).toContain(
+      'expected the command `generate`, `push`, `check`, `verify`, `consumers`, got "nope"',
+    );
   });
 
   test("without --config, the first of drizzle.config.{ts,mts,cts,js,mjs,cjs} is the config, as drizzle-kit runs it", async () => {

@@ -310,7 +310,7 @@ describePostgres("an open transaction holds no reader back", () => {
     expect(await receivedBy(t.query, "ledger/stall")).toEqual([first.id, ...later, held]);
   });
 
-  test("a session that numbered events in a transaction it leaves open holds consumers back, consumerStatus names it, and nothing is skipped", async () => {
+  test("a session that called the numbering function in a transaction it leaves open holds consumers back, consumerStatus names it, and nothing is skipped", async () => {
     const { chain } = stressTables;
     const stats = { batches: 0, flakes: 0 };
     const follower = stressConsumer(t.db, "chain", "chain/held", stats, { batchSize: 100 });
@@ -321,7 +321,10 @@ describePostgres("an open transaction holds no reader back", () => {
     let holderPid = 0;
     try {
       await drizzle(holder).transaction(async (tx) => {
-        await readAll(tx, chain, { limit: 1 }); // takes the positioner's lock until this transaction ends
+        // readAll in a transaction numbers nothing, so it holds nobody back ...
+        await readAll(tx, chain, { limit: 1 });
+        // ... but the numbering function called in one takes the positioner's lock until it ends
+        await tx.execute(sql`SELECT public.position_events_chain(1)`);
         holderPid = (await tx.execute<{ pid: number }>(sql`SELECT pg_backend_pid() AS pid`))[0]!.pid;
         for (let n = 0; n < 3; n++) {
           written.push((await appendEvent(t.db, chain, { schema: "account", action: "insert", payload: { n } })).id);

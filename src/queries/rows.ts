@@ -5,8 +5,10 @@
  * @module
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { RowQuery } from "./verify-records.js";
 import type { SpectorDatabase } from "./types.js";
+
+/** Runs one statement with `$1`-style parameters and returns its rows. */
+export type RowQuery = (text: string, params: unknown[]) => Promise<readonly Record<string, unknown>[]>;
 
 /**
  * A {@link RowQuery} on a Drizzle database: each `$n` of the text becomes a parameter, and the rows

@@ -7,23 +7,22 @@
  *
  * @module
  */
-import { COLUMNS, HEAD_COLUMNS, REDACTION_COLUMNS, displayName } from "../naming/index.js";
-import { quoteIdent, quoteQualified } from "../sql/quote.js";
+import { displayName } from "../naming/index.js";
 import {
   hashedColumnsOf,
-  headsTableOf,
   payloadDigest,
   RECORD_CHAIN_FORMAT,
   recordDigest,
   recordHash,
   type RecordChainFormat,
 } from "../sql/record-hash.js";
-import { redactionsTableOf } from "../erasure/redactions-table.js";
-import type { ChainBroken, ChainVerification, RedactedEvent } from "../spector/verify.js";
+import type { ChainBroken, ChainVerification } from "../spector/verify.js";
 import type { EventTableMeta } from "../tables/meta.js";
+import type { RowQuery } from "./rows.js";
+import { sqlNames } from "./record-chain-names.js";
+import { redactedEvents, redactionRows, redactionsPresent } from "./verify-redactions.js";
 
-/** Runs one statement with `$1`-style parameters and returns its rows. */
-export type RowQuery = (text: string, params: unknown[]) => Promise<readonly Record<string, unknown>[]>;
+export type { RowQuery } from "./rows.js";
 
 /**
  * Settings for the statement, restored right after it: the caller's `search_path` cannot change what
@@ -47,30 +46,6 @@ const SETTINGS = {
     ["parallel_tuple_cost", "0"],
   ],
 } as const;
-
-/** The names the statements use, quoted. */
-function sqlNames(meta: EventTableMeta) {
-  const q = quoteIdent;
-  const heads = headsTableOf(meta);
-  const redactions = redactionsTableOf(meta);
-  return {
-    events: quoteQualified(meta.pgSchema, meta.name),
-    heads: quoteQualified(heads.pgSchema, heads.name),
-    id: q(COLUMNS.id),
-    parentId: q(COLUMNS.parentId),
-    hash: q(COLUMNS.hash),
-    headParent: q(HEAD_COLUMNS.parentId),
-    lastId: q(HEAD_COLUMNS.lastId),
-    lastHash: q(HEAD_COLUMNS.lastHash),
-    count: q(HEAD_COLUMNS.eventCount),
-    payload: q(COLUMNS.payload),
-    redactions: quoteQualified(redactions.pgSchema, redactions.name),
-    redactedId: q(REDACTION_COLUMNS.eventId),
-    keptDigest: q(REDACTION_COLUMNS.payloadDigest),
-    redactedAt: q(REDACTION_COLUMNS.redactedAt),
-    reason: q(REDACTION_COLUMNS.reason),
-  };
-}
 
 /**
  * An events table `e`, with its redactions `d` when `redactions` (`T_redactions` exists and holds a
@@ -297,48 +272,6 @@ async function findFailure(
     return { result: await brokenHead(query, meta, oneRecord, table, row.bad_head), redactions };
   }
   return { result: oneRecord && count === 0 ? undefined : { ok: true, count }, redactions };
-}
-
-/** Whether redactions table `table` (quoted) exists. */
-async function redactionsPresent(query: RowQuery, table: string): Promise<boolean> {
-  const [row] = await query(`SELECT pg_catalog.to_regclass($1) IS NOT NULL AS present`, [table]);
-  return row!.present === true;
-}
-
-/** Whether redactions table `table` (quoted), which exists, holds a row. */
-async function redactionRows(query: RowQuery, table: string): Promise<boolean> {
-  const [row] = await query(`SELECT EXISTS (SELECT FROM ${table}) AS rows`, []);
-  return row!.rows === true;
-}
-
-/** The events of the table (or of record `parentId`) whose payloads `redact` erased, by record then id. */
-async function redactedEvents(
-  query: RowQuery,
-  meta: EventTableMeta,
-  parentId: string | undefined,
-): Promise<RedactedEvent[]> {
-  const n = sqlNames(meta);
-  // a whole table: each redaction's event looked up by its primary key (OFFSET 0 keeps the lookup a
-  // lookup: joined, the NULL test on the events' side would read their whole index); a record: its events
-  const events =
-    parentId === undefined
-      ? `${n.redactions} AS d CROSS JOIN LATERAL (SELECT e.${n.id}, e.${n.parentId} FROM ${n.events} AS e
-           WHERE e.${n.id} = d.${n.redactedId} AND e.${n.payload} IS NULL OFFSET 0) AS e`
-      : `${n.redactions} AS d JOIN ${n.events} AS e ON e.${n.id} = d.${n.redactedId}
-         WHERE e.${n.payload} IS NULL AND e.${n.parentId} = $1::uuid`;
-  const rows = await query(
-    `SELECT e.${n.id}::text AS event_id, e.${n.parentId}::text AS parent_id, d.${n.redactedAt}::text AS redacted_at,
-            d.${n.reason} AS reason
-       FROM ${events}
-      ORDER BY e.${n.parentId}, e.${n.id}`,
-    parentId === undefined ? [] : [parentId],
-  );
-  return rows.map((row) => ({
-    eventId: row.event_id as string,
-    parentId: row.parent_id as string,
-    redactedAt: row.redacted_at as string,
-    reason: row.reason as string,
-  }));
 }
 
 /** A head read by `chainHead` and kept outside the database. */

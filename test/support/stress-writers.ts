@@ -225,7 +225,7 @@ export async function writeStep(ports: WriterPorts, log: WriteLog, w: number, ki
         break;
       }
       case "numbering": {
-        // the writer's own transaction numbers events (its own included) and holds the positioner until it ends
+        // the writer's own transaction reads the log (readAll in a transaction numbers nothing: it holds nobody back)
         const parent = pick();
         const rollback = below(2) === 0;
         try {
