@@ -1,7 +1,13 @@
--- drizzle-spector:create-positions public.ledger 1b9141bbfe8d12
-LOCK TABLE "public"."ledger" IN SHARE ROW EXCLUSIVE MODE;
---> statement-breakpoint
-INSERT INTO "public"."ledger_positions" ("id") SELECT e."id" FROM "public"."ledger" AS e WHERE NOT EXISTS (SELECT FROM "public"."ledger_positions" AS p WHERE p."id" OPERATOR(pg_catalog.=) e."id") ORDER BY e."id";
+-- drizzle-spector:create-positions public.ledger 094855d479e7ca
+DO $spector$
+BEGIN
+  LOCK TABLE "public"."ledger" IN SHARE ROW EXCLUSIVE MODE;
+  INSERT INTO "public"."ledger_positions" ("id")
+  SELECT e."id" FROM "public"."ledger" AS e
+   WHERE NOT EXISTS (SELECT FROM "public"."ledger_positions" AS p WHERE p."id" OPERATOR(pg_catalog.=) e."id")
+   ORDER BY e."id";
+END
+$spector$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION "public"."queue_positions_ledger"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = 'pg_catalog', 'pg_temp'

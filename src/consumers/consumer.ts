@@ -49,7 +49,7 @@ export interface ConsumerOptions<T extends AnyEventTable, D> {
   /**
    * `run`'s wait, in milliseconds, after a batch that found nothing new (writers announce nothing, so
    * `run` looks again this often: one statement when nothing is new; other consumers' numbering wakes
-   * it sooner, by `LISTEN`). Default 50.
+   * it sooner, by `LISTEN`). Default 25.
    */
   readonly pollInterval?: number | undefined;
 }
@@ -129,7 +129,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   const batchSize = checkLimit(at(OPTIONS, "batchSize"), given.batchSize);
   const codes = checkSchemas(at(OPTIONS, "schemas"), given.schemas, log.meta);
   const listen = checkBoolean(at(OPTIONS, "listen"), given.listen, true);
-  const pollInterval = given.pollInterval ?? 50;
+  const pollInterval = given.pollInterval ?? 25;
   if (
     typeof pollInterval !== "number" ||
     !Number.isInteger(pollInterval) ||

@@ -23,7 +23,13 @@
 import { POSITION_COLUMNS, names, type TableName } from "../naming/index.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { createStatements, PINNED_SEARCH_PATH, type RuleFunction, type RuleObjects } from "./rule-objects.js";
+import {
+  createStatements,
+  dollarQuoted,
+  PINNED_SEARCH_PATH,
+  type RuleFunction,
+  type RuleObjects,
+} from "./rule-objects.js";
 
 /**
  * The upper 32 bits of the advisory lock key of a positions table's positioner: "SPEC"; the lower 32
@@ -151,11 +157,14 @@ export function positionsStatements(meta: EventTableMeta): string[] {
   const positions = positionsTableOf(meta);
   const id = quoteIdent(POSITION_COLUMNS.id);
   // only events not queued yet: a migration run again, or positions restored with their events, queue nothing twice
-  const backfill =
-    `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE;\n` +
-    `INSERT INTO ${quoteQualified(positions.pgSchema, positions.name)} (${id}) SELECT e.${id} FROM ${table} AS e ` +
-    `WHERE NOT EXISTS (SELECT FROM ${quoteQualified(positions.pgSchema, positions.name)} AS p WHERE p.${id} OPERATOR(pg_catalog.=) e.${id}) ORDER BY e.${id};`;
-  return [...backfill.split("\n"), ...createStatements(positionsObjects(meta))];
+  const body = `BEGIN
+  LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE;
+  INSERT INTO ${quoteQualified(positions.pgSchema, positions.name)} (${id})
+  SELECT e.${id} FROM ${table} AS e
+   WHERE NOT EXISTS (SELECT FROM ${quoteQualified(positions.pgSchema, positions.name)} AS p WHERE p.${id} OPERATOR(pg_catalog.=) e.${id})
+   ORDER BY e.${id};
+END`;
+  return [`DO ${dollarQuoted(body)};`, ...createStatements(positionsObjects(meta))];
 }
 
 /** The statements that remove the positions from events table `table` (its positions table is drizzle-kit's). */
