@@ -47,9 +47,10 @@ export interface ConsumerOptions<T extends AnyEventTable, D> {
   /** `run`'s wake-up by `LISTEN` (`false` behind a transaction-mode pooler: polling only). Default `true`. */
   readonly listen?: boolean | undefined;
   /**
-   * `run`'s wait, in milliseconds, after a batch that found nothing new (writers announce nothing, so
-   * `run` looks again this often: one statement when nothing is new; other consumers' numbering wakes
-   * it sooner, by `LISTEN`). Default 25.
+   * `run`'s longest wait, in milliseconds, between two looks for new events (writers announce nothing:
+   * `run` looks 2 ms after a batch, then twice as late each time nothing is new, up to this; a look
+   * that finds nothing is one statement; other consumers' numbering wakes it sooner, by `LISTEN`).
+   * Default 100.
    */
   readonly pollInterval?: number | undefined;
 }
@@ -129,7 +130,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   const batchSize = checkLimit(at(OPTIONS, "batchSize"), given.batchSize);
   const codes = checkSchemas(at(OPTIONS, "schemas"), given.schemas, log.meta);
   const listen = checkBoolean(at(OPTIONS, "listen"), given.listen, true);
-  const pollInterval = given.pollInterval ?? 25;
+  const pollInterval = given.pollInterval ?? 100;
   if (
     typeof pollInterval !== "number" ||
     !Number.isInteger(pollInterval) ||
@@ -163,21 +164,28 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
       const client = (db as unknown as { $client?: unknown }).$client;
       const wake = await wakeup(client, channels, listen);
       // the cursor this instance last saw: a look that finds nothing after it costs one statement (the
-      // numbering); every IDLE_LOOKS looks, the checkpoint is read anyway (another instance, a reset)
+      // numbering); every IDLE_LOOKS looks, the checkpoint is read anyway (another instance, a reset).
+      // After a batch it looks again soon (FIRST_WAIT ms), then twice as late each time, up to pollInterval.
       let seen: number[] | undefined;
       let idle = 0;
+      let pause = FIRST_WAIT;
+      const rest = async () => {
+        await wake.wait(Math.min(pause, pollInterval), signal);
+        pause = Math.min(pause * 2, pollInterval);
+      };
       try {
         while (!signal?.aborted) {
           const last = await numberEvents(db, log, batchSize);
           const nothingNew = seen !== undefined && last.every((p, i) => p >= 0 && p <= seen![i]!);
           if (nothingNew && ++idle < IDLE_LOOKS) {
-            await wake.wait(pollInterval, signal);
+            await rest();
             continue;
           }
           idle = 0;
           const done = await batch();
           seen = done.cursor;
-          if (!done.moved) await wake.wait(pollInterval, signal);
+          if (done.moved) pause = FIRST_WAIT;
+          else await rest();
         }
       } finally {
         await wake.close();
@@ -185,6 +193,9 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
     },
   };
 }
+
+/** How long `run` waits, in milliseconds, before its first look after a batch (then twice as long each time). */
+const FIRST_WAIT = 2;
 
 /** How many looks in a row `run` may skip the checkpoint for when nothing is new. */
 const IDLE_LOOKS = 20;
