@@ -410,6 +410,7 @@ describeBackends("the commands with record chains and the append-only guard", (b
       "drop-append-only down.links",
       "drop-record-chain down.events",
       "drop-record-version down.events",
+      "drop-positions down.events",
       "drop-spector-chain down.events",
       "drop-append-only down.events",
     ]);
