@@ -12,7 +12,7 @@ import { checkpoints, ledger, statement_lines } from "./schema.js";
 type Db = PgDatabase<PgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
 
 /** A ledger entry's effect on its account's balance: deposits add, withdrawals subtract. */
-function signed(entry: EventRow<typeof ledger>): number {
+export function signed(entry: EventRow<typeof ledger>): number {
   const amount = entry.payload?.amount ?? 0;
   return entry.action === "withdraw" ? -amount : entry.action === "deposit" ? amount : 0;
 }

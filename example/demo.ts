@@ -45,7 +45,7 @@ import {
   type EventRow,
 } from "../src/index.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
-import { followLedger } from "./demo-consumer.js";
+import { followLedger, signed } from "./demo-consumer.js";
 import * as schema from "./schema.js";
 import { account_balances, event_ancestors, event_links, events, ledger } from "./schema.js";
 
@@ -100,12 +100,6 @@ function pgError(error: unknown): { code?: string; message: string } {
 }
 
 const short = (id: string) => `…${id.slice(-6)}`;
-
-/** A ledger entry's effect on its account's balance: deposits add, withdrawals subtract. */
-function signed(entry: EventRow<typeof ledger>): number {
-  const amount = entry.payload?.amount ?? 0;
-  return entry.action === "withdraw" ? -amount : entry.action === "deposit" ? amount : 0;
-}
 
 /**
  * Erasure that keeps the proof: redact erases an entry's payload, keeps its digest (which the record

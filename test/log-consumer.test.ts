@@ -5,6 +5,7 @@
  * `consumerStatus` gives lag and what holds a consumer, bad input is refused before any SQL.
  */
 import { sql } from "drizzle-orm";
+import { drizzle as drizzleProxy } from "drizzle-orm/pg-proxy";
 import { integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { expect, test } from "vitest";
 import {
@@ -238,3 +239,21 @@ describeBackends(
 // the handler's types: the table's rows, and the database's own transaction
 type Handle = Parameters<typeof consumer<typeof feed, TestDatabase["db"]>>[2]["handle"];
 type _events = Expect<Equal<Parameters<Handle>[0], EventRow<typeof feed>[]>>;
+
+test("consumer and resetConsumer refuse an HTTP driver before any SQL, naming readAll as the alternative", async () => {
+  const sent: string[] = [];
+  const proxy = drizzleProxy(async (text) => {
+    sent.push(text);
+    return { rows: [] };
+  });
+  const handle = async () => {};
+  expectThrows(() => consumer(proxy as never, feed, { name: "x", checkpoints, handle }), {
+    option: "db",
+    mentions: ["pg-proxy", "`readAll`"],
+  });
+  await expectRejects(resetConsumer(proxy as never, feed, { name: "x", checkpoints }), {
+    option: "db",
+    mentions: ["pg-proxy", "`resetConsumer`"],
+  });
+  expect(sent).toEqual([]);
+});

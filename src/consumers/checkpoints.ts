@@ -7,6 +7,8 @@
 import { getTableColumns } from "drizzle-orm";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { SpectorOptionError } from "../errors.js";
+import { httpDriver } from "../queries/driver.js";
+import type { SpectorDatabase } from "../queries/types.js";
 import { CONSUMER_COLUMNS } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
 
@@ -55,4 +57,27 @@ export const LOCK_KEY_SQL = "pg_catalog.hashtextextended($1::pg_catalog.text, 0)
 /** The text hashed into the lock key of consumer `name` of checkpoints table `checkpoints`. */
 export function lockText(checkpoints: Checkpoints, name: string): string {
   return `spector consumer ${checkpoints.key}/${name}`;
+}
+
+/** Checks a consumer name given at `path`: a non-empty string of at most 200 characters. */
+export function checkConsumerName(path: string, value: unknown): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 200) {
+    throw new SpectorOptionError(path, value, "a consumer name: a non-empty string of at most 200 characters");
+  }
+  return value;
+}
+
+/**
+ * Refuses a database without interactive transactions (neon-http, `pg-proxy`) for `helper`, whose
+ * batch or reset must commit with the checkpoint's lock held.
+ */
+export function refuseHttpDriver(db: SpectorDatabase, helper: string): void {
+  const http = httpDriver(db);
+  if (http !== undefined) {
+    throw new SpectorOptionError(
+      "db",
+      `a ${http} database`,
+      `a database with interactive transactions for \`${helper}\` (the checkpoint and its lock commit with the work): ${http} has none; use \`readAll\` and store its \`next\` with your writes`,
+    );
+  }
 }

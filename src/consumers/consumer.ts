@@ -8,12 +8,18 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkBoolean, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { names } from "../naming/index.js";
-import { httpDriver } from "../queries/driver.js";
 import { rowQuery } from "../queries/rows.js";
 import type { EventRow, SpectorDatabase } from "../queries/types.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
-import { LOCK_KEY_SQL, lockText, resolveCheckpoints, type Checkpoints } from "./checkpoints.js";
+import {
+  LOCK_KEY_SQL,
+  checkConsumerName,
+  lockText,
+  refuseHttpDriver,
+  resolveCheckpoints,
+  type Checkpoints,
+} from "./checkpoints.js";
 import { encodeCursor, parseCursor } from "./cursor.js";
 import { wakeup } from "./listen.js";
 import { checkSchemas, resolveLog, type Log } from "./log.js";
@@ -115,14 +121,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
     "listen",
     "pollInterval",
   ]);
-  const name = given.name;
-  if (typeof name !== "string" || name.length === 0 || name.length > 200) {
-    throw new SpectorOptionError(
-      at(OPTIONS, "name"),
-      name,
-      "a consumer name: a non-empty string of at most 200 characters",
-    );
-  }
+  const name = checkConsumerName(at(OPTIONS, "name"), given.name);
   const checkpoints = resolveCheckpoints(at(OPTIONS, "checkpoints"), given.checkpoints);
   if (typeof given.handle !== "function") {
     throw new SpectorOptionError(at(OPTIONS, "handle"), given.handle, "a function `async (events, tx) => { ... }`");
@@ -143,14 +142,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
       "a number of milliseconds from 1 to 3,600,000",
     );
   }
-  const http = httpDriver(db);
-  if (http !== undefined) {
-    throw new SpectorOptionError(
-      "db",
-      `a ${http} database`,
-      `a database with interactive transactions for \`consumer\` (its handler and checkpoint commit together): ${http} has none; use \`readAll\` and store its \`next\` with your writes`,
-    );
-  }
+  refuseHttpDriver(db, "consumer");
   const handle = given.handle as (events: unknown[], tx: unknown) => Promise<void>;
   const batch = () => consumeBatch(db, log, { name, checkpoints, handle, batchSize, codes });
   return {

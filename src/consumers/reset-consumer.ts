@@ -4,12 +4,10 @@
  * @module
  */
 import { OPTIONS, at, checkObject } from "../checks.js";
-import { SpectorOptionError } from "../errors.js";
-import { httpDriver } from "../queries/driver.js";
 import { rowQuery } from "../queries/rows.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
-import { resolveCheckpoints } from "./checkpoints.js";
+import { checkConsumerName, refuseHttpDriver, resolveCheckpoints } from "./checkpoints.js";
 import { lockCheckpoint, logKey, type ConsumerDatabase } from "./consumer.js";
 import { encodeCursor, parseCursor } from "./cursor.js";
 import { resolveLog } from "./log.js";
@@ -44,20 +42,10 @@ export async function resetConsumer<T extends AnyEventTable>(
 ): Promise<void> {
   const log = resolveLog("table", table);
   const given = checkObject(OPTIONS, options, ["name", "checkpoints", "to"]);
-  if (typeof given.name !== "string" || given.name.length === 0) {
-    throw new SpectorOptionError(at(OPTIONS, "name"), given.name, "a consumer name: a non-empty string");
-  }
-  const name = given.name;
+  const name = checkConsumerName(at(OPTIONS, "name"), given.name);
   const checkpoints = resolveCheckpoints(at(OPTIONS, "checkpoints"), given.checkpoints);
   const to = encodeCursor(parseCursor(at(OPTIONS, "to"), given.to, log.tables.length));
-  const http = httpDriver(db);
-  if (http !== undefined) {
-    throw new SpectorOptionError(
-      "db",
-      `a ${http} database`,
-      "a database with interactive transactions for `resetConsumer`",
-    );
-  }
+  refuseHttpDriver(db, "resetConsumer");
   await db.transaction(
     async (tx) => {
       await lockCheckpoint(tx, checkpoints, name, logKey(log), log.tables.length);
