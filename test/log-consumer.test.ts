@@ -78,6 +78,22 @@ describeBackends(
       expect(await c.runOnce()).toBe(1);
     });
 
+    test("after a full batch runOnce reads before numbering, and still numbers what was appended since", async () => {
+      const c = consumer(t.db, feed, { name: "boundary", checkpoints, handle: recorder("boundary"), batchSize: 2 });
+      while ((await c.runOnce()) > 0);
+      await append();
+      await append();
+      expect(await c.runOnce()).toBe(2); // a full batch: the next one reads first
+      const late = [(await append()).id, (await append()).id, (await append()).id];
+      expect(await c.runOnce()).toBe(2); // read nothing numbered, so numbered, and read again
+      expect(await c.runOnce()).toBe(1);
+      expect(await c.runOnce()).toBe(0);
+      expect((await receivedBy(t, "boundary")).slice(-3)).toEqual(
+        (await readAll(t.db, feed, { limit: 1000 })).events.slice(-3).map((e) => e.id),
+      );
+      expect((await receivedBy(t, "boundary")).slice(-3).sort()).toEqual([...late].sort());
+    });
+
     test("a handler that throws moves nothing: its writes roll back, runOnce rejects, the batch comes again", async () => {
       const c0 = consumer(t.db, feed, { name: "flaky", checkpoints, handle: recorder("flaky") });
       await c0.runOnce();

@@ -12,15 +12,9 @@ import { rowQuery } from "../queries/rows.js";
 import type { EventRow, SpectorDatabase } from "../queries/types.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
-import {
-  LOCK_KEY_SQL,
-  checkConsumerName,
-  lockText,
-  refuseHttpDriver,
-  resolveCheckpoints,
-  type Checkpoints,
-} from "./checkpoints.js";
-import { encodeCursor, parseCursor } from "./cursor.js";
+import { checkConsumerName, refuseHttpDriver, resolveCheckpoints, type Checkpoints } from "./checkpoints.js";
+import { encodeCursor } from "./cursor.js";
+import { lockCheckpoint, logKey } from "./lock-checkpoint.js";
 import { wakeup } from "./listen.js";
 import { checkSchemas, resolveLog, type Log } from "./log.js";
 import { checkLimit, numberEvents } from "./read-all.js";
@@ -69,11 +63,16 @@ export interface Consumer {
   run(options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
 
-/** What one batch did: events handled, whether the checkpoint moved (past events of other schemas too), where it is. */
+/**
+ * What one batch did: events handled, whether the checkpoint moved (past events of other schemas too),
+ * where it is, and whether it read a full batch of positions (more are numbered after it: the next
+ * batch need not number first).
+ */
 interface Step {
   readonly handled: number;
   readonly moved: boolean;
   readonly cursor: number[];
+  readonly full: boolean;
 }
 
 /**
@@ -144,9 +143,20 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   }
   refuseHttpDriver(db, "consumer");
   const handle = given.handle as (events: unknown[], tx: unknown) => Promise<void>;
-  const batch = () => consumeBatch(db, log, { name, checkpoints, handle, batchSize, codes });
+  // after a full batch, more events are numbered already: the next batch reads them without numbering
+  // first (a replay, a consumer catching up: one statement less per batch)
+  let full = false;
+  const batch = async () => {
+    const done = await consumeBatch(db, log, { name, checkpoints, handle, batchSize, codes });
+    full = done.full;
+    return done;
+  };
   return {
     async runOnce() {
+      if (full) {
+        const done = await batch();
+        if (done.moved) return done.handled;
+      }
       await numberEvents(db, log, batchSize);
       return (await batch()).handled;
     },
@@ -156,7 +166,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
       const client = (db as unknown as { $client?: unknown }).$client;
       const wake = await wakeup(client, channels, listen);
       // the cursor this instance last saw: a look that finds nothing after it costs one statement (the
-      // numbering); every IDLE_LOOKS looks, the checkpoint is read anyway (another instance, a reset).
+      // numbering; none after a full batch); every IDLE_LOOKS looks, the checkpoint is read anyway (another instance, a reset).
       // After a batch it looks again soon (FIRST_WAIT ms), then twice as late each time, up to pollInterval.
       let seen: number[] | undefined;
       let idle = 0;
@@ -167,11 +177,13 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
       };
       try {
         while (!signal?.aborted) {
-          const last = await numberEvents(db, log, batchSize);
-          const nothingNew = seen !== undefined && last.every((p, i) => p >= 0 && p <= seen![i]!);
-          if (nothingNew && ++idle < IDLE_LOOKS) {
-            await rest();
-            continue;
+          if (!full) {
+            const last = await numberEvents(db, log, batchSize);
+            const nothingNew = seen !== undefined && last.every((p, i) => p >= 0 && p <= seen![i]!);
+            if (nothingNew && ++idle < IDLE_LOOKS) {
+              await rest();
+              continue;
+            }
           }
           idle = 0;
           const done = await batch();
@@ -192,11 +204,6 @@ const FIRST_WAIT = 2;
 /** How many looks in a row `run` may skip the checkpoint for when nothing is new. */
 const IDLE_LOOKS = 20;
 
-/** The `log` column's value for a log: its tables' `schema.table`, in order. */
-export function logKey(log: Log): string {
-  return log.tables.map((t) => `${t.meta.pgSchema ?? "public"}.${t.meta.name}`).join(",");
-}
-
 /** One batch of consumer `name`, in one transaction: lock, read, handle, move the checkpoint. */
 async function consumeBatch(
   db: ConsumerDatabase,
@@ -215,46 +222,20 @@ async function consumeBatch(
       const after = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
       const window = await readWindow(tx, log, after, c.batchSize, c.codes);
       const moved = window.positions.some((p, i) => p !== after[i]);
-      if (!moved) return { handled: 0, moved: false, cursor: after };
+      if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
       if (window.events.length > 0) await c.handle(window.events, tx);
       const cp = c.checkpoints;
       await rowQuery(tx)(
         `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
         [c.name, encodeCursor(window.positions)],
       );
-      return { handled: window.events.length, moved: true, cursor: window.positions };
+      return {
+        handled: window.events.length,
+        moved: true,
+        cursor: window.positions,
+        full: window.read === c.batchSize,
+      };
     },
     { isolationLevel: "read committed" },
   );
-}
-
-/**
- * Takes consumer `name`'s lock (waiting for another instance's batch), makes its checkpoint row if it
- * has none, and returns its cursor's positions, its row locked; refuses a name that follows another log.
- */
-export async function lockCheckpoint(
-  tx: SpectorDatabase,
-  cp: Checkpoints,
-  name: string,
-  log: string,
-  tables: number,
-): Promise<number[]> {
-  const query = rowQuery(tx);
-  await query(
-    `INSERT INTO ${cp.table} (${cp.name}, ${cp.log}, ${cp.cursor}) SELECT $2, $3, $4 FROM (SELECT pg_catalog.pg_advisory_xact_lock(${LOCK_KEY_SQL})) AS l ON CONFLICT (${cp.name}) DO NOTHING`,
-    [lockText(cp, name), name, log, encodeCursor(new Array<number>(tables).fill(0))],
-  );
-  // a statement after the lock: its snapshot holds the previous instance's last checkpoint
-  const [row] = await query(
-    `SELECT ${cp.log} AS log, ${cp.cursor} AS cursor FROM ${cp.table} WHERE ${cp.name} = $1 FOR UPDATE`,
-    [name],
-  );
-  if (row?.log !== log) {
-    throw new SpectorOptionError(
-      "name",
-      name,
-      `a consumer name not used for another log (${String(row?.log)} is what ${name} follows, not ${log}): pick another name, or delete its row`,
-    );
-  }
-  return parseCursor(`checkpoint ${name}`, row.cursor, tables);
 }

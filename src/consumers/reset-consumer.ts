@@ -8,7 +8,8 @@ import { rowQuery } from "../queries/rows.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkConsumerName, refuseHttpDriver, resolveCheckpoints } from "./checkpoints.js";
-import { lockCheckpoint, logKey, type ConsumerDatabase } from "./consumer.js";
+import type { ConsumerDatabase } from "./consumer.js";
+import { lockCheckpoint, logKey } from "./lock-checkpoint.js";
 import { encodeCursor, parseCursor } from "./cursor.js";
 import { resolveLog } from "./log.js";
 
