@@ -14,6 +14,8 @@
  *      names: first with the events still queued (the positioner gives them their positions as the
  *      consumer reads: a consumer's first pass over events nobody read yet), then again (a replay, or a
  *      second consumer, over events positioned already);
+ *    - the bare statement our read runs, on postgres.js: positions after a cursor, each event looked up
+ *      by id (`JOIN LATERAL`), no transaction, no checkpoint: the most a reader in position order reaches;
  *    - Emmett: a consumer with one reactor (`eachMessage` a no-op; Emmett stores a checkpoint per
  *      message), `pulling: { batchSize: n, pullingFrequencyInMs: 0 }` (its default, 50 ms, would sleep
  *      between full batches), stopped when no message is left.
@@ -293,6 +295,24 @@ async function benchOn(url: string, server: string): Promise<void> {
         if (handled !== EVENTS) throw new Error(`our consumer ${name} handled ${handled} events, not ${EVENTS}`);
         return ms;
       };
+      // the statement our read runs (positions after a cursor, each event looked up by id), bare: what
+      // reading in position order costs before any transaction, checkpoint or decoding
+      const positionOrder = async (): Promise<number> => {
+        let last = 0;
+        let read = 0;
+        const t0 = performance.now();
+        for (;;) {
+          const rows = await one`SELECT e.*, w.position::text AS position
+            FROM (SELECT position, id FROM events_positions WHERE position > ${last} ORDER BY position LIMIT ${BATCH}) AS w
+            JOIN LATERAL (SELECT * FROM events WHERE events.id = w.id) AS e ON true ORDER BY w.position`;
+          if (rows.length === 0) break;
+          read += rows.length;
+          last = Number((rows[rows.length - 1] as unknown as { position: string }).position);
+        }
+        const ms = performance.now() - t0;
+        if (read !== EVENTS) throw new Error(`the position-order read read ${read} events, not ${EVENTS}`);
+        return ms;
+      };
       const readAllPass = async (): Promise<number> => {
         const t0 = performance.now();
         const read = await ours.readAllLoop(drizzle(one), tables.events!);
@@ -306,6 +326,7 @@ async function benchOn(url: string, server: string): Promise<void> {
       const first = await consume("throughput-first");
       const replay = await consume("throughput-replay");
       const readAllReplay = await readAllPass();
+      const joined = await positionOrder();
       const raw2 = await keyset();
       const em = await emmett.call("throughput", {
         url: emmettDb.url,
@@ -324,7 +345,12 @@ async function benchOn(url: string, server: string): Promise<void> {
       show("ours, consumer.runOnce loop, events still queued (first pass)", first);
       show("ours, consumer.runOnce loop, events positioned (replay)", replay);
       show("ours, readAll loop, events positioned (replay)", readAllReplay);
+      show("raw position-order SELECT (postgres.js): the statement our read runs", joined);
       show("Emmett consumer, one reactor, pullingFrequencyInMs 0", em.ms);
+      console.log(
+        `     raw position-order SELECT / raw keyset: ${fmt(raw / joined)}x (the most a reader in position order can reach); ` +
+          `consumer replay / raw position-order SELECT: ${fmt(joined / replay)}x`,
+      );
       const measures: [string, number][] = [
         ["consumer, first pass", first],
         ["consumer, replay", replay],
