@@ -4,7 +4,8 @@
  * Two logs with positions (`ledger`, `versioned: true`; `chain`, `hashed: "record"`). 8 writers for
  * `STRESS_SECONDS` (default 60) mix one-event and multi-event transactions, rolled-back ones,
  * savepoints rolled back inside committed ones, transactions held open for 1 to 3 seconds,
- * transactions that number events themselves, raw `INSERT` and `COPY` (test/support/stress-writers.ts).
+ * transactions that number events themselves, raw `INSERT` and `COPY` (test/support/stress-writers.ts);
+ * the multi-event transactions run at READ COMMITTED, REPEATABLE READ or SERIALIZABLE, drawn each time.
  * Meanwhile two readers per log follow it with `readAll` and small limits, and consumers run: per log
  * two instances of name `a` (one in a process of its own, killed with `SIGKILL` a third of the way; a
  * third instance starts two thirds of the way) and one of name `b`, each handler writing what it
@@ -183,6 +184,7 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
     }
     expect(written.failures).toEqual([]);
     for (const kind of KINDS) expect(written.steps[kind], kind).toBeGreaterThan(0);
+    for (const [level, n] of Object.entries(written.isolation)) expect(n, level).toBeGreaterThan(0);
     expect(written.rolledBack.size).toBeGreaterThan(0);
     const replays = {} as Record<LogName, string[]>;
     for (const log of LOGS) replays[log] = await checkLog(t.db, t.query, log, written, readersOf(followed, log));
@@ -192,7 +194,7 @@ describePostgres("consumers under stress: never skip, never repeat, never stall"
     await checkConsumers(t.db, t.query, fleet, replays);
     console.log(
       `stress: ${written.total} events committed (${LOGS.map((l) => `${l} ${written.committed[l].length}`).join(", ")}), ` +
-        `${written.rolledBack.size} rolled back (${written.deadlocks} deadlocks); steps ${JSON.stringify(written.steps)}; ` +
+        `${written.rolledBack.size} rolled back (${written.deadlocks} deadlocks, ${written.serializationFailures} serialization failures); isolation ${JSON.stringify(written.isolation)}; steps ${JSON.stringify(written.steps)}; ` +
         `reads ${followed.map((f) => f.reads).join("/")}; consumers: ${fleet.stats.batches} batches, ` +
         `${fleet.stats.flakes} failed on purpose, ${killed} consumer processes killed`,
     );

@@ -14,6 +14,7 @@ import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkConsumerName, refuseHttpDriver, resolveCheckpoints, type Checkpoints } from "./checkpoints.js";
 import { encodeCursor } from "./cursor.js";
+import { listenForDeath } from "./client-errors.js";
 import { lockCheckpoint, logKey } from "./lock-checkpoint.js";
 import { wakeup } from "./listen.js";
 import { checkSchemas, resolveLog, type Log } from "./log.js";
@@ -217,25 +218,32 @@ async function consumeBatch(
   },
 ): Promise<Step> {
   const key = logKey(log);
-  return db.transaction(
-    async (tx) => {
-      const after = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
-      const window = await readWindow(tx, log, after, c.batchSize, c.codes);
-      const moved = window.positions.some((p, i) => p !== after[i]);
-      if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
-      if (window.events.length > 0) await c.handle(window.events, tx);
-      const cp = c.checkpoints;
-      await rowQuery(tx)(
-        `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
-        [c.name, encodeCursor(window.positions)],
-      );
-      return {
-        handled: window.events.length,
-        moved: true,
-        cursor: window.positions,
-        full: window.read === c.batchSize,
-      };
-    },
-    { isolationLevel: "read committed" },
-  );
+  let stop = (): void => {};
+  try {
+    return await db.transaction(
+      async (tx) => {
+        // until the transaction has ended, its COMMIT or ROLLBACK included
+        stop = listenForDeath(tx);
+        const after = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
+        const window = await readWindow(tx, log, after, c.batchSize, c.codes);
+        const moved = window.positions.some((p, i) => p !== after[i]);
+        if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
+        if (window.events.length > 0) await c.handle(window.events, tx);
+        const cp = c.checkpoints;
+        await rowQuery(tx)(
+          `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
+          [c.name, encodeCursor(window.positions)],
+        );
+        return {
+          handled: window.events.length,
+          moved: true,
+          cursor: window.positions,
+          full: window.read === c.batchSize,
+        };
+      },
+      { isolationLevel: "read committed" },
+    );
+  } finally {
+    stop();
+  }
 }

@@ -77,6 +77,10 @@ export class WriteLog {
   readonly failures: string[] = [];
   /** Transactions rolled back by a deadlock (two writers appending to the same records in other orders). */
   deadlocks = 0;
+  /** Transactions above READ COMMITTED rolled back by a serialization failure (40001), as those levels do. */
+  serializationFailures = 0;
+  /** Transactions per isolation level (the kinds that draw one). */
+  readonly isolation: Record<Isolation, number> = { "read committed": 0, "repeatable read": 0, serializable: 0 };
   /** The committed records of each log (their first events' ids), to append to. */
   readonly records: Record<LogName, string[]> = { ledger: [], chain: [] };
 
@@ -97,6 +101,17 @@ export class WriteLog {
 
 /** A random integer from 0 to `n - 1`. */
 const below = (n: number) => Math.floor(Math.random() * n);
+
+/** The isolation levels writers' transactions run at. */
+type Isolation = "read committed" | "repeatable read" | "serializable";
+
+/** An isolation level for a transaction: READ COMMITTED half the time, the two others a quarter each. */
+function drawIsolation(log: WriteLog): Isolation {
+  const r = below(4);
+  const level: Isolation = r < 2 ? "read committed" : r === 2 ? "repeatable read" : "serializable";
+  log.isolation[level]++;
+  return level;
+}
 
 /** A kind drawn by {@link WEIGHTS}, among `kinds`. */
 function drawKind(kinds: readonly Kind[]): Kind {
@@ -170,19 +185,25 @@ export async function writeStep(ports: WriterPorts, log: WriteLog, w: number, ki
         const done: { log: LogName; id: string; root: boolean }[] = [];
         const steps = 2 + below(3);
         const hold = k === "held" ? ports.holdMs() : 0;
+        const isolationLevel = drawIsolation(log);
+        // records committed before the transaction starts: above READ COMMITTED its snapshot sees no later one
+        const visible = { ledger: log.records.ledger.length, chain: log.records.chain.length };
         try {
-          await ports.db.transaction(async (tx) => {
-            for (let n = 0; n < steps; n++) {
-              const other = n % 2 === 0 ? name : LOGS[below(LOGS.length)]!;
-              const list = log.records[other];
-              const parent = list.length === 0 || below(3) === 0 ? undefined : list[below(list.length)];
-              const row = await appendEvent(tx, logTable(other), event(parent, n));
-              done.push({ log: other, id: row.id, root: parent === undefined });
-              written.push(row.id);
-              if (n === 0 && hold > 0) await new Promise((r) => setTimeout(r, hold));
-            }
-            if (k === "rollback") throw new Rollback();
-          });
+          await ports.db.transaction(
+            async (tx) => {
+              for (let n = 0; n < steps; n++) {
+                const other = n % 2 === 0 ? name : LOGS[below(LOGS.length)]!;
+                const list = log.records[other].slice(0, visible[other]);
+                const parent = list.length === 0 || below(3) === 0 ? undefined : list[below(list.length)];
+                const row = await appendEvent(tx, logTable(other), event(parent, n));
+                done.push({ log: other, id: row.id, root: parent === undefined });
+                written.push(row.id);
+                if (n === 0 && hold > 0) await new Promise((r) => setTimeout(r, hold));
+              }
+              if (k === "rollback") throw new Rollback();
+            },
+            { isolationLevel },
+          );
         } catch (error) {
           if (!(error instanceof Rollback)) throw error;
           log.rollBack(written);
@@ -228,13 +249,17 @@ export async function writeStep(ports: WriterPorts, log: WriteLog, w: number, ki
         // the writer's own transaction reads the log (readAll in a transaction numbers nothing: it holds nobody back)
         const parent = pick();
         const rollback = below(2) === 0;
+        const isolationLevel = drawIsolation(log);
         try {
-          await ports.db.transaction(async (tx) => {
-            const row = await appendEvent(tx, table, event(parent, 0));
-            written.push(row.id);
-            await readAll(tx, table, { limit: 1 });
-            if (rollback) throw new Rollback();
-          });
+          await ports.db.transaction(
+            async (tx) => {
+              const row = await appendEvent(tx, table, event(parent, 0));
+              written.push(row.id);
+              await readAll(tx, table, { limit: 1 });
+              if (rollback) throw new Rollback();
+            },
+            { isolationLevel },
+          );
         } catch (error) {
           if (!(error instanceof Rollback)) throw error;
           log.rollBack(written);
@@ -300,6 +325,10 @@ export async function writeStep(ports: WriterPorts, log: WriteLog, w: number, ki
     if (cause.code === "40P01") {
       log.rollBack(written);
       log.deadlocks++;
+    } else if (cause.code === "40001" || (error as Error).name === "SpectorVersionConflictError") {
+      // above READ COMMITTED, a concurrent append to the same record fails the transaction: nothing of it committed
+      log.rollBack(written);
+      log.serializationFailures++;
     } else {
       log.failures.push(
         `${k}: ${cause.code ?? ""} ${(cause as Error).message ?? ""} ${(error as Error).message.slice(0, 200)}`,
