@@ -22,6 +22,7 @@ import {
   type PostgresEventStore,
 } from "@event-driven-io/emmett-postgresql";
 import pg from "pg";
+import { closeStores, serveOps } from "./emmett-child.js";
 
 type Deposited = Event<"Deposited", { amount: number; note: string; key?: string }>;
 const deposit = (amount: number, key?: string): Deposited => ({
@@ -169,21 +170,11 @@ const ops = {
   },
 
   async close() {
-    for (const { store, pool } of stores.values()) {
-      await store.close();
-      await pool.end();
-    }
-    stores.clear();
+    await closeStores(stores);
     return null;
   },
 };
 
 export type EmmettConsumerOps = typeof ops;
 
-process.on("message", (message: { id: number; op: keyof typeof ops; args: never }) => {
-  const { id, op, args } = message;
-  ops[op](args).then(
-    (result) => process.send!({ id, ok: true, result }),
-    (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? error.stack : String(error) }),
-  );
-});
+serveOps(ops);

@@ -38,9 +38,7 @@
  * Our side is the few functions of `ours` below: tables made with `positions: true`, `consumer` with a
  * `consumerTable`, and `readAll`.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -60,6 +58,7 @@ import { createFreshDatabase, type FreshDatabase } from "../test/support/fresh-d
 import { startThrowawayCluster } from "../test/support/throwaway-cluster.js";
 import { appendsPerSecond } from "./appends.js";
 import type { EmmettConsumerOps } from "./consumers-emmett.js";
+import { startEmmett } from "./emmett-child.js";
 import { fmt, median, percentile } from "./stats.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -123,46 +122,6 @@ const ours = {
 
 // ---------------------------------------------------------------------------------------------------
 
-/** The Emmett child process. */
-interface Emmett {
-  call<K extends keyof EmmettConsumerOps>(
-    op: K,
-    args: Parameters<EmmettConsumerOps[K]>[0],
-  ): ReturnType<EmmettConsumerOps[K]>;
-  stop(): Promise<void>;
-}
-
-function startEmmett(): Emmett {
-  const child: ChildProcess = fork(fileURLToPath(new URL("./consumers-emmett.ts", import.meta.url)), [], {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  let next = 0;
-  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  child.on("message", (message: { id: number; ok: boolean; result?: unknown; error?: string }) => {
-    const pending = waiting.get(message.id)!;
-    waiting.delete(message.id);
-    if (message.ok) pending.resolve(message.result);
-    else pending.reject(new Error(`Emmett side: ${message.error}`));
-  });
-  child.on("exit", (code) => {
-    for (const pending of waiting.values()) pending.reject(new Error(`the Emmett process exited (${code})`));
-  });
-  return {
-    call: ((op: string, args: unknown) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, { resolve, reject });
-        child.send({ id, op, args });
-      })) as Emmett["call"],
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.disconnect();
-      await exited;
-    },
-  };
-}
-
 const rotate = <T>(sides: readonly T[], round: number): T[] => sides.map((_, i) => sides[(i + round) % sides.length]!);
 
 const load = () =>
@@ -211,7 +170,7 @@ async function benchOn(url: string, server: string): Promise<void> {
   const one = postgres(oursDb.url, { max: 1, onnotice: () => {} });
   const writers = postgres(oursDb.url, { max: WRITERS, onnotice: () => {} });
   const consumerClient = postgres(oursDb.url, { max: 2, onnotice: () => {} });
-  const emmett = startEmmett();
+  const emmett = startEmmett<EmmettConsumerOps>(new URL("./consumers-emmett.ts", import.meta.url));
   const lines: Line[] = [];
   try {
     const tables: Record<string, AnyEventTable> = {

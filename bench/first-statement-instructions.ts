@@ -17,23 +17,14 @@
  *
  * Needs `valgrind` and the PostgreSQL binaries; runs as the `postgres` user when started as root.
  */
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import postgres from "postgres";
-import { spectorTables } from "../src/index.js";
-import { splitStatements } from "../src/sql/statements.js";
-import { createSql } from "../test/support/ddl.js";
-import { spectorRowTrigger } from "../test/support/spector-ddl.js";
-import { asPostgres, available, instructions } from "./rule-instructions.js";
+import { inCallgrindCluster, instructions, type CallgrindCluster } from "./callgrind-cluster.js";
+import { loadFirstStatementData } from "./first-statement.js";
 import { fmt } from "./stats.js";
 
 const GOAL = 1.5;
 const SIZES = [1, 451] as const;
 /** Statements after the first, for the per-statement figure of later ones. */
 const LATER = 10;
-const PORT = 56_900 + Math.floor(Math.random() * 90);
 
 /**
  * Runs the first-statement-instructions part in a throwaway cluster.
@@ -44,91 +35,53 @@ const PORT = 56_900 + Math.floor(Math.random() * 90);
  * ```
  */
 export async function benchFirstStatementInstructions(): Promise<void> {
-  if (!available("valgrind") || !available("pg_config")) {
-    console.log("first-statement instructions: valgrind or pg_config is not installed; this part does not run");
-    return;
-  }
-  const bin = execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
-  const dir = mkdtempSync(join(tmpdir(), "spector-first-instructions-"));
-  chmodSync(dir, 0o777);
-  const data = join(dir, "data");
-  const pgCtl = (...args: string[]) => asPostgres(join(bin, "pg_ctl"), ["-D", data, "-w", ...args]);
-  let running = false;
-  try {
-    asPostgres(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
-    pgCtl("-o", `-p ${PORT} -k ${dir} -c listen_addresses=''`, "-l", join(dir, "log"), "start");
-    running = true;
-    const admin = postgres({ host: dir, port: PORT, user: "postgres", database: "postgres", onnotice: () => {} });
-    await admin`CREATE DATABASE bench`;
-    await admin.end();
-    const sql = postgres({ host: dir, port: PORT, user: "postgres", database: "bench", max: 1, onnotice: () => {} });
-    const version = (await sql`SHOW server_version`)[0]!.server_version as string;
-    const tables = spectorTables({
-      table: "events",
-      links: [
-        ["links_ours", "ancestor_id"],
-        ["links_spector", "ancestor_id", { constrained: false }],
-        ["links_none", "ancestor_id", { constrained: false }],
-      ],
-    });
-    for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
-    for (const statement of spectorRowTrigger('"public"', "events", "links_spector", "ancestor_id")) {
-      await sql.unsafe(statement);
-    }
-    await sql.unsafe(`CREATE FUNCTION bench_id(n bigint) RETURNS uuid IMMUTABLE LANGUAGE sql AS
-      $$ SELECT (lpad(to_hex(1790000000000 + n), 12, '0') || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`);
-    await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action)
-      SELECT bench_id(r * 10 + k), bench_id(r * 10), 1, CASE WHEN k = 0 THEN 1 ELSE 2 END
-        FROM generate_series(0, 9999) AS r, generate_series(0, 9) AS k ORDER BY r, k`);
-    await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action)
-      SELECT bench_id(200000 + i), bench_id(200000), 1, CASE WHEN i = 0 THEN 1 ELSE 2 END FROM generate_series(0, 451) AS i`);
-    await sql.unsafe(`CREATE TABLE pairs AS
-      SELECT bench_id(200000 + i) AS event_id, bench_id(200000) AS ancestor_id FROM generate_series(1, 451) AS i`);
-    await sql`VACUUM ANALYZE`;
-    await sql`CHECKPOINT`;
-    await sql.end();
-    pgCtl("stop");
-    running = false;
+  await inCallgrindCluster(
+    "first-statement instructions",
+    "spector-first-instructions-",
+    async (sql) => {
+      await loadFirstStatementData(sql, { unloggedPairs: false });
+      await sql`CHECKPOINT`;
+    },
+    measure,
+  );
+}
 
-    const count = (table: string, size: number, load: boolean, statements = 1) =>
-      instructions(
-        bin,
-        data,
-        dir,
-        `${table}.${size}.${load}.${statements}`,
-        `${load ? "DO $$BEGIN END$$;\n" : ""}${`BEGIN; INSERT INTO ${table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs ORDER BY event_id LIMIT ${size}; ROLLBACK;\n`.repeat(statements)}`,
-      );
-    // the first run after the cluster stopped writes the relation cache's init file: not a figure
-    count("links_none", 1, true);
-    console.log(
-      `same-parent rule, first statement of a new session, PostgreSQL ${version} in single-user mode under callgrind: ` +
-        "instructions added over the same statement without trigger",
+/** Counts each design's first and later statements in the stopped `cluster` and prints them. */
+function measure(cluster: CallgrindCluster): void {
+  const { version } = cluster;
+  const count = (table: string, size: number, load: boolean, statements = 1) =>
+    instructions(
+      cluster,
+      `${table}.${size}.${load}.${statements}`,
+      `${load ? "DO $$BEGIN END$$;\n" : ""}${`BEGIN; INSERT INTO ${table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs ORDER BY event_id LIMIT ${size}; ROLLBACK;\n`.repeat(statements)}`,
     );
-    console.log(
-      `  ${"links".padEnd(6)} ${"statement".padEnd(27)} ${"ours".padStart(11)} ${"Spector".padStart(11)} ${"ours/Spector".padStart(13)} ${"goal".padStart(8)}  met`,
-    );
-    for (const size of SIZES) {
-      for (const load of [true, false]) {
-        const none = count("links_none", size, load);
-        const ours = count("links_ours", size, load) - none;
-        const theirs = count("links_spector", size, load) - none;
-        const met = ours / theirs <= GOAL ? "yes" : "NO";
-        console.log(
-          `  ${String(size).padEnd(6)} ${(load ? "first" : "first, PL/pgSQL not loaded").padEnd(27)} ${fmt(ours, 0).padStart(11)} ${fmt(theirs, 0).padStart(11)} ` +
-            `${`${fmt(ours / theirs)}x`.padStart(13)} ${`<= ${fmt(GOAL, 1)}x`.padStart(8)}  ${met}`,
-        );
-      }
-      // later statements: the same run with LATER + 1 statements, less the run with one, per statement
-      const later = (table: string) => (count(table, size, true, LATER + 1) - count(table, size, true)) / LATER;
-      const none = later("links_none");
-      const [ours, theirs] = [later("links_ours") - none, later("links_spector") - none];
+  // the first run after the cluster stopped writes the relation cache's init file: not a figure
+  count("links_none", 1, true);
+  console.log(
+    `same-parent rule, first statement of a new session, PostgreSQL ${version} in single-user mode under callgrind: ` +
+      "instructions added over the same statement without trigger",
+  );
+  console.log(
+    `  ${"links".padEnd(6)} ${"statement".padEnd(27)} ${"ours".padStart(11)} ${"Spector".padStart(11)} ${"ours/Spector".padStart(13)} ${"goal".padStart(8)}  met`,
+  );
+  for (const size of SIZES) {
+    for (const load of [true, false]) {
+      const none = count("links_none", size, load);
+      const ours = count("links_ours", size, load) - none;
+      const theirs = count("links_spector", size, load) - none;
+      const met = ours / theirs <= GOAL ? "yes" : "NO";
       console.log(
-        `  ${String(size).padEnd(6)} ${"later (per statement)".padEnd(27)} ${fmt(ours, 0).padStart(11)} ${fmt(theirs, 0).padStart(11)} ` +
-          `${`${fmt(ours / theirs)}x`.padStart(13)}`,
+        `  ${String(size).padEnd(6)} ${(load ? "first" : "first, PL/pgSQL not loaded").padEnd(27)} ${fmt(ours, 0).padStart(11)} ${fmt(theirs, 0).padStart(11)} ` +
+          `${`${fmt(ours / theirs)}x`.padStart(13)} ${`<= ${fmt(GOAL, 1)}x`.padStart(8)}  ${met}`,
       );
     }
-  } finally {
-    if (running) pgCtl("stop", "-m", "immediate");
-    rmSync(dir, { recursive: true, force: true });
+    // later statements: the same run with LATER + 1 statements, less the run with one, per statement
+    const later = (table: string) => (count(table, size, true, LATER + 1) - count(table, size, true)) / LATER;
+    const none = later("links_none");
+    const [ours, theirs] = [later("links_ours") - none, later("links_spector") - none];
+    console.log(
+      `  ${String(size).padEnd(6)} ${"later (per statement)".padEnd(27)} ${fmt(ours, 0).padStart(11)} ${fmt(theirs, 0).padStart(11)} ` +
+        `${`${fmt(ours / theirs)}x`.padStart(13)}`,
+    );
   }
 }

@@ -82,6 +82,44 @@ async function explained(
 }
 
 /**
+ * The data of the first-statement parts (this one and bench/first-statement-instructions.ts), in
+ * `sql`'s database: the events table and its three link tables (`links_ours` with the rule as
+ * `spectorTriggerSql` writes it, `links_spector` with Spector's row trigger, `links_none` without
+ * trigger), 10,000 records of 10 events, one record of 452 events, the table `pairs` of the 451 links
+ * into that record; vacuumed and analyzed. `unloggedPairs` makes `pairs` unlogged.
+ *
+ * @example
+ * ```ts
+ * await loadFirstStatementData(postgres(url, { max: 1 }), { unloggedPairs: true });
+ * ```
+ */
+export async function loadFirstStatementData(sql: postgres.Sql, options: { unloggedPairs: boolean }): Promise<void> {
+  const tables = spectorTables({
+    table: "events",
+    links: [
+      ["links_ours", "ancestor_id"],
+      ["links_spector", "ancestor_id", { constrained: false }],
+      ["links_none", "ancestor_id", { constrained: false }],
+    ],
+  });
+  for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
+  for (const statement of spectorRowTrigger('"public"', "events", "links_spector", "ancestor_id")) {
+    await sql.unsafe(statement);
+  }
+  await sql.unsafe(`CREATE FUNCTION bench_id(n bigint) RETURNS uuid IMMUTABLE LANGUAGE sql AS
+    $$ SELECT (lpad(to_hex(1790000000000 + n), 12, '0') || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`);
+  await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action)
+    SELECT bench_id(r * 10 + k), bench_id(r * 10), 1, CASE WHEN k = 0 THEN 1 ELSE 2 END
+      FROM generate_series(0, 9999) AS r, generate_series(0, 9) AS k ORDER BY r, k`);
+  // one record of 452 events: its root (bench_id(200000)) and the 451 events the links start from
+  await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action)
+    SELECT bench_id(200000 + i), bench_id(200000), 1, CASE WHEN i = 0 THEN 1 ELSE 2 END FROM generate_series(0, 451) AS i`);
+  await sql.unsafe(`CREATE ${options.unloggedPairs ? "UNLOGGED " : ""}TABLE pairs AS
+    SELECT bench_id(200000 + i) AS event_id, bench_id(200000) AS ancestor_id FROM generate_series(1, 451) AS i`);
+  await sql`VACUUM ANALYZE`;
+}
+
+/**
  * Runs the first-statement part on the server of `url`, in a fresh database dropped at the end.
  *
  * @example
@@ -94,29 +132,7 @@ export async function benchFirstStatement(url: string): Promise<void> {
   const setup = postgres(fresh.url, { max: 1, onnotice: () => {} });
   try {
     const [{ server_version: version }] = (await setup`SHOW server_version`) as unknown as [{ server_version: string }];
-    const tables = spectorTables({
-      table: "events",
-      links: [
-        ["links_ours", "ancestor_id"],
-        ["links_spector", "ancestor_id", { constrained: false }],
-        ["links_none", "ancestor_id", { constrained: false }],
-      ],
-    });
-    for (const statement of splitStatements(await createSql(tables))) await setup.unsafe(statement);
-    for (const statement of spectorRowTrigger('"public"', "events", "links_spector", "ancestor_id")) {
-      await setup.unsafe(statement);
-    }
-    await setup.unsafe(`CREATE FUNCTION bench_id(n bigint) RETURNS uuid IMMUTABLE LANGUAGE sql AS
-      $$ SELECT (lpad(to_hex(1790000000000 + n), 12, '0') || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`);
-    await setup.unsafe(`INSERT INTO events (id, parent_id, schema, action)
-      SELECT bench_id(r * 10 + k), bench_id(r * 10), 1, CASE WHEN k = 0 THEN 1 ELSE 2 END
-        FROM generate_series(0, 9999) AS r, generate_series(0, 9) AS k ORDER BY r, k`);
-    // one record of 452 events: its root (bench_id(200000)) and the 451 events the links start from
-    await setup.unsafe(`INSERT INTO events (id, parent_id, schema, action)
-      SELECT bench_id(200000 + i), bench_id(200000), 1, CASE WHEN i = 0 THEN 1 ELSE 2 END FROM generate_series(0, 451) AS i`);
-    await setup.unsafe(`CREATE UNLOGGED TABLE pairs AS
-      SELECT bench_id(200000 + i) AS event_id, bench_id(200000) AS ancestor_id FROM generate_series(1, 451) AS i`);
-    await setup.unsafe(`VACUUM ANALYZE`);
+    await loadFirstStatementData(setup, { unloggedPairs: true });
     const statement = (table: string, size: number) =>
       `INSERT INTO ${table} (event_id, ancestor_id) SELECT event_id, ancestor_id FROM pairs ORDER BY event_id LIMIT ${size}`;
 

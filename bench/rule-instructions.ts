@@ -19,20 +19,22 @@
  * Needs `valgrind` and the PostgreSQL binaries; runs as the `postgres` user when started as root.
  * Without them it says so and does nothing. RULE_INSTRUCTIONS_K (300) sets K.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { spectorTables } from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { spectorRowTrigger } from "../test/support/spector-ddl.js";
+import { inCallgrindCluster, instructions, type CallgrindCluster } from "./callgrind-cluster.js";
 import { fmt } from "./stats.js";
 
 const K = Number(process.env.RULE_INSTRUCTIONS_K ?? 300);
 const RECORDS = 3_000;
-const PORT = 56_900 + Math.floor(Math.random() * 90);
+
+/** A link to insert: an event and its record's root. */
+interface Link {
+  readonly event_id: string;
+  readonly ancestor_id: string;
+}
 
 interface Design {
   readonly table: string;
@@ -65,112 +67,73 @@ const LOWER_BOUNDS = [
      FOR EACH STATEMENT EXECUTE FUNCTION bench_least()`,
 ];
 
-/** Runs `command` as the `postgres` user when this process is root (PostgreSQL refuses to run as root). */
-export function asPostgres(command: string, args: string[], input?: string): string {
-  const [file, argv] =
-    process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
-  const result = spawnSync(file, argv, { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0)
-    throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr.slice(-2000)}`);
-  return result.stdout;
-}
-
-export function available(command: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
-}
-
-/** The instructions callgrind counted in the run of `script`. */
-export function instructions(bin: string, data: string, dir: string, name: string, script: string): number {
-  const out = join(dir, `callgrind.${name}`);
-  asPostgres(
-    "valgrind",
-    ["--tool=callgrind", `--callgrind-out-file=${out}`, join(bin, "postgres"), "--single", "-D", data, "bench"],
-    script,
-  );
-  const summary = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, "utf8"));
-  if (!summary) throw new Error(`no instruction count in ${out}`);
-  return Number(summary[1]);
-}
-
+/**
+ * Runs the rule-instructions part in a throwaway cluster.
+ *
+ * @example
+ * ```ts
+ * await benchRuleInstructions();
+ * ```
+ */
 export async function benchRuleInstructions(): Promise<void> {
-  if (!available("valgrind") || !available("pg_config")) {
-    console.log("rule instructions: valgrind or pg_config is not installed; this part does not run");
-    return;
-  }
-  const bin = execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
-  const dir = mkdtempSync(join(tmpdir(), "spector-instructions-"));
-  chmodSync(dir, 0o777);
-  const data = join(dir, "data");
-  const pgCtl = (...args: string[]) => asPostgres(join(bin, "pg_ctl"), ["-D", data, "-w", ...args]);
-  let running = false;
-  try {
-    asPostgres(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
-    pgCtl("-o", `-p ${PORT} -k ${dir} -c listen_addresses=''`, "-l", join(dir, "log"), "start");
-    running = true;
-    const admin = postgres({ host: dir, port: PORT, user: "postgres", database: "postgres", onnotice: () => {} });
-    await admin`CREATE DATABASE bench`;
-    await admin.end();
-    const sql = postgres({ host: dir, port: PORT, user: "postgres", database: "bench", max: 1, onnotice: () => {} });
-    const version = (await sql`SHOW server_version`)[0]!.server_version as string;
-    const tables = spectorTables({
-      table: "events",
-      links: [
-        ["l_ours", "ancestor_id"],
-        ...(["l_spector", "l_none", "l_call", "l_least"] as const).map(
-          (name) => [name, "ancestor_id", { constrained: false }] as const,
-        ),
-      ],
-    });
-    for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
-    for (const statement of spectorRowTrigger('"public"', "events", "l_spector", "ancestor_id"))
-      await sql.unsafe(statement);
-    for (const statement of LOWER_BOUNDS) await sql.unsafe(statement);
-    await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action)
+  await inCallgrindCluster("rule instructions", "spector-instructions-", prepare, measure);
+}
+
+/** The events and link tables of every design in `sql`'s database: `2 * K` links to insert. */
+async function prepare(sql: postgres.Sql): Promise<Link[]> {
+  const tables = spectorTables({
+    table: "events",
+    links: [
+      ["l_ours", "ancestor_id"],
+      ...(["l_spector", "l_none", "l_call", "l_least"] as const).map(
+        (name) => [name, "ancestor_id", { constrained: false }] as const,
+      ),
+    ],
+  });
+  for (const statement of splitStatements(await createSql(tables))) await sql.unsafe(statement);
+  for (const statement of spectorRowTrigger('"public"', "events", "l_spector", "ancestor_id"))
+    await sql.unsafe(statement);
+  for (const statement of LOWER_BOUNDS) await sql.unsafe(statement);
+  await sql.unsafe(`INSERT INTO events (id, parent_id, schema, action)
       SELECT e.id, first_value(e.id) OVER (PARTITION BY e.r ORDER BY e.k), 1, CASE WHEN e.k = 0 THEN 1 ELSE 2 END
         FROM (SELECT r, k, gen_random_uuid() AS id FROM generate_series(1, ${RECORDS}) AS r, generate_series(0, 9) AS k) AS e`);
-    await sql`VACUUM ANALYZE`;
-    const links = (await sql`SELECT id::text AS event_id, parent_id::text AS ancestor_id FROM events
-      WHERE id <> parent_id ORDER BY random() LIMIT ${2 * K}`) as unknown as {
-      event_id: string;
-      ancestor_id: string;
-    }[];
-    await sql.end();
-    pgCtl("stop");
-    running = false;
+  await sql`VACUUM ANALYZE`;
+  return (await sql`SELECT id::text AS event_id, parent_id::text AS ancestor_id FROM events
+      WHERE id <> parent_id ORDER BY random() LIMIT ${2 * K}`) as unknown as Link[];
+}
 
-    console.log(
-      `rule instructions: one-row link INSERTs, PostgreSQL ${version} in single-user mode under callgrind, ` +
-        `(${2 * K}-statement run - ${K}-statement run) / ${K}`,
-    );
-    const counts = new Map<string, number>();
-    for (const design of DESIGNS) {
-      const script = (n: number) =>
-        links
-          .slice(0, n)
-          .map(
-            (l) =>
-              `BEGIN; INSERT INTO ${design.table} (event_id, ancestor_id) VALUES ('${l.event_id}', '${l.ancestor_id}'); ROLLBACK;\n`,
-          )
-          .join("");
-      const once = instructions(bin, data, dir, `${design.table}.1`, script(K));
-      const twice = instructions(bin, data, dir, `${design.table}.2`, script(2 * K));
-      counts.set(design.table, (twice - once) / K);
-    }
-    const none = counts.get("l_none")!;
-    console.log(`  ${"design".padEnd(56)} ${"instructions".padStart(12)} ${"over no rule".padStart(13)}`);
-    for (const design of DESIGNS) {
-      const count = counts.get(design.table)!;
-      console.log(
-        `  ${design.label.padEnd(56)} ${fmt(count, 0).padStart(12)} ${design.table === "l_none" ? "" : `+${fmt(count - none, 0)}`.padStart(13)}`,
-      );
-    }
-    const over = (table: string) => counts.get(table)! - none;
-    console.log(
-      `  ours / Spector's, over no rule: ${fmt(over("l_ours") / over("l_spector"))}x; ` +
-        `the least a statement-level trigger does for one row / Spector's: ${fmt(over("l_least") / over("l_spector"))}x\n`,
-    );
-  } finally {
-    if (running) pgCtl("stop", "-m", "immediate");
-    rmSync(dir, { recursive: true, force: true });
+/** Counts each design's statements in the stopped `cluster` and prints them. */
+function measure(cluster: CallgrindCluster, links: readonly Link[]): void {
+  const { version } = cluster;
+  console.log(
+    `rule instructions: one-row link INSERTs, PostgreSQL ${version} in single-user mode under callgrind, ` +
+      `(${2 * K}-statement run - ${K}-statement run) / ${K}`,
+  );
+  const counts = new Map<string, number>();
+  for (const design of DESIGNS) {
+    const script = (n: number) =>
+      links
+        .slice(0, n)
+        .map(
+          (l) =>
+            `BEGIN; INSERT INTO ${design.table} (event_id, ancestor_id) VALUES ('${l.event_id}', '${l.ancestor_id}'); ROLLBACK;\n`,
+        )
+        .join("");
+    const once = instructions(cluster, `${design.table}.1`, script(K));
+    const twice = instructions(cluster, `${design.table}.2`, script(2 * K));
+    counts.set(design.table, (twice - once) / K);
   }
+  const none = counts.get("l_none")!;
+  console.log(`  ${"design".padEnd(56)} ${"instructions".padStart(12)} ${"over no rule".padStart(13)}`);
+  for (const design of DESIGNS) {
+    const count = counts.get(design.table)!;
+    console.log(
+      `  ${design.label.padEnd(56)} ${fmt(count, 0).padStart(12)} ${design.table === "l_none" ? "" : `+${fmt(count - none, 0)}`.padStart(13)}`,
+    );
+  }
+  const over = (table: string) => counts.get(table)! - none;
+  console.log(
+    `  ours / Spector's, over no rule: ${fmt(over("l_ours") / over("l_spector"))}x; ` +
+      `the least a statement-level trigger does for one row / Spector's: ${fmt(over("l_least") / over("l_spector"))}x\n`,
+  );
 }

@@ -21,6 +21,7 @@ import {
 } from "@event-driven-io/emmett";
 import { getPostgreSQLEventStore, type PostgresEventStore } from "@event-driven-io/emmett-postgresql";
 import pg from "pg";
+import { closeStores, serveOps } from "./emmett-child.js";
 import { AUTO_EXPLAIN, explainedLater, type Explained } from "./state-profile.js";
 
 type Deposited = Event<"Deposited", { amount: number; note: string }>;
@@ -248,21 +249,11 @@ const ops = {
   },
 
   async close() {
-    for (const { store, pool } of stores.values()) {
-      await store.close();
-      await pool.end();
-    }
-    stores.clear();
+    await closeStores(stores);
     return null;
   },
 };
 
 export type EmmettOps = typeof ops;
 
-process.on("message", (message: { id: number; op: keyof typeof ops; args: never }) => {
-  const { id, op, args } = message;
-  ops[op](args).then(
-    (result) => process.send!({ id, ok: true, result }),
-    (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? error.stack : String(error) }),
-  );
-});
+serveOps(ops);

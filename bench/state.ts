@@ -38,9 +38,7 @@
  * `listByParent`, the decide and savepoint rows printing "n/a (API not on main)". If the signatures
  * differ, `ours` is the one place to change.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as spector from "../src/index.js";
@@ -58,6 +56,7 @@ import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import type { EmmettOps } from "./state-emmett.js";
+import { startEmmett } from "./emmett-child.js";
 import { AUTO_EXPLAIN, explainedLater, type Explained } from "./state-profile.js";
 import { fmt, median, percentile } from "./stats.js";
 
@@ -213,43 +212,6 @@ const ours = {
 
 // ---------------------------------------------------------------------------------------------------
 
-/** The Emmett child process, one request at a time or several at once. */
-interface Emmett {
-  call<K extends keyof EmmettOps>(op: K, args: Parameters<EmmettOps[K]>[0]): ReturnType<EmmettOps[K]>;
-  stop(): Promise<void>;
-}
-
-function startEmmett(): Emmett {
-  const child: ChildProcess = fork(fileURLToPath(new URL("./state-emmett.ts", import.meta.url)), [], {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  let next = 0;
-  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  child.on("message", (message: { id: number; ok: boolean; result?: unknown; error?: string }) => {
-    const pending = waiting.get(message.id)!;
-    waiting.delete(message.id);
-    if (message.ok) pending.resolve(message.result);
-    else pending.reject(new Error(`Emmett side: ${message.error}`));
-  });
-  child.on("exit", (code) => {
-    for (const pending of waiting.values()) pending.reject(new Error(`the Emmett process exited (${code})`));
-  });
-  return {
-    call: ((op: string, args: unknown) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, { resolve, reject });
-        child.send({ id, op, args });
-      })) as Emmett["call"],
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.disconnect();
-      await exited;
-    },
-  };
-}
-
 /** The order of `sides` in round `round`: rotated, so that no side always goes first. */
 const rotate = <T>(sides: readonly T[], round: number): T[] => sides.map((_, i) => sides[(i + round) % sides.length]!);
 
@@ -273,7 +235,7 @@ export async function benchState(url: string): Promise<void> {
   const one = postgres(oursDb.url, { max: 1, onnotice: () => {} });
   const db = drizzle(client);
   const single = drizzle(one);
-  const emmett = startEmmett();
+  const emmett = startEmmett<EmmettOps>(new URL("./state-emmett.ts", import.meta.url));
   const rows: Row[] = [];
   try {
     const declared = { schemas: { account: 0 }, actions: { deposit: 10 }, ...ours.tableOptions };

@@ -11,7 +11,7 @@
  */
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   SpectorVersionConflictError,
   aggregate,
@@ -25,8 +25,7 @@ import {
   type SpectorDatabase,
 } from "../src/index.js";
 import { compareRules } from "../src/check/rules.js";
-import { splitStatements } from "../src/sql/statements.js";
-import { createSql } from "./support/ddl.js";
+import { useCitusSchema } from "./support/citus-schema.js";
 import { expectRejects } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
 
@@ -56,22 +55,10 @@ if (CITUS_URL === undefined) {
   let client: postgres.Sql;
   let db: SpectorDatabase;
 
-  beforeAll(async () => {
-    client = postgres(url, { max: 2, onnotice: () => {} });
-    db = drizzle(client);
-    const ddl = await createSql(tables, [schema]);
-    // as drizzle-orm's migrate() runs it: every statement in one transaction
-    await client.begin(async (tx) => {
-      for (const statement of splitStatements(ddl)) await tx.unsafe(statement);
-    });
+  const query = useCitusSchema(url, schema, tables, (made) => {
+    client = made;
+    db = drizzle(made);
   });
-  afterAll(async () => {
-    await client?.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client?.end();
-  });
-
-  const query = async <R>(text: string, params: unknown[] = []) =>
-    (await client.unsafe(text, params as never[])) as unknown as R[];
 
   /** Record `parentId`'s head, and its rows' count and greatest id. */
   const head = async (parentId: string) =>

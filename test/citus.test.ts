@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import {
   ancestors,
   appendEvent,
@@ -33,6 +33,7 @@ import { writeCitusSchema } from "./support/citus-project.js";
 import { useScratchProject } from "./support/scratch-project.js";
 import { citusDistributionRule, dropRuleStatements } from "../src/sql/rules.js";
 import { splitStatements } from "../src/sql/statements.js";
+import { useCitusSchema } from "./support/citus-schema.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";
 import { randomName } from "./support/fresh-database.js";
@@ -65,22 +66,10 @@ if (CITUS_URL === undefined) {
   /** Every query the helpers sent, with its parameters: EXPLAIN runs them again. */
   const sent: { sql: string; params: unknown[] }[] = [];
 
-  beforeAll(async () => {
-    client = postgres(url, { max: 2, onnotice: () => {} });
-    db = drizzle(client, { logger: { logQuery: (sql, params) => sent.push({ sql, params }) } });
-    const ddl = await createSql(tables, [schema]);
-    // as drizzle-orm's migrate() runs it: every statement in one transaction
-    await client.begin(async (tx) => {
-      for (const statement of splitStatements(ddl)) await tx.unsafe(statement);
-    });
+  const query = useCitusSchema(url, schema, tables, (made) => {
+    client = made;
+    db = drizzle(made, { logger: { logQuery: (sql, params) => sent.push({ sql, params }) } });
   });
-  afterAll(async () => {
-    await client?.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client?.end();
-  });
-
-  const query = async <R>(text: string, params: unknown[] = []) =>
-    (await client.unsafe(text, params as never[])) as unknown as R[];
 
   /** The `Task Count` lines of the plan of the last query the helper `run` sent (that starts with `verb`). */
   async function taskCounts(run: () => Promise<unknown>, verb = "select"): Promise<string[]> {

@@ -7,15 +7,12 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { describe, expect, test } from "vitest";
 import { generate } from "../src/cli/generate.js";
 import { push } from "../src/cli/push.js";
 import { verify } from "../src/cli/verify.js";
 import { GenerateError } from "../src/errors.js";
-import { appendEvent, newEventId, newRecordId, spectorShards, type SpectorDatabase } from "../src/index.js";
+import { appendEvent, newEventId, newRecordId, spectorShards } from "../src/index.js";
 import { describeBackends } from "./support/backends.js";
 import { expectRejects } from "./support/failures.js";
 import { INDEX, runCli, steps, useProjectDatabase, useScratchProject } from "./support/scratch-project.js";
@@ -105,7 +102,7 @@ const SCHEMA =
 describeBackends("push and verify on a pgSchema, strict, sharded app", (backend) => {
   const dir = useScratchProject();
   const step = steps();
-  const { credentials, inDatabase } = useProjectDatabase(backend, dir);
+  const { credentials, inDatabase, withDb } = useProjectDatabase(backend, dir);
   const config = (extra: string) =>
     write(
       dir,
@@ -118,18 +115,6 @@ describeBackends("push and verify on a pgSchema, strict, sharded app", (backend)
         (row) => row.tablename,
       ),
     );
-  /** Runs `work` with a Drizzle database on the project's database. */
-  const withDb = <T>(work: (db: SpectorDatabase) => Promise<T>) =>
-    inDatabase(async (query, client) => {
-      if (client) return work(drizzlePglite(client) as unknown as SpectorDatabase);
-      const url = /url: "([^"]+)"/.exec(credentials())![1]!;
-      const sql = postgres(url, { max: 1 });
-      try {
-        return await work(drizzlePostgres(sql) as unknown as SpectorDatabase);
-      } finally {
-        await sql.end();
-      }
-    });
   const records: { root: string; shard: string }[] = [];
 
   step("push without `schemaFilter` refuses before drizzle-kit runs, naming the schema to add", async () => {

@@ -4,20 +4,17 @@
  * in-process, on the tables a user's migrations make. Slow (each run loads the project with tsx):
  * `npm run test:slow` runs it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { expect } from "vitest";
 import { consumers } from "../src/cli/consumers.js";
 import { GenerateError } from "../src/errors.js";
-import { appendEvent, consumer, consumerTable, spectorTables, type ConsumerDatabase } from "../src/index.js";
+import { appendEvent, consumer, consumerTable, spectorTables } from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { describeBackends } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";
-import { INDEX, steps, useProjectDatabase, useScratchProject } from "./support/scratch-project.js";
+import { INDEX, steps, useProjectDatabase, useScratchProject, writeApp } from "./support/scratch-project.js";
 
 const OPTIONS = { table: "orders", positions: true } as const;
 const tables = { ...spectorTables(OPTIONS), checkpoints: consumerTable("checkpoints") };
@@ -28,27 +25,12 @@ const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => key
 describeBackends("drizzle-spector consumers", (backend) => {
   const dir = useScratchProject();
   const step = steps();
-  const { credentials, inDatabase } = useProjectDatabase(backend, dir);
-  const withDb = <T>(work: (db: ConsumerDatabase) => Promise<T>) =>
-    inDatabase(async (_query, client) => {
-      if (client) return work(drizzlePglite(client) as unknown as ConsumerDatabase);
-      const url = /url: "([^"]+)"/.exec(credentials())![1]!;
-      const sql = postgres(url, { max: 2 });
-      try {
-        return await work(drizzlePostgres(sql) as unknown as ConsumerDatabase);
-      } finally {
-        await sql.end();
-      }
-    });
+  const { credentials, inDatabase, withDb } = useProjectDatabase(backend, dir);
 
   step("the app: a positions log and a checkpoints table; one consumer ran, two events came after", async () => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, "drizzle.config.ts"),
-      `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials()} };\n`,
-    );
-    writeFileSync(
-      join(dir, "schema.ts"),
+    writeApp(
+      dir,
+      credentials(),
       `import { consumerTable, spectorTables } from ${JSON.stringify(INDEX)};\n` +
         `export const { orders, orders_positions } = spectorTables(${JSON.stringify(OPTIONS)});\n` +
         `export const checkpoints = consumerTable("checkpoints");\n`,
@@ -66,7 +48,7 @@ describeBackends("drizzle-spector consumers", (backend) => {
       }).runOnce();
       await appendEvent(db, tables.orders, { schema: 0, action: 1, payload: null });
       await appendEvent(db, tables.orders, { schema: 0, action: 1, payload: null });
-    });
+    }, 2);
   });
 
   step("prints each consumer's cursor and lag, and the same as JSON", async () => {

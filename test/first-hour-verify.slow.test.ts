@@ -4,20 +4,15 @@
  * with two logs, where `--table` names any shard of the list). Run in-process, on the tables a user's
  * migrations make. Slow (each run loads the project with tsx): `npm run test:slow` runs it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { expect } from "vitest";
 import { verify } from "../src/cli/verify.js";
 import { GenerateError } from "../src/errors.js";
-import { appendEvent, shardIndex, spectorShards, type SpectorDatabase } from "../src/index.js";
+import { appendEvent, shardIndex, spectorShards } from "../src/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { describeBackends } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { expectRejects } from "./support/failures.js";
-import { INDEX, steps, useProjectDatabase, useScratchProject } from "./support/scratch-project.js";
+import { INDEX, steps, useProjectDatabase, useScratchProject, writeApp } from "./support/scratch-project.js";
 
 const OPTIONS = { shards: ["orders_0", "orders_1", "orders_2"], hashed: "record" } as const;
 const orders = spectorShards(OPTIONS);
@@ -28,30 +23,14 @@ const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => key
 describeBackends("verify --record on an app whose one record-chained log is sharded", (backend) => {
   const dir = useScratchProject();
   const step = steps();
-  const { credentials, inDatabase } = useProjectDatabase(backend, dir);
-  /** Runs `work` with a Drizzle database on the project's database. */
-  const withDb = <T>(work: (db: SpectorDatabase) => Promise<T>) =>
-    inDatabase(async (_query, client) => {
-      if (client) return work(drizzlePglite(client) as unknown as SpectorDatabase);
-      const url = /url: "([^"]+)"/.exec(credentials())![1]!;
-      const sql = postgres(url, { max: 1 });
-      try {
-        return await work(drizzlePostgres(sql) as unknown as SpectorDatabase);
-      } finally {
-        await sql.end();
-      }
-    });
+  const { credentials, inDatabase, withDb } = useProjectDatabase(backend, dir);
   const run = (record: string) => verify({ cwd: dir, record, env: ENV, progress: undefined, log: () => {} });
   const records: { root: string; later: string; shard: string }[] = [];
 
   step("the app: a spectorShards log exported whole, its tables made and written to", async () => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, "drizzle.config.ts"),
-      `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials()} };\n`,
-    );
-    writeFileSync(
-      join(dir, "schema.ts"),
+    writeApp(
+      dir,
+      credentials(),
       `import { spectorShards } from ${JSON.stringify(INDEX)};\n` +
         `const orders = spectorShards(${JSON.stringify(OPTIONS)});\n` +
         `export const { orders_0, orders_1, orders_2, orders_0_heads, orders_1_heads, orders_2_heads } = orders.tables;\n`,

@@ -8,18 +8,15 @@
  * chain's trigger left on, a data-only restore of the tampered source is refused, never rewritten.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import { appendEvent, link, spectorTables, verifyChain } from "../src/index.js";
 import { backends, describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
-import { createFreshDatabase, randomName, type FreshDatabase } from "./support/fresh-database.js";
+import { BIN, as, run, useRestoreScratch } from "./support/dump-restore.js";
 
-const BIN = "/usr/lib/postgresql/15/bin";
 const tables = spectorTables({
   table: "events",
   hashed: "record",
@@ -47,31 +44,15 @@ async function contents(url: string) {
   }
 }
 
-/** Runs `statements` on `url`, one after the other. */
-async function run(url: string, statements: readonly string[]): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => undefined });
-  try {
-    for (const statement of statements) await client.unsafe(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-/** `url` as user `role`. */
-const as = (url: string, role: string) => {
-  const target = new URL(url);
-  target.username = role;
-  return target.toString();
-};
-
 describeBackends(
   "restoring a record chain with pg_dump and pg_restore",
   () => {
     const t = useDatabase("postgres", async (t) => t.execMigration(await createSql(tables)));
-    const folder = mkdtempSync(join(tmpdir(), "spector-restore-"));
-    const dump = join(folder, "source.dump");
-    const owner = randomName("restore_owner");
-    const made: FreshDatabase[] = [];
+    const { dump, owner, dumpSource, target } = useRestoreScratch(t, {
+      folder: "spector-restore-",
+      database: "restore",
+      migrations: () => createSql(tables),
+    });
     let tampered = "";
     let displaced = "";
 
@@ -105,29 +86,8 @@ describeBackends(
         `ALTER TABLE events ENABLE ALWAYS TRIGGER append_only_events`,
         `COMMIT`,
       ]);
-      execFileSync(join(BIN, "pg_dump"), ["-Fc", "-f", dump, "-d", t.url!]);
-      await run(t.url!, [`CREATE ROLE ${owner} LOGIN`]);
+      await dumpSource();
     });
-
-    afterAll(async () => {
-      for (const database of made) await database.drop();
-      await run(t.url!, [`DROP ROLE IF EXISTS ${owner}`]);
-      rmSync(folder, { recursive: true, force: true });
-    });
-
-    /** A new database on the server; built from the migrations (as `role`, who then owns it) when `migrated`. */
-    async function target(migrated: boolean, role?: string): Promise<string> {
-      const database = await createFreshDatabase(t.url!, "restore");
-      made.push(database);
-      if (role !== undefined) {
-        await run(database.url, [
-          `ALTER DATABASE ${database.name} OWNER TO ${role}`,
-          `ALTER SCHEMA public OWNER TO ${role}`,
-        ]);
-      }
-      if (migrated) await run(as(database.url, role ?? new URL(t.url!).username), [await createSql(tables)]);
-      return database.url;
-    }
 
     test("the source is tampered with and holds rows out of id order on disk: verify names the erased event", async () => {
       const source = await contents(t.url!);

@@ -16,6 +16,7 @@ import { decide, listByParent, readVersion } from "../src/index.js";
 import { describePostgres, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
 import { bank, evolve, initial, openAccount, withdrawal } from "./support/bank.js";
+import { barrier } from "./support/race.js";
 
 const WRITERS = 16;
 const LEVELS = ["read committed", "repeatable read", "serializable"] as const;
@@ -27,19 +28,6 @@ const MODES: Mode[] = [
   ...LEVELS.map((level) => ({ kind: "own transaction" as const, level })),
   { kind: "caller's transaction", level: "read committed" },
 ];
-
-/** A barrier: `wait()` resolves once `n` callers are waiting. */
-function barrier(n: number): { wait(): Promise<void> } {
-  let waiting = 0;
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return {
-    wait() {
-      if (++waiting === n) open();
-      return opened;
-    },
-  };
-}
 
 describePostgres("decide under concurrent writers", () => {
   const t = useDatabase("postgres", async (t) => t.execMigration(await createSql(bank)));

@@ -11,16 +11,10 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { expect, test } from "vitest";
-import {
-  SpectorVersionConflictError,
-  appendEvents,
-  readVersion,
-  spectorTables,
-  verifyChain,
-  type RecordVersion,
-} from "../src/index.js";
+import { appendEvents, readVersion, spectorTables, verifyChain, type RecordVersion } from "../src/index.js";
 import { backends, describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
+import { barrier, expectConflict, oneWinner, recordHead, type Outcome } from "./support/race.js";
 
 const tables = spectorTables({ table: "events", hashed: "record" });
 const versionedTables = spectorTables({ table: "orders", versioned: true });
@@ -34,19 +28,6 @@ const MODES = ["autocommit", "read committed", "repeatable read", "serializable"
 const WRITERS = 16;
 const ROUNDS = 5;
 
-/** A barrier: `wait()` resolves once `n` callers are waiting. */
-function barrier(n: number): { wait(): Promise<void> } {
-  let waiting = 0;
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return {
-    wait() {
-      if (++waiting === n) open();
-      return opened;
-    },
-  };
-}
-
 /** The raw SQL writer's append at an expected version: the protocol docs/state.md gives. */
 const rawAppend = (table: string) => `INSERT INTO ${table} (id, parent_id, schema, action, payload)
 SELECT e.id, h.parent_id, e.schema, e.action, e.payload
@@ -56,8 +37,6 @@ SELECT e.id, h.parent_id, e.schema, e.action, e.payload
  WHERE h.event_count = $2 AND h.last_id = $3
  ORDER BY e.ord
 RETURNING id`;
-
-type Outcome = { readonly won: boolean; readonly writer: number };
 
 describeBackends(
   "concurrent appends at one expected version",
@@ -80,7 +59,6 @@ describeBackends(
         ],
       });
       const parentId = rows[0]!.id;
-      const clients = Array.from({ length: WRITERS }, () => postgres(t.url!, { max: 1, onnotice: () => undefined }));
       const ready = barrier(WRITERS);
       const payload = (w: number, i: number) => ({ writer: w, i });
       const helper = async (client: postgres.Sql, w: number): Promise<Outcome> => {
@@ -111,9 +89,7 @@ describeBackends(
           }
           return { won: true, writer: w };
         } catch (error) {
-          expect(error, String(error)).toBeInstanceOf(SpectorVersionConflictError);
-          const conflict = error as SpectorVersionConflictError;
-          expect([conflict.parentId, conflict.expected]).toEqual([parentId, version]);
+          const conflict = expectConflict(error, parentId, version);
           if (conflict.actual !== undefined) expect(conflict.actual.count).toBe(4);
           return { won: false, writer: w };
         }
@@ -151,32 +127,19 @@ describeBackends(
           return { won: false, writer: w };
         }
       };
-      let outcomes: Outcome[];
-      try {
-        outcomes = await Promise.all(clients.map((client, w) => (w % 2 === 0 ? helper(client, w) : raw(client, w))));
-      } finally {
-        await Promise.all(clients.map((client) => client.end()));
-      }
-      const winners = outcomes.filter((outcome) => outcome.won);
-      expect(winners).toHaveLength(1);
-      const winner = winners[0]!.writer;
+      const winner = await oneWinner(t.url!, WRITERS, helper, raw);
       // the record: its two events and the winner's two, in order; the head counts them; the chain verifies
       const stored = await t.query<{ payload: { n?: number; writer?: number; i?: number } }>(
         `SELECT payload FROM ${name} WHERE parent_id = $1 ORDER BY id`,
         [parentId],
       );
       expect(stored.map((row) => row.payload)).toEqual([{ n: 0 }, { n: 1 }, payload(winner, 0), payload(winner, 1)]);
-      const [head] = await t.query<{ counted: number; rows: number; last: string; max: string }>(
-        `SELECT h.event_count::int AS counted, (SELECT count(*)::int FROM ${name} WHERE parent_id = $1) AS rows,
-                  h.last_id::text AS last, (SELECT id::text FROM ${name} WHERE parent_id = $1 ORDER BY id DESC LIMIT 1) AS max
-             FROM ${name}_heads AS h WHERE h.parent_id = $1`,
-        [parentId],
-      );
-      expect(head!.counted).toBe(head!.rows);
-      expect(head!.last).toBe(head!.max);
+      const head = await recordHead(t, name, parentId);
+      expect(head.counted).toBe(head.rows);
+      expect(head.last).toBe(head.max);
       if (name === "events") expect(await verifyChain(t.db, events, { parentId })).toEqual({ ok: true, count: 4 });
       const after: RecordVersion | undefined = await readVersion(t.db, table, parentId);
-      expect(after).toEqual({ lastId: head!.last, count: 4 });
+      expect(after).toEqual({ lastId: head.last, count: 4 });
     }
   },
   backends().filter((backend) => backend === "postgres"),

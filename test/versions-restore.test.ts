@@ -8,12 +8,10 @@
  * conflicts. With the trigger left on, a data-only restore is refused and writes nothing.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import {
   SpectorVersionConflictError,
   appendEvent,
@@ -25,10 +23,9 @@ import {
 } from "../src/index.js";
 import { backends, describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
+import { BIN, as, run, useRestoreScratch } from "./support/dump-restore.js";
 import { expectRejects } from "./support/failures.js";
-import { createFreshDatabase, randomName, type FreshDatabase } from "./support/fresh-database.js";
 
-const BIN = "/usr/lib/postgresql/15/bin";
 const chain = {
   hashed: true,
   versioned: true,
@@ -77,31 +74,15 @@ async function contents(url: string) {
   }
 }
 
-/** Runs `statements` on `url`, one after the other. */
-async function run(url: string, statements: readonly string[]): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => undefined });
-  try {
-    for (const statement of statements) await client.unsafe(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-/** `url` as user `role`. */
-const as = (url: string, role: string) => {
-  const target = new URL(url);
-  target.username = role;
-  return target.toString();
-};
-
 describeBackends(
   "restoring record heads (versioned: true) with pg_dump and pg_restore",
   () => {
     const t = useDatabase("postgres", async (t) => t.execMigration(await createSql(tables)));
-    const folder = mkdtempSync(join(tmpdir(), "spector-versions-restore-"));
-    const dump = join(folder, "source.dump");
-    const owner = randomName("restore_owner");
-    const made: FreshDatabase[] = [];
+    const { dump, owner, dumpSource, target } = useRestoreScratch(t, {
+      folder: "spector-versions-restore-",
+      database: "vrestore",
+      migrations: () => createSql(tables),
+    });
 
     beforeAll(async () => {
       const db = t.db;
@@ -123,29 +104,8 @@ describeBackends(
         }
         await run(t.url!, [`CLUSTER ${table} USING ${table}_schema_index`]);
       }
-      execFileSync(join(BIN, "pg_dump"), ["-Fc", "-f", dump, "-d", t.url!]);
-      await run(t.url!, [`CREATE ROLE ${owner} LOGIN`]);
+      await dumpSource();
     });
-
-    afterAll(async () => {
-      for (const database of made) await database.drop();
-      await run(t.url!, [`DROP ROLE IF EXISTS ${owner}`]);
-      rmSync(folder, { recursive: true, force: true });
-    });
-
-    /** A new database on the server; built from the migrations (as `role`, who then owns it) when `migrated`. */
-    async function target(migrated: boolean, role?: string): Promise<string> {
-      const database = await createFreshDatabase(t.url!, "vrestore");
-      made.push(database);
-      if (role !== undefined) {
-        await run(database.url, [
-          `ALTER DATABASE ${database.name} OWNER TO ${role}`,
-          `ALTER SCHEMA public OWNER TO ${role}`,
-        ]);
-      }
-      if (migrated) await run(as(database.url, role ?? new URL(t.url!).username), [await createSql(tables)]);
-      return database.url;
-    }
 
     /** Appends at each restored record's version (written), then again at it (a conflict), on `url`. */
     async function appendsAtRestoredVersions(url: string): Promise<void> {

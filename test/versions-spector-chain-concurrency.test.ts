@@ -13,7 +13,6 @@ import postgres from "postgres";
 import { expect, test } from "vitest";
 import {
   SpectorOptionError,
-  SpectorVersionConflictError,
   appendEvent,
   appendEvents,
   readVersion,
@@ -26,6 +25,7 @@ import {
 import { elixirModule, spectorHashTail } from "../src/spector/chain.js";
 import { backends, describeBackends, useDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
+import { barrier, expectConflict, oneWinner, recordHead, type Outcome } from "./support/race.js";
 
 const declared = {
   hashed: true,
@@ -39,26 +39,11 @@ const { vchain } = tables;
 const WRITERS = 16;
 const ROUNDS = 5;
 
-/** A barrier: `wait()` resolves once `n` callers are waiting. */
-function barrier(n: number): { wait(): Promise<void> } {
-  let waiting = 0;
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return {
-    wait() {
-      if (++waiting === n) open();
-      return opened;
-    },
-  };
-}
-
 /** The raw writer's append of one event: `chain_append_at_T` (at a version) or `chain_append_T`. */
 const chainCall = (atVersion: boolean) =>
   atVersion
     ? `SELECT id FROM public.chain_append_at_vchain($1, $2, NULL, $3, 0, $4, $5::text::jsonb, decode($6, 'hex'))`
     : `SELECT id FROM public.chain_append_vchain($1, $2, 0, $3, $4::text::jsonb, decode($5, 'hex'))`;
-
-type Outcome = { readonly won: boolean; readonly writer: number };
 
 describeBackends(
   "concurrent appends at one expected version on Spector's chain",
@@ -114,7 +99,6 @@ describeBackends(
       ])) as [{ action: number }];
       const version: RecordVersion = (await readVersion(t.db, vchain, parentId))!;
       const events = mode === "autocommit" ? 1 : 2;
-      const clients = Array.from({ length: WRITERS }, () => postgres(t.url!, { max: 1, onnotice: () => undefined }));
       const ready = barrier(WRITERS);
       const payload = (w: number, i: number) => ({ writer: w, i });
       const helper = async (client: postgres.Sql, w: number): Promise<Outcome> => {
@@ -140,9 +124,7 @@ describeBackends(
           }
           return { won: true, writer: w };
         } catch (error) {
-          expect(error, String(error)).toBeInstanceOf(SpectorVersionConflictError);
-          const conflict = error as SpectorVersionConflictError;
-          expect([conflict.parentId, conflict.expected]).toEqual([parentId, version]);
+          const conflict = expectConflict(error, parentId, version);
           expect(conflict.actual?.count).toBe(1 + events);
           return { won: false, writer: w };
         }
@@ -177,15 +159,7 @@ describeBackends(
         else await client.begin("isolation level read committed", async (tx) => (won = await append(tx)));
         return { won, writer: w };
       };
-      let outcomes: Outcome[];
-      try {
-        outcomes = await Promise.all(clients.map((client, w) => (w % 2 === 0 ? helper(client, w) : raw(client, w))));
-      } finally {
-        await Promise.all(clients.map((client) => client.end()));
-      }
-      const winners = outcomes.filter((outcome) => outcome.won);
-      expect(winners).toHaveLength(1);
-      const winner = winners[0]!.writer;
+      const winner = await oneWinner(t.url!, WRITERS, helper, raw);
       const stored = await t.query<{ payload: Record<string, number> }>(
         `SELECT payload FROM vchain WHERE parent_id = $1 ORDER BY id`,
         [parentId],
@@ -194,13 +168,8 @@ describeBackends(
         { n: 0 },
         ...Array.from({ length: events }, (_, i) => payload(winner, i)),
       ]);
-      const [head] = await t.query<{ counted: number; rows: number; last: string; max: string }>(
-        `SELECT h.event_count::int AS counted, (SELECT count(*)::int FROM vchain WHERE parent_id = $1) AS rows,
-                h.last_id::text AS last, (SELECT id::text FROM vchain WHERE parent_id = $1 ORDER BY id DESC LIMIT 1) AS max
-           FROM vchain_heads AS h WHERE h.parent_id = $1`,
-        [parentId],
-      );
-      expect(head).toEqual({ counted: 1 + events, rows: 1 + events, last: head!.max, max: head!.max });
+      const head = await recordHead(t, "vchain", parentId);
+      expect(head).toEqual({ counted: 1 + events, rows: 1 + events, last: head.max, max: head.max });
       expect(await verifyChain(t.db, vchain)).toMatchObject({ ok: true });
     }
   },

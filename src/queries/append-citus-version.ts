@@ -9,17 +9,13 @@
  *
  * @module
  */
-import { is } from "drizzle-orm";
-import { PgTransaction } from "drizzle-orm/pg-core";
 import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } from "../errors.js";
 import { displayName } from "../naming/index.js";
 import { httpDriver } from "./driver.js";
-import { isNotAfterRefusal } from "./record-ids.js";
-import { versionOf } from "./record-version.js";
 import { recordNotFound, type Events, type EventsTable } from "./target.js";
 import type { SpectorDatabase } from "./types.js";
-import { driverError } from "./violation.js";
 import { lockHead } from "./lock-head.js";
+import { conflictOnSerializationFailure } from "./version-conflict.js";
 
 type Transactional = SpectorDatabase & {
   transaction<R>(run: (tx: SpectorDatabase) => Promise<R>): Promise<R>;
@@ -56,12 +52,6 @@ export async function citusAppendAtVersion(
     const { rows } = await insert(tx);
     return { rows, version: { lastId: rows[rows.length - 1]!.id, count: expected.count + rows.length } };
   };
-  try {
-    return await (db as Transactional).transaction(run);
-  } catch (error) {
-    if (driverError(error)?.code !== "40001" || isNotAfterRefusal(error)) throw error;
-    // above READ COMMITTED: the head changed after the snapshot; in a transaction of the caller's it cannot see the version
-    const actual = is(db, PgTransaction) ? undefined : await versionOf(db, events, parentId);
-    throw new SpectorVersionConflictError(parentId, expected, actual, table, error);
-  }
+  // above READ COMMITTED: the head changed after the snapshot
+  return conflictOnSerializationFailure(db, events, parentId, expected, () => (db as Transactional).transaction(run));
 }

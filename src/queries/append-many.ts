@@ -5,19 +5,18 @@
  *
  * @module
  */
-import { is, sql } from "drizzle-orm";
-import { PgTransaction } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 import { SpectorOptionError, SpectorVersionConflictError, type RecordVersion } from "../errors.js";
 import { newEventId } from "../ids.js";
 import { displayName } from "../naming/index.js";
 import { appendStatement, type AppendedRow } from "./append-statement.js";
 import { citusAppendAtVersion } from "./append-citus-version.js";
 import { jsonb, sending, type CheckedEvent } from "./event-input.js";
-import { isNotAfterRefusal, withRecordIds } from "./record-ids.js";
+import { withRecordIds } from "./record-ids.js";
 import { versionOf, type ExpectedVersion } from "./record-version.js";
 import { recordNotFound, type Events, type EventsTable, type EventsTarget } from "./target.js";
 import type { SpectorDatabase } from "./types.js";
-import { driverError } from "./violation.js";
+import { conflictOnSerializationFailure } from "./version-conflict.js";
 
 /** What {@link insertEvents} appends: the events (checked), their record, the version expected. */
 export interface ManyEvents {
@@ -37,9 +36,6 @@ export interface ManyResult {
   readonly rows: Events["$inferSelect"][];
   readonly version: RecordVersion;
 }
-
-/** The SQLSTATE of a serialization failure: under REPEATABLE READ, a head changed after the snapshot. */
-const SERIALIZATION_FAILURE = "40001";
 
 /**
  * Appends `input.events` to one record of `target` in one statement. With an expected version, the
@@ -105,27 +101,17 @@ export async function insertEvents(
 }
 
 /**
- * Runs `append`, turning a serialization failure (SQLSTATE 40001 other than the record chain's id
- * refusal) of an append at an expected version into {@link SpectorVersionConflictError}: under
- * REPEATABLE READ or SERIALIZABLE, the record's head changed after the transaction's snapshot.
+ * Runs `append`; at an expected version, a serialization failure of it is a
+ * {@link SpectorVersionConflictError} (see {@link conflictOnSerializationFailure}).
  */
-async function lockedAppend<R>(
+function lockedAppend<R>(
   db: SpectorDatabase,
   events: EventsTable,
   parentId: string,
   expected: ExpectedVersion,
   append: () => Promise<R>,
 ): Promise<R> {
-  try {
-    return await append();
-  } catch (error) {
-    if (expected === "any" || driverError(error)?.code !== SERIALIZATION_FAILURE || isNotAfterRefusal(error)) {
-      throw error;
-    }
-    // in a transaction of the caller's, its snapshot cannot see the version that conflicted
-    const actual = is(db, PgTransaction) ? undefined : await versionOf(db, events, parentId);
-    throw new SpectorVersionConflictError(parentId, expected, actual, displayName(events.meta), error);
-  }
+  return expected === "any" ? append() : conflictOnSerializationFailure(db, events, parentId, expected, append);
 }
 
 /** The values of event `event` as the events table stores them (the payload as `jsonb`). */

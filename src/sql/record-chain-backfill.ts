@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { COLUMNS, HEAD_COLUMNS, names } from "../naming/index.js";
+import { HEAD_COLUMNS, names } from "../naming/index.js";
 import type { EventTableMeta } from "../tables/meta.js";
-import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "./record-hash.js";
+import { quoteIdent, quoteLiteral } from "./quote.js";
+import { liftGuard, rehashLoop, rehashNames, restoreGuard } from "./record-chain-rehash.js";
 import { dollarQuoted } from "./rule-objects.js";
 
 /**
@@ -18,18 +18,14 @@ import { dollarQuoted } from "./rule-objects.js";
  * it and put back in the same transaction. A table without such records costs one anti-join.
  */
 export function backfillStatement(meta: EventTableMeta): string {
-  const q = quoteIdent;
-  const table = quoteQualified(meta.pgSchema, meta.name);
-  const heads = headsTableOf(meta);
-  const headsTable = quoteQualified(heads.pgSchema, heads.name);
-  const guard = quoteIdent(names.appendOnly.trigger(meta.name));
-  const [id, parentId, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
+  const rehash = rehashNames(meta);
+  const { table, headsTable, parentId } = rehash;
   const [headParent, lastId, lastHash, count] = [
     HEAD_COLUMNS.parentId,
     HEAD_COLUMNS.lastId,
     HEAD_COLUMNS.lastHash,
     HEAD_COLUMNS.eventCount,
-  ].map(q) as [string, string, string, string];
+  ].map(quoteIdent) as [string, string, string, string];
   const unchained = `FROM ${table} AS e WHERE NOT EXISTS (SELECT FROM ${headsTable} AS h WHERE h.${headParent} = e.${parentId})`;
   const body = `DECLARE
   r record;
@@ -54,31 +50,19 @@ BEGIN
   END IF;
   -- PostgreSQL's own operators for what follows, whatever the migrating role's path; restored below
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-  SELECT tgenabled <> 'D' INTO v_guarded FROM pg_catalog.pg_trigger
-   WHERE tgrelid = ${quoteLiteral(table)}::pg_catalog.regclass AND tgname = ${quoteLiteral(names.appendOnly.trigger(meta.name))};
-  IF v_guarded THEN
-    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} DISABLE TRIGGER ${guard}`)};
-  END IF;
-  FOR r IN SELECT e.${id} AS id, e.${parentId} AS parent_id, ${recordDigest(hashedColumnsOf("e"))} AS digest
-             ${unchained} ORDER BY e.${parentId}, e.${id} LOOP
-    IF r.parent_id IS DISTINCT FROM v_parent THEN
-      IF v_parent IS NOT NULL THEN
-        INSERT INTO ${headsTable} (${headParent}, ${lastId}, ${lastHash}, ${count}) VALUES (v_parent, v_last, v_hash, v_count);
-      END IF;
-      v_parent := r.parent_id;
-      v_hash := NULL;
-      v_count := 0;
-    END IF;
-    v_hash := ${recordHash("v_hash", "r.digest")};
+  ${liftGuard(meta, rehash)}
+  ${rehashLoop(rehash, {
+    row: "r",
+    from: unchained,
+    writeHead: `INSERT INTO ${headsTable} (${headParent}, ${lastId}, ${lastHash}, ${count}) VALUES (v_parent, v_last, v_hash, v_count);`,
+    atRecord: `
+      v_count := 0;`,
+    atEvent: `
     v_last := r.id;
-    v_count := v_count + 1;
-    UPDATE ${table} AS e SET ${hash} = v_hash WHERE e.${id} = r.id;
-  END LOOP;
+    v_count := v_count + 1;`,
+  })}
   INSERT INTO ${headsTable} (${headParent}, ${lastId}, ${lastHash}, ${count}) VALUES (v_parent, v_last, v_hash, v_count);
-  IF v_guarded THEN
-    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${guard}`)};
-  END IF;
-  PERFORM pg_catalog.set_config('search_path', v_path, true);
+  ${restoreGuard(rehash)}
 END`;
   return `DO ${dollarQuoted(body)};`;
 }

@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { COLUMNS, HEAD_COLUMNS, names } from "../naming/index.js";
+import { HEAD_COLUMNS, names } from "../naming/index.js";
 import { verifyRecordsSql } from "../queries/verify-records.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { hashedColumnsOf, headsTableOf, RECORD_CHAIN_FORMAT, recordDigest, recordHash } from "./record-hash.js";
+import { liftGuard, rehashLoop, rehashNames, restoreGuard } from "./record-chain-rehash.js";
+import { RECORD_CHAIN_FORMAT } from "./record-hash.js";
 import { dollarQuoted } from "./rule-objects.js";
 
 /**
@@ -50,14 +51,10 @@ export const RECORD_FORMAT_ERROR = {
  * one in this format, costs a catalog read.
  */
 export function formatStatement(meta: EventTableMeta): string {
-  const q = quoteIdent;
-  const table = quoteQualified(meta.pgSchema, meta.name);
-  const heads = headsTableOf(meta);
-  const headsTable = quoteQualified(heads.pgSchema, heads.name);
-  const guard = quoteIdent(names.appendOnly.trigger(meta.name));
+  const rehash = rehashNames(meta);
+  const { table, headsTable } = rehash;
   const fn = quoteQualified(meta.pgSchema, names.recordChain.function(meta.name));
-  const [id, parentId, hash] = [q(COLUMNS.id), q(COLUMNS.parentId), q(COLUMNS.hash)];
-  const [headParent, lastHash] = [q(HEAD_COLUMNS.parentId), q(HEAD_COLUMNS.lastHash)];
+  const [headParent, lastHash] = [quoteIdent(HEAD_COLUMNS.parentId), quoteIdent(HEAD_COLUMNS.lastHash)];
   const error = RECORD_FORMAT_ERROR;
   const body = `DECLARE
   v_row record;
@@ -89,30 +86,18 @@ BEGIN
              ELSE 'the head of record ' || v_bad_head END, ${RECORD_CHAIN_FORMAT}),
       SCHEMA = ${quoteLiteral(meta.pgSchema ?? "public")}, TABLE = ${quoteLiteral(meta.name)};
   END IF;
-  SELECT tgenabled <> 'D' INTO v_guarded FROM pg_catalog.pg_trigger
-   WHERE tgrelid = ${quoteLiteral(table)}::pg_catalog.regclass AND tgname = ${quoteLiteral(names.appendOnly.trigger(meta.name))};
-  IF v_guarded THEN
-    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} DISABLE TRIGGER ${guard}`)};
-  END IF;
-  FOR v_row IN SELECT e.${id} AS id, e.${parentId} AS parent_id, ${recordDigest(hashedColumnsOf("e"))} AS digest
-             FROM ${table} AS e ORDER BY e.${parentId}, e.${id} LOOP
-    IF v_row.parent_id IS DISTINCT FROM v_parent THEN
-      IF v_parent IS NOT NULL THEN
-        UPDATE ${headsTable} AS h SET ${lastHash} = v_hash WHERE h.${headParent} = v_parent;
-      END IF;
-      v_parent := v_row.parent_id;
-      v_hash := NULL;
-    END IF;
-    v_hash := ${recordHash("v_hash", "v_row.digest")};
-    UPDATE ${table} AS e SET ${hash} = v_hash WHERE e.${id} = v_row.id;
-  END LOOP;
+  ${liftGuard(meta, rehash)}
+  ${rehashLoop(rehash, {
+    row: "v_row",
+    from: `FROM ${table} AS e`,
+    writeHead: `UPDATE ${headsTable} AS h SET ${lastHash} = v_hash WHERE h.${headParent} = v_parent;`,
+    atRecord: "",
+    atEvent: "",
+  })}
   IF v_parent IS NOT NULL THEN
     UPDATE ${headsTable} AS h SET ${lastHash} = v_hash WHERE h.${headParent} = v_parent;
   END IF;
-  IF v_guarded THEN
-    EXECUTE ${quoteLiteral(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${guard}`)};
-  END IF;
-  PERFORM pg_catalog.set_config('search_path', v_path, true);
+  ${restoreGuard(rehash)}
 END`;
   return `DO ${dollarQuoted(body)};`;
 }

@@ -85,3 +85,28 @@ export function noIdLeft(table: string, parent: string, last: string): string {
   return `RAISE EXCEPTION USING ERRCODE = '22003',
           MESSAGE = format('drizzle-spector: record %s of %s has no UUIDv7 left after its last id %s in its millisecond', ${parent}, ${quoteLiteral(table)}, ${last});`;
 }
+
+/**
+ * The lines of a record-heads trigger that check a later event's id under the record's lock, the
+ * record's last id in `v_last_id`: the record's own id again is `duplicate`; no id gets one after
+ * `v_last_id` ({@link uuidAfterBlock}); an id not after it is `notAfter`. `id` and `parent` are the
+ * quoted columns, `table` the quoted events table. Lines after the first are indented for a block
+ * nested once in the function's body.
+ *
+ * @example
+ * ```ts
+ * laterIdChecks('"id"', '"parent_id"', '"public"."events"', "RAISE EXCEPTION 'duplicate';", "RAISE EXCEPTION 'not after';");
+ * ```
+ */
+export function laterIdChecks(id: string, parent: string, table: string, duplicate: string, notAfter: string): string {
+  return `IF NEW.${id} = NEW.${parent} THEN
+      ${duplicate}
+    END IF;
+    IF NEW.${id} IS NULL THEN
+      -- no id sent: one after the record's last, under its lock
+      ${uuidAfterBlock("v_last_id", `NEW.${id}`, noIdLeft(table, `NEW.${parent}`, "v_last_id"))}
+    END IF;
+    IF NEW.${id} <= v_last_id THEN
+      ${notAfter}
+    END IF;`;
+}

@@ -10,7 +10,7 @@ import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming/index.js
 import type { EventTableMeta } from "../tables/meta.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
 import { backfillStatement } from "./record-chain-backfill.js";
-import { nextEventIdFunction, noIdLeft, uuidAfterBlock } from "./record-chain-ids.js";
+import { laterIdChecks, nextEventIdFunction } from "./record-chain-ids.js";
 import { formatMarker, formatStatement } from "./record-chain-format.js";
 import {
   hashedColumnsOf,
@@ -194,16 +194,7 @@ BEGIN
     IF ${taken} THEN
       RETURN NEW;
     END IF;
-    IF NEW.${id} = NEW.${eventParent} THEN
-      ${raise(RECORD_CHAIN_ERRORS.duplicate)}
-    END IF;
-    IF NEW.${id} IS NULL THEN
-      -- no id sent: one after the record's last, under its lock
-      ${uuidAfterBlock("v_last_id", `NEW.${id}`, noIdLeft(table, `NEW.${eventParent}`, "v_last_id"))}
-    END IF;
-    IF NEW.${id} <= v_last_id THEN
-      ${notAfter}
-    END IF;
+    ${laterIdChecks(id, eventParent, table, raise(RECORD_CHAIN_ERRORS.duplicate), notAfter)}
     ${keep(`v_last_hash := ${recordHash("v_last_hash", digest)};
     ${wrongHash("v_last_hash")}
     NEW.${hash} := v_last_hash;`)}

@@ -13,7 +13,7 @@
  */
 import { COLUMNS, HEAD_COLUMNS, names, type TableName } from "../naming/index.js";
 import { quoteIdent, quoteLiteral, quoteQualified } from "./quote.js";
-import { noIdLeft, uuidAfterBlock } from "./record-chain-ids.js";
+import { laterIdChecks } from "./record-chain-ids.js";
 import { RECORD_CHAIN_ERRORS, RECORD_ID_MAX_AHEAD_SECONDS } from "./record-chain.js";
 import { headsTableOf } from "./record-hash.js";
 
@@ -109,16 +109,7 @@ BEGIN
     IF v_taken THEN
       RETURN NEW;
     END IF;
-    IF NEW.${id} = NEW.${parentId} THEN
-      ${raise(RECORD_CHAIN_ERRORS.duplicate)}
-    END IF;
-    IF NEW.${id} IS NULL THEN
-      -- no id sent: one after the record's last, under its lock
-      ${uuidAfterBlock("v_last_id", `NEW.${id}`, noIdLeft(table, `NEW.${parentId}`, "v_last_id"))}
-    END IF;
-    IF NEW.${id} <= v_last_id THEN
-      ${notAfter}
-    END IF;
+    ${laterIdChecks(id, parentId, table, raise(RECORD_CHAIN_ERRORS.duplicate), notAfter)}
     EXECUTE format('UPDATE %s AS h SET ${lastId} = $2, ${count} = h.${count} + 1 WHERE h.${headParent} = $1', v_heads)
       USING NEW.${parentId}, NEW.${id};
     RETURN NEW;

@@ -4,9 +4,13 @@
  * runs it, and steps that build on each other.
  */
 import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import postgres from "postgres";
 import { afterAll, expect, test } from "vitest";
+import type { ConsumerDatabase } from "../../src/index.js";
 import { useDatabase, type BackendName, type TestDatabase } from "./backends.js";
 import { spawnChild } from "./child-timeout.js";
 import { randomName } from "./fresh-database.js";
@@ -25,6 +29,20 @@ export function scratchProject(): string {
     `export default { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };\n`,
   );
   return dir;
+}
+
+/**
+ * Writes the app of the scratch project in `dir` (made if missing): a `drizzle.config.ts` with
+ * `credentials` (config text, as {@link ProjectDatabase.credentials} gives it) and `schema` as its
+ * `schema.ts`.
+ */
+export function writeApp(dir: string, credentials: string, schema: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "drizzle.config.ts"),
+    `export default { dialect: "postgresql", schema: "./schema.ts", ${credentials} };\n`,
+  );
+  writeFileSync(join(dir, "schema.ts"), schema);
 }
 
 /** A scratch project for the describe block this is called in, removed after it. */
@@ -79,6 +97,11 @@ export interface ProjectDatabase {
    * commands open the folder on their own).
    */
   inDatabase<T>(work: (query: Query, client?: PGlite) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` with a Drizzle database on the project's database: PGlite on the folder opened for it
+   * alone, or postgres.js with at most `connections` connections (1 by default), closed after.
+   */
+  withDb<T>(work: (db: ConsumerDatabase) => Promise<T>, connections?: number): Promise<T>;
 }
 
 /**
@@ -88,21 +111,32 @@ export interface ProjectDatabase {
  */
 export function useProjectDatabase(backend: BackendName, dir: string): ProjectDatabase {
   const pg = backend === "pglite" ? undefined : useDatabase(backend);
+  const inDatabase: ProjectDatabase["inDatabase"] = async (work) => {
+    if (pg) return work((text, params) => pg.query(text, params));
+    const client = new PGlite(join(dir, "pgdata"));
+    try {
+      return await work(
+        async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows,
+        client,
+      );
+    } finally {
+      await client.close();
+    }
+  };
   return {
     pg,
     credentials: () =>
       pg ? `dbCredentials: { url: ${JSON.stringify(pg.url)} }` : `driver: "pglite", dbCredentials: { url: "./pgdata" }`,
-    async inDatabase(work) {
-      if (pg) return work((text, params) => pg.query(text, params));
-      const client = new PGlite(join(dir, "pgdata"));
-      try {
-        return await work(
-          async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows,
-          client,
-        );
-      } finally {
-        await client.close();
-      }
-    },
+    inDatabase,
+    withDb: (work, connections = 1) =>
+      inDatabase(async (_query, client) => {
+        if (client) return work(drizzlePglite(client) as unknown as ConsumerDatabase);
+        const sql = postgres(pg!.url!, { max: connections });
+        try {
+          return await work(drizzlePostgres(sql) as unknown as ConsumerDatabase);
+        } finally {
+          await sql.end();
+        }
+      }),
   };
 }
