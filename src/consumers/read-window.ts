@@ -4,9 +4,11 @@
  *
  * @module
  */
-import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
+import { and, asc, entityKind, eq, getTableColumns, gt, is, Placeholder, sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import { names } from "../naming/index.js";
 import { prepared } from "../queries/read.js";
+import { rowQuery } from "../queries/rows.js";
 import type { Events } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
@@ -69,18 +71,67 @@ async function readTable(
   codes: readonly number[] | undefined,
 ): Promise<Read[]> {
   const filtered = codes !== undefined;
-  const query = prepared(db, t, filtered ? "read_all_schemas" : "read_all", () =>
-    buildRead(db, t, p, filtered),
-  ) as unknown as ReadQuery;
-  const values = { after, limit, ...(filtered ? { schemas: codes } : {}) };
-  const raw = isRaw(query);
-  const rows = raw ? await query.all(values) : ((await query.execute(values)) as Record<string, unknown>[]);
-  const decoded = raw ? decodeEvents(t, rows) : eventsOf(t, rows);
+  const values: Record<string, unknown> = { after, limit, ...(filtered ? { schemas: codes } : {}) };
+  let rows: readonly Record<string, unknown>[];
+  let decoded: Events["$inferSelect"][];
+  if (inRawTransaction(db)) {
+    // a transaction (a consumer's batch) is a new database object each time: its text, built once
+    const { text, order } = readText(db, t, p, filtered);
+    rows = await rowQuery(db)(
+      text,
+      order.map((param) => ("name" in param ? values[param.name] : param.value)),
+    );
+    decoded = decodeEvents(t, rows);
+  } else {
+    const query = prepared(db, t, filtered ? "read_all_schemas" : "read_all", () =>
+      buildRead(db, t, p, filtered),
+    ) as unknown as ReadQuery;
+    const raw = isRaw(query);
+    rows = raw ? await query.all(values) : ((await query.execute(values)) as Record<string, unknown>[]);
+    decoded = raw ? decodeEvents(t, rows) : eventsOf(t, rows);
+  }
   return rows.map((row, i) => ({
     position: Number(row[names.alias.position]),
     table,
     event: decoded[i]!.id === null || decoded[i]!.id === undefined ? undefined : decoded[i],
   }));
+}
+
+/** The sessions whose statements give rows by column name, as `decodeEvents` reads them. */
+const RAW_SESSIONS: ReadonlySet<unknown> = new Set([
+  "PostgresJsSession",
+  "NodePgSession",
+  "PgliteSession",
+  "NeonSession",
+  "VercelPgSession",
+]);
+
+/** Whether `db` is a transaction of one of {@link RAW_SESSIONS}. */
+function inRawTransaction(db: SpectorDatabase): boolean {
+  if (!is(db, PgTransaction)) return false;
+  const session = (db as unknown as { session?: { constructor?: Record<symbol, unknown> } }).session;
+  return RAW_SESSIONS.has(session?.constructor?.[entityKind]);
+}
+
+/** The read's SQL text and its placeholders' names in order, per table and filter: built once. */
+type Param = { readonly name: string } | { readonly value: unknown };
+const TEXTS = new WeakMap<Events, Map<boolean, { readonly text: string; readonly order: readonly Param[] }>>();
+
+/**
+ * The text of {@link buildRead} for `t` (building a Drizzle query costs about as much as running this
+ * one: a consumer's batch, a new transaction each time, would build it every batch).
+ */
+function readText(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: boolean) {
+  let texts = TEXTS.get(t);
+  if (!texts) TEXTS.set(t, (texts = new Map()));
+  let built = texts.get(filtered);
+  if (!built) {
+    const query = buildRead(db, t, p, filtered).toSQL();
+    // a placeholder's name, or a constant of the query (its lookup's LIMIT 1)
+    const order = query.params.map((param) => (is(param, Placeholder) ? { name: param.name } : { value: param }));
+    texts.set(filtered, (built = { text: query.sql, order }));
+  }
+  return built;
 }
 
 /**

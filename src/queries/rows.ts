@@ -22,7 +22,10 @@ export type RowQuery = (text: string, params: unknown[]) => Promise<readonly Rec
 export function rowQuery(db: SpectorDatabase): RowQuery {
   return async (text, params) => {
     const parts = text.split(/\$([1-9][0-9]*)/);
-    const chunks: SQL[] = parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`));
+    // each $n one parameter, an array too (a bare array in Drizzle's `sql` would be a list of them)
+    const chunks: SQL[] = parts.map((part, i) =>
+      i % 2 === 0 ? sql.raw(part) : sql`${sql.param(params[Number(part) - 1])}`,
+    );
     const result = (await db.execute(sql.join(chunks, sql.raw("")))) as unknown;
     return Array.isArray(result)
       ? (result as Record<string, unknown>[])
