@@ -67,8 +67,12 @@ describeBackends(
       expect(await c.runOnce()).toBe(3);
       expect(await c.runOnce()).toBe(1);
       expect(await c.runOnce()).toBe(0);
-      const replay = (await readAll(t.db, feed, { limit: 100 })).events.map((e) => e.id);
+      const all = await readAll(t.db, feed, { limit: 100 });
+      const replay = all.events.map((e) => e.id);
       expect(await receivedBy(t, "one")).toEqual(replay);
+      // the checkpoint is the cursor readAll gives after the same events
+      const [row] = await t.query<{ cursor: string }>(`SELECT cursor FROM checkpoints WHERE name = 'one'`);
+      expect(row!.cursor).toBe(all.next);
       expect([...replay].sort()).toEqual([...written].sort());
       const [status] = await consumerStatus(t.db, checkpoints);
       expect(status).toMatchObject({ name: "one", log: "public.feed", lagEvents: 0, lagSeconds: 0, heldBy: [] });

@@ -225,15 +225,17 @@ async function consumeBatch(
         // until the transaction has ended, its COMMIT or ROLLBACK included
         stop = listenForDeath(tx);
         const after = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
-        const window = await readWindow(tx, log, after, c.batchSize, c.codes);
+        // the read moves the checkpoint too where it can (one table): one statement less
+        const window = await readWindow(tx, log, after, c.batchSize, c.codes, c);
         const moved = window.positions.some((p, i) => p !== after[i]);
         if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
         if (window.events.length > 0) await c.handle(window.events, tx);
         const cp = c.checkpoints;
-        await rowQuery(tx)(
-          `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
-          [c.name, encodeCursor(window.positions)],
-        );
+        if (!window.checkpointMoved)
+          await rowQuery(tx)(
+            `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
+            [c.name, encodeCursor(window.positions)],
+          );
         return {
           handled: window.events.length,
           moved: true,
