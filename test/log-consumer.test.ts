@@ -6,6 +6,8 @@
  */
 import { sql } from "drizzle-orm";
 import { drizzle as drizzleProxy } from "drizzle-orm/pg-proxy";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
 import { integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { expect, test } from "vitest";
 import {
@@ -221,6 +223,43 @@ describeBackends(
         const [after] = (await consumerStatus(t.db, checkpoints)).filter((s) => s.name === "stuck");
         expect(after!.heldBy).toEqual([]);
       });
+
+      if (backend === "postgres")
+        test("where the default isolation level is SERIALIZABLE, batches still run at READ COMMITTED", async () => {
+          // a connection whose transactions begin SERIALIZABLE unless told otherwise
+          const client = postgres(t.url!, {
+            max: 2,
+            onnotice: () => {},
+            connection: { default_transaction_isolation: "serializable" },
+          });
+          try {
+            const strict = drizzlePostgres(client);
+            const levels: string[] = [];
+            const record = recorder("strict");
+            const c = consumer(strict, feed, {
+              name: "strict",
+              checkpoints,
+              batchSize: 2,
+              handle: async (events, tx) => {
+                const [row] = await tx.execute<{ level: string }>(
+                  sql`SELECT current_setting('transaction_isolation') AS level`,
+                );
+                levels.push(row!.level);
+                await record(events, tx);
+              },
+            });
+            while ((await c.runOnce()) > 0);
+            const e = await append();
+            expect(await c.runOnce()).toBe(1);
+            expect(new Set(levels)).toEqual(new Set(["read committed"]));
+            expect(await receivedBy(t, "strict")).toEqual(
+              (await readAll(t.db, feed, { limit: 1000 })).events.map((x) => x.id),
+            );
+            expect(await receivedBy(t, "strict")).toContain(e.id);
+          } finally {
+            await client.end();
+          }
+        });
 
       test("a second instance waits while the first handles a batch, and takes over when the first dies", async () => {
         const name = "pair";

@@ -9,6 +9,7 @@ import { OPTIONS, at, checkBoolean, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { names } from "../naming/index.js";
 import { rowQuery } from "../queries/rows.js";
+import { driverError } from "../queries/violation.js";
 import type { EventRow, SpectorDatabase } from "../queries/types.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
@@ -147,8 +148,9 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   // after a full batch, more events are numbered already: the next batch reads them without numbering
   // first (a replay, a consumer catching up: one statement less per batch)
   let full = false;
+  const settings: Batch = { name, checkpoints, handle, batchSize, codes, level: { set: false } };
   const batch = async () => {
-    const done = await consumeBatch(db, log, { name, checkpoints, handle, batchSize, codes });
+    const done = await consumeBatch(db, log, settings);
     full = done.full;
     return done;
   };
@@ -158,7 +160,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
         const done = await batch();
         if (done.moved) return done.handled;
       }
-      await numberEvents(db, log, batchSize);
+      await numberAt(db, log, settings);
       return (await batch()).handled;
     },
     async run(runOptions = {}) {
@@ -179,7 +181,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
       try {
         while (!signal?.aborted) {
           if (!full) {
-            const last = await numberEvents(db, log, batchSize);
+            const last = await numberAt(db, log, settings);
             const nothingNew = seen !== undefined && last.every((p, i) => p >= 0 && p <= seen![i]!);
             if (nothingNew && ++idle < IDLE_LOOKS) {
               await rest();
@@ -202,21 +204,54 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
 /** How long `run` waits, in milliseconds, before its first look after a batch (then twice as long each time). */
 const FIRST_WAIT = 2;
 
+/** PostgreSQL's serialization failure. */
+const SERIALIZATION_FAILURE = "40001";
+
 /** How many looks in a row `run` may skip the checkpoint for when nothing is new. */
 const IDLE_LOOKS = 20;
 
-/** One batch of consumer `name`, in one transaction: lock, read, handle, move the checkpoint. */
-async function consumeBatch(
-  db: ConsumerDatabase,
-  log: Log,
-  c: {
-    readonly name: string;
-    readonly checkpoints: Checkpoints;
-    readonly handle: (events: unknown[], tx: unknown) => Promise<void>;
-    readonly batchSize: number;
-    readonly codes: number[] | undefined;
-  },
-): Promise<Step> {
+/** What a batch needs of its consumer. */
+interface Batch {
+  readonly name: string;
+  readonly checkpoints: Checkpoints;
+  readonly handle: (events: unknown[], tx: unknown) => Promise<void>;
+  readonly batchSize: number;
+  readonly codes: number[] | undefined;
+  /** Whether each batch sets READ COMMITTED (`SET TRANSACTION`): once the database's default proved another level. */
+  readonly level: { set: boolean };
+}
+
+/** A batch begun at another isolation level than READ COMMITTED (the database's default): it runs again, setting it. */
+class OtherIsolation extends Error {}
+
+/**
+ * One batch of consumer `name`, in one READ COMMITTED transaction: lock, read, handle, move the
+ * checkpoint. The level is the database's default almost everywhere: the first statement checks it,
+ * and only where it is another does every batch set it (a round trip less per batch elsewhere).
+ */
+async function consumeBatch(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> {
+  try {
+    return await attempt(db, log, c);
+  } catch (error) {
+    if (!(error instanceof OtherIsolation)) throw error;
+  }
+  c.level.set = true;
+  // the numbering before it ran at that level too, where it numbers nothing: again, at READ COMMITTED
+  await numberAt(db, log, c);
+  return attempt(db, log, c);
+}
+
+/**
+ * Numbers committed events (`numberEvents`) at READ COMMITTED, the only level the positioner numbers
+ * at: in a statement of its own where that is the database's default, else in a transaction that sets it.
+ */
+function numberAt(db: ConsumerDatabase, log: Log, c: Batch): Promise<number[]> {
+  if (!c.level.set) return numberEvents(db, log, c.batchSize);
+  return db.transaction((tx) => numberEvents(tx, log, c.batchSize), { isolationLevel: "read committed" });
+}
+
+/** {@link consumeBatch}'s transaction. */
+async function attempt(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> {
   const key = logKey(log);
   let stop = (): void => {};
   try {
@@ -224,7 +259,14 @@ async function consumeBatch(
       async (tx) => {
         // until the transaction has ended, its COMMIT or ROLLBACK included
         stop = listenForDeath(tx);
-        const after = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
+        const taken = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length).catch(
+          (error: unknown) => {
+            // above READ COMMITTED, a row another instance moved fails the statement (40001)
+            throw !c.level.set && driverError(error)?.code === SERIALIZATION_FAILURE ? new OtherIsolation() : error;
+          },
+        );
+        if (!c.level.set && taken.isolation !== "read committed") throw new OtherIsolation();
+        const after = taken.positions;
         // the read moves the checkpoint too where it can (one table): one statement less
         const window = await readWindow(tx, log, after, c.batchSize, c.codes, c);
         const moved = window.positions.some((p, i) => p !== after[i]);
@@ -243,7 +285,7 @@ async function consumeBatch(
           full: window.read === c.batchSize,
         };
       },
-      { isolationLevel: "read committed" },
+      c.level.set ? { isolationLevel: "read committed" } : undefined,
     );
   } finally {
     stop();

@@ -18,7 +18,8 @@ export function logKey(log: Log): string {
 /**
  * Takes consumer `name`'s lock (waiting for another instance's batch) and its checkpoint row
  * `FOR UPDATE`, making the row first if it has none, and returns the cursor's positions; refuses a
- * name that follows another log. In a READ COMMITTED transaction (the caller's): when the statement
+ * name that follows another log, with the transaction's isolation level. In a READ COMMITTED
+ * transaction (the caller's, which checks the level it is given back): when the statement
  * waited for another instance, its row lock returns the row as that instance committed it (PostgreSQL
  * locks and returns the newest version of a row updated since the statement's snapshot), so one
  * statement serves where a lock and a later read would take two round trips.
@@ -29,11 +30,11 @@ export async function lockCheckpoint(
   name: string,
   log: string,
   tables: number,
-): Promise<number[]> {
+): Promise<{ readonly positions: number[]; readonly isolation: string }> {
   const query = rowQuery(tx);
   const take = () =>
     query(
-      `SELECT c.${cp.log} AS log, c.${cp.cursor} AS cursor FROM (SELECT pg_catalog.pg_advisory_xact_lock(${LOCK_KEY_SQL})) AS l, ${cp.table} AS c WHERE c.${cp.name} OPERATOR(pg_catalog.=) $2 FOR UPDATE OF c`,
+      `SELECT c.${cp.log} AS log, c.${cp.cursor} AS cursor, pg_catalog.current_setting('transaction_isolation') AS isolation FROM (SELECT pg_catalog.pg_advisory_xact_lock(${LOCK_KEY_SQL})) AS l, ${cp.table} AS c WHERE c.${cp.name} OPERATOR(pg_catalog.=) $2 FOR UPDATE OF c`,
       [lockText(cp, name), name],
     );
   let [row] = await take();
@@ -53,5 +54,5 @@ export async function lockCheckpoint(
       `a consumer name not used for another log (${String(row?.log)} is what ${name} follows, not ${log}): pick another name, or delete its row`,
     );
   }
-  return parseCursor(`checkpoint ${name}`, row.cursor, tables);
+  return { positions: parseCursor(`checkpoint ${name}`, row.cursor, tables), isolation: String(row.isolation) };
 }
