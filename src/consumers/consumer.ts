@@ -267,17 +267,15 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> 
         );
         if (!c.level.set && taken.isolation !== "read committed") throw new OtherIsolation();
         const after = taken.positions;
-        // the read moves the checkpoint too where it can (one table): one statement less
-        const window = await readWindow(tx, log, after, c.batchSize, c.codes, c);
+        const window = await readWindow(tx, log, after, c.batchSize, c.codes);
         const moved = window.positions.some((p, i) => p !== after[i]);
         if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
         if (window.events.length > 0) await c.handle(window.events, tx);
         const cp = c.checkpoints;
-        if (!window.checkpointMoved)
-          await rowQuery(tx)(
-            `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
-            [c.name, encodeCursor(window.positions)],
-          );
+        await rowQuery(tx)(
+          `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
+          [c.name, encodeCursor(window.positions)],
+        );
         return {
           handled: window.events.length,
           moved: true,

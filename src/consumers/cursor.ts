@@ -6,7 +6,6 @@
  * @module
  */
 import { SpectorOptionError } from "../errors.js";
-import { quoteLiteral } from "../sql/quote.js";
 
 /** The version of the cursor's text. */
 const PREFIX = "p1:";
@@ -21,19 +20,6 @@ const PREFIX = "p1:";
  */
 export function encodeCursor(positions: readonly number[]): string {
   return `${PREFIX}${positions.join(",")}`;
-}
-
-/**
- * SQL for the cursor of a single table's position `position` (an `int8` expression): what
- * {@link encodeCursor} gives for `[position]`.
- *
- * @example
- * ```ts
- * cursorSql("42::pg_catalog.int8"); // 'p1:' || (42::pg_catalog.int8)::pg_catalog.text -> p1:42
- * ```
- */
-export function cursorSql(position: string): string {
-  return `${quoteLiteral(PREFIX)} OPERATOR(pg_catalog.||) (${position})::pg_catalog.text`;
 }
 
 /**

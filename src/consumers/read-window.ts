@@ -9,14 +9,11 @@ import { PgTransaction } from "drizzle-orm/pg-core";
 import { names } from "../naming/index.js";
 import { prepared } from "../queries/read.js";
 import { rowQuery } from "../queries/rows.js";
-import { quoteIdent } from "../sql/quote.js";
 import type { Events } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
 import { decodeEvents, eventsOf, isRaw, type ReadQuery } from "../state/event-decoder.js";
 import type { PositionsTable } from "../tables/positions-table.js";
-import type { Checkpoints } from "./checkpoints.js";
-import { cursorSql } from "./cursor.js";
 import type { Log } from "./log.js";
 
 /** What {@link readWindow} read: the events (upcast), the last position read in each table, and how many positions. */
@@ -25,18 +22,6 @@ export interface Window {
   readonly positions: number[];
   /** Positions read (events left out by `codes` or gone included): `limit` when the window is full. */
   readonly read: number;
-  /** Whether the read's statement moved the checkpoint past what it read ({@link Move}). */
-  readonly checkpointMoved: boolean;
-}
-
-/**
- * A consumer's checkpoint for the read of a single table to move past what it reads, in the same
- * statement (a data-modifying `WITH` query): one round trip less per batch. Done in a transaction of
- * a driver of {@link RAW_SESSIONS} only; elsewhere {@link Window.checkpointMoved} says it was not.
- */
-export interface Move {
-  readonly checkpoints: Checkpoints;
-  readonly name: string;
 }
 
 /** One position read: its table, and its event (`undefined` when the event is left out or gone). */
@@ -57,13 +42,9 @@ export async function readWindow(
   after: readonly number[],
   limit: number,
   codes: readonly number[] | undefined,
-  move?: Move,
 ): Promise<Window> {
-  const single = log.tables.length === 1 && move !== undefined && inRawTransaction(db);
   const reads = await Promise.all(
-    log.tables.map((table, i) =>
-      readTable(db, table.table, table.positions, i, after[i]!, limit, codes, single ? move : undefined),
-    ),
+    log.tables.map((table, i) => readTable(db, table.table, table.positions, i, after[i]!, limit, codes)),
   );
   let merged = reads.flat();
   if (log.tables.length > 1) {
@@ -76,7 +57,7 @@ export async function readWindow(
     positions[read.table] = read.position;
     if (read.event !== undefined) events.push(read.event);
   }
-  return { events: upcastRows(log.meta, events), positions, read: merged.length, checkpointMoved: single };
+  return { events: upcastRows(log.meta, events), positions, read: merged.length };
 }
 
 /** The positions after `after` in one table, with their events. */
@@ -88,7 +69,6 @@ async function readTable(
   after: number,
   limit: number,
   codes: readonly number[] | undefined,
-  move: Move | undefined,
 ): Promise<Read[]> {
   const filtered = codes !== undefined;
   const values: Record<string, unknown> = { after, limit, ...(filtered ? { schemas: codes } : {}) };
@@ -97,10 +77,9 @@ async function readTable(
   if (inRawTransaction(db)) {
     // a transaction (a consumer's batch) is a new database object each time: its text, built once
     const { text, order } = readText(db, t, p, filtered);
-    const params = order.map((param) => ("name" in param ? values[param.name] : param.value));
     rows = await rowQuery(db)(
-      move ? movingText(text, move, params.length + 1) : text,
-      move ? [...params, move.name] : params,
+      text,
+      order.map((param) => ("name" in param ? values[param.name] : param.value)),
     );
     decoded = decodeEvents(t, rows);
   } else {
@@ -116,22 +95,6 @@ async function readTable(
     table,
     event: decoded[i]!.id === null || decoded[i]!.id === undefined ? undefined : decoded[i],
   }));
-}
-
-/**
- * `text` (a read) as a statement that also moves checkpoint `move.name` (its parameter `$name`) to the
- * last position read, when it read any: the rows are the read's, in position order.
- */
-function movingText(text: string, move: Move, name: number): string {
-  const cp = move.checkpoints;
-  const [batch, moved] = [quoteIdent(names.alias.batch), quoteIdent(names.alias.moved)];
-  const position = `${batch}.${quoteIdent(names.alias.position)}::pg_catalog.int8`;
-  return (
-    `WITH ${batch} AS (${text}), ${moved} AS (UPDATE ${cp.table} SET ${cp.cursor} = ` +
-    `${cursorSql(`SELECT pg_catalog.max(${position}) FROM ${batch}`)}, ${cp.updatedAt} = pg_catalog.now() ` +
-    `WHERE ${cp.name} OPERATOR(pg_catalog.=) $${name} AND EXISTS (SELECT FROM ${batch})) ` +
-    `SELECT * FROM ${batch} ORDER BY ${position}`
-  );
 }
 
 /** The sessions whose statements give rows by column name, as `decodeEvents` reads them. */

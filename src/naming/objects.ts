@@ -158,10 +158,6 @@ export const names = {
     event: "spector_event",
     /** The position of each event `readAll` reads, beside the event's columns. */
     position: "spector_position",
-    /** A consumer's batch read, which the same statement moves the checkpoint past. */
-    batch: "spector_batch",
-    /** The checkpoint a consumer's batch read moves (a data-modifying `WITH` query). */
-    moved: "spector_moved",
   },
   /**
    * The name of a prepared statement a read helper keeps per database: `spector_<helper>_<fingerprint
