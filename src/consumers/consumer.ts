@@ -9,7 +9,7 @@ import { OPTIONS, at, checkBoolean, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { names } from "../naming/index.js";
 import { rowQuery } from "../queries/rows.js";
-import { driverError } from "../queries/violation.js";
+import { driverError, SERIALIZATION_FAILURE } from "../queries/violation.js";
 import type { EventRow, SpectorDatabase } from "../queries/types.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
@@ -203,9 +203,6 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
 
 /** How long `run` waits, in milliseconds, before its first look after a batch (then twice as long each time). */
 const FIRST_WAIT = 2;
-
-/** PostgreSQL's serialization failure. */
-const SERIALIZATION_FAILURE = "40001";
 
 /** How many looks in a row `run` may skip the checkpoint for when nothing is new. */
 const IDLE_LOOKS = 20;

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { and, asc, entityKind, eq, getTableColumns, gt, is, Placeholder, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, is, Placeholder, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { names } from "../naming/index.js";
+import { sessionKind } from "../queries/driver.js";
 import { prepared } from "../queries/read.js";
 import { rowQuery } from "../queries/rows.js";
 import type { Events } from "../queries/target.js";
@@ -108,9 +109,7 @@ const RAW_SESSIONS: ReadonlySet<unknown> = new Set([
 
 /** Whether `db` is a transaction of one of {@link RAW_SESSIONS}. */
 function inRawTransaction(db: SpectorDatabase): boolean {
-  if (!is(db, PgTransaction)) return false;
-  const session = (db as unknown as { session?: { constructor?: Record<symbol, unknown> } }).session;
-  return RAW_SESSIONS.has(session?.constructor?.[entityKind]);
+  return is(db, PgTransaction) && RAW_SESSIONS.has(sessionKind(db));
 }
 
 /** The read's SQL text and its placeholders' names in order, per table and filter: built once. */

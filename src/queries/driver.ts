@@ -85,7 +85,20 @@ const HTTP_SESSIONS: Readonly<Record<string, string>> = {
  * statement runs on its own, in a snapshot of its own. `undefined` for every other driver.
  */
 export function httpDriver(db: SpectorDatabase): string | undefined {
+  const kind = sessionKind(db);
+  return kind === undefined ? undefined : HTTP_SESSIONS[kind];
+}
+
+/**
+ * The Drizzle session class of `db` (its `entityKind`, e.g. `PostgresJsSession`), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * sessionKind(drizzle(client)); // "PostgresJsSession"
+ * ```
+ */
+export function sessionKind(db: SpectorDatabase): string | undefined {
   const session = (db as unknown as { session?: { constructor?: Record<symbol, unknown> } }).session;
   const kind = session?.constructor?.[entityKind];
-  return typeof kind === "string" ? HTTP_SESSIONS[kind] : undefined;
+  return typeof kind === "string" ? kind : undefined;
 }

@@ -13,10 +13,7 @@ import { isNotAfterRefusal } from "./record-ids.js";
 import { versionOf } from "./record-version.js";
 import type { EventsTable } from "./target.js";
 import type { SpectorDatabase } from "./types.js";
-import { driverError } from "./violation.js";
-
-/** The SQLSTATE of a serialization failure: under REPEATABLE READ, a head changed after the snapshot. */
-const SERIALIZATION_FAILURE = "40001";
+import { driverError, SERIALIZATION_FAILURE } from "./violation.js";
 
 /**
  * Runs `append` (an append to record `parentId` of `events` at version `expected`), turning a

@@ -36,6 +36,9 @@ export interface DriverError {
 /** Bun.SQL's `code` of an error PostgreSQL sent; its SQLSTATE is in `errno`. */
 const BUN_SERVER_ERROR = "ERR_POSTGRES_SERVER_ERROR";
 
+/** PostgreSQL's serialization failure (SQLSTATE 40001). */
+export const SERIALIZATION_FAILURE = "40001";
+
 /**
  * The PostgreSQL error behind `error`: the first error of its `cause` chain with a `code`, its `code`
  * the SQLSTATE whatever the driver (Bun.SQL's `errno` read as the `code`).
