@@ -18,10 +18,12 @@
  *    `INSERT ... SELECT generate_series` through the trigger (and the same rows into an unhashed table,
  *    for the trigger's bulk cost, and into a table chained in format 1, main's trigger before format 2),
  *    REDACTED (100) payloads erased by `redact`, then `VACUUM ANALYZE`; then `verifyChain(db, table)`
- *    over the whole table RECORD_BENCH_VERIFY_RUNS (3) times, alternating with format 1's verification
+ *    over the whole table RECORD_BENCH_VERIFY_RUNS (5) times, alternating with format 1's verification
  *    of the format-1 table (the same statement with format 1's digest, in the same kind of transaction:
- *    the formats' own costs side by side, which the statement's shape does not favour): events/s (median) of each
- *    and their ratio, and the client's RSS and heap growth while they run (sampled every 10 ms); then
+ *    the formats' own costs side by side, which the statement's shape does not favour), then both again
+ *    in one process (no parallel workers: bench/record-chain-verify.ts says why): events/s (median) of
+ *    each and the median of the runs' ratios, and the client's RSS and heap growth while they run
+ *    (sampled every 10 ms); then
  *    `verifyChain(db, table, { parentId })` of random records: median latency.
  *
  *    The events are loaded in time order across records (event k of every record, then event k + 1),
@@ -45,8 +47,6 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { loadavg } from "node:os";
 import postgres from "postgres";
 import { appendEvent, chainRedactionTable, redact, spectorTables, verifyChain } from "../src/index.js";
-import { rowQuery } from "../src/queries/rows.js";
-import { verifyRecords } from "../src/queries/verify-records.js";
 import { recordChainObjects } from "../src/sql/record-chain.js";
 import { createStatements } from "../src/sql/rule-objects.js";
 import { splitStatements } from "../src/sql/statements.js";
@@ -54,6 +54,7 @@ import { eventTableMeta } from "../src/tables/meta.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase } from "../test/support/fresh-database.js";
 import { appendsPerSecond } from "./appends.js";
+import { compareVerification } from "./record-chain-verify.js";
 import { fmt, median, memoryPeak, percentile } from "./stats.js";
 
 const WRITERS = 8;
@@ -64,7 +65,7 @@ const SINGLE = Number(process.env.RECORD_BENCH_SINGLE ?? 2000);
 const SINGLE_WARMUP = 200;
 const EVENTS = Number(process.env.RECORD_BENCH_EVENTS ?? 1_000_000);
 const EVENTS_PER_RECORD = 10;
-const VERIFY_RUNS = Number(process.env.RECORD_BENCH_VERIFY_RUNS ?? 3);
+const VERIFY_RUNS = Number(process.env.RECORD_BENCH_VERIFY_RUNS ?? 5);
 const RECORD_RUNS = 50;
 
 const declared = { schemas: { item: 0 }, actions: {} } as const;
@@ -243,52 +244,22 @@ export async function benchRecordChain(url: string): Promise<boolean> {
 
     const memory = memoryPeak();
     const timer = setInterval(memory.sample, 10);
-    const seconds: number[] = [];
-    const oldSeconds: number[] = [];
-    // today's verification (format 1, main's statement, in the same kind of transaction) beside format 2's,
-    // alternating, the order swapped every run
-    const verifyOld = () =>
-      db.transaction(
-        (tx) => verifyRecords(rowQuery(tx), eventTableMeta("bulkold", bulkold), undefined, undefined, true, 1),
-        {
-          isolationLevel: "repeatable read",
-          accessMode: "read only",
-        },
-      );
+    let compared: Awaited<ReturnType<typeof compareVerification>>;
     try {
-      for (let run = 0; run < VERIFY_RUNS; run++) {
-        const sides = [
-          async () => {
-            const started = performance.now();
-            const result = await verifyChain(db, bulk);
-            seconds.push((performance.now() - started) / 1000);
-            if (!result.ok || result.count !== EVENTS || result.redacted?.length !== REDACTED)
-              throw new Error(`the loaded record chains do not verify: ${JSON.stringify(result).slice(0, 300)}`);
-          },
-          async () => {
-            const started = performance.now();
-            const result = await verifyOld();
-            oldSeconds.push((performance.now() - started) / 1000);
-            if (!result?.ok || result.count !== EVENTS)
-              throw new Error(`the format-1 chains do not verify: ${JSON.stringify(result)}`);
-          },
-        ];
-        for (const side of run % 2 === 0 ? sides : sides.reverse()) await side();
-      }
+      compared = await compareVerification({
+        db,
+        current: bulk,
+        old: bulkold,
+        oldName: "bulkold",
+        events: EVENTS,
+        redacted: REDACTED,
+        runs: VERIFY_RUNS,
+      });
     } finally {
       clearInterval(timer);
     }
     const peak = memory.growth();
-    const perSecond = EVENTS / median(seconds);
-    const oldPerSecond = EVENTS / median(oldSeconds);
-    console.log(
-      `     verifyChain over the whole table (format 2, ${REDACTED} redacted), ${VERIFY_RUNS} runs: ${seconds.map((s) => fmt(s, 2)).join(", ")} s; ` +
-        `median ${fmt(perSecond, 0)} events/s`,
-    );
-    console.log(
-      `     today's verification (format 1) of the same rows, interleaved: ${oldSeconds.map((s) => fmt(s, 2)).join(", ")} s; ` +
-        `median ${fmt(oldPerSecond, 0)} events/s; format 2 / format 1: ${fmt(perSecond / oldPerSecond)}x`,
-    );
+    const perSecond = EVENTS / median(compared.parallel.current);
     console.log(
       `     client memory growth while verifying: RSS +${fmt(peak.rss, 1)} MB, ` +
         `heap +${fmt(peak.heap, 1)} MB (peak, sampled every 10 ms)`,
@@ -319,9 +290,15 @@ export async function benchRecordChain(url: string): Promise<boolean> {
       },
       {
         measure: "verification: format 2 / format 1 (today's)",
-        figure: `${fmt(perSecond / oldPerSecond)}x`,
+        figure: `${fmt(compared.parallel.ratio)}x`,
         goal: ">= 1x",
-        met: perSecond >= oldPerSecond,
+        met: compared.parallel.ratio >= 1,
+      },
+      {
+        measure: "the same, in one process",
+        figure: `${fmt(compared.oneProcess.ratio)}x`,
+        goal: ">= 1x",
+        met: compared.oneProcess.ratio >= 1,
       },
     );
 
