@@ -7,9 +7,9 @@
 import { and, asc, eq, getTableColumns, gt, is, Placeholder, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { names } from "../naming/index.js";
-import { sessionKind } from "../queries/driver.js";
+import { givesRowObjects, sessionKind } from "../queries/driver.js";
 import { prepared } from "../queries/read.js";
-import { rowQuery } from "../queries/rows.js";
+import { preparedRowQuery } from "../queries/prepared-rows.js";
 import type { Events } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
@@ -78,7 +78,7 @@ async function readTable(
   if (inRawTransaction(db)) {
     // a transaction (a consumer's batch) is a new database object each time: its text, built once
     const { text, order } = readText(db, t, p, filtered);
-    rows = await rowQuery(db)(
+    rows = await preparedRowQuery(db, "read_window")(
       text,
       order.map((param) => ("name" in param ? values[param.name] : param.value)),
     );
@@ -98,18 +98,9 @@ async function readTable(
   }));
 }
 
-/** The sessions whose statements give rows by column name, as `decodeEvents` reads them. */
-const RAW_SESSIONS: ReadonlySet<unknown> = new Set([
-  "PostgresJsSession",
-  "NodePgSession",
-  "PgliteSession",
-  "NeonSession",
-  "VercelPgSession",
-]);
-
-/** Whether `db` is a transaction of one of {@link RAW_SESSIONS}. */
+/** Whether `db` is a transaction of a driver whose statements give rows by column name, as `decodeEvents` reads them. */
 function inRawTransaction(db: SpectorDatabase): boolean {
-  return is(db, PgTransaction) && RAW_SESSIONS.has(sessionKind(db));
+  return is(db, PgTransaction) && givesRowObjects(sessionKind(db), "Session");
 }
 
 /** The read's SQL text and its placeholders' names in order, per table and filter: built once. */

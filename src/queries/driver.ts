@@ -102,3 +102,31 @@ export function sessionKind(db: SpectorDatabase): string | undefined {
   const kind = session?.constructor?.[entityKind];
   return typeof kind === "string" ? kind : undefined;
 }
+
+/**
+ * The drivers whose statements give rows as objects by column name, each value parsed as Drizzle's
+ * `execute()` gets it (others, such as `pg-proxy`'s, give arrays or nothing), by the prefix of their
+ * Drizzle classes' `entityKind`.
+ */
+const ROW_OBJECT_DRIVERS: ReadonlySet<string> = new Set([
+  "PostgresJs",
+  "NodePg",
+  "Pglite",
+  "Neon",
+  "NeonHttp",
+  "VercelPg",
+]);
+
+/**
+ * Whether Drizzle class `kind` (an `entityKind`: a session's, `…Session`, or a prepared query's,
+ * `…PreparedQuery`) belongs to a driver that gives rows as objects by column name.
+ *
+ * @example
+ * ```ts
+ * givesRowObjects("PostgresJsPreparedQuery", "PreparedQuery"); // true
+ * givesRowObjects("PgRemoteSession", "Session"); // false (pg-proxy)
+ * ```
+ */
+export function givesRowObjects(kind: unknown, suffix: "Session" | "PreparedQuery"): boolean {
+  return typeof kind === "string" && kind.endsWith(suffix) && ROW_OBJECT_DRIVERS.has(kind.slice(0, -suffix.length));
+}

@@ -5,6 +5,7 @@
  * @module
  */
 import { entityKind, getTableColumns } from "drizzle-orm";
+import { givesRowObjects } from "../queries/driver.js";
 import type { Events } from "../queries/target.js";
 
 /** The columns of one events table: their keys, database names and decoders, in the same order. */
@@ -53,28 +54,15 @@ export function decodeEvents(t: Events, raw: readonly Record<string, unknown>[])
   return rows;
 }
 
-/** The prepared read: run for mapped rows (`execute`) or, on the drivers of {@link RAW_QUERIES}, raw ones. */
+/** The prepared read: run for mapped rows (`execute`) or, on the drivers of `givesRowObjects`, raw ones. */
 export interface ReadQuery {
   execute(values: Record<string, unknown>): Promise<unknown>;
   all(values: Record<string, unknown>): Promise<Record<string, unknown>[]>;
 }
 
-/**
- * The prepared queries whose `all()` returns the driver's rows as objects by column name, each value
- * parsed as `execute()` gets it (others, such as `pg-proxy`'s, return nothing or arrays).
- */
-const RAW_QUERIES: ReadonlySet<unknown> = new Set([
-  "PostgresJsPreparedQuery",
-  "NodePgPreparedQuery",
-  "PglitePreparedQuery",
-  "NeonPreparedQuery",
-  "NeonHttpPreparedQuery",
-  "VercelPgPreparedQuery",
-]);
-
-/** Whether `query`'s `all()` gives raw rows by column name ({@link RAW_QUERIES}). */
+/** Whether `query`'s `all()` gives raw rows by column name, each value parsed as `execute()` gets it (`givesRowObjects`). */
 export function isRaw(query: ReadQuery): boolean {
-  return RAW_QUERIES.has((query.constructor as unknown as Record<symbol, unknown>)[entityKind]);
+  return givesRowObjects((query.constructor as unknown as Record<symbol, unknown>)[entityKind], "PreparedQuery");
 }
 
 /** The events of `t` in `rows` (mapped by `select()`, the version's fields among them), without those fields. */
