@@ -1,7 +1,7 @@
 /**
  * The driver matrix: every helper (appendEvent, appendEvents at an expected version, listByParent,
  * backtrace, link, linked, verifyChain) and eight concurrent writers on a plain, a `hashed: true` and a `hashed: "record"` table, with every chain
- * verified afterwards, on each Drizzle PostgreSQL driver: PGlite, postgres.js (default and
+ * verified afterwards, then a log (`positions: true`) read by `readAll` and followed by a consumer, on each Drizzle PostgreSQL driver: PGlite, postgres.js (default and
  * `prepare: false`), node-postgres, `@neondatabase/serverless` Pool and Client (through a local
  * WebSocket-to-TCP proxy), neon-http (a local emulation of Neon's HTTP endpoint) and `pg-proxy` (a local
  * HTTP endpoint), and each TCP driver through PgBouncer in transaction mode (started by the test on a
@@ -9,7 +9,9 @@
  * Needs PostgreSQL (`DATABASE_URL`) and the `pgbouncer` binary: fails, never skips, without them.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
+import { integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { Client as NeonClient, Pool as NeonPool, neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle as drizzleNeonHttp } from "drizzle-orm/neon-http";
 import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
@@ -21,8 +23,12 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import ws from "ws";
 import {
+  SpectorOptionError,
   SpectorVersionConflictError,
   appendEvent,
+  consumer,
+  consumerTable,
+  readAll,
   appendEvents,
   backtrace,
   link,
@@ -34,6 +40,7 @@ import {
   verifyChain,
   type SpectorDatabase,
 } from "../src/index.js";
+import { httpDriver } from "../src/queries/driver.js";
 import { driverError } from "../src/queries/violation.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "./support/ddl.js";
@@ -61,8 +68,15 @@ const chainTables = spectorTables({
   actions: {},
 });
 const recordTables = spectorTables({ table: "records", hashed: "record", schemas: { note: 0 }, actions: {} });
-const schema = { ...plainTables, ...chainTables, ...recordTables };
-const { plain, plain_links, chained, records } = schema;
+const logTables = spectorTables({ table: "feed", positions: true, schemas: { note: 0 }, actions: {} });
+const checkpoints = consumerTable("checkpoints");
+const received = pgTable("received", {
+  consumer: text("consumer").notNull(),
+  id: uuid("id").notNull(),
+  n: integer("n").notNull(),
+});
+const schema = { ...plainTables, ...chainTables, ...recordTables, ...logTables, checkpoints, received };
+const { plain, plain_links, chained, records, feed } = schema;
 
 /** One cell of the matrix: a driver, maybe through PgBouncer. */
 interface Cell {
@@ -249,10 +263,59 @@ async function exercise(db: SpectorDatabase, cell: Cell): Promise<void> {
   }
   expect(await verifyChain(db, chained)).toMatchObject({ ok: true, count: await countRows(db, chained) });
   expect(await verifyChain(db, records)).toMatchObject({ ok: true, count: await countRows(db, records) });
+  await followLog(db, cell);
+}
+
+/**
+ * Four concurrent writers append to a log (`positions: true`); `readAll` reads it all, each event once;
+ * then, on a driver with transactions, a consumer whose handler writes what it gets in its batches'
+ * transactions gets the same events, once each, in readAll's order (on neon-http and pg-proxy it is
+ * refused before any SQL).
+ */
+async function followLog(db: SpectorDatabase, cell: Cell): Promise<void> {
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      for (let i = 0; i < 6; i++) await appendEvent(db, feed, { schema: "note", action: "insert", payload: { w, i } });
+    }),
+  );
+  const order: string[] = [];
+  for (let after: string | undefined, done = false; !done;) {
+    const { events, next } = await readAll(db, feed, { after, limit: 5 });
+    order.push(...events.map((event) => event.id));
+    [after, done] = [next, events.length === 0];
+  }
+  expect(new Set(order).size, cell.name).toBe(order.length);
+  expect(order.length, cell.name).toBe(await countRows(db, feed));
+  const name = cell.name;
+  let n = 0;
+  const follow = () =>
+    consumer(db as PgliteDatabase, feed, {
+      name,
+      checkpoints,
+      batchSize: 7,
+      handle: async (events, tx) => {
+        for (const event of events) await tx.insert(received).values({ consumer: name, id: event.id, n: n++ });
+      },
+    });
+  if (httpDriver(db) !== undefined) {
+    expect(follow, cell.name).toThrow(SpectorOptionError);
+    return;
+  }
+  const c = follow();
+  while ((await c.runOnce()) > 0);
+  const got = await db
+    .select({ id: received.id })
+    .from(received)
+    .where(eq(received.consumer, name))
+    .orderBy(asc(received.n));
+  expect(
+    got.map((row) => row.id),
+    cell.name,
+  ).toEqual(order);
 }
 
 /** The rows of `table`, read through the cell's own database. */
-async function countRows(db: SpectorDatabase, table: typeof chained | typeof records): Promise<number> {
+async function countRows(db: SpectorDatabase, table: typeof chained | typeof records | typeof feed): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(table);
   return row!.n;
 }
@@ -300,7 +363,7 @@ describe("the driver matrix", () => {
       });
       continue;
     }
-    test(`${cell.name}: every helper, 8 concurrent writers per table, every chain verified`, async () => {
+    test(`${cell.name}: every helper, 8 concurrent writers per table, every chain verified, a log followed`, async () => {
       const { db, close } = await cell.open();
       try {
         await exercise(db, cell);

@@ -8,7 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkBoolean, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { names } from "../naming/index.js";
-import { rowQuery } from "../queries/rows.js";
+import { preparedRowQuery } from "../queries/prepared-rows.js";
 import { driverError, SERIALIZATION_FAILURE } from "../queries/violation.js";
 import type { EventRow, SpectorDatabase } from "../queries/types.js";
 import type { AnyEventTable } from "../tables/event-table.js";
@@ -269,7 +269,7 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> 
         if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
         if (window.events.length > 0) await c.handle(window.events, tx);
         const cp = c.checkpoints;
-        await rowQuery(tx)(
+        await preparedRowQuery(tx, "move_checkpoint")(
           `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
           [c.name, encodeCursor(window.positions)],
         );

@@ -4,7 +4,7 @@
  * @module
  */
 import { SpectorOptionError } from "../errors.js";
-import { rowQuery } from "../queries/rows.js";
+import { preparedRowQuery } from "../queries/prepared-rows.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { LOCK_KEY_SQL, lockText, type Checkpoints } from "./checkpoints.js";
 import { encodeCursor, parseCursor } from "./cursor.js";
@@ -31,7 +31,7 @@ export async function lockCheckpoint(
   log: string,
   tables: number,
 ): Promise<{ readonly positions: number[]; readonly isolation: string }> {
-  const query = rowQuery(tx);
+  const query = preparedRowQuery(tx, "lock_checkpoint");
   const take = () =>
     query(
       `SELECT c.${cp.log} AS log, c.${cp.cursor} AS cursor, pg_catalog.current_setting('transaction_isolation') AS isolation FROM (SELECT pg_catalog.pg_advisory_xact_lock(${LOCK_KEY_SQL})) AS l, ${cp.table} AS c WHERE c.${cp.name} OPERATOR(pg_catalog.=) $2 FOR UPDATE OF c`,

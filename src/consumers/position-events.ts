@@ -7,7 +7,7 @@ import { names } from "../naming/index.js";
 import { quoteQualified } from "../sql/quote.js";
 import type { EventTableMeta } from "../tables/meta.js";
 import type { SpectorDatabase } from "../queries/types.js";
-import { rowQuery } from "../queries/rows.js";
+import { preparedRowQuery } from "../queries/prepared-rows.js";
 
 /**
  * Numbers up to `max` committed events of `meta` that have no position yet, in one statement, and
@@ -17,6 +17,9 @@ import { rowQuery } from "../queries/rows.js";
  */
 export async function positionEvents(db: SpectorDatabase, meta: EventTableMeta, max: number): Promise<number> {
   const fn = quoteQualified(meta.pgSchema, names.positions.positionFunction(meta.name));
-  const [row] = await rowQuery(db)(`SELECT ${fn}($1::pg_catalog.int4)::pg_catalog.text AS n`, [max]);
+  const [row] = await preparedRowQuery(db, "position_events")(
+    `SELECT ${fn}($1::pg_catalog.int4)::pg_catalog.text AS n`,
+    [max],
+  );
   return Number(row?.n ?? 0);
 }
