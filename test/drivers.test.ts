@@ -41,6 +41,7 @@ import {
   type SpectorDatabase,
 } from "../src/index.js";
 import { httpDriver } from "../src/queries/driver.js";
+import { rowQuery } from "../src/queries/rows.js";
 import { driverError } from "../src/queries/violation.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "./support/ddl.js";
@@ -269,8 +270,8 @@ async function exercise(db: SpectorDatabase, cell: Cell): Promise<void> {
 /**
  * Four concurrent writers append to a log (`positions: true`); `readAll` reads it all, each event once;
  * then, on a driver with transactions, a consumer whose handler writes what it gets in its batches'
- * transactions gets the same events, once each, in readAll's order (on neon-http and pg-proxy it is
- * refused before any SQL).
+ * transactions gets the same events, once each, in readAll's order, its last batch's writes in the
+ * checkpoint's transaction (on neon-http and pg-proxy it is refused before any SQL).
  */
 async function followLog(db: SpectorDatabase, cell: Cell): Promise<void> {
   await Promise.all(
@@ -312,6 +313,13 @@ async function followLog(db: SpectorDatabase, cell: Cell): Promise<void> {
     got.map((row) => row.id),
     cell.name,
   ).toEqual(order);
+  // the last batch's writes and the checkpoint committed together (one transaction id)
+  const [last] = await rowQuery(db)(
+    `SELECT (SELECT r.xmin::text FROM received AS r WHERE r.consumer = $1 ORDER BY r.n DESC LIMIT 1)
+          = (SELECT c.xmin::text FROM checkpoints AS c WHERE c.name = $1) AS same`,
+    [name],
+  );
+  expect(last?.same, cell.name).toBe(true);
 }
 
 /** The rows of `table`, read through the cell's own database. */

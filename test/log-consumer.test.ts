@@ -23,6 +23,7 @@ import {
 } from "../src/index.js";
 import { backends, describeBackends, useDatabase, type TestDatabase } from "./support/backends.js";
 import { createSql } from "./support/ddl.js";
+import { driverError } from "../src/queries/violation.js";
 import { expectRejects, expectThrows } from "./support/failures.js";
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
@@ -115,6 +116,39 @@ describeBackends(
       fail = false;
       expect(await c.runOnce()).toBe(1);
       expect((await receivedBy(t, "flaky")).filter((id) => id === e.id)).toHaveLength(1);
+    });
+
+    test("the handler's writes and the checkpoint commit in one transaction; a checkpoint that cannot move keeps nothing", async () => {
+      await append();
+      const c = consumer(t.db, feed, { name: "atomic", checkpoints, handle: recorder("atomic"), batchSize: 1000 });
+      expect(await c.runOnce()).toBeGreaterThan(0);
+      const [same] = await t.query<{ xmins: string[]; checkpoint: string }>(
+        `SELECT array_agg(DISTINCT r.xmin::text) AS xmins, (SELECT c.xmin::text FROM checkpoints AS c WHERE c.name = 'atomic') AS checkpoint
+           FROM received AS r WHERE r.consumer = 'atomic'`,
+      );
+      expect(same!.xmins).toEqual([same!.checkpoint]);
+      // the checkpoint's UPDATE fails (a trigger refuses it): the batch's writes and the new checkpoint row go
+      await t.query(`CREATE FUNCTION refuse_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.name = 'refused' THEN RAISE EXCEPTION 'checkpoint refused'; END IF; RETURN NEW; END $$`);
+      await t.query(
+        `CREATE TRIGGER refuse BEFORE UPDATE ON checkpoints FOR EACH ROW EXECUTE FUNCTION refuse_checkpoint()`,
+      );
+      const refused = consumer(t.db, feed, { name: "refused", checkpoints, handle: recorder("refused") });
+      try {
+        const error = await refused.runOnce().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(driverError(error)?.message).toBe("checkpoint refused");
+        expect(await receivedBy(t, "refused")).toEqual([]);
+        expect(await t.query(`SELECT name FROM checkpoints WHERE name = 'refused'`)).toEqual([]);
+      } finally {
+        await t.query(`DROP TRIGGER refuse ON checkpoints`);
+        await t.query(`DROP FUNCTION refuse_checkpoint()`);
+      }
+      while ((await refused.runOnce()) > 0);
+      const all = (await readAll(t.db, feed, { limit: 10_000 })).events.map((e) => e.id);
+      expect(await receivedBy(t, "refused")).toEqual(all);
     });
 
     test("`schemas` hands over only those schemas and moves past the others", async () => {

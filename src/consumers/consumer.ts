@@ -8,15 +8,14 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { OPTIONS, at, checkBoolean, checkObject } from "../checks.js";
 import { SpectorOptionError } from "../errors.js";
 import { names } from "../naming/index.js";
-import { preparedRowQuery } from "../queries/prepared-rows.js";
 import { driverError, SERIALIZATION_FAILURE } from "../queries/violation.js";
 import type { EventRow, SpectorDatabase } from "../queries/types.js";
 import type { AnyEventTable } from "../tables/event-table.js";
 import type { ShardSet } from "../tables/shards.js";
 import { checkConsumerName, refuseHttpDriver, resolveCheckpoints, type Checkpoints } from "./checkpoints.js";
-import { encodeCursor } from "./cursor.js";
 import { listenForDeath } from "./client-errors.js";
 import { lockCheckpoint, logKey } from "./lock-checkpoint.js";
+import { moveCheckpoint } from "./move-checkpoint.js";
 import { wakeup } from "./listen.js";
 import { checkSchemas, resolveLog, type Log } from "./log.js";
 import { checkLimit, numberEvents } from "./read-all.js";
@@ -148,7 +147,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   // after a full batch, more events are numbered already: the next batch reads them without numbering
   // first (a replay, a consumer catching up: one statement less per batch)
   let full = false;
-  const settings: Batch = { name, checkpoints, handle, batchSize, codes, level: { set: false } };
+  const settings: Batch = { name, checkpoints, handle, batchSize, codes, level: { set: false }, last: {} };
   const batch = async () => {
     const done = await consumeBatch(db, log, settings);
     full = done.full;
@@ -216,6 +215,8 @@ interface Batch {
   readonly codes: number[] | undefined;
   /** Whether each batch sets READ COMMITTED (`SET TRANSACTION`): once the database's default proved another level. */
   readonly level: { set: boolean };
+  /** The cursor this instance's last batch committed: the next batch reads after it while it takes the lock. */
+  readonly last: { cursor?: number[] | undefined };
 }
 
 /** A batch begun at another isolation level than READ COMMITTED (the database's default): it runs again, setting it. */
@@ -251,28 +252,36 @@ function numberAt(db: ConsumerDatabase, log: Log, c: Batch): Promise<number[]> {
 async function attempt(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> {
   const key = logKey(log);
   let stop = (): void => {};
+  let confirm = async (): Promise<void> => {};
+  const guess = c.last.cursor;
+  c.last.cursor = undefined;
   try {
-    return await db.transaction(
+    const step = await db.transaction(
       async (tx) => {
         // until the transaction has ended, its COMMIT or ROLLBACK included
         stop = listenForDeath(tx);
-        const taken = await lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length).catch(
-          (error: unknown) => {
-            // above READ COMMITTED, a row another instance moved fails the statement (40001)
-            throw !c.level.set && driverError(error)?.code === SERIALIZATION_FAILURE ? new OtherIsolation() : error;
-          },
-        );
+        const taking = lockCheckpoint(tx, c.checkpoints, c.name, key, log.tables.length);
+        // the read after the cursor this instance's last batch left, sent behind the lock without
+        // waiting for it (one round trip for both where the driver pipelines, postgres.js), and kept only
+        // if the checkpoint is that cursor. Whichever runs first, it reads positions as any READ
+        // COMMITTED statement does: a prefix of those after the cursor (positions are given in order, by
+        // one positioner at a time, each committing before the next begins)
+        const early = guess && settle(readWindow(tx, log, guess, c.batchSize, c.codes));
+        const taken = await taking.catch((error: unknown) => {
+          // above READ COMMITTED, a row another instance moved fails the statement (40001)
+          throw !c.level.set && driverError(error)?.code === SERIALIZATION_FAILURE ? new OtherIsolation() : error;
+        });
         if (!c.level.set && taken.isolation !== "read committed") throw new OtherIsolation();
         const after = taken.positions;
-        const window = await readWindow(tx, log, after, c.batchSize, c.codes);
+        // a read that failed has aborted the transaction: its error is the batch's
+        const read = early && (await early);
+        if (read && !read.ok) throw read.error;
+        const window =
+          read && sameCursor(guess!, after) ? read.value : await readWindow(tx, log, after, c.batchSize, c.codes);
         const moved = window.positions.some((p, i) => p !== after[i]);
         if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
         if (window.events.length > 0) await c.handle(window.events, tx);
-        const cp = c.checkpoints;
-        await preparedRowQuery(tx, "move_checkpoint")(
-          `UPDATE ${cp.table} SET ${cp.cursor} = $2, ${cp.updatedAt} = pg_catalog.now() WHERE ${cp.name} = $1`,
-          [c.name, encodeCursor(window.positions)],
-        );
+        confirm = await moveCheckpoint(tx, c.checkpoints, c.name, window.positions);
         return {
           handled: window.events.length,
           moved: true,
@@ -282,7 +291,25 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> 
       },
       c.level.set ? { isolationLevel: "read committed" } : undefined,
     );
+    await confirm();
+    c.last.cursor = step.cursor;
+    return step;
   } finally {
     stop();
   }
+}
+
+/** A promise's outcome as a value: a rejection nobody awaits yet is not an unhandled one. */
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/** Whether cursors `a` and `b` hold the same positions. */
+function sameCursor(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
 }
