@@ -16,6 +16,7 @@ import { checkConsumerName, refuseHttpDriver, resolveCheckpoints, type Checkpoin
 import { listenForDeath } from "./client-errors.js";
 import { lockCheckpoint, logKey } from "./lock-checkpoint.js";
 import { moveCheckpoint } from "./move-checkpoint.js";
+import { settle } from "./settle.js";
 import { wakeup } from "./listen.js";
 import { checkSchemas, resolveLog, type Log } from "./log.js";
 import { checkLimit, numberEvents } from "./read-all.js";
@@ -297,16 +298,6 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> 
   } finally {
     stop();
   }
-}
-
-/** A promise's outcome as a value: a rejection nobody awaits yet is not an unhandled one. */
-type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
 }
 
 /** Whether cursors `a` and `b` hold the same positions. */

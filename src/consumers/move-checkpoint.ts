@@ -9,6 +9,7 @@ import { preparedRowQuery } from "../queries/prepared-rows.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import type { Checkpoints } from "./checkpoints.js";
 import { encodeCursor } from "./cursor.js";
+import { settle } from "./settle.js";
 
 /** What a postgres.js transaction's client offers: a query that runs when told to. */
 interface PostgresJsClient {
@@ -47,14 +48,10 @@ export async function moveCheckpoint(
   }
   const client = (tx as unknown as { session: { client: PostgresJsClient } }).session.client;
   // `prepare: true` names it per connection, unless the client was made with `prepare: false`
-  const sent = client.unsafe(text, params, { prepare: true }).execute();
-  const outcome = sent.then(
-    () => undefined,
-    (error: unknown) => ({ error }),
-  );
+  const outcome = settle(client.unsafe(text, params, { prepare: true }).execute());
   await Promise.resolve();
   return async () => {
-    const failed = await outcome;
-    if (failed !== undefined) throw failed.error;
+    const sent = await outcome;
+    if (!sent.ok) throw sent.error;
   };
 }

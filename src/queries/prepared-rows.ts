@@ -8,7 +8,7 @@
 import type { PgSession } from "drizzle-orm/pg-core";
 import { names } from "../naming/index.js";
 import { driverOptions } from "./driver.js";
-import type { RowQuery } from "./rows.js";
+import { rowsOf, type RowQuery } from "./rows.js";
 import type { SpectorDatabase } from "./types.js";
 
 /** Each statement text's name, per helper: computed once. */
@@ -38,9 +38,6 @@ export function preparedRowQuery(db: SpectorDatabase, helper: string): RowQuery 
       name = NAMES.get(key);
       if (name === undefined) NAMES.set(key, (name = names.preparedStatement(helper, text)));
     }
-    const result = (await session.prepareQuery({ sql: text, params }, undefined, name, false).execute()) as unknown;
-    return Array.isArray(result)
-      ? (result as Record<string, unknown>[])
-      : (result as { rows: Record<string, unknown>[] }).rows;
+    return rowsOf(await session.prepareQuery({ sql: text, params }, undefined, name, false).execute());
   };
 }

@@ -26,9 +26,21 @@ export function rowQuery(db: SpectorDatabase): RowQuery {
     const chunks: SQL[] = parts.map((part, i) =>
       i % 2 === 0 ? sql.raw(part) : sql`${sql.param(params[Number(part) - 1])}`,
     );
-    const result = (await db.execute(sql.join(chunks, sql.raw("")))) as unknown;
-    return Array.isArray(result)
-      ? (result as Record<string, unknown>[])
-      : (result as { rows: Record<string, unknown>[] }).rows;
+    return rowsOf(await db.execute(sql.join(chunks, sql.raw(""))));
   };
+}
+
+/**
+ * The rows of a statement's result as the driver gives it: postgres.js an array of rows, node-postgres,
+ * Neon and PGlite `{ rows }`.
+ *
+ * @example
+ * ```ts
+ * rowsOf({ rows: [{ n: 1 }] }); // [{ n: 1 }]
+ * ```
+ */
+export function rowsOf(result: unknown): readonly Record<string, unknown>[] {
+  return Array.isArray(result)
+    ? (result as Record<string, unknown>[])
+    : (result as { rows: Record<string, unknown>[] }).rows;
 }

@@ -12,7 +12,7 @@ import { SpectorOptionError, SpectorRecordNotFoundError } from "../errors.js";
 import { newEventId, newRecordId, recordIdShard } from "../ids.js";
 import { COLUMNS, camelCase, displayName } from "../naming/index.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
-import { rowQuery } from "./rows.js";
+import { rowQuery, rowsOf } from "./rows.js";
 import type { EventTable } from "../tables/event-table.js";
 import type { LinkTable } from "../tables/link-table.js";
 import { eventTableMeta, getMeta, linkTableMeta, type EventTableMeta, type LinkTableMeta } from "../tables/meta.js";
@@ -268,8 +268,7 @@ export async function findEvent(
     ({ table: t }, i) =>
       sql`(select ${sql.raw(String(i))} as place, ${t.parentId}::pg_catalog.text as parent_id from ${t} where ${t.id} OPERATOR(pg_catalog.=) ${id}::pg_catalog.text::pg_catalog.uuid)`,
   );
-  const result = (await db.execute(sql`${sql.join(lookups, sql` union all `)} limit 1`)) as unknown;
-  const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, unknown>[];
+  const [row] = rowsOf(await db.execute(sql`${sql.join(lookups, sql` union all `)} limit 1`));
   if (row !== undefined)
     return { table: displayName(places[Number(row.place)]!.meta), parentId: String(row.parent_id) };
   const { shard, pgSchema, name } = events.meta;

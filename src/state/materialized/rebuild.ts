@@ -8,6 +8,7 @@ import { at, checkObject, checkUuid } from "../../checks.js";
 import { SpectorOptionError } from "../../errors.js";
 import { names } from "../../naming/index.js";
 import { quoteIdent, quoteQualified } from "../../sql/quote.js";
+import { rowsOf } from "../../queries/rows.js";
 import type { EventsTable } from "../../queries/target.js";
 import type { SpectorDatabase } from "../../queries/types.js";
 import { driverError } from "../../queries/violation.js";
@@ -140,9 +141,8 @@ async function retried<R>(db: SpectorDatabase, batch: (tx: SpectorDatabase) => P
 const uuid = (id: string): SQL => sql`${id}::pg_catalog.text::pg_catalog.uuid`;
 
 /** The rows of a raw statement, as any driver returns them (postgres.js an array, the others `{ rows }`). */
-async function rowsOf(db: SpectorDatabase, query: SQL): Promise<Record<string, unknown>[]> {
-  const result = (await db.execute(query)) as unknown;
-  return Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows;
+async function selectRows(db: SpectorDatabase, query: SQL): Promise<Record<string, unknown>[]> {
+  return rowsOf(await db.execute(query)) as Record<string, unknown>[];
 }
 
 /** An event as `select()` returns it: every column, by key. */
@@ -165,7 +165,7 @@ async function readEvents(tx: SpectorDatabase, events: EventsTable, where: SQL):
   const decoders = columns.map(([, column]) => column);
   const names = columns.map(([, column]) => column.name);
   const list = sql.raw(names.map((name) => quoteIdent(name)).join(", "));
-  const raw = await rowsOf(tx, sql`select ${list} from ${t} where ${where} order by ${t.parentId}, ${t.id}`);
+  const raw = await selectRows(tx, sql`select ${list} from ${t} where ${where} order by ${t.parentId}, ${t.id}`);
   const rows: LogRow[] = new Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const from = raw[i]!;
@@ -204,7 +204,7 @@ async function rebuildBatch(
   const lock = sql.raw(quoteQualified(events.meta.pgSchema, names.recordChain.lockRecord(events.meta.name)));
   const ofSchema = eq(t.schema, spec.schema as never);
   const after = last === undefined ? sql`` : sql` and ${t.parentId} > ${uuid(last)}`;
-  const locked = await rowsOf(
+  const locked = await selectRows(
     tx,
     sql`select r.id::pg_catalog.text as id from (select distinct ${t.parentId} as id from ${t} where ${ofSchema}${after} order by 1 limit ${size}) as r cross join lateral ${lock}(r.id) as h order by r.id`,
   );
