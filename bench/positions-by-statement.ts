@@ -1,23 +1,18 @@
 /**
  * A measurement for issue 23's first-pass goal, not part of `npm run bench`: positions given per writer
- * statement (a design not shipped) beside the shipped per-event positions, on the same events, with a
- * raw keyset `SELECT` as the reference. Run it with `npx tsx bench/positions-by-statement.ts` (DATABASE_URL
- * or the local server; BENCH_EVENTS, 200,000 by default, appended 100 per `INSERT`, as the consumers part
- * appends them).
+ * statement (this version's layout) beside positions given per event (the layout before it, rebuilt
+ * here in SQL), on the same events, with a raw keyset `SELECT` as the reference. Run it with
+ * `npx tsx bench/positions-by-statement.ts` (DATABASE_URL or the local server; BENCH_EVENTS, 200,000 by
+ * default, appended 100 per `INSERT`, as the consumers part appends them).
  *
- * The shipped design queues one `T_positions` row per event and numbers each with an `UPDATE` (about
- * 10 µs an event, most of a consumer's first pass). The design measured here keeps `T_positions`'s columns
- * and adds two, so that a table migrated to it keeps its positions and checkpoints:
- * - `ids uuid[]`: a row stands for a writer statement's events in `id` order, up to 1,000 of them
- *   (`NULL` for one event, `id` then being it; a shipped row is one such);
- * - `queued bigint` (an identity): the order of numbering, taken when the statement runs, so that on a
- *   table with record heads a record's later statement is numbered later (its lock is held to commit);
- * - `position` is the row's last position (unique, as now), so `position > after` still finds the first
- *   row to read; each row is numbered with one `UPDATE`, its events unnested when read.
+ * Per event (before): the trigger queued one `T_positions` row per event and the positioner numbered
+ * each with an `UPDATE` (about 10 µs an event, most of a consumer's first pass). Per statement (now,
+ * `sql/positions.ts`): a row holds a writer statement's events (up to 1,000, `ids`), queued in `queued`
+ * order, numbered with one `UPDATE`, its events unnested when read.
  *
  * Each side reads every event from the start in batches of 1,000, each batch one transaction: the
  * numbering call, then the read in position order with each event looked up by `id` (no checkpoint,
- * no decoding: what both designs share is left out). Two rounds, the sides alternating; a first pass
+ * no decoding: what both layouts share is left out). Two rounds, the sides alternating; a first pass
  * numbers the queued events, a replay reads them again.
  *
  * @module
@@ -34,62 +29,53 @@ const PER_APPEND = 100;
 const BATCH = 1000;
 const declared = { schemas: { account: 0 }, actions: { deposit: 10 } } as const;
 const shipped = spectorTables({ table: "shipped", positions: true, ...declared });
-const { proto } = spectorTables({ table: "proto", ...declared });
+const { perevent } = spectorTables({ table: "perevent", ...declared });
 
-/** The measured design's table, trigger and numbering function for events table `proto`. */
-const PROTOTYPE = `
-CREATE TABLE proto_positions (id uuid PRIMARY KEY, position bigint, ids uuid[],
-                              queued bigint GENERATED ALWAYS AS IDENTITY NOT NULL);
-CREATE UNIQUE INDEX proto_positions_order ON proto_positions (position);
-CREATE INDEX proto_positions_queue ON proto_positions (queued) WHERE position IS NULL;
-CREATE FUNCTION queue_positions_proto() RETURNS trigger LANGUAGE plpgsql AS $$
+/** The layout before this version's, per event: its table, trigger and numbering function for events table `perevent`. */
+const PER_EVENT = `
+CREATE TABLE perevent_positions (id uuid PRIMARY KEY, position bigint);
+CREATE UNIQUE INDEX perevent_positions_order ON perevent_positions (position);
+CREATE INDEX perevent_positions_queue ON perevent_positions (id) WHERE position IS NULL;
+CREATE FUNCTION queue_positions_perevent() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO proto_positions (id, ids)
-  SELECT c.ids[1], CASE WHEN cardinality(c.ids) > 1 THEN c.ids END FROM (
-    SELECT array_agg(n.id ORDER BY n.id) AS ids, n.chunk
-      FROM (SELECT r.id, (row_number() OVER (ORDER BY r.id) - 1) / 1000 AS chunk FROM new_rows AS r) AS n
-     GROUP BY n.chunk ORDER BY n.chunk) AS c;
+  INSERT INTO perevent_positions (id) SELECT n.id FROM new_rows AS n;
   RETURN NULL;
 END $$;
-CREATE TRIGGER queue_positions_proto AFTER INSERT ON proto REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION queue_positions_proto();
-CREATE FUNCTION position_events_proto(max integer) RETURNS bigint LANGUAGE plpgsql AS $$
+CREATE TRIGGER queue_positions_perevent AFTER INSERT ON perevent REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION queue_positions_perevent();
+CREATE FUNCTION position_events_perevent(max integer) RETURNS bigint LANGUAGE plpgsql
+  SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
   last bigint;
-  upto bigint := 0;
-  places tid[] := '{}';
-  ends bigint[] := '{}';
-  q record;
+  numbered bigint;
 BEGIN
   IF NOT pg_try_advisory_xact_lock(23) THEN RETURN -1; END IF;
-  SELECT p.position INTO last FROM proto_positions AS p WHERE p.position IS NOT NULL ORDER BY p.position DESC LIMIT 1;
+  SELECT p.position INTO last FROM perevent_positions AS p WHERE p.position IS NOT NULL ORDER BY p.position DESC LIMIT 1;
   last := COALESCE(last, 0);
-  FOR q IN SELECT u.ctid AS place, COALESCE(cardinality(u.ids), 1) AS n FROM proto_positions AS u
-            WHERE u.position IS NULL ORDER BY u.queued LOOP
-    upto := upto + q.n;
-    places := places || q.place;
-    ends := ends || (last + upto);
-    EXIT WHEN upto >= max;
-  END LOOP;
-  UPDATE proto_positions AS p SET position = t.ending FROM unnest(places, ends) AS t(place, ending) WHERE p.ctid = t.place;
-  RETURN last + upto;
+  UPDATE perevent_positions AS p SET position = q.next
+    FROM (SELECT w.ctid AS place, last + row_number() OVER (ORDER BY w.id) AS next
+            FROM (SELECT u.ctid, u.id FROM perevent_positions AS u WHERE u.position IS NULL
+                   ORDER BY u.id LIMIT GREATEST(max, 0)) AS w) AS q
+   WHERE p.ctid = q.place;
+  GET DIAGNOSTICS numbered = ROW_COUNT;
+  RETURN last + numbered;
 END $$;`;
 
-/** The read of each design: up to $2 events after position $1, in position order, with the position as text. */
+/** The read of each layout (`readAll`'s, in plain SQL): up to $2 events after position $1, in position order, with the position as text. */
 const READS = {
+  perevent: `SELECT e.*, w.position::text AS position
+    FROM (SELECT position, id FROM perevent_positions WHERE position > $1 ORDER BY position LIMIT $2) AS w
+    LEFT JOIN LATERAL (SELECT * FROM perevent AS s WHERE s.id = w.id LIMIT 1) AS e ON true ORDER BY w.position`,
   shipped: `SELECT e.*, w.position::text AS position
-    FROM (SELECT position, id FROM shipped_positions WHERE position > $1 ORDER BY position LIMIT $2) AS w
-    LEFT JOIN LATERAL (SELECT * FROM shipped AS s WHERE s.id = w.id LIMIT 1) AS e ON true ORDER BY w.position`,
-  proto: `SELECT e.*, w.position::text AS position
     FROM (SELECT c.position - c.n + u.o AS position, u.id
-            FROM (SELECT p.position, p.id, p.ids, COALESCE(cardinality(p.ids), 1) AS n FROM proto_positions AS p
+            FROM (SELECT p.position, p.id, p.ids, COALESCE(cardinality(p.ids), 1) AS n FROM shipped_positions AS p
                    -- positions are dense and a row holds at most 1,000: the rows that reach past $1 + $2 are not read
                    WHERE p.position > $1 AND p.position < $1 + $2 + 1000
                      AND p.position - COALESCE(cardinality(p.ids), 1) < $1 + $2
                    ORDER BY p.position) AS c
             CROSS JOIN LATERAL unnest(COALESCE(c.ids, ARRAY[c.id])) WITH ORDINALITY AS u(id, o)
            WHERE c.position - c.n + u.o > $1 ORDER BY 1 LIMIT $2) AS w
-    LEFT JOIN LATERAL (SELECT * FROM proto AS s WHERE s.id = w.id LIMIT 1) AS e ON true ORDER BY w.position`,
+    LEFT JOIN LATERAL (SELECT * FROM shipped AS s WHERE s.id = w.id LIMIT 1) AS e ON true ORDER BY w.position`,
 } as const;
 
 const fresh = await createFreshDatabase(
@@ -98,11 +84,11 @@ const fresh = await createFreshDatabase(
 );
 const sql = postgres(fresh.url, { max: 1, onnotice: () => {} });
 try {
-  for (const statement of splitStatements(await createSql({ ...shipped, proto }))) await sql.unsafe(statement);
-  await sql.unsafe(PROTOTYPE);
+  for (const statement of splitStatements(await createSql({ ...shipped, perevent }))) await sql.unsafe(statement);
+  await sql.unsafe(PER_EVENT);
   await sql.unsafe(`CREATE FUNCTION bench_id(n bigint) RETURNS uuid IMMUTABLE LANGUAGE sql AS
     $$ SELECT (lpad(to_hex(1790000000000 + n), 12, '0') || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`);
-  const load = async (table: "shipped" | "proto"): Promise<number> => {
+  const load = async (table: "perevent" | "shipped"): Promise<number> => {
     const started = performance.now();
     for (let from = 0; from < EVENTS; from += PER_APPEND)
       await sql.unsafe(`INSERT INTO ${table} (id, parent_id, schema, action, payload)
@@ -111,7 +97,7 @@ try {
           FROM generate_series(0, ${PER_APPEND - 1}) AS k`);
     return performance.now() - started;
   };
-  const loads = { shipped: await load("shipped"), proto: await load("proto") };
+  const loads = { perevent: await load("perevent"), shipped: await load("shipped") };
   await sql.unsafe("VACUUM ANALYZE");
 
   const keyset = async (): Promise<number> => {
@@ -119,7 +105,7 @@ try {
     let read = 0;
     const started = performance.now();
     for (;;) {
-      const rows = await sql`SELECT * FROM shipped WHERE id > ${last} ORDER BY id LIMIT ${BATCH}`;
+      const rows = await sql`SELECT * FROM perevent WHERE id > ${last} ORDER BY id LIMIT ${BATCH}`;
       if (rows.length === 0) break;
       read += rows.length;
       last = (rows.at(-1) as unknown as { id: string }).id;
@@ -127,7 +113,7 @@ try {
     if (read !== EVENTS) throw new Error(`the keyset read ${read} events, not ${EVENTS}`);
     return performance.now() - started;
   };
-  const follow = async (design: "shipped" | "proto"): Promise<number> => {
+  const follow = async (design: "perevent" | "shipped"): Promise<number> => {
     let after = 0;
     const seen = new Set<string>();
     const started = performance.now();
@@ -146,10 +132,10 @@ try {
     if (seen.size !== EVENTS) throw new Error(`${design} read ${seen.size} events, not ${EVENTS}`);
     return performance.now() - started;
   };
-  const times = { keyset: [] as number[], shipped: [] as number[], proto: [] as number[] };
+  const times = { keyset: [] as number[], perevent: [] as number[], shipped: [] as number[] };
   times.keyset.push(await keyset());
   for (let round = 0; round < 2; round++) {
-    for (const design of round === 0 ? (["shipped", "proto"] as const) : (["proto", "shipped"] as const))
+    for (const design of round === 0 ? (["perevent", "shipped"] as const) : (["shipped", "perevent"] as const))
       times[design].push(await follow(design));
   }
   times.keyset.push(await keyset());
@@ -157,16 +143,16 @@ try {
   const line = (label: string, ms: number) =>
     console.log(`  ${label.padEnd(44)} ${fmt(ms, 0).padStart(6)} ms  ${fmt(reference / ms)}x the raw keyset`);
   console.log(
-    `positions per event (shipped) and per writer statement (measured), ${EVENTS} events, ${PER_APPEND} per INSERT, batches of ${BATCH}`,
+    `positions per event (before) and per writer statement (this version), ${EVENTS} events, ${PER_APPEND} per INSERT, batches of ${BATCH}`,
   );
   console.log(
-    `  loading, one INSERT per ${PER_APPEND} events: per event ${fmt(loads.shipped, 0)} ms, per statement ${fmt(loads.proto, 0)} ms`,
+    `  loading, one INSERT per ${PER_APPEND} events: per event ${fmt(loads.perevent, 0)} ms, per statement ${fmt(loads.shipped, 0)} ms`,
   );
   console.log(`  raw keyset SELECT: ${times.keyset.map((ms) => fmt(ms, 0)).join(" ms, ")} ms`);
-  line("per event, first pass (numbering as it reads)", times.shipped[0]!);
-  line("per event, replay", times.shipped[1]!);
-  line("per statement, first pass", times.proto[0]!);
-  line("per statement, replay", times.proto[1]!);
+  line("per event, first pass (numbering as it reads)", times.perevent[0]!);
+  line("per event, replay", times.perevent[1]!);
+  line("per statement, first pass", times.shipped[0]!);
+  line("per statement, replay", times.shipped[1]!);
 } finally {
   await sql.end();
   await fresh.drop();

@@ -132,12 +132,13 @@ async function checkConsumers(
   }
 }
 
-/** A database's positions, as text, in position order. */
+/** A database's positions rows (first id, position, ids, queued), as text, in position order. */
 async function positionsOf(url: string, log: LogName): Promise<string[]> {
   const client = postgres(url, { max: 1, onnotice: () => undefined });
   try {
     const rows = await client.unsafe<{ row: string }[]>(
-      `SELECT id::text || ' ' || coalesce(position::text, '-') AS row FROM ${log}_positions ORDER BY position, id`,
+      `SELECT id::text || ' ' || coalesce(position::text, '-') || ' ' || coalesce(ids::text, '-') || ' ' || queued::text AS row
+         FROM ${log}_positions ORDER BY position, queued`,
     );
     return rows.map((r) => r.row);
   } finally {

@@ -51,7 +51,12 @@ const schema = {
 };
 
 type _positions = Expect<Equal<typeof bare_positions, PositionsTable<"bare_positions", undefined>>>;
-type _row = Expect<Equal<(typeof log_positions)["$inferSelect"], { id: string; position: number | null }>>;
+type _row = Expect<
+  Equal<
+    (typeof log_positions)["$inferSelect"],
+    { id: string; position: number | null; ids: string[] | null; queued: number }
+  >
+>;
 
 /** Every event of `table` by reading on from the start, `limit` at a time. */
 async function readEverything<T extends typeof log>(db: TestDatabase["db"], table: T, limit: number) {
@@ -72,6 +77,16 @@ describeBackends("positions and readAll", (backend) => {
   const t = useDatabase(backend, async (t) => {
     await t.execMigration(await createSql(schema));
   });
+
+  /** Each event's position in `positions` (a row's events take the positions up to its own), as text, in order; `-` for a queued one. */
+  async function eventPositions(positions: string): Promise<string[]> {
+    const rows = await t.query<{ position: string | null }>(
+      `SELECT (p.position - coalesce(cardinality(p.ids), 1) + m.place)::text AS position
+         FROM ${positions} AS p CROSS JOIN LATERAL unnest(coalesce(p.ids, ARRAY[p.id])) WITH ORDINALITY AS m(id, place)
+        ORDER BY p.position - coalesce(cardinality(p.ids), 1) + m.place`,
+    );
+    return rows.map((r) => r.position ?? "-");
+  }
 
   test("every writer's committed events are read once, in one order, and rolled-back ones never", async () => {
     const first = await appendEvent(t.db, log, { schema: "order", action: "insert", payload: { n: 1 } });
@@ -103,12 +118,47 @@ describeBackends("positions and readAll", (backend) => {
     const again = await readAll(t.db, log, { limit: 100 });
     expect(again.events.map((e) => e.id)).toEqual(all.map((e) => e.id));
     // the positions are 1..5, each event once, and nothing is left unnumbered
-    const rows = await t.query<{ position: string | null }>(
-      `SELECT position::text FROM log_positions ORDER BY position`,
-    );
-    expect(rows.map((r) => r.position)).toEqual(["1", "2", "3", "4", "5"]);
+    expect(await eventPositions("log_positions")).toEqual(["1", "2", "3", "4", "5"]);
     // rows come back as the other helpers return them, schemas by name
     expect(all[0]).toMatchObject({ schema: "order", action: "insert", parentId: first.id });
+  });
+
+  test("a statement's events share a positions row (1,000 at most), read in id order across rows and reads", async () => {
+    const parent = (await appendEvent(t.db, log, { schema: "order", action: "insert", payload: { n: 0 } })).id;
+    const before = await readEverything(t.db, log, 1000);
+    const start = (await readAll(t.db, log, { limit: 10_000 })).next;
+    // one statement of 2,500 events, ids in reverse order of insertion: three rows (1,000, 1,000, 500)
+    await t.query(
+      `INSERT INTO log (id, parent_id, payload, schema, action)
+       SELECT ('018f0000-0000-7000-8000-' || lpad(to_hex(3000 - k), 12, '0'))::uuid, $1, jsonb_build_object('k', k), 0, 1
+         FROM generate_series(1, 2500) AS k`,
+      [parent],
+    );
+    const last = "018f0000-0000-7000-8000-00000000b000";
+    await t.query(`INSERT INTO log (id, parent_id, payload, schema, action) VALUES ($1, $2, '{}', 0, 1)`, [
+      last,
+      parent,
+    ]);
+    const queued = await t.query<{ n: number | null; first: boolean }>(
+      `SELECT cardinality(ids) AS n, id = ids[1] AS first FROM log_positions WHERE position IS NULL ORDER BY queued`,
+    );
+    expect(queued.map((r) => r.n)).toEqual([1000, 1000, 500, null]);
+    expect(queued.slice(0, 3).every((r) => r.first)).toBe(true);
+    // reads of 7 cross the rows' ends; one read of 10,000 gives the same order: the statement's ids in order, then the last event
+    const ids: string[] = [];
+    let after = start;
+    for (;;) {
+      const { events, next } = await readAll(t.db, log, { after, limit: 7 });
+      if (events.length === 0) break;
+      ids.push(...events.map((e) => e.id));
+      after = next;
+    }
+    expect(ids).toHaveLength(2501);
+    expect(ids.slice(0, 2500)).toEqual([...ids.slice(0, 2500)].sort());
+    expect(ids[2500]).toBe(last);
+    expect((await readAll(t.db, log, { after: start, limit: 10_000 })).events.map((e) => e.id)).toEqual(ids);
+    const total = before.length + 2501;
+    expect(await eventPositions("log_positions")).toEqual(Array.from({ length: total }, (_, i) => String(i + 1)));
   });
 
   test("reading on from `next` gives what was written since, and nothing when nothing was", async () => {

@@ -103,16 +103,23 @@ async function tableLag(
 ): Promise<{ events: number; seconds: number }> {
   const events = quoteQualified(table.pgSchema, table.name);
   const positions = quoteQualified(table.pgSchema, names.positions.table(table.name));
-  const [id, position, insertedAt] = [
+  const [id, position, ids, insertedAt] = [
     quoteIdent(POSITION_COLUMNS.id),
     quoteIdent(POSITION_COLUMNS.position),
+    quoteIdent(POSITION_COLUMNS.ids),
     quoteIdent(COLUMNS.insertedAt),
   ];
+  // a row's events take the positions up to its own, in order; a queued row's are all after `after`
+  const [member, place] = [quoteIdent(names.alias.member), quoteIdent(names.alias.place)];
   const [row] = await query(
     `SELECT pg_catalog.count(*)::pg_catalog.text AS n,
             COALESCE(EXTRACT(EPOCH FROM (pg_catalog.now() AT TIME ZONE 'utc') - pg_catalog.min(e.${insertedAt})), 0)::pg_catalog.float8 AS seconds
-       FROM ${positions} AS p JOIN ${events} AS e ON e.${id} = p.${id}
-      WHERE p.${position} > $1::pg_catalog.int8 OR p.${position} IS NULL`,
+       FROM ${positions} AS p
+      CROSS JOIN LATERAL pg_catalog.unnest(COALESCE(p.${ids}, ARRAY[p.${id}])) WITH ORDINALITY AS ${member}(${member}, ${place})
+       JOIN ${events} AS e ON e.${id} = ${member}.${member}
+      WHERE (p.${position} > $1::pg_catalog.int8 OR p.${position} IS NULL)
+        AND (p.${position} IS NULL
+             OR p.${position} - COALESCE(pg_catalog.cardinality(p.${ids}), 1) + ${member}.${place} > $1::pg_catalog.int8)`,
     [after],
   );
   return { events: Number(row?.n ?? 0), seconds: Math.max(0, Number(row?.seconds ?? 0)) };

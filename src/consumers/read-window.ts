@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { and, asc, eq, getTableColumns, gt, is, Placeholder, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, is, Placeholder, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
-import { names } from "../naming/index.js";
+import { names, POSITION_COLUMNS } from "../naming/index.js";
 import { givesRowObjects, sessionKind } from "../queries/driver.js";
 import { prepared } from "../queries/read.js";
 import { preparedRowQuery } from "../queries/prepared-rows.js";
@@ -14,7 +14,8 @@ import type { Events } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
 import { decodeEvents, eventsOf, isRaw, type ReadQuery } from "../state/event-decoder.js";
-import type { PositionsTable } from "../tables/positions-table.js";
+import { POSITIONS_PER_ROW, type PositionsTable } from "../tables/positions-table.js";
+import { quoteIdent } from "../sql/quote.js";
 import type { Log } from "./log.js";
 
 /** What {@link readWindow} read: the events (upcast), the last position read in each table, and how many positions. */
@@ -128,15 +129,40 @@ function readText(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: b
  * The read of one table: the positions after placeholder `after` (at most `limit`), each with its
  * event's columns under their own names (`NULL` when left out by placeholder `schemas`) and the
  * position under `names.alias.position`.
+ *
+ * A positions row holds up to {@link POSITIONS_PER_ROW} events, its `position` its last one's, its events
+ * the positions before it in order; positions are dense (each numbering gives the next ones), so the
+ * rows to read are those whose last position is after `after` and whose first is at most `after +
+ * limit`: an index range on `position` bounded on both sides, whose rows' ids are unnested.
  */
 function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: boolean) {
-  const w = db
-    .select({ position: p.position, id: p.id })
+  const alias = names.alias;
+  const [member, place] = [quoteIdent(alias.member), quoteIdent(alias.place)];
+  const after = sql`${sql.placeholder("after")}::pg_catalog.int8`;
+  const limit = sql`${sql.placeholder("limit")}::pg_catalog.int8`;
+  const size = sql`COALESCE(pg_catalog.cardinality(${p.ids}), 1)`;
+  const rows = db
+    .select({ position: p.position, id: p.id, ids: p.ids, size: sql<number>`${size}`.as(alias.size) })
     .from(p)
-    .where(gt(p.position, sql`${sql.placeholder("after")}::pg_catalog.int8`))
-    .orderBy(asc(p.position))
+    .where(
+      sql`${p.position} > ${after} AND ${p.position} < ${after} + ${limit} + ${POSITIONS_PER_ROW}
+          AND ${p.position} - ${size} < ${after} + ${limit}`,
+    )
+    .as(alias.chunk);
+  const position = sql<number>`${rows.position} - ${rows.size} + ${sql.raw(place)}`;
+  const w = db
+    .select({ position: position.as(POSITION_COLUMNS.position), id: sql<string>`${sql.raw(member)}`.as(POSITION_COLUMNS.id) })
+    .from(
+      sql`${rows} CROSS JOIN LATERAL pg_catalog.unnest(COALESCE(${rows.ids}, ARRAY[${rows.id}])) WITH ORDINALITY AS ${sql.raw(member)}(${sql.raw(member)}, ${sql.raw(place)})`,
+    )
+    .where(sql`${position} > ${after}`)
+    .orderBy(asc(position))
     .limit(sql.placeholder("limit") as never)
-    .as(names.alias.window);
+    .as(alias.window);
+  // the window's columns, qualified (Drizzle prints a subquery's computed columns by their bare names,
+  // which inside the lookup below would name the events table's own \`id\`)
+  const windowed = (column: string) => sql.raw(`${quoteIdent(alias.window)}.${quoteIdent(column)}`);
+  const [windowId, windowPosition] = [windowed(POSITION_COLUMNS.id), windowed(POSITION_COLUMNS.position)];
   // each position's event by its primary key (a lateral lookup: a join could hash the whole table)
   const event = db
     .select()
@@ -144,10 +170,10 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
     .where(
       filtered
         ? and(
-            eq(t.id, w.id),
+            eq(t.id, windowId),
             sql`${t.schema} OPERATOR(pg_catalog.=) ANY (${sql.placeholder("schemas")}::pg_catalog.int4[])`,
           )
-        : eq(t.id, w.id),
+        : eq(t.id, windowId),
     )
     .limit(1)
     .as(names.alias.event);
@@ -156,9 +182,9 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
   return db
     .select({
       ...(fields as ReturnType<typeof getTableColumns<Events>>),
-      [names.alias.position]: sql<string>`${w.position}::pg_catalog.text`.as(names.alias.position),
+      [names.alias.position]: sql<string>`${windowPosition}::pg_catalog.text`.as(names.alias.position),
     })
     .from(w)
     .leftJoinLateral(event, sql`true`)
-    .orderBy(asc(w.position));
+    .orderBy(asc(windowPosition));
 }

@@ -40,6 +40,8 @@ export const REDACTION_COLUMNS = {
 export const POSITION_COLUMNS = {
   id: "id",
   position: "position",
+  ids: "ids",
+  queued: "queued",
 } as const;
 
 /** Column names of a checkpoints table (`consumerTable`): one row per consumer name. */

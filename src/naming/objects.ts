@@ -101,7 +101,10 @@ export const names = {
    * they became visible, for `readAll` and consumers.
    */
   positions: {
-    /** `T_positions`: one row per event, its position (`NULL` until the event is positioned). */
+    /**
+     * `T_positions`: one row per writer statement's events (up to 1,000 of them), its last position
+     * (`NULL` until its events are positioned).
+     */
     table: (table: string) => `${table}_positions`,
     /** `queue_positions_T`: the function behind the trigger that queues each new event for a position. */
     queueFunction: (table: string) => `queue_positions_${table}`,
@@ -111,7 +114,7 @@ export const names = {
     positionFunction: (table: string) => `position_events_${table}`,
     /** `T_positions_key`: the unique index on `position` (the order readers follow). */
     orderIndex: (table: string) => `${table}_positions_key`,
-    /** `T_positions_queue`: the partial index of the events not positioned yet, by `id`. */
+    /** `T_positions_queue`: the partial index of the rows not positioned yet, in the order they were queued. */
     queueIndex: (table: string) => `${table}_positions_queue`,
     /** The name of the statement's new events (the transition table) inside the queue function. */
     transitionTable: "spector_new_events",
@@ -154,6 +157,14 @@ export const names = {
     chainHead: "spector_chain_head",
     /** The positions `readAll` reads after its cursor, which it joins the events to. */
     window: "spector_window",
+    /** A positions row `readAll` reads (a writer statement's events, or one event). */
+    chunk: "spector_chunk",
+    /** The events of a positions row, unnested with their place in it. */
+    member: "spector_member",
+    /** A member's place in its row (1 for the first). */
+    place: "spector_place",
+    /** How many events a positions row holds. */
+    size: "spector_size",
     /** The event of each position `readAll` reads (looked up by its id). */
     event: "spector_event",
     /** The position of each event `readAll` reads, beside the event's columns. */

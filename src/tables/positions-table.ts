@@ -1,8 +1,10 @@
 /**
- * The positions table of an events table (`positions: true`): one row per event, which the positions'
- * trigger queues (`position` `NULL`) and `position_events_T` numbers once the event is committed
- * (`sql/positions.ts`). drizzle-kit creates it as it creates the events table; only the rule's
- * functions write it.
+ * The positions table of an events table (`positions: true`): one row per writer statement's events,
+ * up to {@link POSITIONS_PER_ROW} of them in `id` order (`ids`; `NULL` for a row of one event, which
+ * `id` then is), queued by the positions' trigger (`position` `NULL`, `queued` the order of queueing),
+ * and numbered by `position_events_T` once committed: `position` is then the position of the row's last
+ * event, its events taking the positions before it in order. drizzle-kit creates it as it creates the
+ * events table; only the rule's functions write it.
  *
  * @module
  */
@@ -13,11 +15,19 @@ import { POSITION_COLUMNS, displayName, names } from "../naming/index.js";
 import { eventTableMeta, type EventTableMeta, type EventTablePlan } from "./meta.js";
 import { tableFunction, type SpectorPgTable } from "./pg-table.js";
 
+/**
+ * The most events a positions row holds: a writer statement of more takes several rows (so that a
+ * reader unnests at most this many ids per row it reads).
+ */
+export const POSITIONS_PER_ROW = 1000;
+
 /** The column builders of a positions table. */
 function positionsColumns() {
   return {
     id: uuid(POSITION_COLUMNS.id).primaryKey().notNull(),
     position: bigint(POSITION_COLUMNS.position, { mode: "number" }),
+    ids: uuid(POSITION_COLUMNS.ids).array(),
+    queued: bigint(POSITION_COLUMNS.queued, { mode: "number" }).generatedAlwaysAsIdentity(),
   };
 }
 
@@ -27,7 +37,7 @@ function positionsColumns() {
  * @example
  * ```ts
  * type Position = PositionsTable<"events_positions", undefined>["$inferSelect"];
- * // { id: string; position: number | null }
+ * // { id: string; position: number | null; ids: string[] | null; queued: number }
  * ```
  */
 export type PositionsTable<
@@ -41,9 +51,9 @@ export function buildPositionsTable(plan: EventTablePlan, schema: string | undef
   return tableFunction(schema)(name, positionsColumns(), (t) => [
     // the order readers follow: each position once
     uniqueIndex(names.positions.orderIndex(plan.name)).on(t.position),
-    // the queue: events not positioned yet, in the order they are given positions
+    // the queue: rows not positioned yet, in the order they are given positions
     index(names.positions.queueIndex(plan.name))
-      .on(t.id)
+      .on(t.queued)
       .where(sql`${t.position} IS NULL`),
   ]);
 }
@@ -71,7 +81,8 @@ export function positionsOf(path: string, meta: EventTableMeta): PgTable {
 /**
  * The positions table of an events table made by `eventTable(name, { positions: true })`
  * (`spectorTables` returns it already, as `<table>_positions`): export it from your schema file, so
- * that drizzle-kit creates it. `id` (the event), `position` (`NULL` until the event is positioned).
+ * that drizzle-kit creates it. `id` (the row's first event), `position` (its last event's; `NULL` until
+ * positioned), `ids` (its events, `NULL` for one), `queued` (the order of queueing).
  * Only the positions' functions write it; readers need no privilege on it beyond what `readAll` reads.
  *
  * @example
