@@ -151,7 +151,10 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
     .as(alias.chunk);
   const position = sql<number>`${rows.position} - ${rows.size} + ${sql.raw(place)}`;
   const w = db
-    .select({ position: position.as(POSITION_COLUMNS.position), id: sql<string>`${sql.raw(member)}`.as(POSITION_COLUMNS.id) })
+    .select({
+      position: position.as(POSITION_COLUMNS.position),
+      id: sql<string>`${sql.raw(member)}`.as(POSITION_COLUMNS.id),
+    })
     .from(
       sql`${rows} CROSS JOIN LATERAL pg_catalog.unnest(COALESCE(${rows.ids}, ARRAY[${rows.id}])) WITH ORDINALITY AS ${sql.raw(member)}(${sql.raw(member)}, ${sql.raw(place)})`,
     )
