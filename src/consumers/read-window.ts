@@ -5,7 +5,7 @@
  * @module
  */
 import { and, asc, eq, getTableColumns, is, Placeholder, sql } from "drizzle-orm";
-import { PgTransaction } from "drizzle-orm/pg-core";
+import { alias as aliasOf, PgTransaction } from "drizzle-orm/pg-core";
 import { names, POSITION_COLUMNS } from "../naming/index.js";
 import { givesRowObjects, sessionKind } from "../queries/driver.js";
 import { prepared } from "../queries/read.js";
@@ -130,23 +130,28 @@ function readText(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: b
  * event's columns under their own names (`NULL` when left out by placeholder `schemas`) and the
  * position under `names.alias.position`.
  *
- * A positions row holds up to {@link POSITIONS_PER_ROW} events, its `position` its last one's, its events
- * the positions before it in order; positions are dense (each numbering gives the next ones), so the
- * rows to read are those whose last position is after `after` and whose first is at most `after +
- * limit`: an index range on `position` bounded on both sides, whose rows' ids are unnested.
+ * A positions row holds a writer statement's events (up to 1,000), its `position` its last one's, its
+ * events the positions before it in order. The rows read are an index range on `position`, bounded on
+ * both sides: from the first row after `after`, those whose first position is within `limit` of it
+ * (so a read unnests at most `limit` + 999 ids, whatever the planner estimates; starting from that
+ * row, not from `after`, a gap between positions is read past, never waited at).
  */
 function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: boolean) {
   const alias = names.alias;
   const [member, place] = [quoteIdent(alias.member), quoteIdent(alias.place)];
   const after = sql`${sql.placeholder("after")}::pg_catalog.int8`;
-  const limit = sql`${sql.placeholder("limit")}::pg_catalog.int8`;
   const size = sql`COALESCE(pg_catalog.cardinality(${p.ids}), 1)`;
+  // the first position of the first row after `after`, less one (`after` when none is after it)
+  const first = aliasOf(p, names.alias.first);
+  const from = sql`GREATEST(${after}, (SELECT ${first.position} - COALESCE(pg_catalog.cardinality(${first.ids}), 1)
+    FROM ${p} AS ${sql.raw(quoteIdent(names.alias.first))} WHERE ${first.position} > ${after} ORDER BY ${first.position} LIMIT 1))`;
+  const limit = sql`${sql.placeholder("limit")}::pg_catalog.int8`;
   const rows = db
     .select({ position: p.position, id: p.id, ids: p.ids, size: sql<number>`${size}`.as(alias.size) })
     .from(p)
     .where(
-      sql`${p.position} > ${after} AND ${p.position} < ${after} + ${limit} + ${POSITIONS_PER_ROW}
-          AND ${p.position} - ${size} < ${after} + ${limit}`,
+      sql`${p.position} > ${after} AND ${p.position} < ${from} + ${limit} + ${POSITIONS_PER_ROW}
+          AND ${p.position} - ${size} < ${from} + ${limit}`,
     )
     .as(alias.chunk);
   const position = sql<number>`${rows.position} - ${rows.size} + ${sql.raw(place)}`;
@@ -163,7 +168,7 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
     .limit(sql.placeholder("limit") as never)
     .as(alias.window);
   // the window's columns, qualified (Drizzle prints a subquery's computed columns by their bare names,
-  // which inside the lookup below would name the events table's own \`id\`)
+  // which inside the lookup below would name the events table's own `id`)
   const windowed = (column: string) => sql.raw(`${quoteIdent(alias.window)}.${quoteIdent(column)}`);
   const [windowId, windowPosition] = [windowed(POSITION_COLUMNS.id), windowed(POSITION_COLUMNS.position)];
   // each position's event by its primary key (a lateral lookup: a join could hash the whole table)

@@ -165,6 +165,8 @@ export const names = {
     place: "spector_place",
     /** How many events a positions row holds. */
     size: "spector_size",
+    /** The first positions row after a cursor, where a read starts. */
+    first: "spector_first",
     /** The event of each position `readAll` reads (looked up by its id). */
     event: "spector_event",
     /** The position of each event `readAll` reads, beside the event's columns. */
