@@ -254,15 +254,23 @@ async function benchOn(url: string, server: string): Promise<void> {
         if (handled !== EVENTS) throw new Error(`our consumer ${name} handled ${handled} events, not ${EVENTS}`);
         return ms;
       };
-      // the statement our read runs (positions after a cursor, each event looked up by id), bare: what
-      // reading in position order costs before any transaction, checkpoint or decoding
+      // the statement our read runs (the positions rows after a cursor, their ids unnested, each event
+      // looked up by id), bare: what reading in position order costs before any transaction, checkpoint
+      // or decoding
       const positionOrder = async (): Promise<number> => {
         let last = 0;
         let read = 0;
         const t0 = performance.now();
         for (;;) {
           const rows = await one`SELECT e.*, w.position::text AS position
-            FROM (SELECT position, id FROM events_positions WHERE position > ${last} ORDER BY position LIMIT ${BATCH}) AS w
+            FROM (SELECT c.position - c.n + u.o AS position, u.id
+                    FROM (SELECT p.position, p.id, p.ids, COALESCE(cardinality(p.ids), 1) AS n FROM events_positions AS p
+                           CROSS JOIN (SELECT GREATEST(${last}::int8, (SELECT f.position - COALESCE(cardinality(f.ids), 1)
+                                         FROM events_positions AS f WHERE f.position > ${last} ORDER BY f.position LIMIT 1)) AS start) AS s
+                           WHERE p.position > ${last} AND p.position < s.start + ${BATCH} + 1000
+                             AND p.position - COALESCE(cardinality(p.ids), 1) < s.start + ${BATCH}) AS c
+                    CROSS JOIN LATERAL unnest(COALESCE(c.ids, ARRAY[c.id])) WITH ORDINALITY AS u(id, o)
+                   WHERE c.position - c.n + u.o > ${last} ORDER BY 1 LIMIT ${BATCH}) AS w
             JOIN LATERAL (SELECT * FROM events WHERE events.id = w.id) AS e ON true ORDER BY w.position`;
           if (rows.length === 0) break;
           read += rows.length;
