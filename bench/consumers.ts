@@ -14,8 +14,9 @@
  *      names: first with the events still queued (the positioner gives them their positions as the
  *      consumer reads: a consumer's first pass over events nobody read yet), then again (a replay, or a
  *      second consumer, over events positioned already);
- *    - the bare statement our read runs, on postgres.js: positions after a cursor, each event looked up
- *      by id (`JOIN LATERAL`), no transaction, no checkpoint: the most a reader in position order reaches;
+ *    - the bare statement our read runs, on postgres.js: the positions rows after a cursor, their ids
+ *      unnested, each event looked up by id (`JOIN LATERAL`), no transaction, no checkpoint: the most a
+ *      reader in position order reaches;
  *    - Emmett: a consumer with one reactor (`eachMessage` a no-op; Emmett stores a checkpoint per
  *      message), `pulling: { batchSize: n, pullingFrequencyInMs: 0 }` (its default, 50 ms, would sleep
  *      between full batches), stopped when no message is left.

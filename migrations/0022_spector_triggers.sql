@@ -1,4 +1,4 @@
--- drizzle-spector:create-positions public.ledger 1005924d7f2180
+-- drizzle-spector:create-positions public.ledger 0290db37bf1578
 DO $spector$
 BEGIN
   LOCK TABLE "public"."ledger" IN SHARE ROW EXCLUSIVE MODE;
@@ -20,8 +20,14 @@ $spector$;
 CREATE OR REPLACE FUNCTION "public"."queue_positions_ledger"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = 'pg_catalog', 'pg_temp'
   AS $spector$
+DECLARE
+  n pg_catalog.int8;
 BEGIN
-  INSERT INTO "public"."ledger_positions" ("id", "ids")
+  SELECT pg_catalog.count(*) INTO n FROM "spector_new_events";
+  IF n OPERATOR(pg_catalog.=) 1 THEN
+    INSERT INTO "public"."ledger_positions" ("id") SELECT s."id" FROM "spector_new_events" AS s;
+  ELSIF n OPERATOR(pg_catalog.>) 1 THEN
+    INSERT INTO "public"."ledger_positions" ("id", "ids")
   SELECT c.ids[1], CASE WHEN pg_catalog.cardinality(c.ids) OPERATOR(pg_catalog.>) 1 THEN c.ids END
     FROM (SELECT pg_catalog.array_agg(n.id ORDER BY n.id) AS ids, n.chunk
             FROM (SELECT s."id" AS id,
@@ -29,6 +35,7 @@ BEGIN
                     FROM "spector_new_events" AS s) AS n
            GROUP BY n.chunk) AS c
    ORDER BY c.chunk;
+  END IF;
   RETURN NULL;
 END
 $spector$;

@@ -75,10 +75,22 @@ function queueRows(positions: TableName, source: string): string {
    ORDER BY c.chunk`;
 }
 
-/** The trigger function that queues a statement's new events (`queue_positions_T`). */
+/**
+ * The trigger function that queues a statement's new events (`queue_positions_T`): a statement of one
+ * event (most appends) takes a plain row, without the chunking's sort and aggregate.
+ */
 function queueFunction(meta: EventTableMeta): RuleFunction {
-  const body = `BEGIN
-  ${queueRows(positionsTableOf(meta), `${quoteIdent(names.positions.transitionTable)} AS s`)};
+  const positions = positionsTableOf(meta);
+  const [events, id] = [quoteIdent(names.positions.transitionTable), quoteIdent(POSITION_COLUMNS.id)];
+  const body = `DECLARE
+  n pg_catalog.int8;
+BEGIN
+  SELECT pg_catalog.count(*) INTO n FROM ${events};
+  IF n OPERATOR(pg_catalog.=) 1 THEN
+    INSERT INTO ${quoteQualified(positions.pgSchema, positions.name)} (${id}) SELECT s.${id} FROM ${events} AS s;
+  ELSIF n OPERATOR(pg_catalog.>) 1 THEN
+    ${queueRows(positions, `${events} AS s`)};
+  END IF;
   RETURN NULL;
 END`;
   return {
