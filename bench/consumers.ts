@@ -269,7 +269,8 @@ async function benchOn(url: string, server: string): Promise<void> {
                            CROSS JOIN (SELECT GREATEST(${last}::int8, (SELECT f.position - COALESCE(cardinality(f.ids), 1)
                                          FROM events_positions AS f WHERE f.position > ${last} ORDER BY f.position LIMIT 1)) AS start) AS s
                            WHERE p.position > ${last} AND p.position < s.start + ${BATCH} + 1000
-                             AND p.position - COALESCE(cardinality(p.ids), 1) < s.start + ${BATCH}) AS c
+                             AND p.position - COALESCE(cardinality(p.ids), 1) < s.start + ${BATCH}
+                           ORDER BY p.position LIMIT ${BATCH}) AS c
                     CROSS JOIN LATERAL unnest(COALESCE(c.ids, ARRAY[c.id])) WITH ORDINALITY AS u(id, o)
                    WHERE c.position - c.n + u.o > ${last} ORDER BY 1 LIMIT ${BATCH}) AS w
             JOIN LATERAL (SELECT * FROM events WHERE events.id = w.id) AS e ON true ORDER BY w.position`;

@@ -72,7 +72,8 @@ const READS = {
                    CROSS JOIN (SELECT GREATEST($1, (SELECT f.position - COALESCE(cardinality(f.ids), 1) FROM shipped_positions AS f
                                                      WHERE f.position > $1 ORDER BY f.position LIMIT 1)) AS start) AS s
                    WHERE p.position > $1 AND p.position < s.start + $2 + 1000
-                     AND p.position - COALESCE(cardinality(p.ids), 1) < s.start + $2) AS c
+                     AND p.position - COALESCE(cardinality(p.ids), 1) < s.start + $2
+                   ORDER BY p.position LIMIT $2) AS c
             CROSS JOIN LATERAL unnest(COALESCE(c.ids, ARRAY[c.id])) WITH ORDINALITY AS u(id, o)
            WHERE c.position - c.n + u.o > $1 ORDER BY 1 LIMIT $2) AS w
     LEFT JOIN LATERAL (SELECT * FROM shipped AS s WHERE s.id = w.id LIMIT 1) AS e ON true ORDER BY w.position`,

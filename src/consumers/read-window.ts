@@ -153,6 +153,10 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
       sql`${p.position} > ${after} AND ${p.position} < ${from} + ${limit} + ${POSITIONS_PER_ROW}
           AND ${p.position} - ${size} < ${from} + ${limit}`,
     )
+    // a row holds at least one event: `limit` rows are enough (the order and limit also keep the plan
+    // on the order index whatever the statistics say, as on a table analyzed while empty)
+    .orderBy(asc(p.position))
+    .limit(sql.placeholder("limit") as never)
     .as(alias.chunk);
   const position = sql<number>`${rows.position} - ${rows.size} + ${sql.raw(place)}`;
   const w = db

@@ -135,9 +135,10 @@ BEGIN
   SELECT p.${position} INTO last FROM ${table} AS p
    WHERE p.${position} IS NOT NULL ORDER BY p.${position} DESC LIMIT 1;
   last := COALESCE(last, 0);
-  -- the queue in order, read only as far as it is numbered (a row holds up to ${POSITIONS_PER_ROW} events)
+  -- the queue in order, read only as far as it is numbered (a row holds 1 to ${POSITIONS_PER_ROW} events,
+  -- so \`max\` rows are enough: the limit also keeps the plan on the queue index whatever the statistics)
   FOR q IN SELECT u.ctid AS place, COALESCE(pg_catalog.cardinality(u.${ids}), 1) AS n FROM ${table} AS u
-            WHERE u.${position} IS NULL ORDER BY u.${queued} LOOP
+            WHERE u.${position} IS NULL ORDER BY u.${queued} LIMIT GREATEST(max, 0) LOOP
     EXIT WHEN upto OPERATOR(pg_catalog.>=) max;
     upto := upto OPERATOR(pg_catalog.+) q.n;
     places := places OPERATOR(pg_catalog.||) q.place;
