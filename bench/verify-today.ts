@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { COLUMNS, HEAD_COLUMNS } from "../src/naming/index.js";
+import { sqlNames } from "../src/queries/record-chain-names.js";
 import type { RowQuery } from "../src/queries/rows.js";
-import { quoteIdent, quoteQualified } from "../src/sql/quote.js";
-import { hashedColumnsOf, headsTableOf, recordDigest, recordHash } from "../src/sql/record-hash.js";
+import { hashedColumnsOf, recordDigest, recordHash } from "../src/sql/record-hash.js";
 import type { EventTableMeta } from "../src/tables/meta.js";
 
 /** f47fbf2's settings for a whole table. */
@@ -23,19 +22,7 @@ const SETTINGS = [
 
 /** f47fbf2's `verifyRecordsSql(meta, false)`, with format 1's digest (the only one it had). */
 export function todaysVerifySql(meta: EventTableMeta): string {
-  const q = quoteIdent;
-  const heads = headsTableOf(meta);
-  const n = {
-    events: quoteQualified(meta.pgSchema, meta.name),
-    heads: quoteQualified(heads.pgSchema, heads.name),
-    id: q(COLUMNS.id),
-    parentId: q(COLUMNS.parentId),
-    hash: q(COLUMNS.hash),
-    headParent: q(HEAD_COLUMNS.parentId),
-    lastId: q(HEAD_COLUMNS.lastId),
-    lastHash: q(HEAD_COLUMNS.lastHash),
-    count: q(HEAD_COLUMNS.eventCount),
-  };
+  const n = sqlNames(meta);
   const digest = recordDigest(hashedColumnsOf("e"), 1);
   return `SELECT coalesce(sum(x.position) FILTER (WHERE x.last), 0)::text AS events,
        min((x.parent_id::text || ' ' || x.id::text) COLLATE "C") FILTER (WHERE x.bad) AS bad_event,
