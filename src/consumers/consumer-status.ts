@@ -9,7 +9,7 @@ import { rowQuery } from "../queries/rows.js";
 import type { RowQuery } from "../queries/verify-records.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { quoteIdent, quoteQualified } from "../sql/quote.js";
-import { POSITIONER_LOCK_CLASS } from "../sql/positions.js";
+import { POSITIONER_LOCK_CLASS, positionsRowIds, positionsRowSize } from "../sql/positions.js";
 import { LOCK_KEY_SQL, lockText, resolveCheckpoints, type Checkpoints } from "./checkpoints.js";
 import { parseCursor } from "./cursor.js";
 
@@ -103,10 +103,9 @@ async function tableLag(
 ): Promise<{ events: number; seconds: number }> {
   const events = quoteQualified(table.pgSchema, table.name);
   const positions = quoteQualified(table.pgSchema, names.positions.table(table.name));
-  const [id, position, ids, insertedAt] = [
+  const [id, position, insertedAt] = [
     quoteIdent(POSITION_COLUMNS.id),
     quoteIdent(POSITION_COLUMNS.position),
-    quoteIdent(POSITION_COLUMNS.ids),
     quoteIdent(COLUMNS.insertedAt),
   ];
   // a row's events take the positions up to its own, in order; a queued row's are all after `after`
@@ -115,11 +114,11 @@ async function tableLag(
     `SELECT pg_catalog.count(*)::pg_catalog.text AS n,
             COALESCE(EXTRACT(EPOCH FROM (pg_catalog.now() AT TIME ZONE 'utc') - pg_catalog.min(e.${insertedAt})), 0)::pg_catalog.float8 AS seconds
        FROM ${positions} AS p
-      CROSS JOIN LATERAL pg_catalog.unnest(COALESCE(p.${ids}, ARRAY[p.${id}])) WITH ORDINALITY AS ${member}(${member}, ${place})
+      CROSS JOIN LATERAL pg_catalog.unnest(${positionsRowIds("p")}) WITH ORDINALITY AS ${member}(${member}, ${place})
        JOIN ${events} AS e ON e.${id} = ${member}.${member}
       WHERE (p.${position} > $1::pg_catalog.int8 OR p.${position} IS NULL)
         AND (p.${position} IS NULL
-             OR p.${position} - COALESCE(pg_catalog.cardinality(p.${ids}), 1) + ${member}.${place} > $1::pg_catalog.int8)`,
+             OR p.${position} - ${positionsRowSize("p")} + ${member}.${place} > $1::pg_catalog.int8)`,
     [after],
   );
   return { events: Number(row?.n ?? 0), seconds: Math.max(0, Number(row?.seconds ?? 0)) };

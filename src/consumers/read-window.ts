@@ -15,6 +15,7 @@ import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
 import { decodeEvents, eventsOf, isRaw, type ReadQuery } from "../state/event-decoder.js";
 import { POSITIONS_PER_ROW, type PositionsTable } from "../tables/positions-table.js";
+import { positionsRowIds, positionsRowSize } from "../sql/positions.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { Log } from "./log.js";
 
@@ -143,7 +144,7 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
   const size = sql`COALESCE(pg_catalog.cardinality(${p.ids}), 1)`;
   // the first position of the first row after `after`, less one (`after` when none is after it)
   const first = aliasOf(p, names.alias.first);
-  const from = sql`GREATEST(${after}, (SELECT ${first.position} - COALESCE(pg_catalog.cardinality(${first.ids}), 1)
+  const from = sql`GREATEST(${after}, (SELECT ${first.position} - ${sql.raw(positionsRowSize(quoteIdent(alias.first)))}
     FROM ${p} AS ${sql.raw(quoteIdent(names.alias.first))} WHERE ${first.position} > ${after} ORDER BY ${first.position} LIMIT 1))`;
   const limit = sql`${sql.placeholder("limit")}::pg_catalog.int8`;
   const rows = db
@@ -165,7 +166,7 @@ function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: 
       id: sql<string>`${sql.raw(member)}`.as(POSITION_COLUMNS.id),
     })
     .from(
-      sql`${rows} CROSS JOIN LATERAL pg_catalog.unnest(COALESCE(${rows.ids}, ARRAY[${rows.id}])) WITH ORDINALITY AS ${sql.raw(member)}(${sql.raw(member)}, ${sql.raw(place)})`,
+      sql`${rows} CROSS JOIN LATERAL pg_catalog.unnest(${sql.raw(positionsRowIds(quoteIdent(alias.chunk)))}) WITH ORDINALITY AS ${sql.raw(member)}(${sql.raw(member)}, ${sql.raw(place)})`,
     )
     .where(sql`${position} > ${after}`)
     .orderBy(asc(position))

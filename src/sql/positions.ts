@@ -59,6 +59,31 @@ function lockKey(positions: TableName): string {
 }
 
 /**
+ * SQL for how many events the positions row `row` (a quoted alias) holds: its `ids`, or 1 (`ids` is
+ * `NULL` for a row of one event).
+ *
+ * @example
+ * ```ts
+ * positionsRowSize('"p"'); // 'COALESCE(pg_catalog.cardinality("p"."ids"), 1)'
+ * ```
+ */
+export function positionsRowSize(row: string): string {
+  return `COALESCE(pg_catalog.cardinality(${row}.${quoteIdent(POSITION_COLUMNS.ids)}), 1)`;
+}
+
+/**
+ * SQL for the event ids of the positions row `row` (a quoted alias), in order: its `ids`, or its `id`.
+ *
+ * @example
+ * ```ts
+ * positionsRowIds('"p"'); // 'COALESCE("p"."ids", ARRAY["p"."id"])'
+ * ```
+ */
+export function positionsRowIds(row: string): string {
+  return `COALESCE(${row}.${quoteIdent(POSITION_COLUMNS.ids)}, ARRAY[${row}.${quoteIdent(POSITION_COLUMNS.id)}])`;
+}
+
+/**
  * SQL that inserts into `positions` the queue rows of the events whose ids `source` (a `FROM` item with
  * column `id`) gives: their ids in order, {@link POSITIONS_PER_ROW} per row, each row's `queued` taken in
  * that order (the identity, as each row is inserted: the `ORDER BY` is the outermost).
@@ -113,11 +138,7 @@ END`;
 function positionFunction(meta: EventTableMeta): RuleFunction {
   const positions = positionsTableOf(meta);
   const table = quoteQualified(positions.pgSchema, positions.name);
-  const [position, ids, queued] = [
-    quoteIdent(POSITION_COLUMNS.position),
-    quoteIdent(POSITION_COLUMNS.ids),
-    quoteIdent(POSITION_COLUMNS.queued),
-  ];
+  const [position, queued] = [quoteIdent(POSITION_COLUMNS.position), quoteIdent(POSITION_COLUMNS.queued)];
   const body = `DECLARE
   last pg_catalog.int8;
   upto pg_catalog.int8 := 0;
@@ -137,7 +158,7 @@ BEGIN
   last := COALESCE(last, 0);
   -- the queue in order, read only as far as it is numbered (a row holds 1 to ${POSITIONS_PER_ROW} events,
   -- so \`max\` rows are enough: the limit also keeps the plan on the queue index whatever the statistics)
-  FOR q IN SELECT u.ctid AS place, COALESCE(pg_catalog.cardinality(u.${ids}), 1) AS n FROM ${table} AS u
+  FOR q IN SELECT u.ctid AS place, ${positionsRowSize("u")} AS n FROM ${table} AS u
             WHERE u.${position} IS NULL ORDER BY u.${queued} LIMIT GREATEST(max, 0) LOOP
     EXIT WHEN upto OPERATOR(pg_catalog.>=) max;
     upto := upto OPERATOR(pg_catalog.+) q.n;
@@ -205,11 +226,11 @@ export function positionsObjects(meta: EventTableMeta): RuleObjects {
 export function positionsStatements(meta: EventTableMeta): string[] {
   const table = quoteQualified(meta.pgSchema, meta.name);
   const positions = positionsTableOf(meta);
-  const [id, ids] = [quoteIdent(POSITION_COLUMNS.id), quoteIdent(POSITION_COLUMNS.ids)];
+  const id = quoteIdent(POSITION_COLUMNS.id);
   // only events not queued yet: a migration run again, or positions restored with their events, queue
   // nothing twice (an anti join with the queued ids, which a hash join does at any size)
   const unqueued = `(SELECT e.${id} FROM ${table} AS e
-                  LEFT JOIN (SELECT pg_catalog.unnest(COALESCE(p.${ids}, ARRAY[p.${id}])) AS id
+                  LEFT JOIN (SELECT pg_catalog.unnest(${positionsRowIds("p")}) AS id
                                FROM ${quoteQualified(positions.pgSchema, positions.name)} AS p) AS q
                     ON q.id OPERATOR(pg_catalog.=) e.${id}
                  WHERE q.id IS NULL) AS s`;
