@@ -85,16 +85,32 @@ describeBackends(
       expect(await c.runOnce()).toBe(1);
     });
 
-    test("after a full batch runOnce reads before numbering, and still numbers what was appended since", async () => {
-      const c = consumer(t.db, feed, { name: "boundary", checkpoints, handle: recorder("boundary"), batchSize: 2 });
+    test("runOnce numbers first unless a full batch is numbered ahead, and runs no empty batch to find out", async () => {
+      const sent: string[] = [];
+      const c = consumer(t.logged(sent), feed, {
+        name: "boundary",
+        checkpoints,
+        handle: recorder("boundary"),
+        batchSize: 2,
+      });
       while ((await c.runOnce()) > 0);
-      await append();
-      await append();
-      expect(await c.runOnce()).toBe(2); // a full batch: the next one reads first
+      for (let i = 0; i < 4; i++) await append();
+      // statements sent since `sent` was emptied: numbering calls, and batches (each takes the lock once)
+      const counts = () => [
+        sent.filter((text) => text.includes("position_events_feed")).length,
+        sent.filter((text) => text.includes("pg_advisory_xact_lock")).length,
+      ];
+      sent.length = 0;
+      expect(await c.runOnce()).toBe(2); // numbers the four, reads two
+      expect(await c.runOnce()).toBe(2); // two more were numbered ahead: read without numbering first
+      expect(counts()).toEqual([1, 2]);
       const late = [(await append()).id, (await append()).id, (await append()).id];
-      expect(await c.runOnce()).toBe(2); // read nothing numbered, so numbered, and read again
+      sent.length = 0;
+      // nothing known numbered ahead: each call numbers first, and each batch reads something but the last
+      expect(await c.runOnce()).toBe(2);
       expect(await c.runOnce()).toBe(1);
       expect(await c.runOnce()).toBe(0);
+      expect(counts()).toEqual([3, 3]);
       expect((await receivedBy(t, "boundary")).slice(-3)).toEqual(
         (await readAll(t.db, feed, { limit: 1000 })).events.slice(-3).map((e) => e.id),
       );

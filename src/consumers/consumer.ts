@@ -65,16 +65,11 @@ export interface Consumer {
   run(options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
 
-/**
- * What one batch did: events handled, whether the checkpoint moved (past events of other schemas too),
- * where it is, and whether it read a full batch of positions (more are numbered after it: the next
- * batch need not number first).
- */
+/** What one batch did: events handled, whether the checkpoint moved (past events of other schemas too), and where it is. */
 interface Step {
   readonly handled: number;
   readonly moved: boolean;
   readonly cursor: number[];
-  readonly full: boolean;
 }
 
 /**
@@ -145,22 +140,31 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
   }
   refuseHttpDriver(db, "consumer");
   const handle = given.handle as (events: unknown[], tx: unknown) => Promise<void>;
-  // after a full batch, more events are numbered already: the next batch reads them without numbering
-  // first (a replay, a consumer catching up: one statement less per batch)
-  let full = false;
   const settings: Batch = { name, checkpoints, handle, batchSize, codes, level: { set: false }, last: {} };
+  // the last position each table's numbering reported (positions only grow: a lower bound of what is
+  // numbered), and whether a full batch is numbered after the cursor: the next batch then reads without
+  // numbering first (a replay, a consumer catching up: one statement less per batch), and a batch that
+  // read the last numbered positions numbers before the next, not after an empty one
+  let numbered = log.tables.map(() => -1);
+  let ahead = false;
+  const number = async () => {
+    const last = await numberAt(db, log, settings);
+    numbered = last.map((p, i) => Math.max(p, numbered[i]!));
+    return last;
+  };
   const batch = async () => {
     const done = await consumeBatch(db, log, settings);
-    full = done.full;
+    const left = done.cursor.reduce((sum, p, i) => sum + Math.max(0, numbered[i]! - p), 0);
+    ahead = done.moved && left >= batchSize;
     return done;
   };
   return {
     async runOnce() {
-      if (full) {
+      if (ahead) {
         const done = await batch();
         if (done.moved) return done.handled;
       }
-      await numberAt(db, log, settings);
+      await number();
       return (await batch()).handled;
     },
     async run(runOptions = {}) {
@@ -169,7 +173,7 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
       const client = (db as unknown as { $client?: unknown }).$client;
       const wake = await wakeup(client, channels, listen);
       // the cursor this instance last saw: a look that finds nothing after it costs one statement (the
-      // numbering; none after a full batch); every IDLE_LOOKS looks, the checkpoint is read anyway (another instance, a reset).
+      // numbering; none while a full batch is numbered ahead); every IDLE_LOOKS looks, the checkpoint is read anyway (another instance, a reset).
       // After a batch it looks again soon (FIRST_WAIT ms), then twice as late each time, up to pollInterval.
       let seen: number[] | undefined;
       let idle = 0;
@@ -180,8 +184,8 @@ export function consumer<T extends AnyEventTable, D extends ConsumerDatabase>(
       };
       try {
         while (!signal?.aborted) {
-          if (!full) {
-            const last = await numberAt(db, log, settings);
+          if (!ahead) {
+            const last = await number();
             const nothingNew = seen !== undefined && last.every((p, i) => p >= 0 && p <= seen![i]!);
             if (nothingNew && ++idle < IDLE_LOOKS) {
               await rest();
@@ -280,15 +284,10 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch): Promise<Step> 
         const window =
           read && sameCursor(guess!, after) ? read.value : await readWindow(tx, log, after, c.batchSize, c.codes);
         const moved = window.positions.some((p, i) => p !== after[i]);
-        if (!moved) return { handled: 0, moved: false, cursor: after, full: false };
+        if (!moved) return { handled: 0, moved: false, cursor: after };
         if (window.events.length > 0) await c.handle(window.events, tx);
         confirm = await moveCheckpoint(tx, c.checkpoints, c.name, window.positions);
-        return {
-          handled: window.events.length,
-          moved: true,
-          cursor: window.positions,
-          full: window.read === c.batchSize,
-        };
+        return { handled: window.events.length, moved: true, cursor: window.positions };
       },
       c.level.set ? { isolationLevel: "read committed" } : undefined,
     );

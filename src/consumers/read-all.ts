@@ -39,8 +39,13 @@ export interface ReadAllResult<T extends AnyEventTable> {
 /** The most positions one call reads. */
 export const MAX_READ = 10_000;
 
-/** How many events a call numbers at least, so that small reads do not number one event at a time. */
-const MIN_NUMBERED = 5_000;
+/**
+ * How many events a call numbers at least, so that small reads do not number one event at a time, and
+ * a consumer's first pass over a backlog numbers once every 10 batches of 1,000. A call costs about a
+ * millisecond, and each positions row 8 to 20 µs more (measured: 10,000 events in rows of 100, 3 ms;
+ * 20,000 single events, 161 ms, while other readers number nothing): 10,000 keeps that under 100 ms.
+ */
+const MIN_NUMBERED = 10_000;
 
 /**
  * The events of a log (an events table made with `positions: true`, or a shard set of them) after

@@ -19,12 +19,10 @@ import { positionsRowIds, positionsRowSize } from "../sql/positions.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { Log } from "./log.js";
 
-/** What {@link readWindow} read: the events (upcast), the last position read in each table, and how many positions. */
+/** What {@link readWindow} read: the events (upcast), and the last position read in each table. */
 export interface Window {
   readonly events: Events["$inferSelect"][];
   readonly positions: number[];
-  /** Positions read (events left out by `codes` or gone included): `limit` when the window is full. */
-  readonly read: number;
 }
 
 /** One position read: its table, and its event (`undefined` when the event is left out or gone). */
@@ -60,7 +58,7 @@ export async function readWindow(
     positions[read.table] = read.position;
     if (read.event !== undefined) events.push(read.event);
   }
-  return { events: upcastRows(log.meta, events), positions, read: merged.length };
+  return { events: upcastRows(log.meta, events), positions };
 }
 
 /** The positions after `after` in one table, with their events. */
