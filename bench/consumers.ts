@@ -9,11 +9,13 @@
  *    record, or one Emmett stream, per transaction) by one writer (untimed), both databases vacuumed and
  *    analyzed; then, each reading them all, BENCH_BATCH (1,000) per batch:
  *    - the raw keyset: `SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT n` on postgres.js, until
- *      a batch comes back empty (run before and after ours; the faster of the two is the reference);
- *    - ours: `consumer(...).runOnce()` in a loop until it returns 0, a no-op `handle`, twice under two
- *      names: first with the events still queued (the positioner gives them their positions as the
- *      consumer reads: a consumer's first pass over events nobody read yet), then again (a replay, or a
- *      second consumer, over events positioned already);
+ *      a batch comes back empty;
+ *    - ours: `consumer(...).runOnce()` in a loop until it returns 0, a no-op `handle`: first with the
+ *      events still queued (the positioner gives them their positions as the consumer reads: a
+ *      consumer's first pass over events nobody read yet; once, after a first keyset pass), then, in
+ *      BENCH_ROUNDS (3) rounds with the keyset, readAll and the bare statement below, the order rotating
+ *      every round, again under a new name each round (a replay, or another consumer, over events
+ *      positioned already); each of these figures is the median of its rounds;
  *    - the bare statement our read runs, on postgres.js: the positions rows after a cursor, their ids
  *      unnested, each event looked up by id (`JOIN LATERAL`), no transaction, no checkpoint: the most a
  *      reader in position order reaches;
@@ -65,6 +67,8 @@ import { fmt, median, percentile } from "./stats.js";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const PER_APPEND = 100;
+/** Rounds of the keyset, the replay, readAll and the bare statement in the throughput part (BENCH_ROUNDS). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // one writer: Emmett's consumer reads in transaction order but keeps the last global position as its
 // checkpoint, so that it skips events when concurrent writers commit out of position order (measured: 2,832
 // of 20,000 events never handled with 4 loading writers); with one, it delivers them all
@@ -290,13 +294,24 @@ async function benchOn(url: string, server: string): Promise<void> {
         return ms;
       };
       const rate = (ms: number) => EVENTS / (ms / 1000);
-      const raw1 = await keyset();
-      // the first pass over queued events, then a replay over positioned ones
+      // the first pass over queued events (once: it positions them), then ROUNDS rounds of the keyset, a
+      // replay over positioned events (a consumer name of its own each round), readAll and the bare
+      // statement, in an order rotating every round; each figure the median of its rounds
+      const keysets = [await keyset()];
       const first = await consume("throughput-first");
-      const replay = await consume("throughput-replay");
-      const readAllReplay = await readAllPass();
-      const joined = await positionOrder();
-      const raw2 = await keyset();
+      const sides: [string, (round: number) => Promise<number>][] = [
+        ["keyset", keyset],
+        ["replay", (round) => consume(`throughput-replay-${round}`)],
+        ["readAll", readAllPass],
+        ["bare", positionOrder],
+      ];
+      const runs: Record<string, number[]> = { keyset: keysets };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [side, run] of rotate(sides, round)) (runs[side] ??= []).push(await run(round));
+      }
+      const [raw, replay, readAllReplay, joined] = ["keyset", "replay", "readAll", "bare"].map((side) =>
+        median(runs[side]!),
+      ) as [number, number, number, number];
       const em = await emmett.call("throughput", {
         url: emmettDb.url,
         batchSize: BATCH,
@@ -304,17 +319,16 @@ async function benchOn(url: string, server: string): Promise<void> {
         processorId: "throughput",
       });
       if (em.handled !== EVENTS) throw new Error(`Emmett's consumer handled ${em.handled} events, not ${EVENTS}`);
-      const raw = Math.min(raw1, raw2);
       const show = (label: string, ms: number) =>
         console.log(
-          `     ${label.padEnd(66)} ${fmt(ms / 1000, 1).padStart(7)} s ${fmt(rate(ms), 0).padStart(9)} events/s`,
+          `     ${label.padEnd(100)} ${fmt(ms / 1000, 1).padStart(7)} s ${fmt(rate(ms), 0).padStart(9)} events/s`,
         );
-      show("raw keyset SELECT (postgres.js), before ours", raw1);
-      show("raw keyset SELECT (postgres.js), after ours", raw2);
-      show("ours, consumer.runOnce loop, events still queued (first pass)", first);
-      show("ours, consumer.runOnce loop, events positioned (replay)", replay);
-      show("ours, readAll loop, events positioned (replay)", readAllReplay);
-      show("raw position-order SELECT (postgres.js): the statement our read runs", joined);
+      const each = (side: string) => runs[side]!.map((ms) => fmt(ms / 1000, 2)).join(", ");
+      show(`raw keyset SELECT (postgres.js), median of ${each("keyset")} s`, raw);
+      show("ours, consumer.runOnce loop, events still queued (first pass, once)", first);
+      show(`ours, consumer.runOnce loop, events positioned (replay), median of ${each("replay")} s`, replay);
+      show(`ours, readAll loop, events positioned (replay), median of ${each("readAll")} s`, readAllReplay);
+      show(`raw position-order SELECT (postgres.js): our read's statement, median of ${each("bare")} s`, joined);
       show("Emmett consumer, one reactor, pullingFrequencyInMs 0", em.ms);
       console.log(
         `     raw position-order SELECT / raw keyset: ${fmt(raw / joined)}x (the most a reader in position order can reach); ` +
