@@ -58,10 +58,10 @@ type _row = Expect<
   >
 >;
 
-/** Every event of `table` by reading on from the start, `limit` at a time. */
-async function readEverything<T extends typeof log>(db: TestDatabase["db"], table: T, limit: number) {
+/** Every event of `table` by reading on from cursor `from` (the start when left out), `limit` at a time. */
+async function readEverything<T extends typeof log>(db: TestDatabase["db"], table: T, limit: number, from?: string) {
   const seen: EventRow<T>[] = [];
-  let after: string | undefined;
+  let after = from;
   for (;;) {
     const { events, next } = await readAll(db, table, { after, limit });
     if (events.length === 0) {
@@ -145,14 +145,7 @@ describeBackends("positions and readAll", (backend) => {
     expect(queued.map((r) => r.n)).toEqual([1000, 1000, 500, null]);
     expect(queued.slice(0, 3).every((r) => r.first)).toBe(true);
     // reads of 7 cross the rows' ends; one read of 10,000 gives the same order: the statement's ids in order, then the last event
-    const ids: string[] = [];
-    let after = start;
-    for (;;) {
-      const { events, next } = await readAll(t.db, log, { after, limit: 7 });
-      if (events.length === 0) break;
-      ids.push(...events.map((e) => e.id));
-      after = next;
-    }
+    const ids = (await readEverything(t.db, log, 7, start)).map((e) => e.id);
     expect(ids).toHaveLength(2501);
     expect(ids.slice(0, 2500)).toEqual([...ids.slice(0, 2500)].sort());
     expect(ids[2500]).toBe(last);
@@ -176,14 +169,7 @@ describeBackends("positions and readAll", (backend) => {
     await readAll(t.db, log, { after: start, limit: 10_000 }); // numbers them
     // b's first row: its 1,000 smallest ids
     await t.query(`DELETE FROM log_positions WHERE $1 = ANY (ids)`, [[...b].sort()[0]]);
-    const read: string[] = [];
-    let after = start;
-    for (;;) {
-      const { events, next } = await readAll(t.db, log, { after, limit: 3 });
-      if (events.length === 0) break;
-      read.push(...events.map((e) => e.id));
-      after = next;
-    }
+    const read = (await readEverything(t.db, log, 3, start)).map((e) => e.id);
     const kept = [...b].sort().slice(1000);
     expect(read).toEqual([...[...a].sort(), ...kept, ...[...c].sort()]);
   });
