@@ -10,13 +10,14 @@
  *    analyzed; then, each reading them all, BENCH_BATCH (1,000) per batch:
  *    - the raw keyset: `SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT n` on postgres.js, until
  *      a batch comes back empty;
- *    - ours: `consumer(...).runOnce()` in a loop until it returns 0, a no-op `handle`: first with the
- *      events still queued (the positioner gives them their positions as the consumer reads: a
- *      consumer's first pass over events nobody read yet; once, after a first keyset pass that warms the
- *      cache and is not counted), then, in
- *      BENCH_ROUNDS (3) rounds with the keyset, readAll and the bare statement below, the order rotating
- *      every round, again under a new name each round (a replay, or another consumer, over events
- *      positioned already); each of these figures is the median of its rounds;
+ *    - ours: `consumer(...).run()`, a no-op `handle` that aborts it once it has seen every event (`run`
+ *      catching up hands over up to 10 batches in a transaction; `runOnce()` in a loop, a transaction
+ *      per batch, is shown beside it): first with the events still queued (the positioner gives them
+ *      their positions as the consumer reads: a consumer's first pass over events nobody read yet;
+ *      once, after a first keyset pass that warms the cache and is not counted), then, in BENCH_ROUNDS
+ *      (3) rounds with the keyset, the runOnce loop, readAll and the bare statement below, the order
+ *      rotating every round, again under a new name each round (a replay, or another consumer, over
+ *      events positioned already); each of these figures is the median of its rounds;
  *    - the bare statement our read runs, on postgres.js: the positions rows after a cursor, their ids
  *      unnested, each event looked up by id (`JOIN LATERAL`), no transaction, no checkpoint: the most a
  *      reader in position order reaches;
@@ -250,13 +251,17 @@ async function benchOn(url: string, server: string): Promise<void> {
         if (read !== EVENTS) throw new Error(`the keyset read ${read} events, not ${EVENTS}`);
         return ms;
       };
-      const consume = async (name: string): Promise<number> => {
+      // `run` until the handler has seen every event (it then aborts), or `runOnce` until it returns 0
+      const consume = async (name: string, loop: "run" | "runOnce" = "run"): Promise<number> => {
         let handled = 0;
+        const stop = new AbortController();
         const c = ours.consumer(drizzle(one), tables.events!, name, (events) => {
           handled += events.length;
+          if (handled >= EVENTS) stop.abort();
         });
         const t0 = performance.now();
-        while ((await c.runOnce()) > 0);
+        if (loop === "run") await c.run({ signal: stop.signal });
+        else while ((await c.runOnce()) > 0);
         const ms = performance.now() - t0;
         if (handled !== EVENTS) throw new Error(`our consumer ${name} handled ${handled} events, not ${EVENTS}`);
         return ms;
@@ -306,6 +311,7 @@ async function benchOn(url: string, server: string): Promise<void> {
       const sides: [string, (round: number) => Promise<number>][] = [
         ["keyset", keyset],
         ["replay", (round) => consume(`throughput-replay-${round}`)],
+        ["runOnce", (round) => consume(`throughput-once-${round}`, "runOnce")],
         ["readAll", readAllPass],
         ["bare", positionOrder],
       ];
@@ -313,9 +319,9 @@ async function benchOn(url: string, server: string): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         for (const [side, run] of rotate(sides, round)) (runs[side] ??= []).push(await run(round));
       }
-      const [raw, replay, readAllReplay, joined] = ["keyset", "replay", "readAll", "bare"].map((side) =>
-        median(runs[side]!),
-      ) as [number, number, number, number];
+      const [raw, replay, once, readAllReplay, joined] = ["keyset", "replay", "runOnce", "readAll", "bare"].map(
+        (side) => median(runs[side]!),
+      ) as [number, number, number, number, number];
       const em = await emmett.call("throughput", {
         url: emmettDb.url,
         batchSize: BATCH,
@@ -330,8 +336,9 @@ async function benchOn(url: string, server: string): Promise<void> {
       const each = (side: string) => runs[side]!.map((ms) => fmt(ms / 1000, 2)).join(", ");
       show("raw keyset SELECT (postgres.js), the first pass over the table (not counted)", warmup);
       show(`raw keyset SELECT (postgres.js), median of ${each("keyset")} s`, raw);
-      show("ours, consumer.runOnce loop, events still queued (first pass, once)", first);
-      show(`ours, consumer.runOnce loop, events positioned (replay), median of ${each("replay")} s`, replay);
+      show("ours, consumer.run, events still queued (first pass, once)", first);
+      show(`ours, consumer.run, events positioned (replay), median of ${each("replay")} s`, replay);
+      show(`ours, consumer.runOnce loop (a transaction per batch), replay, median of ${each("runOnce")} s`, once);
       show(`ours, readAll loop, events positioned (replay), median of ${each("readAll")} s`, readAllReplay);
       show(`raw position-order SELECT (postgres.js): our read's statement, median of ${each("bare")} s`, joined);
       show("Emmett consumer, one reactor, pullingFrequencyInMs 0", em.ms);
