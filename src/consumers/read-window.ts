@@ -44,14 +44,28 @@ export async function readWindow(
   limit: number,
   codes: readonly number[] | undefined,
 ): Promise<Window> {
-  const reads = await Promise.all(
-    log.tables.map((table, i) => readTable(db, table.table, table.positions, i, after[i]!, limit, codes)),
-  );
-  let merged = reads.flat();
-  if (log.tables.length > 1) {
-    merged.sort((a, b) => a.position - b.position || a.table - b.table);
-    merged = merged.slice(0, limit);
+  if (log.tables.length === 1) {
+    // one table (most logs): its rows in order, read as they are (no merge, one position parsed)
+    const { table, positions: p } = log.tables[0]!;
+    const { rows, decoded } = await readTable(db, table, p, after[0]!, limit, codes);
+    const events = decoded.every(isEvent) ? decoded : decoded.filter(isEvent);
+    const last = rows.length === 0 ? after[0]! : Number(rows[rows.length - 1]![names.alias.position]);
+    return { events: upcastRows(log.meta, events), positions: [last] };
   }
+  const reads = await Promise.all(
+    log.tables.map(async ({ table, positions: p }, i): Promise<Read[]> => {
+      const { rows, decoded } = await readTable(db, table, p, after[i]!, limit, codes);
+      return rows.map((row, r) => ({
+        position: Number(row[names.alias.position]),
+        table: i,
+        event: isEvent(decoded[r]!) ? decoded[r] : undefined,
+      }));
+    }),
+  );
+  const merged = reads
+    .flat()
+    .sort((a, b) => a.position - b.position || a.table - b.table)
+    .slice(0, limit);
   const positions = [...after];
   const events: Events["$inferSelect"][] = [];
   for (const read of merged) {
@@ -61,41 +75,37 @@ export async function readWindow(
   return { events: upcastRows(log.meta, events), positions };
 }
 
-/** The positions after `after` in one table, with their events. */
+/** Whether a decoded row is an event: not a position whose event is left out (`schemas`) or gone (every column `NULL`). */
+function isEvent(row: Events["$inferSelect"]): boolean {
+  return row.id !== null && row.id !== undefined;
+}
+
+/** The rows read after `after` in one table (its positions under `names.alias.position`), and their events decoded. */
 async function readTable(
   db: SpectorDatabase,
   t: Events,
   p: PositionsTable,
-  table: number,
   after: number,
   limit: number,
   codes: readonly number[] | undefined,
-): Promise<Read[]> {
+): Promise<{ readonly rows: readonly Record<string, unknown>[]; readonly decoded: Events["$inferSelect"][] }> {
   const filtered = codes !== undefined;
   const values: Record<string, unknown> = { after, limit, ...(filtered ? { schemas: codes } : {}) };
-  let rows: readonly Record<string, unknown>[];
-  let decoded: Events["$inferSelect"][];
   if (inRawTransaction(db)) {
     // a transaction (a consumer's batch) is a new database object each time: its text, built once
     const { text, order } = readText(db, t, p, filtered);
-    rows = await preparedRowQuery(db, "read_window")(
+    const rows = await preparedRowQuery(db, "read_window")(
       text,
       order.map((param) => ("name" in param ? values[param.name] : param.value)),
     );
-    decoded = decodeEvents(t, rows);
-  } else {
-    const query = prepared(db, t, filtered ? "read_all_schemas" : "read_all", () =>
-      buildRead(db, t, p, filtered),
-    ) as unknown as ReadQuery;
-    const raw = isRaw(query);
-    rows = raw ? await query.all(values) : ((await query.execute(values)) as Record<string, unknown>[]);
-    decoded = raw ? decodeEvents(t, rows) : eventsOf(t, rows);
+    return { rows, decoded: decodeEvents(t, rows) };
   }
-  return rows.map((row, i) => ({
-    position: Number(row[names.alias.position]),
-    table,
-    event: decoded[i]!.id === null || decoded[i]!.id === undefined ? undefined : decoded[i],
-  }));
+  const query = prepared(db, t, filtered ? "read_all_schemas" : "read_all", () =>
+    buildRead(db, t, p, filtered),
+  ) as unknown as ReadQuery;
+  const raw = isRaw(query);
+  const rows = raw ? await query.all(values) : ((await query.execute(values)) as Record<string, unknown>[]);
+  return { rows, decoded: raw ? decodeEvents(t, rows) : eventsOf(t, rows) };
 }
 
 /** Whether `db` is a transaction of a driver whose statements give rows by column name, as `decodeEvents` reads them. */
