@@ -64,8 +64,8 @@ export interface Consumer {
   runOnce(): Promise<number>;
   /**
    * Handles batches until `signal` aborts, waking on `LISTEN` or every `pollInterval`; rejects when a
-   * batch fails. Catching up (a full batch known numbered after the checkpoint), it hands over up to
-   * 10,000 events' worth of batches (10 of 1,000) in one transaction.
+   * batch fails. Catching up (a full batch known numbered after the checkpoint), it hands over up to 10
+   * batches, and up to 10,000 events, in one transaction.
    */
   run(options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
@@ -88,7 +88,7 @@ interface Step {
  * moves the checkpoint. The handler's writes through `tx` commit with the checkpoint; a throw leaves the
  * checkpoint where it was, and `runOnce` rejects with it. `run`, while it knows a full batch is
  * numbered after the one it handled, reads that one in the same transaction (sent before the handler
- * is called) and hands it over too, up to 10,000 events a transaction (10 batches of 1,000): a
+ * is called) and hands it over too, up to 10 batches and 10,000 events a transaction: a
  * transaction's own statements cost about a third of a batch's time; a throw then rolls back those
  * batches too, and they come again. Nothing skips on a timer: an open writer's
  * transaction holds nobody back (its events come after, once it commits). Needs interactive
@@ -222,10 +222,13 @@ const FIRST_WAIT = 2;
 type More = (cursor: readonly number[]) => boolean;
 
 /**
- * How many events at most `run` reads in one transaction while catching up: 10 batches of the default
- * size (a transaction's `BEGIN`, lock, checkpoint `UPDATE` and `COMMIT` cost about 1.8 ms, a third of a
- * batch of 1,000 on its own), one batch of 10,000.
+ * The most batches `run` hands over in one transaction while catching up: a transaction's own
+ * statements (`BEGIN`, the lock, the checkpoint's `UPDATE`, `COMMIT`) cost about 1.8 ms, a third of a
+ * batch of 1,000 on its own.
  */
+const GROUP_BATCHES = 10;
+
+/** The most events `run` hands over in one transaction while catching up (a batch of more is alone). */
 const GROUP_EVENTS = 10_000;
 
 /** How many looks in a row `run` may skip the checkpoint for when nothing is new. */
@@ -308,7 +311,8 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch, more: More | un
         for (let batches = 1; ; batches++) {
           // while a full batch is known numbered after this one (`run` catching up), the next batch joins
           // this transaction, its read sent before this one is handed over
-          const goOn = more?.(window.positions) === true && (batches + 1) * c.batchSize <= GROUP_EVENTS;
+          const goOn =
+            more?.(window.positions) === true && batches < GROUP_BATCHES && (batches + 1) * c.batchSize <= GROUP_EVENTS;
           const next = goOn ? settle(readWindow(tx, log, window.positions, c.batchSize, c.codes)) : undefined;
           if (window.events.length > 0) {
             try {
