@@ -15,7 +15,7 @@
  *      per batch, is shown beside it): first with the events still queued (the positioner gives them
  *      their positions as the consumer reads: a consumer's first pass over events nobody read yet;
  *      once, after a first keyset pass that warms the cache and is not counted), then, in BENCH_ROUNDS
- *      (3) rounds with the keyset, the runOnce loop, readAll and the bare statement below, the order
+ *      (5) rounds with the keyset, the runOnce loop, readAll and the bare statement below, the order
  *      rotating every round, again under a new name each round (a replay, or another consumer, over
  *      events positioned already); each of these figures is the median of its rounds;
  *    - the bare statement our read runs, on postgres.js: the positions rows after a cursor, their ids
@@ -70,8 +70,8 @@ import { fmt, median, percentile } from "./stats.js";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const PER_APPEND = 100;
-/** Rounds of the keyset, the replay, readAll and the bare statement in the throughput part (BENCH_ROUNDS). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Rounds of the keyset, the replay, the runOnce loop, readAll and the bare statement in the throughput part (BENCH_ROUNDS). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // one writer: Emmett's consumer reads in transaction order but keeps the last global position as its
 // checkpoint, so that it skips events when concurrent writers commit out of position order (measured: 2,832
 // of 20,000 events never handled with 4 loading writers); with one, it delivers them all
