@@ -232,7 +232,7 @@ async function benchOn(url: string, server: string): Promise<void> {
       const other = postgres(emmettDb.url, { max: 1, onnotice: () => {} });
       await other.unsafe("VACUUM ANALYZE").finally(() => other.end());
       // the load and the vacuums left dirty pages: written out now, not by the checkpointer during the
-      // first passes (measured before this: every side's first two rounds took up to 1.7x its later ones)
+      // passes (every side's first rounds are slower than its later ones, with this CHECKPOINT or without)
       await admin.unsafe("CHECKPOINT");
       console.log(
         `\n  1. throughput, no-op handler: ${EVENTS} events, ${PER_APPEND} per transaction, loaded by ${LOAD_WRITERS} writers ` +
