@@ -90,14 +90,11 @@ describeBackends(
       const write = async (events: EventRow<typeof backlog>[], tx: Tx) => {
         for (const e of events) await tx.insert(handled).values({ consumer: "thrower", id: e.id, n: n++ });
       };
-      const failing = consumer(t.db, backlog, {
-        name: "thrower",
-        checkpoints,
-        batchSize: 2,
-        handle: async (events, tx: Tx) => {
-          await write(events, tx);
-          if (++calls === 3) throw new Error("third batch failed");
-        },
+      const thrower = (handle: (events: EventRow<typeof backlog>[], tx: Tx) => Promise<void>) =>
+        consumer(t.db, backlog, { name: "thrower", checkpoints, batchSize: 2, handle });
+      const failing = thrower(async (events, tx) => {
+        await write(events, tx);
+        if (++calls === 3) throw new Error("third batch failed");
       });
       await expect(failing.run()).rejects.toThrow("third batch failed");
       // batches 1 and 2 were handled in the same transaction as batch 3: nothing of them is kept
@@ -106,14 +103,11 @@ describeBackends(
       // the name's checkpoint row, made in that transaction, is not kept either
       expect(await cursorOf("thrower")).toBeUndefined();
       const stop = new AbortController();
-      const again = consumer(t.db, backlog, {
-        name: "thrower",
-        checkpoints,
-        batchSize: 2,
-        handle: async (events, tx: Tx) => {
-          await write(events, tx);
-          if (n === ids.length) stop.abort();
-        },
+      let seen = 0;
+      const again = thrower(async (events, tx) => {
+        await write(events, tx);
+        seen += events.length;
+        if (seen === ids.length) stop.abort();
       });
       await again.run({ signal: stop.signal });
       expect(await handledBy("thrower")).toEqual(ids);
