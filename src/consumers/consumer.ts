@@ -306,7 +306,7 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch, more: More | un
         if (read && !read.ok) throw read.error;
         let window =
           read && sameCursor(guess!, after) ? read.value : await readWindow(tx, log, after, c.batchSize, c.codes);
-        if (!window.positions.some((p, i) => p !== after[i])) return { handled: 0, moved: false, cursor: after };
+        if (sameCursor(window.positions, after)) return { handled: 0, moved: false, cursor: after };
         let handled = 0;
         for (let batches = 1; ; batches++) {
           // while a full batch is known numbered after this one (`run` catching up), the next batch joins
@@ -327,8 +327,7 @@ async function attempt(db: ConsumerDatabase, log: Log, c: Batch, more: More | un
           if (next === undefined) break;
           const got = await next;
           if (!got.ok) throw got.error;
-          const from = window.positions;
-          if (!got.value.positions.some((p, i) => p !== from[i])) break;
+          if (sameCursor(got.value.positions, window.positions)) break;
           window = got.value;
         }
         confirm = await moveCheckpoint(tx, c.checkpoints, c.name, window.positions);
