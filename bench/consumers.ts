@@ -180,6 +180,13 @@ async function benchOn(url: string, server: string): Promise<void> {
   const consumerClient = postgres(oursDb.url, { max: 2, onnotice: () => {} });
   const emmett = startEmmett<EmmettConsumerOps>(new URL("./consumers-emmett.ts", import.meta.url));
   const lines: Line[] = [];
+  /** Runs `vacuum` in both databases, then a CHECKPOINT (one cluster): no background work left for what is measured next. */
+  const quiet = async (vacuum: "VACUUM" | "VACUUM ANALYZE") => {
+    await admin.unsafe(vacuum);
+    const other = postgres(emmettDb.url, { max: 1, onnotice: () => {} });
+    await other.unsafe(vacuum).finally(() => other.end());
+    await admin.unsafe("CHECKPOINT");
+  };
   try {
     const tables: Record<string, AnyEventTable> = {
       ...ours.tables("events", true),
@@ -228,12 +235,9 @@ async function benchOn(url: string, server: string): Promise<void> {
         perAppend: PER_APPEND,
         writers: LOAD_WRITERS,
       });
-      await admin.unsafe("VACUUM ANALYZE");
-      const other = postgres(emmettDb.url, { max: 1, onnotice: () => {} });
-      await other.unsafe("VACUUM ANALYZE").finally(() => other.end());
       // the load and the vacuums left dirty pages: written out now, not by the checkpointer during the
       // passes (every side's first rounds are slower than its later ones, with this CHECKPOINT or without)
-      await admin.unsafe("CHECKPOINT");
+      await quiet("VACUUM ANALYZE");
       console.log(
         `\n  1. throughput, no-op handler: ${EVENTS} events, ${PER_APPEND} per transaction, loaded by ${LOAD_WRITERS} writers ` +
           `(ours: INSERT ... SELECT, ${fmt(oursLoad / 1000, 1)} s; Emmett: appendToStream, ${fmt(theirs.ms / 1000, 1)} s), ` +
@@ -380,10 +384,7 @@ async function benchOn(url: string, server: string): Promise<void> {
         // Emmett's checkpoints): vacuum them and write the dirty pages out now, so that this part
         // measures the consumers, not that background work (measured: p99 103 ms after the part at
         // 1,000,000 events, 35 ms without it)
-        await admin.unsafe("VACUUM");
-        const other = postgres(emmettDb.url, { max: 1, onnotice: () => {} });
-        await other.unsafe("VACUUM").finally(() => other.end());
-        await admin.unsafe("CHECKPOINT");
+        await quiet("VACUUM");
       }
       const wdb = drizzle(writers);
       const oursRound = async (table: AnyEventTable, round: number) => {
