@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { and, asc, eq, getTableColumns, is, Placeholder, sql } from "drizzle-orm";
-import { alias as aliasOf, PgTransaction } from "drizzle-orm/pg-core";
-import { names, POSITION_COLUMNS } from "../naming/index.js";
+import { is, Placeholder } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import { names } from "../naming/index.js";
 import { givesRowObjects, sessionKind } from "../queries/driver.js";
 import { prepared } from "../queries/read.js";
 import { preparedRowQuery } from "../queries/prepared-rows.js";
@@ -14,10 +14,9 @@ import type { Events } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import { upcastRows } from "../queries/upcast-rows.js";
 import { decodeEvents, eventsOf, isRaw, type ReadQuery } from "../state/event-decoder.js";
-import { POSITIONS_PER_ROW, type PositionsTable } from "../tables/positions-table.js";
-import { positionsRowIds, positionsRowSize } from "../sql/positions.js";
-import { quoteIdent } from "../sql/quote.js";
+import type { PositionsTable } from "../tables/positions-table.js";
 import type { Log } from "./log.js";
+import { buildRead } from "./read-statement.js";
 
 /** What {@link readWindow} read: the events (upcast), and the last position read in each table. */
 export interface Window {
@@ -48,9 +47,9 @@ export async function readWindow(
     // one table (most logs): its rows in order, read as they are (no merge, one position parsed)
     const { table, positions: p } = log.tables[0]!;
     const { rows, decoded } = await readTable(db, table, p, after[0]!, limit, codes);
-    const events = decoded.every(isEvent) ? decoded : decoded.filter(isEvent);
-    const last = rows.length === 0 ? after[0]! : Number(rows[rows.length - 1]![names.alias.position]);
-    return { events: upcastRows(log.meta, events), positions: [last] };
+    const { ordered, last } = inOrder(rows, decoded);
+    const events = ordered.every(isEvent) ? ordered : ordered.filter(isEvent);
+    return { events: upcastRows(log.meta, events), positions: [last ?? after[0]!] };
   }
   const reads = await Promise.all(
     log.tables.map(async ({ table, positions: p }, i): Promise<Read[]> => {
@@ -73,6 +72,26 @@ export async function readWindow(
     if (read.event !== undefined) events.push(read.event);
   }
   return { events: upcastRows(log.meta, events), positions };
+}
+
+/**
+ * A read's events in position order, and its last position (`undefined` when it read none). The read
+ * returns two runs, each in order (rows read by range, rows looked up by id): a window holding both
+ * is put in order here.
+ */
+function inOrder(
+  rows: readonly Record<string, unknown>[],
+  decoded: Events["$inferSelect"][],
+): { readonly ordered: Events["$inferSelect"][]; readonly last: number | undefined } {
+  const at = new Array<number>(rows.length);
+  let sorted = true;
+  for (let i = 0; i < rows.length; i++) {
+    at[i] = Number(rows[i]![names.alias.position]);
+    if (i > 0 && at[i]! < at[i - 1]!) sorted = false;
+  }
+  if (sorted) return { ordered: decoded, last: at[at.length - 1] };
+  const order = at.map((_, i) => i).sort((x, y) => at[x]! - at[y]!);
+  return { ordered: order.map((i) => decoded[i]!), last: at[order[order.length - 1]!] };
 }
 
 /** Whether a decoded row is an event: not a position whose event is left out (`schemas`) or gone (every column `NULL`). */
@@ -132,80 +151,4 @@ function readText(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: b
     texts.set(filtered, (built = { text: query.sql, order }));
   }
   return built;
-}
-
-/**
- * The read of one table: the positions after placeholder `after` (at most `limit`), each with its
- * event's columns under their own names (`NULL` when left out by placeholder `schemas`) and the
- * position under `names.alias.position`.
- *
- * A positions row holds a writer statement's events (up to 1,000), its `position` its last one's, its
- * events the positions before it in order. The rows read are an index range on `position`, bounded on
- * both sides: from the first row after `after`, those whose first position is within `limit` of it
- * (so a read unnests at most `limit` + 999 ids, whatever the planner estimates; starting from that
- * row, not from `after`, a gap between positions is read past, never waited at).
- */
-function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, filtered: boolean) {
-  const alias = names.alias;
-  const [member, place] = [quoteIdent(alias.member), quoteIdent(alias.place)];
-  const after = sql`${sql.placeholder("after")}::pg_catalog.int8`;
-  const size = sql`COALESCE(pg_catalog.cardinality(${p.ids}), 1)`;
-  // the first position of the first row after `after`, less one (`after` when none is after it)
-  const first = aliasOf(p, names.alias.first);
-  const from = sql`GREATEST(${after}, (SELECT ${first.position} - ${sql.raw(positionsRowSize(quoteIdent(alias.first)))}
-    FROM ${p} AS ${sql.raw(quoteIdent(names.alias.first))} WHERE ${first.position} > ${after} ORDER BY ${first.position} LIMIT 1))`;
-  const limit = sql`${sql.placeholder("limit")}::pg_catalog.int8`;
-  const rows = db
-    .select({ position: p.position, id: p.id, ids: p.ids, size: sql<number>`${size}`.as(alias.size) })
-    .from(p)
-    .where(
-      sql`${p.position} > ${after} AND ${p.position} < ${from} + ${limit} + ${POSITIONS_PER_ROW}
-          AND ${p.position} - ${size} < ${from} + ${limit}`,
-    )
-    // a row holds at least one event: `limit` rows are enough (the order and limit also keep the plan
-    // on the order index whatever the statistics say, as on a table analyzed while empty)
-    .orderBy(asc(p.position))
-    .limit(sql.placeholder("limit") as never)
-    .as(alias.chunk);
-  const position = sql<number>`${rows.position} - ${rows.size} + ${sql.raw(place)}`;
-  const w = db
-    .select({
-      position: position.as(POSITION_COLUMNS.position),
-      id: sql<string>`${sql.raw(member)}`.as(POSITION_COLUMNS.id),
-    })
-    .from(
-      sql`${rows} CROSS JOIN LATERAL pg_catalog.unnest(${sql.raw(positionsRowIds(quoteIdent(alias.chunk)))}) WITH ORDINALITY AS ${sql.raw(member)}(${sql.raw(member)}, ${sql.raw(place)})`,
-    )
-    .where(sql`${position} > ${after}`)
-    .orderBy(asc(position))
-    .limit(sql.placeholder("limit") as never)
-    .as(alias.window);
-  // the window's columns, qualified (Drizzle prints a subquery's computed columns by their bare names,
-  // which inside the lookup below would name the events table's own `id`)
-  const windowed = (column: string) => sql.raw(`${quoteIdent(alias.window)}.${quoteIdent(column)}`);
-  const [windowId, windowPosition] = [windowed(POSITION_COLUMNS.id), windowed(POSITION_COLUMNS.position)];
-  // each position's event by its primary key (a lateral lookup: a join could hash the whole table)
-  const event = db
-    .select()
-    .from(t)
-    .where(
-      filtered
-        ? and(
-            eq(t.id, windowId),
-            sql`${t.schema} OPERATOR(pg_catalog.=) ANY (${sql.placeholder("schemas")}::pg_catalog.int4[])`,
-          )
-        : eq(t.id, windowId),
-    )
-    .limit(1)
-    .as(names.alias.event);
-  const columns = event as unknown as Record<string, unknown>;
-  const fields = Object.fromEntries(Object.keys(getTableColumns(t)).map((key) => [key, columns[key]]));
-  return db
-    .select({
-      ...(fields as ReturnType<typeof getTableColumns<Events>>),
-      [names.alias.position]: sql<string>`${windowPosition}::pg_catalog.text`.as(names.alias.position),
-    })
-    .from(w)
-    .leftJoinLateral(event, sql`true`)
-    .orderBy(asc(windowPosition));
 }

@@ -167,6 +167,16 @@ export const names = {
     size: "spector_size",
     /** The first positions row after a cursor, where a read starts. */
     first: "spector_first",
+    /** Where a read's window starts (and its one-row source): the position before its first positions row, or the cursor. */
+    from: "spector_from",
+    /** The events of a positions row read by one index range on `id`, with their rank in it. */
+    range: "spector_range",
+    /** An event's rank among the events of its positions row's `id` range (1 for the first). */
+    rank: "spector_rank",
+    /** The `id`s of a positions row's range, checked against the row's own before the range is read. */
+    check: "spector_check",
+    /** What a read returns (its two parts: rows read by range, rows looked up by id). */
+    read: "spector_read",
     /** The event of each position `readAll` reads (looked up by its id). */
     event: "spector_event",
     /** The position of each event `readAll` reads, beside the event's columns. */
