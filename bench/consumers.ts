@@ -18,9 +18,10 @@
  *      (5) rounds with the keyset, the runOnce loop, readAll and the bare statement below, the order
  *      rotating every round, again under a new name each round (a replay, or another consumer, over
  *      events positioned already); each of these figures is the median of its rounds;
- *    - the bare statement our read runs, on postgres.js: the positions rows after a cursor, their ids
- *      unnested, each event looked up by id (`JOIN LATERAL`), no transaction, no checkpoint: the most a
- *      reader in position order reaches;
+ *    - the bare statement our read runs (its text built by src/consumers/read-statement.ts), on
+ *      postgres.js: the positions rows after a cursor, each row's events read by one index range on
+ *      `id` (or looked up by id), no transaction, no checkpoint, no decoding: the most a reader in
+ *      position order reaches;
  *    - Emmett: a consumer with one reactor (`eachMessage` a no-op; Emmett stores a checkpoint per
  *      message), `pulling: { batchSize: n, pullingFrequencyInMs: 0 }` (its default, 50 ms, would sleep
  *      between full batches), stopped when no message is left.
@@ -45,6 +46,7 @@
  * `consumerTable`, and `readAll`.
  */
 import { loadavg } from "node:os";
+import { is, Placeholder } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -58,6 +60,8 @@ import {
   type Consumer,
   type SpectorDatabase,
 } from "../src/index.js";
+import { buildRead } from "../src/consumers/read-statement.js";
+import { names } from "../src/naming/index.js";
 import { splitStatements } from "../src/sql/statements.js";
 import { createSql } from "../test/support/ddl.js";
 import { createFreshDatabase, type FreshDatabase } from "../test/support/fresh-database.js";
@@ -87,6 +91,9 @@ const APPEND_SECONDS = 2;
 const APPEND_ROUNDS = 5;
 /** Which of the three measures to run (BENCH_CONSUMER_PARTS, e.g. "13"; all by default). */
 const PARTS = process.env.BENCH_CONSUMER_PARTS ?? "123";
+
+/** The column our read gives each event's position in. */
+const POSITION = names.alias.position;
 
 const declared = { schemas: { account: 0, item: 1 }, actions: { deposit: 10 } } as const;
 
@@ -273,28 +280,23 @@ async function benchOn(url: string, server: string): Promise<void> {
         if (handled !== EVENTS) throw new Error(`our consumer ${name} handled ${handled} events, not ${EVENTS}`);
         return ms;
       };
-      // the statement our read runs (the positions rows after a cursor, their ids unnested, each event
-      // looked up by id), bare: what reading in position order costs before any transaction, checkpoint
-      // or decoding
+      // the statement our read runs (src/consumers/read-statement.ts: each positions row's events read
+      // by one index range on `id`, or looked up by `id`), bare, its text built by our code: what
+      // reading in position order costs before any transaction, checkpoint or decoding
+      const bareRead = buildRead(drizzle(one), tables.events as never, tables.events_positions as never, false).toSQL();
+      const bareParams = (last: number) =>
+        bareRead.params.map((param) =>
+          is(param, Placeholder) ? (param.name === "after" ? last : BATCH) : (param as string | number),
+        );
       const positionOrder = async (): Promise<number> => {
         let last = 0;
         let read = 0;
         const t0 = performance.now();
         for (;;) {
-          const rows = await one`SELECT e.*, w.position::text AS position
-            FROM (SELECT c.position - c.n + u.o AS position, u.id
-                    FROM (SELECT p.position, p.id, p.ids, COALESCE(cardinality(p.ids), 1) AS n FROM events_positions AS p
-                           CROSS JOIN (SELECT GREATEST(${last}::int8, (SELECT f.position - COALESCE(cardinality(f.ids), 1)
-                                         FROM events_positions AS f WHERE f.position > ${last} ORDER BY f.position LIMIT 1)) AS start) AS s
-                           WHERE p.position > ${last} AND p.position < s.start + ${BATCH} + 1000
-                             AND p.position - COALESCE(cardinality(p.ids), 1) < s.start + ${BATCH}
-                           ORDER BY p.position LIMIT ${BATCH}) AS c
-                    CROSS JOIN LATERAL unnest(COALESCE(c.ids, ARRAY[c.id])) WITH ORDINALITY AS u(id, o)
-                   WHERE c.position - c.n + u.o > ${last} ORDER BY 1 LIMIT ${BATCH}) AS w
-            JOIN LATERAL (SELECT * FROM events WHERE events.id = w.id) AS e ON true ORDER BY w.position`;
+          const rows = await one.unsafe(bareRead.sql, bareParams(last), { prepare: true });
           if (rows.length === 0) break;
           read += rows.length;
-          last = Number((rows[rows.length - 1] as unknown as { position: string }).position);
+          for (const row of rows) last = Math.max(last, Number((row as unknown as Record<string, string>)[POSITION]));
         }
         const ms = performance.now() - t0;
         if (read !== EVENTS) throw new Error(`the position-order read read ${read} events, not ${EVENTS}`);

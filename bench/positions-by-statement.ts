@@ -12,7 +12,8 @@
  *
  * Each side reads every event from the start in batches of 1,000, each batch one transaction: the
  * numbering call, then the read in position order with each event looked up by `id` (no checkpoint,
- * no decoding: what both layouts share is left out). Two rounds, the sides alternating; a first pass
+ * no decoding: what both layouts share is left out). That was `readAll`'s read when the layouts were
+ * compared; it now reads a row of 8 events or more by one index range (src/consumers/read-statement.ts). Two rounds, the sides alternating; a first pass
  * numbers the queued events, a replay reads them again.
  *
  * @module
