@@ -74,10 +74,12 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
   const exact = sql`${size} >= ${sql.raw(String(RANGE_READ_MIN))} AND ARRAY(SELECT ${check(eventId)} FROM ${t} AS ${ref(a.check)}
       WHERE ${check(eventId)} >= ${chunk(ids)}[1] AND ${check(eventId)} <= ${chunk(ids)}[${size}]
       ORDER BY ${check(eventId)} LIMIT ${size} + 1) = ${chunk(ids)}`;
-  // the rows taking each path (the outer LIMIT keeps the check's estimated cost a tenth of the rows')
-  const rows = (path: SQL) =>
-    sql`(SELECT ${ref(a.chunk)}.* FROM (SELECT ${ref(a.chunk)}.* FROM (${chunks}) AS ${ref(a.chunk)} ${take}) AS ${ref(a.chunk)}
-      WHERE ${path} ${take}) AS ${ref(a.chunk)}`;
+  // the rows, each checked once (a `WITH` query read by both paths; the outer LIMIT keeps the check's
+  // estimated cost a tenth of the rows'), and the rows taking each path
+  const marked = sql`${ref(a.chunks)} AS MATERIALIZED (SELECT ${ref(a.chunk)}.*, (${exact}) AS ${ref(a.exact)}
+      FROM (SELECT ${ref(a.chunk)}.* FROM (${chunks}) AS ${ref(a.chunk)} ${take}) AS ${ref(a.chunk)})`;
+  const rows = (path: boolean) =>
+    sql`(SELECT * FROM ${ref(a.chunks)} WHERE ${path ? sql`` : sql`NOT `}${ref(a.chunks, a.exact)} ${take}) AS ${ref(a.chunk)}`;
   const inWindow = (at: SQL) => sql`${at} > ${after} AND ${at} <= ${from} + ${limit}`;
   const keep = (source: string) =>
     sql`${ref(source, t.schema.name)} OPERATOR(pg_catalog.=) ANY (${sql.placeholder("schemas")}::pg_catalog.int4[])`;
@@ -94,7 +96,7 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
   // rows read by range: ranked by `id`
   const ranked = sql`${chunk(position)} - ${size} + ${ref(a.range, a.rank)}`;
   const range = sql`SELECT ${out(a.range, filtered)}, (${ranked})::pg_catalog.text AS ${ref(a.position)}
-      FROM ${rows(exact)}
+      FROM ${rows(true)}
      CROSS JOIN LATERAL (SELECT ${ref(a.range)}.*, pg_catalog.row_number() OVER (ORDER BY ${ref(a.range, eventId)}) AS ${ref(a.rank)}
        FROM ${t} AS ${ref(a.range)} WHERE ${ref(a.range, eventId)} >= ${chunk(ids)}[1] AND ${ref(a.range, eventId)} <= ${chunk(ids)}[${size}]
        ORDER BY ${ref(a.range, eventId)} LIMIT ${size}) AS ${ref(a.range)}
@@ -103,7 +105,7 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
   // rows looked up by id: each row's ids unnested with their place, each event by its primary key
   const placed = sql`${chunk(position)} - ${size} + ${ref(a.member, a.place)}`;
   const windowed = sql`SELECT ${placed} AS ${ref(position)}, ${ref(a.member, a.member)} AS ${ref(id)}
-      FROM ${rows(sql`NOT (${exact})`)}
+      FROM ${rows(false)}
      CROSS JOIN LATERAL pg_catalog.unnest(COALESCE(${chunk(ids)}, ARRAY[${chunk(id)}])) WITH ORDINALITY AS ${ref(a.member)}(${ref(a.member)}, ${ref(a.place)})
      WHERE ${inWindow(placed)}
      ORDER BY ${placed} ${take}`;
@@ -125,5 +127,5 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
       ...(fields as unknown as ReturnType<typeof getTableColumns<Events>>),
       [a.position]: sql<string>`${ref(a.read, a.position)}`.as(a.position),
     })
-    .from(sql`(${range} UNION ALL ${looked}) AS ${ref(a.read)}`);
+    .from(sql`(WITH ${marked} ${range} UNION ALL ${looked}) AS ${ref(a.read)}`);
 }

@@ -173,6 +173,10 @@ export const names = {
     range: "spector_range",
     /** An event's rank among the events of its positions row's `id` range (1 for the first). */
     rank: "spector_rank",
+    /** The positions rows of a read's window (a `WITH` query), each marked with the path its events take. */
+    chunks: "spector_chunks",
+    /** Whether a positions row's events are read by one range (its `id` range holds them and nothing else). */
+    exact: "spector_exact",
     /** The `id`s of a positions row's range, checked against the row's own before the range is read. */
     check: "spector_check",
     /** What a read returns (its two parts: rows read by range, rows looked up by id). */
