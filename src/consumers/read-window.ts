@@ -44,7 +44,7 @@ export async function readWindow(
   codes: readonly number[] | undefined,
 ): Promise<Window> {
   if (log.tables.length === 1) {
-    // one table (most logs): its rows in order, read as they are (no merge, one position parsed)
+    // one table (most logs): its rows as they are, its two runs put in order (no object per row to merge tables)
     const { table, positions: p } = log.tables[0]!;
     const { rows, decoded } = await readTable(db, table, p, after[0]!, limit, codes);
     const { ordered, last } = inOrder(rows, decoded);
