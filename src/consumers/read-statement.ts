@@ -9,6 +9,7 @@ import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import { names, POSITION_COLUMNS } from "../naming/index.js";
 import type { Events } from "../queries/target.js";
 import type { SpectorDatabase } from "../queries/types.js";
+import { positionsRowIds, positionsRowSize } from "../sql/positions.js";
 import { quoteIdent } from "../sql/quote.js";
 import { POSITIONS_PER_ROW, type PositionsTable } from "../tables/positions-table.js";
 
@@ -61,7 +62,7 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
 
   // the positions rows of the window, in order, with their sizes and the window's start
   const first = (column: string) => ref(a.first, column);
-  const start = sql`SELECT GREATEST(${after}, (SELECT ${first(position)} - COALESCE(pg_catalog.cardinality(${first(ids)}), 1)
+  const start = sql`SELECT GREATEST(${after}, (SELECT ${first(position)} - ${sql.raw(positionsRowSize(quoteIdent(a.first)))}
       FROM ${p} AS ${ref(a.first)} WHERE ${first(position)} > ${after} ORDER BY ${first(position)} LIMIT 1)) AS ${ref(a.from)}`;
   const pSize = sql`COALESCE(pg_catalog.cardinality(${p.ids}), 1)`;
   const chunks = sql`SELECT ${p.position}, ${p.id}, ${p.ids}, ${pSize} AS ${ref(a.size)}, ${ref(a.from, a.from)}
@@ -69,10 +70,13 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
      WHERE ${p.position} > ${after} AND ${p.position} < ${ref(a.from, a.from)} + ${limit} + ${sql.raw(String(POSITIONS_PER_ROW))}
        AND ${p.position} - ${pSize} < ${ref(a.from, a.from)} + ${limit}
      ORDER BY ${p.position} ${take}`;
+  // a row's `id` range, in events aliased `source`: what the check reads, and then the range path
+  const inRowRange = (source: string) =>
+    sql`${ref(source, eventId)} >= ${chunk(ids)}[1] AND ${ref(source, eventId)} <= ${chunk(ids)}[${size}]`;
   // whether a row's events are the only ones in its `id` range (and none of them is gone)
   const check = (column: string) => ref(a.check, column);
   const exact = sql`${size} >= ${sql.raw(String(RANGE_READ_MIN))} AND ARRAY(SELECT ${check(eventId)} FROM ${t} AS ${ref(a.check)}
-      WHERE ${check(eventId)} >= ${chunk(ids)}[1] AND ${check(eventId)} <= ${chunk(ids)}[${size}]
+      WHERE ${inRowRange(a.check)}
       ORDER BY ${check(eventId)} LIMIT ${size} + 1) = ${chunk(ids)}`;
   // the rows, each checked once (a `WITH` query read by both paths; the outer LIMIT keeps the check's
   // estimated cost a tenth of the rows'), and the rows taking each path
@@ -98,7 +102,7 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
   const range = sql`SELECT ${out(a.range, filtered)}, (${ranked})::pg_catalog.text AS ${ref(a.position)}
       FROM ${rows(true)}
      CROSS JOIN LATERAL (SELECT ${ref(a.range)}.*, pg_catalog.row_number() OVER (ORDER BY ${ref(a.range, eventId)}) AS ${ref(a.rank)}
-       FROM ${t} AS ${ref(a.range)} WHERE ${ref(a.range, eventId)} >= ${chunk(ids)}[1] AND ${ref(a.range, eventId)} <= ${chunk(ids)}[${size}]
+       FROM ${t} AS ${ref(a.range)} WHERE ${inRowRange(a.range)}
        ORDER BY ${ref(a.range, eventId)} LIMIT ${size}) AS ${ref(a.range)}
      WHERE ${inWindow(ranked)}`;
 
@@ -106,7 +110,7 @@ export function buildRead(db: SpectorDatabase, t: Events, p: PositionsTable, fil
   const placed = sql`${chunk(position)} - ${size} + ${ref(a.member, a.place)}`;
   const windowed = sql`SELECT ${placed} AS ${ref(position)}, ${ref(a.member, a.member)} AS ${ref(id)}
       FROM ${rows(false)}
-     CROSS JOIN LATERAL pg_catalog.unnest(COALESCE(${chunk(ids)}, ARRAY[${chunk(id)}])) WITH ORDINALITY AS ${ref(a.member)}(${ref(a.member)}, ${ref(a.place)})
+     CROSS JOIN LATERAL pg_catalog.unnest(${sql.raw(positionsRowIds(quoteIdent(a.chunk)))}) WITH ORDINALITY AS ${ref(a.member)}(${ref(a.member)}, ${ref(a.place)})
      WHERE ${inWindow(placed)}
      ORDER BY ${placed} ${take}`;
   const lookup = sql`SELECT ${sql.join(
