@@ -64,6 +64,7 @@ import {
   type SpectorDatabase,
 } from "../src/index.js";
 import { buildRead } from "../src/consumers/read-statement.js";
+import { rowPositions } from "../src/consumers/row-positions.js";
 import { names } from "../src/naming/index.js";
 import { quoteIdent } from "../src/sql/quote.js";
 import { splitStatements } from "../src/sql/statements.js";
@@ -95,9 +96,6 @@ const APPEND_SECONDS = 2;
 const APPEND_ROUNDS = 5;
 /** Which of the three measures to run (BENCH_CONSUMER_PARTS, e.g. "13"; all by default). */
 const PARTS = process.env.BENCH_CONSUMER_PARTS ?? "123";
-
-/** The column our read gives each event's position in. */
-const POSITION = names.alias.position;
 
 const declared = { schemas: { account: 0, item: 1 }, actions: { deposit: 10 } } as const;
 
@@ -300,7 +298,8 @@ async function benchOn(url: string, server: string): Promise<void> {
           const rows = await one.unsafe(bareRead.sql, bareParams(last), { prepare: true });
           if (rows.length === 0) break;
           read += rows.length;
-          for (const row of rows) last = Math.max(last, Number((row as unknown as Record<string, string>)[POSITION]));
+          const records = rows as unknown as Record<string, string>[];
+          for (const at of rowPositions(records, (i) => records[i]!.id)) last = Math.max(last, at);
         }
         const ms = performance.now() - t0;
         if (read !== EVENTS) throw new Error(`the position-order read read ${read} events, not ${EVENTS}`);
@@ -369,7 +368,10 @@ async function benchOn(url: string, server: string): Promise<void> {
       const each = (side: string) => runs[side]!.map((ms) => fmt(ms / 1000, 2)).join(", ");
       show("raw keyset SELECT (postgres.js), the first pass over the table (not counted)", warmup);
       show(`raw keyset SELECT (postgres.js), median of ${each("keyset")} s`, raw);
-      show("ours, consumer.run, events still queued (first pass), once right after the load (not counted)", firstAfterLoad);
+      show(
+        "ours, consumer.run, events still queued (first pass), once right after the load (not counted)",
+        firstAfterLoad,
+      );
       show(`ours, consumer.run, events put back in the queue (first pass), median of ${each("first")} s`, first);
       show(`ours, consumer.run, events positioned (replay), median of ${each("replay")} s`, replay);
       show(`ours, consumer.runOnce loop (a transaction per batch), replay, median of ${each("runOnce")} s`, once);

@@ -6,7 +6,6 @@
  */
 import { is, Placeholder } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
-import { names } from "../naming/index.js";
 import { givesRowObjects, sessionKind } from "../queries/driver.js";
 import { prepared } from "../queries/read.js";
 import { preparedRowQuery } from "../queries/prepared-rows.js";
@@ -17,6 +16,7 @@ import { decodeEvents, eventsOf, isRaw, type ReadQuery } from "../state/event-de
 import type { PositionsTable } from "../tables/positions-table.js";
 import type { Log } from "./log.js";
 import { buildRead } from "./read-statement.js";
+import { rowPositions } from "./row-positions.js";
 
 /** What {@link readWindow} read: the events (upcast), and the last position read in each table. */
 export interface Window {
@@ -54,8 +54,9 @@ export async function readWindow(
   const reads = await Promise.all(
     log.tables.map(async ({ table, positions: p }, i): Promise<Read[]> => {
       const { rows, decoded } = await readTable(db, table, p, after[i]!, limit, codes);
-      return rows.map((row, r) => ({
-        position: Number(row[names.alias.position]),
+      const at = rowPositions(rows, (r) => decoded[r]!.id);
+      return rows.map((_, r) => ({
+        position: at[r]!,
         table: i,
         event: isEvent(decoded[r]!) ? decoded[r] : undefined,
       }));
@@ -83,12 +84,9 @@ function inOrder(
   rows: readonly Record<string, unknown>[],
   decoded: Events["$inferSelect"][],
 ): { readonly ordered: Events["$inferSelect"][]; readonly last: number | undefined } {
-  const at = new Array<number>(rows.length);
+  const at = rowPositions(rows, (i) => decoded[i]!.id);
   let sorted = true;
-  for (let i = 0; i < rows.length; i++) {
-    at[i] = Number(rows[i]![names.alias.position]);
-    if (i > 0 && at[i]! < at[i - 1]!) sorted = false;
-  }
+  for (let i = 1; i < at.length && sorted; i++) sorted = at[i]! > at[i - 1]!;
   if (sorted) return { ordered: decoded, last: at[at.length - 1] };
   const order = at.map((_, i) => i).sort((x, y) => at[x]! - at[y]!);
   return { ordered: order.map((i) => decoded[i]!), last: at[order[order.length - 1]!] };
@@ -99,7 +97,7 @@ function isEvent(row: Events["$inferSelect"]): boolean {
   return row.id !== null && row.id !== undefined;
 }
 
-/** The rows read after `after` in one table (its positions under `names.alias.position`), and their events decoded. */
+/** The rows read after `after` in one table (their positions under `names.alias.position`, see `rowPositions`), and their events decoded. */
 async function readTable(
   db: SpectorDatabase,
   t: Events,

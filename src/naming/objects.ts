@@ -169,10 +169,12 @@ export const names = {
     first: "spector_first",
     /** Where a read's window starts (and its one-row source): the position before its first positions row, or the cursor. */
     from: "spector_from",
-    /** The events of a positions row read by one index range on `id`, with their rank in it. */
+    /** The events of a positions row read by one index range on `id`. */
     range: "spector_range",
-    /** An event's rank among the events of its positions row's `id` range (1 for the first). */
-    rank: "spector_rank",
+    /** The place in its positions row of the first event a read takes from it (1 for the row's first). */
+    low: "spector_low",
+    /** The place in its positions row of the last event a read takes from it. */
+    high: "spector_high",
     /** The positions rows of a read's window (a `WITH` query), each marked with the path its events take. */
     chunks: "spector_chunks",
     /** Whether a positions row's events are read by one range (its `id` range holds them and nothing else). */
@@ -183,7 +185,10 @@ export const names = {
     read: "spector_read",
     /** The event of each position `readAll` reads (looked up by its id). */
     event: "spector_event",
-    /** The position of each event `readAll` reads, beside the event's columns. */
+    /**
+     * The position of each event `readAll` reads, beside the event's columns (for a row read by range,
+     * minus the position of the first event read from its positions row: see `row-positions.ts`).
+     */
     position: "spector_position",
   },
   /**
