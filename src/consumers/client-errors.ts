@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { sessionClient } from "../queries/driver.js";
 
 /** An event emitter's listener methods, as node-postgres clients (and Neon's `Pool` clients) have them. */
 interface Emitter {
@@ -34,7 +35,7 @@ interface Emitter {
  * ```
  */
 export function listenForDeath(tx: unknown): () => void {
-  const client = (tx as { session?: { client?: Partial<Emitter> } }).session?.client;
+  const client = sessionClient(tx) as Partial<Emitter> | undefined;
   if (typeof client?.on !== "function" || typeof client.off !== "function") return () => {};
   const emitter = client as Emitter;
   // the error itself reaches the batch through the statement it fails

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { sessionKind } from "../queries/driver.js";
+import { sessionClient, sessionKind } from "../queries/driver.js";
 import { preparedRowQuery } from "../queries/prepared-rows.js";
 import type { SpectorDatabase } from "../queries/types.js";
 import type { Checkpoints } from "./checkpoints.js";
@@ -46,7 +46,7 @@ export async function moveCheckpoint(
     await preparedRowQuery(tx, "move_checkpoint")(text, params);
     return async () => {};
   }
-  const client = (tx as unknown as { session: { client: PostgresJsClient } }).session.client;
+  const client = sessionClient(tx) as PostgresJsClient;
   // `prepare: true` names it per connection, unless the client was made with `prepare: false`
   const outcome = settle(client.unsafe(text, params, { prepare: true }).execute());
   await Promise.resolve();

@@ -104,6 +104,20 @@ export function sessionKind(db: SpectorDatabase): string | undefined {
 }
 
 /**
+ * The driver's client under `db`'s Drizzle session (a transaction's: the connection it runs on), or
+ * `undefined` when it has none. Drizzle keeps it on its sessions as `client` (drizzle-orm 0.45): this
+ * is the one place that reaches for it.
+ *
+ * @example
+ * ```ts
+ * await db.transaction(async (tx) => sessionClient(tx)); // postgres.js: the transaction's `sql`
+ * ```
+ */
+export function sessionClient(db: unknown): unknown {
+  return (db as { session?: { client?: unknown } } | undefined)?.session?.client;
+}
+
+/**
  * The drivers whose statements give rows as objects by column name, each value parsed as Drizzle's
  * `execute()` gets it (others, such as `pg-proxy`'s, give arrays or nothing), by the prefix of their
  * Drizzle classes' `entityKind`.
