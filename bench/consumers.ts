@@ -14,8 +14,8 @@
  *      catching up hands over up to 10 batches in a transaction; `runOnce()` in a loop, a transaction
  *      per batch, is shown beside it), under a new name each time, in BENCH_ROUNDS (5) rounds with the
  *      keyset, the runOnce loop, readAll and the bare statement below, the order rotating every round,
- *      each figure the median of its rounds (after a first keyset pass that warms the cache, not
- *      counted):
+ *      each figure the median of its rounds (after a first keyset pass that warms the cache and an
+ *      untimed round of every side that warms the process, not counted):
  *      - a first pass: the events queued (the positioner gives them their positions as the consumer
  *        reads: a consumer's first pass over events nobody read yet). Once right after the load (shown,
  *        not counted: it runs in the slowest part of the run), then in each round with every event put
@@ -350,6 +350,11 @@ async function benchOn(url: string, server: string): Promise<void> {
         ["readAll", readAllPass],
         ["bare", positionOrder],
       ];
+      // one untimed round of every side first: a process's first passes over 1,000,000 events take up
+      // to twice its later ones whatever they run (measured: one consumer's replay 4.5, 3.7, 2.4, 2.5,
+      // 2.4 s in a row in one process, again in the next process), which would fall on the sides of the
+      // first rounds
+      for (const [, run] of sides) await run(ROUNDS);
       const runs: Record<string, number[]> = {};
       for (let round = 0; round < ROUNDS; round++) {
         for (const [side, run] of rotate(sides, round)) (runs[side] ??= []).push(await run(round));
@@ -375,6 +380,7 @@ async function benchOn(url: string, server: string): Promise<void> {
         );
       const each = (side: string) => runs[side]!.map((ms) => fmt(ms / 1000, 2)).join(", ");
       show("raw keyset SELECT (postgres.js), the first pass over the table (not counted)", warmup);
+      console.log("     (then one round of every side below, not counted: the process warms up)");
       show(`raw keyset SELECT (postgres.js), median of ${each("keyset")} s`, raw);
       show(
         "ours, consumer.run, events still queued (first pass), once right after the load (not counted)",
