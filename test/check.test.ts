@@ -59,10 +59,17 @@ describePostgres("drizzle-spector check on PostgreSQL, as a deploy pipeline runs
   const step = steps();
   const project = { dialect: "postgresql", schema: "./schema.ts", out: "./migrations" };
 
+  // the projects made outside this repository, removed once the steps are done (a hook registered
+  // inside a running test never ran: each run left its folders behind)
+  const outsides: string[] = [];
+  afterAll(() => {
+    for (const outside of outsides) rmSync(outside, { recursive: true, force: true });
+  });
+
   /** A project outside this repository that has only the packages in `packages` (links to this repository's). */
   function outsideProject(packages: readonly string[]): string {
     const outside = mkdtempSync(join(tmpdir(), "drizzle-spector-check-"));
-    afterAll(() => rmSync(outside, { recursive: true, force: true }));
+    outsides.push(outside);
     writeFileSync(join(outside, "package.json"), `{ "type": "module" }\n`);
     mkdirSync(join(outside, "node_modules"));
     for (const name of ["tsx", ...packages]) {
